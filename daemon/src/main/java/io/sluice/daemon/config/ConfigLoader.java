@@ -1,0 +1,103 @@
+package io.sluice.daemon.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loads and validates a Sluice config. Every problem is collected and reported together; nothing falls back to a
+ * default after an error. {@code sluice run} and {@code sluice config check} both come through here.
+ */
+public final class ConfigLoader {
+    private ConfigLoader() {
+    }
+
+    /** Reads and validates a YAML file. */
+    public static SluiceConfig load(Path file) {
+        String name = file.toString();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return load(name, reader);
+        } catch (IOException e) {
+            throw new ConfigException(List.of(name + ": cannot read: " + e.getMessage()));
+        }
+    }
+
+    public static SluiceConfig load(String name, Reader reader) {
+        YamlSource.Result raw = YamlSource.read(name, reader);
+        return validate(name, raw.values(), new ArrayList<>(raw.problems()));
+    }
+
+    /** Parses YAML text (for tests, the demo and generated configs). */
+    public static SluiceConfig fromYaml(String yaml) {
+        return load("<inline>", new StringReader(yaml));
+    }
+
+    /** Builds a config from dotted keys and their scalar values, e.g. {@code "mqtt.port" -> "0"}. */
+    public static SluiceConfig fromMap(Map<String, String> settings) {
+        Map<String, RawValue> raw = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        settings.forEach((path, value) -> {
+            if (ConfigSchema.key(path) == null) {
+                problems.add("<settings>: unknown key '" + path + "'");
+            } else {
+                raw.put(path, new RawValue(path, value, null, 0));
+            }
+        });
+        return validate("<settings>", raw, problems);
+    }
+
+    private static SluiceConfig validate(String name, Map<String, RawValue> raw, List<String> problems) {
+        Map<String, Object> values = new HashMap<>();
+        Map<String, Integer> lines = new HashMap<>();
+        for (ConfigKey key : ConfigSchema.KEYS) {
+            RawValue value = raw.get(key.path());
+            if (value == null) {
+                values.put(key.path(), parse(key, key.defaultValue(), Map.of()));
+                continue;
+            }
+            lines.put(key.path(), value.line());
+            Object parsed = parse(key, value.scalar(), value.map());
+            if (parsed == null) {
+                problems.add(name + ":" + value.line() + ": " + key.path() + ": value '" + value.scalar()
+                        + "' is not " + key.rule());
+            } else {
+                values.put(key.path(), parsed);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        ConfigValues checked = new ConfigValues(name, values, lines);
+        List<String> crossField = CrossFieldRules.check(checked);
+        if (!crossField.isEmpty()) {
+            throw new ConfigException(crossField);
+        }
+        return SluiceConfig.from(checked);
+    }
+
+    /** The typed value, or null when it breaks the key's rule. */
+    private static Object parse(ConfigKey key, String text, Map<String, String> map) {
+        return switch (key.type()) {
+            case STRING -> text == null ? null : text;
+            case STRING_MAP -> map == null ? null : map;
+            case BOOLEAN -> "true".equals(text) ? Boolean.TRUE : "false".equals(text) ? Boolean.FALSE : null;
+            case CHOICE -> key.choices().contains(text) ? text : null;
+            case INT, LONG -> {
+                try {
+                    long v = Long.parseLong(text.replace("_", ""));
+                    yield v < key.min() || v > key.max() ? null : v;
+                } catch (NumberFormatException | NullPointerException e) {
+                    yield null;
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,108 @@
+package io.sluice.daemon.config;
+
+import static io.sluice.daemon.config.ConfigKey.bool;
+import static io.sluice.daemon.config.ConfigKey.choice;
+import static io.sluice.daemon.config.ConfigKey.map;
+import static io.sluice.daemon.config.ConfigKey.number;
+import static io.sluice.daemon.config.ConfigKey.string;
+import static io.sluice.daemon.config.KeyType.INT;
+import static io.sluice.daemon.config.KeyType.LONG;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every key Sluice's YAML config accepts, in the order the sample file and the reference list them. Sections are
+ * the first segment of each path. Adding a key here makes it valid, documented and part of the sample at once.
+ */
+public final class ConfigSchema {
+    private static final long MIB = 1024L * 1024L;
+
+    public static final List<ConfigKey> KEYS = List.of(
+            string("node_id", "",
+                    "Name of this node, written into every record's sluice.node header. Empty means the host name."),
+
+            string("mqtt.host", "0.0.0.0", "Address the MQTT listener binds to."),
+            number("mqtt.port", INT, 1883, 0, 65535, "TCP port of the MQTT listener (0 picks a free port)."),
+            number("mqtt.io_threads", INT, 0, 0, 1024,
+                    "Event-loop threads serving MQTT connections; 0 means one per CPU core."),
+            number("mqtt.max_connections", INT, 1_000_000, 1, 100_000_000,
+                    "Connections accepted at once; beyond it new connections are refused before CONNACK."),
+            number("mqtt.max_packet_size_bytes", INT, 262_144, 64, 268_435_455,
+                    "Largest MQTT packet accepted (advertised to MQTT 5 clients as Maximum Packet Size). Keep it"
+                            + " below the Kafka broker's message.max.bytes."),
+            number("mqtt.max_inflight_messages", INT, 64, 1, 65_535,
+                    "QoS1 messages one connection may have waiting for the Kafka acknowledgement; advertised to"
+                            + " MQTT 5 clients as Receive Maximum. When reached, Sluice stops reading that socket."),
+            number("mqtt.topic_alias_maximum", INT, 16, 0, 65_535,
+                    "Topic aliases an MQTT 5 client may use per connection (0 disables aliases)."),
+            number("mqtt.max_session_expiry_seconds", LONG, 604_800, 0, 4_294_967_295L,
+                    "Upper bound on how long a persistent session is kept after its client disconnects;"
+                            + " MQTT 3.1.1 persistent sessions get this value."),
+            number("mqtt.connect_timeout_ms", INT, 10_000, 100, 600_000,
+                    "A connection that sends no CONNECT within this time is closed."),
+
+            number("ingest.max_inflight_bytes", LONG, 64 * MIB, 1024, 64L * 1024 * MIB,
+                    "Global budget of bytes received but not yet acknowledged by Kafka. When spent, Sluice stops"
+                            + " reading the sockets that want more and resumes as acknowledgements free room."
+                            + " Must not exceed kafka.buffer_memory_bytes."),
+
+            string("kafka.bootstrap_servers", "localhost:9092", "Kafka bootstrap servers, comma separated host:port."),
+            string("kafka.readings_topic", "sluice.readings", "Topic every reading is written to."),
+            string("kafka.sessions_topic", "sluice.sessions",
+                    "Compacted topic holding persistent MQTT sessions; read in full at start-up."),
+            number("kafka.linger_ms", INT, 5, 0, 60_000,
+                    "How long the producer waits to fill a batch; adds up to this much to every PUBACK."),
+            number("kafka.batch_size_bytes", INT, 262_144, 1024, 64 * 1024 * 1024,
+                    "Producer batch size per partition."),
+            number("kafka.buffer_memory_bytes", LONG, 128 * MIB, 1024 * 1024, 64L * 1024 * MIB,
+                    "Memory the producer may use for records not yet sent. Must be at least"
+                            + " ingest.max_inflight_bytes so a send never blocks on a full buffer."),
+            number("kafka.delivery_timeout_ms", INT, 120_000, 1_000, Integer.MAX_VALUE,
+                    "How long the producer keeps retrying one record before reporting failure (MQTT 5 then"
+                            + " gets an error PUBACK, MQTT 3.1.1 a closed connection)."),
+            number("kafka.request_timeout_ms", INT, 30_000, 100, Integer.MAX_VALUE,
+                    "Producer request timeout. Must be below kafka.delivery_timeout_ms minus kafka.linger_ms."),
+            number("kafka.max_block_ms", INT, 60_000, 0, Integer.MAX_VALUE,
+                    "How long a send may wait for metadata while Kafka is unreachable (on Sluice's sender"
+                            + " thread, never an event loop)."),
+            number("kafka.startup_timeout_ms", INT, 120_000, 1_000, Integer.MAX_VALUE,
+                    "How long start-up waits for Kafka to answer before giving up."),
+            bool("kafka.create_topics", true,
+                    "Create the readings and sessions topics at start-up when absent (never alters existing ones)."),
+            number("kafka.topic_partitions", INT, 12, 1, 100_000, "Partitions of a readings topic Sluice creates."),
+            number("kafka.topic_replication_factor", INT, 3, 1, 32, "Replication factor of topics Sluice creates."),
+            number("kafka.topic_min_insync_replicas", INT, 2, 1, 32,
+                    "min.insync.replicas of topics Sluice creates; with acks=all a write is acknowledged only"
+                            + " once this many replicas have it."),
+            map("kafka.client_properties",
+                    "Extra Kafka client properties (e.g. security.protocol, sasl.*) applied to every client."),
+
+            number("shutdown.drain_timeout_ms", INT, 30_000, 0, 3_600_000,
+                    "On SIGTERM, how long Sluice waits for outstanding Kafka acknowledgements before exiting."),
+
+            choice("log.level", "info", List.of("error", "warn", "info", "debug", "trace"), "Log level."),
+            choice("log.format", "text", List.of("text", "json"), "Log line format on stdout."));
+
+    private static final Map<String, ConfigKey> BY_PATH = new LinkedHashMap<>();
+
+    static {
+        for (ConfigKey k : KEYS) {
+            BY_PATH.put(k.path(), k);
+        }
+    }
+
+    private ConfigSchema() {
+    }
+
+    public static ConfigKey key(String path) {
+        return BY_PATH.get(path);
+    }
+
+    /** True when {@code path} is a section (the prefix of at least one key). */
+    public static boolean isSection(String path) {
+        String prefix = path + ".";
+        return KEYS.stream().anyMatch(k -> k.path().startsWith(prefix));
+    }
+}

@@ -1,0 +1,53 @@
+package io.sluice.daemon.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Rules that tie keys together, all in one place. Each problem names both keys, their values and lines. */
+final class CrossFieldRules {
+    private CrossFieldRules() {
+    }
+
+    static List<String> check(ConfigValues v) {
+        List<String> problems = new ArrayList<>();
+        long budget = v.longValue("ingest.max_inflight_bytes");
+        long buffer = v.longValue("kafka.buffer_memory_bytes");
+        if (budget > buffer) {
+            problems.add(v.where("ingest.max_inflight_bytes") + ": ingest.max_inflight_bytes (" + budget
+                    + ") must not exceed kafka.buffer_memory_bytes (" + buffer + ", " + v.where("kafka.buffer_memory_bytes")
+                    + "): the producer would block on a full buffer instead of Sluice pushing back on sockets");
+        }
+        int batch = v.integer("kafka.batch_size_bytes");
+        if (batch > buffer) {
+            problems.add(v.where("kafka.batch_size_bytes") + ": kafka.batch_size_bytes (" + batch
+                    + ") must not exceed kafka.buffer_memory_bytes (" + buffer + ")");
+        }
+        long delivery = v.integer("kafka.delivery_timeout_ms");
+        long needed = (long) v.integer("kafka.linger_ms") + v.integer("kafka.request_timeout_ms");
+        if (delivery < needed) {
+            problems.add(v.where("kafka.delivery_timeout_ms") + ": kafka.delivery_timeout_ms (" + delivery
+                    + ") must be at least kafka.linger_ms + kafka.request_timeout_ms (" + needed + ")");
+        }
+        int rf = v.integer("kafka.topic_replication_factor");
+        int minIsr = v.integer("kafka.topic_min_insync_replicas");
+        if (minIsr > rf) {
+            problems.add(v.where("kafka.topic_min_insync_replicas") + ": kafka.topic_min_insync_replicas (" + minIsr
+                    + ") must not exceed kafka.topic_replication_factor (" + rf + ", "
+                    + v.where("kafka.topic_replication_factor") + "): every write would fail");
+        }
+        if (v.string("kafka.bootstrap_servers").isBlank()) {
+            problems.add(v.where("kafka.bootstrap_servers") + ": kafka.bootstrap_servers must name at least one host:port");
+        }
+        for (String topicKey : List.of("kafka.readings_topic", "kafka.sessions_topic")) {
+            String topic = v.string(topicKey);
+            if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+                problems.add(v.where(topicKey) + ": " + topicKey + ": value '" + topic
+                        + "' is not a valid Kafka topic name (1-249 of a-z A-Z 0-9 . _ -)");
+            }
+        }
+        if (v.string("kafka.readings_topic").equals(v.string("kafka.sessions_topic"))) {
+            problems.add(v.where("kafka.sessions_topic") + ": kafka.sessions_topic must differ from kafka.readings_topic");
+        }
+        return problems;
+    }
+}

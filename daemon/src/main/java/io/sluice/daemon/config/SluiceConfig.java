@@ -1,0 +1,66 @@
+package io.sluice.daemon.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Map;
+
+/**
+ * The whole validated configuration, immutable. Built only by {@link ConfigLoader}.
+ */
+public record SluiceConfig(String nodeId, Mqtt mqtt, Ingest ingest, Kafka kafka, Shutdown shutdown, Log log) {
+
+    public record Mqtt(String host, int port, int ioThreads, int maxConnections, int maxPacketSizeBytes,
+                       int maxInflightMessages, int topicAliasMaximum, long maxSessionExpirySeconds,
+                       int connectTimeoutMs) {
+    }
+
+    public record Ingest(long maxInflightBytes) {
+    }
+
+    public record Kafka(String bootstrapServers, String readingsTopic, String sessionsTopic, int lingerMs,
+                        int batchSizeBytes, long bufferMemoryBytes, int deliveryTimeoutMs, int requestTimeoutMs,
+                        int maxBlockMs, int startupTimeoutMs, boolean createTopics, int topicPartitions,
+                        int topicReplicationFactor, int topicMinInsyncReplicas, Map<String, String> clientProperties) {
+    }
+
+    public record Shutdown(int drainTimeoutMs) {
+    }
+
+    public record Log(String level, String format) {
+    }
+
+    static SluiceConfig from(ConfigValues v) {
+        String node = v.string("node_id");
+        if (node.isBlank()) {
+            node = hostName();
+        }
+        return new SluiceConfig(
+                node,
+                new Mqtt(v.string("mqtt.host"), v.integer("mqtt.port"), v.integer("mqtt.io_threads"),
+                        v.integer("mqtt.max_connections"), v.integer("mqtt.max_packet_size_bytes"),
+                        v.integer("mqtt.max_inflight_messages"), v.integer("mqtt.topic_alias_maximum"),
+                        v.longValue("mqtt.max_session_expiry_seconds"), v.integer("mqtt.connect_timeout_ms")),
+                new Ingest(v.longValue("ingest.max_inflight_bytes")),
+                new Kafka(v.string("kafka.bootstrap_servers"), v.string("kafka.readings_topic"),
+                        v.string("kafka.sessions_topic"), v.integer("kafka.linger_ms"), v.integer("kafka.batch_size_bytes"),
+                        v.longValue("kafka.buffer_memory_bytes"), v.integer("kafka.delivery_timeout_ms"),
+                        v.integer("kafka.request_timeout_ms"), v.integer("kafka.max_block_ms"),
+                        v.integer("kafka.startup_timeout_ms"), v.bool("kafka.create_topics"),
+                        v.integer("kafka.topic_partitions"), v.integer("kafka.topic_replication_factor"),
+                        v.integer("kafka.topic_min_insync_replicas"), Map.copyOf(v.map("kafka.client_properties"))),
+                new Shutdown(v.integer("shutdown.drain_timeout_ms")),
+                new Log(v.string("log.level"), v.string("log.format")));
+    }
+
+    private static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "sluice";
+        }
+    }
+}
