@@ -1,0 +1,55 @@
+package io.sluice.daemon.arch;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Data flows one way: protocols -> ingest -> sinks. These rules keep the modules honest (as Kafka's
+ * import-control does): protocols never sees sinks or Kafka, sinks never sees Netty or protocols, and
+ * kafka-clients is used from one package of sinks only.
+ */
+class ModuleBoundariesTest {
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importProductionClasses() {
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
+                .importPackages("io.sluice");
+    }
+
+    @Test
+    void protocols_neverDependOnSinksOrKafka() {
+        noClasses().that().resideInAnyPackage("io.sluice.mqtt..", "io.sluice.ingest..", "io.sluice.udp..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.sluice.sinks..", "org.apache.kafka..")
+                .check(classes);
+    }
+
+    @Test
+    void sinks_neverDependOnNettyOrProtocols() {
+        noClasses().that().resideInAPackage("io.sluice.sinks..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.netty..", "io.sluice.mqtt..", "io.sluice.udp..",
+                        "io.sluice.ingest..", "io.sluice.daemon..")
+                .check(classes);
+    }
+
+    @Test
+    void kafkaClients_areUsedFromOnePackageOfSinksOnly() {
+        noClasses().that().resideOutsideOfPackage("io.sluice.sinks.kafka..")
+                .should().dependOnClassesThat().resideInAPackage("org.apache.kafka..")
+                .check(classes);
+    }
+
+    @Test
+    void nettyBuffers_neverLeaveProtocols() {
+        noClasses().that().resideInAnyPackage("io.sluice.daemon..", "io.sluice.sinks..", "io.sluice.ingest..")
+                .should().dependOnClassesThat().resideInAPackage("io.netty.buffer..")
+                .check(classes);
+    }
+}
