@@ -1,0 +1,71 @@
+package io.sluice.sinks.kafka;
+
+import io.sluice.sinks.AppendResult;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.SerializationException;
+
+/**
+ * Sorts Kafka's exceptions into Sluice outcomes.
+ *
+ * <p>REJECTED is reserved for failures tied to the record or the topic itself, which no retry of the same
+ * record can fix. Everything else is RETRYABLE, including exceptions Sluice does not know: telling a sensor to try
+ * again costs a duplicate at worst, while wrongly rejecting loses a reading the sensor would have re-sent.
+ * Authentication failures are RETRYABLE for the same reason: they concern this node's credentials, which an
+ * operator can fix, not the reading.
+ */
+final class Failures {
+    private static final int MAX_REASON_CHARS = 300;
+
+    private Failures() {
+    }
+
+    static AppendResult classify(Throwable failure) {
+        Throwable t = unwrap(failure);
+        String reason = reason(t);
+        if (rejects(t)) {
+            return AppendResult.rejected(reason);
+        }
+        return AppendResult.retryable(reason);
+    }
+
+    /** True when no retry of the same record can succeed. */
+    static boolean rejects(Throwable failure) {
+        Throwable t = unwrap(failure);
+        if (t instanceof RetriableException) {
+            return false;
+        }
+        return t instanceof RecordTooLargeException
+                || t instanceof RecordBatchTooLargeException
+                || t instanceof InvalidTopicException
+                || t instanceof InvalidRecordException
+                || t instanceof AuthorizationException
+                || t instanceof SerializationException;
+    }
+
+    /** {@code SimpleName: message}, shortened; what goes into results, reason codes and log lines. */
+    static String reason(Throwable failure) {
+        Throwable t = unwrap(failure);
+        String message = t.getMessage();
+        String reason = message == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + message;
+        return reason.length() <= MAX_REASON_CHARS ? reason : reason.substring(0, MAX_REASON_CHARS - 3) + "...";
+    }
+
+    /** The failure class, for grouping log lines. */
+    static String kind(Throwable failure) {
+        return unwrap(failure).getClass().getSimpleName();
+    }
+
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

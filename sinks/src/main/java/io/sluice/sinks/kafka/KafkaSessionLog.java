@@ -1,0 +1,195 @@
+package io.sluice.sinks.kafka;
+
+import io.sluice.sinks.SessionLogConfig;
+import io.sluice.sinks.SessionLogException;
+import io.sluice.sinks.internal.HandOff;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Durable key/value store on a compacted topic: one value per key (a client id), a tombstone to remove it.
+ * Any node can read the whole store at start-up; compaction keeps the topic about the size of the live state.
+ *
+ * <p><b>Threading.</b> {@link #put} and {@link #remove} are thread-safe and never block: writes go to a dedicated
+ * sender thread (the producer's {@code send} may block for metadata) and are sent in call order, so the last call
+ * for a key wins. Their futures complete on the producer's I/O thread once Kafka acknowledged the write with
+ * {@code acks=all}, or exceptionally with a {@link SessionLogException}; callers re-dispatch from there.
+ * {@link #loadAll} blocks and is meant for start-up.
+ *
+ * <p>The topic must exist as a compacted topic ({@code KafkaTopics.ensureSessionsTopic}): {@link #loadAll} does
+ * not create it, and a write to a missing topic could have the broker auto-create it uncompacted.
+ */
+public final class KafkaSessionLog implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaSessionLog.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private final SessionLogConfig config;
+    private final Producer<String, byte[]> producer;
+    private final HandOff<Write> handOff;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** A put (value != null) or a remove (value == null, a tombstone). */
+    private record Write(String key, byte[] value, CompletableFuture<Void> future) {
+    }
+
+    /**
+     * Creates the producer and its sender thread; does not contact Kafka.
+     *
+     * @throws IllegalArgumentException when Kafka refuses the configuration
+     */
+    public KafkaSessionLog(SessionLogConfig config) {
+        this.config = config;
+        try {
+            this.producer = new KafkaProducer<>(producerProperties(config));
+        } catch (KafkaException e) {
+            throw new IllegalArgumentException("cannot create the Kafka producer for session topic '"
+                    + config.topic() + "' at " + config.bootstrapServers() + ": " + Failures.reason(e), e);
+        }
+        this.handOff = new HandOff<>("sluice-session-log-sender", this::send,
+                w -> w.future.completeExceptionally(failure(w, "session log closed before the write was sent",
+                        true, null)));
+    }
+
+    private static Properties producerProperties(SessionLogConfig config) {
+        var props = new Properties();
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.putAll(config.clientProperties());
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-writer");
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        // session writes are rare and someone waits for each: do not hold them back for batching
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(config.deliveryTimeoutMs()));
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(config.requestTimeoutMs()));
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(config.maxBlockMs()));
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return props;
+    }
+
+    private static Properties consumerProperties(SessionLogConfig config) {
+        var props = new Properties();
+        props.putAll(config.clientProperties());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.clientId() + "-loader");
+        // no group: partitions are assigned by hand and nothing is committed
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // a missing sessions topic must be an error, not a topic auto-created without compaction
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(config.requestTimeoutMs()));
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return props;
+    }
+
+    /**
+     * Reads the whole topic and returns the latest value per key, removed keys absent. Reads up to the end offsets
+     * taken when it starts (writes racing with the load may or may not be included). Blocks up to the load timeout.
+     * Thread-safe (each call uses its own consumer); the returned map belongs to the caller.
+     *
+     * @throws SessionLogException when the topic is missing, or cannot be read to its end within the load timeout
+     */
+    public Map<String, byte[]> loadAll() {
+        long started = System.nanoTime();
+        try (var consumer = new KafkaConsumer<String, byte[]>(consumerProperties(config))) {
+            var loader = new SessionLoader(consumer, config.topic(), Duration.ofMillis(config.loadTimeoutMs()), POLL);
+            Map<String, byte[]> state = loader.load();
+            LOG.info("Loaded {} sessions from '{}' ({} records read) in {} ms", state.size(), config.topic(),
+                    loader.recordsRead(), (System.nanoTime() - started) / 1_000_000);
+            return state;
+        } catch (SessionLogException e) {
+            throw e;
+        } catch (KafkaException e) {
+            throw new SessionLogException("cannot read session topic '" + config.topic() + "' at "
+                    + config.bootstrapServers() + ": " + Failures.reason(e), !Failures.rejects(e), e);
+        }
+    }
+
+    /** Stores the value for a key; never blocks. Completes once durable (acks=all) or fails with the reason. */
+    public CompletableFuture<Void> put(String key, byte[] value) {
+        Objects.requireNonNull(value, "value (use remove to delete a key)");
+        return write(key, value);
+    }
+
+    /** Deletes a key by writing a tombstone; never blocks. Completes once durable or fails with the reason. */
+    public CompletableFuture<Void> remove(String key) {
+        return write(key, null);
+    }
+
+    private CompletableFuture<Void> write(String key, byte[] value) {
+        Objects.requireNonNull(key, "key");
+        var w = new Write(key, value, new CompletableFuture<>());
+        if (closed.get() || !handOff.submit(w)) {
+            w.future.completeExceptionally(failure(w, "session log is closed", true, null));
+        }
+        return w.future;
+    }
+
+    /** Runs on the sender thread; may block up to max.block.ms inside send. */
+    private void send(Write w) {
+        try {
+            producer.send(new ProducerRecord<>(config.topic(), w.key, w.value), (metadata, exception) -> {
+                if (exception == null) {
+                    w.future.complete(null);
+                } else {
+                    w.future.completeExceptionally(
+                            failure(w, Failures.reason(exception), !Failures.rejects(exception), exception));
+                }
+            });
+        } catch (RuntimeException e) {
+            w.future.completeExceptionally(failure(w, Failures.reason(e), !Failures.rejects(e), e));
+        }
+    }
+
+    private SessionLogException failure(Write w, String reason, boolean retryable, Throwable cause) {
+        String op = w.value == null ? "remove" : "put";
+        return new SessionLogException("session " + op + " of key '" + w.key + "' to topic '" + config.topic()
+                + "' failed: " + reason, retryable, cause);
+    }
+
+    /**
+     * Stops taking writes, waits up to {@code timeout} for outstanding ones to be acknowledged, then closes the
+     * producer; writes still outstanding then fail. Blocks the caller; idempotent.
+     */
+    public void close(Duration timeout) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            handOff.stop(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+
+    /** Closes with the request timeout as the grace period. */
+    @Override
+    public void close() {
+        close(Duration.ofMillis(config.requestTimeoutMs()));
+    }
+
+    public SessionLogConfig config() {
+        return config;
+    }
+}
