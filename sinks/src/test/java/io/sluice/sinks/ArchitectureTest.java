@@ -1,0 +1,53 @@
+package io.sluice.sinks;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The module boundaries of CONVENTIONS.md, enforced: data flows protocols -> ingest -> sinks, one way, and
+ * kafka-clients stays in one package. Plain JUnit tests calling {@code check}, so they run under any engine setup.
+ */
+class ArchitectureTest {
+    private static final JavaClasses SINKS = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.sluice.sinks");
+
+    @Test
+    void sinks_neverUseNetty() {
+        noClasses().should().dependOnClassesThat().resideInAnyPackage("io.netty..").check(SINKS);
+    }
+
+    @Test
+    void sinks_neverUseProtocolsOrTheDaemon() {
+        noClasses().should().dependOnClassesThat()
+                .resideInAnyPackage("io.sluice.protocols..", "io.sluice.ingest..", "io.sluice.daemon..")
+                .check(SINKS);
+    }
+
+    @Test
+    void kafkaClients_areUsedOnlyFromTheKafkaPackage() {
+        noClasses().that().resideOutsideOfPackage("io.sluice.sinks.kafka")
+                .should().dependOnClassesThat().resideInAnyPackage("org.apache.kafka..")
+                .check(SINKS);
+    }
+
+    @Test
+    void publicApi_dependsOnNothingBehindIt() {
+        noClasses().that().resideInAPackage("io.sluice.sinks")
+                .should().dependOnClassesThat()
+                .resideInAnyPackage("io.sluice.sinks.kafka..", "io.sluice.sinks.internal..")
+                .check(SINKS);
+    }
+
+    @Test
+    void theRulesSeeTheModule() {
+        // an import that found nothing would make every rule above pass vacuously
+        if (!SINKS.contain("io.sluice.sinks.kafka.KafkaLog")) {
+            throw new AssertionError("ArchUnit imported no sinks classes: " + SINKS.size());
+        }
+    }
+}
