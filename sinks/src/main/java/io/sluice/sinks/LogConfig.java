@@ -22,8 +22,12 @@ import java.util.Set;
  * @param bufferMemoryBytes {@code buffer.memory}
  * @param deliveryTimeoutMs {@code delivery.timeout.ms}: how long one record is retried before it is RETRYABLE
  * @param requestTimeoutMs  {@code request.timeout.ms}
- * @param maxBlockMs        {@code max.block.ms}: how long a send may wait for metadata or buffer space (on the
- *                          log's sender thread, never the caller's)
+ * @param maxBlockMs        {@code max.block.ms}: how long a record may wait to be handed to the producer (for
+ *                          metadata or buffer space, on the log's sender thread, never the caller's) before it is
+ *                          RETRYABLE. While Kafka is unreachable the producer forgets its metadata (it
+ *                          re-bootstraps), so during an outage this, not {@code deliveryTimeoutMs}, bounds new
+ *                          records; {@code deliveryTimeoutMs} bounds those already handed over. 0 disables both
+ *                          the wait and the check
  * @param clientId          {@code client.id}, shows up in broker logs and quotas
  * @param clientProperties  extra producer properties; never null after construction
  */

@@ -57,6 +57,13 @@ final class Failures {
         return reason.length() <= MAX_REASON_CHARS ? reason : reason.substring(0, MAX_REASON_CHARS - 3) + "...";
     }
 
+    /** The failure's own message (or its class name when it has none), for log lines that name the class. */
+    static String message(Throwable failure) {
+        Throwable t = unwrap(failure);
+        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return message.length() <= MAX_REASON_CHARS ? message : message.substring(0, MAX_REASON_CHARS - 3) + "...";
+    }
+
     /** The failure class, for grouping log lines. */
     static String kind(Throwable failure) {
         return unwrap(failure).getClass().getSimpleName();

@@ -53,8 +53,9 @@ public final class KafkaLog implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /** One record on its way; completes its future once, whoever gets there first. */
-    private final class Pending {
+    private static final class Pending {
         final LogRecord record;
+        final long appendedAtNanos = System.nanoTime();
         final CompletableFuture<AppendResult> future = new CompletableFuture<>();
         final AtomicBoolean done = new AtomicBoolean();
 
@@ -120,6 +121,16 @@ public final class KafkaLog implements AutoCloseable {
 
     /** Runs on the sender thread; may block up to max.block.ms inside send. */
     private void send(Pending p) {
+        // While Kafka is unreachable the producer forgets its metadata (rebootstrap) and every send waits up to
+        // max.block.ms, one after the other. Without this check a record deep in the queue would wait many times
+        // max.block.ms for its outcome; with it, no record waits longer than about max.block.ms to be sent.
+        long waitedMs = (System.nanoTime() - p.appendedAtNanos) / 1_000_000;
+        if (config.maxBlockMs() > 0 && waitedMs > config.maxBlockMs()) {
+            var result = AppendResult.retryable("not handed to Kafka within max.block.ms (" + config.maxBlockMs()
+                    + " ms): Kafka unreachable or producer buffer full");
+            fail(p, result, "RETRYABLE queued past max.block.ms", result.reason());
+            return;
+        }
         LogRecord r = p.record;
         var headers = new RecordHeaders();
         for (LogHeader h : r.headers()) {
@@ -142,8 +153,13 @@ public final class KafkaLog implements AutoCloseable {
 
     private void fail(Pending p, Throwable exception) {
         AppendResult result = Failures.classify(exception);
+        fail(p, result, result.status() + " " + Failures.kind(exception), Failures.message(exception));
+    }
+
+    /** Completes a failed record, and logs it unless a line of the same kind was logged recently. */
+    private void fail(Pending p, AppendResult result, String kind, String detail) {
         if (finish(p, result)) {
-            String line = failureLog.record(result.status() + " " + Failures.kind(exception), result.reason());
+            String line = failureLog.record(kind, detail);
             if (line != null) {
                 LOG.warn("Kafka append to '{}' failed, {}", config.topic(), line);
             }

@@ -58,6 +58,23 @@ class KafkaLogWithoutBrokerTest {
     }
 
     @Test
+    void recordsQueuedBehindABlockedSend_completeRetryable_afterMaxBlock_notOneMaxBlockEach() throws Exception {
+        try (var log = new KafkaLog(unreachable(1_000))) {
+            var futures = new ArrayList<CompletableFuture<AppendResult>>();
+            for (int i = 0; i < 5; i++) {
+                futures.add(log.append(reading(i)));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> futures.stream().allMatch(CompletableFuture::isDone));
+
+            assertTrue(futures.stream().allMatch(f -> f.join().status() == Status.RETRYABLE));
+            // the first waits for metadata in send(); by the time the sender is free again, the ones behind it
+            // have waited max.block.ms as well and fail without another wait
+            assertTrue(futures.stream().anyMatch(f -> f.join().reason().startsWith("not handed to Kafka")),
+                    futures.stream().map(f -> f.join().reason()).toList().toString());
+        }
+    }
+
+    @Test
     void close_completesEveryOutstandingAppend_asRetryable_andLaterAppendsAtOnce() throws Exception {
         var log = new KafkaLog(unreachable(60_000));
         var futures = new ArrayList<CompletableFuture<AppendResult>>();
