@@ -94,6 +94,7 @@ public final class KafkaTopics implements AutoCloseable {
         var newTopic = new NewTopic(name, partitions, (short) rf).configs(configs);
         try {
             await(admin.createTopics(List.of(newTopic)).all(), name, "create");
+            awaitVisible(name);
             LOG.info("Created topic '{}' ({} partitions, replication factor {}, {})", name, partitions, rf, configs);
             return new TopicCheck(name, true, List.of());
         } catch (TopicException e) {
@@ -119,6 +120,26 @@ public final class KafkaTopics implements AutoCloseable {
             LOG.warn("{}", check.describe());
         }
         return check;
+    }
+
+    /**
+     * Waits until metadata shows the new topic, so that clients started right after (the session loader, the
+     * log) find it. Kafka acknowledges a creation before every broker has learned of it.
+     */
+    private void awaitVisible(String name) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (describe(name).isEmpty()) {
+            if (System.nanoTime() >= deadline) {
+                throw new TopicException(name, "created, but not visible in metadata within " + timeout.toMillis()
+                        + " ms", null);
+            }
+            try {
+                Thread.sleep(50); // start-up only
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TopicException(name, "interrupted while waiting for it to appear", e);
+            }
+        }
     }
 
     private static void checkArguments(String name, int partitions, int rf, int minIsr) {

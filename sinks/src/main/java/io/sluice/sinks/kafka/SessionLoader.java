@@ -18,6 +18,8 @@ import org.apache.kafka.common.TopicPartition;
  * key. One use per instance; runs on the calling thread and blocks up to the timeout.
  */
 final class SessionLoader {
+    private static final Duration MISSING_TOPIC_GRACE = Duration.ofSeconds(5);
+
     private final Consumer<String, byte[]> consumer;
     private final String topic;
     private final Duration timeout;
@@ -33,8 +35,8 @@ final class SessionLoader {
 
     Map<String, byte[]> load() {
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<PartitionInfo> infos = consumer.partitionsFor(topic, remaining(deadline));
-        if (infos == null || infos.isEmpty()) {
+        List<PartitionInfo> infos = partitions(deadline);
+        if (infos.isEmpty()) {
             throw new SessionLogException("session topic '" + topic + "' does not exist; create it first as a"
                     + " compacted topic", false, null);
         }
@@ -69,6 +71,29 @@ final class SessionLoader {
             removeFinished(unfinished, end, deadline);
         }
         return state;
+    }
+
+    /**
+     * The topic's partitions. A topic created a moment ago may not have reached the broker that answers yet, so
+     * an empty answer is asked again for a short while before the topic counts as missing.
+     */
+    private List<PartitionInfo> partitions(long deadline) {
+        long missingDeadline = Math.min(deadline, System.nanoTime() + MISSING_TOPIC_GRACE.toNanos());
+        while (true) {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, remaining(deadline));
+            if (infos != null && !infos.isEmpty()) {
+                return infos;
+            }
+            if (System.nanoTime() >= missingDeadline) {
+                return List.of();
+            }
+            try {
+                Thread.sleep(100); // between metadata requests; this is start-up, not a hot path
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SessionLogException("interrupted while loading session topic '" + topic + "'", true, e);
+            }
+        }
     }
 
     long recordsRead() {
