@@ -185,6 +185,9 @@ public final class KafkaLog implements AutoCloseable {
      * timeout). For shutdown and tests; never call it on an event loop or from a completion callback.
      */
     public void flush() {
+        if (closed.get()) {
+            return; // close() already waited for everything it could
+        }
         try {
             handOff.awaitHandled(Duration.ofNanos(Long.MAX_VALUE));
             producer.flush();
