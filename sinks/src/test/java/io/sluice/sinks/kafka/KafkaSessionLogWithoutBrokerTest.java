@@ -1,0 +1,67 @@
+package io.sluice.sinks.kafka;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sluice.sinks.SessionLogConfig;
+import io.sluice.sinks.SessionLogException;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Test;
+
+/** The session store when no Kafka answers: writes fail with a reason instead of hanging, loads fail in time. */
+class KafkaSessionLogWithoutBrokerTest {
+
+    private static SessionLogConfig unreachable() throws IOException {
+        int port;
+        try (var s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        return SessionLogConfig.defaults("127.0.0.1:" + port).withTopic("sessions.unreachable")
+                .withTimeouts(2_000, 1_000, 1_000, 2_000);
+    }
+
+    @Test
+    void put_returnsAtOnce_andFailsRetryable_namingKeyAndTopic() throws Exception {
+        try (var log = new KafkaSessionLog(unreachable())) {
+            var f = log.put("client-9", new byte[] {1});
+            assertFalse(f.isDone());
+
+            await().atMost(Duration.ofSeconds(20)).until(f::isDone);
+
+            var e = assertThrows(CompletionException.class, f::join);
+            var failure = (SessionLogException) e.getCause();
+            assertTrue(failure.retryable());
+            assertTrue(failure.getMessage().contains("put of key 'client-9' to topic 'sessions.unreachable'"),
+                    failure.getMessage());
+        }
+    }
+
+    @Test
+    void loadAll_failsRetryable_withinTheLoadTimeout() throws Exception {
+        try (var log = new KafkaSessionLog(unreachable())) {
+            var e = assertThrows(SessionLogException.class, log::loadAll);
+            assertTrue(e.retryable());
+            assertTrue(e.getMessage().contains("sessions.unreachable"), e.getMessage());
+        }
+    }
+
+    @Test
+    void close_failsOutstandingWrites_insteadOfLeavingThemOpen() throws Exception {
+        var log = new KafkaSessionLog(unreachable().withTimeouts(60_000, 1_000, 60_000, 2_000));
+        var first = log.put("a", new byte[] {1});
+        var second = log.remove("b");
+
+        log.close(Duration.ofMillis(200));
+
+        assertTrue(first.isCompletedExceptionally());
+        assertTrue(second.isCompletedExceptionally());
+        assertEquals(SessionLogException.class, assertThrows(CompletionException.class, second::join)
+                .getCause().getClass());
+    }
+}
