@@ -1,0 +1,182 @@
+package io.sluice.stack;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * A real Kafka cluster of one or three KRaft nodes, each a child JVM started from the kafka_2.13 artifact, on free
+ * loopback ports, with its data in a temporary directory. Used by integration tests and by the demo.
+ *
+ * <p>Blocking: {@link #start}, {@link #startBroker} wait until the cluster answers with every running broker.
+ * Thread-safe. A JVM shutdown hook kills any node still running, so no broker outlives its test JVM.
+ */
+public final class KafkaCluster implements AutoCloseable {
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    private static KafkaCluster shared;
+
+    private final Path dir;
+    private final String clusterId = Uuid.randomUuid().toString();
+    private final List<KafkaNode> nodes = new ArrayList<>();
+    private final String voters;
+    private Admin admin;
+
+    private KafkaCluster(int size, Path dir) {
+        this.dir = dir;
+        for (int i = 0; i < size; i++) {
+            nodes.add(new KafkaNode(i + 1, freePort(), freePort(), dir.resolve("node-" + (i + 1))));
+        }
+        this.voters = nodes.stream().map(KafkaNode::voter).collect(Collectors.joining(","));
+        Runtime.getRuntime().addShutdownHook(new Thread(this::killAll, "kafka-cluster-cleanup"));
+    }
+
+    /** Starts a cluster of {@code size} nodes (1 or 3 are the sizes tests use) and waits until it answers. */
+    public static KafkaCluster start(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("size must be >= 1: " + size);
+        }
+        try {
+            KafkaCluster cluster = new KafkaCluster(size, Files.createTempDirectory("sluice-kafka-"));
+            cluster.startAll();
+            return cluster;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * One single-node cluster shared by every caller in this JVM (test classes that never stop a broker). Started
+     * on first use, killed when the JVM exits; {@link #close()} on it does nothing.
+     */
+    public static synchronized KafkaCluster shared() {
+        if (shared == null) {
+            shared = start(1);
+        }
+        return shared;
+    }
+
+    public String bootstrapServers() {
+        return nodes.stream().map(n -> "127.0.0.1:" + n.brokerPort()).collect(Collectors.joining(","));
+    }
+
+    public int size() {
+        return nodes.size();
+    }
+
+    /** An admin client for this cluster, owned by the cluster (do not close it). */
+    public synchronized Admin admin() {
+        if (admin == null) {
+            Properties p = new Properties();
+            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+            p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+            p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+            admin = Admin.create(p);
+        }
+        return admin;
+    }
+
+    /** Creates a topic (no-op when it exists) and waits until its metadata is visible. */
+    public void createTopic(String name, int partitions, int replicationFactor, int minInsyncReplicas) {
+        NewTopic topic = new NewTopic(name, partitions, (short) replicationFactor)
+                .configs(Map.of("min.insync.replicas", Integer.toString(minInsyncReplicas)));
+        try {
+            admin().createTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create topic " + name + ": " + e, e);
+            }
+        }
+        Wait.until("topic " + name + " visible", Duration.ofSeconds(30),
+                () -> admin().describeTopics(List.of(name)).allTopicNames().get(5, TimeUnit.SECONDS).containsKey(name));
+    }
+
+    /** Kills node {@code index} (0-based) at once, as a crash would. */
+    public synchronized void stopBroker(int index) {
+        nodes.get(index).kill();
+    }
+
+    /** Restarts node {@code index} on its old ports and data, and waits until the cluster sees it again. */
+    public synchronized void startBroker(int index) {
+        nodes.get(index).start(voters, clusterId, nodes.size());
+        awaitBrokers();
+    }
+
+    /** Kills every node and deletes the cluster's data. No-op for {@link #shared()}. */
+    @Override
+    public void close() {
+        if (this == shared) {
+            return;
+        }
+        killAll();
+        deleteRecursively(dir);
+    }
+
+    private synchronized void startAll() {
+        for (KafkaNode node : nodes) {
+            node.start(voters, clusterId, nodes.size());
+        }
+        awaitBrokers();
+    }
+
+    private void awaitBrokers() {
+        long running = nodes.stream().filter(KafkaNode::isAlive).count();
+        try {
+            Wait.until(running + " Kafka broker(s) at " + bootstrapServers(), READY_TIMEOUT, () -> {
+                for (KafkaNode n : nodes) {
+                    if (!n.isAlive() && running == nodes.size()) {
+                        throw new IllegalStateException("Kafka node " + n.id() + " exited:\n" + n.logTail(40));
+                    }
+                }
+                return admin().describeCluster().nodes().get(5, TimeUnit.SECONDS).size() >= running;
+            });
+        } catch (RuntimeException e) {
+            StringBuilder logs = new StringBuilder();
+            nodes.forEach(n -> logs.append("\n--- node ").append(n.id()).append(" ---\n").append(n.logTail(30)));
+            throw new IllegalStateException(e.getMessage() + logs, e);
+        }
+    }
+
+    private synchronized void killAll() {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(1));
+            admin = null;
+        }
+        nodes.forEach(KafkaNode::kill);
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteRecursively(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // leftover temp files are harmless
+        }
+    }
+}
