@@ -1,0 +1,38 @@
+package io.sluice.sinks.kafka;
+
+import io.sluice.stack.KafkaCluster;
+import io.sluice.stack.KafkaRecords;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * The real single-broker cluster shared by this module's integration tests that never stop it (the stack's
+ * {@link KafkaCluster#shared()}), and shortcuts for setting up and reading topics on it.
+ */
+final class TestKafka {
+    private TestKafka() {
+    }
+
+    static String bootstrap() {
+        return KafkaCluster.shared().bootstrapServers();
+    }
+
+    /** Creates a topic with replication factor 1 and the given configs, bypassing Sluice's own checks. */
+    static void createTopic(String topic, int partitions, Map<String, String> configs) {
+        try {
+            KafkaCluster.shared().admin()
+                    .createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create test topic " + topic, e);
+        }
+    }
+
+    static List<ConsumerRecord<String, byte[]>> readAll(String topic, Duration timeout) {
+        return KafkaRecords.readAll(bootstrap(), topic, timeout);
+    }
+}
