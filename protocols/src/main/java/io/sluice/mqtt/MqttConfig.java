@@ -1,0 +1,33 @@
+package io.sluice.mqtt;
+
+/**
+ * How the MQTT listener behaves. Validated by the daemon's config loader; the constructor only rejects values no
+ * caller could mean.
+ *
+ * @param host                    bind address
+ * @param port                    TCP port, 0 for any free port
+ * @param ioThreads               event-loop threads, 0 for one per core
+ * @param maxConnections          connections beyond this are closed before CONNACK
+ * @param maxPacketSizeBytes      largest packet accepted; advertised to MQTT 5 clients
+ * @param receiveMaximum          QoS1 messages a connection may have awaiting Kafka; advertised to MQTT 5 clients
+ *                                as Receive Maximum and applied to MQTT 3.1.1 clients by not reading their socket
+ * @param topicAliasMaximum       MQTT 5 topic aliases per connection (0 disables them)
+ * @param maxSessionExpirySeconds cap on a persistent session's expiry; MQTT 3.1.1 persistent sessions get this
+ * @param connectTimeoutMs        a connection without CONNECT by then is closed
+ */
+public record MqttConfig(String host, int port, int ioThreads, int maxConnections, int maxPacketSizeBytes,
+                         int receiveMaximum, int topicAliasMaximum, long maxSessionExpirySeconds,
+                         int connectTimeoutMs) {
+    public MqttConfig {
+        if (port < 0 || port > 65535 || maxConnections < 1 || maxPacketSizeBytes < 64 || receiveMaximum < 1
+                || receiveMaximum > 65535 || topicAliasMaximum < 0 || topicAliasMaximum > 65535
+                || maxSessionExpirySeconds < 0 || connectTimeoutMs < 1 || ioThreads < 0) {
+            throw new IllegalArgumentException("invalid MQTT config: " + this);
+        }
+    }
+
+    /** Defaults for tests: loopback, any free port. */
+    public static MqttConfig loopback() {
+        return new MqttConfig("127.0.0.1", 0, 1, 10_000, 262_144, 64, 16, 604_800, 10_000);
+    }
+}

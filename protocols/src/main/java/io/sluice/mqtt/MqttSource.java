@@ -1,0 +1,165 @@
+package io.sluice.mqtt;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.sluice.ingest.InflightBudget;
+import io.sluice.ingest.Ingest;
+import io.sluice.ingest.SessionStore;
+import io.sluice.mqtt.internal.Context;
+import io.sluice.mqtt.internal.MqttHandler;
+import io.sluice.mqtt.internal.SessionRegistry;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The MQTT 3.1.1 / 5 listener. Accepted PUBLISHes go to {@link Ingest}; QoS 1 PUBLISHes are acknowledged only
+ * once their delivery completes as delivered. Epoll when available, NIO otherwise; TCP_NODELAY on every socket.
+ *
+ * <p>Lifecycle: {@link #start} (blocking: loads sessions, then binds), {@link #stopAccepting},
+ * {@link #awaitInflight}, {@link #close}. Thread-safe.
+ */
+public final class MqttSource implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MqttSource.class);
+
+    private final MqttConfig config;
+    private final MqttStats stats = new MqttStats();
+    private final SessionRegistry sessions;
+    private final Context context;
+    private final ChannelGroup channels = new DefaultChannelGroup("mqtt", GlobalEventExecutor.INSTANCE);
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private Channel server;
+
+    public MqttSource(MqttConfig config, Ingest ingest, InflightBudget budget, SessionStore store, Clock clock) {
+        this.config = config;
+        this.sessions = new SessionRegistry(store, clock, stats);
+        this.context = new Context(config, ingest, budget, sessions, stats, clock, new AtomicLong(),
+                new AtomicBoolean(true));
+    }
+
+    /** Loads persistent sessions, then binds. Blocking. */
+    public synchronized void start() {
+        sessions.load();
+        boolean epoll = Epoll.isAvailable();
+        boss = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        workers = new MultiThreadIoEventLoopGroup(config.ioThreads(),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        channels.add(ch);
+                        ch.pipeline()
+                                .addLast("decoder", new MqttDecoder(config.maxPacketSizeBytes(), 65_535, true))
+                                .addLast("encoder", MqttEncoder.INSTANCE)
+                                .addLast("flow", new FlowControlHandler())
+                                .addLast("handler", new MqttHandler(context));
+                    }
+                });
+        try {
+            server = b.bind(config.host(), config.port()).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            close();
+            throw new IllegalStateException("cannot listen for MQTT on " + config.host() + ":" + config.port()
+                    + ": " + e.getMessage(), e);
+        }
+        workers.next().scheduleAtFixedRate(sessions::sweepExpired, 30, 30, TimeUnit.SECONDS);
+        LOG.info("MQTT listening on {}:{} ({}, {} session(s) loaded)", config.host(), port(),
+                epoll ? "epoll" : "nio", sessions.sessionCount());
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    public MqttStats stats() {
+        return stats;
+    }
+
+    /** Persistent sessions known to this node. */
+    public SessionRegistry sessions() {
+        return sessions;
+    }
+
+    /** Closes the listener; new connections are refused and CONNECTs still arriving get "server unavailable". */
+    public void stopAccepting() {
+        context.accepting().set(false);
+        Channel s = server;
+        if (s != null) {
+            s.close().syncUninterruptibly();
+        }
+    }
+
+    /**
+     * Waits until every message handed to ingest has an outcome (and so its PUBACK, if any, was written).
+     * Blocking; returns false when {@code timeout} passes first.
+     */
+    public boolean awaitInflight(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (context.outstanding().get() > 0) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(10); // polling a counter at shutdown; nothing else to wait on
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        // let the event loops write the PUBACKs re-dispatched to them before the channels close
+        if (workers != null) {
+            workers.forEach(loop -> loop.submit(() -> { }).syncUninterruptibly());
+        }
+        return true;
+    }
+
+    /** Messages handed to ingest without an outcome yet. */
+    public long outstanding() {
+        return context.outstanding().get();
+    }
+
+    @Override
+    public synchronized void close() {
+        stopAccepting();
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (workers != null) {
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (boss != null) {
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+}

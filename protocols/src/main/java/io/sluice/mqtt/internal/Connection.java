@@ -1,0 +1,578 @@
+package io.sluice.mqtt.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.sluice.ingest.Delivery;
+import io.sluice.ingest.Envelope;
+import io.sluice.ingest.Outcome;
+import io.sluice.ingest.Protocols;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The MQTT protocol state of one connection: CONNECT handling, sessions, PUBLISH to ingest, in-order PUBACKs
+ * after the Kafka acknowledgement, and read pausing for backpressure.
+ *
+ * <p>Threading: every method runs on the channel's event loop, except {@link #takeOver}, which re-dispatches.
+ * Delivery completions arrive on arbitrary threads and are re-dispatched to the event loop.
+ */
+final class Connection {
+    private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+
+    private static final int PAUSE_CONNECTING = 1;
+    private static final int PAUSE_BUDGET = 2;
+    private static final int PAUSE_INFLIGHT = 4;
+    private static final int PAUSE_WRITABILITY = 8;
+
+    private enum Phase { AWAIT_CONNECT, CONNECTING, CONNECTED, CLOSED }
+
+    private final Channel channel;
+    private final Context ctx;
+    private Phase phase = Phase.AWAIT_CONNECT;
+    private int level;
+    private String clientId;
+    private long expirySeconds;
+    private boolean cleanStart;
+    private SessionState session;
+    private Packets.Will will;
+    private boolean normalDisconnect;
+    private boolean takenOver;
+    private int pauseMask;
+    private int inflightQos1;
+    private final ArrayDeque<PendingAck> acks = new ArrayDeque<>();
+    private final Map<Integer, String> aliases = new HashMap<>();
+    private Parked parked;
+
+    Connection(Channel channel, Context ctx) {
+        this.channel = channel;
+        this.ctx = ctx;
+    }
+
+    String clientId() {
+        return clientId;
+    }
+
+    boolean connected() {
+        return phase == Phase.CONNECTED;
+    }
+
+    // ---------------------------------------------------------------- CONNECT
+
+    void onConnect(int protocolLevel, String requestedId, boolean clean, int keepAliveSeconds, MqttProperties props,
+                   Packets.Will willMessage, boolean willRetain) {
+        if (phase != Phase.AWAIT_CONNECT) {
+            violation("second_connect", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "a second CONNECT");
+            return;
+        }
+        level = protocolLevel;
+        if (!ctx.accepting().get()) {
+            refuse("refused_shutting_down", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5);
+            return;
+        }
+        if (level == 5 && props.getProperty(MqttProperties.MqttPropertyType.AUTHENTICATION_METHOD.value()) != null) {
+            refuse("bad_authentication_method", null, MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD);
+            return;
+        }
+        if (willMessage != null && level == 5 && willMessage.qos() > 1) {
+            refuse("will_qos_not_supported", null, MqttConnectReturnCode.CONNECTION_REFUSED_QOS_NOT_SUPPORTED);
+            return;
+        }
+        if (willMessage != null && level == 5 && willRetain) {
+            refuse("will_retain_not_supported", null, MqttConnectReturnCode.CONNECTION_REFUSED_RETAIN_NOT_SUPPORTED);
+            return;
+        }
+        String assigned = null;
+        String id = requestedId;
+        if (id == null || id.isEmpty()) {
+            if (level != 5 && !clean) {
+                refuse("identifier_rejected", MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, null);
+                return;
+            }
+            id = "sluice-" + UUID.randomUUID();
+            assigned = level == 5 ? id : null;
+        }
+        clientId = id;
+        cleanStart = clean;
+        will = willMessage == null ? null : new Packets.Will(willMessage.topic(), willMessage.payload(),
+                Math.min(1, willMessage.qos()));
+        long requested = level == 5 ? sessionExpiryProperty(props) : (clean ? 0 : ctx.config().maxSessionExpirySeconds());
+        expirySeconds = Math.min(requested, ctx.config().maxSessionExpirySeconds());
+        boolean expiryCapped = level == 5 && requested != expirySeconds;
+        phase = Phase.CONNECTING;
+        pause(PAUSE_CONNECTING); // clients may pipeline packets after CONNECT; they wait for the CONNACK
+
+        Connection previous = ctx.sessions().register(id, this);
+        if (previous != null && previous != this) {
+            previous.takeOver();
+        }
+        SessionState existing = clean ? null : ctx.sessions().get(id);
+        boolean present = existing != null;
+        CompletionStage<Void> durable = clean ? ctx.sessions().discard(id) : CompletableFuture.completedFuture(null);
+        if (expirySeconds > 0) {
+            SessionState next = existing != null ? existing.connected(level, expirySeconds)
+                    : new SessionState(id, level, expirySeconds, 0, Map.of());
+            session = next;
+            if (next.sameDurableContent(existing)) {
+                // Resuming an unchanged durable session needs no write before CONNACK: reconnects keep working
+                // while Kafka is unreachable. The connected marker is refreshed in the background.
+                ctx.sessions().store(next);
+            } else {
+                durable = durable.thenCompose(v -> ctx.sessions().store(next));
+            }
+        } else {
+            session = new SessionState(id, level, 0, 0, existing == null ? Map.of() : existing.subscriptions());
+        }
+        final String assignedId = assigned;
+        durable.whenComplete((v, err) -> onLoop(() -> completeConnect(err, present, assignedId, expiryCapped,
+                keepAliveSeconds)));
+    }
+
+    private void completeConnect(Throwable storeError, boolean present, String assignedId, boolean expiryCapped,
+                                 int keepAliveSeconds) {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        if (storeError != null) {
+            LOG.warn("CONNECT of '{}' refused: its session could not be stored: {}", clientId, storeError.toString());
+            refuse("session_store_failed", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5);
+            return;
+        }
+        phase = Phase.CONNECTED;
+        if (keepAliveSeconds > 0) {
+            long readerIdleMillis = keepAliveSeconds * 1500L; // 1.5 times the keep alive, as the spec says
+            channel.pipeline().addBefore("handler", "idle",
+                    new IdleStateHandler(readerIdleMillis, 0, 0, TimeUnit.MILLISECONDS));
+        }
+        MqttProperties props = null;
+        if (level == 5) {
+            MqttMessageBuilders.ConnAckPropertiesBuilder b = new MqttMessageBuilders.ConnAckPropertiesBuilder()
+                    .receiveMaximum(ctx.config().receiveMaximum())
+                    .maximumQos((byte) 1)
+                    .retainAvailable(false)
+                    .maximumPacketSize(ctx.config().maxPacketSizeBytes())
+                    .topicAliasMaximum(ctx.config().topicAliasMaximum())
+                    .wildcardSubscriptionAvailable(true)
+                    .subscriptionIdentifiersAvailable(false)
+                    .sharedSubscriptionAvailable(false);
+            if (assignedId != null) {
+                b.assignedClientId(assignedId);
+            }
+            if (expiryCapped) {
+                b.sessionExpiryInterval(expirySeconds);
+            }
+            props = b.build();
+        }
+        ctx.stats().connectsAccepted.increment();
+        channel.writeAndFlush(Replies.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, present, props));
+        resume(PAUSE_CONNECTING);
+    }
+
+    private static long sessionExpiryProperty(MqttProperties props) {
+        MqttProperties.MqttProperty<?> p = props.getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
+        return p == null ? 0 : Integer.toUnsignedLong((Integer) p.value());
+    }
+
+    /** Another connection took this client id: MQTT 5 gets DISCONNECT 0x8E, then the connection closes. */
+    void takeOver() {
+        onLoop(() -> {
+            if (phase == Phase.CLOSED) {
+                return;
+            }
+            takenOver = true;
+            ctx.stats().count("session_taken_over");
+            LOG.info("Client '{}' connected again elsewhere: closing the older connection {}", clientId,
+                    channel.remoteAddress());
+            if (level == 5 && phase == Phase.CONNECTED) {
+                channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER.byteValue()))
+                        .addListener(ChannelFutureListener.CLOSE);
+            } else {
+                channel.close();
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- PUBLISH
+
+    void onPublish(Packets.Publish p, long receivedAtNanos) {
+        if (phase != Phase.CONNECTED) {
+            violation("publish_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "PUBLISH before CONNECT");
+            return;
+        }
+        if (p.qos() == 2) {
+            violation("qos2_not_supported", MqttReasonCodes.Disconnect.QOS_NOT_SUPPORTED, "QoS 2 PUBLISH");
+            return;
+        }
+        if (p.retain() && level == 5) {
+            violation("retain_not_supported", MqttReasonCodes.Disconnect.RETAIN_NOT_SUPPORTED, "retained PUBLISH");
+            return;
+        }
+        String topic = p.topic();
+        if (p.topicAlias() != 0) {
+            if (level != 5 || p.topicAlias() > ctx.config().topicAliasMaximum()) {
+                violation("topic_alias_invalid", MqttReasonCodes.Disconnect.TOPIC_ALIAS_INVALID,
+                        "topic alias " + p.topicAlias() + " above maximum " + ctx.config().topicAliasMaximum());
+                return;
+            }
+            if (topic.isEmpty()) {
+                topic = aliases.get(p.topicAlias());
+                if (topic == null) {
+                    violation("topic_alias_unknown", MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
+                            "unknown topic alias " + p.topicAlias());
+                    return;
+                }
+            } else {
+                aliases.put(p.topicAlias(), topic);
+            }
+        }
+        if (!TopicNames.validName(topic)) {
+            violation("topic_name_invalid", MqttReasonCodes.Disconnect.TOPIC_NAME_INVALID, "invalid topic name");
+            return;
+        }
+        if (p.qos() == 1 && level == 5 && inflightQos1 >= ctx.config().receiveMaximum()) {
+            violation("receive_maximum_exceeded", MqttReasonCodes.Disconnect.RECEIVE_MAXIMUM_EXCEEDED,
+                    "more than " + ctx.config().receiveMaximum() + " unacknowledged QoS 1 PUBLISHes");
+            return;
+        }
+        Envelope e = new Envelope(clientId, topic, p.payload(), Protocols.MQTT, version(), p.qos(), receivedAtNanos,
+                p.contentType(), p.userProperties(), null);
+        (p.qos() == 1 ? ctx.stats().publishesQos1 : ctx.stats().publishesQos0).increment();
+        ctx.stats().publishBytes.add(p.payload().length);
+        if (!ctx.budget().tryAcquire(e.weightBytes())) {
+            // Keep this one message (it is already read) and stop reading until Kafka acknowledges enough.
+            parked = new Parked(e, p.packetId());
+            pause(PAUSE_BUDGET);
+            ctx.budget().park(() -> onLoop(this::retryParked));
+            return;
+        }
+        submit(e, p.packetId());
+    }
+
+    private void retryParked() {
+        if (parked == null) {
+            return;
+        }
+        if (phase == Phase.CLOSED) {
+            if (parked.envelope.qos() == 0) {
+                ctx.stats().count("qos0_dropped_connection_closed");
+            }
+            parked = null;
+            return;
+        }
+        if (ctx.budget().tryAcquire(parked.envelope.weightBytes())) {
+            Parked p = parked;
+            parked = null;
+            submit(p.envelope, p.packetId);
+            resume(PAUSE_BUDGET);
+        } else {
+            ctx.budget().park(() -> onLoop(this::retryParked));
+        }
+    }
+
+    private void submit(Envelope e, int packetId) {
+        PendingAck ack = null;
+        if (e.qos() == 1) {
+            ack = new PendingAck(packetId);
+            acks.add(ack);
+            inflightQos1++;
+            if (inflightQos1 >= ctx.config().receiveMaximum()) {
+                pause(PAUSE_INFLIGHT);
+            }
+        }
+        int weight = e.weightBytes();
+        ctx.outstanding().incrementAndGet();
+        ctx.stats().inflightMessages.increment();
+        final PendingAck pending = ack;
+        ctx.ingest().submit(e).whenComplete((delivery, err) -> {
+            Delivery d = err == null ? delivery : Delivery.retryable("ingest failed: " + err);
+            ctx.budget().release(weight);
+            ctx.stats().inflightMessages.decrement();
+            ctx.outstanding().decrementAndGet();
+            if (!d.delivered()) {
+                ctx.stats().deliveryFailures.increment();
+            }
+            if (pending != null) {
+                onLoop(() -> onDelivered(pending, d));
+            } else if (!d.delivered()) {
+                ctx.stats().count("qos0_not_delivered");
+                LOG.warn("QoS 0 message of '{}' not written to Kafka: {}", e.clientId(), d.reason());
+            }
+        });
+    }
+
+    /** Sends PUBACKs in the order the PUBLISHes arrived, as far as outcomes are known. */
+    private void onDelivered(PendingAck ack, Delivery d) {
+        ack.delivery = d;
+        inflightQos1--;
+        boolean wrote = false;
+        while (!acks.isEmpty() && acks.peek().delivery != null) {
+            PendingAck head = acks.poll();
+            if (phase == Phase.CLOSED) {
+                continue;
+            }
+            if (head.delivery.delivered()) {
+                channel.write(Replies.pubAck(head.packetId, (byte) 0, null));
+                ctx.stats().pubacksSent.increment();
+                wrote = true;
+            } else if (level == 5) {
+                byte code = head.delivery.outcome() == Outcome.RETRYABLE
+                        ? MqttReasonCodes.PubAck.QUOTA_EXCEEDED.byteValue()
+                        : MqttReasonCodes.PubAck.UNSPECIFIED_ERROR.byteValue();
+                channel.write(Replies.pubAck(head.packetId, code, head.delivery.reason()));
+                ctx.stats().pubackErrorsSent.increment();
+                wrote = true;
+            } else {
+                // MQTT 3.1.1 has no error PUBACK: closing makes the client retransmit on its next connection.
+                ctx.stats().count("kafka_failed_connection_closed");
+                LOG.warn("Closing MQTT 3.1.1 connection of '{}': Kafka did not take message {}: {}", clientId,
+                        head.packetId, head.delivery.reason());
+                channel.flush();
+                channel.close();
+                phase = Phase.CLOSED;
+            }
+        }
+        if (wrote) {
+            channel.flush();
+        }
+        if (inflightQos1 < ctx.config().receiveMaximum()) {
+            resume(PAUSE_INFLIGHT);
+        }
+    }
+
+    // ---------------------------------------------------------------- SUBSCRIBE, UNSUBSCRIBE, PING, DISCONNECT
+
+    void onSubscribe(int packetId, List<Packets.Subscription> subscriptions) {
+        if (phase != Phase.CONNECTED) {
+            violation("subscribe_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "SUBSCRIBE before CONNECT");
+            return;
+        }
+        Map<String, Integer> subs = new LinkedHashMap<>(session.subscriptions());
+        List<Integer> codes = new ArrayList<>();
+        for (Packets.Subscription s : subscriptions) {
+            if (!TopicNames.validFilter(s.filter())) {
+                ctx.stats().count("topic_filter_invalid");
+                codes.add(level == 5 ? 0x8F : 0x80);
+            } else if (level == 5 && s.filter().startsWith("$share/")) {
+                ctx.stats().count("shared_subscription_refused");
+                codes.add(0x9E);
+            } else {
+                int granted = Math.min(1, s.qos());
+                subs.put(s.filter(), (s.options() & ~0x03) | granted);
+                codes.add(granted);
+            }
+        }
+        SessionState next = session.withSubscriptions(subs);
+        session = next;
+        if (expirySeconds == 0 || next.sameDurableContent(ctx.sessions().get(clientId))) {
+            channel.writeAndFlush(Replies.subAck(packetId, codes));
+            return;
+        }
+        ctx.sessions().store(next).whenComplete((v, err) -> onLoop(() -> {
+            if (phase == Phase.CLOSED) {
+                return;
+            }
+            if (err != null) {
+                ctx.stats().count("session_store_failed");
+                LOG.warn("SUBSCRIBE of '{}' failed: session not stored: {}", clientId, err.toString());
+                channel.writeAndFlush(Replies.subAck(packetId, codes.stream().map(c -> 0x80).toList()));
+            } else {
+                channel.writeAndFlush(Replies.subAck(packetId, codes));
+            }
+        }));
+    }
+
+    void onUnsubscribe(int packetId, List<String> filters) {
+        if (phase != Phase.CONNECTED) {
+            violation("unsubscribe_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "UNSUBSCRIBE before CONNECT");
+            return;
+        }
+        Map<String, Integer> subs = new LinkedHashMap<>(session.subscriptions());
+        List<Short> codes = new ArrayList<>();
+        for (String f : filters) {
+            codes.add(subs.remove(f) != null ? (short) 0x00 : (short) 0x11);
+        }
+        SessionState next = session.withSubscriptions(subs);
+        session = next;
+        if (expirySeconds == 0 || next.sameDurableContent(ctx.sessions().get(clientId))) {
+            channel.writeAndFlush(Replies.unsubAck(level, packetId, codes));
+            return;
+        }
+        ctx.sessions().store(next).whenComplete((v, err) -> onLoop(() -> {
+            if (phase != Phase.CLOSED) {
+                List<Short> result = err == null ? codes : codes.stream().map(c -> (short) 0x80).toList();
+                channel.writeAndFlush(Replies.unsubAck(level, packetId, result));
+            }
+        }));
+    }
+
+    void onPingReq() {
+        if (phase != Phase.CONNECTED) {
+            violation("pingreq_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "PINGREQ before CONNECT");
+            return;
+        }
+        channel.writeAndFlush(Replies.PINGRESP);
+    }
+
+    void onDisconnect(int reasonCode, Long newExpirySeconds) {
+        if (phase != Phase.CONNECTED) {
+            channel.close();
+            return;
+        }
+        if (newExpirySeconds != null) {
+            if (expirySeconds == 0 && newExpirySeconds > 0) {
+                violation("session_expiry_protocol_error", MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
+                        "DISCONNECT set a session expiry after CONNECT had none");
+                return;
+            }
+            expirySeconds = Math.min(newExpirySeconds, ctx.config().maxSessionExpirySeconds());
+        }
+        normalDisconnect = reasonCode != 0x04; // 0x04: disconnect with will message
+        channel.close();
+    }
+
+    // ---------------------------------------------------------------- errors, idle, close
+
+    /** A protocol violation: MQTT 5 gets DISCONNECT with the reason code, MQTT 3.1.1 a closed connection. */
+    void violation(String event, MqttReasonCodes.Disconnect code, String what) {
+        ctx.stats().count(event);
+        LOG.warn("Closing connection {} ('{}'): {} [{}]", channel.remoteAddress(), clientId, what, event);
+        if (level == 5 && phase == Phase.CONNECTED) {
+            channel.writeAndFlush(Replies.disconnect(code.byteValue())).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+        phase = Phase.CLOSED;
+    }
+
+    /** A CONNACK refusal in the client's protocol level, then close. A null code falls back to the other level's. */
+    void refuse(String event, MqttConnectReturnCode v3, MqttConnectReturnCode v5) {
+        ctx.stats().count(event);
+        LOG.warn("Refusing CONNECT from {} ('{}'): {}", channel.remoteAddress(), clientId, event);
+        MqttConnectReturnCode code = level == 5 ? (v5 != null ? v5 : v3) : (v3 != null ? v3 : v5);
+        MqttMessage reply = Replies.connAck(code, false, null);
+        channel.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+        phase = Phase.CLOSED;
+    }
+
+    void onKeepAliveExpired() {
+        violation("keep_alive_timeout", MqttReasonCodes.Disconnect.KEEP_ALIVE_TIMEOUT, "no packet within 1.5 x keep alive");
+    }
+
+    void onWritabilityChanged(boolean writable) {
+        if (writable) {
+            resume(PAUSE_WRITABILITY);
+        } else {
+            pause(PAUSE_WRITABILITY);
+        }
+    }
+
+    /** The channel closed, for whatever reason. Releases everything this connection holds. */
+    void onClosed() {
+        Phase was = phase;
+        phase = Phase.CLOSED;
+        if (parked != null && parked.envelope.qos() == 0) {
+            ctx.stats().count("qos0_dropped_connection_closed");
+        }
+        parked = null;
+        if (clientId == null || was == Phase.AWAIT_CONNECT || !ctx.sessions().unregister(clientId, this)) {
+            return; // never connected, or taken over: the newer connection owns the session now
+        }
+        if (will != null && !normalDisconnect && !takenOver && was == Phase.CONNECTED) {
+            publishWill();
+        }
+        if (expirySeconds > 0 && session != null) {
+            ctx.sessions().store(session.disconnected(ctx.clock().millis(), expirySeconds));
+        } else {
+            ctx.sessions().discard(clientId); // a session without expiry ends with its connection
+        }
+    }
+
+    private void publishWill() {
+        Envelope e = new Envelope(clientId, will.topic(), will.payload(), Protocols.MQTT, version(), will.qos(),
+                ctx.clock().millis() * 1_000_000L, null, List.of(), null);
+        if (!TopicNames.validName(will.topic()) || !ctx.budget().tryAcquire(e.weightBytes())) {
+            ctx.stats().count("will_dropped");
+            LOG.warn("Will message of '{}' dropped (invalid topic or in-flight budget spent)", clientId);
+            return;
+        }
+        ctx.stats().count("will_published");
+        int weight = e.weightBytes();
+        ctx.outstanding().incrementAndGet();
+        ctx.ingest().submit(e).whenComplete((d, err) -> {
+            ctx.budget().release(weight);
+            ctx.outstanding().decrementAndGet();
+        });
+    }
+
+    // ---------------------------------------------------------------- read gate
+
+    private void pause(int reason) {
+        if (pauseMask == 0) {
+            channel.config().setAutoRead(false);
+            if (reason != PAUSE_CONNECTING) {
+                ctx.stats().readsPaused.increment();
+            }
+        }
+        pauseMask |= reason;
+    }
+
+    private void resume(int reason) {
+        if ((pauseMask & reason) == 0) {
+            return;
+        }
+        pauseMask &= ~reason;
+        if (pauseMask == 0 && channel.isActive()) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    boolean readsPaused() {
+        return pauseMask != 0;
+    }
+
+    private String version() {
+        return switch (level) {
+            case 5 -> "5";
+            case 3 -> "3.1";
+            default -> "3.1.1";
+        };
+    }
+
+    private void onLoop(Runnable r) {
+        try {
+            channel.eventLoop().execute(r);
+        } catch (RejectedExecutionException e) {
+            // the event loop is shutting down; the channel is closed and the client will retransmit
+        }
+    }
+
+    private static final class PendingAck {
+        final int packetId;
+        Delivery delivery;
+
+        PendingAck(int packetId) {
+            this.packetId = packetId;
+        }
+    }
+
+    private record Parked(Envelope envelope, int packetId) {
+    }
+}

@@ -1,0 +1,14 @@
+package io.sluice.mqtt.internal;
+
+import io.sluice.ingest.InflightBudget;
+import io.sluice.ingest.Ingest;
+import io.sluice.mqtt.MqttConfig;
+import io.sluice.mqtt.MqttStats;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What every connection of one listener shares. All members are thread-safe. */
+public record Context(MqttConfig config, Ingest ingest, InflightBudget budget, SessionRegistry sessions,
+                      MqttStats stats, Clock clock, AtomicLong outstanding, AtomicBoolean accepting) {
+}

@@ -1,0 +1,234 @@
+package io.sluice.mqtt.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectPayload;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
+import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageIdAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.ingest.Envelope;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thin Netty shim: checks the decoder result first, copies each packet into Sluice's own records (payloads
+ * become byte[]; no buffer leaves this class) and hands them to the connection's {@link Connection}.
+ * Runs on the channel's event loop.
+ */
+public final class MqttHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(MqttHandler.class);
+
+    private final Context ctx;
+    private Connection connection;
+    private ScheduledFuture<?> connectTimeout;
+
+    public MqttHandler(Context ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext c) throws Exception {
+        ctx.stats().connectionsOpened.increment();
+        connection = new Connection(c.channel(), ctx);
+        if (ctx.stats().openConnections() > ctx.config().maxConnections()) {
+            ctx.stats().count("max_connections_refused");
+            LOG.warn("Refusing connection from {}: mqtt.max_connections ({}) reached", c.channel().remoteAddress(),
+                    ctx.config().maxConnections());
+            c.close();
+            return;
+        }
+        connectTimeout = c.executor().schedule(() -> {
+            if (!connection.connected() && c.channel().isActive()) {
+                ctx.stats().count("connect_timeout");
+                LOG.info("Closing {}: no CONNECT within {} ms", c.channel().remoteAddress(), ctx.config().connectTimeoutMs());
+                c.close();
+            }
+        }, ctx.config().connectTimeoutMs(), TimeUnit.MILLISECONDS);
+        super.channelActive(c);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext c, Object msg) {
+        long receivedAtNanos = nowNanos();
+        try {
+            MqttMessage m = (MqttMessage) msg;
+            if (m.decoderResult().isFailure()) {
+                onDecodeFailure(c, m.decoderResult().cause());
+                return;
+            }
+            switch (m.fixedHeader().messageType()) {
+                case CONNECT -> onConnect((MqttConnectMessage) m);
+                case PUBLISH -> connection.onPublish(publish((MqttPublishMessage) m), receivedAtNanos);
+                case PUBACK -> { } // Sluice sends no QoS 1 messages yet; a stray PUBACK is ignored, as MQTT 5 allows
+                case SUBSCRIBE -> onSubscribe((MqttSubscribeMessage) m);
+                case UNSUBSCRIBE -> {
+                    MqttUnsubscribeMessage u = (MqttUnsubscribeMessage) m;
+                    connection.onUnsubscribe(u.idAndPropertiesVariableHeader().messageId(), u.payload().topics());
+                }
+                case PINGREQ -> connection.onPingReq();
+                case DISCONNECT -> onDisconnect(m);
+                default -> connection.violation("unexpected_packet", MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
+                        "unexpected " + m.fixedHeader().messageType() + " packet");
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onConnect(MqttConnectMessage m) {
+        MqttConnectVariableHeader h = m.variableHeader();
+        MqttConnectPayload p = m.payload();
+        Packets.Will will = null;
+        if (h.isWillFlag()) {
+            will = new Packets.Will(p.willTopic(), p.willMessageInBytes() == null ? new byte[0] : p.willMessageInBytes(),
+                    h.willQos());
+        }
+        connection.onConnect(h.version(), p.clientIdentifier(), h.isCleanSession(), h.keepAliveTimeSeconds(),
+                h.properties(), will, h.isWillRetain());
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+        }
+    }
+
+    private static Packets.Publish publish(MqttPublishMessage m) {
+        ByteBuf content = m.content();
+        byte[] payload = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
+        MqttProperties props = m.variableHeader().properties();
+        int alias = 0;
+        MqttProperties.MqttProperty<?> aliasProp = props.getProperty(MqttProperties.MqttPropertyType.TOPIC_ALIAS.value());
+        if (aliasProp != null) {
+            alias = (Integer) aliasProp.value();
+        }
+        String contentType = null;
+        MqttProperties.MqttProperty<?> ct = props.getProperty(MqttProperties.MqttPropertyType.CONTENT_TYPE.value());
+        if (ct != null) {
+            contentType = (String) ct.value();
+        }
+        List<Envelope.UserProperty> ups = List.of();
+        List<? extends MqttProperties.MqttProperty> userProps =
+                props.getProperties(MqttProperties.MqttPropertyType.USER_PROPERTY.value());
+        if (!userProps.isEmpty()) {
+            List<Envelope.UserProperty> list = new ArrayList<>();
+            for (MqttProperties.MqttProperty<?> up : userProps) {
+                if (up instanceof MqttProperties.UserProperty single) {
+                    list.add(new Envelope.UserProperty(single.value().key, single.value().value));
+                } else if (up instanceof MqttProperties.UserProperties many) {
+                    many.value().forEach(pair -> list.add(new Envelope.UserProperty(pair.key, pair.value)));
+                }
+            }
+            ups = list;
+        }
+        return new Packets.Publish(m.variableHeader().topicName(), alias, m.fixedHeader().qosLevel().value(),
+                m.fixedHeader().isDup(), m.fixedHeader().isRetain(), m.variableHeader().packetId(), payload,
+                contentType, ups);
+    }
+
+    private void onSubscribe(MqttSubscribeMessage m) {
+        List<Packets.Subscription> subs = new ArrayList<>();
+        for (MqttTopicSubscription t : m.payload().topicSubscriptions()) {
+            MqttSubscriptionOption o = t.option();
+            int options = o.qos().value() | (o.isNoLocal() ? 0x04 : 0) | (o.isRetainAsPublished() ? 0x08 : 0)
+                    | (o.retainHandling().value() << 4);
+            subs.add(new Packets.Subscription(t.topicFilter(), options));
+        }
+        connection.onSubscribe(m.idAndPropertiesVariableHeader().messageId(), subs);
+    }
+
+    private void onDisconnect(MqttMessage m) {
+        int reason = 0;
+        Long expiry = null;
+        if (m.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader h) {
+            reason = h.reasonCode() & 0xff;
+            MqttProperties.MqttProperty<?> p =
+                    h.properties().getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
+            if (p != null) {
+                expiry = Integer.toUnsignedLong((Integer) p.value());
+            }
+        }
+        connection.onDisconnect(reason, expiry);
+    }
+
+    /** The decoder could not parse a packet; it discards everything after, so the connection must end. */
+    private void onDecodeFailure(ChannelHandlerContext c, Throwable cause) {
+        if (cause instanceof MqttUnacceptableProtocolVersionException) {
+            ctx.stats().count("unsupported_protocol");
+            LOG.warn("Refusing {}: {}", c.channel().remoteAddress(), cause.getMessage());
+            // 0x01 is understood by every protocol level (MQTT 5 clients read it as a refusal too)
+            c.writeAndFlush(Replies.connAck(MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION,
+                    false, null)).addListener(ChannelFutureListener.CLOSE);
+        } else if (cause instanceof MqttIdentifierRejectedException) {
+            ctx.stats().count("identifier_rejected");
+            LOG.warn("Refusing {}: {}", c.channel().remoteAddress(), cause.getMessage());
+            c.writeAndFlush(Replies.connAck(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, false, null))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else if (cause instanceof TooLongFrameException) {
+            connection.violation("packet_too_large", MqttReasonCodes.Disconnect.PACKET_TOO_LARGE,
+                    "packet larger than " + ctx.config().maxPacketSizeBytes() + " bytes");
+        } else if (String.valueOf(cause.getMessage()).toLowerCase().contains("topic")) {
+            connection.violation("topic_name_invalid", MqttReasonCodes.Disconnect.TOPIC_NAME_INVALID,
+                    "invalid topic: " + cause.getMessage());
+        } else {
+            connection.violation("malformed_packet", MqttReasonCodes.Disconnect.MALFORMED_PACKET,
+                    "malformed packet: " + cause.getMessage());
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext c, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            connection.onKeepAliveExpired();
+        } else {
+            super.userEventTriggered(c, evt);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext c) throws Exception {
+        connection.onWritabilityChanged(c.channel().isWritable());
+        super.channelWritabilityChanged(c);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext c) throws Exception {
+        ctx.stats().connectionsClosed.increment();
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+        }
+        connection.onClosed();
+        super.channelInactive(c);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+        ctx.stats().count("connection_error");
+        LOG.debug("Connection {} error: {}", c.channel().remoteAddress(), cause.toString());
+        c.close();
+    }
+
+    private long nowNanos() {
+        java.time.Instant now = ctx.clock().instant();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+}

@@ -1,0 +1,26 @@
+package io.sluice.mqtt.internal;
+
+import io.sluice.ingest.Envelope;
+import java.util.List;
+
+/** Our own immutable forms of the packets a client sends; no Netty buffer survives past the handler. */
+final class Packets {
+    private Packets() {
+    }
+
+    /** A PUBLISH: topic may be empty when an MQTT 5 topic alias stands for it (alias 0 = none). */
+    record Publish(String topic, int topicAlias, int qos, boolean dup, boolean retain, int packetId, byte[] payload,
+                   String contentType, List<Envelope.UserProperty> userProperties) {
+    }
+
+    /** One SUBSCRIBE entry; options as the MQTT 5 options byte (QoS in the low two bits). */
+    record Subscription(String filter, int options) {
+        int qos() {
+            return options & 0x03;
+        }
+    }
+
+    /** A will message to publish if the connection ends without a normal DISCONNECT. */
+    record Will(String topic, byte[] payload, int qos) {
+    }
+}
