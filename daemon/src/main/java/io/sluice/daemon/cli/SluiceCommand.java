@@ -9,9 +9,9 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "MQTT and UDP ingest that acknowledges a reading only once a replicated Kafka log holds it.",
         subcommands = {
-                //RunCommand.class,
+                RunCommand.class,
                 ConfigCommand.class,
-                //TopicsCommand.class,
+                TopicsCommand.class,
                 VersionCommand.class,
                 CommandLine.HelpCommand.class
         })

@@ -1,0 +1,58 @@
+package io.sluice.daemon.cli;
+
+import io.sluice.daemon.SluiceDaemon;
+import io.sluice.daemon.config.ConfigException;
+import io.sluice.daemon.config.ConfigLoader;
+import io.sluice.daemon.config.SluiceConfig;
+import io.sluice.daemon.internal.Logging;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/**
+ * {@code sluice run}: starts the daemon in the foreground. SIGTERM or SIGINT drains (stop accepting, wait for
+ * outstanding Kafka acknowledgements up to {@code shutdown.drain_timeout_ms}, flush) and exits 0.
+ */
+@Command(name = "run", description = "Run the Sluice daemon in the foreground until SIGTERM or SIGINT.")
+final class RunCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "the YAML config file")
+    Path configFile;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        SluiceConfig config;
+        try {
+            config = ConfigLoader.load(configFile);
+        } catch (ConfigException e) {
+            e.problems().forEach(System.err::println);
+            System.err.println(configFile + ": " + e.problems().size() + " problem(s); Sluice did not start");
+            return SluiceCommand.EXIT_CONFIG;
+        }
+        Logging.configure(config.log().level(), config.log().format());
+
+        CountDownLatch stop = new CountDownLatch(1);
+        // Handle the signals ourselves (not a shutdown hook) so a drained stop exits 0 rather than 143.
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+
+        SluiceDaemon daemon;
+        try {
+            daemon = SluiceDaemon.start(config);
+        } catch (SluiceDaemon.StartupException e) {
+            LOG.error("Sluice did not start: {}", e.getMessage());
+            return SluiceCommand.EXIT_UNAVAILABLE;
+        }
+        stop.await();
+        LOG.info("Signal received: draining");
+        boolean drained = daemon.shutdown(Duration.ofMillis(config.shutdown().drainTimeoutMs()));
+        return drained ? 0 : 1;
+    }
+}

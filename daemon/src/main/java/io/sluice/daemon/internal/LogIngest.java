@@ -1,0 +1,67 @@
+package io.sluice.daemon.internal;
+
+import io.sluice.ingest.Delivery;
+import io.sluice.ingest.Envelope;
+import io.sluice.ingest.Ingest;
+import io.sluice.sinks.AppendResult;
+import io.sluice.sinks.LogHeader;
+import io.sluice.sinks.LogRecord;
+import io.sluice.sinks.kafka.KafkaLog;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Connects the front ends to the Kafka log: each envelope becomes one record (key = client id, value = payload
+ * unchanged, headers = where it came from) and each append result becomes a {@link Delivery}.
+ * Non-blocking, as {@link Ingest} requires: {@link KafkaLog#append} hands off to its sender thread.
+ */
+public final class LogIngest implements Ingest {
+    private final KafkaLog log;
+    private final byte[] nodeId;
+
+    public LogIngest(KafkaLog log, String nodeId) {
+        this.log = log;
+        this.nodeId = utf8(nodeId);
+    }
+
+    @Override
+    public CompletionStage<Delivery> submit(Envelope envelope) {
+        return log.append(toRecord(envelope)).thenApply(LogIngest::toDelivery);
+    }
+
+    LogRecord toRecord(Envelope e) {
+        List<LogHeader> headers = new ArrayList<>(8 + e.userProperties().size());
+        headers.add(new LogHeader(RecordHeaders.TOPIC, utf8(e.topic())));
+        headers.add(new LogHeader(RecordHeaders.PROTOCOL, utf8(e.protocol())));
+        if (e.protocolVersion() != null) {
+            headers.add(new LogHeader(RecordHeaders.PROTOCOL_VERSION, utf8(e.protocolVersion())));
+        }
+        headers.add(new LogHeader(RecordHeaders.QOS, utf8(Integer.toString(e.qos()))));
+        headers.add(new LogHeader(RecordHeaders.RECEIVED_NS, utf8(Long.toString(e.receivedAtNanos()))));
+        headers.add(new LogHeader(RecordHeaders.NODE, nodeId));
+        if (e.contentType() != null) {
+            headers.add(new LogHeader(RecordHeaders.CONTENT_TYPE, utf8(e.contentType())));
+        }
+        if (e.source() != null) {
+            headers.add(new LogHeader(RecordHeaders.SOURCE, utf8(e.source())));
+        }
+        for (Envelope.UserProperty p : e.userProperties()) {
+            headers.add(new LogHeader(RecordHeaders.USER_PROPERTY_PREFIX + p.name(), utf8(p.value())));
+        }
+        return new LogRecord(e.clientId(), e.payload(), headers);
+    }
+
+    static Delivery toDelivery(AppendResult r) {
+        return switch (r.status()) {
+            case APPENDED -> Delivery.DELIVERED;
+            case RETRYABLE -> Delivery.retryable(r.reason());
+            case REJECTED -> Delivery.rejected(r.reason());
+        };
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,105 @@
+package io.sluice.daemon.internal;
+
+import io.sluice.daemon.SluiceDaemon.StartupException;
+import io.sluice.daemon.config.SluiceConfig;
+import io.sluice.sinks.ClusterHealth;
+import io.sluice.sinks.LogConfig;
+import io.sluice.sinks.SessionLogConfig;
+import io.sluice.sinks.TopicCheck;
+import io.sluice.sinks.kafka.KafkaLog;
+import io.sluice.sinks.kafka.KafkaSessionLog;
+import io.sluice.sinks.kafka.KafkaTopics;
+import io.sluice.mqtt.MqttConfig;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Turns the validated config into the components' own config records and builds them. */
+public final class Wiring {
+    private static final Logger LOG = LoggerFactory.getLogger(Wiring.class);
+
+    private Wiring() {
+    }
+
+    public static KafkaTopics topics(SluiceConfig c) {
+        return new KafkaTopics(c.kafka().bootstrapServers(), c.kafka().clientProperties(),
+                Duration.ofMillis(c.kafka().requestTimeoutMs()));
+    }
+
+    /** Blocks until Kafka answers, logging while it waits; throws when {@code timeout} passes. */
+    public static void awaitKafka(KafkaTopics topics, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long nextLog = 0;
+        while (true) {
+            ClusterHealth health = topics.health(Duration.ofSeconds(5));
+            if (health.healthy()) {
+                LOG.info("Kafka cluster {} answers with {} broker(s)", health.clusterId(), health.brokerCount());
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new StartupException("Kafka did not answer within " + timeout.toMillis()
+                        + " ms (kafka.startup_timeout_ms): " + health.error(), null);
+            }
+            if (System.nanoTime() > nextLog) {
+                LOG.warn("Waiting for Kafka: {}", health.error());
+                nextLog = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            }
+        }
+    }
+
+    public static void ensureTopics(KafkaTopics topics, SluiceConfig c) {
+        SluiceConfig.Kafka k = c.kafka();
+        ensureTopics(topics, c, k.topicPartitions(), k.topicReplicationFactor(), k.topicMinInsyncReplicas(), null);
+    }
+
+    /** Creates absent topics and reports differences; returns true when both topics match what was asked. */
+    public static boolean ensureTopics(KafkaTopics topics, SluiceConfig c, int partitions, int rf, int minIsr,
+                                       PrintStream out) {
+        SluiceConfig.Kafka k = c.kafka();
+        TopicCheck readings = topics.ensureReadingsTopic(k.readingsTopic(), partitions, rf, minIsr);
+        TopicCheck sessions = topics.ensureSessionsTopic(k.sessionsTopic(), Math.min(partitions, 50), rf, minIsr);
+        for (TopicCheck check : new TopicCheck[] {readings, sessions}) {
+            if (out != null) {
+                out.println(check.describe());
+            }
+            if (check.matches()) {
+                LOG.info(check.describe());
+            } else {
+                LOG.warn("{} (Sluice never alters an existing topic)", check.describe());
+            }
+        }
+        return readings.matches() && sessions.matches();
+    }
+
+    public static KafkaLog log(SluiceConfig c) {
+        SluiceConfig.Kafka k = c.kafka();
+        return new KafkaLog(new LogConfig(k.bootstrapServers(), k.readingsTopic(), k.lingerMs(), k.batchSizeBytes(),
+                k.bufferMemoryBytes(), k.deliveryTimeoutMs(), k.requestTimeoutMs(), k.maxBlockMs(),
+                "sluice-" + c.nodeId(), producerProperties(c)));
+    }
+
+    public static KafkaSessionLog sessionLog(SluiceConfig c) {
+        SluiceConfig.Kafka k = c.kafka();
+        return new KafkaSessionLog(new SessionLogConfig(k.bootstrapServers(), k.sessionsTopic(), k.deliveryTimeoutMs(),
+                k.requestTimeoutMs(), k.maxBlockMs(), k.startupTimeoutMs(), "sluice-sessions-" + c.nodeId(),
+                k.clientProperties()));
+    }
+
+    /** The user's client properties, plus a max.request.size that admits the largest packet MQTT accepts. */
+    private static Map<String, String> producerProperties(SluiceConfig c) {
+        Map<String, String> props = new HashMap<>();
+        long needed = c.mqtt().maxPacketSizeBytes() + 64L * 1024;
+        props.put("max.request.size", Long.toString(Math.max(1_048_576L, needed)));
+        props.putAll(c.kafka().clientProperties());
+        return props;
+    }
+
+    public static MqttConfig mqttConfig(SluiceConfig c) {
+        SluiceConfig.Mqtt m = c.mqtt();
+        return new MqttConfig(m.host(), m.port(), m.ioThreads(), m.maxConnections(), m.maxPacketSizeBytes(),
+                m.maxInflightMessages(), m.topicAliasMaximum(), m.maxSessionExpirySeconds(), m.connectTimeoutMs());
+    }
+}

@@ -1,0 +1,72 @@
+package io.sluice.daemon.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SIGTERM drains: the daemon stops accepting connections, waits for the Kafka acknowledgements of what it already
+ * accepted (so those PUBACKs go out), flushes and exits 0.
+ */
+class GracefulShutdownIT {
+
+    @Test
+    void sigterm_acknowledgesEverythingInFlight_refusesNewClients_andExitsZero(@TempDir Path dir) throws Exception {
+        TestKafka kafka = TestKafka.shared();
+        String node = "drain-node";
+        kafka.throttleProducer("sluice-" + node, 300_000); // slow Kafka so messages are in flight at SIGTERM
+        int port = DaemonProcess.freePort();
+        String yaml = kafka.daemonYaml("drain", port).replace("node_id: it-node", "node_id: " + node);
+        try (DaemonProcess daemon = new DaemonProcess(dir, yaml, port, List.of("-Xmx256m")).start()) {
+            Mqtt5AsyncClient client = MqttClient.builder().useMqttVersion5().identifier("drain-client")
+                    .serverHost("127.0.0.1").serverPort(port).buildAsync();
+            client.connect().join();
+            List<CompletableFuture<?>> pubacks = new ArrayList<>();
+            for (int seq = 0; seq < 24; seq++) {
+                byte[] payload = new byte[32 * 1024];
+                ByteBuffer.wrap(payload).putInt(seq);
+                pubacks.add(client.publishWith().topic("drain/x").qos(MqttQos.AT_LEAST_ONCE).payload(payload).send());
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> pubacks.stream().anyMatch(CompletableFuture::isDone));
+            long outstanding = pubacks.stream().filter(f -> !f.isDone()).count();
+            assertTrue(outstanding > 0, "the test needs messages in flight at SIGTERM");
+
+            daemon.process().destroy(); // SIGTERM
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThrows(Exception.class, () ->
+                    MqttClient.builder().useMqttVersion5().identifier("late").serverHost("127.0.0.1").serverPort(port)
+                            .buildBlocking().connect()));
+
+            for (CompletableFuture<?> f : pubacks) {
+                f.get(60, TimeUnit.SECONDS); // every accepted message is acknowledged before the daemon exits
+            }
+            assertTrue(daemon.process().waitFor(60, TimeUnit.SECONDS), daemon.log());
+            assertEquals(0, daemon.process().exitValue(), daemon.log());
+            assertTrue(daemon.log().contains("drained"), daemon.log());
+
+            Set<Integer> seqs = new HashSet<>();
+            for (ConsumerRecord<String, byte[]> r : kafka.readAll(kafka.readingsTopicOf(yaml))) {
+                seqs.add(ByteBuffer.wrap(r.value()).getInt());
+            }
+            assertEquals(24, seqs.size());
+        } finally {
+            kafka.throttleProducer("sluice-" + node, 0);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.sluice.daemon.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import io.sluice.daemon.SluiceDaemon;
+import io.sluice.daemon.config.ConfigLoader;
+import io.sluice.daemon.config.SluiceConfig;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The promise under a broker outage: while Kafka is down no QoS1 PUBLISH is acknowledged; once it is back the
+ * message is acknowledged and in Kafka. Uses its own broker, since it stops it.
+ */
+class KafkaOutageIT {
+    private static TestKafka kafka;
+
+    @BeforeAll
+    static void ownBroker() {
+        kafka = TestKafka.ownSingleBroker();
+    }
+
+    @AfterAll
+    static void closeBroker() {
+        kafka.close();
+    }
+
+    @Test
+    void noPuback_whileBrokerDown_thenPubackAndRecord_afterItReturns() throws Exception {
+        try (SluiceDaemon daemon = SluiceDaemon.start(kafka.daemonConfig("outage-wait"))) {
+            Mqtt5AsyncClient client = MqttClient.builder().useMqttVersion5().identifier("outage-v5")
+                    .serverHost("127.0.0.1").serverPort(daemon.mqttPort()).buildAsync();
+            client.connect().join();
+            client.publishWith().topic("t/warmup").qos(MqttQos.AT_LEAST_ONCE).payload(Clients.utf8("warmup")).send().join();
+
+            kafka.stopBroker();
+            CompletableFuture<?> puback = client.publishWith().topic("t/outage").qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(Clients.utf8("during-outage")).send();
+            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7)).until(() -> !puback.isDone());
+
+            kafka.startBroker();
+            puback.get(90, java.util.concurrent.TimeUnit.SECONDS);
+            assertFalse(puback.isCompletedExceptionally());
+            String topic = daemon.config().kafka().readingsTopic();
+            assertTrue(Clients.withPayload(kafka.readAll(topic), "during-outage").isPresent());
+            client.disconnect().join();
+        }
+    }
+
+    @Test
+    void mqtt311_connectionClosedWhenKafkaFails_retransmissionIsAcknowledged_afterBrokerReturns() throws Exception {
+        SluiceConfig base = kafka.daemonConfig("outage-v3");
+        SluiceConfig config = ConfigLoader.fromMap(Map.of(
+                "node_id", "outage-node",
+                "mqtt.host", "127.0.0.1",
+                "mqtt.port", "0",
+                "kafka.bootstrap_servers", base.kafka().bootstrapServers(),
+                "kafka.readings_topic", base.kafka().readingsTopic(),
+                "kafka.sessions_topic", base.kafka().sessionsTopic(),
+                "kafka.topic_replication_factor", "1",
+                "kafka.topic_min_insync_replicas", "1",
+                // fail fast while the broker is down, so Sluice must report the failure to the client
+                "kafka.delivery_timeout_ms", "3000",
+                "kafka.request_timeout_ms", "1500"));
+        try (SluiceDaemon daemon = SluiceDaemon.start(config)) {
+            AtomicInteger disconnects = new AtomicInteger();
+            Mqtt3AsyncClient client = MqttClient.builder().useMqttVersion3().identifier("outage-v3")
+                    .serverHost("127.0.0.1").serverPort(daemon.mqttPort())
+                    .automaticReconnect().initialDelay(200, java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .maxDelay(1, java.util.concurrent.TimeUnit.SECONDS).applyAutomaticReconnect()
+                    .addDisconnectedListener(ctx -> disconnects.incrementAndGet())
+                    .buildAsync();
+            client.connectWith().cleanSession(false).send().join();
+            client.publishWith().topic("t/warmup").qos(MqttQos.AT_LEAST_ONCE).payload(Clients.utf8("warmup")).send().join();
+
+            kafka.stopBroker();
+            CompletableFuture<?> puback = client.publishWith().topic("t/outage").qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(Clients.utf8("v3-during-outage")).send();
+            // Sluice closes the connection once Kafka fails the record; the client reconnects and retransmits.
+            await().atMost(Duration.ofSeconds(30)).until(() -> disconnects.get() >= 1);
+            assertFalse(puback.isDone(), "no PUBACK while Kafka is down");
+
+            kafka.startBroker();
+            puback.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            String topic = daemon.config().kafka().readingsTopic();
+            assertTrue(Clients.withPayload(kafka.readAll(topic), "v3-during-outage").isPresent());
+            client.disconnect().join();
+        }
+    }
+}
