@@ -197,6 +197,14 @@ public final class KafkaLog implements AutoCloseable {
     }
 
     /**
+     * Blocks until every record appended before this call has been handed to the producer (or failed), without
+     * waiting for Kafka's acknowledgements. Package-private: tests use it to know a record sits in the producer.
+     */
+    boolean awaitHandedOver(Duration timeout) throws InterruptedException {
+        return handOff.awaitHandled(timeout);
+    }
+
+    /**
      * Stops taking records, waits up to {@code timeout} for everything outstanding to be acknowledged, then closes
      * the producer. Whatever is still outstanding at the deadline completes RETRYABLE; when this returns, every
      * future handed out has completed. Blocks the caller; idempotent.
