@@ -129,6 +129,10 @@ public final class SluiceDaemon implements AutoCloseable {
         log.flush();
         closeQuietly(mqtt, log, sessionLog, topics);
         state.set(State.STOPPED);
+        MqttStats s = mqtt.stats();
+        LOG.info("Totals: {} QoS1 and {} QoS0 PUBLISHes, {} PUBACKs, {} error PUBACKs, {} delivery failures,"
+                        + " reads paused {} times, events {}", s.publishesQos1.sum(), s.publishesQos0.sum(),
+                s.pubacksSent.sum(), s.pubackErrorsSent.sum(), s.deliveryFailures.sum(), s.readsPaused.sum(), s.events());
         LOG.info("Sluice node {} stopped ({})", config.nodeId(), drained ? "drained" : "drain timed out");
         return drained;
     }

@@ -65,9 +65,7 @@ public final class Wiring {
             if (out != null) {
                 out.println(check.describe());
             }
-            if (check.matches()) {
-                LOG.info(check.describe());
-            } else {
+            if (!check.matches()) {
                 LOG.warn("{} (Sluice never alters an existing topic)", check.describe());
             }
         }

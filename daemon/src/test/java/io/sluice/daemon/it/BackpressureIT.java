@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BackpressureIT {
     private static final int PUBLISHERS = 8;
-    private static final int MESSAGES_EACH = 200;
+    private static final int MESSAGES_EACH = 160;
     private static final int PAYLOAD_BYTES = 64 * 1024;
 
     @Test
@@ -41,7 +41,8 @@ class BackpressureIT {
         String yaml = kafka.daemonYaml("backpressure", port,
                 "ingest:\n  max_inflight_bytes: 4194304").replace("node_id: it-node", "node_id: " + node)
                 + "  buffer_memory_bytes: 8388608\n"; // appended to the kafka section written last by daemonYaml
-        // 64 MiB of heap; 8 x 200 x 64 KiB = 100 MiB offered, so buffering instead of pushing back would not fit.
+        // 64 MiB of heap; 8 x 160 x 64 KiB = 80 MiB of incompressible payload offered, so buffering instead of
+        // pushing back would not fit.
         try (DaemonProcess daemon = new DaemonProcess(dir, yaml, port,
                 List.of("-Xmx64m", "-XX:+ExitOnOutOfMemoryError")).start()) {
             Set<String> acked = ConcurrentHashMap.newKeySet();
@@ -69,7 +70,12 @@ class BackpressureIT {
                 return inKafka.containsAll(acked);
             });
             assertTrue(inKafka.containsAll(acked));
-            assertTrue(daemon.log().contains("ready"), daemon.log());
+
+            assertEquals(0, daemon.terminate(Duration.ofSeconds(60)), daemon.log());
+            java.util.regex.Matcher paused = java.util.regex.Pattern.compile("reads paused (\\d+) times")
+                    .matcher(daemon.log());
+            assertTrue(paused.find(), daemon.log());
+            assertTrue(Long.parseLong(paused.group(1)) > 0, "backpressure never engaged:\n" + daemon.log());
         } finally {
             kafka.throttleProducer("sluice-" + node, 0);
         }
@@ -85,6 +91,7 @@ class BackpressureIT {
                 for (int seq = 0; seq < MESSAGES_EACH; seq++) {
                     window.acquire();
                     byte[] payload = new byte[PAYLOAD_BYTES];
+                    java.util.concurrent.ThreadLocalRandom.current().nextBytes(payload); // lz4 must not shrink it
                     ByteBuffer.wrap(payload).putInt(seq);
                     int s = seq;
                     all.add(c.publishWith().topic("load/" + id).qos(MqttQos.AT_LEAST_ONCE).payload(payload).send()

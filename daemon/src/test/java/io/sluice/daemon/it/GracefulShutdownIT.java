@@ -31,20 +31,22 @@ class GracefulShutdownIT {
     void sigterm_acknowledgesEverythingInFlight_refusesNewClients_andExitsZero(@TempDir Path dir) throws Exception {
         TestKafka kafka = TestKafka.shared();
         String node = "drain-node";
-        kafka.throttleProducer("sluice-" + node, 300_000); // slow Kafka so messages are in flight at SIGTERM
+        kafka.throttleProducer("sluice-" + node, 200_000); // slow Kafka so messages are in flight at SIGTERM
         int port = DaemonProcess.freePort();
         String yaml = kafka.daemonYaml("drain", port).replace("node_id: it-node", "node_id: " + node);
         try (DaemonProcess daemon = new DaemonProcess(dir, yaml, port, List.of("-Xmx256m")).start()) {
             Mqtt5AsyncClient client = MqttClient.builder().useMqttVersion5().identifier("drain-client")
                     .serverHost("127.0.0.1").serverPort(port).buildAsync();
             client.connect().join();
+            // Kafka quotas throttle after a violation: a first burst spends the quota, so what follows waits.
             List<CompletableFuture<?>> pubacks = new ArrayList<>();
-            for (int seq = 0; seq < 24; seq++) {
-                byte[] payload = new byte[32 * 1024];
-                ByteBuffer.wrap(payload).putInt(seq);
-                pubacks.add(client.publishWith().topic("drain/x").qos(MqttQos.AT_LEAST_ONCE).payload(payload).send());
+            for (int seq = 0; seq < 16; seq++) {
+                pubacks.add(publish(client, seq));
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> pubacks.stream().anyMatch(CompletableFuture::isDone));
+            CompletableFuture.allOf(pubacks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            for (int seq = 16; seq < 24; seq++) {
+                pubacks.add(publish(client, seq));
+            }
             long outstanding = pubacks.stream().filter(f -> !f.isDone()).count();
             assertTrue(outstanding > 0, "the test needs messages in flight at SIGTERM");
 
@@ -68,5 +70,12 @@ class GracefulShutdownIT {
         } finally {
             kafka.throttleProducer("sluice-" + node, 0);
         }
+    }
+
+    private static CompletableFuture<?> publish(Mqtt5AsyncClient client, int seq) {
+        byte[] payload = new byte[32 * 1024];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(payload); // incompressible
+        ByteBuffer.wrap(payload).putInt(seq);
+        return client.publishWith().topic("drain/x").qos(MqttQos.AT_LEAST_ONCE).payload(payload).send();
     }
 }
