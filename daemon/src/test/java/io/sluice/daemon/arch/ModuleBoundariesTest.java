@@ -24,7 +24,8 @@ class ModuleBoundariesTest {
     static void importProductionClasses() {
         classes = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
+                // Sluice's own modules only, whether they arrive as class folders or as reactor/installed jars
+                .withImportOption(location -> location.contains("/target/classes") || location.contains("/sluice-"))
                 .importPackages("io.sluice");
     }
 
