@@ -55,14 +55,20 @@ public final class InflightBudget {
     }
 
     /**
-     * Registers a resume action to run at the next release. If room freed between a failed {@link #tryAcquire}
-     * and this call, the action runs at once so no reader stays parked forever.
+     * Registers a resume action to run at the next release, for a reader that failed to acquire {@code bytes}.
+     * If that much room freed between the failed {@link #tryAcquire} and this call, the action runs at once so
+     * no reader stays parked forever; otherwise it waits, so a reader whose message does not fit yet never spins.
      */
-    public void park(Runnable resume) {
+    public void park(int bytes, Runnable resume) {
         parked.add(resume);
-        if (usedBytes.get() < capacityBytes && parked.remove(resume)) {
+        if (fits(bytes) && parked.remove(resume)) {
             resume.run();
         }
+    }
+
+    private boolean fits(int bytes) {
+        long used = usedBytes.get();
+        return used == 0 || used + bytes <= capacityBytes;
     }
 
     public long usedBytes() {

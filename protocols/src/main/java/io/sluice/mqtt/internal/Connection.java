@@ -260,7 +260,7 @@ final class Connection {
             // Keep this one message (it is already read) and stop reading until Kafka acknowledges enough.
             parked = new Parked(e, p.packetId());
             pause(PAUSE_BUDGET);
-            ctx.budget().park(() -> onLoop(this::retryParked));
+            ctx.budget().park(e.weightBytes(), () -> onLoop(this::retryParked));
             return;
         }
         submit(e, p.packetId());
@@ -283,7 +283,7 @@ final class Connection {
             submit(p.envelope, p.packetId);
             resume(PAUSE_BUDGET);
         } else {
-            ctx.budget().park(() -> onLoop(this::retryParked));
+            ctx.budget().park(parked.envelope.weightBytes(), () -> onLoop(this::retryParked));
         }
     }
 

@@ -1,0 +1,58 @@
+package io.sluice.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class InflightBudgetTest {
+
+    @Test
+    void acquiresUpToCapacity_thenRefuses_andReleaseMakesRoom() {
+        InflightBudget b = new InflightBudget(100);
+        assertTrue(b.tryAcquire(60));
+        assertFalse(b.tryAcquire(50));
+        b.release(60);
+        assertTrue(b.tryAcquire(50));
+        assertEquals(50, b.usedBytes());
+    }
+
+    @Test
+    void aMessageLargerThanTheBudget_passesAlone_soItNeverWedges() {
+        InflightBudget b = new InflightBudget(100);
+        assertTrue(b.tryAcquire(500));
+        assertFalse(b.tryAcquire(1));
+        b.release(500);
+        assertEquals(0, b.usedBytes());
+    }
+
+    @Test
+    void parkedReader_waitsWhileItsMessageDoesNotFit_andRunsOnRelease() {
+        InflightBudget b = new InflightBudget(100);
+        assertTrue(b.tryAcquire(90));
+        AtomicInteger resumed = new AtomicInteger();
+        b.park(50, resumed::incrementAndGet); // budget not full, but 50 does not fit: must not run (no spinning)
+        assertEquals(0, resumed.get());
+        assertEquals(1, b.parkedReaders());
+        b.release(90);
+        assertEquals(1, resumed.get());
+        assertEquals(0, b.parkedReaders());
+    }
+
+    @Test
+    void parkAfterRoomFreed_runsAtOnce_soNoReaderIsForgotten() {
+        InflightBudget b = new InflightBudget(100);
+        AtomicInteger resumed = new AtomicInteger();
+        b.park(50, resumed::incrementAndGet);
+        assertEquals(1, resumed.get());
+    }
+
+    @Test
+    void releasingMoreThanAcquired_isABug_andSaysSo() {
+        InflightBudget b = new InflightBudget(100);
+        assertThrows(IllegalStateException.class, () -> b.release(1));
+    }
+}
