@@ -41,6 +41,10 @@ final class TestKafka implements AutoCloseable {
         return new TestKafka(KafkaCluster.start(1));
     }
 
+    org.apache.kafka.clients.admin.Admin admin() {
+        return cluster.admin();
+    }
+
     String bootstrap() {
         return cluster.bootstrapServers();
     }
