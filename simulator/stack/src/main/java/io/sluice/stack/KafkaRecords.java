@@ -22,11 +22,22 @@ public final class KafkaRecords {
      * group). Blocking; throws when the end is not reached within {@code timeout}.
      */
     public static List<ConsumerRecord<String, byte[]>> readAll(String bootstrap, String topic, Duration timeout) {
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        forEach(bootstrap, topic, timeout, out::add);
+        return out;
+    }
+
+    /**
+     * Streams every record of {@code topic}, from the beginning to the end offsets at call time, to {@code action}
+     * without holding them (for audits of millions of records). Blocking; throws when the end is not reached
+     * within {@code timeout}.
+     */
+    public static void forEach(String bootstrap, String topic, Duration timeout,
+                               java.util.function.Consumer<ConsumerRecord<String, byte[]>> action) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer =
                      new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
@@ -41,12 +52,11 @@ public final class KafkaRecords {
                 }
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-                        out.add(r);
+                        action.accept(r);
                     }
                 }
             }
         }
-        return out;
     }
 
     private static boolean atEnd(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
