@@ -1,0 +1,22 @@
+package io.sluice.sim;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code sluice-sim}: simulated devices, the loss audit, and the local demo stack. */
+@Command(name = "sluice-sim", mixinStandardHelpOptions = true,
+        description = "Drives simulated MQTT devices at a Sluice endpoint and audits the Kafka log for loss.",
+        subcommands = {MqttLoadCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class SimCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SimCommand()).execute(args));
+    }
+}
