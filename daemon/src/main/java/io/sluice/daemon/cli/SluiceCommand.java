@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sluice",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "MQTT and UDP ingest that acknowledges a reading only once a replicated Kafka log holds it.",
+        description = "MQTT ingest that acknowledges a reading only once a replicated Kafka log holds it.",
         subcommands = {
                 RunCommand.class,
                 ConfigCommand.class,
