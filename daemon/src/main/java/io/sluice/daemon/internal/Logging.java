@@ -42,9 +42,11 @@ public final class Logging {
         console.setEncoder(encoder);
         console.start();
         root.addAppender(console);
-        root.setLevel(Level.toLevel(level, Level.INFO));
-        // Kafka clients are chatty at INFO (config dumps on every client start); keep their warnings.
-        context.getLogger("org.apache.kafka").setLevel(Level.WARN);
+        Level rootLevel = Level.toLevel(level, Level.INFO);
+        root.setLevel(rootLevel);
+        // Kafka clients are chatty at INFO (config dumps on every client start); keep their warnings, or less
+        // when the operator asked for less.
+        context.getLogger("org.apache.kafka").setLevel(rootLevel.isGreaterOrEqual(Level.WARN) ? rootLevel : Level.WARN);
         context.getLogger("io.netty").setLevel(Level.INFO);
     }
 }

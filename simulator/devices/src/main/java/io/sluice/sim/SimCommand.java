@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code sluice-sim}: simulated devices, the loss audit, and the local demo stack. */
 @Command(name = "sluice-sim", mixinStandardHelpOptions = true,
         description = "Drives simulated MQTT devices at a Sluice endpoint and audits the Kafka log for loss.",
-        subcommands = {MqttLoadCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {MqttLoadCommand.class, DemoCommand.class, io.sluice.sim.bench.Qos1BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class SimCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

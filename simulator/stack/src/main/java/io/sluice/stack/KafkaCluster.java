@@ -75,6 +75,11 @@ public final class KafkaCluster implements AutoCloseable {
         return nodes.stream().map(n -> "127.0.0.1:" + n.brokerPort()).collect(Collectors.joining(","));
     }
 
+    /** Process ids of the running broker JVMs (for CPU accounting in benchmarks). */
+    public List<Long> pids() {
+        return nodes.stream().filter(KafkaNode::isAlive).map(KafkaNode::pid).toList();
+    }
+
     public int size() {
         return nodes.size();
     }

@@ -48,6 +48,10 @@ final class KafkaNode {
         return id + "@127.0.0.1:" + controllerPort;
     }
 
+    long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
     boolean isAlive() {
         return process != null && process.isAlive();
     }

@@ -1,0 +1,90 @@
+package io.sluice.sim.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** An MQTT server run as its own process so its CPU time can be measured apart from the load generator. */
+final class ServerUnderTest implements AutoCloseable {
+    final String name;
+    final int port;
+    private final Process process;
+
+    private ServerUnderTest(String name, int port, Process process) {
+        this.name = name;
+        this.port = port;
+        this.process = process;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Mosquitto from the distribution, no persistence, TCP_NODELAY on (Nagle would delay its PUBACKs ~10 ms). */
+    static ServerUnderTest mosquitto(Path dir, int port) throws IOException {
+        Path conf = dir.resolve("mosquitto.conf");
+        Files.writeString(conf, String.join("\n",
+                "listener " + port + " 127.0.0.1",
+                "allow_anonymous true",
+                "persistence false",
+                "set_tcp_nodelay true",
+                "max_inflight_messages 0",
+                "max_queued_messages 0",
+                "log_type error", ""));
+        return start("mosquitto", port, List.of("mosquitto", "-c", conf.toString()), dir.resolve("mosquitto.log"));
+    }
+
+    /** The Sluice daemon from this classpath, writing to the given Kafka with acks=all. */
+    static ServerUnderTest sluice(Path dir, int port, String bootstrap, String topic) throws IOException {
+        Path conf = dir.resolve("sluice.yaml");
+        Files.writeString(conf, String.join("\n",
+                "node_id: bench",
+                "mqtt:", "  host: 127.0.0.1", "  port: " + port,
+                "kafka:", "  bootstrap_servers: " + bootstrap, "  readings_topic: " + topic,
+                "  sessions_topic: " + topic + "-sessions",
+                "  topic_partitions: 6", "  topic_replication_factor: 1", "  topic_min_insync_replicas: 1",
+                "log:", "  level: warn", ""));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return start("sluice", port, List.of(java, "-Xmx1g", "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), "io.sluice.daemon.cli.SluiceCommand", "run", "--config",
+                conf.toString()), dir.resolve("sluice.log"));
+    }
+
+    private static ServerUnderTest start(String name, int port, List<String> cmd, Path log) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException(name + " exited: " + Files.readString(log));
+            }
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return new ServerUnderTest(name, port, p);
+            } catch (IOException notYet) {
+                try {
+                    Thread.sleep(100); // readiness probe interval
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new UncheckedIOException(new IOException("interrupted"));
+                }
+            }
+        }
+        p.destroyForcibly();
+        throw new IllegalStateException(name + " did not listen on " + port + ": " + Files.readString(log));
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
