@@ -50,6 +50,7 @@ public final class IdleConnectionsBenchCommand implements Callable<Integer> {
 
     private void measure(ServerUnderTest server) throws Exception {
         connectAndClose(server, 200, "warm-"); // load classes and pools so the baseline is not start-up memory
+        long heapBefore = server.name.equals("sluice") ? liveHeapKib(server.pid()) : -1;
         long before = rssKib(server.pid());
         long t0 = System.nanoTime();
         List<Socket> sockets = new ArrayList<>(connections);
@@ -75,6 +76,11 @@ public final class IdleConnectionsBenchCommand implements Callable<Integer> {
             System.out.printf("%-9s %,d connections in %.1f s (%,.0f/s): RSS %,d KiB -> %,d KiB, %.2f KiB per connection%n",
                     server.name, connections, seconds, connections / seconds, before, after,
                     (after - before) / (double) connections);
+            if (heapBefore >= 0) {
+                long heapAfter = liveHeapKib(server.pid());
+                System.out.printf("%-9s live heap after full GC %,d KiB -> %,d KiB, %.2f KiB per connection%n",
+                        server.name, heapBefore, heapAfter, (heapAfter - heapBefore) / (double) connections);
+            }
         } finally {
             for (Socket s : sockets) {
                 s.close();
@@ -113,6 +119,20 @@ public final class IdleConnectionsBenchCommand implements Callable<Integer> {
             }
         }
         throw new IllegalStateException("no VmRSS for " + pid);
+    }
+
+    /** Heap in use right after a full GC of a JVM (jcmd GC.run, then GC.heap_info "used"). */
+    static long liveHeapKib(long pid) throws IOException, InterruptedException {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor();
+        Process p = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("unexpected GC.heap_info output: " + out);
+        }
+        return Long.parseLong(m.group(1));
     }
 
     private static int freePort() throws IOException {
