@@ -59,15 +59,23 @@ public final class Qos1BenchCommand implements Callable<Integer> {
                 devices, messages, window, payloadBytes, mqttVersion == 5 ? "5" : "3.1.1",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         List<Row> rows = new ArrayList<>();
+        List<Double> ceilings = new ArrayList<>();
         try (KafkaCluster kafka = KafkaCluster.start(1);
              ServerUnderTest mosquitto = ServerUnderTest.mosquitto(dir, freePort());
              ServerUnderTest sluice = ServerUnderTest.sluice(dir, freePort(), kafka.bootstrapServers(), "bench.readings")) {
             long brokerPid = kafka.pids().get(0);
             run(mosquitto, -1, null, "warm", messages / 4); // JIT and connection warm-up, not reported
             run(sluice, brokerPid, kafka, "warm", messages / 4);
+            kafka.createTopic("bench.ceiling", 6, 1, 1);
+            ProducerCeiling.run(kafka.bootstrapServers(), "bench.ceiling", devices, messages / 4, payloadBytes); // warm-up
             for (int r = 0; r < rounds; r++) {
                 rows.add(run(mosquitto, -1, null, "m" + r, messages));
                 rows.add(run(sluice, brokerPid, kafka, "s" + r, messages));
+                double ceiling = ProducerCeiling.run(kafka.bootstrapServers(), "bench.ceiling", devices, messages,
+                        payloadBytes);
+                ceilings.add(ceiling);
+                System.out.printf("producer  %,d records straight to Kafka (same settings, keys, payloads): %,.0f msg/s%n",
+                        (long) devices * messages, ceiling);
             }
         }
         System.out.println();
@@ -85,6 +93,9 @@ public final class Qos1BenchCommand implements Callable<Integer> {
         double mosqRate = rows.stream().filter(r -> r.server().equals("mosquitto"))
                 .mapToDouble(r -> r.report().messagesPerSecond()).average().orElse(1);
         System.out.printf("%nthroughput ratio Sluice/Mosquitto: %.2f (mean of %d runs each)%n", sluiceRate / mosqRate, rounds);
+        double ceiling = ceilings.stream().mapToDouble(Double::doubleValue).average().orElse(1);
+        System.out.printf("Kafka producer ceiling (this JVM, same records): %,.0f msg/s; Sluice end to end / ceiling: %.2f%n",
+                ceiling, sluiceRate / ceiling);
         boolean lost = rows.stream().anyMatch(r -> r.missing() > 0);
         return lost ? 1 : 0;
     }
