@@ -5,6 +5,7 @@ import io.sluice.daemon.config.ConfigException;
 import io.sluice.daemon.config.ConfigLoader;
 import io.sluice.daemon.config.SluiceConfig;
 import io.sluice.daemon.internal.Logging;
+import io.sluice.daemon.internal.Reload;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -17,7 +18,8 @@ import sun.misc.Signal;
 
 /**
  * {@code sluice run}: starts the daemon in the foreground. SIGTERM or SIGINT drains (stop accepting, wait for
- * outstanding Kafka acknowledgements up to {@code shutdown.drain_timeout_ms}, flush) and exits 0.
+ * outstanding Kafka acknowledgements up to {@code shutdown.drain_timeout_ms}, flush) and exits 0. SIGHUP re-reads
+ * the config file: the log level and format change at once, other changes are named as needing a restart.
  */
 @Command(name = "run", description = "Run the Sluice daemon in the foreground until SIGTERM or SIGINT.")
 final class RunCommand implements Callable<Integer> {
@@ -50,6 +52,8 @@ final class RunCommand implements Callable<Integer> {
             LOG.error("Sluice did not start: {}", e.getMessage());
             return SluiceCommand.EXIT_UNAVAILABLE;
         }
+        Reload reload = new Reload(configFile, config);
+        Signal.handle(new Signal("HUP"), s -> reload.reload());
         stop.await();
         LOG.info("Signal received: draining");
         boolean drained = daemon.shutdown(Duration.ofMillis(config.shutdown().drainTimeoutMs()));
