@@ -10,5 +10,5 @@ done
 rm -rf "$out"
 # modules found with jdeps over the daemon and its dependencies, plus the TLS, DNS and management pieces
 # Kafka clients and operators need at run time
-"$jlink" --add-modules java.base,java.desktop,java.logging,java.management,java.naming,java.security.jgss,java.security.sasl,java.xml,jdk.crypto.ec,jdk.management,jdk.naming.dns,jdk.net,jdk.unsupported,jdk.zipfs,jdk.jcmd \
+"$jlink" --add-modules java.base,java.desktop,java.logging,java.management,java.naming,java.security.jgss,java.security.sasl,java.xml,jdk.crypto.ec,jdk.management,jdk.naming.dns,jdk.net,jdk.unsupported,jdk.zipfs,jdk.jcmd,jdk.httpserver \
   --strip-debug --no-header-files --no-man-pages --compress=zip-6 --output "$out"

@@ -1,5 +1,6 @@
 package io.sluice.daemon;
 
+import io.sluice.daemon.admin.AdminServer;
 import io.sluice.daemon.config.SluiceConfig;
 import io.sluice.daemon.internal.KafkaSessionStore;
 import io.sluice.daemon.internal.LogIngest;
@@ -37,6 +38,8 @@ public final class SluiceDaemon implements AutoCloseable {
     private final InflightBudget budget;
     private final MqttSource mqtt;
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
+    private volatile AdminServer admin;
+    private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
 
     private SluiceDaemon(SluiceConfig config, KafkaTopics topics, KafkaSessionLog sessionLog, KafkaLog log,
                          InflightBudget budget, MqttSource mqtt) {
@@ -74,6 +77,12 @@ public final class SluiceDaemon implements AutoCloseable {
             mqtt.start();
             SluiceDaemon daemon = new SluiceDaemon(config, topics, sessionLog, log, budget, mqtt);
             daemon.state.set(State.READY);
+            try {
+                daemon.admin = AdminServer.start(daemon);
+            } catch (RuntimeException e) {
+                daemon.shutdown(Duration.ZERO);
+                throw e;
+            }
             LOG.info("Sluice node {} ready: MQTT on {}:{}, Kafka {}, readings to '{}'", config.nodeId(),
                     config.mqtt().host(), mqtt.port(), config.kafka().bootstrapServers(), config.kafka().readingsTopic());
             return daemon;
@@ -81,6 +90,29 @@ public final class SluiceDaemon implements AutoCloseable {
             closeQuietly(mqtt, log, sessionLog, topics);
             throw e instanceof StartupException se ? se : new StartupException("start-up failed: " + e.getMessage(), e);
         }
+    }
+
+    /** The admin endpoint's port, or -1 before it is up. */
+    public int adminPort() {
+        AdminServer a = admin;
+        return a == null ? -1 : a.port();
+    }
+
+    /**
+     * Operator's drain: stop accepting connections, wait up to {@code timeout} for outstanding Kafka
+     * acknowledgements, and report. The node keeps running (existing connections stay) until stopped.
+     */
+    public DrainReport drain(Duration timeout) {
+        state.compareAndSet(State.READY, State.DRAINING);
+        LOG.info("Drain requested: no new connections; waiting up to {} ms for in-flight messages", timeout.toMillis());
+        mqtt.stopAccepting();
+        boolean drained = mqtt.awaitInflight(timeout);
+        log.flush();
+        return new DrainReport(drained, mqtt.outstanding(), mqtt.stats().openConnections());
+    }
+
+    /** The result of {@link #drain}. */
+    public record DrainReport(boolean drained, long inflightLeft, long connectionsOpen) {
     }
 
     public int mqttPort() {
@@ -99,6 +131,18 @@ public final class SluiceDaemon implements AutoCloseable {
         return mqtt.stats();
     }
 
+    public int sessionCount() {
+        return mqtt.sessions().sessionCount();
+    }
+
+    public MqttSource mqtt() {
+        return mqtt;
+    }
+
+    public KafkaTopics topics() {
+        return topics;
+    }
+
     public InflightBudget budget() {
         return budget;
     }
@@ -114,10 +158,10 @@ public final class SluiceDaemon implements AutoCloseable {
      * @return true when every in-flight message was resolved before the timeout
      */
     public boolean shutdown(Duration drainTimeout) {
-        State previous = state.getAndSet(State.DRAINING);
-        if (previous == State.DRAINING || previous == State.STOPPED) {
+        if (!stopping.compareAndSet(false, true)) {
             return true;
         }
+        state.set(State.DRAINING);
         LOG.info("Shutting down: no new connections; waiting up to {} ms for {} bytes in flight to Kafka",
                 drainTimeout.toMillis(), budget.usedBytes());
         mqtt.stopAccepting();
@@ -127,7 +171,7 @@ public final class SluiceDaemon implements AutoCloseable {
                     + " retransmit", budget.usedBytes());
         }
         log.flush();
-        closeQuietly(mqtt, log, sessionLog, topics);
+        closeQuietly(mqtt, admin, log, sessionLog, topics);
         state.set(State.STOPPED);
         MqttStats s = mqtt.stats();
         LOG.info("Totals: {} QoS1 and {} QoS0 PUBLISHes, {} PUBACKs, {} error PUBACKs, {} delivery failures,"

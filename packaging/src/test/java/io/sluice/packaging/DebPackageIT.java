@@ -91,7 +91,7 @@ class DebPackageIT {
             }
             Path config = Path.of("/var/lib/sluice/it.yaml");
             Files.writeString(config, String.join("\n", "node_id: packaged", "mqtt:", "  host: 127.0.0.1",
-                    "  port: " + port, "kafka:", "  bootstrap_servers: " + kafka.bootstrapServers(),
+                    "  port: " + port, "admin:", "  port: 0", "kafka:", "  bootstrap_servers: " + kafka.bootstrapServers(),
                     "  readings_topic: packaged.readings", "  sessions_topic: packaged.sessions",
                     "  topic_partitions: 1", "  topic_replication_factor: 1", "  topic_min_insync_replicas: 1", ""));
             sh("chown", "sluice:sluice", config.toString());

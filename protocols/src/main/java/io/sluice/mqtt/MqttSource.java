@@ -113,6 +113,38 @@ public final class MqttSource implements AutoCloseable {
         return sessions;
     }
 
+    /**
+     * Sessions known to this node, persistent ones and connected clients, sorted by client id, at most
+     * {@code limit}.
+     */
+    public java.util.List<SessionInfo> sessionInfos(int limit) {
+        java.util.Map<String, io.sluice.mqtt.internal.SessionState> stored = sessions.sessions();
+        java.util.Set<String> live = sessions.liveClientIds();
+        java.util.TreeSet<String> ids = new java.util.TreeSet<>(stored.keySet());
+        ids.addAll(live);
+        return ids.stream().limit(limit).map(id -> info(id, stored.get(id), live.contains(id))).toList();
+    }
+
+    /** One session, or null when this node knows none under that id. */
+    public SessionInfo sessionInfo(String clientId) {
+        io.sluice.mqtt.internal.SessionState s = sessions.sessions().get(clientId);
+        boolean connected = sessions.liveClientIds().contains(clientId);
+        return s == null && !connected ? null : info(clientId, s, connected);
+    }
+
+    /** Closes a client's connection (MQTT 5: DISCONNECT 0x98); false when it is not connected here. */
+    public boolean kick(String clientId) {
+        return sessions.kick(clientId);
+    }
+
+    private static SessionInfo info(String id, io.sluice.mqtt.internal.SessionState s, boolean connected) {
+        if (s == null) {
+            return new SessionInfo(id, "", false, connected, 0, 0, java.util.List.of());
+        }
+        return new SessionInfo(id, s.protocolLevel() == 5 ? "5" : "3.1.1", true, connected, s.expirySeconds(),
+                connected ? 0 : s.disconnectedAtMillis(), java.util.List.copyOf(s.subscriptions().keySet()));
+    }
+
     /** Closes the listener; new connections are refused and CONNECTs still arriving get "server unavailable". */
     public void stopAccepting() {
         context.accepting().set(false);

@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 ConfigCommand.class,
                 TopicsCommand.class,
+                StatusCommand.class,
+                SessionsCommand.class,
+                DrainCommand.class,
                 VersionCommand.class,
                 CommandLine.HelpCommand.class
         })

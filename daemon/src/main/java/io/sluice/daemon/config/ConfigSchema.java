@@ -79,6 +79,14 @@ public final class ConfigSchema {
             map("kafka.client_properties",
                     "Extra Kafka client properties (e.g. security.protocol, sasl.*) applied to every client."),
 
+            string("admin.host", "127.0.0.1",
+                    "Address of the admin endpoint (status, sessions, drain, /metrics, /health, /ready). Keep it on"
+                            + " loopback: admin routes are protected only by the token."),
+            number("admin.port", INT, 9180, 0, 65535, "Port of the admin endpoint (0 picks a free port)."),
+            string("admin.token_file", "/var/lib/sluice/admin.token",
+                    "File holding the admin bearer token; created with a random token (mode 0640) if absent."
+                            + " The sluice command reads it, so only root and the sluice group can administer."),
+
             number("shutdown.drain_timeout_ms", INT, 30_000, 0, 3_600_000,
                     "On SIGTERM, how long Sluice waits for outstanding Kafka acknowledgements before exiting."),
 

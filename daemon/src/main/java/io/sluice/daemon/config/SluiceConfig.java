@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * The whole validated configuration, immutable. Built only by {@link ConfigLoader}.
  */
-public record SluiceConfig(String nodeId, Mqtt mqtt, Ingest ingest, Kafka kafka, Shutdown shutdown, Log log) {
+public record SluiceConfig(String nodeId, Mqtt mqtt, Ingest ingest, Kafka kafka, Admin admin, Shutdown shutdown,
+                           Log log) {
 
     public record Mqtt(String host, int port, int ioThreads, int maxConnections, int maxPacketSizeBytes,
                        int maxInflightMessages, int topicAliasMaximum, long maxSessionExpirySeconds,
@@ -21,6 +22,9 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, Ingest ingest, Kafka kafka,
                         int batchSizeBytes, long bufferMemoryBytes, int deliveryTimeoutMs, int requestTimeoutMs,
                         int maxBlockMs, int startupTimeoutMs, boolean createTopics, int topicPartitions,
                         int topicReplicationFactor, int topicMinInsyncReplicas, Map<String, String> clientProperties) {
+    }
+
+    public record Admin(String host, int port, String tokenFile) {
     }
 
     public record Shutdown(int drainTimeoutMs) {
@@ -48,6 +52,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, Ingest ingest, Kafka kafka,
                         v.integer("kafka.startup_timeout_ms"), v.bool("kafka.create_topics"),
                         v.integer("kafka.topic_partitions"), v.integer("kafka.topic_replication_factor"),
                         v.integer("kafka.topic_min_insync_replicas"), Map.copyOf(v.map("kafka.client_properties"))),
+                new Admin(v.string("admin.host"), v.integer("admin.port"), v.string("admin.token_file")),
                 new Shutdown(v.integer("shutdown.drain_timeout_ms")),
                 new Log(v.string("log.level"), v.string("log.format")));
     }

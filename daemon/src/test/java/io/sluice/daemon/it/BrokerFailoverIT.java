@@ -37,12 +37,14 @@ class BrokerFailoverIT {
     void brokerKilledUnderLoad_everyAcknowledgedMessageIsInKafka() throws Exception {
         try (KafkaCluster cluster = KafkaCluster.start(3)) {
             String topic = "failover-readings";
-            try (SluiceDaemon daemon = SluiceDaemon.start(ConfigLoader.fromMap(Map.of(
+            Map<String, String> settings = new java.util.HashMap<>(TestKafka.adminSettings());
+            settings.putAll(Map.of(
                     "node_id", "failover-node", "mqtt.host", "127.0.0.1", "mqtt.port", "0",
                     "kafka.bootstrap_servers", cluster.bootstrapServers(),
                     "kafka.readings_topic", topic, "kafka.sessions_topic", "failover-sessions",
                     "kafka.topic_partitions", "6", "kafka.topic_replication_factor", "3",
-                    "kafka.topic_min_insync_replicas", "2")))) {
+                    "kafka.topic_min_insync_replicas", "2"));
+            try (SluiceDaemon daemon = SluiceDaemon.start(ConfigLoader.fromMap(settings))) {
                 Set<String> acked = ConcurrentHashMap.newKeySet();
                 AtomicInteger failed = new AtomicInteger();
                 List<CompletableFuture<Void>> runs = new ArrayList<>();

@@ -37,20 +37,6 @@ final class DaemonProcess implements AutoCloseable {
         }
     }
 
-    /** YAML for a daemon on {@code port} writing to {@code bootstrap}, single-broker topic settings, plus extra lines. */
-    static String yaml(String bootstrap, int port, String... extraSections) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("node_id: it-node\n");
-        sb.append("mqtt:\n  host: 127.0.0.1\n  port: ").append(port).append('\n');
-        sb.append("kafka:\n  bootstrap_servers: ").append(bootstrap).append('\n');
-        sb.append("  topic_partitions: 3\n  topic_replication_factor: 1\n  topic_min_insync_replicas: 1\n");
-        sb.append("  startup_timeout_ms: 60000\n");
-        for (String s : extraSections) {
-            sb.append(s).append('\n');
-        }
-        return sb.toString();
-    }
-
     static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

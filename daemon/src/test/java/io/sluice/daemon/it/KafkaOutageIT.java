@@ -61,7 +61,8 @@ class KafkaOutageIT {
     @Test
     void mqtt311_connectionClosedWhenKafkaFails_retransmissionIsAcknowledged_afterBrokerReturns() throws Exception {
         SluiceConfig base = kafka.daemonConfig("outage-v3");
-        SluiceConfig config = ConfigLoader.fromMap(Map.of(
+        Map<String, String> settings = new java.util.HashMap<>(TestKafka.adminSettings());
+        settings.putAll(Map.of(
                 "node_id", "outage-node",
                 "mqtt.host", "127.0.0.1",
                 "mqtt.port", "0",
@@ -73,6 +74,7 @@ class KafkaOutageIT {
                 // fail fast while the broker is down, so Sluice must report the failure to the client
                 "kafka.delivery_timeout_ms", "3000",
                 "kafka.request_timeout_ms", "1500"));
+        SluiceConfig config = ConfigLoader.fromMap(settings);
         try (SluiceDaemon daemon = SluiceDaemon.start(config)) {
             AtomicInteger disconnects = new AtomicInteger();
             Mqtt3AsyncClient client = MqttClient.builder().useMqttVersion3().identifier("outage-v3")

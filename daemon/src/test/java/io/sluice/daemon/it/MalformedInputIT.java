@@ -48,6 +48,7 @@ class MalformedInputIT {
                 "kafka.readings_topic", base.kafka().readingsTopic(),
                 "kafka.sessions_topic", base.kafka().sessionsTopic(),
                 "kafka.topic_replication_factor", "1", "kafka.topic_min_insync_replicas", "1"));
+        settings.putAll(TestKafka.adminSettings());
         daemon = SluiceDaemon.start(ConfigLoader.fromMap(settings));
         goodClient = MqttClient.builder().useMqttVersion5().identifier("good-citizen").serverHost("127.0.0.1")
                 .serverPort(daemon.mqttPort()).addDisconnectedListener(c -> goodDisconnects.incrementAndGet())

@@ -4,6 +4,7 @@ import io.sluice.daemon.config.ConfigLoader;
 import io.sluice.daemon.config.SluiceConfig;
 import io.sluice.stack.KafkaCluster;
 import io.sluice.stack.KafkaRecords;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,8 @@ final class TestKafka implements AutoCloseable {
     /** A daemon config on a free port with readings and sessions topics unique to this call. */
     SluiceConfig daemonConfig(String name) {
         String suffix = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-        return ConfigLoader.fromMap(Map.of(
+        Map<String, String> settings = new java.util.HashMap<>(adminSettings());
+        settings.putAll(Map.of(
                 "node_id", "it-node",
                 "mqtt.host", "127.0.0.1",
                 "mqtt.port", "0",
@@ -70,6 +72,16 @@ final class TestKafka implements AutoCloseable {
                 "kafka.topic_partitions", "3",
                 "kafka.topic_replication_factor", "1",
                 "kafka.topic_min_insync_replicas", "1"));
+        return ConfigLoader.fromMap(settings);
+    }
+
+    /** Admin endpoint on a free port with a token file of its own, so test daemons never collide or touch /var/lib. */
+    static Map<String, String> adminSettings() {
+        return Map.of("admin.port", "0", "admin.token_file", tokenFile());
+    }
+
+    static String tokenFile() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "sluice-it-" + UUID.randomUUID() + ".token").toString();
     }
 
     /** YAML for a child-process daemon; the kafka section comes last so callers may append kafka keys. */
@@ -78,6 +90,7 @@ final class TestKafka implements AutoCloseable {
         StringBuilder sb = new StringBuilder();
         sb.append("node_id: it-node\n");
         sb.append("mqtt:\n  host: 127.0.0.1\n  port: ").append(port).append('\n');
+        sb.append("admin:\n  port: 0\n  token_file: ").append(tokenFile()).append('\n');
         for (String s : extraSections) {
             sb.append(s).append('\n');
         }

@@ -210,6 +210,23 @@ final class Connection {
         });
     }
 
+    /** An operator closed this connection: MQTT 5 gets DISCONNECT 0x98 (administrative action). */
+    void kick() {
+        onLoop(() -> {
+            if (phase == Phase.CLOSED) {
+                return;
+            }
+            ctx.stats().count("kicked");
+            LOG.info("Closing the connection of '{}' at an operator's request", clientId);
+            if (level == 5 && phase == Phase.CONNECTED) {
+                channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.ADMINISTRATIVE_ACTION.byteValue()))
+                        .addListener(ChannelFutureListener.CLOSE);
+            } else {
+                channel.close();
+            }
+        });
+    }
+
     // ---------------------------------------------------------------- PUBLISH
 
     void onPublish(Packets.Publish p, long receivedAtNanos) {

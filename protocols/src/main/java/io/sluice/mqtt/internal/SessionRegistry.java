@@ -91,6 +91,21 @@ public final class SessionRegistry {
         return live.get(clientId);
     }
 
+    /** Closes the live connection of a client id (an operator's kick); false when it is not connected here. */
+    public boolean kick(String clientId) {
+        Connection c = live.get(clientId);
+        if (c == null) {
+            return false;
+        }
+        c.kick();
+        return true;
+    }
+
+    /** Client ids connected to this node now. */
+    public java.util.Set<String> liveClientIds() {
+        return java.util.Set.copyOf(live.keySet());
+    }
+
     /** Removes sessions whose clients stayed away longer than their expiry. Called periodically. */
     public int sweepExpired() {
         long now = clock.millis();

@@ -45,7 +45,8 @@ public final class DemoCommand implements Callable<Integer> {
                 "mqtt.port", "0",
                 "kafka.bootstrap_servers", kafka.bootstrapServers(),
                 "kafka.readings_topic", topic,
-                "kafka.topic_partitions", "6",
+                "admin.port", "0",
+                "admin.token_file", java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "sluice-" + java.util.UUID.randomUUID() + ".token").toString(),
                 "kafka.topic_replication_factor", "1",
                 "kafka.topic_min_insync_replicas", "1"));
         try (SluiceDaemon daemon = SluiceDaemon.start(config)) {

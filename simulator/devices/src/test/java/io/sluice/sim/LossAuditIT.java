@@ -23,11 +23,11 @@ class LossAuditIT {
 
     private SluiceDaemon daemon(String topic) {
         return SluiceDaemon.start(ConfigLoader.fromMap(Map.of(
-                "node_id", "audit-node", "mqtt.host", "127.0.0.1", "mqtt.port", "0",
+                "node_id", "audit-node", "mqtt.host", "127.0.0.1", "mqtt.port", "0", "admin.port", "0",
+                "admin.token_file", java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "sluice-" + java.util.UUID.randomUUID() + ".token").toString(),
                 "kafka.bootstrap_servers", kafka.bootstrapServers(),
                 "kafka.readings_topic", topic, "kafka.sessions_topic", topic + "-sessions",
-                "kafka.topic_partitions", "1", "kafka.topic_replication_factor", "1",
-                "kafka.topic_min_insync_replicas", "1")));
+                "kafka.topic_replication_factor", "1", "kafka.topic_min_insync_replicas", "1")));
     }
 
     @Test

@@ -44,6 +44,7 @@ final class ServerUnderTest implements AutoCloseable {
         Files.writeString(conf, String.join("\n",
                 "node_id: bench",
                 "mqtt:", "  host: 127.0.0.1", "  port: " + port,
+                "admin:", "  port: 0", "  token_file: " + dir.resolve("admin.token"),
                 "kafka:", "  bootstrap_servers: " + bootstrap, "  readings_topic: " + topic,
                 "  sessions_topic: " + topic + "-sessions",
                 "  topic_partitions: 6", "  topic_replication_factor: 1", "  topic_min_insync_replicas: 1",

@@ -1,0 +1,86 @@
+package io.sluice.daemon.admin;
+
+import io.sluice.daemon.SluiceDaemon;
+import io.sluice.mqtt.MqttStats;
+import io.sluice.mqtt.SessionInfo;
+import io.sluice.sinks.ClusterHealth;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The documents the admin endpoint serves, as ordered maps: rendered as JSON, or as text for people. */
+final class StatusReport {
+    private StatusReport() {
+    }
+
+    static Map<String, Object> status(SluiceDaemon d, Instant startedAt) {
+        MqttStats s = d.mqttStats();
+        ClusterHealth kafka = d.topics().health(Duration.ofSeconds(3));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("node", d.config().nodeId());
+        m.put("state", d.state().name());
+        m.put("uptime_seconds", Duration.between(startedAt, Instant.now()).toSeconds());
+        m.put("mqtt_port", d.mqttPort());
+        m.put("connections_open", s.openConnections());
+        m.put("sessions_persistent", d.sessionCount());
+        m.put("publishes_qos0", s.publishesQos0.sum());
+        m.put("publishes_qos1", s.publishesQos1.sum());
+        m.put("pubacks_sent", s.pubacksSent.sum());
+        m.put("puback_errors_sent", s.pubackErrorsSent.sum());
+        m.put("inflight_messages", s.inflightMessages.sum());
+        m.put("inflight_bytes", d.budget().usedBytes());
+        m.put("inflight_bytes_max", d.budget().capacityBytes());
+        m.put("reads_paused", s.readsPaused.sum());
+        m.put("kafka_healthy", kafka.healthy());
+        m.put("kafka_cluster_id", kafka.healthy() ? kafka.clusterId() : null);
+        m.put("kafka_brokers", kafka.brokerCount());
+        m.put("kafka_error", kafka.error());
+        m.put("kafka_appended", d.log().appendedCount());
+        m.put("kafka_retryable", d.log().retryableCount());
+        m.put("kafka_rejected", d.log().rejectedCount());
+        m.put("kafka_pending", d.log().pendingCount());
+        m.put("readings_topic", d.config().kafka().readingsTopic());
+        m.put("events", s.events());
+        return m;
+    }
+
+    static Map<String, Object> session(SessionInfo i) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("client_id", i.clientId());
+        m.put("protocol", i.protocolVersion());
+        m.put("persistent", i.persistent());
+        m.put("connected", i.connected());
+        m.put("expiry_seconds", i.expirySeconds());
+        m.put("disconnected_at", i.disconnectedAtMillis() == 0 ? null : Instant.ofEpochMilli(i.disconnectedAtMillis()).toString());
+        m.put("subscriptions", i.subscriptions());
+        return m;
+    }
+
+    /** "key  value" lines, nested maps indented: what `sluice status` prints without --json. */
+    static String text(Map<String, Object> doc) {
+        StringBuilder sb = new StringBuilder();
+        int width = doc.keySet().stream().mapToInt(String::length).max().orElse(10);
+        for (Map.Entry<String, Object> e : doc.entrySet()) {
+            if (e.getValue() instanceof Map<?, ?> nested) {
+                sb.append(e.getKey()).append(nested.isEmpty() ? "  (none)" : "").append('\n');
+                nested.forEach((k, v) -> sb.append("  ").append(k).append("  ").append(v).append('\n'));
+            } else {
+                sb.append(String.format("%-" + width + "s  %s%n", e.getKey(), e.getValue() == null ? "-" : e.getValue()));
+            }
+        }
+        return sb.toString();
+    }
+
+    static String sessionsTable(List<SessionInfo> sessions) {
+        StringBuilder sb = new StringBuilder(String.format("%-36s %-8s %-10s %-9s %-10s %s%n", "CLIENT ID", "MQTT",
+                "PERSISTENT", "CONNECTED", "EXPIRY S", "SUBSCRIPTIONS"));
+        for (SessionInfo i : sessions) {
+            sb.append(String.format("%-36s %-8s %-10s %-9s %-10d %s%n", i.clientId(), i.protocolVersion(),
+                    i.persistent() ? "yes" : "no", i.connected() ? "yes" : "no", i.expirySeconds(),
+                    String.join(",", i.subscriptions())));
+        }
+        return sb.toString();
+    }
+}

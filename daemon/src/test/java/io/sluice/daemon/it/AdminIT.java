@@ -1,0 +1,160 @@
+package io.sluice.daemon.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import io.sluice.daemon.SluiceDaemon;
+import io.sluice.daemon.cli.CliRun;
+import io.sluice.daemon.config.ConfigLoader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The admin endpoint and the sluice commands that use it, against a running daemon. */
+class AdminIT {
+    @TempDir
+    Path dir;
+    private Path configFile;
+    private SluiceDaemon daemon;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        configFile = dir.resolve("sluice.yaml");
+        Files.writeString(configFile, TestKafka.shared().daemonYaml("admin", 0));
+        daemon = SluiceDaemon.start(ConfigLoader.load(configFile));
+    }
+
+    @AfterEach
+    void stop() {
+        daemon.close();
+    }
+
+    private CliRun sluice(String... args) {
+        String[] all = new String[args.length + 4];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--config";
+        all[args.length + 1] = configFile.toString();
+        all[args.length + 2] = "--port";
+        all[args.length + 3] = Integer.toString(daemon.adminPort());
+        return CliRun.sluice(all);
+    }
+
+    private HttpResponse<String> get(String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.adminPort() + path));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static long metric(String scrape, String name) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.E+-]+)$").matcher(scrape);
+        return m.find() ? (long) Double.parseDouble(m.group(2)) : -1;
+    }
+
+    private Mqtt5BlockingClient client(String id) {
+        return MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
+                .serverPort(daemon.mqttPort()).buildBlocking();
+    }
+
+    @Test
+    void status_andMetrics_moveWithTraffic_andHealthAndReadyAnswer() throws Exception {
+        assertEquals(200, get("/health", null).statusCode());
+        assertEquals(200, get("/ready", null).statusCode());
+        long before = metric(get("/metrics", null).body(), "sluice_mqtt_publishes_qos1_total");
+        assertEquals(0, before);
+
+        Mqtt5BlockingClient c = client("status-sensor");
+        c.connect();
+        for (int i = 0; i < 3; i++) {
+            c.publishWith().topic("s/status").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[] {1}).send();
+        }
+        assertEquals(3, metric(get("/metrics", null).body(), "sluice_mqtt_publishes_qos1_total"));
+        assertEquals(3, metric(get("/metrics", null).body(), "sluice_mqtt_pubacks_total"));
+
+        CliRun json = sluice("status", "--json");
+        assertEquals(0, json.exit(), json.err());
+        assertTrue(json.out().contains("\"publishes_qos1\":3"), json.out());
+        assertTrue(json.out().contains("\"connections_open\":1"), json.out());
+        assertTrue(json.out().contains("\"kafka_healthy\":true"), json.out());
+        CliRun text = sluice("status");
+        assertEquals(0, text.exit(), text.err());
+        assertTrue(text.out().matches("(?s).*publishes_qos1 +3\n.*"), text.out());
+        c.disconnect();
+    }
+
+    @Test
+    void sessionsList_showsAPersistentSession_andKickClosesItsConnection() throws Exception {
+        AtomicInteger disconnects = new AtomicInteger();
+        Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier("kick-me").serverHost("127.0.0.1")
+                .serverPort(daemon.mqttPort()).addDisconnectedListener(x -> disconnects.incrementAndGet()).buildBlocking();
+        c.connectWith().cleanStart(false).sessionExpiryInterval(3600).send();
+
+        CliRun list = sluice("sessions", "list", "--json");
+        assertEquals(0, list.exit(), list.err());
+        assertTrue(list.out().contains("\"client_id\":\"kick-me\",\"protocol\":\"5\",\"persistent\":true,\"connected\":true"),
+                list.out());
+        CliRun show = sluice("sessions", "show", "kick-me");
+        assertTrue(show.out().contains("expiry_seconds"), show.out());
+
+        CliRun kick = sluice("sessions", "kick", "kick-me");
+        assertEquals(0, kick.exit(), kick.err());
+        await().atMost(Duration.ofSeconds(10)).until(() -> disconnects.get() == 1);
+        assertEquals(1, sluice("sessions", "kick", "nobody").exit(), "kicking an unknown client is an error");
+    }
+
+    @Test
+    void wrongToken_isRefused_andADaemonNotRunningIsAClearError() throws Exception {
+        assertEquals(401, get("/status", "not-the-token").statusCode());
+        assertEquals(401, get("/status", null).statusCode());
+        String token = Files.readString(Path.of(daemon.config().admin().tokenFile())).trim();
+        assertEquals(200, get("/status", token).statusCode());
+
+        Path wrongToken = dir.resolve("wrong.token");
+        Files.writeString(wrongToken, "wrong\n");
+        Files.writeString(configFile, Files.readString(configFile)
+                .replace(daemon.config().admin().tokenFile(), wrongToken.toString()));
+        CliRun refused = sluice("status");
+        assertEquals(77, refused.exit(), refused.err());
+        assertTrue(refused.err().contains("refused the token"), refused.err());
+
+        int unused;
+        try (ServerSocket s = new ServerSocket(0)) {
+            unused = s.getLocalPort();
+        }
+        CliRun down = CliRun.sluice("status", "--config", configFile.toString(), "--port", Integer.toString(unused));
+        assertEquals(69, down.exit());
+        assertTrue(down.err().contains("Sluice is not running"), down.err());
+    }
+
+    @Test
+    void drain_stopsAcceptingConnections_andReports() throws Exception {
+        Mqtt5BlockingClient c = client("before-drain");
+        c.connect();
+        c.publishWith().topic("s/drain").qos(MqttQos.AT_LEAST_ONCE).payload("x".getBytes(StandardCharsets.UTF_8)).send();
+        CliRun drain = sluice("drain", "--json");
+        assertEquals(0, drain.exit(), drain.err());
+        assertTrue(drain.out().contains("\"drained\":true"), drain.out());
+        assertThrows(Exception.class, () -> client("after-drain").connect());
+        assertEquals(503, get("/ready", null).statusCode());
+    }
+}
