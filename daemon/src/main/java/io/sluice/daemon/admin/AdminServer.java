@@ -75,7 +75,8 @@ public final class AdminServer implements AutoCloseable {
         try (ex) {
             String path = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
-            boolean text = "format=text".equals(ex.getRequestURI().getQuery());
+            String query = ex.getRequestURI().getQuery();
+            boolean text = query != null && java.util.Arrays.asList(query.split("&")).contains("format=text");
             switch (path) {
                 case "/health" -> reply(ex, 200, "text/plain", "ok\n");
                 case "/ready" -> {

@@ -113,6 +113,8 @@ class AdminIT {
         assertEquals(0, list.exit(), list.err());
         assertTrue(list.out().contains("\"client_id\":\"kick-me\",\"protocol\":\"5\",\"persistent\":true,\"connected\":true"),
                 list.out());
+        CliRun table = sluice("sessions", "list");
+        assertTrue(table.out().matches("(?s)CLIENT ID .*\nkick-me +5 +yes +yes +3600 .*"), table.out());
         CliRun show = sluice("sessions", "show", "kick-me");
         assertTrue(show.out().contains("expiry_seconds"), show.out());
 
