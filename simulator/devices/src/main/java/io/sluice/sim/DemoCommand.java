@@ -5,23 +5,31 @@ import io.sluice.daemon.config.ConfigLoader;
 import io.sluice.daemon.config.SluiceConfig;
 import io.sluice.daemon.internal.Logging;
 import io.sluice.stack.KafkaCluster;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
- * The local demo: a real single-broker Kafka, the Sluice daemon, simulated devices publishing QoS 1, then a summary
- * of throughput, latency and the loss audit. Exit 0 when the audit passes, 1 when it fails.
+ * The local demo: a real single-broker Kafka (a child JVM), the Sluice daemon in this JVM, simulated devices
+ * publishing QoS 1, then a summary of throughput, latency and the loss audit. Exit 0 when every acknowledged
+ * message is in Kafka and no publish failed, 1 otherwise.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Start a local Kafka and Sluice, drive simulated devices at it, print throughput, latency and"
-                + " the loss audit.")
+                + " the loss audit. Exit 0 when every acknowledged message is in Kafka, 1 otherwise.")
 public final class DemoCommand implements Callable<Integer> {
+    static final String READINGS_TOPIC = "sluice.readings";
+
     @Mixin
-    LoadOptions load = new LoadOptions();
+    LoadOptions load = LoadOptions.demoDefaults();
 
     @Override
     public Integer call() throws Exception {
@@ -29,42 +37,111 @@ public final class DemoCommand implements Callable<Integer> {
         // the broker is starting while clients already probe it: their connection warnings are expected here
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka"))
                 .setLevel(ch.qos.logback.classic.Level.ERROR);
-        int cores = Runtime.getRuntime().availableProcessors();
-        System.out.printf("Sluice demo on %d core(s): starting a local Kafka broker...%n", cores);
-        try (KafkaCluster kafka = KafkaCluster.start(1)) {
-            return run(kafka, load, System.out);
+        PrintStream out = System.out;
+        out.printf("Sluice demo on %d core(s): starting a local Kafka broker...%n",
+                Runtime.getRuntime().availableProcessors());
+        Started started = new Started();
+        Thread hook = new Thread(started::close, "sluice-demo-shutdown"); // Ctrl-C: stop Sluice, then Kafka
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            KafkaCluster kafka = started.add(KafkaCluster.start(1));
+            Outcome outcome = run(kafka, load, READINGS_TOPIC, out, started);
+            if (outcome.audit().passed() && outcome.exitCode() != 0) {
+                out.printf("exit 1: %,d publishes failed (the audit covers acknowledged messages only)%n",
+                        outcome.load().failed());
+            }
+            return outcome.exitCode();
+        } finally {
+            started.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
         }
     }
 
-    /** Runs the demo against a given cluster; returns the exit code. Used by the command and its tests. */
-    public static int run(KafkaCluster kafka, LoadOptions load, java.io.PrintStream out) throws Exception {
-        String topic = "sluice.readings";
-        SluiceConfig config = ConfigLoader.fromMap(Map.of(
-                "node_id", "demo",
-                "mqtt.host", "127.0.0.1",
-                "mqtt.port", "0",
-                "kafka.bootstrap_servers", kafka.bootstrapServers(),
-                "kafka.readings_topic", topic,
-                "admin.port", "0",
-                "admin.token_file", java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "sluice-" + java.util.UUID.randomUUID() + ".token").toString(),
-                "kafka.topic_replication_factor", "1",
-                "kafka.topic_min_insync_replicas", "1"));
-        try (SluiceDaemon daemon = SluiceDaemon.start(config)) {
-            LoadSpec spec = load.spec("127.0.0.1", daemon.mqttPort());
-            out.printf("Sluice listening on 127.0.0.1:%d, Kafka at %s; %d devices x %d QoS%d messages (MQTT %s,"
-                            + " window %d, %d-byte payloads)%n", daemon.mqttPort(), kafka.bootstrapServers(),
-                    spec.devices(), spec.messagesPerDevice(), spec.qos(), spec.mqttVersion() == 5 ? "5" : "3.1.1",
-                    spec.windowPerDevice(), spec.payloadBytes());
-            long cpuBefore = processCpuNanos();
-            AckLedger ledger = new AckLedger();
-            LoadReport report = new MqttLoad(spec, ledger).run(out);
-            long cpuNanos = processCpuNanos() - cpuBefore;
-            out.println(report.summary());
-            out.printf("process CPU during the run: %.1f s (daemon, devices and Kafka client share this JVM; the broker"
-                    + " is a separate process)%n", cpuNanos / 1e9);
-            LossAudit.Result audit = Auditor.audit(kafka.bootstrapServers(), topic, ledger, Duration.ofSeconds(120));
-            out.println(audit);
-            return audit.passed() && report.failed() == 0 ? 0 : 1;
+    /**
+     * Starts a Sluice node against {@code kafka} writing to {@code topic}, drives the devices, audits the topic
+     * and prints the summary to {@code out}. The daemon is registered with {@code started}, which closes it.
+     * Blocking.
+     */
+    static Outcome run(KafkaCluster kafka, LoadOptions load, String topic, PrintStream out, Started started)
+            throws Exception {
+        Path adminDir = Files.createTempDirectory("sluice-demo-");
+        started.add(() -> deleteTree(adminDir));
+        SluiceConfig config = ConfigLoader.fromMap(Map.ofEntries(
+                Map.entry("node_id", "demo"),
+                Map.entry("mqtt.host", "127.0.0.1"),
+                Map.entry("mqtt.port", "0"),
+                Map.entry("kafka.bootstrap_servers", kafka.bootstrapServers()),
+                Map.entry("kafka.readings_topic", topic),
+                Map.entry("kafka.sessions_topic", topic + "-sessions"),
+                Map.entry("kafka.topic_replication_factor", "1"),
+                Map.entry("kafka.topic_min_insync_replicas", "1"),
+                Map.entry("admin.port", "0"),
+                Map.entry("admin.token_file", adminDir.resolve("admin.token").toString()),
+                Map.entry("shutdown.drain_timeout_ms", "5000")));
+        SluiceDaemon daemon = started.add(SluiceDaemon.start(config));
+        LoadSpec spec = load.spec("127.0.0.1", daemon.mqttPort());
+        out.printf("Sluice listening on 127.0.0.1:%d, Kafka at %s (topic %s); %,d devices x %,d QoS%d messages"
+                        + " (MQTT %s, window %d, %d-byte payloads)%n", daemon.mqttPort(), kafka.bootstrapServers(),
+                topic, spec.devices(), spec.messagesPerDevice(), spec.qos(), spec.mqttVersion() == 5 ? "5" : "3.1.1",
+                spec.windowPerDevice(), spec.payloadBytes());
+
+        AckLedger ledger = new AckLedger();
+        long cpuBefore = processCpuNanos();
+        LoadReport report = new MqttLoad(spec, ledger).run(out);
+        double cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
+        out.println(report.summary());
+        out.printf("process CPU seconds during the run: %.1f on %d core(s) (daemon, devices and Kafka client share"
+                        + " this JVM; the broker is a separate process)%n", cpuSeconds,
+                Runtime.getRuntime().availableProcessors());
+        LossAudit.Result audit = Auditor.audit(kafka.bootstrapServers(), topic, ledger, Duration.ofSeconds(120));
+        out.println(audit);
+        return new Outcome(report, ledger, audit, cpuSeconds);
+    }
+
+    /**
+     * What a demo run measured.
+     *
+     * @param load       the devices' view: sent, acknowledged, failed, latency
+     * @param ledger     every sent and acknowledged (device, seq), for audits
+     * @param audit      the topic read back against the ledger
+     * @param cpuSeconds this process's CPU time during the load (daemon and devices together)
+     */
+    record Outcome(LoadReport load, AckLedger ledger, LossAudit.Result audit, double cpuSeconds) {
+        int exitCode() {
+            return audit.passed() && load.failed() == 0 ? 0 : 1;
+        }
+    }
+
+    /** What the demo started, closed newest first and once: by the normal path or by the Ctrl-C hook. */
+    static final class Started implements AutoCloseable {
+        private final Deque<AutoCloseable> open = new ArrayDeque<>();
+
+        synchronized <T extends AutoCloseable> T add(T resource) {
+            open.push(resource);
+            return resource;
+        }
+
+        @Override
+        public synchronized void close() {
+            while (!open.isEmpty()) {
+                try {
+                    open.pop().close();
+                } catch (Exception e) {
+                    System.err.println("demo: error while stopping: " + e);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

@@ -2,28 +2,40 @@ package io.sluice.sim;
 
 import picocli.CommandLine.Option;
 
-/** Load options shared by the commands that drive devices. */
+/**
+ * Load options shared by the commands that drive devices. Defaults are the fields' initial values (not the
+ * annotations' defaultValue), so a command can start from other defaults, as the demo does.
+ */
 final class LoadOptions {
-    @Option(names = "--devices", defaultValue = "100", description = "concurrent device connections (default ${DEFAULT-VALUE})")
-    int devices;
+    @Option(names = "--devices", description = "concurrent device connections (default ${DEFAULT-VALUE})")
+    int devices = 100;
 
-    @Option(names = "--messages", defaultValue = "200", description = "QoS1 messages per device (default ${DEFAULT-VALUE})")
-    int messages;
+    @Option(names = "--messages", description = "messages per device (default ${DEFAULT-VALUE})")
+    int messages = 200;
 
-    @Option(names = "--window", defaultValue = "16", description = "PUBLISHes a device keeps awaiting PUBACK (default ${DEFAULT-VALUE})")
-    int window;
+    @Option(names = "--window", description = "PUBLISHes a device keeps awaiting PUBACK (default ${DEFAULT-VALUE})")
+    int window = 16;
 
-    @Option(names = "--payload-bytes", defaultValue = "128", description = "payload size, JSON padded (default ${DEFAULT-VALUE})")
-    int payloadBytes;
+    @Option(names = "--payload-bytes", description = "payload size, JSON padded (default ${DEFAULT-VALUE})")
+    int payloadBytes = 128;
 
-    @Option(names = "--mqtt-version", defaultValue = "5", description = "3 (3.1.1) or 5 (default ${DEFAULT-VALUE})")
-    int mqttVersion;
+    @Option(names = "--mqtt-version", description = "3 (3.1.1) or 5 (default ${DEFAULT-VALUE})")
+    int mqttVersion = 5;
 
-    @Option(names = "--qos", defaultValue = "1", description = "0 or 1 (default ${DEFAULT-VALUE})")
-    int qos;
+    @Option(names = "--qos", description = "0 or 1 (default ${DEFAULT-VALUE})")
+    int qos = 1;
 
-    @Option(names = "--device-prefix", defaultValue = "dev-", description = "client id prefix (default ${DEFAULT-VALUE})")
-    String devicePrefix;
+    @Option(names = "--device-prefix", description = "client id prefix (default ${DEFAULT-VALUE})")
+    String devicePrefix = "dev-";
+
+    /** The demo's defaults: 200 devices x 100 QoS 1 messages, window 8, MQTT 5. */
+    static LoadOptions demoDefaults() {
+        LoadOptions o = new LoadOptions();
+        o.devices = 200;
+        o.messages = 100;
+        o.window = 8;
+        return o;
+    }
 
     LoadSpec spec(String host, int port) {
         return new LoadSpec(host, port, devices, messages, window, payloadBytes, mqttVersion, qos, devicePrefix, "sensors");

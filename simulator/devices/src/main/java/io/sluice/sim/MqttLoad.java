@@ -16,13 +16,15 @@ import org.HdrHistogram.Histogram;
 /**
  * Drives {@link LoadSpec#devices()} real MQTT connections, each publishing its messages with a window of
  * outstanding PUBLISHes, and records every acknowledgement in an {@link AckLedger} and PUBLISH-to-PUBACK latency
- * in an HdrHistogram. Closed loop: each acknowledgement releases the next message of that device.
+ * in an HdrHistogram. Closed loop: each outcome (PUBACK, or failure) releases the next message of that device.
+ * At QoS 0 nothing is acknowledged: latency is PUBLISH-to-written and the ledger records no acknowledgements.
  */
 public final class MqttLoad {
     private final LoadSpec spec;
     private final AckLedger ledger;
     private final Recorder latency = new Recorder(3);
     private final LongAdder failures = new LongAdder();
+    private final LongAdder succeeded = new LongAdder();
 
     public MqttLoad(LoadSpec spec, AckLedger ledger) {
         this.spec = spec;
@@ -44,34 +46,44 @@ public final class MqttLoad {
 
         CountDownLatch done = new CountDownLatch(spec.devices());
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
-        AtomicLong lastAcked = new AtomicLong();
+        AtomicLong last = new AtomicLong();
+        String outcome = spec.qos() == 1 ? "acknowledged" : "written";
         if (progress != null) {
             ticker.scheduleAtFixedRate(() -> {
-                long now = ledger.ackedCount();
-                progress.printf("  %,d acknowledged (%,d/s), %,d failed%n", now, now - lastAcked.getAndSet(now),
+                long now = succeeded.sum();
+                progress.printf("  %,d %s (%,d/s), %,d failed%n", now, outcome, now - last.getAndSet(now),
                         failures.sum());
             }, 1, 1, TimeUnit.SECONDS);
         }
         long start = System.nanoTime();
-        for (int i = 0; i < spec.devices(); i++) {
-            new DeviceRun(spec.deviceId(i), connections.get(i), done).start();
+        long elapsed;
+        try {
+            for (int i = 0; i < spec.devices(); i++) {
+                new DeviceRun(spec.deviceId(i), connections.get(i), done).start();
+            }
+            done.await();
+            elapsed = System.nanoTime() - start;
+        } finally {
+            ticker.shutdownNow();
         }
-        done.await();
-        long elapsed = System.nanoTime() - start;
-        ticker.shutdownNow();
         CompletableFuture.allOf(connections.stream().map(DeviceConnection::disconnect)
                 .toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
         Histogram h = latency.getIntervalHistogram();
-        return new LoadReport(ledger.sentCount(), ledger.ackedCount(), failures.sum(), elapsed, connectNanos, h);
+        return new LoadReport(ledger.sentCount(), ledger.ackedCount(), failures.sum(), elapsed, connectNanos, h,
+                spec.qos());
     }
 
-    /** One device's closed-loop run: keeps up to window messages outstanding until all are sent. */
+    /**
+     * One device's closed-loop run: keeps up to window messages outstanding; each outcome releases the next
+     * message. The device is done when every message has an outcome (counted, so a late claim of a sequence
+     * number past the end can never finish it twice or early).
+     */
     private final class DeviceRun {
         private final String device;
         private final DeviceConnection connection;
         private final CountDownLatch done;
         private final AtomicLong next = new AtomicLong();
-        private final AtomicLong outstanding = new AtomicLong();
+        private final AtomicLong outcomes = new AtomicLong();
         private final String topic;
 
         DeviceRun(String device, DeviceConnection connection, CountDownLatch done) {
@@ -91,27 +103,35 @@ public final class MqttLoad {
             }
         }
 
+        /** Claims the next sequence number, if one is left, and publishes it. */
         private void sendNext() {
             long seq = next.getAndIncrement();
             if (seq >= spec.messagesPerDevice()) {
                 return;
             }
-            outstanding.incrementAndGet();
             byte[] payload = Reading.json(device, seq, System.currentTimeMillis(), spec.payloadBytes());
             ledger.sent(device, seq);
             long t0 = System.nanoTime();
-            connection.publish(topic, payload, spec.qos()).whenComplete((r, err) -> {
+            CompletableFuture<?> sent;
+            try {
+                sent = connection.publish(topic, payload, spec.qos());
+            } catch (RuntimeException e) {
+                sent = CompletableFuture.failedFuture(e);
+            }
+            sent.whenComplete((r, err) -> {
                 if (err == null) {
                     latency.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
-                    ledger.acked(device, seq);
+                    succeeded.increment();
+                    if (spec.qos() == 1) { // QoS 0 has no acknowledgement: nothing for the audit to hold us to
+                        ledger.acked(device, seq);
+                    }
                 } else {
                     failures.increment();
                 }
-                long left = outstanding.decrementAndGet();
-                if (next.get() < spec.messagesPerDevice()) {
-                    sendNext();
-                } else if (left == 0) {
+                if (outcomes.incrementAndGet() == spec.messagesPerDevice()) {
                     done.countDown();
+                } else {
+                    sendNext();
                 }
             });
         }
