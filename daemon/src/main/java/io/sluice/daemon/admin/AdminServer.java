@@ -35,6 +35,14 @@ public final class AdminServer implements AutoCloseable {
     private final Metrics metrics;
     private final Instant startedAt = Instant.now();
     private final HttpServer server;
+    /** Kafka reachability, refreshed in the background so /ready answers at once. */
+    private volatile boolean kafkaReachable = true;
+    private final java.util.concurrent.ScheduledExecutorService prober =
+            Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "sluice-admin-kafka-probe");
+                t.setDaemon(true);
+                return t;
+            });
     private final ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "sluice-admin");
         t.setDaemon(true);
@@ -63,6 +71,8 @@ public final class AdminServer implements AutoCloseable {
         http.createContext("/", admin::handle);
         http.setExecutor(admin.pool);
         http.start();
+        admin.prober.scheduleWithFixedDelay(() -> admin.kafkaReachable =
+                daemon.topics().health(Duration.ofSeconds(3)).healthy(), 0, 5, java.util.concurrent.TimeUnit.SECONDS);
         LOG.info("Admin endpoint on http://{}:{} (token in {})", c.host(), admin.port(), c.tokenFile());
         return admin;
     }
@@ -80,8 +90,11 @@ public final class AdminServer implements AutoCloseable {
             switch (path) {
                 case "/health" -> reply(ex, 200, "text/plain", "ok\n");
                 case "/ready" -> {
-                    boolean ready = daemon.state() == SluiceDaemon.State.READY;
-                    reply(ex, ready ? 200 : 503, "text/plain", daemon.state().name().toLowerCase() + "\n");
+                    // ready: sessions loaded and listening (state READY), and Kafka answered within the last probe
+                    boolean ready = daemon.state() == SluiceDaemon.State.READY && kafkaReachable;
+                    String why = daemon.state() != SluiceDaemon.State.READY ? daemon.state().name().toLowerCase()
+                            : kafkaReachable ? "ready" : "kafka unreachable";
+                    reply(ex, ready ? 200 : 503, "text/plain", why + "\n");
                 }
                 case "/metrics" -> reply(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
                 default -> {
@@ -178,6 +191,7 @@ public final class AdminServer implements AutoCloseable {
 
     @Override
     public void close() {
+        prober.shutdownNow();
         server.stop(0);
         pool.shutdownNow();
     }

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 StatusCommand.class,
                 SessionsCommand.class,
                 DrainCommand.class,
+                picocli.AutoComplete.GenerateCompletion.class,
                 VersionCommand.class,
                 CommandLine.HelpCommand.class
         })

@@ -37,7 +37,7 @@ class KafkaOutageIT {
     }
 
     @Test
-    void noPuback_whileBrokerDown_thenPubackAndRecord_afterItReturns() throws Exception {
+    void noPuback_andNotReady_whileBrokerDown_thenPubackRecordAndReady_afterItReturns() throws Exception {
         try (SluiceDaemon daemon = SluiceDaemon.start(kafka.daemonConfig("outage-wait"))) {
             Mqtt5AsyncClient client = MqttClient.builder().useMqttVersion5().identifier("outage-v5")
                     .serverHost("127.0.0.1").serverPort(daemon.mqttPort()).buildAsync();
@@ -48,14 +48,24 @@ class KafkaOutageIT {
             CompletableFuture<?> puback = client.publishWith().topic("t/outage").qos(MqttQos.AT_LEAST_ONCE)
                     .payload(Clients.utf8("during-outage")).send();
             await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7)).until(() -> !puback.isDone());
+            await().atMost(Duration.ofSeconds(30)).until(() -> ready(daemon) == 503);
 
             kafka.startBroker();
             puback.get(90, java.util.concurrent.TimeUnit.SECONDS);
             assertFalse(puback.isCompletedExceptionally());
             String topic = daemon.config().kafka().readingsTopic();
             assertTrue(Clients.withPayload(kafka.readAll(topic), "during-outage").isPresent());
+            await().atMost(Duration.ofSeconds(30)).until(() -> ready(daemon) == 200);
             client.disconnect().join();
         }
+    }
+
+    /** The status code of GET /ready on the daemon's admin endpoint. */
+    private static int ready(SluiceDaemon daemon) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        var req = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + daemon.adminPort() + "/ready")).build();
+        return http.send(req, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     @Test
