@@ -32,9 +32,12 @@ final class Metrics {
         gauge("sluice.inflight.bytes", "bytes held against ingest.max_inflight_bytes", d -> d.budget().usedBytes());
         gauge("sluice.inflight.bytes.max", "ingest.max_inflight_bytes", d -> d.budget().capacityBytes());
         gauge("sluice.sessions.persistent", "persistent sessions known to this node", d -> d.sessionCount());
-        gauge("sluice.kafka.appended", "records Kafka acknowledged", d -> d.log().appendedCount());
-        gauge("sluice.kafka.retryable", "records that failed retryably", d -> d.log().retryableCount());
-        gauge("sluice.kafka.rejected", "records Kafka rejected", d -> d.log().rejectedCount());
+        FunctionCounter.builder("sluice.kafka.appended", daemon, d -> d.log().appendedCount())
+                .description("records Kafka acknowledged").register(registry);
+        FunctionCounter.builder("sluice.kafka.retryable", daemon, d -> d.log().retryableCount())
+                .description("records that failed retryably").register(registry);
+        FunctionCounter.builder("sluice.kafka.rejected", daemon, d -> d.log().rejectedCount())
+                .description("records Kafka rejected").register(registry);
         gauge("sluice.kafka.pending", "records handed to the producer without an outcome", d -> d.log().pendingCount());
         gauge("sluice.ready", "1 when the node is ready", d -> d.state() == SluiceDaemon.State.READY ? 1 : 0);
     }

@@ -91,6 +91,19 @@ class AdminIT {
         assertEquals(3, metric(get("/metrics", null).body(), "sluice_mqtt_publishes_qos1_total"));
         assertEquals(3, metric(get("/metrics", null).body(), "sluice_mqtt_pubacks_total"));
 
+        try (RawMqtt raw = new RawMqtt(daemon.mqttPort())) { // a malformed packet: counted as an event by reason
+            raw.send(new byte[] {0x10, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f});
+            assertTrue(raw.closedByServer());
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> daemon.mqttStats().event("malformed_packet") == 1);
+        String scrape = get("/metrics", null).body();
+        assertEquals(1, metric(scrape, "sluice_events_total"), "events by reason reach the metrics");
+        Matcher used = Pattern.compile("sluice_[a-z0-9_]+").matcher(Files.readString(Path.of("..", "conf", "grafana-dashboard.json")));
+        while (used.find()) {
+            assertTrue(scrape.contains(used.group() + " ") || scrape.contains(used.group() + "{"),
+                    "the Grafana dashboard queries " + used.group() + ", which /metrics does not expose");
+        }
+
         CliRun json = sluice("status", "--json");
         assertEquals(0, json.exit(), json.err());
         assertTrue(json.out().contains("\"publishes_qos1\":3"), json.out());
