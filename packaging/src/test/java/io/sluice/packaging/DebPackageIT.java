@@ -55,6 +55,7 @@ class DebPackageIT {
         assertTrue(contents.contains("./usr/lib/sluice/lib/sluice-daemon-"), contents);
         assertTrue(contents.contains("./usr/lib/sysctl.d/60-sluice.conf"), contents);
         assertTrue(contents.contains("./etc/security/limits.d/sluice.conf"), contents);
+        assertTrue(contents.contains("./usr/share/bash-completion/completions/sluice"), contents);
         assertTrue(contents.matches("(?s).*drwxr-x--- root/root .* \\./var/lib/sluice/\n.*"), contents);
 
         String conffiles = sh("dpkg-deb", "-f", DEB.toString(), "Package", "Architecture");
