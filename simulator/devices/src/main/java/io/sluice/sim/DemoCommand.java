@@ -81,7 +81,7 @@ public final class DemoCommand implements Callable<Integer> {
                 Map.entry("kafka.topic_min_insync_replicas", "1"),
                 Map.entry("admin.port", "0"),
                 Map.entry("admin.token_file", adminDir.resolve("admin.token").toString()),
-                Map.entry("shutdown.drain_timeout_ms", "5000")));
+                Map.entry("shutdown.drain_timeout_ms", "2000")));
         SluiceDaemon daemon = started.add(SluiceDaemon.start(config));
         LoadSpec spec = load.spec("127.0.0.1", daemon.mqttPort());
         out.printf("Sluice listening on 127.0.0.1:%d, Kafka at %s (topic %s); %,d devices x %,d QoS%d messages"
@@ -116,8 +116,13 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** What the demo started, closed newest first and once: by the normal path or by the Ctrl-C hook. */
+    /**
+     * What the demo started, closed newest first and once: by the normal path or by the Ctrl-C hook. Each gets
+     * {@link #STOP_LIMIT} to stop: on Ctrl-C the stack's own hook kills the broker at the same time, and a Sluice
+     * node whose Kafka is gone cannot flush, so the demo goes on to stop the rest rather than hang.
+     */
     static final class Started implements AutoCloseable {
+        static final Duration STOP_LIMIT = Duration.ofSeconds(5);
         private final Deque<AutoCloseable> open = new ArrayDeque<>();
 
         synchronized <T extends AutoCloseable> T add(T resource) {
@@ -128,10 +133,22 @@ public final class DemoCommand implements Callable<Integer> {
         @Override
         public synchronized void close() {
             while (!open.isEmpty()) {
+                AutoCloseable resource = open.pop();
+                Thread stopping = Thread.ofPlatform().daemon().name("sluice-demo-stop").start(() -> {
+                    try {
+                        resource.close();
+                    } catch (Exception e) {
+                        System.err.println("demo: error while stopping: " + e);
+                    }
+                });
                 try {
-                    open.pop().close();
-                } catch (Exception e) {
-                    System.err.println("demo: error while stopping: " + e);
+                    stopping.join(STOP_LIMIT);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (stopping.isAlive()) {
+                    System.err.printf("demo: %s did not stop within %d s; stopping the rest%n",
+                            resource.getClass().getSimpleName(), STOP_LIMIT.toSeconds());
                 }
             }
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sluice.daemon.SluiceDaemon;
 import io.sluice.daemon.config.ConfigLoader;
 import io.sluice.stack.KafkaCluster;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,15 +17,19 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The loss audit against a real daemon and broker: it passes when nothing is lost, and it can fail. */
 class LossAuditIT {
     private final KafkaCluster kafka = KafkaCluster.shared();
 
+    @TempDir
+    Path tmp;
+
     private SluiceDaemon daemon(String topic) {
         return SluiceDaemon.start(ConfigLoader.fromMap(Map.of(
                 "node_id", "audit-node", "mqtt.host", "127.0.0.1", "mqtt.port", "0", "admin.port", "0",
-                "admin.token_file", java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "sluice-" + java.util.UUID.randomUUID() + ".token").toString(),
+                "admin.token_file", tmp.resolve("admin.token").toString(),
                 "kafka.bootstrap_servers", kafka.bootstrapServers(),
                 "kafka.readings_topic", topic, "kafka.sessions_topic", topic + "-sessions",
                 "kafka.topic_replication_factor", "1", "kafka.topic_min_insync_replicas", "1")));
