@@ -1,0 +1,32 @@
+package io.sluice.stack;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.influxdb.client.InfluxDBClient;
+import com.influxdb.client.InfluxDBClientFactory;
+import com.influxdb.client.domain.WritePrecision;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The TSDB harness itself: a real QuestDB written through the InfluxDB v2 API with the blocking client. */
+class QuestDbServerTest {
+
+    @Test
+    void lineWrittenThroughV2Api_isCountedBySql_andDuplicatesCollapse() {
+        try (QuestDbServer db = QuestDbServer.start()) {
+            System.out.println("QuestDB start time: " + db.lastStartTime().toMillis() + " ms");
+            db.createTable("climate", List.of("device"), List.of("temp DOUBLE"));
+            try (InfluxDBClient client = InfluxDBClientFactory.create(db.url(), new char[0], "sluice", "sluice")) {
+                client.getWriteApiBlocking().writeRecords(WritePrecision.NS, List.of(
+                        "climate,device=d1 temp=21.5 1700000000000000001",
+                        "climate,device=d2 temp=19.0 1700000000000000001",
+                        // same series and timestamp as the first: one point, as in InfluxDB
+                        "climate,device=d1 temp=21.5 1700000000000000001"));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> db.count("climate") == 2);
+            assertEquals(1, db.queryLong("SELECT count() FROM climate WHERE device = 'd2' AND temp = 19.0"));
+        }
+    }
+}
