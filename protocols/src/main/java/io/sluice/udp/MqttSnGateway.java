@@ -1,0 +1,96 @@
+package io.sluice.udp;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.sluice.ingest.InflightBudget;
+import io.sluice.ingest.Ingest;
+import io.sluice.udp.internal.MqttSnCore;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * MQTT-SN 1.2 gateway on one UDP socket. QoS 1 PUBACKs are sent only once the reading's delivery completed as
+ * DELIVERED; a spent in-flight budget answers "rejected: congestion" (0x01). WILL is refused with "not supported".
+ * Client state is per sender, forgotten after {@code clientIdleMs} of silence (swept once a second).
+ *
+ * <p>{@link #start()} and {@link #close()} block; call them from lifecycle code, not an event loop.
+ */
+public final class MqttSnGateway implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MqttSnGateway.class);
+
+    private final MqttSnConfig config;
+    private final MqttSnStats stats = new MqttSnStats();
+    private final MqttSnCore core;
+    private EventLoopGroup group;
+    private Channel channel;
+
+    public MqttSnGateway(MqttSnConfig config, Ingest ingest, InflightBudget budget) {
+        this.config = config;
+        this.core = new MqttSnCore(config, ingest, budget, stats, System::currentTimeMillis);
+    }
+
+    /** Binds the socket; returns the bound port. */
+    public synchronized int start() throws InterruptedException {
+        boolean epoll = Epoll.isAvailable();
+        group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        Bootstrap b = new Bootstrap().group(group)
+                .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(config.maxDatagramBytes() + 1))
+                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+                        if (p.content().readableBytes() > config.maxDatagramBytes()) {
+                            stats.count("too_large");
+                            return;
+                        }
+                        Channel ch = ctx.channel();
+                        core.onDatagram(ByteBufUtil.getBytes(p.content()), p.sender(), (to, bytes) ->
+                                ch.eventLoop().execute(() ->
+                                        ch.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(bytes), to))));
+                    }
+                });
+        channel = b.bind(new InetSocketAddress(config.bindHost(), config.port())).sync().channel();
+        channel.eventLoop().scheduleAtFixedRate(core::expireIdle, 1, 1, TimeUnit.SECONDS);
+        int port = ((InetSocketAddress) channel.localAddress()).getPort();
+        log.info("mqtt-sn gateway listening on {}:{} ({}); QoS 1 is acknowledged only after the log holds it, "
+                + "QoS -1 and 0 are at most once", config.bindHost(), port, epoll ? "epoll" : "nio");
+        return port;
+    }
+
+    public MqttSnStats stats() {
+        return stats;
+    }
+
+    /** Clients whose state is held (connected or sleeping, not yet expired). */
+    public int clients() {
+        return core.clientCount();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (channel != null) {
+            channel.close().syncUninterruptibly();
+            channel = null;
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            group = null;
+        }
+    }
+}

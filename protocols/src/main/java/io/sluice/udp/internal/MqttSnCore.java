@@ -1,0 +1,287 @@
+package io.sluice.udp.internal;
+
+import io.sluice.ingest.Delivery;
+import io.sluice.ingest.Envelope;
+import io.sluice.ingest.InflightBudget;
+import io.sluice.ingest.Ingest;
+import io.sluice.ingest.Protocols;
+import io.sluice.udp.MqttSnStats;
+import io.sluice.udp.MqttSnConfig;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The MQTT-SN 1.2 protocol state, independent of Netty: {@link #onDatagram} takes one datagram's bytes and
+ * answers through {@code reply} (which may be called later, on any thread, for PUBACK after delivery). Never
+ * throws on any input: a malformed datagram is counted as "malformed" and dropped.
+ */
+public final class MqttSnCore {
+    static final int CONNECT = 0x04, CONNACK = 0x05, WILLTOPICREQ = 0x06, WILLTOPIC = 0x07, WILLMSG = 0x09,
+            REGISTER = 0x0A, REGACK = 0x0B, PUBLISH = 0x0C, PUBACK = 0x0D, PINGREQ = 0x16, PINGRESP = 0x17,
+            DISCONNECT = 0x18, WILLTOPICUPD = 0x1A, WILLMSGUPD = 0x1C, WILLTOPICRESP = 0x1B, WILLMSGRESP = 0x1D;
+    public static final int RC_ACCEPTED = 0, RC_CONGESTION = 1, RC_INVALID_TOPIC = 2, RC_NOT_SUPPORTED = 3;
+
+    private final MqttSnConfig config;
+    private final Ingest ingest;
+    private final InflightBudget budget;
+    private final MqttSnStats stats;
+    private final LongSupplier millis;
+    private final Map<InetSocketAddress, SnClient> clients = new ConcurrentHashMap<>();
+
+    /** Per-client state: registered topics and recently seen QoS 1 msg ids. Guarded by its own monitor. */
+    static final class SnClient {
+        final String clientId;
+        final Map<Integer, String> topics = new HashMap<>();
+        final int[] recentIds = new int[16];
+        int recentPos;
+        int nextTopicId = 1;
+        long lastSeen;
+
+        SnClient(String clientId, long now) {
+            this.clientId = clientId;
+            this.lastSeen = now;
+            Arrays.fill(recentIds, -1);
+        }
+
+        boolean seen(int msgId) {
+            for (int id : recentIds) {
+                if (id == msgId) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void remember(int msgId) {
+            recentIds[recentPos] = msgId;
+            recentPos = (recentPos + 1) % recentIds.length;
+        }
+    }
+
+    public MqttSnCore(MqttSnConfig config, Ingest ingest, InflightBudget budget, MqttSnStats stats,
+                      LongSupplier millis) {
+        this.config = config;
+        this.ingest = ingest;
+        this.budget = budget;
+        this.stats = stats;
+        this.millis = millis;
+    }
+
+    public void onDatagram(byte[] b, InetSocketAddress sender, BiConsumer<InetSocketAddress, byte[]> reply) {
+        stats.datagrams.increment();
+        try {
+            handle(b, sender, reply);
+        } catch (RuntimeException e) {
+            stats.count("malformed");
+        }
+    }
+
+    /** Forgets clients idle longer than the configured expiry; returns how many. */
+    public int expireIdle() {
+        long cutoff = millis.getAsLong() - config.clientIdleMs();
+        int before = clients.size();
+        clients.values().removeIf(c -> c.lastSeen < cutoff);
+        return before - clients.size();
+    }
+
+    public int clientCount() {
+        return clients.size();
+    }
+
+    private void handle(byte[] b, InetSocketAddress sender, BiConsumer<InetSocketAddress, byte[]> reply) {
+        int len;
+        int p;
+        if (b.length >= 1 && (b[0] & 0xff) == 0x01) {
+            if (b.length < 4) {
+                stats.count("malformed");
+                return;
+            }
+            len = u16(b, 1);
+            p = 3;
+        } else if (b.length >= 2) {
+            len = b[0] & 0xff;
+            p = 1;
+        } else {
+            stats.count("malformed");
+            return;
+        }
+        if (len != b.length || len < p + 1) {
+            stats.count("malformed");
+            return;
+        }
+        int type = b[p] & 0xff;
+        int body = p + 1;
+        long now = millis.getAsLong();
+        SnClient c = clients.get(sender);
+        if (c != null) {
+            c.lastSeen = now;
+        }
+        switch (type) {
+            case CONNECT -> {
+                if (len - body < 4 || b[body + 1] != 0x01) {
+                    stats.count("malformed");
+                    return;
+                }
+                int flags = b[body] & 0xff;
+                String id = new String(b, body + 4, len - body - 4, StandardCharsets.UTF_8);
+                if ((flags & 0x08) != 0) {
+                    // WILL is not supported: refuse per spec with "not supported"
+                    reply.accept(sender, packet(CONNACK, RC_NOT_SUPPORTED));
+                    return;
+                }
+                if (id.isEmpty() || id.length() > 23) {
+                    reply.accept(sender, packet(CONNACK, RC_NOT_SUPPORTED));
+                    return;
+                }
+                SnClient fresh = new SnClient(id, now);
+                if (c != null && (flags & 0x04) == 0 && c.clientId.equals(id)) {
+                    fresh = c;
+                }
+                clients.put(sender, fresh);
+                reply.accept(sender, packet(CONNACK, RC_ACCEPTED));
+            }
+            case REGISTER -> {
+                if (c == null || len - body < 5) {
+                    stats.count(c == null ? "not_connected" : "malformed");
+                    return;
+                }
+                int msgId = u16(b, body + 2);
+                String name = new String(b, body + 4, len - body - 4, StandardCharsets.UTF_8);
+                int topicId;
+                synchronized (c) {
+                    topicId = c.topics.entrySet().stream().filter(e -> e.getValue().equals(name))
+                            .map(Map.Entry::getKey).findFirst().orElse(0);
+                    if (topicId == 0) {
+                        topicId = c.nextTopicId++;
+                        c.topics.put(topicId, name);
+                    }
+                }
+                reply.accept(sender, packet(REGACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId), RC_ACCEPTED));
+            }
+            case PUBLISH -> publish(b, body, len, sender, c, reply);
+            case PINGREQ -> reply.accept(sender, packet(PINGRESP));
+            case DISCONNECT -> {
+                if (c != null && len - body >= 2) {
+                    c.lastSeen = now + u16(b, body) * 1000L; // sleeping client: keep state through its sleep
+                } else if (c != null) {
+                    clients.remove(sender);
+                }
+                reply.accept(sender, packet(DISCONNECT));
+            }
+            case WILLTOPIC, WILLMSG -> reply.accept(sender, packet(CONNACK, RC_NOT_SUPPORTED));
+            case WILLTOPICUPD -> reply.accept(sender, packet(WILLTOPICRESP, RC_NOT_SUPPORTED));
+            case WILLMSGUPD -> reply.accept(sender, packet(WILLMSGRESP, RC_NOT_SUPPORTED));
+            default -> stats.count("unsupported_type");
+        }
+    }
+
+    private void publish(byte[] b, int body, int len, InetSocketAddress sender, SnClient c,
+                         BiConsumer<InetSocketAddress, byte[]> reply) {
+        if (len - body < 5) {
+            stats.count("malformed");
+            return;
+        }
+        int flags = b[body] & 0xff;
+        int qosBits = (flags >> 5) & 0x03;
+        int qos = qosBits == 3 ? -1 : qosBits;
+        int idType = flags & 0x03;
+        int topicId = u16(b, body + 1);
+        int msgId = u16(b, body + 3);
+        if (qos == 2) {
+            stats.count("qos2_unsupported");
+            reply.accept(sender, packet(PUBACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId), RC_NOT_SUPPORTED));
+            return;
+        }
+        if (c == null && qos != -1) {
+            stats.count("not_connected");
+            return;
+        }
+        String topic;
+        if (idType == 1) {
+            topic = config.predefinedTopics().get(topicId);
+        } else if (idType == 2) {
+            topic = new String(new byte[] {b[body + 1], b[body + 2]}, StandardCharsets.UTF_8);
+        } else if (c != null && idType == 0) {
+            synchronized (c) {
+                topic = c.topics.get(topicId);
+            }
+        } else {
+            topic = null;
+        }
+        if (topic == null) {
+            stats.count("invalid_topic");
+            if (qos == 1) {
+                reply.accept(sender, packet(PUBACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId), RC_INVALID_TOPIC));
+            }
+            return;
+        }
+        if (qos == 1 && (flags & 0x80) != 0 && c != null) {
+            synchronized (c) {
+                if (c.seen(msgId)) {
+                    stats.count("duplicate");
+                    reply.accept(sender, packet(PUBACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId), RC_ACCEPTED));
+                    return;
+                }
+            }
+        }
+        byte[] payload = Arrays.copyOfRange(b, body + 5, len);
+        String addr = sender.getAddress().getHostAddress();
+        String clientId = c != null ? c.clientId : addr;
+        Envelope e = new Envelope(clientId, topic, payload, Protocols.MQTT_SN, "1.2", qos,
+                System.currentTimeMillis() * 1_000_000L, null, List.of(), addr + ":" + sender.getPort());
+        int weight = e.weightBytes();
+        if (!budget.tryAcquire(weight)) {
+            stats.count("budget_spent");
+            if (qos == 1) {
+                reply.accept(sender, packet(PUBACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId), RC_CONGESTION));
+            }
+            return;
+        }
+        stats.publishesSubmitted.increment();
+        ingest.submit(e).whenComplete((d, t) -> {
+            budget.release(weight);
+            boolean ok = t == null && d != null && d.delivered();
+            if (!ok) {
+                stats.deliveryFailures.increment();
+            }
+            if (qos == 1) {
+                if (ok) {
+                    synchronized (c) {
+                        c.remember(msgId);
+                    }
+                }
+                reply.accept(sender, packet(PUBACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId),
+                        ok ? RC_ACCEPTED : RC_CONGESTION));
+            }
+        });
+    }
+
+    static int u16(byte[] b, int i) {
+        return ((b[i] & 0xff) << 8) | (b[i + 1] & 0xff);
+    }
+
+    private static int hi(int v) {
+        return (v >> 8) & 0xff;
+    }
+
+    private static int lo(int v) {
+        return v & 0xff;
+    }
+
+    static byte[] packet(int type, int... body) {
+        byte[] out = new byte[2 + body.length];
+        out[0] = (byte) out.length;
+        out[1] = (byte) type;
+        for (int i = 0; i < body.length; i++) {
+            out[2 + i] = (byte) body[i];
+        }
+        return out;
+    }
+}

@@ -1,0 +1,200 @@
+package io.sluice.udp;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sluice.ingest.Delivery;
+import io.sluice.ingest.Envelope;
+import io.sluice.ingest.InflightBudget;
+import io.sluice.ingest.Ingest;
+import io.sluice.ingest.Protocols;
+import io.sluice.udp.internal.MqttSnCore;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+class MqttSnGatewayTest {
+    private static final MqttSnConfig CONFIG =
+            new MqttSnConfig("127.0.0.1", 0, Map.of(7, "sensors/predefined"), 60_000, 1024);
+    private static final InetSocketAddress CLIENT = new InetSocketAddress("127.0.0.1", 40000);
+
+    /** Ingest whose deliveries the test completes by hand. */
+    private static final class ManualIngest implements Ingest {
+        final ConcurrentLinkedQueue<Envelope> got = new ConcurrentLinkedQueue<>();
+        final List<CompletableFuture<Delivery>> pending = new CopyOnWriteArrayList<>();
+        volatile boolean autoComplete;
+
+        @Override
+        public CompletionStage<Delivery> submit(Envelope e) {
+            got.add(e);
+            CompletableFuture<Delivery> f = new CompletableFuture<>();
+            if (autoComplete) {
+                f.complete(Delivery.DELIVERED);
+            } else {
+                pending.add(f);
+            }
+            return f;
+        }
+    }
+
+    private static final class Replies {
+        final List<byte[]> got = new CopyOnWriteArrayList<>();
+
+        void accept(InetSocketAddress to, byte[] b) {
+            got.add(b);
+        }
+
+        byte[] last() {
+            return got.get(got.size() - 1);
+        }
+    }
+
+    private static int type(byte[] b) {
+        return b[1] & 0xff;
+    }
+
+    @Test
+    void qos1Puback_isSent_onlyAfterIngestDelivered_andDupIsWrittenOnce() {
+        ManualIngest ingest = new ManualIngest();
+        MqttSnStats stats = new MqttSnStats();
+        MqttSnCore core = new MqttSnCore(CONFIG, ingest, new InflightBudget(1 << 20), stats, System::currentTimeMillis);
+        Replies r = new Replies();
+        core.onDatagram(MqttSnTestClient.connect("dev-1", true), CLIENT, r::accept);
+        assertArrayEquals(new byte[] {3, 0x05, 0}, r.last());
+        core.onDatagram(MqttSnTestClient.register(1, "sensors/t"), CLIENT, r::accept);
+        assertEquals(0x0B, type(r.last()));
+        int topicId = ((r.last()[2] & 0xff) << 8) | (r.last()[3] & 0xff);
+        core.onDatagram(MqttSnTestClient.publish(1, false, 0, topicId, 42, "21.5"), CLIENT, r::accept);
+        assertEquals(2, r.got.size(), "no PUBACK before delivery");
+        ingest.pending.get(0).complete(Delivery.DELIVERED);
+        assertEquals(0x0D, type(r.last()));
+        assertArrayEquals(new byte[] {7, 0x0D, 0, (byte) topicId, 0, 42, 0}, r.last());
+        core.onDatagram(MqttSnTestClient.publish(1, true, 0, topicId, 42, "21.5"), CLIENT, r::accept);
+        assertEquals(0x0D, type(r.last()));
+        assertEquals(1, ingest.got.size(), "DUP retransmission written once");
+        assertEquals(1, stats.event("duplicate"));
+        Envelope e = ingest.got.peek();
+        assertEquals("dev-1", e.clientId());
+        assertEquals("sensors/t", e.topic());
+        assertEquals(Protocols.MQTT_SN, e.protocol());
+        assertEquals(1, e.qos());
+        assertEquals("127.0.0.1:40000", e.source());
+    }
+
+    @Test
+    void failedDelivery_answersCongestion_andSpentBudget_answersCongestionWithoutSubmitting() {
+        ManualIngest ingest = new ManualIngest();
+        MqttSnStats stats = new MqttSnStats();
+        InflightBudget budget = new InflightBudget(1);
+        MqttSnCore core = new MqttSnCore(CONFIG, ingest, budget, stats, System::currentTimeMillis);
+        Replies r = new Replies();
+        core.onDatagram(MqttSnTestClient.connect("dev-2", true), CLIENT, r::accept);
+        core.onDatagram(MqttSnTestClient.publish(1, false, 1, 7, 1, "a"), CLIENT, r::accept);
+        core.onDatagram(MqttSnTestClient.publish(1, false, 1, 7, 2, "b"), CLIENT, r::accept);
+        assertEquals(MqttSnCore.RC_CONGESTION, r.last()[6]);
+        assertEquals(1, stats.event("budget_spent"));
+        ingest.pending.get(0).complete(Delivery.retryable("kafka down"));
+        assertEquals(MqttSnCore.RC_CONGESTION, r.last()[6]);
+        assertEquals(0, budget.usedBytes());
+    }
+
+    @Test
+    void willIsRefused_pingAnswered_sleepingDisconnectKeepsState() {
+        ManualIngest ingest = new ManualIngest();
+        long[] now = {1_000};
+        MqttSnCore core = new MqttSnCore(CONFIG, ingest, new InflightBudget(1 << 20), new MqttSnStats(),
+                () -> now[0]);
+        Replies r = new Replies();
+        byte[] willConnect = MqttSnTestClient.connect("dev-3", true);
+        willConnect[2] |= 0x08;
+        core.onDatagram(willConnect, CLIENT, r::accept);
+        assertArrayEquals(new byte[] {3, 0x05, MqttSnCore.RC_NOT_SUPPORTED}, r.last());
+        core.onDatagram(new byte[] {2, 0x16}, CLIENT, r::accept);
+        assertArrayEquals(new byte[] {2, 0x17}, r.last());
+        core.onDatagram(MqttSnTestClient.connect("dev-3", true), CLIENT, r::accept);
+        core.onDatagram(new byte[] {4, 0x18, 0, 120}, CLIENT, r::accept);
+        assertArrayEquals(new byte[] {2, 0x18}, r.last());
+        now[0] += 100_000;
+        assertEquals(0, core.expireIdle(), "asleep for 120 s, kept");
+        now[0] += 100_000;
+        assertEquals(1, core.expireIdle());
+    }
+
+    @Test
+    void hundredThousandRandomAndMutatedDatagrams_neverThrow_andAWellBehavedClientKeepsWorking() {
+        ManualIngest ingest = new ManualIngest();
+        ingest.autoComplete = true;
+        MqttSnStats stats = new MqttSnStats();
+        InflightBudget budget = new InflightBudget(1 << 20);
+        MqttSnCore core = new MqttSnCore(CONFIG, ingest, budget, stats, System::currentTimeMillis);
+        Random rnd = new Random(7);
+        byte[][] seeds = {
+            MqttSnTestClient.connect("fz", true), MqttSnTestClient.register(1, "a/b"),
+            MqttSnTestClient.publish(1, false, 0, 1, 1, "x"), MqttSnTestClient.publish(-1, false, 1, 7, 0, "y"),
+            {2, 0x16}, {4, 0x18, 0, 1}, {1, 0, 5, 0x16, 0}
+        };
+        Replies good = new Replies();
+        core.onDatagram(MqttSnTestClient.connect("good", true), CLIENT, good::accept);
+        core.onDatagram(MqttSnTestClient.register(1, "good/t"), CLIENT, good::accept);
+        int goodTopic = good.last()[3] & 0xff;
+        int acks = 0;
+        for (int i = 0; i < 100_000; i++) {
+            byte[] d;
+            if (rnd.nextBoolean()) {
+                d = new byte[rnd.nextInt(40)];
+                rnd.nextBytes(d);
+            } else {
+                d = seeds[rnd.nextInt(seeds.length)].clone();
+                for (int m = 1 + rnd.nextInt(3); m > 0 && d.length > 0; m--) {
+                    d[rnd.nextInt(d.length)] = (byte) rnd.nextInt(256);
+                }
+            }
+            InetSocketAddress from = new InetSocketAddress("127.0.0." + (2 + rnd.nextInt(50)), 1000 + rnd.nextInt(10));
+            core.onDatagram(d, from, (to, b) -> { });
+            if (i % 1000 == 0) {
+                int msgId = 1 + (i / 1000);
+                core.onDatagram(MqttSnTestClient.publish(1, false, 0, goodTopic, msgId, "v" + i), CLIENT, good::accept);
+                assertEquals(0x0D, type(good.last()));
+                assertEquals(0, good.last()[6]);
+                acks++;
+            }
+        }
+        assertEquals(100, acks);
+        assertTrue(ingest.got.stream().filter(e -> e.clientId().equals("good")).count() == 100);
+        assertEquals(0, budget.usedBytes());
+    }
+
+    @Test
+    void overRealUdp_connectRegisterPublishQos1_andQosMinus1PredefinedTopic() throws Exception {
+        ManualIngest ingest = new ManualIngest();
+        try (MqttSnGateway gw = new MqttSnGateway(CONFIG, ingest, new InflightBudget(1 << 20))) {
+            int port = gw.start();
+            try (MqttSnTestClient c = new MqttSnTestClient(port)) {
+                c.send(MqttSnTestClient.publish(-1, false, 1, 7, 0, "no-connect"));
+                c.send(MqttSnTestClient.connect("udp-dev", true));
+                assertArrayEquals(new byte[] {3, 0x05, 0}, c.receive());
+                c.send(MqttSnTestClient.register(5, "sensors/udp"));
+                byte[] regack = c.receive();
+                assertEquals(0x0B, type(regack));
+                c.send(MqttSnTestClient.publish(1, false, 0, regack[3] & 0xff, 9, "1.0"));
+                await().until(() -> ingest.pending.size() == 2);
+                Envelope minus1 = ingest.got.peek();
+                assertEquals("sensors/predefined", minus1.topic());
+                assertEquals(-1, minus1.qos());
+                ingest.pending.forEach(f -> f.complete(Delivery.DELIVERED));
+                byte[] puback = c.receive();
+                assertEquals(0x0D, type(puback));
+                assertEquals(9, puback[5]);
+                assertEquals(0, puback[6]);
+            }
+        }
+    }
+}
