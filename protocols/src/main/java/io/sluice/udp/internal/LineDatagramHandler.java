@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 public final class LineDatagramHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private static final Logger log = LoggerFactory.getLogger(LineDatagramHandler.class);
+    private static final int MAX_TRACKED_SOURCES = 100_000;
 
     private final LineDatagramConfig config;
     private final Ingest ingest;
@@ -60,6 +61,9 @@ public final class LineDatagramHandler extends SimpleChannelInboundHandler<Datag
         if (buf.readableBytes() > config.maxDatagramBytes()) {
             drop("too_large", sender);
             return;
+        }
+        if (config.ratePerSecond() > 0 && buckets.size() >= MAX_TRACKED_SOURCES && !buckets.containsKey(ip)) {
+            buckets.clear(); // bound memory under many (possibly spoofed) sources; limits restart with full buckets
         }
         if (config.ratePerSecond() > 0 && !buckets
                 .computeIfAbsent(ip, a -> new TokenBucket(config.ratePerSecond(), Math.max(1, config.burst()),
