@@ -1,0 +1,218 @@
+package io.sluice.sinks.fanout;
+
+import io.sluice.sinks.Decoded;
+import io.sluice.sinks.MappingRule;
+import io.sluice.sinks.Point;
+import io.sluice.sinks.Reading;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Turns readings into points by the first mapping rule whose topic filter matches. Immutable and thread-safe; never
+ * throws for bad input: a payload that cannot become a point is a {@link Decoded.Failed} with a reason code
+ * ({@code malformed_utf8}, {@code malformed_json}, {@code malformed_line}, {@code malformed_number},
+ * {@code bad_timestamp}, {@code no_fields}).
+ */
+public final class ReadingDecoder {
+    private final List<MappingRule> rules;
+    private final List<TopicMatcher> matchers;
+
+    public ReadingDecoder(List<MappingRule> rules) {
+        this.rules = List.copyOf(rules);
+        this.matchers = this.rules.stream().map(r -> new TopicMatcher(r.topicFilter())).toList();
+    }
+
+    public Decoded decode(Reading reading) {
+        for (int i = 0; i < rules.size(); i++) {
+            Map<String, String> names = matchers.get(i).match(reading.topic());
+            if (names != null) {
+                return decode(rules.get(i), names, reading);
+            }
+        }
+        return new Decoded.Unmatched();
+    }
+
+    private static Decoded decode(MappingRule rule, Map<String, String> names, Reading reading) {
+        String measurement = names.containsKey("measurement") ? names.remove("measurement") : rule.measurement();
+        Map<String, String> tags = new TreeMap<>(rule.tags());
+        tags.putAll(names);
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(reading.payload()))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return new Decoded.Failed("malformed_utf8", "payload is not UTF-8");
+        }
+        try {
+            return switch (rule.format()) {
+                case JSON -> json(rule, measurement, tags, text, reading.receivedNs());
+                case NUMBER -> number(rule, measurement, tags, text.trim(), reading.receivedNs());
+                case LINE_PROTOCOL -> lines(rule, tags, text, reading.receivedNs());
+            };
+        } catch (Failure f) {
+            return new Decoded.Failed(f.reason, f.getMessage());
+        }
+    }
+
+    private static Decoded json(MappingRule rule, String measurement, Map<String, String> tags, String text,
+                                long receivedNs) {
+        Object root;
+        try {
+            root = Json.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new Failure("malformed_json", e.getMessage());
+        }
+        if (!(root instanceof Map<?, ?> obj)) {
+            throw new Failure("malformed_json", "payload is not a JSON object");
+        }
+        Map<String, Object> flat = new LinkedHashMap<>();
+        flatten("", obj, rule.separator(), flat);
+        long ts = receivedNs;
+        if (rule.timestampField() != null) {
+            Object t = flat.remove(rule.timestampField());
+            if (!(t instanceof Number n) || (t instanceof Double d && d != Math.floor(d))) {
+                throw new Failure("bad_timestamp", "field '" + rule.timestampField() + "' is missing or not an "
+                        + "integer: " + t);
+            }
+            ts = nanos(rule, n.longValue());
+        }
+        StringBuilder b = series(measurement, tags);
+        char sep = ' ';
+        for (Map.Entry<String, Object> e : flat.entrySet()) {
+            Object v = e.getValue();
+            if (v == null) {
+                continue;
+            }
+            b.append(sep);
+            sep = ',';
+            LineProtocol.key(b, e.getKey());
+            b.append('=');
+            switch (v) {
+                case Long l -> b.append((double) l); // JSON has one number type: always a float field
+                case Double d -> {
+                    if (d.isNaN() || d.isInfinite()) {
+                        throw new Failure("malformed_json", "field '" + e.getKey() + "' is not finite");
+                    }
+                    b.append(d);
+                }
+                case Boolean bool -> b.append(bool);
+                default -> LineProtocol.stringValue(b, v.toString());
+            }
+        }
+        if (sep == ' ') {
+            throw new Failure("no_fields", "JSON object has no fields");
+        }
+        b.append(' ').append(ts);
+        return new Decoded.Points(List.of(new Point(measurement, b.toString())));
+    }
+
+    private static void flatten(String prefix, Map<?, ?> obj, String sep, Map<String, Object> out) {
+        for (Map.Entry<?, ?> e : obj.entrySet()) {
+            String key = prefix.isEmpty() ? e.getKey().toString() : prefix + sep + e.getKey();
+            if (e.getValue() instanceof Map<?, ?> nested) {
+                flatten(key, nested, sep, out);
+            } else if (!(e.getValue() instanceof List<?>)) { // arrays have no field shape: skipped
+                out.put(key, e.getValue());
+            }
+        }
+    }
+
+    private static Decoded number(MappingRule rule, String measurement, Map<String, String> tags, String text,
+                                  long receivedNs) {
+        double v;
+        try {
+            v = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new Failure("malformed_number", "payload is not a number: '" + abbreviate(text) + "'");
+        }
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            throw new Failure("malformed_number", "payload is not a finite number");
+        }
+        StringBuilder b = series(measurement, tags).append(' ');
+        LineProtocol.key(b, rule.field());
+        b.append('=').append(v).append(' ').append(receivedNs);
+        return new Decoded.Points(List.of(new Point(measurement, b.toString())));
+    }
+
+    private static Decoded lines(MappingRule rule, Map<String, String> tags, String text, long receivedNs) {
+        List<Point> points = new ArrayList<>();
+        for (String raw : text.split("\n")) {
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int[] cut;
+            try {
+                cut = LineProtocol.sections(line);
+            } catch (IllegalArgumentException e) {
+                throw new Failure("malformed_line", "'" + abbreviate(line) + "': " + e.getMessage());
+            }
+            long ts = receivedNs;
+            if (cut[1] < line.length()) {
+                try {
+                    ts = nanos(rule, Long.parseLong(line.substring(cut[1] + 1).trim()));
+                } catch (NumberFormatException e) {
+                    throw new Failure("bad_timestamp", "'" + abbreviate(line) + "': timestamp is not an integer");
+                }
+            }
+            String series = line.substring(0, cut[0]);
+            StringBuilder b = new StringBuilder(line.length() + 64).append(series);
+            LineProtocol.tags(b, tags);
+            b.append(line, cut[0], cut[1]).append(' ').append(ts);
+            points.add(new Point(measurementOf(series), b.toString()));
+        }
+        if (points.isEmpty()) {
+            throw new Failure("no_fields", "payload has no lines");
+        }
+        return new Decoded.Points(points);
+    }
+
+    private static String measurementOf(String series) {
+        for (int i = 0; i < series.length(); i++) {
+            char c = series.charAt(i);
+            if (c == '\\') {
+                i++;
+            } else if (c == ',') {
+                return series.substring(0, i);
+            }
+        }
+        return series;
+    }
+
+    private static StringBuilder series(String measurement, Map<String, String> tags) {
+        StringBuilder b = new StringBuilder(128);
+        LineProtocol.measurement(b, measurement);
+        LineProtocol.tags(b, tags);
+        return b;
+    }
+
+    private static long nanos(MappingRule rule, long value) {
+        try {
+            return rule.precision().toNanos(value);
+        } catch (ArithmeticException e) {
+            throw new Failure("bad_timestamp", "timestamp " + value + " " + rule.precision() + " overflows");
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+
+    /** Internal control flow for a reading that cannot decode; never escapes this class. */
+    private static final class Failure extends RuntimeException {
+        final String reason;
+
+        Failure(String reason, String message) {
+            super(message, null, false, false);
+            this.reason = reason;
+        }
+    }
+}
