@@ -1,0 +1,142 @@
+package io.sluice.sinks.fanout;
+
+import com.influxdb.client.InfluxDBClient;
+import com.influxdb.client.InfluxDBClientFactory;
+import com.influxdb.client.InfluxDBClientOptions;
+import com.influxdb.client.domain.WritePrecision;
+import com.influxdb.exceptions.InfluxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import okhttp3.OkHttpClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes batches of points through the InfluxDB v2 write API with the client's BLOCKING API (its batching API drops
+ * points when its buffer fills). Every point of a batch ends written, rejected, or — when the TSDB is unavailable
+ * — the whole batch is kept for the caller to retry ({@link TsdbUnavailableException}); retried points are
+ * overwritten in place (same series and timestamp), so a retry never duplicates.
+ *
+ * <p>Responses: 2xx written; 413 split in halves and retry each; 400/422 bisect down to the offending points,
+ * which are rejected with the TSDB's message while the rest are written; 429, 5xx, timeouts and connection errors
+ * throw {@link TsdbUnavailableException} with Retry-After. Other 4xx (401, 403, 404) are also unavailable: a
+ * configuration problem must not dead-letter good data.
+ *
+ * <p>Blocking; one call at a time per instance (the underlying client is thread-safe, the counters are not).
+ */
+public final class InfluxWriter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(InfluxWriter.class);
+
+    /** Sends one body of lines; throws the client's exception on a non-2xx answer or I/O failure. */
+    @FunctionalInterface
+    public interface LineSink {
+        void write(List<String> lines);
+    }
+
+    /** A point the TSDB refused for good. */
+    public record Rejected<S>(MicroBatcher.Entry<S> entry, int status, String message) {
+    }
+
+    /** Outcome of a batch: every entry not rejected was written. */
+    public record Result<S>(int written, List<Rejected<S>> rejected, int requests) {
+    }
+
+    private final LineSink sink;
+    private final AutoCloseable owned;
+
+    public InfluxWriter(LineSink sink) {
+        this.sink = sink;
+        this.owned = null;
+    }
+
+    private InfluxWriter(InfluxDBClient client) {
+        this.sink = lines -> client.getWriteApiBlocking().writeRecords(WritePrecision.NS, lines);
+        this.owned = client;
+    }
+
+    /** A writer to {@code url} (org/bucket as InfluxDB 2 names them; token may be empty) with an HTTP timeout. */
+    public static InfluxWriter connect(String url, String org, String bucket, char[] token, Duration timeout) {
+        OkHttpClient.Builder http = new OkHttpClient.Builder().connectTimeout(timeout).readTimeout(timeout)
+                .writeTimeout(timeout).retryOnConnectionFailure(false);
+        InfluxDBClientOptions.Builder options = InfluxDBClientOptions.builder().url(url).org(org).bucket(bucket)
+                .okHttpClient(http);
+        if (token != null && token.length > 0) {
+            options.authenticateToken(token);
+        }
+        return new InfluxWriter(InfluxDBClientFactory.create(options.build()));
+    }
+
+    public <S> Result<S> write(List<MicroBatcher.Entry<S>> batch) throws TsdbUnavailableException {
+        List<Rejected<S>> rejected = new ArrayList<>();
+        int[] requests = {0};
+        write(batch, rejected, requests);
+        return new Result<>(batch.size() - rejected.size(), rejected, requests[0]);
+    }
+
+    private <S> void write(List<MicroBatcher.Entry<S>> part, List<Rejected<S>> rejected, int[] requests)
+            throws TsdbUnavailableException {
+        if (part.isEmpty()) {
+            return;
+        }
+        requests[0]++;
+        try {
+            sink.write(part.stream().map(e -> e.point().line()).toList());
+            return;
+        } catch (InfluxException e) {
+            int status = e.status();
+            if (status == 413 || status == 400 || status == 422) {
+                if (part.size() == 1) {
+                    if (status == 413) {
+                        rejected.add(new Rejected<>(part.get(0), status, "point alone is too large: "
+                                + e.getMessage()));
+                    } else {
+                        rejected.add(new Rejected<>(part.get(0), status, e.getMessage()));
+                    }
+                    return;
+                }
+                int mid = part.size() / 2;
+                write(part.subList(0, mid), rejected, requests);
+                write(part.subList(mid, part.size()), rejected, requests);
+                return;
+            }
+            throw new TsdbUnavailableException(status, retryAfter(e.headers()), describe(e), e);
+        } catch (RuntimeException e) {
+            // the client wraps I/O failures in various unchecked types; none of them is the data's fault
+            throw new TsdbUnavailableException(0, null, e.toString(), e);
+        }
+    }
+
+    private static String describe(InfluxException e) {
+        return (e.status() == 0 ? "no response" : "HTTP " + e.status()) + ": " + e.getMessage();
+    }
+
+    /** Retry-After in seconds (the HTTP-date form is treated as absent). */
+    static Duration retryAfter(Map<String, String> headers) {
+        if (headers == null) {
+            return null;
+        }
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            if ("retry-after".equalsIgnoreCase(h.getKey()) && h.getValue() != null) {
+                try {
+                    return Duration.ofSeconds(Math.max(0, Long.parseLong(h.getValue().trim())));
+                } catch (NumberFormatException e) {
+                    LOG.debug("Retry-After '{}' is not in seconds; using backoff alone", h.getValue());
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void close() {
+        if (owned != null) {
+            try {
+                owned.close();
+            } catch (Exception e) {
+                LOG.debug("closing the InfluxDB client failed", e);
+            }
+        }
+    }
+}
