@@ -1,0 +1,97 @@
+package io.sluice.sinks;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Settings of the fan-out from the readings log to an InfluxDB-compatible TSDB ({@code KafkaFanout}). Immutable and
+ * validated on construction: an invalid value throws {@link IllegalArgumentException} naming field, value and rule.
+ *
+ * <p>Memory: at most one batch ({@code batchMaxPoints}, {@code batchMaxBytes}) plus one poll of records
+ * ({@code max.poll.records}, default 500) is held; while the TSDB is unavailable the consumer pauses its partitions
+ * and keeps that batch for retry, so memory stays bounded while lag grows in Kafka.
+ *
+ * @param bootstrapServers   Kafka bootstrap servers
+ * @param topic              the readings topic ({@link LogConfig#DEFAULT_TOPIC})
+ * @param groupId            consumer group; fan-out instances with the same id share the partitions
+ * @param deadLetterTopic    where points the TSDB can never take go ({@link #DEFAULT_DEAD_LETTER_TOPIC})
+ * @param unmatchedToDeadLetter a record no rule matches: dead-lettered when true, counted and skipped when false
+ * @param influxUrl          e.g. {@code http://127.0.0.1:8086}
+ * @param influxOrg          InfluxDB 2 organisation (ignored by servers without orgs)
+ * @param influxBucket       bucket / database
+ * @param influxToken        API token; empty for none
+ * @param batchMaxPoints     flush when a batch has this many points
+ * @param batchMaxBytes      flush when a batch has this many bytes of line protocol
+ * @param lingerMs           flush when the first point of a batch has waited this long
+ * @param writeTimeoutMs     HTTP connect/read/write timeout of one write request
+ * @param retryInitialMs     first backoff after the TSDB was unavailable
+ * @param retryMaxMs         cap of the exponential backoff (Retry-After may exceed it)
+ * @param rules              mapping rules, first match wins; at least one
+ * @param consumerProperties extra Kafka consumer properties (security, fetch sizes); never null
+ */
+public record FanoutConfig(
+        String bootstrapServers,
+        String topic,
+        String groupId,
+        String deadLetterTopic,
+        boolean unmatchedToDeadLetter,
+        String influxUrl,
+        String influxOrg,
+        String influxBucket,
+        String influxToken,
+        int batchMaxPoints,
+        long batchMaxBytes,
+        long lingerMs,
+        long writeTimeoutMs,
+        long retryInitialMs,
+        long retryMaxMs,
+        List<MappingRule> rules,
+        Map<String, String> consumerProperties) {
+
+    public static final String DEFAULT_DEAD_LETTER_TOPIC = "sluice.deadletter";
+    public static final String DEFAULT_GROUP_ID = "sluice-fanout";
+
+    public FanoutConfig {
+        Validation.notBlank("bootstrapServers", bootstrapServers);
+        Validation.notBlank("topic", topic);
+        Validation.notBlank("groupId", groupId);
+        Validation.notBlank("deadLetterTopic", deadLetterTopic);
+        Validation.notBlank("influxUrl", influxUrl);
+        Validation.notBlank("influxOrg", influxOrg);
+        Validation.notBlank("influxBucket", influxBucket);
+        influxToken = influxToken == null ? "" : influxToken;
+        Validation.atLeast("batchMaxPoints", batchMaxPoints, 1);
+        Validation.atLeast("batchMaxBytes", batchMaxBytes, 1);
+        Validation.atLeast("lingerMs", lingerMs, 0);
+        Validation.atLeast("writeTimeoutMs", writeTimeoutMs, 1);
+        Validation.atLeast("retryInitialMs", retryInitialMs, 1);
+        Validation.atLeast("retryMaxMs", retryMaxMs, retryInitialMs);
+        if (rules == null || rules.isEmpty()) {
+            throw new IllegalArgumentException("rules: at least one mapping rule is required");
+        }
+        rules = List.copyOf(rules);
+        consumerProperties = consumerProperties == null ? Map.of() : Map.copyOf(consumerProperties);
+        if (topic.equals(deadLetterTopic)) {
+            throw new IllegalArgumentException("deadLetterTopic must differ from topic: '" + topic + "'");
+        }
+    }
+
+    /** Defaults for everything but where to read, where to write and how to map. */
+    public static FanoutConfig of(String bootstrapServers, String topic, String influxUrl, String bucket,
+                                  List<MappingRule> rules) {
+        return new FanoutConfig(bootstrapServers, topic, DEFAULT_GROUP_ID, DEFAULT_DEAD_LETTER_TOPIC, true,
+                influxUrl, "sluice", bucket, "", 5000, 1 << 20, 200, 10_000, 100, 30_000, rules, Map.of());
+    }
+
+    public FanoutConfig withGroupAndDeadLetter(String group, String deadLetter) {
+        return new FanoutConfig(bootstrapServers, topic, group, deadLetter, unmatchedToDeadLetter, influxUrl,
+                influxOrg, influxBucket, influxToken, batchMaxPoints, batchMaxBytes, lingerMs, writeTimeoutMs,
+                retryInitialMs, retryMaxMs, rules, consumerProperties);
+    }
+
+    public FanoutConfig withBatch(int maxPoints, long lingerMillis) {
+        return new FanoutConfig(bootstrapServers, topic, groupId, deadLetterTopic, unmatchedToDeadLetter, influxUrl,
+                influxOrg, influxBucket, influxToken, maxPoints, batchMaxBytes, lingerMillis, writeTimeoutMs,
+                retryInitialMs, retryMaxMs, rules, consumerProperties);
+    }
+}

@@ -1,0 +1,349 @@
+package io.sluice.sinks.kafka;
+
+import io.sluice.sinks.Decoded;
+import io.sluice.sinks.FanoutConfig;
+import io.sluice.sinks.FanoutStats;
+import io.sluice.sinks.Point;
+import io.sluice.sinks.Reading;
+import io.sluice.sinks.fanout.Backoff;
+import io.sluice.sinks.fanout.InfluxWriter;
+import io.sluice.sinks.fanout.MicroBatcher;
+import io.sluice.sinks.fanout.ReadingDecoder;
+import io.sluice.sinks.fanout.TsdbUnavailableException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fan-out: a consumer-group member that reads the readings topic, decodes each record into points, writes them
+ * in micro-batches to the TSDB and commits an offset only once every record up to it was written or dead-lettered.
+ *
+ * <p>Threading: one thread ({@code sluice-fanout}) owns the consumer, the batch and the writer, so each partition's
+ * records are written in log order. While the TSDB is unavailable the thread pauses every assigned partition
+ * (one batch mixes them), keeps the batch and retries it after an exponential backoff honouring Retry-After;
+ * polling continues meanwhile so the member stays in its group. A rebalance drops uncommitted work: the next
+ * owner re-reads from the committed offset and writes are idempotent.
+ *
+ * <p>{@link #start} returns at once; {@link #close} blocks until the thread has stopped.
+ */
+public final class KafkaFanout implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaFanout.class);
+    public static final String HEADER_REASON = "sluice.dlq.reason";
+    public static final String HEADER_MESSAGE = "sluice.dlq.message";
+    public static final String HEADER_STATUS = "sluice.dlq.status";
+    public static final String HEADER_SOURCE = "sluice.dlq.source";
+    public static final String HEADER_LINE = "sluice.dlq.line";
+
+    private final FanoutConfig config;
+    private final Clock clock;
+    private final ReadingDecoder decoder;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaProducer<byte[], byte[]> deadLetters;
+    private final InfluxWriter writer;
+    private final MicroBatcher<ConsumerRecord<byte[], byte[]>> batch;
+    private final Backoff backoff;
+    private final ArrayDeque<ConsumerRecord<byte[], byte[]>> backlog = new ArrayDeque<>();
+    private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+    private final Thread thread;
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
+    private volatile boolean running = true;
+    private volatile boolean abandon;
+    private volatile boolean paused;
+    private long retryAtMillis = -1;
+
+    private KafkaFanout(FanoutConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.decoder = new ReadingDecoder(config.rules());
+        this.batch = new MicroBatcher<>(config.batchMaxPoints(), config.batchMaxBytes(), config.lingerMs(), clock);
+        this.backoff = new Backoff(Duration.ofMillis(config.retryInitialMs()), Duration.ofMillis(config.retryMaxMs()),
+                () -> ThreadLocalRandom.current().nextLong());
+        this.writer = InfluxWriter.connect(config.influxUrl(), config.influxOrg(), config.influxBucket(),
+                config.influxToken().toCharArray(), Duration.ofMillis(config.writeTimeoutMs()));
+        Properties c = new Properties();
+        c.putAll(config.consumerProperties());
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        // eager rebalancing: every partition is revoked at once, so dropping all uncommitted work is exact
+        c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+        this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, config.groupId() + "-deadletter");
+        this.deadLetters = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        this.thread = new Thread(this::run, "sluice-fanout");
+    }
+
+    /** Starts the fan-out on its own thread and returns. */
+    public static KafkaFanout start(FanoutConfig config) {
+        return start(config, Clock.systemUTC());
+    }
+
+    static KafkaFanout start(FanoutConfig config, Clock clock) {
+        KafkaFanout f = new KafkaFanout(config, clock);
+        f.thread.start();
+        LOG.info("Fan-out reads '{}' as group '{}' and writes to {} (bucket '{}'), dead letters to '{}'",
+                config.topic(), config.groupId(), config.influxUrl(), config.influxBucket(), config.deadLetterTopic());
+        return f;
+    }
+
+    public FanoutStats stats() {
+        return new FanoutStats(written.get(), batches.get(), retries.get(), deadLettered.get(), skipped.get(),
+                paused);
+    }
+
+    public boolean isRunning() {
+        return thread.isAlive();
+    }
+
+    /** Stops polling, tries a last flush and commit, and closes the clients. Blocks until done. */
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(60));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Stops as a crash would as far as offsets go: no last flush, no commit; the batch in hand is dropped and
+     * re-read by the next member. For fault tests of the offset contract.
+     */
+    void halt() {
+        abandon = true;
+        close();
+    }
+
+    private void run() {
+        try {
+            consumer.subscribe(List.of(config.topic()), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    // uncommitted work is re-read by the next owner from the committed offset
+                    batch.drain();
+                    backlog.clear();
+                    uncommitted.clear();
+                    retryAtMillis = -1;
+                    paused = false;
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    LOG.info("Fan-out assigned {}", partitions);
+                }
+            });
+            while (running) {
+                step();
+            }
+            if (!abandon && retryAtMillis < 0 && flush()) {
+                commit();
+            }
+        } catch (WakeupException e) {
+            if (running && !abandon) {
+                LOG.error("Fan-out woken unexpectedly", e);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Fan-out stopped by an unexpected error; uncommitted records will be re-read", e);
+        } finally {
+            closeQuietly(consumer);
+            closeQuietly(deadLetters);
+            closeQuietly(writer);
+        }
+    }
+
+    private void step() {
+        if (retryAtMillis >= 0) {
+            long wait = retryAtMillis - clock.millis();
+            if (wait > 0) {
+                consumer.poll(Duration.ofMillis(Math.min(wait, 200))); // paused: keeps membership, returns nothing
+                return;
+            }
+            retryAtMillis = -1;
+            if (!flush()) {
+                return;
+            }
+            consumer.resume(consumer.assignment());
+            paused = false;
+            LOG.info("TSDB writes again; partitions resumed");
+        }
+        if (backlog.isEmpty()) {
+            long timeout = batch.isEmpty() ? 200 : Math.max(1, Math.min(200, batch.millisUntilDue()));
+            consumer.poll(Duration.ofMillis(timeout)).forEach(backlog::add);
+        }
+        while (!backlog.isEmpty()) {
+            ConsumerRecord<byte[], byte[]> rec = backlog.peek();
+            if (!take(rec)) {
+                return; // TSDB unavailable: the record stays in the backlog
+            }
+            backlog.poll();
+            uncommitted.put(new TopicPartition(rec.topic(), rec.partition()), new OffsetAndMetadata(rec.offset() + 1));
+        }
+        if (batch.isDue() && !flush()) {
+            return;
+        }
+        if (batch.isEmpty()) {
+            commit();
+        }
+    }
+
+    /** Decodes one record into the batch (flushing first if it would overflow); false when a flush failed. */
+    private boolean take(ConsumerRecord<byte[], byte[]> rec) {
+        Decoded decoded = decoder.decode(reading(rec));
+        switch (decoded) {
+            case Decoded.Failed f -> deadLetter(rec, f.reason(), f.message(), 0, null);
+            case Decoded.Unmatched u -> {
+                if (config.unmatchedToDeadLetter()) {
+                    deadLetter(rec, "unmatched", "no mapping rule matches the topic", 0, null);
+                } else {
+                    skipped.incrementAndGet();
+                }
+            }
+            case Decoded.Points ps -> {
+                List<Point> points = ps.points();
+                for (Point p : points) {
+                    if (batch.wouldOverflow(p)) {
+                        if (!flush()) {
+                            // the points of this record added so far are in the kept batch; re-taking the record
+                            // after the retry adds them again, which the TSDB collapses (same series, timestamp)
+                            return false;
+                        }
+                    }
+                    batch.add(rec, p);
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Writes the batch; on TSDB trouble keeps it, pauses all partitions and schedules a retry. */
+    private boolean flush() {
+        if (batch.isEmpty()) {
+            return true;
+        }
+        List<MicroBatcher.Entry<ConsumerRecord<byte[], byte[]>>> entries = List.copyOf(batch.drain());
+        try {
+            InfluxWriter.Result<ConsumerRecord<byte[], byte[]>> r = writer.write(entries);
+            for (InfluxWriter.Rejected<ConsumerRecord<byte[], byte[]>> bad : r.rejected()) {
+                deadLetter(bad.entry().source(), bad.status() == 413 ? "too_large" : "rejected_by_tsdb",
+                        bad.message(), bad.status(), bad.entry().point().line());
+            }
+            written.addAndGet(r.written());
+            batches.incrementAndGet();
+            backoff.reset();
+            return true;
+        } catch (TsdbUnavailableException e) {
+            entries.forEach(en -> batch.add(en.source(), en.point()));
+            retries.incrementAndGet();
+            Duration delay = backoff.next(e.retryAfter());
+            retryAtMillis = clock.millis() + delay.toMillis();
+            if (!paused) {
+                consumer.pause(consumer.assignment());
+                paused = true;
+            }
+            LOG.warn("TSDB unavailable ({}); {} points kept, partitions paused, retry {} in {} ms", e.getMessage(),
+                    entries.size(), backoff.attempts(), delay.toMillis());
+            return false;
+        }
+    }
+
+    private void commit() {
+        if (uncommitted.isEmpty()) {
+            return;
+        }
+        consumer.commitSync(Map.copyOf(uncommitted));
+        uncommitted.clear();
+    }
+
+    /** Sends one dead letter and waits for Kafka's ack, so the offset is never committed ahead of it. */
+    private void deadLetter(ConsumerRecord<byte[], byte[]> rec, String reason, String message, int status,
+                            String line) {
+        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(config.deadLetterTopic(), rec.key(), rec.value());
+        for (Header h : rec.headers()) {
+            out.headers().add(h);
+        }
+        out.headers().add(HEADER_REASON, utf8(reason));
+        out.headers().add(HEADER_MESSAGE, utf8(message == null ? "" : message));
+        out.headers().add(HEADER_STATUS, utf8(Integer.toString(status)));
+        out.headers().add(HEADER_SOURCE, utf8(rec.topic() + "-" + rec.partition() + "@" + rec.offset()));
+        if (line != null) {
+            out.headers().add(HEADER_LINE, utf8(line));
+        }
+        try {
+            deadLetters.send(out).get(120, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted sending a dead letter", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot write dead letter to '" + config.deadLetterTopic() + "'", e);
+        }
+        deadLettered.incrementAndGet();
+        LOG.warn("Dead-lettered {}-{}@{}: {} ({})", rec.topic(), rec.partition(), rec.offset(), reason, message);
+    }
+
+    private static Reading reading(ConsumerRecord<byte[], byte[]> rec) {
+        Map<String, String> headers = new HashMap<>();
+        for (Header h : rec.headers()) {
+            if (h.value() != null) {
+                headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8));
+            }
+        }
+        long receivedNs;
+        try {
+            receivedNs = Long.parseLong(headers.getOrDefault("sluice.received_ns", ""));
+        } catch (NumberFormatException e) {
+            receivedNs = rec.timestamp() * 1_000_000L;
+        }
+        String topic = headers.getOrDefault("sluice.topic", "");
+        String key = rec.key() == null ? "" : new String(rec.key(), StandardCharsets.UTF_8);
+        return new Reading(topic, key, rec.value(), receivedNs, headers);
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.debug("close failed", e);
+        }
+    }
+}
