@@ -170,7 +170,11 @@ public final class SluiceDaemon implements AutoCloseable {
             LOG.warn("Drain timeout: {} bytes still unacknowledged by Kafka; their clients get no PUBACK and will"
                     + " retransmit", budget.usedBytes());
         }
-        log.flush();
+        if (drained) {
+            log.flush(); // everything has an outcome: this returns at once
+        }
+        // Not drained means Kafka is slow or gone: flush() could wait without bound, so go straight to the
+        // bounded close, which fails what is left (their clients got no PUBACK and will retransmit).
         closeQuietly(mqtt, admin, log, sessionLog, topics);
         state.set(State.STOPPED);
         MqttStats s = mqtt.stats();

@@ -60,6 +60,30 @@ class KafkaOutageIT {
         }
     }
 
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 150, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void shutdown_whileBrokerDown_endsWithinItsBounds_andSaysItDidNotDrain() throws Exception {
+        SluiceDaemon daemon = SluiceDaemon.start(kafka.daemonConfig("outage-stop"));
+        Mqtt5AsyncClient client = MqttClient.builder().useMqttVersion5().identifier("outage-stop")
+                .serverHost("127.0.0.1").serverPort(daemon.mqttPort()).buildAsync();
+        client.connect().join();
+        client.publishWith().topic("t/warmup").qos(MqttQos.AT_LEAST_ONCE).payload(Clients.utf8("warmup")).send().join();
+        kafka.stopBroker();
+        try {
+            CompletableFuture<?> puback = client.publishWith().topic("t/stop").qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(Clients.utf8("in flight at shutdown")).send();
+            await().atMost(Duration.ofSeconds(10)).until(() -> daemon.mqtt().outstanding() > 0);
+            long t0 = System.nanoTime();
+            boolean drained = daemon.shutdown(Duration.ofSeconds(2));
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+            assertFalse(drained, "a message was still waiting for Kafka");
+            assertTrue(seconds < 60, "shutdown took " + seconds + " s with Kafka down");
+            assertFalse(puback.isDone() && !puback.isCompletedExceptionally(), "no successful PUBACK for it");
+        } finally {
+            kafka.startBroker();
+        }
+    }
+
     /** The status code of GET /ready on the daemon's admin endpoint. */
     private static int ready(SluiceDaemon daemon) throws Exception {
         var http = java.net.http.HttpClient.newHttpClient();
