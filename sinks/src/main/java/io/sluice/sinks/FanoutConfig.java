@@ -94,4 +94,10 @@ public record FanoutConfig(
                 influxOrg, influxBucket, influxToken, maxPoints, batchMaxBytes, lingerMillis, writeTimeoutMs,
                 retryInitialMs, retryMaxMs, rules, consumerProperties);
     }
+
+    public FanoutConfig withConsumerProperties(Map<String, String> properties) {
+        return new FanoutConfig(bootstrapServers, topic, groupId, deadLetterTopic, unmatchedToDeadLetter, influxUrl,
+                influxOrg, influxBucket, influxToken, batchMaxPoints, batchMaxBytes, lingerMs, writeTimeoutMs,
+                retryInitialMs, retryMaxMs, rules, properties);
+    }
 }

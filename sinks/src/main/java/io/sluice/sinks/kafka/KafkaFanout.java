@@ -115,10 +115,28 @@ public final class KafkaFanout implements AutoCloseable {
 
     static KafkaFanout start(FanoutConfig config, Clock clock) {
         KafkaFanout f = new KafkaFanout(config, clock);
+        try {
+            f.checkTopics();
+        } catch (RuntimeException e) {
+            closeQuietly(f.consumer);
+            closeQuietly(f.deadLetters);
+            closeQuietly(f.writer);
+            throw e;
+        }
         f.thread.start();
         LOG.info("Fan-out reads '{}' as group '{}' and writes to {} (bucket '{}'), dead letters to '{}'",
                 config.topic(), config.groupId(), config.influxUrl(), config.influxBucket(), config.deadLetterTopic());
         return f;
+    }
+
+    /** Boot check: both topics must exist, or dead letters would block on metadata and stop the fan-out later. */
+    private void checkTopics() {
+        for (String t : List.of(config.topic(), config.deadLetterTopic())) {
+            if (consumer.partitionsFor(t, Duration.ofSeconds(30)).isEmpty()) {
+                throw new IllegalStateException("fan-out cannot start: topic '" + t + "' does not exist at "
+                        + config.bootstrapServers());
+            }
+        }
     }
 
     public FanoutStats stats() {

@@ -33,6 +33,9 @@ class KafkaFanoutIT {
     private static final long BASE_MS = 1_700_000_000_000L;
     private static final MappingRule RULE = new MappingRule("sensors/{device}/{measurement}", null,
             PayloadFormat.JSON, null, "ts", TimePrecision.MS, "_", Map.of("site", "lab"));
+    /** A killed member's partitions move after 6 s (the broker's minimum) instead of Kafka's default 45 s. */
+    static final Map<String, String> FAST_GROUP = Map.of("session.timeout.ms", "6000",
+            "heartbeat.interval.ms", "1000");
     private static QuestDbServer db;
 
     @BeforeAll
@@ -55,7 +58,8 @@ class KafkaFanoutIT {
         String id = UUID.randomUUID().toString();
         TestKafka.createTopic("deadletter-" + id, 1, Map.of()); // the broker does not auto-create topics
         return FanoutConfig.of(TestKafka.bootstrap(), topic, tsdb.url(), "sluice", List.of(RULE))
-                .withGroupAndDeadLetter("fanout-" + id, "deadletter-" + id).withBatch(batchPoints, 100);
+                .withGroupAndDeadLetter("fanout-" + id, "deadletter-" + id).withBatch(batchPoints, 100)
+                .withConsumerProperties(FAST_GROUP);
     }
 
     private static void createTable(QuestDbServer tsdb, String table) {
@@ -166,6 +170,39 @@ class KafkaFanoutIT {
                     .until(() -> writtenByFirst + second.stats().pointsWritten() >= 6000);
         }
         assertEquals(6000, db.count("halted"));
+    }
+
+    @Test
+    void fanoutKilledMidRun_restartedMember_stillWritesTheExactCount() throws Exception {
+        String topic = newTopic(3);
+        createTable(db, "killed");
+        publish(topic, "killed", 0, 20000, Map.of());
+        FanoutConfig cfg = config(topic, db, 200);
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("fanout-child-", ".log");
+        Process child = FanoutProcess.start(cfg.bootstrapServers(), topic, cfg.groupId(), cfg.deadLetterTopic(),
+                db.url(), 200, log);
+        try {
+            await().atMost(Duration.ofSeconds(90)).until(() -> db.count("killed") >= 3000 || !child.isAlive());
+            assertTrue(child.isAlive(), () -> "fan-out child died early:\n" + readQuietly(log));
+        } finally {
+            child.destroyForcibly(); // SIGKILL mid-run: no last flush, no commit
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+        long beforeRestart = db.count("killed");
+        assertTrue(beforeRestart < 20000, "the child finished before it was killed: " + beforeRestart);
+        try (KafkaFanout restarted = KafkaFanout.start(cfg)) {
+            await().atMost(Duration.ofSeconds(120)).until(() -> db.count("killed") == 20000);
+            await().atMost(Duration.ofSeconds(30)).until(() -> committedTotal(cfg.groupId()) == 20000);
+        }
+        assertEquals(20000, db.count("killed"));
+    }
+
+    private static String readQuietly(java.nio.file.Path p) {
+        try {
+            return java.nio.file.Files.readString(p);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
     }
 
     private static String header(ConsumerRecord<String, byte[]> r, String name) {
