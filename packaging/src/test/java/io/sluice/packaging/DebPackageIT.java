@@ -116,6 +116,13 @@ class DebPackageIT {
                     r -> values.add(new String(r.value(), StandardCharsets.UTF_8)));
             assertEquals(List.of("from the package"), values);
             assertTrue(sh("ps", "-o", "user=", "-p", Long.toString(childPid(daemon))).trim().startsWith("sluice"));
+
+            java.util.regex.Matcher admin = java.util.regex.Pattern.compile("Admin endpoint on http://127\\.0\\.0\\.1:(\\d+)")
+                    .matcher(readQuietly(log));
+            assertTrue(admin.find(), readQuietly(log));
+            String status = sh("runuser", "-u", "sluice", "--", "/usr/bin/sluice", "status", "--config", config.toString(),
+                    "--port", admin.group(1), "--json");
+            assertTrue(status.contains("\"publishes_qos1\":1") && status.contains("\"pubacks_sent\":1"), status);
         } finally {
             if (daemon != null) {
                 daemon.descendants().forEach(ProcessHandle::destroy);
