@@ -75,6 +75,20 @@ class InfluxWriterTest {
     }
 
     @Test
+    void tooManyRequests_keepsTheBatch_withTheServersRetryAfter() {
+        InfluxWriter writer = new InfluxWriter(lines -> {
+            throw new com.influxdb.exceptions.InfluxException(Response.error(ResponseBody.create("{}",
+                    MediaType.get("application/json")), new okhttp3.Response.Builder().code(429).message("slow down")
+                    .protocol(okhttp3.Protocol.HTTP_1_1).header("Retry-After", "7")
+                    .request(new okhttp3.Request.Builder().url("http://127.0.0.1/api/v2/write").build()).build()));
+        });
+        TsdbUnavailableException e = assertThrows(TsdbUnavailableException.class,
+                () -> writer.write(batch("slow", 5, -1)));
+        assertEquals(429, e.status());
+        assertEquals(Duration.ofSeconds(7), e.retryAfter());
+    }
+
+    @Test
     void tooLarge_isSplitUntilEachPartFits() throws Exception {
         List<Integer> bodies = new ArrayList<>();
         InfluxWriter writer = new InfluxWriter(lines -> {
