@@ -32,6 +32,7 @@ final class Metrics {
         gauge("sluice.inflight.bytes", "bytes held against ingest.max_inflight_bytes", d -> d.budget().usedBytes());
         gauge("sluice.inflight.bytes.max", "ingest.max_inflight_bytes", d -> d.budget().capacityBytes());
         gauge("sluice.sessions.persistent", "persistent sessions known to this node", d -> d.sessionCount());
+        gauge("sluice.sessions.live", "sessions with a connection open on this node", d -> d.mqtt().sessions().liveCount());
         FunctionCounter.builder("sluice.kafka.appended", daemon, d -> d.log().appendedCount())
                 .description("records Kafka acknowledged").register(registry);
         FunctionCounter.builder("sluice.kafka.retryable", daemon, d -> d.log().retryableCount())

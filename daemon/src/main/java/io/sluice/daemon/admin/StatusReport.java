@@ -25,6 +25,7 @@ final class StatusReport {
         m.put("mqtt_port", d.mqttPort());
         m.put("connections_open", s.openConnections());
         m.put("sessions_persistent", d.sessionCount());
+        m.put("sessions_live", d.mqtt().sessions().liveCount());
         m.put("publishes_qos0", s.publishesQos0.sum());
         m.put("publishes_qos1", s.publishesQos1.sum());
         m.put("pubacks_sent", s.pubacksSent.sum());

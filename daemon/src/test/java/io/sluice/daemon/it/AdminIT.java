@@ -90,6 +90,7 @@ class AdminIT {
         }
         assertEquals(3, metric(get("/metrics", null).body(), "sluice_mqtt_publishes_qos1_total"));
         assertEquals(3, metric(get("/metrics", null).body(), "sluice_mqtt_pubacks_total"));
+        assertEquals(1, metric(get("/metrics", null).body(), "sluice_sessions_live"));
 
         try (RawMqtt raw = new RawMqtt(daemon.mqttPort())) { // a malformed packet: counted as an event by reason
             raw.send(new byte[] {0x10, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f});
@@ -108,6 +109,7 @@ class AdminIT {
         assertEquals(0, json.exit(), json.err());
         assertTrue(json.out().contains("\"publishes_qos1\":3"), json.out());
         assertTrue(json.out().contains("\"connections_open\":1"), json.out());
+        assertTrue(json.out().contains("\"sessions_live\":1"), json.out());
         assertTrue(json.out().contains("\"kafka_healthy\":true"), json.out());
         CliRun text = sluice("status");
         assertEquals(0, text.exit(), text.err());
