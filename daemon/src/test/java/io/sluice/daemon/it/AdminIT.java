@@ -130,6 +130,11 @@ class AdminIT {
                 list.out());
         CliRun table = sluice("sessions", "list");
         assertTrue(table.out().matches("(?s)CLIENT ID .*\nkick-me +5 +yes +yes +3600 .*"), table.out());
+        Mqtt5BlockingClient other = client("second-sensor");
+        other.connectWith().cleanStart(false).sessionExpiryInterval(60).send();
+        CliRun limited = sluice("sessions", "list", "--json", "--limit", "1");
+        assertEquals(1, limited.out().split("\"client_id\"", -1).length - 1, limited.out());
+        other.disconnect();
         CliRun show = sluice("sessions", "show", "kick-me");
         assertTrue(show.out().contains("expiry_seconds"), show.out());
 
