@@ -102,6 +102,7 @@ public final class KafkaTopics implements AutoCloseable {
                 throw e;
             }
         }
+        awaitVisible(name); // it may have been created a moment ago by another node, not yet known everywhere
         TopicInfo info = describe(name).orElseThrow(() ->
                 new TopicException(name, "Kafka says it exists but cannot describe it", null));
         var differences = new ArrayList<TopicCheck.Difference>();
@@ -162,7 +163,7 @@ public final class KafkaTopics implements AutoCloseable {
 
     /**
      * Describes a topic: partitions, the smallest replica count of any partition, and its effective configs.
-     * Empty when the topic does not exist.
+     * Empty when the topic does not exist, or when the broker asked has not learned of it yet.
      *
      * @throws TopicException when Kafka does not answer in time or refuses (e.g. not authorized)
      */
@@ -181,8 +182,17 @@ public final class KafkaTopics implements AutoCloseable {
             minReplicas = Math.min(minReplicas, p.replicas().size());
         }
         var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Config config = await(admin.describeConfigs(List.of(resource)).all(), topic, "describe configs of")
-                .get(resource);
+        Config config;
+        try {
+            config = await(admin.describeConfigs(List.of(resource)).all(), topic, "describe configs of")
+                    .get(resource);
+        } catch (TopicException e) {
+            // The configs request may reach a broker that has not yet learned of a just-created topic.
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return Optional.empty();
+            }
+            throw e;
+        }
         var configs = new HashMap<String, String>();
         for (ConfigEntry entry : config.entries()) {
             if (entry.value() != null) {
