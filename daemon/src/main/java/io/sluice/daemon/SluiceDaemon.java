@@ -2,12 +2,17 @@ package io.sluice.daemon;
 
 import io.sluice.daemon.admin.AdminServer;
 import io.sluice.daemon.config.SluiceConfig;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sluice.daemon.internal.FanoutService;
 import io.sluice.daemon.internal.KafkaSessionStore;
 import io.sluice.daemon.internal.LogIngest;
 import io.sluice.daemon.internal.Wiring;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.mqtt.MqttSource;
 import io.sluice.mqtt.MqttStats;
+import io.sluice.sinks.FanoutListener;
 import io.sluice.sinks.kafka.KafkaLog;
 import io.sluice.sinks.kafka.KafkaSessionLog;
 import io.sluice.sinks.kafka.KafkaTopics;
@@ -18,7 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Sluice node: Kafka log writer, session store, in-flight budget and the MQTT listener.
+ * One running Sluice node: Kafka log writer, session store, in-flight budget and the MQTT listener, and the
+ * fan-out to the TSDB when {@code fanout.enabled}. A fan-out-only node ({@link #startFanout}, {@code sluice fanout})
+ * has no MQTT listener, log writer or sessions: {@link #ingests()} is false and those accessors return null.
  *
  * <p>Start-up order matters: Kafka must answer, topics exist, sessions are loaded, the log writer runs, and only
  * then does the listener open, so no client is ever answered with a session-present flag we could not know.
@@ -37,18 +44,21 @@ public final class SluiceDaemon implements AutoCloseable {
     private final KafkaLog log;
     private final InflightBudget budget;
     private final MqttSource mqtt;
+    private final PrometheusMeterRegistry registry;
+    private volatile FanoutService fanout;
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
     private volatile AdminServer admin;
     private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
 
     private SluiceDaemon(SluiceConfig config, KafkaTopics topics, KafkaSessionLog sessionLog, KafkaLog log,
-                         InflightBudget budget, MqttSource mqtt) {
+                         InflightBudget budget, MqttSource mqtt, PrometheusMeterRegistry registry) {
         this.config = config;
         this.topics = topics;
         this.sessionLog = sessionLog;
         this.log = log;
         this.budget = budget;
         this.mqtt = mqtt;
+        this.registry = registry;
     }
 
     /**
@@ -62,6 +72,7 @@ public final class SluiceDaemon implements AutoCloseable {
         KafkaSessionLog sessionLog = null;
         KafkaLog log = null;
         MqttSource mqtt = null;
+        FanoutService fanout = null;
         try {
             topics = Wiring.topics(config);
             Wiring.awaitKafka(topics, Duration.ofMillis(config.kafka().startupTimeoutMs()));
@@ -75,7 +86,12 @@ public final class SluiceDaemon implements AutoCloseable {
             mqtt = new MqttSource(Wiring.mqttConfig(config), new LogIngest(log, config.nodeId()), budget, sessions,
                     Clock.systemUTC());
             mqtt.start();
-            SluiceDaemon daemon = new SluiceDaemon(config, topics, sessionLog, log, budget, mqtt);
+            var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            if (config.fanout().enabled()) {
+                fanout = startFanout(config, registry);
+            }
+            SluiceDaemon daemon = new SluiceDaemon(config, topics, sessionLog, log, budget, mqtt, registry);
+            daemon.fanout = fanout;
             daemon.state.set(State.READY);
             try {
                 daemon.admin = AdminServer.start(daemon);
@@ -87,9 +103,56 @@ public final class SluiceDaemon implements AutoCloseable {
                     config.mqtt().host(), mqtt.port(), config.kafka().bootstrapServers(), config.kafka().readingsTopic());
             return daemon;
         } catch (RuntimeException e) {
-            closeQuietly(mqtt, log, sessionLog, topics);
+            closeQuietly(fanout, mqtt, log, sessionLog, topics);
             throw e instanceof StartupException se ? se : new StartupException("start-up failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Starts a fan-out-only node ({@code sluice fanout}): the fan-out members and the admin endpoint, no MQTT.
+     * Creates the readings and dead-letter topics first when {@code kafka.create_topics} is on.
+     *
+     * @throws StartupException when Kafka cannot be reached or a topic is missing; nothing is left running
+     */
+    public static SluiceDaemon startFanout(SluiceConfig config) {
+        KafkaTopics topics = null;
+        FanoutService fanout = null;
+        try {
+            topics = Wiring.topics(config);
+            Wiring.awaitKafka(topics, Duration.ofMillis(config.kafka().startupTimeoutMs()));
+            SluiceConfig.Kafka k = config.kafka();
+            if (k.createTopics()) {
+                topics.ensureReadingsTopic(k.readingsTopic(), k.topicPartitions(), k.topicReplicationFactor(),
+                        k.topicMinInsyncReplicas());
+                Wiring.ensureDeadLetterTopic(topics, config, k.topicPartitions(), k.topicReplicationFactor(),
+                        k.topicMinInsyncReplicas());
+            }
+            var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            fanout = startFanout(config, registry);
+            SluiceDaemon daemon = new SluiceDaemon(config, topics, null, null, null, null, registry);
+            daemon.fanout = fanout;
+            daemon.state.set(State.READY);
+            try {
+                daemon.admin = AdminServer.start(daemon);
+            } catch (RuntimeException e) {
+                daemon.shutdown(Duration.ZERO);
+                throw e;
+            }
+            LOG.info("Sluice fan-out node {} ready: reading '{}' at {}", config.nodeId(), k.readingsTopic(),
+                    k.bootstrapServers());
+            return daemon;
+        } catch (RuntimeException e) {
+            closeQuietly(fanout, topics);
+            throw e instanceof StartupException se ? se : new StartupException("start-up failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static FanoutService startFanout(SluiceConfig config, PrometheusMeterRegistry registry) {
+        Timer writes = Timer.builder("sluice.fanout.write")
+                .description("TSDB write requests of one batch that succeeded (splits included)")
+                .publishPercentileHistogram().register(registry);
+        FanoutListener listener = (points, nanos) -> writes.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        return FanoutService.start(Wiring.fanoutConfig(config), config.fanout().workers(), listener);
     }
 
     /** The admin endpoint's port, or -1 before it is up. */
@@ -103,6 +166,9 @@ public final class SluiceDaemon implements AutoCloseable {
      * acknowledgements, and report. The node keeps running (existing connections stay) until stopped.
      */
     public DrainReport drain(Duration timeout) {
+        if (mqtt == null) {
+            throw new IllegalStateException("this node runs the fan-out only: there is no MQTT listener to drain");
+        }
         state.compareAndSet(State.READY, State.DRAINING);
         LOG.info("Drain requested: no new connections; waiting up to {} ms for in-flight messages", timeout.toMillis());
         mqtt.stopAccepting();
@@ -113,6 +179,21 @@ public final class SluiceDaemon implements AutoCloseable {
 
     /** The result of {@link #drain}. */
     public record DrainReport(boolean drained, long inflightLeft, long connectionsOpen) {
+    }
+
+    /** True when this node runs the MQTT listener and log writer (false for {@link #startFanout}). */
+    public boolean ingests() {
+        return mqtt != null;
+    }
+
+    /** The fan-out of this node, or null when it runs none. */
+    public FanoutService fanout() {
+        return fanout;
+    }
+
+    /** Where this node's meters live; /metrics scrapes it. */
+    public PrometheusMeterRegistry registry() {
+        return registry;
     }
 
     public int mqttPort() {
@@ -162,6 +243,12 @@ public final class SluiceDaemon implements AutoCloseable {
             return true;
         }
         state.set(State.DRAINING);
+        if (mqtt == null) {
+            closeQuietly(admin, fanout, topics);
+            state.set(State.STOPPED);
+            LOG.info("Sluice fan-out node {} stopped", config.nodeId());
+            return true;
+        }
         LOG.info("Shutting down: no new connections; waiting up to {} ms for {} bytes in flight to Kafka",
                 drainTimeout.toMillis(), budget.usedBytes());
         mqtt.stopAccepting();
@@ -175,7 +262,8 @@ public final class SluiceDaemon implements AutoCloseable {
         }
         // Not drained means Kafka is slow or gone: flush() could wait without bound, so go straight to the
         // bounded close, which fails what is left (their clients got no PUBACK and will retransmit).
-        closeQuietly(mqtt, admin, log, sessionLog, topics);
+        // the fan-out stops last: it writes what it holds and commits, including what was just flushed
+        closeQuietly(mqtt, admin, log, sessionLog, fanout, topics);
         state.set(State.STOPPED);
         MqttStats s = mqtt.stats();
         LOG.info("Totals: {} QoS1 and {} QoS0 PUBLISHes, {} PUBACKs, {} error PUBACKs, {} delivery failures,"

@@ -115,6 +115,9 @@ public final class AdminServer implements AutoCloseable {
         if (method.equals("GET") && path.equals("/status")) {
             Map<String, Object> doc = StatusReport.status(daemon, startedAt);
             send(ex, 200, doc, text ? StatusReport.text(doc) : null);
+        } else if (!daemon.ingests() && (path.startsWith("/sessions") || path.equals("/drain"))) {
+            send(ex, 409, Map.of("error", "this node runs the fan-out only (sluice fanout): no MQTT sessions here"),
+                    text ? "this node runs the fan-out only (sluice fanout): no MQTT sessions here\n" : null);
         } else if (method.equals("GET") && path.equals("/sessions")) {
             int limit = limit(ex.getRequestURI().getQuery());
             List<SessionInfo> list = daemon.mqtt().sessionInfos(limit);

@@ -2,21 +2,51 @@ package io.sluice.daemon.admin;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.daemon.SluiceDaemon;
+import io.sluice.daemon.internal.FanoutService;
 import io.sluice.mqtt.MqttStats;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
 
 /** Sluice's counters as Prometheus metrics (Micrometer). Scraping is thread-safe. */
 final class Metrics {
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry;
     private final SluiceDaemon daemon;
 
     Metrics(SluiceDaemon daemon) {
         this.daemon = daemon;
-        MqttStats s = daemon.mqttStats();
+        this.registry = daemon.registry();
+        gauge("sluice.ready", "1 when the node is ready", d -> d.state() == SluiceDaemon.State.READY ? 1 : 0);
+        if (daemon.fanout() != null) {
+            fanout(daemon.fanout());
+        }
+        if (daemon.ingests()) {
+            ingest(daemon.mqttStats());
+        }
+    }
+
+    private void fanout(FanoutService f) {
+        FunctionCounter.builder("sluice.fanout.points.written", f, x -> x.stats().pointsWritten())
+                .description("points the TSDB accepted").register(registry);
+        FunctionCounter.builder("sluice.fanout.batches", f, x -> x.stats().batches())
+                .description("batches written to the TSDB").register(registry);
+        FunctionCounter.builder("sluice.fanout.retries", f, x -> x.stats().retries())
+                .description("writes that found the TSDB unavailable and were kept for retry").register(registry);
+        FunctionCounter.builder("sluice.fanout.skipped", f, x -> x.stats().skipped())
+                .description("readings no rule matched, skipped (fanout.unmatched: skip)").register(registry);
+        FunctionCounter.builder("sluice.fanout.restarts", f, FanoutService::restarts)
+                .description("fan-out members replaced after an unexpected error").register(registry);
+        Gauge.builder("sluice.fanout.lag", f, x -> x.stats().lag())
+                .description("records in the readings topic not yet written or dead-lettered (-1 unknown)")
+                .register(registry);
+        Gauge.builder("sluice.fanout.paused", f, x -> x.stats().paused() ? 1 : 0)
+                .description("1 while partitions are paused waiting for the TSDB").register(registry);
+        Gauge.builder("sluice.fanout.members.running", f, FanoutService::running)
+                .description("fan-out members running in this process").register(registry);
+    }
+
+    private void ingest(MqttStats s) {
         counter("sluice.mqtt.connections.opened", "TCP connections accepted", s.connectionsOpened);
         counter("sluice.mqtt.connects.accepted", "CONNECTs answered with CONNACK accepted", s.connectsAccepted);
         counter("sluice.mqtt.publishes.qos0", "QoS 0 PUBLISHes received", s.publishesQos0);
@@ -40,7 +70,6 @@ final class Metrics {
         FunctionCounter.builder("sluice.kafka.rejected", daemon, d -> d.log().rejectedCount())
                 .description("records Kafka rejected").register(registry);
         gauge("sluice.kafka.pending", "records handed to the producer without an outcome", d -> d.log().pendingCount());
-        gauge("sluice.ready", "1 when the node is ready", d -> d.state() == SluiceDaemon.State.READY ? 1 : 0);
     }
 
     private void counter(String name, String help, LongAdder adder) {
@@ -53,10 +82,21 @@ final class Metrics {
 
     /** Prometheus text exposition. Named events (drops, refusals) become one counter per reason. */
     String scrape() {
-        for (String reason : daemon.mqttStats().events().keySet()) {
-            FunctionCounter.builder("sluice.events", daemon.mqttStats(), st -> st.event(reason))
-                    .description("drops, refusals and protocol violations by reason").tag("reason", reason)
-                    .register(registry);
+        if (daemon.ingests()) {
+            for (String reason : daemon.mqttStats().events().keySet()) {
+                FunctionCounter.builder("sluice.events", daemon.mqttStats(), st -> st.event(reason))
+                        .description("drops, refusals and protocol violations by reason").tag("reason", reason)
+                        .register(registry);
+            }
+        }
+        FanoutService f = daemon.fanout();
+        if (f != null) {
+            for (String reason : f.stats().deadLetteredByReason().keySet()) {
+                FunctionCounter.builder("sluice.fanout.dead.letters", f,
+                                x -> x.stats().deadLetteredByReason().getOrDefault(reason, 0L))
+                        .description("readings or points sent to the dead-letter topic, by reason")
+                        .tag("reason", reason).register(registry);
+            }
         }
         return registry.scrape();
     }

@@ -1,6 +1,8 @@
 package io.sluice.daemon.admin;
 
 import io.sluice.daemon.SluiceDaemon;
+import io.sluice.daemon.internal.FanoutService;
+import io.sluice.sinks.FanoutStats;
 import io.sluice.mqtt.MqttStats;
 import io.sluice.mqtt.SessionInfo;
 import io.sluice.sinks.ClusterHealth;
@@ -16,12 +18,56 @@ final class StatusReport {
     }
 
     static Map<String, Object> status(SluiceDaemon d, Instant startedAt) {
-        MqttStats s = d.mqttStats();
         ClusterHealth kafka = d.topics().health(Duration.ofSeconds(3));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("node", d.config().nodeId());
         m.put("state", d.state().name());
+        m.put("role", d.ingests() ? (d.fanout() != null ? "ingest+fanout" : "ingest") : "fanout");
         m.put("uptime_seconds", Duration.between(startedAt, Instant.now()).toSeconds());
+        if (d.ingests()) {
+            ingest(d, m);
+        }
+        m.put("kafka_healthy", kafka.healthy());
+        m.put("kafka_cluster_id", kafka.healthy() ? kafka.clusterId() : null);
+        m.put("kafka_brokers", kafka.brokerCount());
+        m.put("kafka_error", kafka.error());
+        m.put("readings_topic", d.config().kafka().readingsTopic());
+        if (d.ingests()) {
+            m.put("kafka_appended", d.log().appendedCount());
+            m.put("kafka_retryable", d.log().retryableCount());
+            m.put("kafka_rejected", d.log().rejectedCount());
+            m.put("kafka_pending", d.log().pendingCount());
+            m.put("events", d.mqttStats().events());
+        }
+        if (d.fanout() != null) {
+            m.put("fanout", fanout(d.fanout()));
+        }
+        return m;
+    }
+
+    static Map<String, Object> fanout(FanoutService f) {
+        FanoutStats s = f.stats();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tsdb", f.config().influxUrl() + " bucket " + f.config().influxBucket());
+        m.put("group", f.config().groupId());
+        m.put("members_running", f.running() + "/" + f.workers());
+        m.put("lag", s.lag());
+        m.put("paused", s.paused());
+        m.put("points_written", s.pointsWritten());
+        m.put("batches", s.batches());
+        m.put("mean_write_ms", s.batches() == 0 ? 0 : Math.round(s.writeNanos() / 1e4 / s.batches()) / 100.0);
+        m.put("retries", s.retries());
+        m.put("dead_lettered", s.deadLettered());
+        m.put("dead_letter_topic", f.config().deadLetterTopic());
+        m.put("dead_letters_by_reason", s.deadLetteredByReason().isEmpty() ? "none"
+                : s.deadLetteredByReason().toString());
+        m.put("skipped", s.skipped());
+        m.put("restarts", f.restarts());
+        return m;
+    }
+
+    private static void ingest(SluiceDaemon d, Map<String, Object> m) {
+        MqttStats s = d.mqttStats();
         m.put("mqtt_port", d.mqttPort());
         m.put("connections_open", s.openConnections());
         m.put("sessions_persistent", d.sessionCount());
@@ -34,17 +80,6 @@ final class StatusReport {
         m.put("inflight_bytes", d.budget().usedBytes());
         m.put("inflight_bytes_max", d.budget().capacityBytes());
         m.put("reads_paused", s.readsPaused.sum());
-        m.put("kafka_healthy", kafka.healthy());
-        m.put("kafka_cluster_id", kafka.healthy() ? kafka.clusterId() : null);
-        m.put("kafka_brokers", kafka.brokerCount());
-        m.put("kafka_error", kafka.error());
-        m.put("kafka_appended", d.log().appendedCount());
-        m.put("kafka_retryable", d.log().retryableCount());
-        m.put("kafka_rejected", d.log().rejectedCount());
-        m.put("kafka_pending", d.log().pendingCount());
-        m.put("readings_topic", d.config().kafka().readingsTopic());
-        m.put("events", s.events());
-        return m;
     }
 
     static Map<String, Object> session(SessionInfo i) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -30,6 +31,14 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        return foreground(configFile, SluiceDaemon::start);
+    }
+
+    /**
+     * Loads the config, starts a node with {@code starter} and runs it until SIGTERM or SIGINT; SIGHUP reloads.
+     * Returns the exit code: 0 drained, 1 drain timed out, 69 Kafka unavailable, 78 bad config.
+     */
+    static int foreground(Path configFile, Function<SluiceConfig, SluiceDaemon> starter) throws InterruptedException {
         SluiceConfig config;
         try {
             config = ConfigLoader.load(configFile);
@@ -47,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
 
         SluiceDaemon daemon;
         try {
-            daemon = SluiceDaemon.start(config);
+            daemon = starter.apply(config);
         } catch (SluiceDaemon.StartupException e) {
             LOG.error("Sluice did not start: {}", e.getMessage());
             return SluiceCommand.EXIT_UNAVAILABLE;

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "MQTT ingest that acknowledges a reading only once a replicated Kafka log holds it.",
         subcommands = {
                 RunCommand.class,
+                FanoutCommand.class,
                 ConfigCommand.class,
                 TopicsCommand.class,
                 StatusCommand.class,

@@ -45,6 +45,7 @@ public final class ConfigDocs {
         return switch (key.type()) {
             case STRING -> "\"" + key.defaultValue() + "\"";
             case STRING_MAP -> "{}";
+            case MAPPING_RULES -> key.defaultValue();
             default -> key.defaultValue();
         };
     }

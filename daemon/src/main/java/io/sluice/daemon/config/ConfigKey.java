@@ -45,6 +45,11 @@ public record ConfigKey(String path, KeyType type, String defaultValue, Long min
         return new ConfigKey(path, KeyType.STRING_MAP, "", null, null, List.of(), doc);
     }
 
+    /** A list of mapping rules; {@code defaultYaml} is the default written as a YAML flow list. */
+    static ConfigKey rules(String path, String defaultYaml, String doc) {
+        return new ConfigKey(path, KeyType.MAPPING_RULES, defaultYaml, null, null, List.of(), doc);
+    }
+
     /** The rule this key's values must follow, as shown in errors and docs. */
     public String rule() {
         return switch (type) {
@@ -53,6 +58,7 @@ public record ConfigKey(String path, KeyType type, String defaultValue, Long min
             case STRING -> "a string";
             case STRING_MAP -> "a mapping of names to string values";
             case CHOICE -> "one of " + String.join(", ", choices);
+            case MAPPING_RULES -> "a list of rules with keys " + String.join(", ", RuleSpec.KEYS);
         };
     }
 }

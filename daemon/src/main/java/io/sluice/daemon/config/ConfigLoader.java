@@ -45,8 +45,14 @@ public final class ConfigLoader {
         Map<String, RawValue> raw = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         settings.forEach((path, value) -> {
-            if (ConfigSchema.key(path) == null) {
+            ConfigKey key = ConfigSchema.key(path);
+            if (key == null) {
                 problems.add("<settings>: unknown key '" + path + "'");
+            } else if (key.type() == KeyType.MAPPING_RULES) {
+                List<RuleSpec> rules = YamlSource.rulesFromText("<settings>", path, value, problems);
+                if (rules != null) {
+                    raw.put(path, new RawValue(path, null, null, rules, 0));
+                }
             } else {
                 raw.put(path, new RawValue(path, value, null, 0));
             }
@@ -60,10 +66,15 @@ public final class ConfigLoader {
         for (ConfigKey key : ConfigSchema.KEYS) {
             RawValue value = raw.get(key.path());
             if (value == null) {
-                values.put(key.path(), parse(key, key.defaultValue(), Map.of()));
+                values.put(key.path(), key.type() == KeyType.MAPPING_RULES ? YamlSource.defaultRules(key)
+                        : parse(key, key.defaultValue(), Map.of()));
                 continue;
             }
             lines.put(key.path(), value.line());
+            if (key.type() == KeyType.MAPPING_RULES) {
+                values.put(key.path(), value.rules());
+                continue;
+            }
             Object parsed = parse(key, value.scalar(), value.map());
             if (parsed == null) {
                 problems.add(name + ":" + value.line() + ": " + key.path() + ": value '" + value.scalar()
@@ -88,6 +99,7 @@ public final class ConfigLoader {
         return switch (key.type()) {
             case STRING -> text == null ? null : text;
             case STRING_MAP -> map == null ? null : map;
+            case MAPPING_RULES -> null; // read by YamlSource, never from a scalar
             case BOOLEAN -> "true".equals(text) ? Boolean.TRUE : "false".equals(text) ? Boolean.FALSE : null;
             case CHOICE -> key.choices().contains(text) ? text : null;
             case INT, LONG -> {

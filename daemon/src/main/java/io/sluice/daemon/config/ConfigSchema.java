@@ -4,6 +4,7 @@ import static io.sluice.daemon.config.ConfigKey.bool;
 import static io.sluice.daemon.config.ConfigKey.choice;
 import static io.sluice.daemon.config.ConfigKey.map;
 import static io.sluice.daemon.config.ConfigKey.number;
+import static io.sluice.daemon.config.ConfigKey.rules;
 import static io.sluice.daemon.config.ConfigKey.string;
 import static io.sluice.daemon.config.KeyType.INT;
 import static io.sluice.daemon.config.KeyType.LONG;
@@ -78,6 +79,46 @@ public final class ConfigSchema {
                             + " once this many replicas have it."),
             map("kafka.client_properties",
                     "Extra Kafka client properties (e.g. security.protocol, sasl.*) applied to every client."),
+
+            bool("fanout.enabled", false,
+                    "Run the fan-out (readings topic to an InfluxDB-compatible TSDB) inside `sluice run`. `sluice"
+                            + " fanout` runs it alone, whatever this says, so it can scale apart from ingest."),
+            number("fanout.workers", INT, 2, 1, 256,
+                    "Fan-out members in this process (one consumer and writer thread each, same group); each"
+                            + " partition is written in log order by one of them. More than the partition count idle."),
+            string("fanout.group_id", "sluice-fanout",
+                    "Kafka consumer group of the fan-out; every fan-out process with this id shares the partitions."),
+            string("fanout.dead_letter_topic", "sluice.deadletter",
+                    "Topic for readings the TSDB can never take (malformed, rejected, unmatched), with the reason"
+                            + " in headers. Created at start-up like the other topics when kafka.create_topics is on."),
+            choice("fanout.unmatched", "dead_letter", List.of("dead_letter", "skip"),
+                    "A reading no rule matches: sent to the dead-letter topic, or counted and skipped."),
+            string("fanout.influx_url", "http://127.0.0.1:8086",
+                    "Base URL of the InfluxDB v2 write API (InfluxDB 2.x/3.x, QuestDB, or anything compatible)."),
+            string("fanout.influx_org", "sluice", "InfluxDB organisation (servers without organisations ignore it)."),
+            string("fanout.influx_bucket", "sensors", "Bucket (database) the points are written to."),
+            string("fanout.influx_token_file", "",
+                    "File holding the InfluxDB API token (first line); empty means no token is sent."),
+            number("fanout.batch_max_points", INT, 5_000, 1, 1_000_000,
+                    "A batch is written when it holds this many points ..."),
+            number("fanout.batch_max_bytes", LONG, MIB, 1024, 256 * MIB,
+                    "... or this many bytes of line protocol ..."),
+            number("fanout.linger_ms", INT, 200, 0, 60_000,
+                    "... or when its first point has waited this long, whichever comes first."),
+            number("fanout.write_timeout_ms", INT, 10_000, 100, 600_000,
+                    "Timeout of one write request; a timed-out write is retried, never dropped."),
+            number("fanout.retry_initial_ms", INT, 100, 1, 600_000,
+                    "First pause after the TSDB was unavailable (429, 5xx, timeout, refused); doubles with jitter"
+                            + " on each failure. Partitions are paused meanwhile, so memory stays bounded."),
+            number("fanout.retry_max_ms", INT, 30_000, 1, 3_600_000,
+                    "Longest pause between retries (a Retry-After from the TSDB may ask for more)."),
+            rules("fanout.rules", "[{topic: \"#\", measurement: mqtt, format: json}]",
+                    "How readings become points, first match wins: `topic` is an MQTT filter whose named segments"
+                            + " become the measurement ({measurement}) and tags (any other name), e.g."
+                            + " sensors/{device}/{measurement}; `format` json, line_protocol or number;"
+                            + " `measurement` when the filter names none; `field` for numbers (default value);"
+                            + " `timestamp_field` (JSON, else the receive time) in `precision` ns, us, ms or s;"
+                            + " `separator` _ or . for nested JSON; constant `tags`. See docs/FANOUT.md."),
 
             string("admin.host", "127.0.0.1",
                     "Address of the admin endpoint (status, sessions, drain, /metrics, /health, /ready). Keep it on"

@@ -1,5 +1,6 @@
 package io.sluice.daemon.config;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -7,6 +8,7 @@ import java.util.Map;
  * Only the loader creates these, so every value is already known to satisfy its key's rule.
  */
 final class ConfigValues {
+    // (values of MAPPING_RULES keys are List<RuleSpec>)
     private final String fileName;
     private final Map<String, Object> values;
     private final Map<String, Integer> lines;
@@ -36,6 +38,15 @@ final class ConfigValues {
     @SuppressWarnings("unchecked")
     Map<String, String> map(String path) {
         return (Map<String, String>) values.get(path);
+    }
+
+    @SuppressWarnings("unchecked")
+    List<RuleSpec> rules(String path) {
+        return (List<RuleSpec>) values.get(path);
+    }
+
+    String fileName() {
+        return fileName;
     }
 
     /** "file:line" of the key's value, or "file (default)" when it was not written. */

@@ -38,7 +38,7 @@ final class CrossFieldRules {
         if (v.string("kafka.bootstrap_servers").isBlank()) {
             problems.add(v.where("kafka.bootstrap_servers") + ": kafka.bootstrap_servers must name at least one host:port");
         }
-        for (String topicKey : List.of("kafka.readings_topic", "kafka.sessions_topic")) {
+        for (String topicKey : List.of("kafka.readings_topic", "kafka.sessions_topic", "fanout.dead_letter_topic")) {
             String topic = v.string(topicKey);
             if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
                 problems.add(v.where(topicKey) + ": " + topicKey + ": value '" + topic
@@ -48,6 +48,51 @@ final class CrossFieldRules {
         if (v.string("kafka.readings_topic").equals(v.string("kafka.sessions_topic"))) {
             problems.add(v.where("kafka.sessions_topic") + ": kafka.sessions_topic must differ from kafka.readings_topic");
         }
+        fanout(v, problems);
         return problems;
+    }
+
+    private static void fanout(ConfigValues v, List<String> problems) {
+        String dlq = v.string("fanout.dead_letter_topic");
+        for (String other : List.of("kafka.readings_topic", "kafka.sessions_topic")) {
+            if (dlq.equals(v.string(other))) {
+                problems.add(v.where("fanout.dead_letter_topic") + ": fanout.dead_letter_topic must differ from "
+                        + other + " ('" + dlq + "')");
+            }
+        }
+        int initial = v.integer("fanout.retry_initial_ms");
+        int max = v.integer("fanout.retry_max_ms");
+        if (max < initial) {
+            problems.add(v.where("fanout.retry_max_ms") + ": fanout.retry_max_ms (" + max
+                    + ") must be at least fanout.retry_initial_ms (" + initial + ", " + v.where("fanout.retry_initial_ms")
+                    + ")");
+        }
+        String url = v.string("fanout.influx_url");
+        try {
+            java.net.URI uri = new java.net.URI(url);
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                throw new java.net.URISyntaxException(url, "not an http:// or https:// URL with a host");
+            }
+        } catch (java.net.URISyntaxException e) {
+            problems.add(v.where("fanout.influx_url") + ": fanout.influx_url: value '" + url
+                    + "' is not an http:// or https:// URL with a host");
+        }
+        for (String key : List.of("fanout.group_id", "fanout.influx_org", "fanout.influx_bucket")) {
+            if (v.string(key).isBlank()) {
+                problems.add(v.where(key) + ": " + key + " must not be empty");
+            }
+        }
+        List<RuleSpec> rules = v.rules("fanout.rules");
+        if (rules.isEmpty()) {
+            problems.add(v.where("fanout.rules") + ": fanout.rules needs at least one rule");
+        }
+        for (RuleSpec r : rules) {
+            try {
+                r.toMappingRule();
+            } catch (IllegalArgumentException e) {
+                String where = r.line() > 0 ? v.fileName() + ":" + r.line() : v.where("fanout.rules");
+                problems.add(where + ": fanout.rules[" + r.index() + "]: " + e.getMessage());
+            }
+        }
     }
 }

@@ -2,13 +2,15 @@ package io.sluice.daemon.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import io.sluice.sinks.MappingRule;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The whole validated configuration, immutable. Built only by {@link ConfigLoader}.
  */
-public record SluiceConfig(String nodeId, Mqtt mqtt, Ingest ingest, Kafka kafka, Admin admin, Shutdown shutdown,
-                           Log log) {
+public record SluiceConfig(String nodeId, Mqtt mqtt, Ingest ingest, Kafka kafka, Fanout fanout, Admin admin,
+                           Shutdown shutdown, Log log) {
 
     public record Mqtt(String host, int port, int ioThreads, int maxConnections, int maxPacketSizeBytes,
                        int maxInflightMessages, int topicAliasMaximum, long maxSessionExpirySeconds,
@@ -22,6 +24,12 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, Ingest ingest, Kafka kafka,
                         int batchSizeBytes, long bufferMemoryBytes, int deliveryTimeoutMs, int requestTimeoutMs,
                         int maxBlockMs, int startupTimeoutMs, boolean createTopics, int topicPartitions,
                         int topicReplicationFactor, int topicMinInsyncReplicas, Map<String, String> clientProperties) {
+    }
+
+    public record Fanout(boolean enabled, int workers, String groupId, String deadLetterTopic,
+                         boolean unmatchedToDeadLetter, String influxUrl, String influxOrg, String influxBucket,
+                         String influxTokenFile, int batchMaxPoints, long batchMaxBytes, int lingerMs,
+                         int writeTimeoutMs, int retryInitialMs, int retryMaxMs, List<MappingRule> rules) {
     }
 
     public record Admin(String host, int port, String tokenFile) {
@@ -52,6 +60,14 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, Ingest ingest, Kafka kafka,
                         v.integer("kafka.startup_timeout_ms"), v.bool("kafka.create_topics"),
                         v.integer("kafka.topic_partitions"), v.integer("kafka.topic_replication_factor"),
                         v.integer("kafka.topic_min_insync_replicas"), Map.copyOf(v.map("kafka.client_properties"))),
+                new Fanout(v.bool("fanout.enabled"), v.integer("fanout.workers"), v.string("fanout.group_id"),
+                        v.string("fanout.dead_letter_topic"), v.string("fanout.unmatched").equals("dead_letter"),
+                        v.string("fanout.influx_url"), v.string("fanout.influx_org"), v.string("fanout.influx_bucket"),
+                        v.string("fanout.influx_token_file"), v.integer("fanout.batch_max_points"),
+                        v.longValue("fanout.batch_max_bytes"), v.integer("fanout.linger_ms"),
+                        v.integer("fanout.write_timeout_ms"), v.integer("fanout.retry_initial_ms"),
+                        v.integer("fanout.retry_max_ms"),
+                        v.rules("fanout.rules").stream().map(RuleSpec::toMappingRule).toList()),
                 new Admin(v.string("admin.host"), v.integer("admin.port"), v.string("admin.token_file")),
                 new Shutdown(v.integer("shutdown.drain_timeout_ms")),
                 new Log(v.string("log.level"), v.string("log.format")));

@@ -2,6 +2,7 @@ package io.sluice.daemon.config;
 
 import java.io.Reader;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Reads YAML into flat {@link RawValue}s keyed by dotted path, keeping the line of every value. Structural
@@ -82,6 +84,11 @@ final class YamlSource {
             }
             if (key.type() == KeyType.STRING_MAP) {
                 readMap(path, valueNode);
+            } else if (key.type() == KeyType.MAPPING_RULES) {
+                List<RuleSpec> rules = readRules(path, valueNode);
+                if (rules != null) {
+                    values.put(path, new RawValue(path, null, null, rules, line(valueNode)));
+                }
             } else if (valueNode instanceof ScalarNode scalar) {
                 values.put(path, new RawValue(path, scalar.getValue(), null, line(scalar)));
             } else {
@@ -111,6 +118,102 @@ final class YamlSource {
             }
         }
         values.put(path, new RawValue(path, null, Map.copyOf(map), line(node)));
+    }
+
+    /** The default of a rules key, parsed from its YAML text (a schema error if it does not parse). */
+    static List<RuleSpec> defaultRules(ConfigKey key) {
+        List<String> problems = new ArrayList<>();
+        List<RuleSpec> rules = rulesFromText("<default>", key.path(), key.defaultValue(), problems);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("bad default for " + key.path() + ": " + problems);
+        }
+        return rules;
+    }
+
+    /** Rules written as YAML text (a flow list, e.g. from a settings map); problems are added to the list. */
+    static List<RuleSpec> rulesFromText(String fileName, String path, String yaml, List<String> problems) {
+        YamlSource source = new YamlSource(fileName);
+        List<RuleSpec> rules = null;
+        try {
+            Node node = new Yaml(new LoaderOptions()).compose(new java.io.StringReader(yaml));
+            rules = node == null ? List.of() : source.readRules(path, node);
+        } catch (MarkedYAMLException e) {
+            source.problems.add(fileName + ": " + path + ": not valid YAML: " + e.getProblem());
+        }
+        problems.addAll(source.problems);
+        return rules;
+    }
+
+    /** A list of mappings with the keys of {@link RuleSpec}; null (and problems) when it is not. */
+    private List<RuleSpec> readRules(String path, Node node) {
+        if (!(node instanceof SequenceNode list)) {
+            problem(node, path + ": expected " + ConfigSchema.key(path).rule() + ", written as a YAML list"
+                    + " (lines starting with '- ')");
+            return null;
+        }
+        int before = problems.size();
+        List<RuleSpec> rules = new ArrayList<>();
+        int index = 0;
+        for (Node item : list.getValue()) {
+            String name = path + "[" + index + "]";
+            if (!(item instanceof MappingNode mapping)) {
+                problem(item, name + ": each rule must be a mapping of " + String.join(", ", RuleSpec.KEYS));
+                index++;
+                continue;
+            }
+            Map<String, String> scalars = new HashMap<>();
+            Map<String, String> tags = Map.of();
+            for (NodeTuple t : mapping.getValue()) {
+                String k = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
+                if (k == null || !RuleSpec.KEYS.contains(k)) {
+                    problem(t.getKeyNode(), name + ": unknown key '" + k + "'; a rule holds "
+                            + String.join(", ", RuleSpec.KEYS));
+                } else if (scalars.containsKey(k) || (k.equals("tags") && !tags.isEmpty())) {
+                    problem(t.getKeyNode(), name + ": key '" + k + "' appears twice");
+                } else if (k.equals("tags")) {
+                    tags = readTags(name + ".tags", t.getValueNode());
+                } else if (t.getValueNode() instanceof ScalarNode v) {
+                    scalars.put(k, v.getValue());
+                } else {
+                    problem(t.getValueNode(), name + "." + k + ": expected a plain value");
+                }
+            }
+            String format = scalars.getOrDefault("format", "json");
+            if (!RuleSpec.FORMATS.contains(format)) {
+                problem(mapping, name + ".format: value '" + format + "' is not one of "
+                        + String.join(", ", RuleSpec.FORMATS));
+            }
+            String precision = scalars.getOrDefault("precision", "ns");
+            if (!RuleSpec.PRECISIONS.contains(precision)) {
+                problem(mapping, name + ".precision: value '" + precision + "' is not one of "
+                        + String.join(", ", RuleSpec.PRECISIONS));
+            }
+            if (scalars.get("topic") == null || scalars.get("topic").isEmpty()) {
+                problem(mapping, name + ": 'topic' (an MQTT topic filter such as sensors/{device}/{measurement})"
+                        + " is required");
+            }
+            rules.add(new RuleSpec(index, scalars.get("topic"), scalars.get("measurement"), format,
+                    scalars.get("field"), scalars.get("timestamp_field"), precision, scalars.get("separator"), tags,
+                    line(mapping)));
+            index++;
+        }
+        return problems.size() == before ? List.copyOf(rules) : null;
+    }
+
+    private Map<String, String> readTags(String name, Node node) {
+        if (!(node instanceof MappingNode mapping)) {
+            problem(node, name + ": expected a mapping of tag names to values");
+            return Map.of();
+        }
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (NodeTuple t : mapping.getValue()) {
+            if (t.getKeyNode() instanceof ScalarNode k && t.getValueNode() instanceof ScalarNode v) {
+                tags.put(k.getValue(), v.getValue());
+            } else {
+                problem(t.getKeyNode(), name + ": entries must be name: value pairs of plain strings");
+            }
+        }
+        return tags;
     }
 
     private static String suggestion(String path) {

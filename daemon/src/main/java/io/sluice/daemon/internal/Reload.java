@@ -46,6 +46,7 @@ public final class Reload {
         compare("mqtt", current.mqtt(), next.mqtt(), needRestart);
         compare("ingest", current.ingest(), next.ingest(), needRestart);
         compare("kafka", current.kafka(), next.kafka(), needRestart);
+        compare("fanout", current.fanout(), next.fanout(), needRestart);
         compare("admin", current.admin(), next.admin(), needRestart);
         compare("shutdown", current.shutdown(), next.shutdown(), needRestart);
         if (needRestart.isEmpty()) {
@@ -54,7 +55,7 @@ public final class Reload {
             LOG.warn("Reload: changes in {} take effect only after a restart (systemctl restart sluice)", needRestart);
         }
         current = new SluiceConfig(current.nodeId(), current.mqtt(), current.ingest(), current.kafka(),
-                current.admin(), current.shutdown(), next.log());
+                current.fanout(), current.admin(), current.shutdown(), next.log());
         return needRestart;
     }
 

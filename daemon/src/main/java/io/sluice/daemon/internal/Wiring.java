@@ -10,7 +10,13 @@ import io.sluice.sinks.kafka.KafkaLog;
 import io.sluice.sinks.kafka.KafkaSessionLog;
 import io.sluice.sinks.kafka.KafkaTopics;
 import io.sluice.mqtt.MqttConfig;
+import io.sluice.sinks.FanoutConfig;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -61,7 +67,11 @@ public final class Wiring {
         SluiceConfig.Kafka k = c.kafka();
         TopicCheck readings = topics.ensureReadingsTopic(k.readingsTopic(), partitions, rf, minIsr);
         TopicCheck sessions = topics.ensureSessionsTopic(k.sessionsTopic(), Math.min(partitions, 50), rf, minIsr);
-        for (TopicCheck check : new TopicCheck[] {readings, sessions}) {
+        List<TopicCheck> checks = new ArrayList<>(List.of(readings, sessions));
+        if (c.fanout().enabled()) {
+            checks.add(ensureDeadLetterTopic(topics, c, partitions, rf, minIsr));
+        }
+        for (TopicCheck check : checks) {
             if (out != null) {
                 out.println(check.describe());
             }
@@ -69,7 +79,35 @@ public final class Wiring {
                 LOG.warn("{} (Sluice never alters an existing topic)", check.describe());
             }
         }
-        return readings.matches() && sessions.matches();
+        return checks.stream().allMatch(TopicCheck::matches);
+    }
+
+    /** The fan-out's dead-letter topic: a plain (deleting) topic with at most 6 partitions; few records go there. */
+    public static TopicCheck ensureDeadLetterTopic(KafkaTopics topics, SluiceConfig c, int partitions, int rf,
+                                                   int minIsr) {
+        return topics.ensureReadingsTopic(c.fanout().deadLetterTopic(), Math.min(partitions, 6), rf, minIsr);
+    }
+
+    /**
+     * The fan-out's settings; reads the token file.
+     *
+     * @throws StartupException when fanout.influx_token_file cannot be read
+     */
+    public static FanoutConfig fanoutConfig(SluiceConfig c) {
+        SluiceConfig.Fanout f = c.fanout();
+        String token = "";
+        if (!f.influxTokenFile().isBlank()) {
+            try {
+                token = Files.readAllLines(Path.of(f.influxTokenFile())).stream().findFirst().orElse("").strip();
+            } catch (IOException e) {
+                throw new StartupException("fanout.influx_token_file: cannot read " + f.influxTokenFile() + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        return new FanoutConfig(c.kafka().bootstrapServers(), c.kafka().readingsTopic(), f.groupId(),
+                f.deadLetterTopic(), f.unmatchedToDeadLetter(), f.influxUrl(), f.influxOrg(), f.influxBucket(), token,
+                f.batchMaxPoints(), f.batchMaxBytes(), f.lingerMs(), f.writeTimeoutMs(), f.retryInitialMs(),
+                f.retryMaxMs(), f.rules(), c.kafka().clientProperties());
     }
 
     public static KafkaLog log(SluiceConfig c) {

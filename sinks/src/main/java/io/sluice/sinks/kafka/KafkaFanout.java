@@ -2,6 +2,7 @@ package io.sluice.sinks.kafka;
 
 import io.sluice.sinks.Decoded;
 import io.sluice.sinks.FanoutConfig;
+import io.sluice.sinks.FanoutListener;
 import io.sluice.sinks.FanoutStats;
 import io.sluice.sinks.Point;
 import io.sluice.sinks.Reading;
@@ -19,6 +20,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,6 +63,7 @@ public final class KafkaFanout implements AutoCloseable {
     public static final String HEADER_SOURCE = "sluice.dlq.source";
     public static final String HEADER_LINE = "sluice.dlq.line";
 
+    private static final long LAG_INTERVAL_MS = 2_000;
     private final FanoutConfig config;
     private final Clock clock;
     private final ReadingDecoder decoder;
@@ -75,14 +80,20 @@ public final class KafkaFanout implements AutoCloseable {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
+    private final AtomicLong writeNanos = new AtomicLong();
+    private final Map<String, LongAdder> deadLetteredByReason = new ConcurrentHashMap<>();
+    private final FanoutListener listener;
+    private volatile long lag = -1;
+    private long lagMeasuredAt;
     private volatile boolean running = true;
     private volatile boolean abandon;
     private volatile boolean paused;
     private long retryAtMillis = -1;
 
-    private KafkaFanout(FanoutConfig config, Clock clock) {
+    private KafkaFanout(FanoutConfig config, Clock clock, FanoutListener listener) {
         this.config = config;
         this.clock = clock;
+        this.listener = listener;
         this.decoder = new ReadingDecoder(config.rules());
         this.batch = new MicroBatcher<>(config.batchMaxPoints(), config.batchMaxBytes(), config.lingerMs(), clock);
         this.backoff = new Backoff(Duration.ofMillis(config.retryInitialMs()), Duration.ofMillis(config.retryMaxMs()),
@@ -110,11 +121,16 @@ public final class KafkaFanout implements AutoCloseable {
 
     /** Starts the fan-out on its own thread and returns. */
     public static KafkaFanout start(FanoutConfig config) {
-        return start(config, Clock.systemUTC());
+        return start(config, FanoutListener.NONE);
     }
 
-    static KafkaFanout start(FanoutConfig config, Clock clock) {
-        KafkaFanout f = new KafkaFanout(config, clock);
+    /** Starts the fan-out and tells {@code listener} of every successful write. */
+    public static KafkaFanout start(FanoutConfig config, FanoutListener listener) {
+        return start(config, Clock.systemUTC(), listener);
+    }
+
+    static KafkaFanout start(FanoutConfig config, Clock clock, FanoutListener listener) {
+        KafkaFanout f = new KafkaFanout(config, clock, listener);
         try {
             f.checkTopics();
         } catch (RuntimeException e) {
@@ -140,8 +156,10 @@ public final class KafkaFanout implements AutoCloseable {
     }
 
     public FanoutStats stats() {
-        return new FanoutStats(written.get(), batches.get(), retries.get(), deadLettered.get(), skipped.get(),
-                paused);
+        Map<String, Long> reasons = new HashMap<>();
+        deadLetteredByReason.forEach((k, v) -> reasons.put(k, v.sum()));
+        return new FanoutStats(written.get(), batches.get(), retries.get(), deadLettered.get(), reasons,
+                skipped.get(), paused, lag, writeNanos.get());
     }
 
     public boolean isRunning() {
@@ -207,6 +225,7 @@ public final class KafkaFanout implements AutoCloseable {
     }
 
     private void step() {
+        measureLag();
         if (retryAtMillis >= 0) {
             long wait = retryAtMillis - clock.millis();
             if (wait > 0) {
@@ -276,8 +295,12 @@ public final class KafkaFanout implements AutoCloseable {
             return true;
         }
         List<MicroBatcher.Entry<ConsumerRecord<byte[], byte[]>>> entries = List.copyOf(batch.drain());
+        long started = System.nanoTime();
         try {
             InfluxWriter.Result<ConsumerRecord<byte[], byte[]>> r = writer.write(entries);
+            long took = System.nanoTime() - started;
+            writeNanos.addAndGet(took);
+            listener.written(r.written(), took);
             for (InfluxWriter.Rejected<ConsumerRecord<byte[], byte[]>> bad : r.rejected()) {
                 deadLetter(bad.entry().source(), bad.status() == 413 ? "too_large" : "rejected_by_tsdb",
                         bad.message(), bad.status(), bad.entry().point().line());
@@ -298,6 +321,49 @@ public final class KafkaFanout implements AutoCloseable {
             LOG.warn("TSDB unavailable ({}); {} points kept, partitions paused, retry {} in {} ms", e.getMessage(),
                     entries.size(), backoff.attempts(), delay.toMillis());
             return false;
+        }
+    }
+
+    /**
+     * Every few seconds: records in the assigned partitions past the committed offsets (what is neither written nor
+     * dead-lettered yet). Asks Kafka for end offsets with a short timeout; keeps the last value when it cannot.
+     */
+    private void measureLag() {
+        long now = clock.millis();
+        if (now - lagMeasuredAt < LAG_INTERVAL_MS) {
+            return;
+        }
+        lagMeasuredAt = now;
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (assigned.isEmpty()) {
+            lag = 0;
+            return;
+        }
+        try {
+            Duration timeout = Duration.ofSeconds(2);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(assigned, timeout);
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned, timeout);
+            Map<TopicPartition, Long> starts = null;
+            long total = 0;
+            for (TopicPartition tp : assigned) {
+                OffsetAndMetadata c = committed.get(tp);
+                long from;
+                if (c != null) {
+                    from = c.offset();
+                } else {
+                    if (starts == null) {
+                        starts = consumer.beginningOffsets(assigned, timeout);
+                    }
+                    from = starts.getOrDefault(tp, 0L);
+                }
+                total += Math.max(0, ends.getOrDefault(tp, from) - from);
+            }
+            lag = total;
+        } catch (RuntimeException e) {
+            if (e instanceof WakeupException) {
+                throw e;
+            }
+            LOG.debug("cannot measure fan-out lag: {}", e.toString());
         }
     }
 
@@ -332,6 +398,7 @@ public final class KafkaFanout implements AutoCloseable {
             throw new IllegalStateException("cannot write dead letter to '" + config.deadLetterTopic() + "'", e);
         }
         deadLettered.incrementAndGet();
+        deadLetteredByReason.computeIfAbsent(reason, k -> new LongAdder()).increment();
         LOG.warn("Dead-lettered {}-{}@{}: {} ({})", rec.topic(), rec.partition(), rec.offset(), reason, message);
     }
 

@@ -1,0 +1,146 @@
+package io.sluice.daemon.internal;
+
+import io.sluice.sinks.FanoutConfig;
+import io.sluice.sinks.FanoutListener;
+import io.sluice.sinks.FanoutStats;
+import io.sluice.sinks.kafka.KafkaFanout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fan-out members of this process: {@code workers} {@link KafkaFanout}s in one consumer group, each with its
+ * own consumer, batch and writer thread. A member that stopped on an unexpected error is replaced after a pause
+ * (its uncommitted records are re-read by whoever owns the partitions next). Thread-safe.
+ */
+public final class FanoutService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FanoutService.class);
+    private static final long SUPERVISE_SECONDS = 5;
+
+    private final FanoutConfig config;
+    private final FanoutListener listener;
+    private final KafkaFanout[] members;
+    /** Counters of replaced members, so totals survive a restart. */
+    private final List<FanoutStats> retired = new ArrayList<>();
+    private final AtomicLong restarts = new AtomicLong();
+    private final ScheduledExecutorService supervisor = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sluice-fanout-supervisor");
+        t.setDaemon(true);
+        return t;
+    });
+    private boolean closed;
+
+    private FanoutService(FanoutConfig config, int workers, FanoutListener listener) {
+        this.config = config;
+        this.listener = listener;
+        this.members = new KafkaFanout[workers];
+    }
+
+    /**
+     * Starts every member; returns once each has checked its topics and started polling.
+     *
+     * @throws IllegalStateException when a topic is missing or a member cannot start (none is left running)
+     */
+    public static FanoutService start(FanoutConfig config, int workers, FanoutListener listener) {
+        FanoutService s = new FanoutService(config, workers, listener);
+        try {
+            for (int i = 0; i < workers; i++) {
+                s.members[i] = KafkaFanout.start(config, listener);
+            }
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        s.supervisor.scheduleWithFixedDelay(s::supervise, SUPERVISE_SECONDS, SUPERVISE_SECONDS, TimeUnit.SECONDS);
+        LOG.info("Fan-out: {} member(s) in group '{}' writing to {} bucket '{}'", workers, config.groupId(),
+                config.influxUrl(), config.influxBucket());
+        return s;
+    }
+
+    private synchronized void supervise() {
+        for (int i = 0; i < members.length && !closed; i++) {
+            KafkaFanout m = members[i];
+            if (m != null && m.isRunning()) {
+                continue;
+            }
+            if (m != null) {
+                retired.add(m.stats());
+                members[i] = null;
+            }
+            try {
+                members[i] = KafkaFanout.start(config, listener);
+                restarts.incrementAndGet();
+                LOG.warn("Fan-out member {} had stopped; replaced (restart {})", i, restarts.get());
+            } catch (RuntimeException e) {
+                LOG.error("Fan-out member {} cannot be restarted yet: {}", i, e.getMessage());
+            }
+        }
+    }
+
+    /** Totals of every member since start; lag is that of the running members. */
+    public synchronized FanoutStats stats() {
+        List<FanoutStats> all = new ArrayList<>();
+        for (FanoutStats r : retired) {
+            all.add(new FanoutStats(r.pointsWritten(), r.batches(), r.retries(), r.deadLettered(),
+                    r.deadLetteredByReason(), r.skipped(), false, -1, r.writeNanos()));
+        }
+        for (KafkaFanout m : members) {
+            if (m != null) {
+                all.add(m.stats());
+            }
+        }
+        return FanoutStats.sum(all);
+    }
+
+    /** Members running now. */
+    public synchronized int running() {
+        int n = 0;
+        for (KafkaFanout m : members) {
+            n += m != null && m.isRunning() ? 1 : 0;
+        }
+        return n;
+    }
+
+    public int workers() {
+        return members.length;
+    }
+
+    /** Members replaced after they stopped on an error. */
+    public long restarts() {
+        return restarts.get();
+    }
+
+    public FanoutConfig config() {
+        return config;
+    }
+
+    /** Stops every member: each writes what it holds (when the TSDB takes it) and commits. Blocking. */
+    @Override
+    public void close() {
+        supervisor.shutdownNow();
+        KafkaFanout[] stopping;
+        synchronized (this) {
+            closed = true;
+            stopping = members.clone();
+        }
+        List<Thread> threads = new ArrayList<>();
+        for (KafkaFanout m : stopping) {
+            if (m != null) {
+                threads.add(Thread.ofPlatform().name("sluice-fanout-stop").start(m::close));
+            }
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
