@@ -4,7 +4,9 @@ import io.sluice.daemon.SluiceDaemon;
 import io.sluice.daemon.config.ConfigLoader;
 import io.sluice.daemon.config.SluiceConfig;
 import io.sluice.daemon.internal.Logging;
+import io.sluice.sinks.FanoutStats;
 import io.sluice.stack.KafkaCluster;
+import io.sluice.stack.QuestDbServer;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -12,10 +14,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * The local demo: a real single-broker Kafka (a child JVM), the Sluice daemon in this JVM, simulated devices
@@ -28,8 +34,13 @@ import picocli.CommandLine.Mixin;
 public final class DemoCommand implements Callable<Integer> {
     static final String READINGS_TOPIC = "sluice.readings";
 
+    static final String TSDB_TABLE = "temperature";
+
     @Mixin
     LoadOptions load = LoadOptions.demoDefaults();
+
+    @Option(names = "--no-tsdb", description = "skip the TSDB: no QuestDB, no fan-out, Kafka only")
+    boolean noTsdb;
 
     @Override
     public Integer call() throws Exception {
@@ -38,15 +49,24 @@ public final class DemoCommand implements Callable<Integer> {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka"))
                 .setLevel(ch.qos.logback.classic.Level.ERROR);
         PrintStream out = System.out;
-        out.printf("Sluice demo on %d core(s): starting a local Kafka broker...%n",
-                Runtime.getRuntime().availableProcessors());
+        out.printf("Sluice demo on %d core(s): starting a local Kafka broker%s...%n",
+                Runtime.getRuntime().availableProcessors(), noTsdb ? "" : " and a local QuestDB (InfluxDB write API)");
         Started started = new Started();
         Thread hook = new Thread(started::close, "sluice-demo-shutdown"); // Ctrl-C: stop Sluice, then Kafka
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            // the two servers start side by side: each is a child JVM that takes a few seconds
+            CompletableFuture<QuestDbServer> tsdbStart = noTsdb ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.supplyAsync(QuestDbServer::start);
             KafkaCluster kafka = started.add(KafkaCluster.start(1));
-            Outcome outcome = run(kafka, load, READINGS_TOPIC, out, started);
-            if (outcome.audit().passed() && outcome.exitCode() != 0) {
+            QuestDbServer tsdb = tsdbStart.join();
+            if (tsdb != null) {
+                started.add(tsdb);
+                tsdb.createTable(TSDB_TABLE, List.of("sensor"), List.of("temp DOUBLE", "seq DOUBLE"));
+            }
+            Outcome outcome = run(kafka, tsdb == null ? null : new Tsdb(tsdb, TSDB_TABLE), load, READINGS_TOPIC, out,
+                    started);
+            if (outcome.audit().passed() && outcome.load().failed() > 0) {
                 out.printf("exit 1: %,d publishes failed (the audit covers acknowledged messages only)%n",
                         outcome.load().failed());
             }
@@ -66,11 +86,11 @@ public final class DemoCommand implements Callable<Integer> {
      * and prints the summary to {@code out}. The daemon is registered with {@code started}, which closes it.
      * Blocking.
      */
-    static Outcome run(KafkaCluster kafka, LoadOptions load, String topic, PrintStream out, Started started)
-            throws Exception {
+    static Outcome run(KafkaCluster kafka, Tsdb tsdb, LoadOptions load, String topic, PrintStream out,
+                       Started started) throws Exception {
         Path adminDir = Files.createTempDirectory("sluice-demo-");
         started.add(() -> deleteTree(adminDir));
-        SluiceConfig config = ConfigLoader.fromMap(Map.ofEntries(
+        Map<String, String> settings = new HashMap<>(Map.ofEntries(
                 Map.entry("node_id", "demo"),
                 Map.entry("mqtt.host", "127.0.0.1"),
                 Map.entry("mqtt.port", "0"),
@@ -82,6 +102,18 @@ public final class DemoCommand implements Callable<Integer> {
                 Map.entry("admin.port", "0"),
                 Map.entry("admin.token_file", adminDir.resolve("admin.token").toString()),
                 Map.entry("shutdown.drain_timeout_ms", "2000")));
+        if (tsdb != null) {
+            settings.putAll(Map.of(
+                    "fanout.enabled", "true",
+                    "fanout.influx_url", tsdb.server().url(),
+                    "fanout.group_id", "demo-fanout-" + topic,
+                    "fanout.dead_letter_topic", topic + "-deadletter",
+                    "fanout.linger_ms", "100",
+                    // the topic's last segment is the sensor's quantity; every reading goes to the demo's table
+                    "fanout.rules", "[{topic: 'sensors/{sensor}/#', measurement: " + tsdb.table()
+                            + ", timestamp_field: ts, precision: ms}]"));
+        }
+        SluiceConfig config = ConfigLoader.fromMap(settings);
         SluiceDaemon daemon = started.add(SluiceDaemon.start(config));
         LoadSpec spec = load.spec("127.0.0.1", daemon.mqttPort());
         out.printf("Sluice listening on 127.0.0.1:%d, Kafka at %s (topic %s); %,d devices x %,d QoS%d messages"
@@ -99,7 +131,45 @@ public final class DemoCommand implements Callable<Integer> {
                 Runtime.getRuntime().availableProcessors());
         LossAudit.Result audit = Auditor.audit(kafka.bootstrapServers(), topic, ledger, Duration.ofSeconds(120));
         out.println(audit);
-        return new Outcome(report, ledger, audit, cpuSeconds);
+        TsdbCheck tsdbCheck = tsdb == null ? null : tsdbCheck(tsdb, report, daemon, out);
+        return new Outcome(report, ledger, audit, cpuSeconds, tsdbCheck);
+    }
+
+    /** Where the demo's fan-out writes: a QuestDB server and the table (measurement) of every reading. */
+    record Tsdb(QuestDbServer server, String table) {
+    }
+
+    /**
+     * The fan-out's side of the audit: rows in the TSDB table against the readings acknowledged (QoS 1), by an exact
+     * SQL count. Every simulated reading has its own timestamp, so the count matches only if each was written once
+     * (rewrites collapse by deduplication).
+     */
+    record TsdbCheck(long expected, long rows, boolean passed, double secondsAfterLoad) {
+    }
+
+    private static TsdbCheck tsdbCheck(Tsdb tsdb, LoadReport report, SluiceDaemon daemon, PrintStream out)
+            throws InterruptedException {
+        long expected = report.acknowledged();
+        long start = System.nanoTime();
+        long deadline = start + Duration.ofSeconds(120).toNanos();
+        long rows = tsdb.server().count(tsdb.table());
+        while (rows < expected && System.nanoTime() < deadline) {
+            Thread.sleep(200); // rows appear asynchronously; poll until all are there or the deadline passes
+            rows = tsdb.server().count(tsdb.table());
+        }
+        boolean exact = rows >= expected;
+        double seconds = (System.nanoTime() - start) / 1e9;
+        FanoutStats f = daemon.fanout().stats();
+        boolean passed = report.qos() == 0 || rows == expected;
+        out.printf("TSDB: %,d rows in QuestDB table '%s' for %,d acknowledged readings (exact SQL count), %s %.1f s"
+                        + " after the last PUBACK; fan-out wrote %,d points in %,d batches (mean write %.1f ms),"
+                        + " %,d dead letters, lag %,d%n", rows, tsdb.table(), expected,
+                exact ? "all there" : "still short", seconds, f.pointsWritten(), f.batches(),
+                f.batches() == 0 ? 0.0 : f.writeNanos() / 1e6 / f.batches(), f.deadLettered(), Math.max(0, f.lag()));
+        out.printf("TSDB audit %s%n", passed ? "PASSED: every acknowledged reading is one row"
+                : "FAILED: " + (rows < expected ? (expected - rows) + " acknowledged readings are not in the TSDB"
+                        : (rows - expected) + " rows more than readings"));
+        return new TsdbCheck(expected, rows, passed, seconds);
     }
 
     /**
@@ -109,10 +179,11 @@ public final class DemoCommand implements Callable<Integer> {
      * @param ledger     every sent and acknowledged (device, seq), for audits
      * @param audit      the topic read back against the ledger
      * @param cpuSeconds this process's CPU time during the load (daemon and devices together)
+     * @param tsdb       rows in the TSDB against acknowledged readings, or null when the demo ran without one
      */
-    record Outcome(LoadReport load, AckLedger ledger, LossAudit.Result audit, double cpuSeconds) {
+    record Outcome(LoadReport load, AckLedger ledger, LossAudit.Result audit, double cpuSeconds, TsdbCheck tsdb) {
         int exitCode() {
-            return audit.passed() && load.failed() == 0 ? 0 : 1;
+            return audit.passed() && load.failed() == 0 && (tsdb == null || tsdb.passed()) ? 0 : 1;
         }
     }
 

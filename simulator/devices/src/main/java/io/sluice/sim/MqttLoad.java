@@ -26,6 +26,8 @@ public final class MqttLoad {
     private final LongAdder failures = new LongAdder();
     private final LongAdder succeeded = new LongAdder();
 
+    private volatile long baseMillis;
+
     public MqttLoad(LoadSpec spec, AckLedger ledger) {
         this.spec = spec;
         this.ledger = ledger;
@@ -33,6 +35,7 @@ public final class MqttLoad {
 
     /** Connects every device, publishes everything, waits for all outcomes, disconnects. Blocking. */
     public LoadReport run(PrintStream progress) throws InterruptedException {
+        baseMillis = System.currentTimeMillis();
         List<DeviceConnection> connections = new ArrayList<>(spec.devices());
         long connectStart = System.nanoTime();
         List<CompletableFuture<?>> connects = new ArrayList<>();
@@ -109,7 +112,8 @@ public final class MqttLoad {
             if (seq >= spec.messagesPerDevice()) {
                 return;
             }
-            byte[] payload = Reading.json(device, seq, System.currentTimeMillis(), spec.payloadBytes());
+            // ts = run start + seq ms: distinct per device, so each reading is its own point (series + time) in a TSDB
+            byte[] payload = Reading.json(device, seq, baseMillis + seq, spec.payloadBytes());
             ledger.sent(device, seq);
             long t0 = System.nanoTime();
             CompletableFuture<?> sent;

@@ -6,7 +6,9 @@ import java.util.regex.Pattern;
 
 /**
  * The simulator's payload: a JSON reading that names its device and sequence number, so the loss audit can
- * identify every message in the log. Format: {@code {"device":"dev-000042","seq":17,"temp":21.5,"ts":...}}.
+ * identify every message in the log. Format: {@code {"device":"dev-000042","seq":17,"temp":21.5,"ts":...}}; the
+ * load generator sets {@code ts} (epoch ms) to its start time plus {@code seq}, so no two readings of a device share a
+ * timestamp and each becomes its own point in a TSDB.
  */
 public final class Reading {
     private static final Pattern ID = Pattern.compile("\"device\":\"([^\"]+)\",\"seq\":(\\d+)");

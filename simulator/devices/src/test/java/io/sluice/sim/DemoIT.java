@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.stack.KafkaCluster;
+import io.sluice.stack.QuestDbServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -27,12 +29,16 @@ class DemoIT {
     }
 
     @Test
-    void smallDemo_overMqtt3_everyAcknowledgedMessageIsInKafka_andItExitsZero() throws Exception {
+    void smallDemo_overMqtt3_everyAcknowledgedMessageIsInKafka_andInTheTsdb_andItExitsZero() throws Exception {
         String topic = "demo-pass-" + UUID.randomUUID();
+        QuestDbServer questDb = QuestDbServer.shared();
+        String table = "demo_" + UUID.randomUUID().toString().replace("-", "");
+        questDb.createTable(table, List.of("sensor"), List.of("temp DOUBLE", "seq DOUBLE"));
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         DemoCommand.Outcome outcome;
         try (DemoCommand.Started started = new DemoCommand.Started()) {
-            outcome = DemoCommand.run(kafka, options("--devices", "20", "--messages", "20", "--mqtt-version", "3"),
+            outcome = DemoCommand.run(kafka, new DemoCommand.Tsdb(questDb, table),
+                    options("--devices", "20", "--messages", "20", "--mqtt-version", "3"),
                     topic, new PrintStream(printed, true, StandardCharsets.UTF_8), started);
         }
 
@@ -46,6 +52,16 @@ class DemoIT {
         assertTrue(summary.contains("(MQTT 3.1.1, window 8"), summary);
         assertTrue(summary.contains("PUBLISH->PUBACK latency ms: p50"), summary);
         assertTrue(summary.contains("loss audit PASSED: 400 acknowledged"), summary);
+        // the fan-out in the same daemon wrote each acknowledged reading as one row: device as tag, JSON fields
+        assertEquals(400, outcome.tsdb().rows(), summary);
+        assertTrue(outcome.tsdb().passed(), summary);
+        assertEquals(400, questDb.count(table));
+        assertEquals(20, questDb.queryLong("SELECT count() FROM " + table + " WHERE sensor = 'dev-000007'"));
+        assertEquals(1, questDb.queryLong("SELECT count() FROM " + table
+                + " WHERE sensor = 'dev-000007' AND seq = 19 AND temp = 16.9"));
+        assertTrue(summary.contains("TSDB: 400 rows in QuestDB table '" + table + "' for 400 acknowledged readings"),
+                summary);
+        assertTrue(summary.contains("TSDB audit PASSED"), summary);
     }
 
     @Test
@@ -53,7 +69,7 @@ class DemoIT {
         String topic = "demo-run-" + UUID.randomUUID();
         DemoCommand.Outcome outcome;
         try (DemoCommand.Started started = new DemoCommand.Started()) {
-            outcome = DemoCommand.run(kafka, options("--devices", "20", "--messages", "20"), topic,
+            outcome = DemoCommand.run(kafka, null, options("--devices", "20", "--messages", "20"), topic,
                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), started);
         }
         assertEquals(400, outcome.load().acknowledged());
@@ -65,6 +81,6 @@ class DemoIT {
         assertFalse(audit.passed(), audit.toString());
         assertEquals(400, audit.missing(), audit.toString());
         assertEquals(0, audit.records(), audit.toString());
-        assertEquals(1, new DemoCommand.Outcome(outcome.load(), outcome.ledger(), audit, 0).exitCode());
+        assertEquals(1, new DemoCommand.Outcome(outcome.load(), outcome.ledger(), audit, 0, null).exitCode());
     }
 }
