@@ -122,6 +122,7 @@ class KafkaFanoutIT {
         try (KafkaFanout fanout = KafkaFanout.start(cfg)) {
             await().atMost(Duration.ofSeconds(90)).until(() -> db.count("mixed") == 98);
             await().atMost(Duration.ofSeconds(30)).until(() -> fanout.stats().deadLettered() == 2);
+            assertEquals(Map.of("malformed_json", 1L, "rejected_by_tsdb", 1L), fanout.stats().deadLetteredByReason());
         }
         List<ConsumerRecord<String, byte[]>> dead = TestKafka.readAll(cfg.deadLetterTopic(), Duration.ofSeconds(30));
         Map<String, String> reasons = dead.stream().collect(Collectors.toMap(
