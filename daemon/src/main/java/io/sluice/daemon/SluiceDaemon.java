@@ -13,6 +13,8 @@ import io.sluice.ingest.InflightBudget;
 import io.sluice.mqtt.MqttSource;
 import io.sluice.mqtt.MqttStats;
 import io.sluice.sinks.FanoutListener;
+import io.sluice.udp.LineDatagramSource;
+import io.sluice.udp.MqttSnGateway;
 import io.sluice.sinks.kafka.KafkaLog;
 import io.sluice.sinks.kafka.KafkaSessionLog;
 import io.sluice.sinks.kafka.KafkaTopics;
@@ -46,6 +48,8 @@ public final class SluiceDaemon implements AutoCloseable {
     private final MqttSource mqtt;
     private final PrometheusMeterRegistry registry;
     private volatile FanoutService fanout;
+    private volatile MqttSnGateway mqttSn;
+    private volatile LineDatagramSource lineUdp;
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
     private volatile AdminServer admin;
     private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
@@ -73,6 +77,8 @@ public final class SluiceDaemon implements AutoCloseable {
         KafkaLog log = null;
         MqttSource mqtt = null;
         FanoutService fanout = null;
+        MqttSnGateway mqttSn = null;
+        LineDatagramSource lineUdp = null;
         try {
             topics = Wiring.topics(config);
             Wiring.awaitKafka(topics, Duration.ofMillis(config.kafka().startupTimeoutMs()));
@@ -83,15 +89,25 @@ public final class SluiceDaemon implements AutoCloseable {
             KafkaSessionStore sessions = new KafkaSessionStore(sessionLog);
             log = Wiring.log(config);
             InflightBudget budget = new InflightBudget(config.ingest().maxInflightBytes());
-            mqtt = new MqttSource(Wiring.mqttConfig(config), new LogIngest(log, config.nodeId()), budget, sessions,
-                    Clock.systemUTC());
+            LogIngest ingest = new LogIngest(log, config.nodeId());
+            mqtt = new MqttSource(Wiring.mqttConfig(config), ingest, budget, sessions, Clock.systemUTC());
             mqtt.start();
+            if (config.mqttSn().enabled()) {
+                mqttSn = new MqttSnGateway(Wiring.mqttSnConfig(config), ingest, budget);
+                bind(mqttSn::start, "mqtt_sn");
+            }
+            if (config.lineUdp().enabled()) {
+                lineUdp = new LineDatagramSource(Wiring.lineUdpConfig(config), ingest, budget);
+                bind(lineUdp::start, "line_udp");
+            }
             var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             if (config.fanout().enabled()) {
                 fanout = startFanout(config, registry);
             }
             SluiceDaemon daemon = new SluiceDaemon(config, topics, sessionLog, log, budget, mqtt, registry);
             daemon.fanout = fanout;
+            daemon.mqttSn = mqttSn;
+            daemon.lineUdp = lineUdp;
             daemon.state.set(State.READY);
             try {
                 daemon.admin = AdminServer.start(daemon);
@@ -103,9 +119,27 @@ public final class SluiceDaemon implements AutoCloseable {
                     config.mqtt().host(), mqtt.port(), config.kafka().bootstrapServers(), config.kafka().readingsTopic());
             return daemon;
         } catch (RuntimeException e) {
-            closeQuietly(fanout, mqtt, log, sessionLog, topics);
+            closeQuietly(fanout, lineUdp, mqttSn, mqtt, log, sessionLog, topics);
             throw e instanceof StartupException se ? se : new StartupException("start-up failed: " + e.getMessage(), e);
         }
+    }
+
+    /** A UDP listener's bind, with the section named when it fails (port taken, address not local). */
+    private static void bind(UdpStart start, String section) {
+        try {
+            start.start();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while binding " + section, e);
+        } catch (Exception e) {
+            throw new StartupException("cannot listen for " + section + " (" + section + ".host, " + section
+                    + ".port): " + e.getMessage(), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface UdpStart {
+        int start() throws Exception;
     }
 
     /**
@@ -186,6 +220,16 @@ public final class SluiceDaemon implements AutoCloseable {
         return mqtt != null;
     }
 
+    /** The MQTT-SN gateway, or null when mqtt_sn.enabled is off. */
+    public MqttSnGateway mqttSn() {
+        return mqttSn;
+    }
+
+    /** The line-protocol datagram listener, or null when line_udp.enabled is off. */
+    public LineDatagramSource lineUdp() {
+        return lineUdp;
+    }
+
     /** The fan-out of this node, or null when it runs none. */
     public FanoutService fanout() {
         return fanout;
@@ -252,7 +296,10 @@ public final class SluiceDaemon implements AutoCloseable {
         LOG.info("Shutting down: no new connections; waiting up to {} ms for {} bytes in flight to Kafka",
                 drainTimeout.toMillis(), budget.usedBytes());
         mqtt.stopAccepting();
-        boolean drained = mqtt.awaitInflight(drainTimeout);
+        // UDP listeners stop first: no new readings; those already submitted are drained with MQTT's below
+        closeQuietly(lineUdp, mqttSn);
+        boolean udp = mqttSn != null || lineUdp != null;
+        boolean drained = mqtt.awaitInflight(drainTimeout) && (!udp || awaitBudget(drainTimeout));
         if (!drained) {
             LOG.warn("Drain timeout: {} bytes still unacknowledged by Kafka; their clients get no PUBACK and will"
                     + " retransmit", budget.usedBytes());
@@ -271,6 +318,23 @@ public final class SluiceDaemon implements AutoCloseable {
                 s.pubacksSent.sum(), s.pubackErrorsSent.sum(), s.deliveryFailures.sum(), s.readsPaused.sum(), s.events());
         LOG.info("Sluice node {} stopped ({})", config.nodeId(), drained ? "drained" : "drain timed out");
         return drained;
+    }
+
+    /** Waits until the shared in-flight budget is empty (UDP readings count there, not in MQTT's count). */
+    private boolean awaitBudget(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (budget.usedBytes() > 0) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(10); // shutdown path only
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -41,6 +41,16 @@ public record LineDatagramConfig(
         allowedSources.forEach(io.sluice.udp.internal.Cidr::parse);
     }
 
+    /** True when {@code text} is a CIDR network such as {@code 10.0.0.0/8} or {@code fd00::/8}. */
+    public static boolean isCidr(String text) {
+        try {
+            io.sluice.udp.internal.Cidr.parse(text);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     public static LineDatagramConfig defaults() {
         return new LineDatagramConfig("0.0.0.0", 8089, 2, 4 << 20, 65507, List.of(), 0, 0);
     }

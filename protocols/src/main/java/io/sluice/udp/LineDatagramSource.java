@@ -39,6 +39,7 @@ public final class LineDatagramSource implements AutoCloseable {
     private final LineDatagramStats stats = new LineDatagramStats();
     private final List<Channel> channels = new ArrayList<>();
     private EventLoopGroup group;
+    private volatile int boundPort = -1;
 
     public LineDatagramSource(LineDatagramConfig config, Ingest ingest, InflightBudget budget) {
         this.config = config;
@@ -70,11 +71,17 @@ public final class LineDatagramSource implements AutoCloseable {
         }
         log.info("line-udp listening on {}:{} with {} socket(s) ({}); plain UDP is at most once: "
                 + "datagrams are never acknowledged", config.bindHost(), port, n, epoll ? "epoll" : "nio");
+        boundPort = port;
         return port;
     }
 
     public LineDatagramStats stats() {
         return stats;
+    }
+
+    /** The bound UDP port, or -1 before {@link #start()}. */
+    public int port() {
+        return boundPort;
     }
 
     @Override

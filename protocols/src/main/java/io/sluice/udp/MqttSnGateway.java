@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -11,6 +12,7 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
@@ -18,8 +20,11 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.ingest.Ingest;
+import io.sluice.udp.internal.DatagramGuard;
 import io.sluice.udp.internal.MqttSnCore;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,39 +42,42 @@ public final class MqttSnGateway implements AutoCloseable {
     private final MqttSnConfig config;
     private final MqttSnStats stats = new MqttSnStats();
     private final MqttSnCore core;
+    private final DatagramGuard guard;
+    private final List<Channel> channels = new ArrayList<>();
     private EventLoopGroup group;
-    private Channel channel;
+    private volatile int boundPort = -1;
 
     public MqttSnGateway(MqttSnConfig config, Ingest ingest, InflightBudget budget) {
         this.config = config;
         this.core = new MqttSnCore(config, ingest, budget, stats, System::currentTimeMillis);
+        this.guard = new DatagramGuard(config.allowedSources(), config.maxDatagramBytes(), config.ratePerSecond(),
+                config.burst(), System::nanoTime);
     }
 
     /** Binds the socket; returns the bound port. */
     public synchronized int start() throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
-        group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        int n = epoll ? config.sockets() : 1;
+        group = new MultiThreadIoEventLoopGroup(n, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         Bootstrap b = new Bootstrap().group(group)
                 .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+                .option(ChannelOption.SO_RCVBUF, config.receiveBufferBytes())
+                // one byte more than allowed so an oversized datagram is seen as such, not silently truncated
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(config.maxDatagramBytes() + 1))
-                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
-                    @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
-                        if (p.content().readableBytes() > config.maxDatagramBytes()) {
-                            stats.count("too_large");
-                            return;
-                        }
-                        Channel ch = ctx.channel();
-                        core.onDatagram(ByteBufUtil.getBytes(p.content()), p.sender(), (to, bytes) ->
-                                ch.eventLoop().execute(() ->
-                                        ch.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(bytes), to))));
-                    }
-                });
-        channel = b.bind(new InetSocketAddress(config.bindHost(), config.port())).sync().channel();
-        channel.eventLoop().scheduleAtFixedRate(core::expireIdle, 1, 1, TimeUnit.SECONDS);
-        int port = ((InetSocketAddress) channel.localAddress()).getPort();
-        log.info("mqtt-sn gateway listening on {}:{} ({}); QoS 1 is acknowledged only after the log holds it, "
-                + "QoS -1 and 0 are at most once", config.bindHost(), port, epoll ? "epoll" : "nio");
+                .handler(new Handler());
+        if (epoll) {
+            b.option(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        int port = config.port();
+        for (int i = 0; i < n; i++) {
+            Channel ch = b.bind(new InetSocketAddress(config.bindHost(), port)).sync().channel();
+            channels.add(ch);
+            port = ((InetSocketAddress) ch.localAddress()).getPort();
+        }
+        channels.get(0).eventLoop().scheduleAtFixedRate(core::expireIdle, 1, 1, TimeUnit.SECONDS);
+        log.info("mqtt-sn gateway listening on {}:{} with {} socket(s) ({}); QoS 1 is acknowledged only after the"
+                + " log holds it, QoS -1 and 0 are at most once", config.bindHost(), port, n, epoll ? "epoll" : "nio");
+        boundPort = port;
         return port;
     }
 
@@ -82,15 +90,36 @@ public final class MqttSnGateway implements AutoCloseable {
         return core.clientCount();
     }
 
+    /** The bound UDP port, or -1 before {@link #start()}. */
+    public int port() {
+        return boundPort;
+    }
+
     @Override
     public synchronized void close() {
-        if (channel != null) {
-            channel.close().syncUninterruptibly();
-            channel = null;
-        }
+        channels.forEach(c -> c.close().syncUninterruptibly());
+        channels.clear();
         if (group != null) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             group = null;
+        }
+    }
+
+    /** Shared by every socket of the gateway. */
+    @ChannelHandler.Sharable
+    private final class Handler extends SimpleChannelInboundHandler<DatagramPacket> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+            String refused = guard.check(p.sender().getAddress(), p.content().readableBytes());
+            if (refused != null) {
+                stats.datagrams.increment();
+                stats.count(refused);
+                return;
+            }
+            Channel ch = ctx.channel();
+            core.onDatagram(ByteBufUtil.getBytes(p.content()), p.sender(), (to, bytes) ->
+                    ch.eventLoop().execute(() ->
+                            ch.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(bytes), to))));
         }
     }
 }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 class MqttSnGatewayTest {
     private static final MqttSnConfig CONFIG =
-            new MqttSnConfig("127.0.0.1", 0, Map.of(7, "sensors/predefined"), 60_000, 1024);
+            MqttSnConfig.of("127.0.0.1", 0, Map.of(7, "sensors/predefined"), 60_000, 1024);
     private static final InetSocketAddress CLIENT = new InetSocketAddress("127.0.0.1", 40000);
 
     /** Ingest whose deliveries the test completes by hand. */

@@ -8,18 +8,18 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /** A minimal blocking MQTT-SN 1.2 client for tests: builds packets and reads replies with a timeout. */
-final class MqttSnTestClient implements AutoCloseable {
+public final class MqttSnTestClient implements AutoCloseable {
     private final DatagramSocket socket;
     private final InetAddress host = InetAddress.getLoopbackAddress();
     private final int port;
 
-    MqttSnTestClient(int port) throws IOException {
+    public MqttSnTestClient(int port) throws IOException {
         this.port = port;
         this.socket = new DatagramSocket();
         socket.setSoTimeout(10_000);
     }
 
-    static byte[] packet(int type, byte[] body) {
+    public static byte[] packet(int type, byte[] body) {
         byte[] out = new byte[2 + body.length];
         out[0] = (byte) out.length;
         out[1] = (byte) type;
@@ -27,7 +27,7 @@ final class MqttSnTestClient implements AutoCloseable {
         return out;
     }
 
-    static byte[] connect(String clientId, boolean clean) {
+    public static byte[] connect(String clientId, boolean clean) {
         byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
         byte[] body = new byte[4 + id.length];
         body[0] = (byte) (clean ? 0x04 : 0);
@@ -37,7 +37,7 @@ final class MqttSnTestClient implements AutoCloseable {
         return packet(0x04, body);
     }
 
-    static byte[] register(int msgId, String topic) {
+    public static byte[] register(int msgId, String topic) {
         byte[] t = topic.getBytes(StandardCharsets.UTF_8);
         byte[] body = new byte[4 + t.length];
         body[2] = (byte) (msgId >> 8);
@@ -47,7 +47,7 @@ final class MqttSnTestClient implements AutoCloseable {
     }
 
     /** qos -1, 0 or 1; idType 0 normal, 1 predefined, 2 short. */
-    static byte[] publish(int qos, boolean dup, int idType, int topicId, int msgId, String payload) {
+    public static byte[] publish(int qos, boolean dup, int idType, int topicId, int msgId, String payload) {
         byte[] p = payload.getBytes(StandardCharsets.UTF_8);
         byte[] body = new byte[5 + p.length];
         int q = qos == -1 ? 3 : qos;
@@ -60,18 +60,31 @@ final class MqttSnTestClient implements AutoCloseable {
         return packet(0x0C, body);
     }
 
-    void send(byte[] b) throws IOException {
+    public void send(byte[] b) throws IOException {
         socket.send(new DatagramPacket(b, b.length, host, port));
     }
 
-    byte[] receive() throws IOException {
+    public byte[] receive() throws IOException {
         byte[] buf = new byte[1024];
         DatagramPacket p = new DatagramPacket(buf, buf.length);
         socket.receive(p);
         return Arrays.copyOf(buf, p.getLength());
     }
 
-    int localPort() {
+    /** The next datagram within {@code millis}, or null when none came. */
+    public byte[] receiveWithin(int millis) throws IOException {
+        int before = socket.getSoTimeout();
+        socket.setSoTimeout(millis);
+        try {
+            return receive();
+        } catch (java.net.SocketTimeoutException e) {
+            return null;
+        } finally {
+            socket.setSoTimeout(before);
+        }
+    }
+
+    public int localPort() {
         return socket.getLocalPort();
     }
 

@@ -6,6 +6,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.daemon.SluiceDaemon;
 import io.sluice.daemon.internal.FanoutService;
 import io.sluice.mqtt.MqttStats;
+import io.sluice.udp.LineDatagramStats;
+import io.sluice.udp.MqttSnStats;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
 
@@ -23,6 +25,21 @@ final class Metrics {
         }
         if (daemon.ingests()) {
             ingest(daemon.mqttStats());
+        }
+        if (daemon.mqttSn() != null) {
+            MqttSnStats sn = daemon.mqttSn().stats();
+            counter("sluice.mqttsn.datagrams", "MQTT-SN datagrams received", sn.datagrams);
+            counter("sluice.mqttsn.publishes", "MQTT-SN PUBLISHes handed to Kafka", sn.publishesSubmitted);
+            counter("sluice.mqttsn.delivery.failures", "MQTT-SN readings Kafka did not take", sn.deliveryFailures);
+            Gauge.builder("sluice.mqttsn.clients", daemon.mqttSn(), g -> g.clients())
+                    .description("MQTT-SN clients whose state is held").register(registry);
+        }
+        if (daemon.lineUdp() != null) {
+            LineDatagramStats ls = daemon.lineUdp().stats();
+            counter("sluice.lineudp.datagrams", "line-protocol datagrams received", ls.datagrams);
+            counter("sluice.lineudp.lines", "line-protocol lines handed to Kafka", ls.linesSubmitted);
+            counter("sluice.lineudp.delivery.failures", "line-protocol lines Kafka did not take",
+                    ls.deliveryFailures);
         }
     }
 
@@ -87,6 +104,22 @@ final class Metrics {
                 FunctionCounter.builder("sluice.events", daemon.mqttStats(), st -> st.event(reason))
                         .description("drops, refusals and protocol violations by reason").tag("reason", reason)
                         .register(registry);
+            }
+        }
+        if (daemon.mqttSn() != null) {
+            MqttSnStats sn = daemon.mqttSn().stats();
+            for (String reason : sn.events().keySet()) {
+                FunctionCounter.builder("sluice.udp.drops", sn, st -> st.event(reason))
+                        .description("UDP datagrams, lines or publishes dropped or refused, by listener and reason")
+                        .tag("listener", "mqtt_sn").tag("reason", reason).register(registry);
+            }
+        }
+        if (daemon.lineUdp() != null) {
+            LineDatagramStats ls = daemon.lineUdp().stats();
+            for (String reason : ls.events().keySet()) {
+                FunctionCounter.builder("sluice.udp.drops", ls, st -> st.event(reason))
+                        .description("UDP datagrams, lines or publishes dropped or refused, by listener and reason")
+                        .tag("listener", "line_udp").tag("reason", reason).register(registry);
             }
         }
         FanoutService f = daemon.fanout();

@@ -3,6 +3,8 @@ package io.sluice.daemon.admin;
 import io.sluice.daemon.SluiceDaemon;
 import io.sluice.daemon.internal.FanoutService;
 import io.sluice.sinks.FanoutStats;
+import io.sluice.udp.LineDatagramStats;
+import io.sluice.udp.MqttSnStats;
 import io.sluice.mqtt.MqttStats;
 import io.sluice.mqtt.SessionInfo;
 import io.sluice.sinks.ClusterHealth;
@@ -38,6 +40,27 @@ final class StatusReport {
             m.put("kafka_rejected", d.log().rejectedCount());
             m.put("kafka_pending", d.log().pendingCount());
             m.put("events", d.mqttStats().events());
+        }
+        if (d.mqttSn() != null) {
+            MqttSnStats sn = d.mqttSn().stats();
+            Map<String, Object> u = new LinkedHashMap<>();
+            u.put("port", d.mqttSn().port());
+            u.put("clients", d.mqttSn().clients());
+            u.put("datagrams", sn.datagrams.sum());
+            u.put("publishes", sn.publishesSubmitted.sum());
+            u.put("delivery_failures", sn.deliveryFailures.sum());
+            u.put("events", sn.events().isEmpty() ? "none" : sn.events().toString());
+            m.put("mqtt_sn", u);
+        }
+        if (d.lineUdp() != null) {
+            LineDatagramStats ls = d.lineUdp().stats();
+            Map<String, Object> u = new LinkedHashMap<>();
+            u.put("port", d.lineUdp().port());
+            u.put("datagrams", ls.datagrams.sum());
+            u.put("lines", ls.linesSubmitted.sum());
+            u.put("delivery_failures", ls.deliveryFailures.sum());
+            u.put("drops", ls.events().isEmpty() ? "none" : ls.events().toString());
+            m.put("line_udp", u);
         }
         if (d.fanout() != null) {
             m.put("fanout", fanout(d.fanout()));

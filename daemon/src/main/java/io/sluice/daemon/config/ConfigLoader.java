@@ -53,11 +53,40 @@ public final class ConfigLoader {
                 if (rules != null) {
                     raw.put(path, new RawValue(path, null, null, rules, 0));
                 }
+            } else if (key.type() == KeyType.STRING_MAP) {
+                Map<String, String> map = flowMap(value);
+                if (map == null) {
+                    problems.add("<settings>: " + path + ": value '" + value + "' is not " + key.rule()
+                            + " (write it as {name: value, ...})");
+                } else {
+                    raw.put(path, new RawValue(path, null, map, 0));
+                }
             } else {
                 raw.put(path, new RawValue(path, value, null, 0));
             }
         });
         return validate("<settings>", raw, problems);
+    }
+
+    /** A YAML flow mapping such as {@code {7: a/b, 8: c}} as strings, or null when it is not one. */
+    private static Map<String, String> flowMap(String text) {
+        try {
+            Object o = new org.yaml.snakeyaml.Yaml().load(text == null || text.isBlank() ? "{}" : text);
+            if (!(o instanceof Map<?, ?> m)) {
+                return null;
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (e.getKey() == null || e.getValue() == null || e.getValue() instanceof Map<?, ?>
+                        || e.getValue() instanceof java.util.List<?>) {
+                    return null;
+                }
+                out.put(e.getKey().toString(), e.getValue().toString());
+            }
+            return out;
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static SluiceConfig validate(String name, Map<String, RawValue> raw, List<String> problems) {

@@ -44,6 +44,47 @@ public final class ConfigSchema {
             number("mqtt.connect_timeout_ms", INT, 10_000, 100, 600_000,
                     "A connection that sends no CONNECT within this time is closed."),
 
+            bool("mqtt_sn.enabled", false,
+                    "Run the MQTT-SN 1.2 gateway on UDP. QoS 1 PUBLISHes are acknowledged only once Kafka holds them;"
+                            + " QoS 0 and -1 are at most once."),
+            string("mqtt_sn.host", "0.0.0.0", "Address the MQTT-SN gateway binds to."),
+            number("mqtt_sn.port", INT, 1884, 0, 65535, "UDP port of the MQTT-SN gateway (0 picks a free port)."),
+            number("mqtt_sn.sockets", INT, 2, 1, 64,
+                    "Sockets sharing the port with SO_REUSEPORT (one event-loop thread each); a client always"
+                            + " reaches the same socket."),
+            number("mqtt_sn.receive_buffer_bytes", INT, 4 * (int) MIB, 65_536, 1 << 30,
+                    "SO_RCVBUF of each socket (the kernel caps it at net.core.rmem_max)."),
+            number("mqtt_sn.max_datagram_bytes", INT, 4096, 8, 65_507,
+                    "Larger datagrams are dropped and counted as too_large."),
+            number("mqtt_sn.client_idle_ms", LONG, 86_400_000, 1_000, 31L * 86_400_000,
+                    "State of a client (registered topics, duplicate detection) silent this long, beyond a sleep it"
+                            + " announced, is forgotten."),
+            string("mqtt_sn.allowed_sources", "",
+                    "Comma-separated CIDR networks allowed to send (e.g. 10.0.0.0/8, fd00::/8); empty allows all."),
+            number("mqtt_sn.rate_per_second", INT, 0, 0, 10_000_000,
+                    "Datagrams per second one source address may send; more are dropped as rate_limited. 0: no"
+                            + " limit."),
+            number("mqtt_sn.burst", INT, 100, 1, 10_000_000, "Datagrams a source may send at once above its rate."),
+            map("mqtt_sn.predefined_topics",
+                    "Predefined topic ids (1..65534) and their topic names, usable without REGISTER and by QoS -1"
+                            + " senders that never connect."),
+
+            bool("line_udp.enabled", false,
+                    "Accept InfluxDB line protocol in plain UDP datagrams (as InfluxDB 1.x's and Telegraf's UDP"
+                            + " listeners do). At most once: datagrams are never acknowledged."),
+            string("line_udp.host", "0.0.0.0", "Address the line-protocol listener binds to."),
+            number("line_udp.port", INT, 8089, 0, 65535, "UDP port for line-protocol datagrams (0 picks a free port)."),
+            number("line_udp.sockets", INT, 2, 1, 64, "Sockets sharing the port with SO_REUSEPORT."),
+            number("line_udp.receive_buffer_bytes", INT, 4 * (int) MIB, 65_536, 1 << 30,
+                    "SO_RCVBUF of each socket (the kernel caps it at net.core.rmem_max)."),
+            number("line_udp.max_datagram_bytes", INT, 65_507, 64, 65_507,
+                    "Larger datagrams are dropped and counted as too_large."),
+            string("line_udp.allowed_sources", "",
+                    "Comma-separated CIDR networks allowed to send; empty allows all."),
+            number("line_udp.rate_per_second", INT, 0, 0, 10_000_000,
+                    "Datagrams per second one source address may send; 0: no limit."),
+            number("line_udp.burst", INT, 1000, 1, 10_000_000, "Datagrams a source may send at once above its rate."),
+
             number("ingest.max_inflight_bytes", LONG, 64 * MIB, 1024, 64L * 1024 * MIB,
                     "Global budget of bytes received but not yet acknowledged by Kafka. When spent, Sluice stops"
                             + " reading the sockets that want more and resumes as acknowledgements free room."

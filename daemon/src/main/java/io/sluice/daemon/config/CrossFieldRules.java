@@ -49,7 +49,40 @@ final class CrossFieldRules {
             problems.add(v.where("kafka.sessions_topic") + ": kafka.sessions_topic must differ from kafka.readings_topic");
         }
         fanout(v, problems);
+        udp(v, problems);
         return problems;
+    }
+
+    private static void udp(ConfigValues v, List<String> problems) {
+        for (String key : List.of("mqtt_sn.allowed_sources", "line_udp.allowed_sources")) {
+            for (String cidr : SluiceConfig.cidrs(v.string(key))) {
+                if (!io.sluice.udp.LineDatagramConfig.isCidr(cidr)) {
+                    problems.add(v.where(key) + ": " + key + ": '" + cidr + "' is not a CIDR network such as"
+                            + " 10.0.0.0/8 or fd00::/8");
+                }
+            }
+        }
+        v.map("mqtt_sn.predefined_topics").forEach((id, topic) -> {
+            int n;
+            try {
+                n = Integer.parseInt(id.strip());
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 1 || n > 65_534) {
+                problems.add(v.where("mqtt_sn.predefined_topics") + ": mqtt_sn.predefined_topics: id '" + id
+                        + "' is not an integer between 1 and 65534");
+            }
+            if (topic == null || topic.isEmpty() || topic.contains("+") || topic.contains("#")) {
+                problems.add(v.where("mqtt_sn.predefined_topics") + ": mqtt_sn.predefined_topics: topic of id " + id
+                        + " must be a non-empty topic name without wildcards");
+            }
+        });
+        if (v.bool("mqtt_sn.enabled") && v.bool("line_udp.enabled") && v.integer("mqtt_sn.port") != 0
+                && v.integer("mqtt_sn.port") == v.integer("line_udp.port")) {
+            problems.add(v.where("line_udp.port") + ": line_udp.port must differ from mqtt_sn.port ("
+                    + v.integer("mqtt_sn.port") + ")");
+        }
     }
 
     private static void fanout(ConfigValues v, List<String> problems) {

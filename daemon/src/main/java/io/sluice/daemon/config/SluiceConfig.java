@@ -9,8 +9,17 @@ import java.util.Map;
 /**
  * The whole validated configuration, immutable. Built only by {@link ConfigLoader}.
  */
-public record SluiceConfig(String nodeId, Mqtt mqtt, Ingest ingest, Kafka kafka, Fanout fanout, Admin admin,
-                           Shutdown shutdown, Log log) {
+public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp lineUdp, Ingest ingest, Kafka kafka,
+                           Fanout fanout, Admin admin, Shutdown shutdown, Log log) {
+
+    public record MqttSn(boolean enabled, String host, int port, int sockets, int receiveBufferBytes,
+                         int maxDatagramBytes, long clientIdleMs, List<String> allowedSources, int ratePerSecond,
+                         int burst, Map<Integer, String> predefinedTopics) {
+    }
+
+    public record LineUdp(boolean enabled, String host, int port, int sockets, int receiveBufferBytes,
+                          int maxDatagramBytes, List<String> allowedSources, int ratePerSecond, int burst) {
+    }
 
     public record Mqtt(String host, int port, int ioThreads, int maxConnections, int maxPacketSizeBytes,
                        int maxInflightMessages, int topicAliasMaximum, long maxSessionExpirySeconds,
@@ -52,6 +61,15 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, Ingest ingest, Kafka kafka,
                         v.integer("mqtt.max_connections"), v.integer("mqtt.max_packet_size_bytes"),
                         v.integer("mqtt.max_inflight_messages"), v.integer("mqtt.topic_alias_maximum"),
                         v.longValue("mqtt.max_session_expiry_seconds"), v.integer("mqtt.connect_timeout_ms")),
+                new MqttSn(v.bool("mqtt_sn.enabled"), v.string("mqtt_sn.host"), v.integer("mqtt_sn.port"),
+                        v.integer("mqtt_sn.sockets"), v.integer("mqtt_sn.receive_buffer_bytes"),
+                        v.integer("mqtt_sn.max_datagram_bytes"), v.longValue("mqtt_sn.client_idle_ms"),
+                        cidrs(v.string("mqtt_sn.allowed_sources")), v.integer("mqtt_sn.rate_per_second"),
+                        v.integer("mqtt_sn.burst"), topicIds(v.map("mqtt_sn.predefined_topics"))),
+                new LineUdp(v.bool("line_udp.enabled"), v.string("line_udp.host"), v.integer("line_udp.port"),
+                        v.integer("line_udp.sockets"), v.integer("line_udp.receive_buffer_bytes"),
+                        v.integer("line_udp.max_datagram_bytes"), cidrs(v.string("line_udp.allowed_sources")),
+                        v.integer("line_udp.rate_per_second"), v.integer("line_udp.burst")),
                 new Ingest(v.longValue("ingest.max_inflight_bytes")),
                 new Kafka(v.string("kafka.bootstrap_servers"), v.string("kafka.readings_topic"),
                         v.string("kafka.sessions_topic"), v.integer("kafka.linger_ms"), v.integer("kafka.batch_size_bytes"),
@@ -71,6 +89,18 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, Ingest ingest, Kafka kafka,
                 new Admin(v.string("admin.host"), v.integer("admin.port"), v.string("admin.token_file")),
                 new Shutdown(v.integer("shutdown.drain_timeout_ms")),
                 new Log(v.string("log.level"), v.string("log.format")));
+    }
+
+    /** A comma-separated CIDR list (validated by {@link CrossFieldRules}). */
+    static List<String> cidrs(String text) {
+        return java.util.Arrays.stream(text.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** Predefined topic ids (validated by {@link CrossFieldRules}). */
+    static Map<Integer, String> topicIds(Map<String, String> raw) {
+        Map<Integer, String> out = new java.util.TreeMap<>();
+        raw.forEach((k, v) -> out.put(Integer.parseInt(k.strip()), v));
+        return Map.copyOf(out);
     }
 
     private static String hostName() {

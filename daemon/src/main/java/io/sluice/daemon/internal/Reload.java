@@ -44,6 +44,8 @@ public final class Reload {
         List<String> needRestart = new ArrayList<>();
         compare("node_id", current.nodeId(), next.nodeId(), needRestart);
         compare("mqtt", current.mqtt(), next.mqtt(), needRestart);
+        compare("mqtt_sn", current.mqttSn(), next.mqttSn(), needRestart);
+        compare("line_udp", current.lineUdp(), next.lineUdp(), needRestart);
         compare("ingest", current.ingest(), next.ingest(), needRestart);
         compare("kafka", current.kafka(), next.kafka(), needRestart);
         compare("fanout", current.fanout(), next.fanout(), needRestart);
@@ -54,7 +56,8 @@ public final class Reload {
         } else {
             LOG.warn("Reload: changes in {} take effect only after a restart (systemctl restart sluice)", needRestart);
         }
-        current = new SluiceConfig(current.nodeId(), current.mqtt(), current.ingest(), current.kafka(),
+        current = new SluiceConfig(current.nodeId(), current.mqtt(), current.mqttSn(), current.lineUdp(),
+                current.ingest(), current.kafka(),
                 current.fanout(), current.admin(), current.shutdown(), next.log());
         return needRestart;
     }

@@ -10,6 +10,8 @@ import io.sluice.sinks.kafka.KafkaLog;
 import io.sluice.sinks.kafka.KafkaSessionLog;
 import io.sluice.sinks.kafka.KafkaTopics;
 import io.sluice.mqtt.MqttConfig;
+import io.sluice.udp.LineDatagramConfig;
+import io.sluice.udp.MqttSnConfig;
 import io.sluice.sinks.FanoutConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -131,6 +133,18 @@ public final class Wiring {
         props.put("max.request.size", Long.toString(Math.max(1_048_576L, needed)));
         props.putAll(c.kafka().clientProperties());
         return props;
+    }
+
+    public static MqttSnConfig mqttSnConfig(SluiceConfig c) {
+        SluiceConfig.MqttSn m = c.mqttSn();
+        return new MqttSnConfig(m.host(), m.port(), m.sockets(), m.receiveBufferBytes(), m.predefinedTopics(),
+                m.clientIdleMs(), m.maxDatagramBytes(), m.allowedSources(), m.ratePerSecond(), m.burst());
+    }
+
+    public static LineDatagramConfig lineUdpConfig(SluiceConfig c) {
+        SluiceConfig.LineUdp l = c.lineUdp();
+        return new LineDatagramConfig(l.host(), l.port(), l.sockets(), l.receiveBufferBytes(), l.maxDatagramBytes(),
+                l.allowedSources(), l.ratePerSecond(), l.burst());
     }
 
     public static MqttConfig mqttConfig(SluiceConfig c) {

@@ -16,7 +16,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,15 +27,12 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 public final class LineDatagramHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private static final Logger log = LoggerFactory.getLogger(LineDatagramHandler.class);
-    private static final int MAX_TRACKED_SOURCES = 100_000;
 
     private final LineDatagramConfig config;
     private final Ingest ingest;
     private final InflightBudget budget;
     private final LineDatagramStats stats;
-    private final List<Cidr> allowed;
-    private final LongSupplier nanoClock;
-    private final ConcurrentHashMap<InetAddress, TokenBucket> buckets = new ConcurrentHashMap<>();
+    private final DatagramGuard guard;
 
     public LineDatagramHandler(LineDatagramConfig config, Ingest ingest, InflightBudget budget,
                                LineDatagramStats stats, LongSupplier nanoClock) {
@@ -44,8 +40,8 @@ public final class LineDatagramHandler extends SimpleChannelInboundHandler<Datag
         this.ingest = ingest;
         this.budget = budget;
         this.stats = stats;
-        this.allowed = config.allowedSources().stream().map(Cidr::parse).toList();
-        this.nanoClock = nanoClock;
+        this.guard = new DatagramGuard(config.allowedSources(), config.maxDatagramBytes(), config.ratePerSecond(),
+                config.burst(), nanoClock);
     }
 
     @Override
@@ -53,23 +49,10 @@ public final class LineDatagramHandler extends SimpleChannelInboundHandler<Datag
         stats.datagrams.increment();
         InetSocketAddress sender = packet.sender();
         InetAddress ip = sender.getAddress();
-        if (!allowed.isEmpty() && allowed.stream().noneMatch(c -> c.contains(ip))) {
-            drop("not_allowed", sender);
-            return;
-        }
         ByteBuf buf = packet.content();
-        if (buf.readableBytes() > config.maxDatagramBytes()) {
-            drop("too_large", sender);
-            return;
-        }
-        if (config.ratePerSecond() > 0 && buckets.size() >= MAX_TRACKED_SOURCES && !buckets.containsKey(ip)) {
-            buckets.clear(); // bound memory under many (possibly spoofed) sources; limits restart with full buckets
-        }
-        if (config.ratePerSecond() > 0 && !buckets
-                .computeIfAbsent(ip, a -> new TokenBucket(config.ratePerSecond(), Math.max(1, config.burst()),
-                        nanoClock.getAsLong()))
-                .tryTake(nanoClock.getAsLong())) {
-            drop("rate_limited", sender);
+        String refused = guard.check(ip, buf.readableBytes());
+        if (refused != null) {
+            drop(refused, sender);
             return;
         }
         byte[] bytes = ByteBufUtil.getBytes(buf);
@@ -118,31 +101,6 @@ public final class LineDatagramHandler extends SimpleChannelInboundHandler<Datag
         stats.count(reason);
         if (log.isDebugEnabled()) {
             log.debug("line-udp datagram from {} dropped: {}", sender, reason);
-        }
-    }
-
-    /** Per-source token bucket; a source's datagrams arrive on one socket so contention is rare. */
-    static final class TokenBucket {
-        private final double perNano;
-        private final double depth;
-        private double tokens;
-        private long last;
-
-        TokenBucket(double perSecond, double depth, long now) {
-            this.perNano = perSecond / 1e9;
-            this.depth = depth;
-            this.tokens = depth;
-            this.last = now;
-        }
-
-        synchronized boolean tryTake(long now) {
-            tokens = Math.min(depth, tokens + (now - last) * perNano);
-            last = now;
-            if (tokens >= 1) {
-                tokens -= 1;
-                return true;
-            }
-            return false;
         }
     }
 }

@@ -33,16 +33,25 @@ public final class MqttSnCore {
     private final InflightBudget budget;
     private final MqttSnStats stats;
     private final LongSupplier millis;
-    private final Map<InetSocketAddress, SnClient> clients = new ConcurrentHashMap<>();
+    /** Client state by client id: it survives a new source address (NAT rebinding, a sleeping client waking). */
+    private final Map<String, SnClient> clients = new ConcurrentHashMap<>();
+    /** Which client speaks from which address now. */
+    private final Map<InetSocketAddress, SnClient> byAddress = new ConcurrentHashMap<>();
 
-    /** Per-client state: registered topics and recently seen QoS 1 msg ids. Guarded by its own monitor. */
+    /**
+     * Per-client state: registered topics, QoS 1 msg ids in flight and recently delivered (for duplicate
+     * detection). Guarded by its own monitor.
+     */
     static final class SnClient {
+        private static final int[] NONE = new int[0];
         final String clientId;
-        final Map<Integer, String> topics = new HashMap<>();
+        final Map<Integer, String> topics = new HashMap<>(4);
         final int[] recentIds = new int[16];
+        int[] inflight = NONE;
         int recentPos;
         int nextTopicId = 1;
-        long lastSeen;
+        volatile long lastSeen;
+        volatile InetSocketAddress address;
 
         SnClient(String clientId, long now) {
             this.clientId = clientId;
@@ -62,6 +71,33 @@ public final class MqttSnCore {
         void remember(int msgId) {
             recentIds[recentPos] = msgId;
             recentPos = (recentPos + 1) % recentIds.length;
+        }
+
+        boolean isInflight(int msgId) {
+            for (int id : inflight) {
+                if (id == msgId) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void addInflight(int msgId) {
+            int[] next = Arrays.copyOf(inflight, inflight.length + 1);
+            next[inflight.length] = msgId;
+            inflight = next;
+        }
+
+        void removeInflight(int msgId) {
+            for (int i = 0; i < inflight.length; i++) {
+                if (inflight[i] == msgId) {
+                    int[] next = new int[inflight.length - 1];
+                    System.arraycopy(inflight, 0, next, 0, i);
+                    System.arraycopy(inflight, i + 1, next, i, inflight.length - i - 1);
+                    inflight = next.length == 0 ? NONE : next;
+                    return;
+                }
+            }
         }
     }
 
@@ -88,6 +124,7 @@ public final class MqttSnCore {
         long cutoff = millis.getAsLong() - config.clientIdleMs();
         int before = clients.size();
         clients.values().removeIf(c -> c.lastSeen < cutoff);
+        byAddress.values().removeIf(c -> c.lastSeen < cutoff);
         return before - clients.size();
     }
 
@@ -119,7 +156,7 @@ public final class MqttSnCore {
         int type = b[p] & 0xff;
         int body = p + 1;
         long now = millis.getAsLong();
-        SnClient c = clients.get(sender);
+        SnClient c = byAddress.get(sender);
         if (c != null) {
             c.lastSeen = now;
         }
@@ -140,11 +177,24 @@ public final class MqttSnCore {
                     reply.accept(sender, packet(CONNACK, RC_NOT_SUPPORTED));
                     return;
                 }
-                SnClient fresh = new SnClient(id, now);
-                if (c != null && (flags & 0x04) == 0 && c.clientId.equals(id)) {
-                    fresh = c;
+                if (c != null && !c.clientId.equals(id)) {
+                    byAddress.remove(sender, c); // this address now speaks for another client
                 }
-                clients.put(sender, fresh);
+                SnClient known = clients.get(id);
+                SnClient client;
+                if (known != null && (flags & 0x04) == 0) {
+                    client = known; // clean session off: registered topics and duplicate detection carry over
+                    client.lastSeen = now;
+                } else {
+                    client = new SnClient(id, now);
+                    clients.put(id, client);
+                }
+                InetSocketAddress previous = client.address;
+                if (previous != null && !previous.equals(sender)) {
+                    byAddress.remove(previous, client);
+                }
+                client.address = sender;
+                byAddress.put(sender, client);
                 reply.accept(sender, packet(CONNACK, RC_ACCEPTED));
             }
             case REGISTER -> {
@@ -171,7 +221,8 @@ public final class MqttSnCore {
                 if (c != null && len - body >= 2) {
                     c.lastSeen = now + u16(b, body) * 1000L; // sleeping client: keep state through its sleep
                 } else if (c != null) {
-                    clients.remove(sender);
+                    clients.remove(c.clientId, c);
+                    byAddress.remove(sender, c);
                 }
                 reply.accept(sender, packet(DISCONNECT));
             }
@@ -222,13 +273,19 @@ public final class MqttSnCore {
             }
             return;
         }
-        if (qos == 1 && (flags & 0x80) != 0 && c != null) {
+        if (qos == 1 && c != null) {
             synchronized (c) {
-                if (c.seen(msgId)) {
+                if (c.isInflight(msgId)) {
+                    // the first copy is still on its way to the log: its PUBACK answers this one too
+                    stats.count("duplicate_inflight");
+                    return;
+                }
+                if ((flags & 0x80) != 0 && c.seen(msgId)) {
                     stats.count("duplicate");
                     reply.accept(sender, packet(PUBACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId), RC_ACCEPTED));
                     return;
                 }
+                c.addInflight(msgId);
             }
         }
         byte[] payload = Arrays.copyOfRange(b, body + 5, len);
@@ -239,6 +296,11 @@ public final class MqttSnCore {
         int weight = e.weightBytes();
         if (!budget.tryAcquire(weight)) {
             stats.count("budget_spent");
+            if (qos == 1 && c != null) {
+                synchronized (c) {
+                    c.removeInflight(msgId);
+                }
+            }
             if (qos == 1) {
                 reply.accept(sender, packet(PUBACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId), RC_CONGESTION));
             }
@@ -252,8 +314,9 @@ public final class MqttSnCore {
                 stats.deliveryFailures.increment();
             }
             if (qos == 1) {
-                if (ok) {
-                    synchronized (c) {
+                synchronized (c) {
+                    c.removeInflight(msgId);
+                    if (ok) {
                         c.remember(msgId);
                     }
                 }
