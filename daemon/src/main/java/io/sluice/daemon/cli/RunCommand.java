@@ -53,6 +53,10 @@ final class RunCommand implements Callable<Integer> {
         // Handle the signals ourselves (not a shutdown hook) so a drained stop exits 0 rather than 143.
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
+        // before start-up: a HUP arriving as soon as "ready" is logged must reload, not hit the JVM's default
+        // action (exit 129)
+        Reload reload = new Reload(configFile, config);
+        Signal.handle(new Signal("HUP"), s -> reload.reload());
 
         SluiceDaemon daemon;
         try {
@@ -61,8 +65,6 @@ final class RunCommand implements Callable<Integer> {
             LOG.error("Sluice did not start: {}", e.getMessage());
             return SluiceCommand.EXIT_UNAVAILABLE;
         }
-        Reload reload = new Reload(configFile, config);
-        Signal.handle(new Signal("HUP"), s -> reload.reload());
         stop.await();
         LOG.info("Signal received: draining");
         boolean drained = daemon.shutdown(Duration.ofMillis(config.shutdown().drainTimeoutMs()));

@@ -29,14 +29,14 @@ class ReloadIT {
             Files.writeString(config, yaml.replace("node_id: it-node", "node_id: renamed-node") + "log:\n  level: debug\n");
             hup(daemon.pid());
             await().atMost(Duration.ofSeconds(60))
-                    .untilAsserted(() -> assertTrue(daemon.log().contains("Reload applied: log.level debug"), daemon.log()));
+                    .untilAsserted(() -> assertTrue(daemon.process().isAlive() && daemon.log().contains("Reload applied: log.level debug"), daemon.log()));
             await().atMost(Duration.ofSeconds(60))
-                    .untilAsserted(() -> assertTrue(daemon.log().contains("changes in [node_id] take effect only after a restart"), daemon.log()));
+                    .untilAsserted(() -> assertTrue(daemon.process().isAlive() && daemon.log().contains("changes in [node_id] take effect only after a restart"), daemon.log()));
 
             Files.writeString(config, "mqtt:\n  port: -1\n");
             hup(daemon.pid());
             await().atMost(Duration.ofSeconds(60))
-                    .untilAsserted(() -> assertTrue(daemon.log().contains("Reload refused"), daemon.log()));
+                    .untilAsserted(() -> assertTrue(daemon.process().isAlive() && daemon.log().contains("Reload refused"), daemon.log()));
             assertTrue(daemon.log().contains("mqtt.port: value '-1'"), daemon.log());
             assertTrue(daemon.process().isAlive(), "an invalid file never stops the daemon");
             assertEquals(0, daemon.terminate(Duration.ofSeconds(60)), daemon.log());
