@@ -6,6 +6,7 @@ import io.sluice.daemon.config.ConfigLoader;
 import io.sluice.daemon.config.SluiceConfig;
 import io.sluice.daemon.internal.Logging;
 import io.sluice.daemon.internal.Reload;
+import io.sluice.notify.SystemdNotify;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -65,8 +66,10 @@ final class RunCommand implements Callable<Integer> {
             LOG.error("Sluice did not start: {}", e.getMessage());
             return SluiceCommand.EXIT_UNAVAILABLE;
         }
+        SystemdNotify.send("READY=1\nSTATUS=ready\nMAINPID=" + ProcessHandle.current().pid());
         stop.await();
         LOG.info("Signal received: draining");
+        SystemdNotify.send("STOPPING=1\nSTATUS=draining");
         boolean drained = daemon.shutdown(Duration.ofMillis(config.shutdown().drainTimeoutMs()));
         return drained ? 0 : 1;
     }

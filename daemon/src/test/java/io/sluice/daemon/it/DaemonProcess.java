@@ -21,6 +21,7 @@ final class DaemonProcess implements AutoCloseable {
     private final Path configFile;
     private final Path logFile;
     private final List<String> jvmArgs;
+    private final java.util.Map<String, String> env = new java.util.HashMap<>();
     private final int port;
     private Process process;
 
@@ -35,6 +36,12 @@ final class DaemonProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Sets an environment variable of the child process (before {@link #start()}). */
+    DaemonProcess env(String name, String value) {
+        env.put(name, value);
+        return this;
     }
 
     static int freePort() {
@@ -70,8 +77,10 @@ final class DaemonProcess implements AutoCloseable {
         cmd.add(configFile.toString());
         try {
             Files.deleteIfExists(logFile);
-            process = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(logFile.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(logFile.toFile());
+            pb.environment().putAll(env);
+            process = pb.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
