@@ -91,6 +91,11 @@ public final class SluiceDaemon implements AutoCloseable {
             InflightBudget budget = new InflightBudget(config.ingest().maxInflightBytes());
             LogIngest ingest = new LogIngest(log, config.nodeId());
             mqtt = new MqttSource(Wiring.mqttConfig(config), ingest, budget, sessions, Clock.systemUTC());
+            var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            Timer acks = Timer.builder("sluice.mqtt.puback.latency")
+                    .description("from reading a QoS 1 PUBLISH to writing its PUBACK, after Kafka acknowledged it")
+                    .publishPercentileHistogram().register(registry);
+            mqtt.stats().onAckLatency(nanos -> acks.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS));
             mqtt.start();
             if (config.mqttSn().enabled()) {
                 mqttSn = new MqttSnGateway(Wiring.mqttSnConfig(config), ingest, budget);
@@ -100,7 +105,6 @@ public final class SluiceDaemon implements AutoCloseable {
                 lineUdp = new LineDatagramSource(Wiring.lineUdpConfig(config), ingest, budget);
                 bind(lineUdp::start, "line_udp");
             }
-            var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             if (config.fanout().enabled()) {
                 fanout = startFanout(config, registry);
             }

@@ -23,6 +23,20 @@ public final class MqttStats {
     /** Messages handed to ingest whose outcome is not known yet. */
     public final LongAdder inflightMessages = new LongAdder();
     private final Map<String, LongAdder> events = new ConcurrentHashMap<>();
+    private volatile java.util.function.LongConsumer ackLatency = nanos -> { };
+
+    /**
+     * Where PUBLISH-to-PUBACK latencies go (nanoseconds, from reading the PUBLISH to writing its PUBACK after Kafka
+     * acknowledged it); called on event loops, so it must be cheap and thread-safe (e.g. a metrics timer).
+     */
+    public void onAckLatency(java.util.function.LongConsumer observer) {
+        this.ackLatency = observer == null ? nanos -> { } : observer;
+    }
+
+    /** Reports one PUBACK's latency. */
+    public void ackLatency(long nanos) {
+        ackLatency.accept(nanos);
+    }
 
     /** Bumps the counter of a named event (a refusal, a protocol violation, a drop). */
     public void count(String reason) {

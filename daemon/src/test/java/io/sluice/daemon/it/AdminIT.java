@@ -90,6 +90,8 @@ class AdminIT {
         }
         assertEquals(3, metric(get("/metrics", null).body(), "sluice_mqtt_publishes_qos1_total"));
         assertEquals(3, metric(get("/metrics", null).body(), "sluice_mqtt_pubacks_total"));
+        // the PUBLISH->PUBACK histogram counted the three acknowledgements
+        assertEquals(3, metric(get("/metrics", null).body(), "sluice_mqtt_puback_latency_seconds_count"));
         assertEquals(1, metric(get("/metrics", null).body(), "sluice_sessions_live"));
 
         try (RawMqtt raw = new RawMqtt(daemon.mqttPort())) { // a malformed packet: counted as an event by reason

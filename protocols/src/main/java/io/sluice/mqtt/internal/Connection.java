@@ -307,7 +307,7 @@ final class Connection {
     private void submit(Envelope e, int packetId) {
         PendingAck ack = null;
         if (e.qos() == 1) {
-            ack = new PendingAck(packetId);
+            ack = new PendingAck(packetId, e.receivedAtNanos());
             acks.add(ack);
             inflightQos1++;
             if (inflightQos1 >= ctx.config().receiveMaximum()) {
@@ -348,6 +348,8 @@ final class Connection {
             if (head.delivery.delivered()) {
                 channel.write(Replies.pubAck(head.packetId, (byte) 0, null));
                 ctx.stats().pubacksSent.increment();
+                java.time.Instant now = ctx.clock().instant();
+                ctx.stats().ackLatency(now.getEpochSecond() * 1_000_000_000L + now.getNano() - head.receivedAtNanos);
                 wrote = true;
             } else if (level == 5) {
                 byte code = head.delivery.outcome() == Outcome.RETRYABLE
@@ -583,10 +585,13 @@ final class Connection {
 
     private static final class PendingAck {
         final int packetId;
+        /** When the PUBLISH was read, in the clock's epoch nanoseconds. */
+        final long receivedAtNanos;
         Delivery delivery;
 
-        PendingAck(int packetId) {
+        PendingAck(int packetId, long receivedAtNanos) {
             this.packetId = packetId;
+            this.receivedAtNanos = receivedAtNanos;
         }
     }
 
