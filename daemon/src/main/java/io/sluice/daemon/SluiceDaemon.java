@@ -224,6 +224,30 @@ public final class SluiceDaemon implements AutoCloseable {
         return mqtt != null;
     }
 
+    /**
+     * Replaces the running fan-out with one built from {@code next}'s fanout section (a reload: new mapping rules,
+     * batch bounds or TSDB). The new members start first; only when they run are the old ones stopped (they write
+     * what they hold and commit), so a bad new section leaves the old fan-out running.
+     *
+     * @throws IllegalStateException when this node runs no fan-out
+     * @throws RuntimeException      when the new fan-out cannot start (the old one keeps running)
+     */
+    public synchronized void restartFanout(SluiceConfig next) {
+        FanoutService old = fanout;
+        if (old == null) {
+            throw new IllegalStateException("this node runs no fan-out");
+        }
+        if (next.kafka().createTopics()) {
+            SluiceConfig.Kafka k = next.kafka();
+            Wiring.ensureDeadLetterTopic(topics, next, k.topicPartitions(), k.topicReplicationFactor(),
+                    k.topicMinInsyncReplicas());
+        }
+        FanoutService fresh = startFanout(next, registry);
+        fanout = fresh;
+        old.close();
+        fresh.inherit(old);
+    }
+
     /** The MQTT-SN gateway, or null when mqtt_sn.enabled is off. */
     public MqttSnGateway mqttSn() {
         return mqttSn;

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.daemon.SluiceDaemon;
 import io.sluice.daemon.internal.FanoutService;
+import io.sluice.sinks.FanoutStats;
 import io.sluice.mqtt.MqttStats;
 import io.sluice.udp.LineDatagramStats;
 import io.sluice.udp.MqttSnStats;
@@ -21,7 +22,7 @@ final class Metrics {
         this.registry = daemon.registry();
         gauge("sluice.ready", "1 when the node is ready", d -> d.state() == SluiceDaemon.State.READY ? 1 : 0);
         if (daemon.fanout() != null) {
-            fanout(daemon.fanout());
+            fanout();
         }
         if (daemon.ingests()) {
             ingest(daemon.mqttStats());
@@ -43,24 +44,27 @@ final class Metrics {
         }
     }
 
-    private void fanout(FanoutService f) {
-        FunctionCounter.builder("sluice.fanout.points.written", f, x -> x.stats().pointsWritten())
-                .description("points the TSDB accepted").register(registry);
-        FunctionCounter.builder("sluice.fanout.batches", f, x -> x.stats().batches())
-                .description("batches written to the TSDB").register(registry);
-        FunctionCounter.builder("sluice.fanout.retries", f, x -> x.stats().retries())
-                .description("writes that found the TSDB unavailable and were kept for retry").register(registry);
-        FunctionCounter.builder("sluice.fanout.skipped", f, x -> x.stats().skipped())
-                .description("readings no rule matched, skipped (fanout.unmatched: skip)").register(registry);
-        FunctionCounter.builder("sluice.fanout.restarts", f, FanoutService::restarts)
+    /** Looked up through the daemon on every scrape: a reload may replace the fan-out. */
+    private void fanout() {
+        fanoutCounter("sluice.fanout.points.written", "points the TSDB accepted", FanoutStats::pointsWritten);
+        fanoutCounter("sluice.fanout.batches", "batches written to the TSDB", FanoutStats::batches);
+        fanoutCounter("sluice.fanout.retries", "writes that found the TSDB unavailable and were kept for retry",
+                FanoutStats::retries);
+        fanoutCounter("sluice.fanout.skipped", "readings no rule matched, skipped (fanout.unmatched: skip)",
+                FanoutStats::skipped);
+        FunctionCounter.builder("sluice.fanout.restarts", daemon, d -> d.fanout() == null ? 0 : d.fanout().restarts())
                 .description("fan-out members replaced after an unexpected error").register(registry);
-        Gauge.builder("sluice.fanout.lag", f, x -> x.stats().lag())
-                .description("records in the readings topic not yet written or dead-lettered (-1 unknown)")
-                .register(registry);
-        Gauge.builder("sluice.fanout.paused", f, x -> x.stats().paused() ? 1 : 0)
-                .description("1 while partitions are paused waiting for the TSDB").register(registry);
-        Gauge.builder("sluice.fanout.members.running", f, FanoutService::running)
-                .description("fan-out members running in this process").register(registry);
+        gauge("sluice.fanout.lag", "records in the readings topic not yet written or dead-lettered (-1 unknown)",
+                d -> d.fanout() == null ? -1 : d.fanout().stats().lag());
+        gauge("sluice.fanout.paused", "1 while partitions are paused waiting for the TSDB",
+                d -> d.fanout() != null && d.fanout().stats().paused() ? 1 : 0);
+        gauge("sluice.fanout.members.running", "fan-out members running in this process",
+                d -> d.fanout() == null ? 0 : d.fanout().running());
+    }
+
+    private void fanoutCounter(String name, String help, java.util.function.ToLongFunction<FanoutStats> f) {
+        FunctionCounter.builder(name, daemon, d -> d.fanout() == null ? 0 : f.applyAsLong(d.fanout().stats()))
+                .description(help).register(registry);
     }
 
     private void ingest(MqttStats s) {
@@ -125,8 +129,9 @@ final class Metrics {
         FanoutService f = daemon.fanout();
         if (f != null) {
             for (String reason : f.stats().deadLetteredByReason().keySet()) {
-                FunctionCounter.builder("sluice.fanout.dead.letters", f,
-                                x -> x.stats().deadLetteredByReason().getOrDefault(reason, 0L))
+                FunctionCounter.builder("sluice.fanout.dead.letters", daemon,
+                                d -> d.fanout() == null ? 0 : d.fanout().stats().deadLetteredByReason()
+                                        .getOrDefault(reason, 0L))
                         .description("readings or points sent to the dead-letter topic, by reason")
                         .tag("reason", reason).register(registry);
             }

@@ -62,6 +62,7 @@ final class RunCommand implements Callable<Integer> {
         SluiceDaemon daemon;
         try {
             daemon = starter.apply(config);
+            reload.attach(daemon);
         } catch (SluiceDaemon.StartupException e) {
             LOG.error("Sluice did not start: {}", e.getMessage());
             return SluiceCommand.EXIT_UNAVAILABLE;

@@ -82,6 +82,17 @@ public final class FanoutService implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes over the totals of a service this one replaces (a reload with a new fanout section), so counters keep
+     * counting up. Call after {@code old} was closed.
+     */
+    public synchronized void inherit(FanoutService old) {
+        FanoutStats s = old.stats();
+        retired.add(new FanoutStats(s.pointsWritten(), s.batches(), s.retries(), s.deadLettered(),
+                s.deadLetteredByReason(), s.skipped(), false, -1, s.writeNanos()));
+        restarts.addAndGet(old.restarts());
+    }
+
     /** Totals of every member since start; lag is that of the running members. */
     public synchronized FanoutStats stats() {
         List<FanoutStats> all = new ArrayList<>();

@@ -2,6 +2,7 @@ package io.sluice.daemon.internal;
 
 import io.sluice.daemon.config.ConfigException;
 import io.sluice.daemon.config.ConfigLoader;
+import io.sluice.daemon.SluiceDaemon;
 import io.sluice.daemon.config.SluiceConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * SIGHUP (systemd ExecReload): re-reads the config file, applies what can change safely while running (log
- * level and format) and names every other changed section, which needs a restart. An invalid file changes nothing.
+ * level and format; the fanout section, by restarting the fan-out members: mapping rules, batch bounds, TSDB) and
+ * names every other changed section, which needs a restart. An invalid file changes nothing.
  * Not thread-safe: called from the signal-handling thread only.
  */
 public final class Reload {
@@ -20,10 +22,16 @@ public final class Reload {
 
     private final Path file;
     private SluiceConfig current;
+    private volatile SluiceDaemon daemon;
 
     public Reload(Path file, SluiceConfig current) {
         this.file = file;
         this.current = current;
+    }
+
+    /** The running node, once started: a changed fanout section is then applied to its fan-out. */
+    public void attach(SluiceDaemon running) {
+        this.daemon = running;
     }
 
     /** Returns the changes that need a restart (empty when everything changed was applied). */
@@ -48,7 +56,14 @@ public final class Reload {
         compare("line_udp", current.lineUdp(), next.lineUdp(), needRestart);
         compare("ingest", current.ingest(), next.ingest(), needRestart);
         compare("kafka", current.kafka(), next.kafka(), needRestart);
-        compare("fanout", current.fanout(), next.fanout(), needRestart);
+        SluiceConfig.Fanout fanout = current.fanout();
+        if (!Objects.equals(current.fanout(), next.fanout())) {
+            if (applyFanout(next)) {
+                fanout = next.fanout();
+            } else {
+                needRestart.add("fanout");
+            }
+        }
         compare("admin", current.admin(), next.admin(), needRestart);
         compare("shutdown", current.shutdown(), next.shutdown(), needRestart);
         if (needRestart.isEmpty()) {
@@ -58,8 +73,30 @@ public final class Reload {
         }
         current = new SluiceConfig(current.nodeId(), current.mqtt(), current.mqttSn(), current.lineUdp(),
                 current.ingest(), current.kafka(),
-                current.fanout(), current.admin(), current.shutdown(), next.log());
+                fanout, current.admin(), current.shutdown(), next.log());
         return needRestart;
+    }
+
+    /**
+     * Restarts the running fan-out with the new section when the fan-out stays on and reads the same log; false
+     * when that does not apply or the new fan-out cannot start (the old one then keeps running).
+     */
+    private boolean applyFanout(SluiceConfig next) {
+        SluiceDaemon d = daemon;
+        if (d == null || d.fanout() == null || !next.fanout().enabled() && d.ingests()
+                || !current.kafka().equals(next.kafka())) {
+            return false;
+        }
+        try {
+            d.restartFanout(next);
+            LOG.info("Reload applied: fan-out restarted with the new fanout section ({} rule(s), {} worker(s))",
+                    next.fanout().rules().size(), next.fanout().workers());
+            return true;
+        } catch (RuntimeException e) {
+            LOG.error("Reload: the fan-out cannot start with the new fanout section ({}); the old one keeps running",
+                    e.getMessage());
+            return false;
+        }
     }
 
     private static void compare(String section, Object before, Object after, List<String> changed) {
