@@ -57,7 +57,9 @@ final class RunCommand implements Callable<Integer> {
         // before start-up: a HUP arriving as soon as "ready" is logged must reload, not hit the JVM's default
         // action (exit 129)
         Reload reload = new Reload(configFile, config);
-        Signal.handle(new Signal("HUP"), s -> reload.reload());
+        if (Signal.handle(new Signal("HUP"), s -> reload.reload()) == sun.misc.SignalHandler.SIG_IGN) {
+            LOG.warn("SIGHUP was ignored when this process started (nohup?): reloading the config needs a restart");
+        }
 
         SluiceDaemon daemon;
         try {

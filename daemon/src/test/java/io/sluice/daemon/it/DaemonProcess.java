@@ -67,6 +67,9 @@ final class DaemonProcess implements AutoCloseable {
     /** Starts the daemon and waits until its log says it is ready. */
     DaemonProcess start() {
         List<String> cmd = new ArrayList<>();
+        // SIGHUP back to its default: a build started under nohup would pass "ignored" down, and a JVM that starts
+        // with SIGHUP ignored never sees the reload signal (GNU env resets it)
+        cmd.addAll(List.of("env", "--default-signal=HUP"));
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
