@@ -107,6 +107,51 @@ class MqttSnGatewayTest {
     }
 
     @Test
+    void clientStateFollowsTheClientId_toANewAddress_andADupInFlightIsNotWrittenTwice() {
+        ManualIngest ingest = new ManualIngest();
+        MqttSnStats stats = new MqttSnStats();
+        MqttSnCore core = new MqttSnCore(CONFIG, ingest, new InflightBudget(1 << 20), stats, System::currentTimeMillis);
+        Replies r = new Replies();
+        core.onDatagram(MqttSnTestClient.connect("roamer", false), CLIENT, r::accept);
+        core.onDatagram(MqttSnTestClient.register(1, "sensors/roamer/t"), CLIENT, r::accept);
+        int topicId = ((r.last()[2] & 0xff) << 8) | (r.last()[3] & 0xff);
+        core.onDatagram(MqttSnTestClient.publish(1, false, 0, topicId, 5, "a"), CLIENT, r::accept);
+        // the client retransmits before the first copy reached Kafka: not written again, not answered early
+        core.onDatagram(MqttSnTestClient.publish(1, true, 0, topicId, 5, "a"), CLIENT, r::accept);
+        assertEquals(1, ingest.got.size());
+        assertEquals(1, stats.event("duplicate_inflight"));
+        ingest.pending.get(0).complete(Delivery.DELIVERED);
+        assertEquals(0x0D, type(r.last()));
+
+        // the same client id from a new address (NAT rebinding) with clean session off keeps its topics
+        InetSocketAddress moved = new InetSocketAddress("127.0.0.1", 40001);
+        core.onDatagram(MqttSnTestClient.connect("roamer", false), moved, r::accept);
+        core.onDatagram(MqttSnTestClient.publish(1, false, 0, topicId, 6, "b"), moved, r::accept);
+        assertEquals(2, ingest.got.size(), "the registered topic id still resolves");
+        assertEquals("sensors/roamer/t", ingest.got.stream().toList().get(1).topic());
+        assertEquals(1, core.clientCount());
+        // the old address no longer speaks for it
+        int before = ingest.got.size();
+        core.onDatagram(MqttSnTestClient.publish(1, false, 0, topicId, 7, "c"), CLIENT, r::accept);
+        assertEquals(before, ingest.got.size());
+        assertEquals(1, stats.event("not_connected"));
+    }
+
+    @Test
+    void aClientCannotRegisterTopicsWithoutBound() {
+        MqttSnStats stats = new MqttSnStats();
+        MqttSnCore core = new MqttSnCore(CONFIG, new ManualIngest(), new InflightBudget(1 << 20), stats,
+                System::currentTimeMillis);
+        Replies r = new Replies();
+        core.onDatagram(MqttSnTestClient.connect("greedy", true), CLIENT, r::accept);
+        for (int i = 0; i < 300; i++) {
+            core.onDatagram(MqttSnTestClient.register(i + 1, "t/" + i), CLIENT, r::accept);
+        }
+        assertEquals(MqttSnCore.RC_NOT_SUPPORTED, r.last()[6], "refused past the per-client cap");
+        assertEquals(300 - 256, stats.event("too_many_topics"));
+    }
+
+    @Test
     void willIsRefused_pingAnswered_sleepingDisconnectKeepsState() {
         ManualIngest ingest = new ManualIngest();
         long[] now = {1_000};

@@ -36,32 +36,62 @@ public final class MqttSnCore {
     /** Client state by client id: it survives a new source address (NAT rebinding, a sleeping client waking). */
     private final Map<String, SnClient> clients = new ConcurrentHashMap<>();
     /** Which client speaks from which address now. */
-    private final Map<InetSocketAddress, SnClient> byAddress = new ConcurrentHashMap<>();
+    private final Map<Object, SnClient> byAddress = new ConcurrentHashMap<>();
 
     /**
      * Per-client state: registered topics, QoS 1 msg ids in flight and recently delivered (for duplicate
      * detection). Guarded by its own monitor.
      */
     static final class SnClient {
+        // Kept small for millions of sleeping sensors: arrays allocated on first use, no boxed maps.
         private static final int[] NONE = new int[0];
+        private static final String[] NO_TOPICS = new String[0];
+        private static final int RECENT = 16;
+        /** Registered topics one client may hold: bounds what a client can make the gateway keep. */
+        static final int MAX_TOPICS_PER_CLIENT = 256;
         final String clientId;
-        final Map<Integer, String> topics = new HashMap<>(4);
-        final int[] recentIds = new int[16];
+        /** Registered topic names; topic id i+1 is {@code topics[i]} (ids are handed out in order). */
+        String[] topics = NO_TOPICS;
+        /** Recently delivered QoS 1 msg ids (u16), as chars; null until the first delivery. */
+        char[] recentIds;
         int[] inflight = NONE;
-        int recentPos;
-        int nextTopicId = 1;
+        byte recentPos;
+        byte recentCount;
         volatile long lastSeen;
-        volatile InetSocketAddress address;
+        /** The key of the address it speaks from now ({@link #key}). */
+        volatile Object address;
 
         SnClient(String clientId, long now) {
             this.clientId = clientId;
             this.lastSeen = now;
-            Arrays.fill(recentIds, -1);
+        }
+
+        /** The topic id of {@code name}, registering it if new. */
+        int register(String name) {
+            for (int i = 0; i < topics.length; i++) {
+                if (topics[i].equals(name)) {
+                    return i + 1;
+                }
+            }
+            if (topics.length >= MAX_TOPICS_PER_CLIENT) {
+                return 0;
+            }
+            topics = Arrays.copyOf(topics, topics.length + 1);
+            topics[topics.length - 1] = name;
+            return topics.length;
+        }
+
+        /** The registered topic of {@code topicId}, or null. */
+        String topic(int topicId) {
+            return topicId >= 1 && topicId <= topics.length ? topics[topicId - 1] : null;
         }
 
         boolean seen(int msgId) {
-            for (int id : recentIds) {
-                if (id == msgId) {
+            if (recentIds == null) {
+                return false;
+            }
+            for (int i = 0; i < recentCount; i++) {
+                if (recentIds[i] == msgId) {
                     return true;
                 }
             }
@@ -69,8 +99,14 @@ public final class MqttSnCore {
         }
 
         void remember(int msgId) {
-            recentIds[recentPos] = msgId;
-            recentPos = (recentPos + 1) % recentIds.length;
+            if (recentIds == null) {
+                recentIds = new char[RECENT];
+            }
+            recentIds[recentPos] = (char) msgId;
+            recentPos = (byte) ((recentPos + 1) % RECENT);
+            if (recentCount < RECENT) {
+                recentCount++;
+            }
         }
 
         boolean isInflight(int msgId) {
@@ -128,6 +164,19 @@ public final class MqttSnCore {
         return before - clients.size();
     }
 
+    /**
+     * The map key of a sender: IPv4 address and port packed into one boxed long (far smaller than the socket address
+     * it stands for, with millions of clients), the socket address itself for IPv6.
+     */
+    static Object key(InetSocketAddress sender) {
+        byte[] a = sender.getAddress().getAddress();
+        if (a.length == 4) {
+            long ip = ((a[0] & 0xffL) << 24) | ((a[1] & 0xffL) << 16) | ((a[2] & 0xffL) << 8) | (a[3] & 0xffL);
+            return (ip << 16) | sender.getPort();
+        }
+        return sender;
+    }
+
     public int clientCount() {
         return clients.size();
     }
@@ -156,7 +205,8 @@ public final class MqttSnCore {
         int type = b[p] & 0xff;
         int body = p + 1;
         long now = millis.getAsLong();
-        SnClient c = byAddress.get(sender);
+        Object key = key(sender);
+        SnClient c = byAddress.get(key);
         if (c != null) {
             c.lastSeen = now;
         }
@@ -178,7 +228,7 @@ public final class MqttSnCore {
                     return;
                 }
                 if (c != null && !c.clientId.equals(id)) {
-                    byAddress.remove(sender, c); // this address now speaks for another client
+                    byAddress.remove(key, c); // this address now speaks for another client
                 }
                 SnClient known = clients.get(id);
                 SnClient client;
@@ -189,12 +239,12 @@ public final class MqttSnCore {
                     client = new SnClient(id, now);
                     clients.put(id, client);
                 }
-                InetSocketAddress previous = client.address;
-                if (previous != null && !previous.equals(sender)) {
+                Object previous = client.address;
+                if (previous != null && !previous.equals(key)) {
                     byAddress.remove(previous, client);
                 }
-                client.address = sender;
-                byAddress.put(sender, client);
+                client.address = key;
+                byAddress.put(key, client);
                 reply.accept(sender, packet(CONNACK, RC_ACCEPTED));
             }
             case REGISTER -> {
@@ -206,14 +256,13 @@ public final class MqttSnCore {
                 String name = new String(b, body + 4, len - body - 4, StandardCharsets.UTF_8);
                 int topicId;
                 synchronized (c) {
-                    topicId = c.topics.entrySet().stream().filter(e -> e.getValue().equals(name))
-                            .map(Map.Entry::getKey).findFirst().orElse(0);
-                    if (topicId == 0) {
-                        topicId = c.nextTopicId++;
-                        c.topics.put(topicId, name);
-                    }
+                    topicId = c.register(name);
                 }
-                reply.accept(sender, packet(REGACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId), RC_ACCEPTED));
+                if (topicId == 0) {
+                    stats.count("too_many_topics");
+                }
+                reply.accept(sender, packet(REGACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId),
+                        topicId == 0 ? RC_NOT_SUPPORTED : RC_ACCEPTED));
             }
             case PUBLISH -> publish(b, body, len, sender, c, reply);
             case PINGREQ -> reply.accept(sender, packet(PINGRESP));
@@ -222,7 +271,7 @@ public final class MqttSnCore {
                     c.lastSeen = now + u16(b, body) * 1000L; // sleeping client: keep state through its sleep
                 } else if (c != null) {
                     clients.remove(c.clientId, c);
-                    byAddress.remove(sender, c);
+                    byAddress.remove(key, c);
                 }
                 reply.accept(sender, packet(DISCONNECT));
             }
@@ -261,7 +310,7 @@ public final class MqttSnCore {
             topic = new String(new byte[] {b[body + 1], b[body + 2]}, StandardCharsets.UTF_8);
         } else if (c != null && idType == 0) {
             synchronized (c) {
-                topic = c.topics.get(topicId);
+                topic = c.topic(topicId);
             }
         } else {
             topic = null;
