@@ -96,14 +96,20 @@ public final class SluiceDaemon implements AutoCloseable {
                     .description("from reading a QoS 1 PUBLISH to writing its PUBACK, after Kafka acknowledged it")
                     .publishPercentileHistogram().register(registry);
             mqtt.stats().onAckLatency(nanos -> acks.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS));
-            mqtt.start();
+            try {
+                mqtt.start();
+            } catch (Exception e) {
+                throw new StartupException("cannot listen for MQTT on " + config.mqtt().host() + ":"
+                        + config.mqtt().port() + " (mqtt.host, mqtt.port): " + e.getMessage()
+                        + privilegedPortHint(config.mqtt().port(), e), e);
+            }
             if (config.mqttSn().enabled()) {
                 mqttSn = new MqttSnGateway(Wiring.mqttSnConfig(config), ingest, budget);
-                bind(mqttSn::start, "mqtt_sn");
+                bind(mqttSn::start, "mqtt_sn", config.mqttSn().port());
             }
             if (config.lineUdp().enabled()) {
                 lineUdp = new LineDatagramSource(Wiring.lineUdpConfig(config), ingest, budget);
-                bind(lineUdp::start, "line_udp");
+                bind(lineUdp::start, "line_udp", config.lineUdp().port());
             }
             if (config.fanout().enabled()) {
                 fanout = startFanout(config, registry);
@@ -129,7 +135,7 @@ public final class SluiceDaemon implements AutoCloseable {
     }
 
     /** A UDP listener's bind, with the section named when it fails (port taken, address not local). */
-    private static void bind(UdpStart start, String section) {
+    private static void bind(UdpStart start, String section, int port) {
         try {
             start.start();
         } catch (InterruptedException e) {
@@ -137,8 +143,19 @@ public final class SluiceDaemon implements AutoCloseable {
             throw new StartupException("interrupted while binding " + section, e);
         } catch (Exception e) {
             throw new StartupException("cannot listen for " + section + " (" + section + ".host, " + section
-                    + ".port): " + e.getMessage(), e);
+                    + ".port): " + e.getMessage() + privilegedPortHint(port, e), e);
         }
+    }
+
+    /** What to do about a refused bind of a port below 1024 (the packaged unit grants no capabilities). */
+    static String privilegedPortHint(int port, Throwable e) {
+        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        if (port > 0 && port < 1024 && (m.contains("permission denied") || m.contains("access denied"))) {
+            return "; ports below 1024 need CAP_NET_BIND_SERVICE: under systemd add a drop-in (systemctl edit sluice)"
+                    + " with [Service] CapabilityBoundingSet=CAP_NET_BIND_SERVICE and"
+                    + " AmbientCapabilities=CAP_NET_BIND_SERVICE";
+        }
+        return "";
     }
 
     @FunctionalInterface
