@@ -56,8 +56,9 @@ final class Connection {
     private boolean takenOver;
     private int pauseMask;
     private int inflightQos1;
-    private final ArrayDeque<PendingAck> acks = new ArrayDeque<>();
-    private final Map<Integer, String> aliases = new HashMap<>();
+    // per-connection state is allocated on first use: an idle sensor connection should cost little
+    private final ArrayDeque<PendingAck> acks = new ArrayDeque<>(4);
+    private Map<Integer, String> aliases;
     private Parked parked;
 
     Connection(Channel channel, Context ctx) {
@@ -250,13 +251,16 @@ final class Connection {
                 return;
             }
             if (topic.isEmpty()) {
-                topic = aliases.get(p.topicAlias());
+                topic = aliases == null ? null : aliases.get(p.topicAlias());
                 if (topic == null) {
                     violation("topic_alias_unknown", MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
                             "unknown topic alias " + p.topicAlias());
                     return;
                 }
             } else {
+                if (aliases == null) {
+                    aliases = new HashMap<>(4);
+                }
                 aliases.put(p.topicAlias(), topic);
             }
         }

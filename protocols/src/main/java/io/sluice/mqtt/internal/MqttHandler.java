@@ -109,6 +109,7 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
                 h.properties(), will, h.isWillRetain());
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
+            connectTimeout = null; // an idle connection keeps nothing of its connect timer
         }
     }
 

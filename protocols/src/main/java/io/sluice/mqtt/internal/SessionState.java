@@ -16,7 +16,9 @@ import java.util.Map;
 public record SessionState(String clientId, int protocolLevel, long expirySeconds, long disconnectedAtMillis,
                            Map<String, Integer> subscriptions) {
     public SessionState {
-        subscriptions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(subscriptions));
+        // most sensors never subscribe: share one empty map instead of one per session
+        subscriptions = subscriptions.isEmpty() ? Map.of()
+                : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(subscriptions));
     }
 
     SessionState connected(int level, long expiry) {

@@ -31,6 +31,12 @@ public final class IdleConnectionsBenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "500", description = "CONNECTs sent before their CONNACKs are read")
     int batch;
 
+    @Option(names = "--histogram", description = "print Sluice's live class histogram (top 30) with the connections open")
+    boolean histogram;
+
+    @Option(names = "--sluice-only", description = "skip Mosquitto")
+    boolean sluiceOnly;
+
     @Override
     public Integer call() throws Exception {
         Logging.configure("error", "text");
@@ -38,8 +44,10 @@ public final class IdleConnectionsBenchCommand implements Callable<Integer> {
         System.out.printf("bench-idle: %,d idle MQTT 3.1.1 connections with persistent sessions, %d core(s)%n",
                 connections, Runtime.getRuntime().availableProcessors());
         try (KafkaCluster kafka = KafkaCluster.start(1)) {
-            try (ServerUnderTest mosquitto = ServerUnderTest.mosquitto(dir, freePort())) {
-                measure(mosquitto);
+            if (!sluiceOnly) {
+                try (ServerUnderTest mosquitto = ServerUnderTest.mosquitto(dir, freePort())) {
+                    measure(mosquitto);
+                }
             }
             try (ServerUnderTest sluice = ServerUnderTest.sluice(dir, freePort(), kafka.bootstrapServers(), "idle.readings")) {
                 measure(sluice);
@@ -51,6 +59,7 @@ public final class IdleConnectionsBenchCommand implements Callable<Integer> {
     private void measure(ServerUnderTest server) throws Exception {
         connectAndClose(server, 200, "warm-"); // load classes and pools so the baseline is not start-up memory
         long heapBefore = server.name.equals("sluice") ? liveHeapKib(server.pid()) : -1;
+        java.util.Map<String, long[]> histoBefore = histogram && heapBefore >= 0 ? histogram(server.pid()) : null;
         long before = rssKib(server.pid());
         long t0 = System.nanoTime();
         List<Socket> sockets = new ArrayList<>(connections);
@@ -80,6 +89,19 @@ public final class IdleConnectionsBenchCommand implements Callable<Integer> {
                 long heapAfter = liveHeapKib(server.pid());
                 System.out.printf("%-9s live heap after full GC %,d KiB -> %,d KiB, %.2f KiB per connection%n",
                         server.name, heapBefore, heapAfter, (heapAfter - heapBefore) / (double) connections);
+                if (histoBefore != null) {
+                    java.util.Map<String, long[]> histoAfter = histogram(server.pid());
+                    System.out.println("growth by class (instances, bytes per connection):");
+                    histoAfter.entrySet().stream()
+                            .map(e -> {
+                                long[] b = histoBefore.getOrDefault(e.getKey(), new long[2]);
+                                return java.util.Map.entry(e.getKey(),
+                                        new long[] {e.getValue()[0] - b[0], e.getValue()[1] - b[1]});
+                            })
+                            .sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1])).limit(30)
+                            .forEach(e -> System.out.printf("  %8.2f %8.1f  %s%n", e.getValue()[0] / (double) connections,
+                                    e.getValue()[1] / (double) connections, e.getKey()));
+                }
             }
         } finally {
             for (Socket s : sockets) {
@@ -121,18 +143,33 @@ public final class IdleConnectionsBenchCommand implements Callable<Integer> {
         throw new IllegalStateException("no VmRSS for " + pid);
     }
 
-    /** Heap in use right after a full GC of a JVM (jcmd GC.run, then GC.heap_info "used"). */
-    static long liveHeapKib(long pid) throws IOException, InterruptedException {
+    /** Live class histogram (a full GC first): class name -> {instances, bytes}. */
+    private static java.util.Map<String, long[]> histogram(long pid) throws Exception {
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-        new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor();
-        Process p = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(jcmd, Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
+        java.util.Map<String, long[]> out = new java.util.HashMap<>();
+        for (String line : new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList()) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && f[0].endsWith(":")) {
+                out.put(f[3], new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
+            }
+        }
+        p.waitFor();
+        return out;
+    }
+
+    /** Live heap of a JVM: the total of its class histogram (jcmd GC.class_histogram, which runs a full GC first). */
+    static long liveHeapKib(long pid) throws IOException, InterruptedException {
+        // the class histogram runs a full GC first and ends with the live total, whatever the collector
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        Process p = new ProcessBuilder(jcmd, Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(out);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)").matcher(out);
         if (!m.find()) {
-            throw new IllegalStateException("unexpected GC.heap_info output: " + out);
+            throw new IllegalStateException("unexpected GC.class_histogram output: " + out);
         }
-        return Long.parseLong(m.group(1));
+        return Long.parseLong(m.group(1)) / 1024;
     }
 
     private static int freePort() throws IOException {

@@ -50,9 +50,12 @@ final class ServerUnderTest implements AutoCloseable {
                 "  topic_partitions: 6", "  topic_replication_factor: 1", "  topic_min_insync_replicas: 1",
                 "log:", "  level: warn", ""));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return start("sluice", port, List.of(java, "-Xmx1g", "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), "io.sluice.daemon.cli.SluiceCommand", "run", "--config",
-                conf.toString()), dir.resolve("sluice.log"));
+        // JVM options of the daemon under test: -Dsluice.bench.jvm="-Xmx256m -XX:+UseSerialGC" to compare settings
+        List<String> cmd = new java.util.ArrayList<>(List.of(java));
+        cmd.addAll(List.of(System.getProperty("sluice.bench.jvm", "-Xmx1g").trim().split("\\s+")));
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "io.sluice.daemon.cli.SluiceCommand", "run", "--config", conf.toString()));
+        return start("sluice", port, cmd, dir.resolve("sluice.log"));
     }
 
     private static ServerUnderTest start(String name, int port, List<String> cmd, Path log) throws IOException {
