@@ -79,6 +79,11 @@ public final class QuestDbServer implements AutoCloseable {
         return lastStartTime;
     }
 
+    /** The server process's pid (for CPU accounting), or -1 when it is not running. */
+    public synchronized long pid() {
+        return process != null && process.isAlive() ? process.pid() : -1;
+    }
+
     public synchronized boolean isRunning() {
         return process != null && process.isAlive();
     }

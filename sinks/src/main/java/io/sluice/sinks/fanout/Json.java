@@ -99,6 +99,18 @@ final class Json {
 
     private String string() {
         i++;
+        // the common case, a string without escapes or control characters, is a substring
+        for (int j = i; j < s.length(); j++) {
+            char c = s.charAt(j);
+            if (c == '"') {
+                String plain = s.substring(i, j);
+                i = j + 1;
+                return plain;
+            }
+            if (c == '\\' || c < 0x20) {
+                break;
+            }
+        }
         StringBuilder b = new StringBuilder();
         while (true) {
             char c = next();

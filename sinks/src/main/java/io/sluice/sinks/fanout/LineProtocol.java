@@ -40,6 +40,10 @@ final class LineProtocol {
     }
 
     private static void escape(StringBuilder b, String s, String special) {
+        if (plain(s, special)) {
+            b.append(s); // the common case: nothing to escape
+            return;
+        }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '\n' || c == '\r') {
@@ -51,6 +55,16 @@ final class LineProtocol {
             }
             b.append(c);
         }
+    }
+
+    private static boolean plain(String s, String special) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' || c == '\n' || c == '\r' || special.indexOf(c) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -44,12 +44,16 @@ public final class ReadingDecoder {
         Map<String, String> tags = new TreeMap<>(rule.tags());
         tags.putAll(names);
         String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(reading.payload()))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            return new Decoded.Failed("malformed_utf8", "payload is not UTF-8");
+        if (ascii(reading.payload())) {
+            text = new String(reading.payload(), StandardCharsets.ISO_8859_1); // ASCII is UTF-8: no checks needed
+        } else {
+            try {
+                text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(reading.payload()))
+                        .toString();
+            } catch (CharacterCodingException e) {
+                return new Decoded.Failed("malformed_utf8", "payload is not UTF-8");
+            }
         }
         try {
             return switch (rule.format()) {
@@ -60,6 +64,15 @@ public final class ReadingDecoder {
         } catch (Failure f) {
             return new Decoded.Failed(f.reason, f.getMessage());
         }
+    }
+
+    private static boolean ascii(byte[] b) {
+        for (byte x : b) {
+            if (x < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Decoded json(MappingRule rule, String measurement, Map<String, String> tags, String text,

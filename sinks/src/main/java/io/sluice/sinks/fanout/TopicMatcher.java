@@ -11,27 +11,32 @@ final class TopicMatcher {
         this.segments = filter.split("/", -1);
     }
 
-    /** The named segments' values when {@code topic} matches, else null. */
+    /** The named segments' values when {@code topic} matches, else null. Walks the topic without splitting it. */
     Map<String, String> match(String topic) {
-        String[] parts = topic.split("/", -1);
-        Map<String, String> names = new LinkedHashMap<>();
+        Map<String, String> names = new LinkedHashMap<>(4);
+        int start = 0;
         for (int i = 0; i < segments.length; i++) {
             String s = segments[i];
             if (s.equals("#")) {
                 return names;
             }
-            if (i >= parts.length) {
-                return null;
+            if (start > topic.length()) {
+                return null; // the topic has fewer levels than the filter
+            }
+            int end = topic.indexOf('/', start);
+            if (end < 0) {
+                end = topic.length();
             }
             if (s.startsWith("{")) {
-                if (parts[i].isEmpty()) {
+                if (end == start) {
                     return null;
                 }
-                names.put(s.substring(1, s.length() - 1), parts[i]);
-            } else if (!s.equals("+") && !s.equals(parts[i])) {
+                names.put(s.substring(1, s.length() - 1), topic.substring(start, end));
+            } else if (!s.equals("+") && !topic.regionMatches(start, s, 0, Math.max(s.length(), end - start))) {
                 return null;
             }
+            start = end + 1;
         }
-        return parts.length == segments.length ? names : null;
+        return start == topic.length() + 1 ? names : null;
     }
 }

@@ -402,22 +402,22 @@ public final class KafkaFanout implements AutoCloseable {
         LOG.warn("Dead-lettered {}-{}@{}: {} ({})", rec.topic(), rec.partition(), rec.offset(), reason, message);
     }
 
+    /** The reading of a record: only the two headers the decoder needs are decoded (this runs per record). */
     private static Reading reading(ConsumerRecord<byte[], byte[]> rec) {
-        Map<String, String> headers = new HashMap<>();
-        for (Header h : rec.headers()) {
-            if (h.value() != null) {
-                headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8));
-            }
-        }
         long receivedNs;
         try {
-            receivedNs = Long.parseLong(headers.getOrDefault("sluice.received_ns", ""));
+            receivedNs = Long.parseLong(header(rec, "sluice.received_ns"));
         } catch (NumberFormatException e) {
             receivedNs = rec.timestamp() * 1_000_000L;
         }
-        String topic = headers.getOrDefault("sluice.topic", "");
+        String topic = header(rec, "sluice.topic");
         String key = rec.key() == null ? "" : new String(rec.key(), StandardCharsets.UTF_8);
-        return new Reading(topic, key, rec.value(), receivedNs, headers);
+        return new Reading(topic, key, rec.value(), receivedNs, Map.of());
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> rec, String name) {
+        Header h = rec.headers().lastHeader(name);
+        return h == null || h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     private static byte[] utf8(String s) {
