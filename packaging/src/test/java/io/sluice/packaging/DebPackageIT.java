@@ -56,6 +56,11 @@ class DebPackageIT {
         assertTrue(contents.contains("./usr/lib/sysctl.d/60-sluice.conf"), contents);
         assertTrue(contents.contains("./etc/security/limits.d/sluice.conf"), contents);
         assertTrue(contents.contains("./usr/share/bash-completion/completions/sluice"), contents);
+        // man pages from the command model, one per command, readable by all
+        assertTrue(contents.matches("(?s).*-rw-r--r-- root/root .* \\./usr/share/man/man1/sluice\\.1\\.gz\n.*"), contents);
+        assertTrue(contents.matches("(?s).*-rw-r--r-- root/root .* \\./usr/share/man/man1/sluice-run\\.1\\.gz\n.*"),
+                contents);
+        assertTrue(contents.contains("./usr/share/man/man1/sluice-config-check.1.gz"), contents);
         assertTrue(contents.matches("(?s).*drwxr-x--- root/root .* \\./var/lib/sluice/\n.*"), contents);
 
         String conffiles = sh("dpkg-deb", "-f", DEB.toString(), "Package", "Architecture");
@@ -81,6 +86,12 @@ class DebPackageIT {
             sh("dpkg", "-i", DEB.toString());
             assertTrue(sh("id", "sluice").contains("(sluice)"));
             assertTrue(sh("runuser", "-u", "sluice", "--", "/usr/bin/sluice", "version").contains("0.1.0"));
+            // (minimal images may tell dpkg to skip /usr/share/man; then there is nothing to read)
+            if (has("man") && Files.exists(Path.of("/usr/share/man/man1/sluice-fanout.1.gz"))) {
+                String page = sh("man", "-P", "cat", "sluice-fanout");
+                assertTrue(page.contains("OPTIONS") && page.contains("config"),
+                        "man sluice-fanout shows its options:\n" + page);
+            }
             if (has("systemd-analyze")) {
                 String verify = sh("systemd-analyze", "verify", "/lib/systemd/system/sluice.service");
                 assertFalse(verify.contains("sluice.service:"), "unit warnings:\n" + verify);
@@ -135,6 +146,7 @@ class DebPackageIT {
         assertFalse(Files.exists(Path.of("/etc/sluice")));
         assertFalse(Files.exists(Path.of("/var/lib/sluice")));
         assertFalse(Files.exists(Path.of("/usr/bin/sluice")));
+        assertFalse(Files.exists(Path.of("/usr/share/man/man1/sluice.1.gz")));
         Process id = new ProcessBuilder("id", "sluice").start();
         assertTrue(id.waitFor(10, TimeUnit.SECONDS) && id.exitValue() != 0, "the sluice user is gone");
         Process group = new ProcessBuilder("getent", "group", "sluice").start();

@@ -36,6 +36,9 @@ class RpmPackageIT {
         assertTrue(files.matches("(?s).*drwxr-x--- +\\d+ root +root .* /var/lib/sluice\n.*"), files);
         assertTrue(files.contains("/usr/lib/systemd/system/sluice.service"), files);
         assertTrue(files.contains("/usr/share/bash-completion/completions/sluice"), files);
+        assertTrue(files.matches("(?s).*-rw-r--r-- +1 root +root .* /usr/share/man/man1/sluice\\.1\\.gz\n.*"), files);
+        assertTrue(files.matches("(?s).*-rw-r--r-- +1 root +root .* /usr/share/man/man1/sluice-status\\.1\\.gz\n.*"),
+                files);
         assertTrue(files.contains("/usr/lib/sluice/lib/sluice-daemon-0.1.0-SNAPSHOT.jar"), files);
         assertEquals(List.of("/etc/security/limits.d/sluice.conf", "/etc/sluice/sluice.yaml"),
                 rpm("-qcp").lines().sorted().toList());
