@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code channel.eventLoop().execute(...)}), never do work.
  */
 public final class InflightBudget {
-    private final long capacityBytes;
+    private volatile long capacityBytes;
     private final AtomicLong usedBytes = new AtomicLong();
     private final Queue<Runnable> parked = new ConcurrentLinkedQueue<>();
 
@@ -77,6 +77,24 @@ public final class InflightBudget {
 
     public long capacityBytes() {
         return capacityBytes;
+    }
+
+    /**
+     * Changes the budget while running (a reload). A larger budget wakes every parked reader at once; a smaller one
+     * takes effect as bytes are released (nothing already in flight is touched).
+     */
+    public void resize(long newCapacityBytes) {
+        if (newCapacityBytes <= 0) {
+            throw new IllegalArgumentException("capacityBytes must be > 0: " + newCapacityBytes);
+        }
+        long old = capacityBytes;
+        capacityBytes = newCapacityBytes;
+        if (newCapacityBytes > old) {
+            Runnable r;
+            while ((r = parked.poll()) != null) {
+                r.run();
+            }
+        }
     }
 
     public int parkedReaders() {

@@ -55,4 +55,21 @@ class InflightBudgetTest {
         InflightBudget b = new InflightBudget(100);
         assertThrows(IllegalStateException.class, () -> b.release(1));
     }
+
+    @Test
+    void resize_largerWakesParkedReaders_smallerAppliesToNewAcquisitions() {
+        InflightBudget b = new InflightBudget(100);
+        assertTrue(b.tryAcquire(80));
+        int[] woken = {0};
+        assertFalse(b.tryAcquire(50));
+        b.park(50, () -> woken[0]++);
+        b.resize(200);
+        assertEquals(1, woken[0], "a larger budget lets the parked reader try again");
+        assertTrue(b.tryAcquire(50));
+        b.resize(100);
+        assertFalse(b.tryAcquire(10), "over the smaller budget while 130 bytes are in flight");
+        b.release(130);
+        assertTrue(b.tryAcquire(90));
+        assertEquals(100, b.capacityBytes());
+    }
 }

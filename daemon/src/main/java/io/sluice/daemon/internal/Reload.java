@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * SIGHUP (systemd ExecReload): re-reads the config file, applies what can change safely while running (log
- * level and format; the fanout section, by restarting the fan-out members: mapping rules, batch bounds, TSDB) and
+ * level and format; ingest.max_inflight_bytes; the fanout section, by restarting the fan-out members: mapping rules, batch bounds, TSDB) and
  * names every other changed section, which needs a restart. An invalid file changes nothing.
  * Not thread-safe: called from the signal-handling thread only.
  */
@@ -54,7 +54,17 @@ public final class Reload {
         compare("mqtt", current.mqtt(), next.mqtt(), needRestart);
         compare("mqtt_sn", current.mqttSn(), next.mqttSn(), needRestart);
         compare("line_udp", current.lineUdp(), next.lineUdp(), needRestart);
-        compare("ingest", current.ingest(), next.ingest(), needRestart);
+        SluiceConfig.Ingest ingest = current.ingest();
+        if (!current.ingest().equals(next.ingest())) {
+            SluiceDaemon d = daemon;
+            if (d != null && d.ingests() && next.ingest().maxInflightBytes() <= current.kafka().bufferMemoryBytes()) {
+                d.budget().resize(next.ingest().maxInflightBytes());
+                ingest = next.ingest();
+                LOG.info("Reload applied: ingest.max_inflight_bytes {}", next.ingest().maxInflightBytes());
+            } else {
+                needRestart.add("ingest");
+            }
+        }
         compare("kafka", current.kafka(), next.kafka(), needRestart);
         SluiceConfig.Fanout fanout = current.fanout();
         if (!Objects.equals(current.fanout(), next.fanout())) {
@@ -72,7 +82,7 @@ public final class Reload {
             LOG.warn("Reload: changes in {} take effect only after a restart (systemctl restart sluice)", needRestart);
         }
         current = new SluiceConfig(current.nodeId(), current.mqtt(), current.mqttSn(), current.lineUdp(),
-                current.ingest(), current.kafka(),
+                ingest, current.kafka(),
                 fanout, current.admin(), current.shutdown(), next.log());
         return needRestart;
     }

@@ -26,12 +26,15 @@ class ReloadIT {
         String yaml = kafka.daemonYaml("reload", port);
         try (DaemonProcess daemon = new DaemonProcess(dir, yaml, port, List.of("-Xmx256m")).start()) {
             Path config = dir.resolve("sluice.yaml");
-            Files.writeString(config, yaml.replace("node_id: it-node", "node_id: renamed-node") + "log:\n  level: debug\n");
+            Files.writeString(config, yaml.replace("node_id: it-node", "node_id: renamed-node") + "log:\n  level: debug\n"
+                    + "ingest:\n  max_inflight_bytes: 1048576\n");
             hup(daemon.pid());
             await().atMost(Duration.ofSeconds(60))
                     .untilAsserted(() -> assertTrue(daemon.process().isAlive() && daemon.log().contains("Reload applied: log.level debug"), daemon.log()));
             await().atMost(Duration.ofSeconds(60))
                     .untilAsserted(() -> assertTrue(daemon.process().isAlive() && daemon.log().contains("changes in [node_id] take effect only after a restart"), daemon.log()));
+            // a limit changes live: the in-flight budget takes the new size, and is not named as needing a restart
+            assertTrue(daemon.log().contains("Reload applied: ingest.max_inflight_bytes 1048576"), daemon.log());
 
             Files.writeString(config, "mqtt:\n  port: -1\n");
             hup(daemon.pid());
