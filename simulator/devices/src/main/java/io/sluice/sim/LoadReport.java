@@ -12,9 +12,26 @@ import org.HdrHistogram.Histogram;
  * @param connectNanos   time to connect every device
  * @param latencyMicros  PUBLISH-to-PUBACK latency (QoS 1) or PUBLISH-to-written (QoS 0), microseconds
  * @param qos            the QoS the devices published with
+ * @param timeline       throughput and latency second by second
  */
 public record LoadReport(long sent, long acknowledged, long failed, long elapsedNanos, long connectNanos,
-                         Histogram latencyMicros, int qos) {
+                         Histogram latencyMicros, int qos, java.util.List<Second> timeline) {
+
+    /**
+     * One second of a run.
+     *
+     * @param second     seconds since the first PUBLISH (1 = the first second)
+     * @param completed  messages that completed in that second (acknowledged at QoS 1, written at QoS 0)
+     * @param failed     publishes that failed in that second
+     * @param p50Micros  median latency of that second's completions
+     * @param p99Micros  99th percentile latency of that second's completions
+     */
+    public record Second(int second, long completed, long failed, long p50Micros, long p99Micros) {
+    }
+
+    public LoadReport {
+        timeline = timeline == null ? java.util.List.of() : java.util.List.copyOf(timeline);
+    }
 
     /** Messages that completed without failure (acknowledged at QoS 1, written at QoS 0) per second. */
     public double messagesPerSecond() {

@@ -23,6 +23,9 @@ public final class MqttLoad {
     private final LoadSpec spec;
     private final AckLedger ledger;
     private final Recorder latency = new Recorder(3);
+    /** The same latencies, read out once a second for the timeline. */
+    private final Recorder secondLatency = new Recorder(3);
+    private final List<LoadReport.Second> timeline = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final LongAdder failures = new LongAdder();
     private final LongAdder succeeded = new LongAdder();
 
@@ -51,13 +54,19 @@ public final class MqttLoad {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         AtomicLong last = new AtomicLong();
         String outcome = spec.qos() == 1 ? "acknowledged" : "written";
-        if (progress != null) {
-            ticker.scheduleAtFixedRate(() -> {
-                long now = succeeded.sum();
-                progress.printf("  %,d %s (%,d/s), %,d failed%n", now, outcome, now - last.getAndSet(now),
-                        failures.sum());
-            }, 1, 1, TimeUnit.SECONDS);
-        }
+        AtomicLong lastFailed = new AtomicLong();
+        ticker.scheduleAtFixedRate(() -> {
+            long now = succeeded.sum();
+            long failedNow = failures.sum();
+            long completed = now - last.getAndSet(now);
+            org.HdrHistogram.Histogram h = secondLatency.getIntervalHistogram();
+            timeline.add(new LoadReport.Second(timeline.size() + 1, completed, failedNow - lastFailed.getAndSet(failedNow),
+                    h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(50),
+                    h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99)));
+            if (progress != null) {
+                progress.printf("  %,d %s (%,d/s), %,d failed%n", now, outcome, completed, failedNow);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
         long start = System.nanoTime();
         long elapsed;
         try {
@@ -73,7 +82,7 @@ public final class MqttLoad {
                 .toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
         Histogram h = latency.getIntervalHistogram();
         return new LoadReport(ledger.sentCount(), ledger.ackedCount(), failures.sum(), elapsed, connectNanos, h,
-                spec.qos());
+                spec.qos(), List.copyOf(timeline));
     }
 
     /**
@@ -124,7 +133,9 @@ public final class MqttLoad {
             }
             sent.whenComplete((r, err) -> {
                 if (err == null) {
-                    latency.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+                    long micros = Math.max(1, (System.nanoTime() - t0) / 1000);
+                    latency.recordValue(micros);
+                    secondLatency.recordValue(micros);
                     succeeded.increment();
                     if (spec.qos() == 1) { // QoS 0 has no acknowledgement: nothing for the audit to hold us to
                         ledger.acked(device, seq);

@@ -22,19 +22,35 @@ final class MqttLoadCommand implements Callable<Integer> {
     @Option(names = "--audit-topic", defaultValue = "sluice.readings")
     String auditTopic;
 
+    @Option(names = "--report", paramLabel = "FILE", description = "write the run as JSON (totals, latency, timeline)")
+    java.nio.file.Path report;
+
+    @Option(names = "--chart", paramLabel = "FILE", description = "write throughput and latency over time as a"
+            + " self-contained HTML page")
+    java.nio.file.Path chart;
+
     @Mixin
     LoadOptions load = new LoadOptions();
 
     @Override
     public Integer call() throws Exception {
         AckLedger ledger = new AckLedger();
-        LoadReport report = new MqttLoad(load.spec(host, port), ledger).run(System.out);
-        System.out.println(report.summary());
-        if (auditBootstrap == null) {
-            return 0;
+        LoadSpec spec = load.spec(host, port);
+        LoadReport result = new MqttLoad(spec, ledger).run(System.out);
+        System.out.println(result.summary());
+        LossAudit.Result audit = null;
+        if (auditBootstrap != null) {
+            audit = Auditor.audit(auditBootstrap, auditTopic, ledger, Duration.ofSeconds(60));
+            System.out.println(audit);
         }
-        LossAudit.Result audit = Auditor.audit(auditBootstrap, auditTopic, ledger, Duration.ofSeconds(60));
-        System.out.println(audit);
-        return audit.passed() ? 0 : 1;
+        if (report != null) {
+            LoadReports.write(report, LoadReports.json(spec, result, audit));
+            System.out.println("report: " + report);
+        }
+        if (chart != null) {
+            LoadReports.write(chart, LoadReports.html(spec, result, "sluice-sim mqtt against " + host + ":" + port));
+            System.out.println("chart: " + chart);
+        }
+        return audit == null || audit.passed() ? 0 : 1;
     }
 }
