@@ -21,8 +21,20 @@ import java.util.TreeMap;
  * {@code bad_timestamp}, {@code no_fields}).
  */
 public final class ReadingDecoder {
+    private static final int CACHE_MAX = 10_000;
     private final List<MappingRule> rules;
     private final List<TopicMatcher> matchers;
+    /**
+     * What each recently seen MQTT topic maps to (rule, measurement, tags, the escaped series prefix): sensors publish
+     * to the same topics over and over. Bounded: cleared when it holds {@link #CACHE_MAX} topics.
+     */
+    private final Map<String, Match> cache = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A topic's mapping; {@code rule} is -1 when no rule matches. */
+    private record Match(int rule, String measurement, Map<String, String> tags, String series) {
+    }
+
+    private static final Match UNMATCHED = new Match(-1, null, Map.of(), null);
 
     public ReadingDecoder(List<MappingRule> rules) {
         this.rules = List.copyOf(rules);
@@ -30,19 +42,36 @@ public final class ReadingDecoder {
     }
 
     public Decoded decode(Reading reading) {
-        for (int i = 0; i < rules.size(); i++) {
-            Map<String, String> names = matchers.get(i).match(reading.topic());
-            if (names != null) {
-                return decode(rules.get(i), names, reading);
+        Match m = cache.get(reading.topic());
+        if (m == null) {
+            m = match(reading.topic());
+            if (cache.size() >= CACHE_MAX) {
+                cache.clear();
             }
+            cache.put(reading.topic(), m);
         }
-        return new Decoded.Unmatched();
+        return m.rule() < 0 ? new Decoded.Unmatched() : decode(rules.get(m.rule()), m, reading);
     }
 
-    private static Decoded decode(MappingRule rule, Map<String, String> names, Reading reading) {
-        String measurement = names.containsKey("measurement") ? names.remove("measurement") : rule.measurement();
-        Map<String, String> tags = new TreeMap<>(rule.tags());
-        tags.putAll(names);
+    private Match match(String topic) {
+        for (int i = 0; i < rules.size(); i++) {
+            Map<String, String> names = matchers.get(i).match(topic);
+            if (names != null) {
+                MappingRule rule = rules.get(i);
+                String measurement = names.containsKey("measurement") ? names.remove("measurement")
+                        : rule.measurement();
+                Map<String, String> tags = new TreeMap<>(rule.tags());
+                tags.putAll(names);
+                return new Match(i, measurement, java.util.Collections.unmodifiableMap(tags),
+                        series(measurement, tags).toString());
+            }
+        }
+        return UNMATCHED;
+    }
+
+    private static Decoded decode(MappingRule rule, Match m, Reading reading) {
+        String measurement = m.measurement();
+        Map<String, String> tags = m.tags();
         String text;
         if (ascii(reading.payload())) {
             text = new String(reading.payload(), StandardCharsets.ISO_8859_1); // ASCII is UTF-8: no checks needed
@@ -57,8 +86,8 @@ public final class ReadingDecoder {
         }
         try {
             return switch (rule.format()) {
-                case JSON -> json(rule, measurement, tags, text, reading.receivedNs());
-                case NUMBER -> number(rule, measurement, tags, text.trim(), reading.receivedNs());
+                case JSON -> json(rule, measurement, m.series(), text, reading.receivedNs());
+                case NUMBER -> number(rule, measurement, m.series(), text.trim(), reading.receivedNs());
                 case LINE_PROTOCOL -> lines(rule, tags, text, reading.receivedNs());
             };
         } catch (Failure f) {
@@ -75,7 +104,7 @@ public final class ReadingDecoder {
         return true;
     }
 
-    private static Decoded json(MappingRule rule, String measurement, Map<String, String> tags, String text,
+    private static Decoded json(MappingRule rule, String measurement, String series, String text,
                                 long receivedNs) {
         Object root;
         try {
@@ -97,7 +126,7 @@ public final class ReadingDecoder {
             }
             ts = nanos(rule, n.longValue());
         }
-        StringBuilder b = series(measurement, tags);
+        StringBuilder b = new StringBuilder(series.length() + 64).append(series);
         char sep = ' ';
         for (Map.Entry<String, Object> e : flat.entrySet()) {
             Object v = e.getValue();
@@ -138,7 +167,7 @@ public final class ReadingDecoder {
         }
     }
 
-    private static Decoded number(MappingRule rule, String measurement, Map<String, String> tags, String text,
+    private static Decoded number(MappingRule rule, String measurement, String series, String text,
                                   long receivedNs) {
         double v;
         try {
@@ -149,7 +178,7 @@ public final class ReadingDecoder {
         if (Double.isNaN(v) || Double.isInfinite(v)) {
             throw new Failure("malformed_number", "payload is not a finite number");
         }
-        StringBuilder b = series(measurement, tags).append(' ');
+        StringBuilder b = new StringBuilder(series.length() + 32).append(series).append(' ');
         LineProtocol.key(b, rule.field());
         b.append('=').append(v).append(' ').append(receivedNs);
         return new Decoded.Points(List.of(new Point(measurement, b.toString())));

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -294,7 +296,7 @@ public final class KafkaFanout implements AutoCloseable {
         if (batch.isEmpty()) {
             return true;
         }
-        List<MicroBatcher.Entry<ConsumerRecord<byte[], byte[]>>> entries = List.copyOf(batch.drain());
+        List<MicroBatcher.Entry<ConsumerRecord<byte[], byte[]>>> entries = inTimeOrder(batch.drain());
         long started = System.nanoTime();
         try {
             InfluxWriter.Result<ConsumerRecord<byte[], byte[]>> r = writer.write(entries);
@@ -365,6 +367,41 @@ public final class KafkaFanout implements AutoCloseable {
             }
             LOG.debug("cannot measure fan-out lag: {}", e.toString());
         }
+    }
+
+    /**
+     * The batch in time order. A batch mixes partitions, so its points arrive out of time order, which a TSDB takes
+     * far more dearly (QuestDB merges out-of-order rows into its partitions). The sort is stable: points of one
+     * series and time keep their log order, so the later one still wins.
+     */
+    static <S> List<MicroBatcher.Entry<S>> inTimeOrder(List<MicroBatcher.Entry<S>> drained) {
+        int n = drained.size();
+        long[] keys = new long[n];
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = timestampOf(drained.get(i).point());
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Long.compare(keys[a], keys[b])); // merge sort: stable
+        List<MicroBatcher.Entry<S>> sorted = new ArrayList<>(n);
+        for (Integer i : order) {
+            sorted.add(drained.get(i));
+        }
+        return sorted;
+    }
+
+    /** The timestamp ending a point's line (every point Sluice builds ends with one); 0 when it cannot be read. */
+    static long timestampOf(Point p) {
+        String line = p.line();
+        long v = 0;
+        for (int i = line.lastIndexOf(' ') + 1; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c < '0' || c > '9') {
+                return 0;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     private void commit() {

@@ -1,0 +1,35 @@
+package io.sluice.sinks.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.sluice.sinks.Point;
+import io.sluice.sinks.fanout.MicroBatcher;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A batch is written in time order, and points of one series and time keep their log order (the later wins). */
+class BatchOrderTest {
+
+    private static MicroBatcher.Entry<String> entry(String source, String line) {
+        return new MicroBatcher.Entry<>(source, new Point("m", line));
+    }
+
+    @Test
+    void sortedByTimestamp_stableForEqualTimes() {
+        List<MicroBatcher.Entry<String>> batch = List.of(
+                entry("p0@1", "m,d=a v=1 300"),
+                entry("p1@1", "m,d=b v=2 100"),
+                entry("p0@2", "m,d=a v=3 200"),
+                entry("p1@2", "m,d=b v=4 100"), // same series and time as p1@1, later in the log
+                entry("p2@1", "m,d=c v=5 50"));
+        List<String> order = KafkaFanout.inTimeOrder(batch).stream().map(MicroBatcher.Entry::source).toList();
+        assertEquals(List.of("p2@1", "p1@1", "p1@2", "p0@2", "p0@1"), order);
+    }
+
+    @Test
+    void timestampIsReadFromTheLineEnd() {
+        assertEquals(1_700_000_000_000_000_123L,
+                KafkaFanout.timestampOf(new Point("m", "m,d=a v=1,s=\"x y\" 1700000000000000123")));
+        assertEquals(0, KafkaFanout.timestampOf(new Point("m", "m v=1")));
+    }
+}
