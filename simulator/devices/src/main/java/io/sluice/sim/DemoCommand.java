@@ -140,7 +140,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         AckLedger ledger = new AckLedger();
         long cpuBefore = processCpuNanos();
-        LoadReport report = new MqttLoad(spec, ledger).run(out);
+        LoadReport report = new MqttLoad(spec, ledger).openLoop(load.rate).run(out);
         long loadEnded = System.nanoTime();
         double cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
         out.println(report.summary());

@@ -28,6 +28,10 @@ final class LoadOptions {
     @Option(names = "--device-prefix", description = "client id prefix (default ${DEFAULT-VALUE})")
     String devicePrefix = "dev-";
 
+    @Option(names = "--rate", description = "open loop: PUBLISHes per second in total, scheduled whatever the"
+            + " acknowledgements do (latency counted from when each was due); 0 = closed loop (default ${DEFAULT-VALUE})")
+    double rate = 0;
+
     /** The demo's defaults: 200 devices x 100 QoS 1 messages, window 8, MQTT 5. */
     static LoadOptions demoDefaults() {
         LoadOptions o = new LoadOptions();

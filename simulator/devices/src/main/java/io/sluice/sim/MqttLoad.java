@@ -30,6 +30,17 @@ public final class MqttLoad {
     private final LongAdder succeeded = new LongAdder();
 
     private volatile long baseMillis;
+    private double ratePerSecond;
+
+    /**
+     * Open loop: PUBLISHes are scheduled at {@code ratePerSecond} in total, round-robin over the devices, whatever
+     * the acknowledgements do; a device with its window full queues the message, and latency is measured from when
+     * the message was due (so a slow server shows as latency, not as a lower offered rate). 0 means closed loop.
+     */
+    public MqttLoad openLoop(double ratePerSecond) {
+        this.ratePerSecond = ratePerSecond;
+        return this;
+    }
 
     public MqttLoad(LoadSpec spec, AckLedger ledger) {
         this.spec = spec;
@@ -70,10 +81,14 @@ public final class MqttLoad {
         long start = System.nanoTime();
         long elapsed;
         try {
-            for (int i = 0; i < spec.devices(); i++) {
-                new DeviceRun(spec.deviceId(i), connections.get(i), done).start();
+            if (ratePerSecond > 0) {
+                new OpenLoop(connections).run();
+            } else {
+                for (int i = 0; i < spec.devices(); i++) {
+                    new DeviceRun(spec.deviceId(i), connections.get(i), done).start();
+                }
+                done.await();
             }
-            done.await();
             elapsed = System.nanoTime() - start;
         } finally {
             ticker.shutdownNow();
@@ -83,6 +98,91 @@ public final class MqttLoad {
         Histogram h = latency.getIntervalHistogram();
         return new LoadReport(ledger.sentCount(), ledger.ackedCount(), failures.sum(), elapsed, connectNanos, h,
                 spec.qos(), List.copyOf(timeline));
+    }
+
+    /** The open-loop schedule: message k is due at start + k / rate, for device k mod devices, sequence k div devices. */
+    private final class OpenLoop {
+        private final List<DeviceConnection> connections;
+        private final int[] outstanding;
+        private final java.util.ArrayDeque<long[]>[] backlog;
+        private final CountDownLatch finished;
+        private final String[] ids;
+
+        @SuppressWarnings("unchecked")
+        OpenLoop(List<DeviceConnection> connections) {
+            this.connections = connections;
+            int n = connections.size();
+            this.outstanding = new int[n];
+            this.backlog = new java.util.ArrayDeque[n];
+            this.ids = new String[n];
+            for (int i = 0; i < n; i++) {
+                backlog[i] = new java.util.ArrayDeque<>();
+                ids[i] = spec.deviceId(i);
+            }
+            this.finished = new CountDownLatch(Math.toIntExact((long) n * spec.messagesPerDevice()));
+        }
+
+        void run() throws InterruptedException {
+            long total = (long) spec.devices() * spec.messagesPerDevice();
+            long start = System.nanoTime();
+            for (long k = 0; k < total; k++) {
+                long due = start + (long) (k * 1e9 / ratePerSecond);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait); // pacing
+                }
+                offer((int) (k % spec.devices()), k / spec.devices(), due);
+            }
+            finished.await();
+        }
+
+        private void offer(int device, long seq, long due) {
+            synchronized (backlog[device]) {
+                if (outstanding[device] >= spec.windowPerDevice()) {
+                    backlog[device].add(new long[] {seq, due});
+                    return;
+                }
+                outstanding[device]++;
+            }
+            send(device, seq, due);
+        }
+
+        private void send(int device, long seq, long due) {
+            String id = ids[device];
+            byte[] payload = Reading.json(id, seq, baseMillis + seq, spec.payloadBytes());
+            ledger.sent(id, seq);
+            CompletableFuture<?> sent;
+            try {
+                sent = connections.get(device).publish(spec.topicPrefix() + "/" + id + "/temperature", payload,
+                        spec.qos());
+            } catch (RuntimeException e) {
+                sent = CompletableFuture.failedFuture(e);
+            }
+            sent.whenComplete((r, err) -> {
+                if (err == null) {
+                    long micros = Math.max(1, (System.nanoTime() - due) / 1000); // from when it was due
+                    latency.recordValue(micros);
+                    secondLatency.recordValue(micros);
+                    succeeded.increment();
+                    if (spec.qos() == 1) {
+                        ledger.acked(id, seq);
+                    }
+                } else {
+                    failures.increment();
+                }
+                finished.countDown();
+                long[] next;
+                synchronized (backlog[device]) {
+                    next = backlog[device].poll();
+                    if (next == null) {
+                        outstanding[device]--;
+                    }
+                }
+                if (next != null) {
+                    send(device, next[0], next[1]);
+                }
+            });
+        }
     }
 
     /**

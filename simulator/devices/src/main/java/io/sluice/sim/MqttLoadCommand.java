@@ -36,7 +36,7 @@ final class MqttLoadCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AckLedger ledger = new AckLedger();
         LoadSpec spec = load.spec(host, port);
-        LoadReport result = new MqttLoad(spec, ledger).run(System.out);
+        LoadReport result = new MqttLoad(spec, ledger).openLoop(load.rate).run(System.out);
         System.out.println(result.summary());
         LossAudit.Result audit = null;
         if (auditBootstrap != null) {

@@ -51,6 +51,23 @@ class LossAuditIT {
     }
 
     @Test
+    void openLoop_pacesThePublishes_andTheAuditPasses() throws Exception {
+        String topic = "audit-open-" + UUID.randomUUID();
+        try (SluiceDaemon d = daemon(topic)) {
+            AckLedger ledger = new AckLedger();
+            // 1,000 PUBLISHes at 500/s: the schedule cannot end before message 999 is due, 1.998 s after the first
+            LoadReport report = new MqttLoad(LoadSpec.of("127.0.0.1", d.mqttPort(), 20, 50), ledger).openLoop(500)
+                    .run(null);
+            assertEquals(1000, report.acknowledged());
+            assertEquals(0, report.failed());
+            assertTrue(report.elapsedNanos() >= 1_998_000_000L, "paced: " + report.elapsedNanos() / 1e9 + " s");
+            LossAudit.Result audit = Auditor.audit(kafka.bootstrapServers(), topic, ledger, Duration.ofSeconds(60));
+            assertTrue(audit.passed(), audit.toString());
+            assertEquals(1000, audit.acknowledged());
+        }
+    }
+
+    @Test
     void acknowledgedRecordsDeletedFromTheLog_auditFails() throws Exception {
         String topic = "audit-fail-" + UUID.randomUUID();
         try (SluiceDaemon d = daemon(topic)) {
