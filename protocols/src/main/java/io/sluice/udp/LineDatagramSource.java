@@ -1,23 +1,9 @@
 package io.sluice.udp;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.ingest.Ingest;
 import io.sluice.udp.internal.LineDatagramHandler;
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
+import io.sluice.udp.internal.UdpSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +23,7 @@ public final class LineDatagramSource implements AutoCloseable {
     private final Ingest ingest;
     private final InflightBudget budget;
     private final LineDatagramStats stats = new LineDatagramStats();
-    private final List<Channel> channels = new ArrayList<>();
-    private EventLoopGroup group;
+    private UdpSockets sockets;
     private volatile int boundPort = -1;
 
     public LineDatagramSource(LineDatagramConfig config, Ingest ingest, InflightBudget budget) {
@@ -49,28 +34,11 @@ public final class LineDatagramSource implements AutoCloseable {
 
     /** Binds the sockets; returns the bound port. */
     public synchronized int start() throws InterruptedException {
-        boolean epoll = Epoll.isAvailable();
-        int n = epoll ? config.sockets() : 1;
-        group = new MultiThreadIoEventLoopGroup(n,
-                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        LineDatagramHandler handler = new LineDatagramHandler(config, ingest, budget, stats, System::nanoTime);
-        Bootstrap b = new Bootstrap().group(group)
-                .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-                .option(ChannelOption.SO_RCVBUF, config.receiveBufferBytes())
-                // one byte more than allowed so an oversized datagram is seen as such, not silently truncated
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(config.maxDatagramBytes() + 1))
-                .handler(handler);
-        if (epoll) {
-            b.option(EpollChannelOption.SO_REUSEPORT, true);
-        }
-        int port = config.port();
-        for (int i = 0; i < n; i++) {
-            Channel ch = b.bind(new InetSocketAddress(config.bindHost(), port)).sync().channel();
-            channels.add(ch);
-            port = ((InetSocketAddress) ch.localAddress()).getPort();
-        }
+        sockets = UdpSockets.open(config.bindHost(), config.port(), config.sockets(), config.receiveBufferBytes(),
+                config.maxDatagramBytes(), new LineDatagramHandler(config, ingest, budget, stats, System::nanoTime));
+        int port = sockets.port();
         log.info("line-udp listening on {}:{} with {} socket(s) ({}); plain UDP is at most once: "
-                + "datagrams are never acknowledged", config.bindHost(), port, n, epoll ? "epoll" : "nio");
+                + "datagrams are never acknowledged", config.bindHost(), port, sockets.count(), sockets.transport());
         boundPort = port;
         return port;
     }
@@ -86,11 +54,9 @@ public final class LineDatagramSource implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        channels.forEach(c -> c.close().syncUninterruptibly());
-        channels.clear();
-        if (group != null) {
-            group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-            group = null;
+        if (sockets != null) {
+            sockets.close();
+            sockets = null;
         }
     }
 }

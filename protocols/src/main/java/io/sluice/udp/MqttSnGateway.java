@@ -1,30 +1,17 @@
 package io.sluice.udp;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.ingest.Ingest;
 import io.sluice.udp.internal.DatagramGuard;
 import io.sluice.udp.internal.MqttSnCore;
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
+import io.sluice.udp.internal.UdpSockets;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,8 +30,7 @@ public final class MqttSnGateway implements AutoCloseable {
     private final MqttSnStats stats = new MqttSnStats();
     private final MqttSnCore core;
     private final DatagramGuard guard;
-    private final List<Channel> channels = new ArrayList<>();
-    private EventLoopGroup group;
+    private UdpSockets sockets;
     private volatile int boundPort = -1;
 
     public MqttSnGateway(MqttSnConfig config, Ingest ingest, InflightBudget budget) {
@@ -56,27 +42,12 @@ public final class MqttSnGateway implements AutoCloseable {
 
     /** Binds the socket; returns the bound port. */
     public synchronized int start() throws InterruptedException {
-        boolean epoll = Epoll.isAvailable();
-        int n = epoll ? config.sockets() : 1;
-        group = new MultiThreadIoEventLoopGroup(n, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        Bootstrap b = new Bootstrap().group(group)
-                .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-                .option(ChannelOption.SO_RCVBUF, config.receiveBufferBytes())
-                // one byte more than allowed so an oversized datagram is seen as such, not silently truncated
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(config.maxDatagramBytes() + 1))
-                .handler(new Handler());
-        if (epoll) {
-            b.option(EpollChannelOption.SO_REUSEPORT, true);
-        }
-        int port = config.port();
-        for (int i = 0; i < n; i++) {
-            Channel ch = b.bind(new InetSocketAddress(config.bindHost(), port)).sync().channel();
-            channels.add(ch);
-            port = ((InetSocketAddress) ch.localAddress()).getPort();
-        }
-        channels.get(0).eventLoop().scheduleAtFixedRate(core::expireIdle, 1, 1, TimeUnit.SECONDS);
+        sockets = UdpSockets.open(config.bindHost(), config.port(), config.sockets(), config.receiveBufferBytes(),
+                config.maxDatagramBytes(), new Handler());
+        int port = sockets.port();
+        sockets.first().eventLoop().scheduleAtFixedRate(core::expireIdle, 1, 1, TimeUnit.SECONDS);
         log.info("mqtt-sn gateway listening on {}:{} with {} socket(s) ({}); QoS 1 is acknowledged only after the"
-                + " log holds it, QoS -1 and 0 are at most once", config.bindHost(), port, n, epoll ? "epoll" : "nio");
+                + " log holds it, QoS -1 and 0 are at most once", config.bindHost(), port, sockets.count(), sockets.transport());
         boundPort = port;
         return port;
     }
@@ -97,11 +68,9 @@ public final class MqttSnGateway implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        channels.forEach(c -> c.close().syncUninterruptibly());
-        channels.clear();
-        if (group != null) {
-            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-            group = null;
+        if (sockets != null) {
+            sockets.close();
+            sockets = null;
         }
     }
 

@@ -1,8 +1,6 @@
 package io.sluice.udp;
 
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
+import io.sluice.ingest.EventCounters;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -10,24 +8,8 @@ import java.util.concurrent.atomic.LongAdder;
  * "malformed", "too_large", "budget_spent", "not_connected", "invalid_topic", "duplicate", "unsupported_type",
  * "qos2_unsupported".
  */
-public final class MqttSnStats {
+public final class MqttSnStats extends EventCounters {
     public final LongAdder datagrams = new LongAdder();
     public final LongAdder publishesSubmitted = new LongAdder();
     public final LongAdder deliveryFailures = new LongAdder();
-    private final Map<String, LongAdder> events = new ConcurrentHashMap<>();
-
-    public void count(String reason) {
-        events.computeIfAbsent(reason, r -> new LongAdder()).increment();
-    }
-
-    public Map<String, Long> events() {
-        Map<String, Long> out = new TreeMap<>();
-        events.forEach((k, v) -> out.put(k, v.sum()));
-        return out;
-    }
-
-    public long event(String reason) {
-        LongAdder a = events.get(reason);
-        return a == null ? 0 : a.sum();
-    }
 }

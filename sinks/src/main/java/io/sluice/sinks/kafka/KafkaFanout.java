@@ -168,6 +168,11 @@ public final class KafkaFanout implements AutoCloseable {
         return thread.isAlive();
     }
 
+    /** Blocks until the fan-out's thread has ended (after {@link #close}, or an unexpected error). */
+    public void awaitStopped() throws InterruptedException {
+        thread.join();
+    }
+
     /** Stops polling, tries a last flush and commit, and closes the clients. Blocks until done. */
     @Override
     public void close() {

@@ -37,10 +37,7 @@ final class FanoutProcess {
         FanoutConfig cfg = FanoutConfig.of(args[0], args[1], args[4], "sluice", List.of(RULE))
                 .withGroupAndDeadLetter(args[2], args[3]).withBatch(Integer.parseInt(args[5]), 100)
                 .withConsumerProperties(KafkaFanoutIT.FAST_GROUP);
-        KafkaFanout fanout = KafkaFanout.start(cfg);
-        while (fanout.isRunning()) {
-            Thread.sleep(1000); // the child only idles until it is killed; no test synchronises on this
-        }
+        KafkaFanout.start(cfg).awaitStopped(); // runs until the test kills this process
     }
 
 }
