@@ -215,6 +215,36 @@ class ConnectionTest {
     }
 
     @Test
+    void sessionExpiryInterval_keepsTheSessionUntilItRunsOut_thenItIsGone() {
+        MemorySessionStore store = new MemorySessionStore();
+        ManualIngest ingest = new ManualIngest();
+        MqttHarness.ManualClock clock = new MqttHarness.ManualClock(1_700_000_000_000L);
+        var ctx = MqttHarness.context(MqttHarness.config(64, 4, 4096), ingest, new InflightBudget(1 << 20), store, clock);
+
+        MqttHarness first = new MqttHarness(ctx, ingest);
+        first.connect(MqttVersion.MQTT_5, "short-lived", false, 10);
+        first.server.close();
+        first.pump();
+        clock.advance(java.time.Duration.ofMillis(9_999));
+        assertEquals(0, ctx.sessions().sweepExpired(), "not yet expired 1 ms before its interval");
+        MqttHarness second = new MqttHarness(ctx, ingest);
+        assertTrue(second.connect(MqttVersion.MQTT_5, "short-lived", false, 10).variableHeader().isSessionPresent(),
+                "resumed within its expiry interval");
+        second.server.close();
+        second.pump();
+
+        clock.advance(java.time.Duration.ofSeconds(10));
+        assertEquals(1, ctx.sessions().sweepExpired(), "expired once the interval ran out after the disconnect");
+        assertTrue(store.data.get("short-lived") == null, "the expired session is removed from the durable store");
+        MqttHarness third = new MqttHarness(ctx, ingest);
+        assertFalse(third.connect(MqttVersion.MQTT_5, "short-lived", false, 10).variableHeader().isSessionPresent(),
+                "an expired session is not present");
+        first.close();
+        second.close();
+        third.close();
+    }
+
+    @Test
     void sessionThatCannotBeStored_refusesConnect_withServerUnavailable() {
         MemorySessionStore store = new MemorySessionStore();
         store.failing = true;

@@ -50,11 +50,48 @@ final class MqttHarness {
     }
 
     static Context context(MqttConfig config, ManualIngest ingest, InflightBudget budget, MemorySessionStore store) {
+        return context(config, ingest, budget, store, Clock.systemUTC());
+    }
+
+    static Context context(MqttConfig config, ManualIngest ingest, InflightBudget budget, MemorySessionStore store,
+                           Clock clock) {
         MqttStats stats = new MqttStats();
-        SessionRegistry registry = new SessionRegistry(store, Clock.systemUTC(), stats);
+        SessionRegistry registry = new SessionRegistry(store, clock, stats);
         registry.load();
-        return new Context(config, ingest, budget, registry, stats, Clock.systemUTC(), new AtomicLong(),
-                new AtomicBoolean(true));
+        return new Context(config, ingest, budget, registry, stats, clock, new AtomicLong(), new AtomicBoolean(true));
+    }
+
+    /** A clock a test moves by hand. */
+    static final class ManualClock extends Clock {
+        private volatile long millis;
+
+        ManualClock(long millis) {
+            this.millis = millis;
+        }
+
+        void advance(java.time.Duration d) {
+            millis += d.toMillis();
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public long millis() {
+            return millis;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(millis);
+        }
     }
 
     static MqttConfig config(int receiveMaximum, int topicAliasMaximum, int maxPacket) {
