@@ -10,17 +10,19 @@ import io.sluice.sinks.fanout.Backoff;
 import io.sluice.sinks.fanout.InfluxWriter;
 import io.sluice.sinks.fanout.MicroBatcher;
 import io.sluice.sinks.fanout.ReadingDecoder;
+import io.sluice.sinks.fanout.TimeAlignedQueues;
 import io.sluice.sinks.fanout.TsdbUnavailableException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,7 +52,11 @@ import org.slf4j.LoggerFactory;
  * in micro-batches to the TSDB and commits an offset only once every record up to it was written or dead-lettered.
  *
  * <p>Threading: one thread ({@code sluice-fanout}) owns the consumer, the batch and the writer, so each partition's
- * records are written in log order. While the TSDB is unavailable the thread pauses every assigned partition
+ * records are written in log order. Across partitions, records are taken in time order ({@link TimeAlignedQueues}):
+ * the member holds what it polled per partition and waits, at most a linger and at most twice a batch of records,
+ * for a partition that is behind to deliver before it writes later readings of the others, so the TSDB gets one
+ * time-ordered stream instead of rows reaching back into what it already wrote. A partition holding a full batch
+ * is paused until it drains, so memory stays bounded. While the TSDB is unavailable the thread pauses every assigned partition
  * (one batch mixes them), keeps the batch and retries it after an exponential backoff honouring Retry-After;
  * polling continues meanwhile so the member stays in its group. A rebalance drops uncommitted work: the next
  * owner re-reads from the committed offset and writes are idempotent.
@@ -74,7 +80,14 @@ public final class KafkaFanout implements AutoCloseable {
     private final InfluxWriter writer;
     private final MicroBatcher<ConsumerRecord<byte[], byte[]>> batch;
     private final Backoff backoff;
-    private final ArrayDeque<ConsumerRecord<byte[], byte[]>> backlog = new ArrayDeque<>();
+    /** Polled records, decoded, held per partition until taken into the batch in time order. */
+    private final TimeAlignedQueues<TopicPartition, Pending> held = new TimeAlignedQueues<>();
+    /** What the member holds at most across partitions before it stops waiting for time order. */
+    private final int holdMax;
+    /** A partition holding this many records is paused until half of them are taken. */
+    private final int holdPerPartition;
+    private final Set<TopicPartition> assigned = new HashSet<>();
+    private final Set<TopicPartition> balancePaused = new HashSet<>();
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
     private final Thread thread;
     private final AtomicLong written = new AtomicLong();
@@ -98,6 +111,8 @@ public final class KafkaFanout implements AutoCloseable {
         this.listener = listener;
         this.decoder = new ReadingDecoder(config.rules());
         this.batch = new MicroBatcher<>(config.batchMaxPoints(), config.batchMaxBytes(), config.lingerMs(), clock);
+        this.holdPerPartition = Math.max(1, config.batchMaxPoints());
+        this.holdMax = 2 * holdPerPartition;
         this.backoff = new Backoff(Duration.ofMillis(config.retryInitialMs()), Duration.ofMillis(config.retryMaxMs()),
                 () -> ThreadLocalRandom.current().nextLong());
         this.writer = InfluxWriter.connect(config.influxUrl(), config.influxOrg(), config.influxBucket(),
@@ -201,14 +216,17 @@ public final class KafkaFanout implements AutoCloseable {
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     // uncommitted work is re-read by the next owner from the committed offset
                     batch.drain();
-                    backlog.clear();
+                    held.clear();
                     uncommitted.clear();
+                    assigned.removeAll(partitions);
+                    balancePaused.clear();
                     retryAtMillis = -1;
                     paused = false;
                 }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    assigned.addAll(partitions);
                     LOG.info("Fan-out assigned {}", partitions);
                 }
             });
@@ -243,22 +261,33 @@ public final class KafkaFanout implements AutoCloseable {
             if (!flush()) {
                 return;
             }
-            consumer.resume(consumer.assignment());
+            Set<TopicPartition> resume = new HashSet<>(consumer.assignment());
+            resume.removeAll(balancePaused);
+            consumer.resume(resume);
             paused = false;
             LOG.info("TSDB writes again; partitions resumed");
         }
-        if (backlog.isEmpty()) {
-            long timeout = batch.isEmpty() ? 200 : Math.max(1, Math.min(200, batch.millisUntilDue()));
-            consumer.poll(Duration.ofMillis(timeout)).forEach(backlog::add);
-        }
-        while (!backlog.isEmpty()) {
-            ConsumerRecord<byte[], byte[]> rec = backlog.peek();
-            if (!take(rec)) {
-                return; // TSDB unavailable: the record stays in the backlog
+        if (held.size() < holdMax) {
+            for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(pollTimeoutMillis()))) {
+                hold(rec);
             }
-            backlog.poll();
-            uncommitted.put(new TopicPartition(rec.topic(), rec.partition()), new OffsetAndMetadata(rec.offset() + 1));
         }
+        while (true) {
+            long oldest = held.oldestArrivalMillis();
+            boolean force = held.size() >= holdMax
+                    || (oldest >= 0 && clock.millis() - oldest >= Math.max(1, config.lingerMs()));
+            TopicPartition tp = held.next(assigned, this::behindLogEnd, force);
+            if (tp == null) {
+                break;
+            }
+            Pending next = held.head(tp);
+            if (!take(next)) {
+                return; // TSDB unavailable: the record stays held
+            }
+            held.removeHead(tp);
+            uncommitted.put(tp, new OffsetAndMetadata(next.record().offset() + 1));
+        }
+        balance();
         if (batch.isDue() && !flush()) {
             return;
         }
@@ -267,10 +296,50 @@ public final class KafkaFanout implements AutoCloseable {
         }
     }
 
-    /** Decodes one record into the batch (flushing first if it would overflow); false when a flush failed. */
-    private boolean take(ConsumerRecord<byte[], byte[]> rec) {
+    /** A polled record and what it decoded to. */
+    private record Pending(ConsumerRecord<byte[], byte[]> record, Decoded decoded) {
+    }
+
+    /** Decodes a polled record and holds it with the time of its first point (records without points go first). */
+    private void hold(ConsumerRecord<byte[], byte[]> rec) {
         Decoded decoded = decoder.decode(reading(rec));
-        switch (decoded) {
+        long ts = decoded instanceof Decoded.Points ps && !ps.points().isEmpty()
+                ? timestampOf(ps.points().get(0)) : Long.MIN_VALUE;
+        held.add(new TopicPartition(rec.topic(), rec.partition()), new Pending(rec, decoded), ts, clock.millis());
+    }
+
+    /** True unless Kafka says the partition's position is at its log end (unknown counts as behind). */
+    private boolean behindLogEnd(TopicPartition tp) {
+        OptionalLong lag = consumer.currentLag(tp);
+        return lag.isEmpty() || lag.getAsLong() > 0;
+    }
+
+    /** Until the batch is due or the longest-held record has waited a linger, at most 200 ms. */
+    private long pollTimeoutMillis() {
+        long timeout = batch.isEmpty() ? 200 : Math.min(200, batch.millisUntilDue());
+        long oldest = held.oldestArrivalMillis();
+        if (oldest >= 0) {
+            timeout = Math.min(timeout, oldest + config.lingerMs() - clock.millis());
+        }
+        return Math.max(1, timeout);
+    }
+
+    /** Pauses partitions that hold a full batch and resumes them once half of it is taken (bounded memory). */
+    private void balance() {
+        for (TopicPartition tp : assigned) {
+            int n = held.size(tp);
+            if (n >= holdPerPartition && balancePaused.add(tp)) {
+                consumer.pause(List.of(tp));
+            } else if (n <= holdPerPartition / 2 && balancePaused.remove(tp) && !paused) {
+                consumer.resume(List.of(tp));
+            }
+        }
+    }
+
+    /** Takes one held record into the batch (flushing first if it would overflow); false when a flush failed. */
+    private boolean take(Pending pending) {
+        ConsumerRecord<byte[], byte[]> rec = pending.record();
+        switch (pending.decoded()) {
             case Decoded.Failed f -> deadLetter(rec, f.reason(), f.message(), 0, null);
             case Decoded.Unmatched u -> {
                 if (config.unmatchedToDeadLetter()) {

@@ -1,0 +1,69 @@
+package io.sluice.sinks.fanout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class TimeAlignedQueuesTest {
+    private static List<String> drain(TimeAlignedQueues<String, String> q, Set<String> assigned, Set<String> behind,
+                                      boolean force) {
+        List<String> out = new ArrayList<>();
+        String p;
+        while ((p = q.next(assigned, behind::contains, force)) != null) {
+            out.add(q.removeHead(p));
+        }
+        return out;
+    }
+
+    @Test
+    void partitionsAreMergedInTimeOrder_andEachKeepsItsOwnOrder() {
+        TimeAlignedQueues<String, String> q = new TimeAlignedQueues<>();
+        q.add("a", "a1", 10, 0);
+        q.add("a", "a2", 30, 0);
+        q.add("a", "a3", 30, 0);
+        q.add("b", "b1", 20, 0);
+        q.add("b", "b2", 25, 0);
+        q.add("c", "c1", 5, 0);
+        assertEquals(List.of("c1", "a1", "b1", "b2", "a2", "a3"), drain(q, Set.of("a", "b", "c"), Set.of(), false));
+        assertTrue(q.isEmpty());
+    }
+
+    @Test
+    void waitsForAPartitionThatIsBehind_unlessForced() {
+        TimeAlignedQueues<String, String> q = new TimeAlignedQueues<>();
+        q.add("a", "a1", 10, 0);
+        q.add("b", "b1", 12, 0);
+        q.add("a", "a2", 20, 0);
+        // b delivered up to 12 and is behind its log end: a2 (20) must wait for b's next records
+        assertEquals(List.of("a1", "b1"), drain(q, Set.of("a", "b"), Set.of("b"), false));
+        assertEquals(1, q.size());
+        q.add("b", "b2", 15, 0);
+        assertEquals(List.of("b2"), drain(q, Set.of("a", "b"), Set.of("b"), false));
+        // b at its log end: nothing earlier can come from it
+        assertEquals(List.of("a2"), drain(q, Set.of("a", "b"), Set.of(), false));
+
+        q.add("a", "a3", 40, 0);
+        assertNull(q.next(Set.of("a", "b", "c"), p -> true, false), "c never delivered and may hold earlier data");
+        assertEquals(List.of("a3"), drain(q, Set.of("a", "b", "c"), Set.of("b", "c"), true), "force takes it anyway");
+    }
+
+    @Test
+    void recordsWithoutTime_leaveFirst_andArrivalOfTheOldestIsKnown() {
+        TimeAlignedQueues<String, String> q = new TimeAlignedQueues<>();
+        assertEquals(-1, q.oldestArrivalMillis());
+        q.add("a", "a1", 10, 500);
+        q.add("b", "bad", Long.MIN_VALUE, 700);
+        assertEquals(500, q.oldestArrivalMillis());
+        assertEquals("b", q.next(Set.of("a", "b", "c"), p -> true, false), "a record without points waits for nothing");
+        assertEquals("bad", q.removeHead("b"));
+        assertEquals(1, q.size("a"));
+        q.clear();
+        assertTrue(q.isEmpty());
+        assertEquals(0, q.size("a"));
+    }
+}
