@@ -72,6 +72,13 @@ public final class ReadingDecoder {
     private static Decoded decode(MappingRule rule, Match m, Reading reading) {
         String measurement = m.measurement();
         Map<String, String> tags = m.tags();
+        if (rule.format() == io.sluice.sinks.PayloadFormat.JSON) {
+            String line = JsonLine.render(reading.payload(), m.series(), rule.separator(), rule.timestampField(),
+                    rule.precision()::toNanos, reading.receivedNs());
+            if (line != null) {
+                return new Decoded.Points(List.of(new Point(measurement, line)));
+            }
+        }
         String text;
         if (ascii(reading.payload())) {
             text = new String(reading.payload(), StandardCharsets.ISO_8859_1); // ASCII is UTF-8: no checks needed
@@ -102,6 +109,15 @@ public final class ReadingDecoder {
             }
         }
         return true;
+    }
+
+    /** The general JSON path alone (no fast path), for tests that hold the two against each other. */
+    static Decoded jsonGeneral(MappingRule rule, String measurement, String series, String text, long receivedNs) {
+        try {
+            return json(rule, measurement, series, text, receivedNs);
+        } catch (Failure f) {
+            return new Decoded.Failed(f.reason, f.getMessage());
+        }
     }
 
     private static Decoded json(MappingRule rule, String measurement, String series, String text,

@@ -272,13 +272,16 @@ public final class KafkaFanout implements AutoCloseable {
                 hold(rec);
             }
         }
+        boolean force = false;
         while (true) {
-            long oldest = held.oldestArrivalMillis();
-            boolean force = held.size() >= holdMax
-                    || (oldest >= 0 && clock.millis() - oldest >= Math.max(1, config.lingerMs()));
-            TopicPartition tp = held.next(assigned, this::behindLogEnd, force);
+            TopicPartition tp = held.next(assigned, this::behindLogEnd, force || held.size() >= holdMax);
             if (tp == null) {
-                break;
+                long oldest = held.oldestArrivalMillis();
+                if (force || oldest < 0 || clock.millis() - oldest < Math.max(1, config.lingerMs())) {
+                    break;
+                }
+                force = true; // the longest-held record waited a linger: take what is held, in time order
+                continue;
             }
             Pending next = held.head(tp);
             if (!take(next)) {
@@ -451,17 +454,24 @@ public final class KafkaFanout implements AutoCloseable {
     static <S> List<MicroBatcher.Entry<S>> inTimeOrder(List<MicroBatcher.Entry<S>> drained) {
         int n = drained.size();
         long[] keys = new long[n];
-        Integer[] order = new Integer[n];
+        boolean sorted = true;
         for (int i = 0; i < n; i++) {
             keys[i] = timestampOf(drained.get(i).point());
+            sorted &= i == 0 || keys[i - 1] <= keys[i];
+        }
+        if (sorted) {
+            return drained; // the common case since records are taken across partitions in time order
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
             order[i] = i;
         }
         Arrays.sort(order, (a, b) -> Long.compare(keys[a], keys[b])); // merge sort: stable
-        List<MicroBatcher.Entry<S>> sorted = new ArrayList<>(n);
+        List<MicroBatcher.Entry<S>> out = new ArrayList<>(n);
         for (Integer i : order) {
-            sorted.add(drained.get(i));
+            out.add(drained.get(i));
         }
-        return sorted;
+        return out;
     }
 
     /** The timestamp ending a point's line (every point Sluice builds ends with one); 0 when it cannot be read. */
@@ -515,15 +525,30 @@ public final class KafkaFanout implements AutoCloseable {
 
     /** The reading of a record: only the two headers the decoder needs are decoded (this runs per record). */
     private static Reading reading(ConsumerRecord<byte[], byte[]> rec) {
-        long receivedNs;
-        try {
-            receivedNs = Long.parseLong(header(rec, "sluice.received_ns"));
-        } catch (NumberFormatException e) {
+        Header received = rec.headers().lastHeader("sluice.received_ns");
+        long receivedNs = received == null ? -1 : digits(received.value());
+        if (receivedNs < 0) {
             receivedNs = rec.timestamp() * 1_000_000L;
         }
         String topic = header(rec, "sluice.topic");
         String key = rec.key() == null ? "" : new String(rec.key(), StandardCharsets.UTF_8);
         return new Reading(topic, key, rec.value(), receivedNs, Map.of());
+    }
+
+    /** The non-negative decimal number in {@code b}, or -1 when it is not one (or does not fit a long). */
+    static long digits(byte[] b) {
+        if (b == null || b.length == 0 || b.length > 19) {
+            return -1;
+        }
+        long v = 0;
+        for (byte x : b) {
+            int d = x - '0';
+            if (d < 0 || d > 9 || v > (Long.MAX_VALUE - d) / 10) {
+                return -1;
+            }
+            v = v * 10 + d;
+        }
+        return v;
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> rec, String name) {

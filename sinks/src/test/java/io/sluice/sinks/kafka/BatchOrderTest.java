@@ -27,6 +27,23 @@ class BatchOrderTest {
     }
 
     @Test
+    void aBatchAlreadyInOrder_isKeptAsItIs() {
+        List<MicroBatcher.Entry<String>> batch = List.of(entry("a", "m v=1 1"), entry("b", "m v=2 1"),
+                entry("c", "m v=3 7"));
+        assertEquals(batch, KafkaFanout.inTimeOrder(batch));
+    }
+
+    @Test
+    void receiveTimeHeader_isReadAsDigits() {
+        assertEquals(1_767_225_600_000_000_123L, KafkaFanout.digits("1767225600000000123".getBytes()));
+        assertEquals(Long.MAX_VALUE, KafkaFanout.digits(Long.toString(Long.MAX_VALUE).getBytes()));
+        assertEquals(-1, KafkaFanout.digits("9223372036854775808".getBytes()), "beyond a long");
+        assertEquals(-1, KafkaFanout.digits("12a".getBytes()));
+        assertEquals(-1, KafkaFanout.digits(new byte[0]));
+        assertEquals(-1, KafkaFanout.digits(null));
+    }
+
+    @Test
     void timestampIsReadFromTheLineEnd() {
         assertEquals(1_700_000_000_000_000_123L,
                 KafkaFanout.timestampOf(new Point("m", "m,d=a v=1,s=\"x y\" 1700000000000000123")));
