@@ -51,15 +51,20 @@ import org.slf4j.LoggerFactory;
  * The fan-out: a consumer-group member that reads the readings topic, decodes each record into points, writes them
  * in micro-batches to the TSDB and commits an offset only once every record up to it was written or dead-lettered.
  *
- * <p>Threading: one thread ({@code sluice-fanout}) owns the consumer, the batch and the writer, so each partition's
- * records are written in log order. Across partitions, records are taken in time order ({@link TimeAlignedQueues}):
- * the member holds what it polled per partition and waits, at most a linger and at most twice a batch of records,
- * for a partition that is behind to deliver before it writes later readings of the others, so the TSDB gets one
- * time-ordered stream instead of rows reaching back into what it already wrote. A partition holding a full batch
- * is paused until it drains, so memory stays bounded. While the TSDB is unavailable the thread pauses every assigned partition
- * (one batch mixes them), keeps the batch and retries it after an exponential backoff honouring Retry-After;
- * polling continues meanwhile so the member stays in its group. A rebalance drops uncommitted work: the next
- * owner re-reads from the committed offset and writes are idempotent.
+ * <p>Threading: one thread ({@code sluice-fanout}) owns the consumer and the batch, so each partition's records are
+ * taken in log order. Across partitions, records are taken in time order ({@link TimeAlignedQueues}): the member
+ * holds what it polled per partition and waits, at most a linger and at most twice a batch of records, for a
+ * partition that is behind to deliver before it takes later readings of the others, so the TSDB gets one
+ * time-ordered stream instead of rows reaching back into what it already wrote. A partition holding a full batch is
+ * paused until it drains, so memory stays bounded.
+ *
+ * <p>Full batches go to a second thread ({@code sluice-fanout-writer}) that writes them one at a time, in order, while
+ * the consumer thread reads and decodes the next: at most {@value #MAX_IN_FLIGHT} batches are handed over and not yet
+ * written. Offsets are committed by the consumer thread when a batch is written (its records are written or
+ * dead-lettered), in batch order, so they never run ahead of the TSDB. While the TSDB is unavailable the writer keeps
+ * its batch and retries it after an exponential backoff honouring Retry-After, and the consumer thread pauses every
+ * assigned partition and keeps polling so the member stays in its group. A rebalance drops uncommitted work (batches
+ * not yet written are abandoned): the next owner re-reads from the committed offset and writes are idempotent.
  *
  * <p>{@link #start} returns at once; {@link #close} blocks until the thread has stopped.
  */
@@ -72,6 +77,8 @@ public final class KafkaFanout implements AutoCloseable {
     public static final String HEADER_LINE = "sluice.dlq.line";
 
     private static final long LAG_INTERVAL_MS = 2_000;
+    /** Batches handed to the writer thread and not yet written: one being written, one waiting. */
+    static final int MAX_IN_FLIGHT = 2;
     private final FanoutConfig config;
     private final Clock clock;
     private final ReadingDecoder decoder;
@@ -103,7 +110,11 @@ public final class KafkaFanout implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean abandon;
     private volatile boolean paused;
-    private long retryAtMillis = -1;
+    private final Writes writes = new Writes();
+    /** Batches handed to the writer and not yet reported written (consumer thread). */
+    private int inFlight;
+    /** Bumped by a rebalance: batches of an older generation are neither retried nor committed. */
+    private volatile int generation;
 
     private KafkaFanout(FanoutConfig config, Clock clock, FanoutListener listener) {
         this.config = config;
@@ -214,13 +225,22 @@ public final class KafkaFanout implements AutoCloseable {
             consumer.subscribe(List.of(config.topic()), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    // uncommitted work is re-read by the next owner from the committed offset
+                    // batches already with the writer are let finish and committed (bounded), so the next owner
+                    // rewrites as little as possible; the rest is re-read by it from the committed offset
+                    if (!abandon) {
+                        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.writeTimeoutMs());
+                        while (inFlight > 0 && !writes.stalled && System.nanoTime() < deadline) {
+                            completeWrites(50);
+                        }
+                    }
                     batch.drain();
                     held.clear();
                     uncommitted.clear();
                     assigned.removeAll(partitions);
                     balancePaused.clear();
-                    retryAtMillis = -1;
+                    generation++;
+                    writes.jobs.clear();
+                    inFlight = 0;
                     paused = false;
                 }
 
@@ -230,11 +250,12 @@ public final class KafkaFanout implements AutoCloseable {
                     LOG.info("Fan-out assigned {}", partitions);
                 }
             });
+            writes.start();
             while (running) {
                 step();
             }
-            if (!abandon && retryAtMillis < 0 && flush()) {
-                commit();
+            if (!abandon) {
+                finishWrites();
             }
         } catch (WakeupException e) {
             if (running && !abandon) {
@@ -243,37 +264,52 @@ public final class KafkaFanout implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("Fan-out stopped by an unexpected error; uncommitted records will be re-read", e);
         } finally {
+            writes.stop();
             closeQuietly(consumer);
             closeQuietly(deadLetters);
             closeQuietly(writer);
         }
     }
 
+    /** On close: hands over the last batch, waits (bounded) for the writer, commits what it wrote. */
+    private void finishWrites() {
+        if (!batch.isEmpty()) {
+            Job last = job();
+            try {
+                if (!writes.jobs.offer(last, config.writeTimeoutMs() * MAX_IN_FLIGHT, TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            inFlight++;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.writeTimeoutMs() * (inFlight + 1L));
+        writes.draining = true;
+        while (inFlight > 0 && System.nanoTime() < deadline && writes.fatal == null) {
+            completeWrites(100);
+        }
+        if (inFlight == 0 && writes.fatal == null) {
+            commit();
+        }
+    }
+
     private void step() {
         measureLag();
-        if (retryAtMillis >= 0) {
-            long wait = retryAtMillis - clock.millis();
-            if (wait > 0) {
-                consumer.poll(Duration.ofMillis(Math.min(wait, 200))); // paused: keeps membership, returns nothing
-                return;
-            }
-            retryAtMillis = -1;
-            if (!flush()) {
-                return;
-            }
-            Set<TopicPartition> resume = new HashSet<>(consumer.assignment());
-            resume.removeAll(balancePaused);
-            consumer.resume(resume);
-            paused = false;
-            LOG.info("TSDB writes again; partitions resumed");
-        }
-        if (held.size() < holdMax) {
+        completeWrites(0);
+        pauseWhileTheTsdbIsAway();
+        boolean writerFull = inFlight >= MAX_IN_FLIGHT && (batch.isDue() || held.size() >= holdMax);
+        if (paused || (!writerFull && held.size() < holdMax)) {
+            // paused partitions return nothing: polling keeps the member in its group
             for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(pollTimeoutMillis()))) {
                 hold(rec);
             }
+        } else if (writerFull) {
+            completeWrites(200); // nothing to do until the writer hands a batch back
         }
         boolean force = false;
-        while (true) {
+        while (!paused) {
             TopicPartition tp = held.next(assigned, this::behindLogEnd, force || held.size() >= holdMax);
             if (tp == null) {
                 long oldest = held.oldestArrivalMillis();
@@ -285,18 +321,80 @@ public final class KafkaFanout implements AutoCloseable {
             }
             Pending next = held.head(tp);
             if (!take(next)) {
-                return; // TSDB unavailable: the record stays held
+                break; // the writer has its hands full: the record stays held
             }
             held.removeHead(tp);
             uncommitted.put(tp, new OffsetAndMetadata(next.record().offset() + 1));
         }
         balance();
-        if (batch.isDue() && !flush()) {
-            return;
+        if (batch.isDue()) {
+            handOff();
         }
-        if (batch.isEmpty()) {
+        if (batch.isEmpty() && inFlight == 0) {
             commit();
         }
+    }
+
+    /** Pauses every partition while the writer's batch cannot reach the TSDB; resumes when it was written. */
+    private void pauseWhileTheTsdbIsAway() {
+        boolean away = inFlight > 0 && writes.stalled;
+        if (away && !paused) {
+            consumer.pause(consumer.assignment());
+            paused = true;
+            LOG.warn("TSDB unavailable; partitions paused while the writer retries");
+        } else if (!away && paused) {
+            Set<TopicPartition> resume = new HashSet<>(consumer.assignment());
+            resume.removeAll(balancePaused);
+            consumer.resume(resume);
+            paused = false;
+            LOG.info("TSDB writes again; partitions resumed");
+        }
+    }
+
+    /** Commits the offsets of batches the writer reports written, in order; waits up to {@code timeoutMs} for one. */
+    private void completeWrites(long timeoutMs) {
+        Job done;
+        try {
+            done = timeoutMs > 0 ? writes.done.poll(timeoutMs, TimeUnit.MILLISECONDS) : writes.done.poll();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        while (done != null) {
+            if (done.generation == generation) {
+                inFlight--;
+                if (!done.offsets.isEmpty()) {
+                    consumer.commitSync(done.offsets);
+                }
+            }
+            done = writes.done.poll();
+        }
+        if (writes.fatal != null) {
+            throw new IllegalStateException("fan-out writer failed", writes.fatal);
+        }
+    }
+
+    /** The batch and the offsets of every record taken since the last hand-over, as one job for the writer. */
+    private Job job() {
+        Job j = new Job(generation, batch.drain(), Map.copyOf(uncommitted));
+        uncommitted.clear();
+        return j;
+    }
+
+    /** Hands the batch to the writer; false (batch kept) when {@value #MAX_IN_FLIGHT} are already in flight. */
+    private boolean handOff() {
+        if (batch.isEmpty()) {
+            return true;
+        }
+        if (inFlight >= MAX_IN_FLIGHT) {
+            return false;
+        }
+        Job j = job();
+        if (!writes.jobs.offer(j)) {
+            throw new IllegalStateException("writer queue full with " + inFlight + " batches in flight");
+        }
+        inFlight++;
+        return true;
     }
 
     /** A polled record and what it decoded to. */
@@ -339,7 +437,8 @@ public final class KafkaFanout implements AutoCloseable {
         }
     }
 
-    /** Takes one held record into the batch (flushing first if it would overflow); false when a flush failed. */
+    /** Takes one held record into the batch (handing the batch over first if it would overflow); false when the
+     * writer has {@value #MAX_IN_FLIGHT} batches already. */
     private boolean take(Pending pending) {
         ConsumerRecord<byte[], byte[]> rec = pending.record();
         switch (pending.decoded()) {
@@ -354,12 +453,10 @@ public final class KafkaFanout implements AutoCloseable {
             case Decoded.Points ps -> {
                 List<Point> points = ps.points();
                 for (Point p : points) {
-                    if (batch.wouldOverflow(p)) {
-                        if (!flush()) {
-                            // the points of this record added so far are in the kept batch; re-taking the record
-                            // after the retry adds them again, which the TSDB collapses (same series, timestamp)
-                            return false;
-                        }
+                    if (batch.wouldOverflow(p) && !handOff()) {
+                        // the points of this record added so far stay in the batch; re-taking the record adds
+                        // them again, which the TSDB collapses (same series, timestamp)
+                        return false;
                     }
                     batch.add(rec, p);
                 }
@@ -368,38 +465,96 @@ public final class KafkaFanout implements AutoCloseable {
         return true;
     }
 
-    /** Writes the batch; on TSDB trouble keeps it, pauses all partitions and schedules a retry. */
-    private boolean flush() {
-        if (batch.isEmpty()) {
-            return true;
+    /** A batch handed to the writer, with the offsets to commit once it is written. */
+    private record Job(int generation, List<MicroBatcher.Entry<ConsumerRecord<byte[], byte[]>>> entries,
+                       Map<TopicPartition, OffsetAndMetadata> offsets) {
+    }
+
+    /**
+     * The writer thread: writes handed-over batches one at a time, in order; keeps a batch the TSDB cannot take and
+     * retries it after a backoff until it is written, a rebalance abandons it, or the fan-out stops.
+     */
+    private final class Writes {
+        final java.util.concurrent.BlockingQueue<Job> jobs = new java.util.concurrent.ArrayBlockingQueue<>(
+                MAX_IN_FLIGHT);
+        final java.util.concurrent.BlockingQueue<Job> done = new java.util.concurrent.LinkedBlockingQueue<>();
+        final Thread thread = new Thread(this::run, "sluice-fanout-writer");
+        volatile boolean stalled;
+        volatile boolean draining;
+        volatile boolean stopped;
+        volatile RuntimeException fatal;
+
+        void start() {
+            thread.setDaemon(true);
+            thread.start();
         }
-        List<MicroBatcher.Entry<ConsumerRecord<byte[], byte[]>>> entries = inTimeOrder(batch.drain());
-        long started = System.nanoTime();
-        try {
-            InfluxWriter.Result<ConsumerRecord<byte[], byte[]>> r = writer.write(entries);
-            long took = System.nanoTime() - started;
-            writeNanos.addAndGet(took);
-            listener.written(r.written(), took);
-            for (InfluxWriter.Rejected<ConsumerRecord<byte[], byte[]>> bad : r.rejected()) {
-                deadLetter(bad.entry().source(), bad.status() == 413 ? "too_large" : "rejected_by_tsdb",
-                        bad.message(), bad.status(), bad.entry().point().line());
+
+        /** Ends the thread: a batch still retrying is given up (its offsets were never committed). */
+        void stop() {
+            stopped = true;
+            thread.interrupt();
+            try {
+                thread.join(TimeUnit.MILLISECONDS.toMillis(config.writeTimeoutMs() + 5_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            written.addAndGet(r.written());
-            batches.incrementAndGet();
-            backoff.reset();
-            return true;
-        } catch (TsdbUnavailableException e) {
-            entries.forEach(en -> batch.add(en.source(), en.point()));
-            retries.incrementAndGet();
-            Duration delay = backoff.next(e.retryAfter());
-            retryAtMillis = clock.millis() + delay.toMillis();
-            if (!paused) {
-                consumer.pause(consumer.assignment());
-                paused = true;
+        }
+
+        private void run() {
+            while (!stopped) {
+                Job job;
+                try {
+                    job = jobs.poll(200, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    continue; // stopped is checked above
+                }
+                if (job != null) {
+                    try {
+                        write(job);
+                    } catch (RuntimeException e) {
+                        LOG.error("Fan-out writer failed; uncommitted records will be re-read", e);
+                        fatal = e;
+                        return;
+                    }
+                }
             }
-            LOG.warn("TSDB unavailable ({}); {} points kept, partitions paused, retry {} in {} ms", e.getMessage(),
-                    entries.size(), backoff.attempts(), delay.toMillis());
-            return false;
+        }
+
+        private void write(Job job) {
+            List<MicroBatcher.Entry<ConsumerRecord<byte[], byte[]>>> entries = inTimeOrder(job.entries());
+            while (!stopped && job.generation() == generation) {
+                long started = System.nanoTime();
+                try {
+                    InfluxWriter.Result<ConsumerRecord<byte[], byte[]>> r = writer.write(entries);
+                    long took = System.nanoTime() - started;
+                    writeNanos.addAndGet(took);
+                    listener.written(r.written(), took);
+                    for (InfluxWriter.Rejected<ConsumerRecord<byte[], byte[]>> bad : r.rejected()) {
+                        deadLetter(bad.entry().source(), bad.status() == 413 ? "too_large" : "rejected_by_tsdb",
+                                bad.message(), bad.status(), bad.entry().point().line());
+                    }
+                    written.addAndGet(r.written());
+                    batches.incrementAndGet();
+                    backoff.reset();
+                    stalled = false;
+                    done.add(job);
+                    return;
+                } catch (TsdbUnavailableException e) {
+                    retries.incrementAndGet();
+                    stalled = true;
+                    Duration delay = backoff.next(e.retryAfter());
+                    LOG.warn("TSDB unavailable ({}); {} points kept, retry {} in {} ms", e.getMessage(),
+                            entries.size(), backoff.attempts(), delay.toMillis());
+                    if (draining) {
+                        return; // closing: the batch stays unwritten and uncommitted
+                    }
+                    long until = System.nanoTime() + delay.toNanos();
+                    while (!stopped && job.generation() == generation && System.nanoTime() < until) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(
+                                Math.min(until - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100)));
+                    }
+                }
+            }
         }
     }
 
