@@ -33,13 +33,14 @@ public final class LogIngest implements Ingest {
 
     LogRecord toRecord(Envelope e) {
         List<LogHeader> headers = new ArrayList<>(8 + e.userProperties().size());
+        // topic and receive time first: the fan-out reads these two per record and stops looking once it has them
         headers.add(new LogHeader(RecordHeaders.TOPIC, utf8(e.topic())));
+        headers.add(new LogHeader(RecordHeaders.RECEIVED_NS, utf8(Long.toString(e.receivedAtNanos()))));
         headers.add(new LogHeader(RecordHeaders.PROTOCOL, utf8(e.protocol())));
         if (e.protocolVersion() != null) {
             headers.add(new LogHeader(RecordHeaders.PROTOCOL_VERSION, utf8(e.protocolVersion())));
         }
         headers.add(new LogHeader(RecordHeaders.QOS, utf8(Integer.toString(e.qos()))));
-        headers.add(new LogHeader(RecordHeaders.RECEIVED_NS, utf8(Long.toString(e.receivedAtNanos()))));
         headers.add(new LogHeader(RecordHeaders.NODE, nodeId));
         if (e.contentType() != null) {
             headers.add(new LogHeader(RecordHeaders.CONTENT_TYPE, utf8(e.contentType())));

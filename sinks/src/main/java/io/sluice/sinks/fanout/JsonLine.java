@@ -54,7 +54,7 @@ final class JsonLine {
         StringBuilder fields;
         /** The current key path, unescaped (prefix + separator + key), to find the timestamp field. */
         final StringBuilder key = new StringBuilder(32);
-        final long[] keyHashes = new long[MAX_FIELDS];
+        long[] keyHashes = new long[8];
         int fieldCount;
         int keyCount;
         boolean tsFound;
@@ -203,6 +203,9 @@ final class JsonLine {
                 if (keyHashes[i] == h) {
                     return false; // a repeated key (or a collision): the general path decides which value wins
                 }
+            }
+            if (keyCount == keyHashes.length) {
+                keyHashes = java.util.Arrays.copyOf(keyHashes, Math.min(MAX_FIELDS, keyCount * 2));
             }
             keyHashes[keyCount++] = h;
             return true;

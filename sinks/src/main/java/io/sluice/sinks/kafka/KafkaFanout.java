@@ -678,16 +678,31 @@ public final class KafkaFanout implements AutoCloseable {
         LOG.warn("Dead-lettered {}-{}@{}: {} ({})", rec.topic(), rec.partition(), rec.offset(), reason, message);
     }
 
-    /** The reading of a record: only the two headers the decoder needs are decoded (this runs per record). */
+    /**
+     * The reading of a record. Only the two headers the decoder needs are looked for, in one pass that stops once it
+     * has both (Sluice writes them first; every header key read is decoded to a string by Kafka's client).
+     */
     private static Reading reading(ConsumerRecord<byte[], byte[]> rec) {
-        Header received = rec.headers().lastHeader("sluice.received_ns");
-        long receivedNs = received == null ? -1 : digits(received.value());
+        byte[] topic = null;
+        byte[] received = null;
+        for (Header h : rec.headers()) {
+            String k = h.key();
+            if (topic == null && "sluice.topic".equals(k)) {
+                topic = h.value();
+            } else if (received == null && "sluice.received_ns".equals(k)) {
+                received = h.value();
+            }
+            if (topic != null && received != null) {
+                break;
+            }
+        }
+        long receivedNs = digits(received);
         if (receivedNs < 0) {
             receivedNs = rec.timestamp() * 1_000_000L;
         }
-        String topic = header(rec, "sluice.topic");
         String key = rec.key() == null ? "" : new String(rec.key(), StandardCharsets.UTF_8);
-        return new Reading(topic, key, rec.value(), receivedNs, Map.of());
+        return new Reading(topic == null ? "" : new String(topic, StandardCharsets.UTF_8), key, rec.value(),
+                receivedNs, Map.of());
     }
 
     /** The non-negative decimal number in {@code b}, or -1 when it is not one (or does not fit a long). */
@@ -704,11 +719,6 @@ public final class KafkaFanout implements AutoCloseable {
             v = v * 10 + d;
         }
         return v;
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> rec, String name) {
-        Header h = rec.headers().lastHeader(name);
-        return h == null || h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     private static byte[] utf8(String s) {

@@ -43,6 +43,20 @@ class JsonLineTest {
     }
 
     @Test
+    void manyFields_andARepeatedKeyFarIn() {
+        StringBuilder json = new StringBuilder("{");
+        StringBuilder fields = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            json.append(i == 0 ? "" : ",").append("\"f").append(i).append("\":").append(i);
+            fields.append(i == 0 ? "" : ",").append('f').append(i).append('=').append(i);
+        }
+        assertEquals(SERIES + " " + fields + " " + RECEIVED, fast(json + "}", null));
+        assertNull(fast(json + ",\"f33\":1}", null), "a key repeated after 33 others");
+        assertNull(fast(json.toString().replace("{", "{\"x\":{") + "}," + json.substring(1) + "}", null),
+                "more fields than the fast path takes: 80 > 64");
+    }
+
+    @Test
     void unusualPayloads_goTheGeneralWay() {
         for (String json : List.of("{\"t\": 1", "[1,2]", "{}", "{\"a\":[1]}", "{\"a\":1e5}", "{\"a\":\"x\\\"y\"}",
                 "{\"a\\u0041\":1}", "{\"a\":1,\"a\":2}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":tru}", "{\"a\":1} x",
