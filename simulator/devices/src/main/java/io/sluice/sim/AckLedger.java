@@ -4,7 +4,6 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What the devices know, device by device: which (device, seq) were sent and which were acknowledged by PUBACK.
@@ -12,20 +11,18 @@ import java.util.concurrent.atomic.LongAdder;
  * millions of devices see {@link FleetLedger}, which is indexed by device number instead of keyed by name.
  * Thread-safe.
  */
-public final class AckLedger implements Ledger {
+public final class AckLedger extends CountingLedger {
     private final Map<String, BitSet> sent = new ConcurrentHashMap<>();
     private final Map<String, BitSet> acked = new ConcurrentHashMap<>();
-    private final LongAdder sentCount = new LongAdder();
-    private final LongAdder ackedCount = new LongAdder();
 
     public void sent(String device, long seq) {
         mark(sent, device, seq);
-        sentCount.increment();
+        countSent();
     }
 
     public void acked(String device, long seq) {
         if (mark(acked, device, seq)) {
-            ackedCount.increment();
+            countAcked();
         }
     }
 
@@ -37,16 +34,6 @@ public final class AckLedger implements Ledger {
         synchronized (b) {
             return b.get((int) seq);
         }
-    }
-
-    @Override
-    public long sentCount() {
-        return sentCount.sum();
-    }
-
-    @Override
-    public long ackedCount() {
-        return ackedCount.sum();
     }
 
     @Override
