@@ -4,8 +4,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One simulated connection that publishes readings: an MQTT connection ({@link DeviceConnection}), an MQTT-SN
- * client or a plain line-protocol datagram socket. Methods do not block; futures complete on the transport's
- * own threads.
+ * client ({@link MqttSnClient}) or a plain line-protocol datagram socket ({@link LineDatagramSender}). Methods do
+ * not block; futures complete on the transport's own threads.
  */
 interface Publisher {
     CompletableFuture<?> connect();
