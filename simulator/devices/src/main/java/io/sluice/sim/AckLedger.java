@@ -1,28 +1,28 @@
 package io.sluice.sim;
 
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What the devices know: which (device, seq) were sent and which were acknowledged by PUBACK. Sequence numbers
- * are dense per device (0..n-1), so a bit set per device keeps millions of ids compact. Thread-safe.
+ * What the devices know, device by device: which (device, seq) were sent and which were acknowledged by PUBACK.
+ * Sequence numbers are dense per device (0..n-1), so a bit set per device keeps millions of ids compact; for
+ * millions of devices see {@link FleetLedger}, which is indexed by device number instead of keyed by name.
+ * Thread-safe.
  */
-public final class AckLedger {
+public final class AckLedger extends CountingLedger {
     private final Map<String, BitSet> sent = new ConcurrentHashMap<>();
     private final Map<String, BitSet> acked = new ConcurrentHashMap<>();
-    private final LongAdder sentCount = new LongAdder();
-    private final LongAdder ackedCount = new LongAdder();
 
     public void sent(String device, long seq) {
         mark(sent, device, seq);
-        sentCount.increment();
+        countSent();
     }
 
     public void acked(String device, long seq) {
         if (mark(acked, device, seq)) {
-            ackedCount.increment();
+            countAcked();
         }
     }
 
@@ -36,17 +36,9 @@ public final class AckLedger {
         }
     }
 
-    public long sentCount() {
-        return sentCount.sum();
-    }
-
-    public long ackedCount() {
-        return ackedCount.sum();
-    }
-
-    /** Every acknowledged id, device by device (for the audit). */
-    Map<String, BitSet> ackedByDevice() {
-        return acked;
+    @Override
+    public Presence presence() {
+        return new DevicePresence();
     }
 
     private static boolean mark(Map<String, BitSet> map, String device, long seq) {
@@ -55,6 +47,50 @@ public final class AckLedger {
             boolean was = b.get((int) seq);
             b.set((int) seq);
             return !was;
+        }
+    }
+
+    /** Found messages as a bit set per device name. Payloads that name no device (binary records) are foreign. */
+    private final class DevicePresence implements Presence {
+        private final Map<String, BitSet> seen = new HashMap<>();
+
+        @Override
+        public Found found(Reading.MessageId id) {
+            if (id.device() == null) {
+                return Found.FOREIGN;
+            }
+            BitSet b = seen.computeIfAbsent(id.device(), d -> new BitSet());
+            if (b.get((int) id.seq())) {
+                return Found.DUPLICATE;
+            }
+            b.set((int) id.seq());
+            return isAcked(id.device(), id.seq()) ? Found.ACKED : Found.UNACKED;
+        }
+
+        @Override
+        public long missing() {
+            return notSeen(acked);
+        }
+
+        @Override
+        public long absent() {
+            return notSeen(sent);
+        }
+
+        private long notSeen(Map<String, BitSet> ledger) {
+            long n = 0;
+            for (Map.Entry<String, BitSet> e : ledger.entrySet()) {
+                BitSet expected;
+                synchronized (e.getValue()) {
+                    expected = (BitSet) e.getValue().clone();
+                }
+                BitSet present = seen.get(e.getKey());
+                if (present != null) {
+                    expected.andNot(present);
+                }
+                n += expected.cardinality();
+            }
+            return n;
         }
     }
 }

@@ -12,7 +12,7 @@ public final class Auditor {
     }
 
     /** Blocking. Throws when the topic cannot be read to its end within {@code timeout}. */
-    public static LossAudit.Result audit(String bootstrap, String topic, AckLedger ledger, Duration timeout) {
+    public static LossAudit.Result audit(String bootstrap, String topic, Ledger ledger, Duration timeout) {
         LossAudit audit = new LossAudit(ledger);
         KafkaRecords.forEach(bootstrap, topic, timeout, r -> audit.record(r.value()));
         return audit.result();

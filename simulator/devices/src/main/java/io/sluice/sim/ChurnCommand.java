@@ -3,6 +3,7 @@ package io.sluice.sim;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,10 +31,8 @@ final class ChurnCommand implements Callable<Integer> {
     int concurrency = 200;
     @Option(names = "--device-prefix", description = "client id prefix; fresh per run (default: churn-<time>-)")
     String prefix = "churn-" + Long.toString(System.currentTimeMillis(), 36) + "-";
-    @Option(names = "--audit-bootstrap", description = "Kafka bootstrap servers to audit the readings topic at")
-    String auditBootstrap;
-    @Option(names = "--audit-topic", description = "readings topic to audit (default ${DEFAULT-VALUE})")
-    String auditTopic = "sluice.readings";
+    @Mixin
+    AuditOptions audit = new AuditOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -42,10 +41,10 @@ final class ChurnCommand implements Callable<Integer> {
                 mqttVersion, concurrency, prefix), ledger).run();
         System.out.println(r.summary());
         boolean ok = r.sessionMismatches() == 0 && r.failed() == 0;
-        if (auditBootstrap != null) {
-            LossAudit.Result audit = Auditor.audit(auditBootstrap, auditTopic, ledger, Duration.ofSeconds(300));
-            System.out.println(audit);
-            ok &= audit.passed();
+        LossAudit.Result checked = audit.audit(ledger, Duration.ofSeconds(300));
+        if (checked != null) {
+            System.out.println(checked);
+            ok &= checked.passed();
         }
         return ok ? 0 : 1;
     }

@@ -42,13 +42,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-tsdb", description = "skip the TSDB: no QuestDB, no fan-out, Kafka only")
     boolean noTsdb;
 
-    @Option(names = "--report", paramLabel = "FILE", description = "write the run as JSON (totals, latency, timeline,"
-            + " audit)")
-    Path report;
-
-    @Option(names = "--chart", paramLabel = "FILE", description = "write throughput and latency over time as a"
-            + " self-contained HTML page")
-    Path chart;
+    @Mixin
+    ReportOptions reports = new ReportOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -74,15 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             Outcome outcome = run(kafka, tsdb == null ? null : new Tsdb(tsdb, TSDB_TABLE), load, READINGS_TOPIC, out,
                     started);
-            LoadSpec spec = load.spec("127.0.0.1", 0);
-            if (report != null) {
-                LoadReports.write(report, LoadReports.json(spec, outcome.load(), outcome.audit()));
-                out.println("report: " + report);
-            }
-            if (chart != null) {
-                LoadReports.write(chart, LoadReports.html(spec, outcome.load(), "Sluice demo"));
-                out.println("chart: " + chart);
-            }
+            reports.write(load.spec("127.0.0.1", 0), outcome.load(), outcome.audit(), "", "Sluice demo", out);
             if (outcome.audit().passed() && outcome.load().failed() > 0) {
                 out.printf("exit 1: %,d publishes failed (the audit covers acknowledged messages only)%n",
                         outcome.load().failed());

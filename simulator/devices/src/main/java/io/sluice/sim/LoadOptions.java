@@ -1,10 +1,11 @@
 package io.sluice.sim;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Load options shared by the commands that drive devices. Defaults are the fields' initial values (not the
- * annotations' defaultValue), so a command can start from other defaults, as the demo does.
+ * Load options shared by the commands that drive one connection per device. Defaults are the fields' initial
+ * values (not the annotations' defaultValue), so a command can start from other defaults, as the demo does.
  */
 final class LoadOptions {
     @Option(names = "--devices", description = "concurrent device connections (default ${DEFAULT-VALUE})")
@@ -13,17 +14,8 @@ final class LoadOptions {
     @Option(names = "--messages", description = "messages per device (default ${DEFAULT-VALUE})")
     int messages = 200;
 
-    @Option(names = "--window", description = "PUBLISHes a device keeps awaiting PUBACK (default ${DEFAULT-VALUE})")
-    int window = 16;
-
-    @Option(names = "--payload-bytes", description = "payload size, JSON padded (default ${DEFAULT-VALUE})")
-    int payloadBytes = 128;
-
-    @Option(names = "--mqtt-version", description = "3 (3.1.1) or 5 (default ${DEFAULT-VALUE})")
-    int mqttVersion = 5;
-
-    @Option(names = "--qos", description = "0 or 1 (default ${DEFAULT-VALUE})")
-    int qos = 1;
+    @Mixin
+    PublishOptions publish = new PublishOptions();
 
     @Option(names = "--device-prefix", description = "client id prefix (default ${DEFAULT-VALUE})")
     String devicePrefix = "dev-";
@@ -37,11 +29,12 @@ final class LoadOptions {
         LoadOptions o = new LoadOptions();
         o.devices = 200;
         o.messages = 100;
-        o.window = 8;
+        o.publish.window = 8;
         return o;
     }
 
     LoadSpec spec(String host, int port) {
-        return new LoadSpec(host, port, devices, messages, window, payloadBytes, mqttVersion, qos, devicePrefix, "sensors");
+        return new LoadSpec(host, port, devices, messages, publish.window, publish.payloadBytes, publish.mqttVersion,
+                publish.qos, devicePrefix, "sensors");
     }
 }

@@ -18,13 +18,18 @@ public final class LoadReports {
     }
 
     /** The report as JSON; {@code audit} may be null when the run was not audited. */
-    public static String json(LoadSpec spec, LoadReport r, LossAudit.Result audit) {
+    public static String json(RunSpec spec, LoadReport r, LossAudit.Result audit) {
+        return json(spec, r, audit, "");
+    }
+
+    /**
+     * The report as JSON with further top-level fields: {@code extraFields} is empty or whole {@code "key": value}
+     * lines, each ending with ",\n" (a command's own measurements beside the common ones).
+     */
+    public static String json(RunSpec spec, LoadReport r, LossAudit.Result audit, String extraFields) {
         Histogram h = r.latencyMicros();
         StringBuilder b = new StringBuilder("{\n");
-        b.append("  \"spec\": {\"devices\": ").append(spec.devices()).append(", \"messages_per_device\": ")
-                .append(spec.messagesPerDevice()).append(", \"window\": ").append(spec.windowPerDevice())
-                .append(", \"payload_bytes\": ").append(spec.payloadBytes()).append(", \"mqtt_version\": ")
-                .append(spec.mqttVersion()).append(", \"qos\": ").append(spec.qos()).append("},\n");
+        b.append("  \"spec\": ").append(spec.json()).append(",\n");
         b.append("  \"sent\": ").append(r.sent()).append(",\n");
         b.append("  \"acknowledged\": ").append(r.acknowledged()).append(",\n");
         b.append("  \"failed\": ").append(r.failed()).append(",\n");
@@ -37,8 +42,13 @@ public final class LoadReports {
                 .append(", \"max\": ").append(num(h.getMaxValue() / 1000.0)).append("},\n");
         if (audit != null) {
             b.append("  \"audit\": {\"passed\": ").append(audit.passed()).append(", \"acknowledged\": ")
-                    .append(audit.acknowledged()).append(", \"missing\": ").append(audit.missing()).append("},\n");
+                    .append(audit.acknowledged()).append(", \"missing\": ").append(audit.missing())
+                    .append(", \"duplicates\": ").append(audit.duplicates()).append(", \"present_unacknowledged\": ")
+                    .append(audit.unackedPresent()).append(", \"sent\": ").append(audit.sent())
+                    .append(", \"absent\": ").append(audit.absent()).append(", \"records\": ")
+                    .append(audit.records()).append("},\n");
         }
+        b.append(extraFields);
         b.append("  \"timeline\": [");
         List<LoadReport.Second> t = r.timeline();
         for (int i = 0; i < t.size(); i++) {
@@ -53,7 +63,7 @@ public final class LoadReports {
     }
 
     /** A self-contained HTML page: the summary and two SVG line charts over the run's seconds. */
-    public static String html(LoadSpec spec, LoadReport r, String title) {
+    public static String html(RunSpec spec, LoadReport r, String title) {
         StringBuilder b = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
                 .append(escape(title)).append("</title><style>body{font-family:sans-serif;margin:2em}"
                         + "svg{border:1px solid #ccc;margin:1em 0}pre{background:#f6f6f6;padding:1em}</style>"
@@ -64,9 +74,7 @@ public final class LoadReports {
                 "#d62728"));
         b.append(chart("PUBLISH to PUBACK latency p50 (ms), per second", r.timeline(), s -> s.p50Micros() / 1000.0,
                 "#2ca02c"));
-        b.append("<p>").append(spec.devices()).append(" devices x ").append(spec.messagesPerDevice())
-                .append(" messages, window ").append(spec.windowPerDevice()).append(", QoS ").append(spec.qos())
-                .append(", MQTT ").append(spec.mqttVersion() == 5 ? "5" : "3.1.1").append(".</p>\n</body></html>\n");
+        b.append("<p>").append(escape(spec.sentence())).append("</p>\n</body></html>\n");
         return b.toString();
     }
 
@@ -99,11 +107,11 @@ public final class LoadReports {
         Files.writeString(file, content, StandardCharsets.UTF_8);
     }
 
-    private static String num(double v) {
+    static String num(double v) {
         return String.format(Locale.ROOT, "%.3f", v).replaceAll("\\.?0+$", "");
     }
 
-    private static String escape(String s) {
+    static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

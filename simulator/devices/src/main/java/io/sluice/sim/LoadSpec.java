@@ -15,7 +15,8 @@ package io.sluice.sim;
  * @param topicPrefix           topics are prefix/device-id/temperature
  */
 public record LoadSpec(String host, int port, int devices, int messagesPerDevice, int windowPerDevice,
-                       int payloadBytes, int mqttVersion, int qos, String devicePrefix, String topicPrefix) {
+                       int payloadBytes, int mqttVersion, int qos, String devicePrefix, String topicPrefix)
+        implements RunSpec {
 
     public LoadSpec {
         if (devices < 1 || messagesPerDevice < 0 || windowPerDevice < 1) {
@@ -55,5 +56,18 @@ public record LoadSpec(String host, int port, int devices, int messagesPerDevice
 
     public String deviceId(int index) {
         return devicePrefix + String.format("%06d", index);
+    }
+
+    @Override
+    public String json() {
+        return "{\"devices\": " + devices + ", \"messages_per_device\": " + messagesPerDevice + ", \"window\": "
+                + windowPerDevice + ", \"payload_bytes\": " + payloadBytes + ", \"mqtt_version\": " + mqttVersion
+                + ", \"qos\": " + qos + "}";
+    }
+
+    @Override
+    public String sentence() {
+        return devices + " devices x " + messagesPerDevice + " messages, window " + windowPerDevice + ", QoS " + qos
+                + ", MQTT " + (mqttVersion == 5 ? "5" : "3.1.1") + ".";
     }
 }

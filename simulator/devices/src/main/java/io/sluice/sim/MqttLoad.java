@@ -5,13 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
-import org.HdrHistogram.Recorder;
-import org.HdrHistogram.Histogram;
 
 /**
  * Drives {@link LoadSpec#devices()} real MQTT connections, each publishing its messages with a window of
@@ -22,12 +16,7 @@ import org.HdrHistogram.Histogram;
 public final class MqttLoad {
     private final LoadSpec spec;
     private final AckLedger ledger;
-    private final Recorder latency = new Recorder(3);
-    /** The same latencies, read out once a second for the timeline. */
-    private final Recorder secondLatency = new Recorder(3);
-    private final List<LoadReport.Second> timeline = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final LongAdder failures = new LongAdder();
-    private final LongAdder succeeded = new LongAdder();
+    private final LoadMeter meter = new LoadMeter();
 
     private volatile long baseMillis;
     private double ratePerSecond;
@@ -62,22 +51,7 @@ public final class MqttLoad {
         long connectNanos = System.nanoTime() - connectStart;
 
         CountDownLatch done = new CountDownLatch(spec.devices());
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
-        AtomicLong last = new AtomicLong();
-        String outcome = spec.qos() == 1 ? "acknowledged" : "written";
-        AtomicLong lastFailed = new AtomicLong();
-        ticker.scheduleAtFixedRate(() -> {
-            long now = succeeded.sum();
-            long failedNow = failures.sum();
-            long completed = now - last.getAndSet(now);
-            org.HdrHistogram.Histogram h = secondLatency.getIntervalHistogram();
-            timeline.add(new LoadReport.Second(timeline.size() + 1, completed, failedNow - lastFailed.getAndSet(failedNow),
-                    h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(50),
-                    h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99)));
-            if (progress != null) {
-                progress.printf("  %,d %s (%,d/s), %,d failed%n", now, outcome, completed, failedNow);
-            }
-        }, 1, 1, TimeUnit.SECONDS);
+        meter.start(progress, spec.qos() == 1 ? "acknowledged" : "written", null);
         long start = System.nanoTime();
         long elapsed;
         try {
@@ -91,13 +65,12 @@ public final class MqttLoad {
             }
             elapsed = System.nanoTime() - start;
         } finally {
-            ticker.shutdownNow();
+            meter.close();
         }
         CompletableFuture.allOf(connections.stream().map(DeviceConnection::disconnect)
                 .toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
-        Histogram h = latency.getIntervalHistogram();
-        return new LoadReport(ledger.sentCount(), ledger.ackedCount(), failures.sum(), elapsed, connectNanos, h,
-                spec.qos(), List.copyOf(timeline));
+        return new LoadReport(ledger.sentCount(), ledger.ackedCount(), meter.failures(), elapsed, connectNanos,
+                meter.latency(), spec.qos(), meter.timeline());
     }
 
     /** The open-loop schedule: message k is due at start + k / rate, for device k mod devices, sequence k div devices. */
@@ -160,15 +133,12 @@ public final class MqttLoad {
             }
             sent.whenComplete((r, err) -> {
                 if (err == null) {
-                    long micros = Math.max(1, (System.nanoTime() - due) / 1000); // from when it was due
-                    latency.recordValue(micros);
-                    secondLatency.recordValue(micros);
-                    succeeded.increment();
+                    meter.completed((System.nanoTime() - due) / 1000); // from when it was due
                     if (spec.qos() == 1) {
                         ledger.acked(id, seq);
                     }
                 } else {
-                    failures.increment();
+                    meter.failed(err);
                 }
                 finished.countDown();
                 long[] next;
@@ -233,15 +203,12 @@ public final class MqttLoad {
             }
             sent.whenComplete((r, err) -> {
                 if (err == null) {
-                    long micros = Math.max(1, (System.nanoTime() - t0) / 1000);
-                    latency.recordValue(micros);
-                    secondLatency.recordValue(micros);
-                    succeeded.increment();
+                    meter.completed((System.nanoTime() - t0) / 1000);
                     if (spec.qos() == 1) { // QoS 0 has no acknowledgement: nothing for the audit to hold us to
                         ledger.acked(device, seq);
                     }
                 } else {
-                    failures.increment();
+                    meter.failed(err);
                 }
                 if (outcomes.incrementAndGet() == spec.messagesPerDevice()) {
                     done.countDown();

@@ -16,18 +16,11 @@ final class MqttLoadCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "1883")
     int port;
 
-    @Option(names = "--audit-bootstrap", description = "Kafka bootstrap servers to audit against")
-    String auditBootstrap;
+    @Mixin
+    AuditOptions audit = new AuditOptions();
 
-    @Option(names = "--audit-topic", defaultValue = "sluice.readings")
-    String auditTopic;
-
-    @Option(names = "--report", paramLabel = "FILE", description = "write the run as JSON (totals, latency, timeline)")
-    java.nio.file.Path report;
-
-    @Option(names = "--chart", paramLabel = "FILE", description = "write throughput and latency over time as a"
-            + " self-contained HTML page")
-    java.nio.file.Path chart;
+    @Mixin
+    ReportOptions reports = new ReportOptions();
 
     @Mixin
     LoadOptions load = new LoadOptions();
@@ -38,19 +31,11 @@ final class MqttLoadCommand implements Callable<Integer> {
         LoadSpec spec = load.spec(host, port);
         LoadReport result = new MqttLoad(spec, ledger).openLoop(load.rate).run(System.out);
         System.out.println(result.summary());
-        LossAudit.Result audit = null;
-        if (auditBootstrap != null) {
-            audit = Auditor.audit(auditBootstrap, auditTopic, ledger, Duration.ofSeconds(60));
-            System.out.println(audit);
+        LossAudit.Result checked = audit.audit(ledger, Duration.ofSeconds(60));
+        if (checked != null) {
+            System.out.println(checked);
         }
-        if (report != null) {
-            LoadReports.write(report, LoadReports.json(spec, result, audit));
-            System.out.println("report: " + report);
-        }
-        if (chart != null) {
-            LoadReports.write(chart, LoadReports.html(spec, result, "sluice-sim mqtt against " + host + ":" + port));
-            System.out.println("chart: " + chart);
-        }
-        return audit == null || audit.passed() ? 0 : 1;
+        reports.write(spec, result, checked, "", "sluice-sim mqtt against " + host + ":" + port, System.out);
+        return checked == null || checked.passed() ? 0 : 1;
     }
 }

@@ -35,7 +35,7 @@ class DemoCommandTest {
         MqttLoadCommand mqtt = new MqttLoadCommand();
         new CommandLine(mqtt).parseArgs();
         assertEquals(100, mqtt.load.devices);
-        assertEquals(16, mqtt.load.window);
+        assertEquals(16, mqtt.load.publish.window);
     }
 
     @Test

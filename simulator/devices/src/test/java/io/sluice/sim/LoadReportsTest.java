@@ -23,7 +23,7 @@ class LoadReportsTest {
     @Test
     void json_holdsTotalsLatencyAuditAndEverySecond() {
         LoadSpec spec = LoadSpec.of("127.0.0.1", 1883, 10, 100);
-        String json = LoadReports.json(spec, report(), new LossAudit.Result(999, 1000, 0, 0, 0, 1));
+        String json = LoadReports.json(spec, report(), new LossAudit.Result(999, 1000, 0, 0, 0, 1, 1000, 0));
         assertTrue(json.contains("\"acknowledged\": 999"), json);
         assertTrue(json.contains("\"messages_per_second\": 333"), json);
         assertTrue(json.contains("\"p99\": 9.9"), json);
