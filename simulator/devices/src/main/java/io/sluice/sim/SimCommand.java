@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code sluice-sim}: simulated devices, the loss audit, and the local demo stack. */
 @Command(name = "sluice-sim", mixinStandardHelpOptions = true,
         description = "Drives simulated MQTT devices at a Sluice endpoint and audits the Kafka log for loss.",
-        subcommands = {MqttLoadCommand.class, FleetCommand.class, DemoCommand.class, ChurnCommand.class, io.sluice.sim.bench.Qos1BenchCommand.class,
+        subcommands = {MqttLoadCommand.class, StackCommand.class, FleetCommand.class, DemoCommand.class, ChurnCommand.class, io.sluice.sim.bench.Qos1BenchCommand.class,
                 io.sluice.sim.bench.IdleConnectionsBenchCommand.class, io.sluice.sim.bench.MqttSnStateBenchCommand.class, io.sluice.sim.bench.FanoutBenchCommand.class, io.sluice.sim.bench.UdpBenchCommand.class, io.sluice.sim.bench.OfflineSessionsBenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SimCommand implements Runnable {
