@@ -91,8 +91,8 @@ public final class KafkaFanout implements AutoCloseable {
     private final TimeAlignedQueues<TopicPartition, Pending> held = new TimeAlignedQueues<>();
     /** What the member holds at most across partitions before it stops waiting for time order. */
     private final int holdMax;
-    /** A partition holding this many records is paused until half of them are taken. */
-    private final int holdPerPartition;
+    /** Records held per partition are capped at an even share of {@link #holdMax} (at least this many). */
+    private static final int HOLD_PER_PARTITION_MIN = 500;
     private final Set<TopicPartition> assigned = new HashSet<>();
     private final Set<TopicPartition> balancePaused = new HashSet<>();
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
@@ -122,8 +122,7 @@ public final class KafkaFanout implements AutoCloseable {
         this.listener = listener;
         this.decoder = new ReadingDecoder(config.rules());
         this.batch = new MicroBatcher<>(config.batchMaxPoints(), config.batchMaxBytes(), config.lingerMs(), clock);
-        this.holdPerPartition = Math.max(1, config.batchMaxPoints());
-        this.holdMax = 2 * holdPerPartition;
+        this.holdMax = 2 * Math.max(1, config.batchMaxPoints());
         this.backoff = new Backoff(Duration.ofMillis(config.retryInitialMs()), Duration.ofMillis(config.retryMaxMs()),
                 () -> ThreadLocalRandom.current().nextLong());
         this.writer = InfluxWriter.connect(config.influxUrl(), config.influxOrg(), config.influxBucket(),
@@ -425,8 +424,13 @@ public final class KafkaFanout implements AutoCloseable {
         return Math.max(1, timeout);
     }
 
-    /** Pauses partitions that hold a full batch and resumes them once half of it is taken (bounded memory). */
+    /**
+     * Pauses a partition holding its share of {@link #holdMax} and resumes it once half of that is taken: memory stays
+     * bounded, and one partition's buffered fetch cannot fill the hold before the others delivered (a poll returns
+     * records of one partition at a time), which would force records out of time order.
+     */
     private void balance() {
+        int holdPerPartition = Math.max(HOLD_PER_PARTITION_MIN, holdMax / Math.max(1, assigned.size()));
         for (TopicPartition tp : assigned) {
             int n = held.size(tp);
             if (n >= holdPerPartition && balancePaused.add(tp)) {
