@@ -9,9 +9,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The Kafka producer's own ceiling for the records Sluice writes: the same settings Sluice uses
- * ({@link SluiceProducerSettings}), the same keys and payloads, sent as fast as the producer takes them. What
- * Sluice can at best approach end to end.
+ * A hand-written Kafka producer ceiling for the records Sluice writes: the same settings Sluice uses
+ * ({@link SluiceProducerSettings}), the same keys and payloads, sent from this JVM as fast as the producer takes
+ * them. Complements {@link ProducerPerformanceRun} (Kafka's own tool, unkeyed records, its own JVM).
  */
 final class ProducerCeiling {
     private ProducerCeiling() {

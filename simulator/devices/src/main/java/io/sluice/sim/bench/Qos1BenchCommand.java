@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
  * (Moquette, PUBACK on receipt, then each PUBLISH handed to a KafkaProducer) and against Sluice (PUBACK after Kafka
  * acks=all), each server in its own process so its CPU time is measured apart from the load generator. Per round,
  * servers in rotating order: a closed-loop run (saturation throughput), then an open-loop run at a fixed offered
- * rate (latency at equal load), then a hand-written producer against the same broker (the ceiling). Prints one row per run and the ratios; warm-up runs are not reported.
+ * rate (latency at equal load), then Kafka's own ProducerPerformance and a hand-written producer against the same
+ * broker (the ceilings). Prints one row per run and the ratios; warm-up runs are not reported.
  */
 @Command(name = "bench-qos1", mixinStandardHelpOptions = true,
         description = "QoS 1 throughput, latency and CPU per million messages: Sluice (with a local Kafka) vs"
@@ -80,6 +81,7 @@ public final class Qos1BenchCommand implements Callable<Integer> {
                 rate > 0 ? String.format("%,.0f/s for %.0f s", rate, rateSeconds) : "off",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         List<Qos1Report.Row> rows = new ArrayList<>();
+        List<Double> performance = new ArrayList<>();
         List<Double> handWritten = new ArrayList<>();
         long ceilingRecords = (long) devices * messages;
         try (KafkaCluster kafka = KafkaCluster.start(1);
@@ -92,6 +94,7 @@ public final class Qos1BenchCommand implements Callable<Integer> {
                 run(kafka, peer, "warm", messages / 4, 0); // JIT and connection warm-up, not reported
             }
             kafka.createTopic("bench.ceiling", 6, 1, 1);
+            kafka.createTopic("bench.perf", 6, 1, 1);
             ProducerCeiling.run(kafka.bootstrapServers(), "bench.ceiling", devices, messages / 4, payloadBytes);
             int perDeviceAtRate = (int) Math.max(1, Math.round(rate * rateSeconds / devices));
             for (int r = 0; r < rounds; r++) {
@@ -103,6 +106,11 @@ public final class Qos1BenchCommand implements Callable<Integer> {
                         rows.add(run(kafka, peers.get((i + r) % peers.size()), "o" + r, perDeviceAtRate, rate));
                     }
                 }
+                ProducerPerformanceRun.Result pp = ProducerPerformanceRun.run(dir, kafka.bootstrapServers(),
+                        "bench.perf", ceilingRecords, payloadBytes);
+                performance.add(pp.recordsPerSecond());
+                System.out.printf("ProducerPerformance (kafka-tools %s, own JVM): %s%n", ProducerPerformanceRun.version(),
+                        pp.summary());
                 double hand = ProducerCeiling.run(kafka.bootstrapServers(), "bench.ceiling", devices, messages,
                         payloadBytes);
                 handWritten.add(hand);
@@ -111,7 +119,7 @@ public final class Qos1BenchCommand implements Callable<Integer> {
             }
         }
         Qos1Report report = new Qos1Report(rows, rounds, rate);
-        report.print(System.out, mean(handWritten));
+        report.print(System.out, mean(performance), mean(handWritten));
         return report.sluiceLostMessages() ? 1 : 0;
     }
 

@@ -40,7 +40,7 @@ final class Qos1Report {
         this.rate = rate;
     }
 
-    void print(PrintStream out, double handWritten) {
+    void print(PrintStream out, double producerPerformance, double handWritten) {
         out.println();
         out.println("| server | load | msg/s | p50 ms | p99 ms | server CPU s | Kafka broker CPU s |"
                 + " CPU s per 1M msgs (server+broker) | generator CPU s | Kafka lag s | missing |");
@@ -73,8 +73,10 @@ final class Qos1Report {
                     mean(Qos1BenchCommand.MOSQUITTO, load, Row::p99Millis),
                     mean(Qos1BenchCommand.MOQUETTE, load, Row::p99Millis));
         }
-        out.printf("Kafka producer ceiling (this JVM, same records): %,.0f msg/s; Sluice end to end / ceiling: %.2f"
-                + " (target 0.8)%n", handWritten, sluice / handWritten);
+        out.printf("Kafka ProducerPerformance ceiling (own JVM, same broker, size and settings): %,.0f records/s;"
+                + " Sluice end to end / ceiling: %.2f (target 0.8)%n", producerPerformance, sluice / producerPerformance);
+        out.printf("hand-written producer (this JVM, same keys): %,.0f msg/s; Sluice / it: %.2f%n", handWritten,
+                sluice / handWritten);
         long bridgeMissing = rows.stream().filter(r -> r.server().equals(Qos1BenchCommand.MOQUETTE))
                 .mapToLong(r -> Math.max(0, r.missing())).sum();
         if (bridgeMissing > 0) {

@@ -17,7 +17,7 @@ final class RecordedClasspath {
     private RecordedClasspath() {
     }
 
-    /** The recorded classpath in {@code resource}, e.g. {@code /io/sluice/bench/moquette/bridge.classpath}. */
+    /** The recorded classpath in {@code resource}, e.g. {@code /io/sluice/bench/kafka-tools.classpath}. */
     static String of(String resource, String module) {
         try (InputStream in = RecordedClasspath.class.getResourceAsStream(resource)) {
             if (in == null) {

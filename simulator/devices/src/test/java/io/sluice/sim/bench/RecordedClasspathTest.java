@@ -26,4 +26,11 @@ class RecordedClasspathTest {
     void ourOwnClasspath_holdsNoMoquette() {
         assertFalse(System.getProperty("java.class.path").contains("moquette-broker"));
     }
+
+    @Test
+    void kafkaToolsClasspath_holdsProducerPerformance() {
+        assertTrue(RecordedClasspath.of("/io/sluice/bench/kafka-tools.classpath", "simulator/kafka-tools-runtime")
+                .contains("kafka-tools-"));
+        assertFalse(ProducerPerformanceRun.version().equals("?"));
+    }
 }
