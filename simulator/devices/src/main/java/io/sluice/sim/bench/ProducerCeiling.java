@@ -4,15 +4,14 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The Kafka producer's own ceiling for the records Sluice writes: the same settings Sluice uses (acks=all,
- * idempotent, lz4, linger 5 ms, 256 KiB batches), the same keys and payloads, sent as fast as the producer takes
- * them. What Sluice can at best approach end to end.
+ * A hand-written Kafka producer ceiling for the records Sluice writes: the same settings Sluice uses
+ * ({@link SluiceProducerSettings}), the same keys and payloads, sent from this JVM as fast as the producer takes
+ * them. Complements {@link ProducerPerformanceRun} (Kafka's own tool, unkeyed records, its own JVM).
  */
 final class ProducerCeiling {
     private ProducerCeiling() {
@@ -21,13 +20,7 @@ final class ProducerCeiling {
     /** Sends {@code devices x perDevice} records; returns records acknowledged per second. */
     static double run(String bootstrap, String topic, int devices, int perDevice, int payloadBytes) throws Exception {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(262_144));
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(128L * 1024 * 1024));
+        p.putAll(SluiceProducerSettings.of(bootstrap));
         long total = (long) devices * perDevice;
         CountDownLatch done = new CountDownLatch(1);
         AtomicLong acked = new AtomicLong();

@@ -5,7 +5,6 @@ import io.sluice.sim.AckLedger;
 import io.sluice.sim.Auditor;
 import io.sluice.sim.LoadReport;
 import io.sluice.sim.LoadSpec;
-import io.sluice.sim.LossAudit;
 import io.sluice.sim.MqttLoad;
 import io.sluice.stack.KafkaCluster;
 import java.net.ServerSocket;
@@ -19,17 +18,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * QoS 1 side by side: the same closed-loop load against Mosquitto (no persistence, TCP_NODELAY) and against Sluice
- * (PUBACK after Kafka acks=all), each server in its own process so its CPU time is measured apart from the load
- * generator. Prints one row per run and the ratios; warm-up runs are not reported.
+ * QoS 1 side by side: the same load against Mosquitto (no persistence, TCP_NODELAY), against a naive Java bridge
+ * (Moquette, PUBACK on receipt, then each PUBLISH handed to a KafkaProducer) and against Sluice (PUBACK after Kafka
+ * acks=all), each server in its own process so its CPU time is measured apart from the load generator. Per round,
+ * servers in rotating order: a closed-loop run (saturation throughput), then an open-loop run at a fixed offered
+ * rate (latency at equal load), then Kafka's own ProducerPerformance and a hand-written producer against the same
+ * broker (the ceilings). Prints one row per run and the ratios; warm-up runs are not reported.
  */
 @Command(name = "bench-qos1", mixinStandardHelpOptions = true,
-        description = "QoS 1 throughput, latency and CPU per million messages: Sluice (with a local Kafka) vs Mosquitto.")
+        description = "QoS 1 throughput, latency and CPU per million messages: Sluice (with a local Kafka) vs"
+                + " Mosquitto vs a Moquette-to-Kafka bridge, and Sluice against the Kafka producer's ceiling.")
 public final class Qos1BenchCommand implements Callable<Integer> {
+    static final String SLUICE = "sluice";
+    static final String MOSQUITTO = "mosquitto";
+    static final String MOQUETTE = "moquette";
+
     @Option(names = "--devices", defaultValue = "50")
     int devices;
 
-    @Option(names = "--messages", defaultValue = "2000", description = "per device per measured run")
+    @Option(names = "--messages", defaultValue = "2000", description = "per device per closed-loop run")
     int messages;
 
     @Option(names = "--window", defaultValue = "16")
@@ -41,13 +48,27 @@ public final class Qos1BenchCommand implements Callable<Integer> {
     @Option(names = "--mqtt-version", defaultValue = "3")
     int mqttVersion;
 
-    @Option(names = "--rounds", defaultValue = "2", description = "measured runs per server, interleaved")
+    @Option(names = "--rounds", defaultValue = "2", description = "measured rounds, servers interleaved")
     int rounds;
 
-    record Row(String server, LoadReport report, double serverCpu, double brokerCpu, double generatorCpu,
-               long missing) {
-        double cpuPerMillion() {
-            return (serverCpu + Math.max(0, brokerCpu)) * 1e6 / report.acknowledged();
+    @Option(names = "--rate", defaultValue = "10000",
+            description = "offered PUBLISHes/s in total for the fixed-rate (open-loop) latency runs; 0 skips them")
+    double rate;
+
+    @Option(names = "--rate-seconds", defaultValue = "10", description = "length of each fixed-rate run")
+    double rateSeconds;
+
+    /** A server under test and, when it writes to Kafka, its topic and the acknowledged records it must hold. */
+    private static final class Peer {
+        final ServerUnderTest server;
+        final String topic;
+        final KafkaTopicCount count;
+        long acknowledged;
+
+        Peer(ServerUnderTest server, KafkaCluster kafka, String topic) throws Exception {
+            this.server = server;
+            this.topic = topic;
+            this.count = topic == null ? null : new KafkaTopicCount(kafka, topic);
         }
     }
 
@@ -55,72 +76,91 @@ public final class Qos1BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Logging.configure("error", "text");
         Path dir = Files.createTempDirectory("sluice-bench-");
-        System.out.printf("bench-qos1: %d devices x %d messages, window %d, %d B payload, MQTT %s, %d core(s), %s%n",
-                devices, messages, window, payloadBytes, mqttVersion == 5 ? "5" : "3.1.1",
+        System.out.printf("bench-qos1: %d devices x %d messages, window %d, %d B payload, MQTT %s, fixed rate %s,"
+                        + " %d core(s), %s%n", devices, messages, window, payloadBytes, mqttVersion == 5 ? "5" : "3.1.1",
+                rate > 0 ? String.format("%,.0f/s for %.0f s", rate, rateSeconds) : "off",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        List<Row> rows = new ArrayList<>();
-        List<Double> ceilings = new ArrayList<>();
+        List<Qos1Report.Row> rows = new ArrayList<>();
+        List<Double> performance = new ArrayList<>();
+        List<Double> handWritten = new ArrayList<>();
+        long ceilingRecords = (long) devices * messages;
         try (KafkaCluster kafka = KafkaCluster.start(1);
              ServerUnderTest mosquitto = ServerUnderTest.mosquitto(dir, freePort());
+             ServerUnderTest moquette = startMoquette(kafka, dir, "bench.moquette");
              ServerUnderTest sluice = ServerUnderTest.sluice(dir, freePort(), kafka.bootstrapServers(), "bench.readings")) {
-            long brokerPid = kafka.pids().get(0);
-            run(mosquitto, -1, null, "warm", messages / 4); // JIT and connection warm-up, not reported
-            run(sluice, brokerPid, kafka, "warm", messages / 4);
+            List<Peer> peers = List.of(new Peer(mosquitto, kafka, null), new Peer(moquette, kafka, "bench.moquette"),
+                    new Peer(sluice, kafka, "bench.readings"));
+            for (Peer peer : peers) {
+                run(kafka, peer, "warm", messages / 4, 0); // JIT and connection warm-up, not reported
+            }
             kafka.createTopic("bench.ceiling", 6, 1, 1);
-            ProducerCeiling.run(kafka.bootstrapServers(), "bench.ceiling", devices, messages / 4, payloadBytes); // warm-up
+            kafka.createTopic("bench.perf", 6, 1, 1);
+            ProducerCeiling.run(kafka.bootstrapServers(), "bench.ceiling", devices, messages / 4, payloadBytes);
+            int perDeviceAtRate = (int) Math.max(1, Math.round(rate * rateSeconds / devices));
             for (int r = 0; r < rounds; r++) {
-                rows.add(run(mosquitto, -1, null, "m" + r, messages));
-                rows.add(run(sluice, brokerPid, kafka, "s" + r, messages));
-                double ceiling = ProducerCeiling.run(kafka.bootstrapServers(), "bench.ceiling", devices, messages,
+                for (int i = 0; i < peers.size(); i++) { // rotating order: no server always runs first
+                    rows.add(run(kafka, peers.get((i + r) % peers.size()), "c" + r, messages, 0));
+                }
+                if (rate > 0) {
+                    for (int i = 0; i < peers.size(); i++) {
+                        rows.add(run(kafka, peers.get((i + r) % peers.size()), "o" + r, perDeviceAtRate, rate));
+                    }
+                }
+                ProducerPerformanceRun.Result pp = ProducerPerformanceRun.run(dir, kafka.bootstrapServers(),
+                        "bench.perf", ceilingRecords, payloadBytes);
+                performance.add(pp.recordsPerSecond());
+                System.out.printf("ProducerPerformance (kafka-tools %s, own JVM): %s%n", ProducerPerformanceRun.version(),
+                        pp.summary());
+                double hand = ProducerCeiling.run(kafka.bootstrapServers(), "bench.ceiling", devices, messages,
                         payloadBytes);
-                ceilings.add(ceiling);
-                System.out.printf("producer  %,d records straight to Kafka (same settings, keys, payloads): %,.0f msg/s%n",
-                        (long) devices * messages, ceiling);
+                handWritten.add(hand);
+                System.out.printf("hand-written producer, %,d records (this JVM, same keys and payloads): %,.0f msg/s%n",
+                        ceilingRecords, hand);
             }
         }
-        System.out.println();
-        System.out.println("| server | msg/s | p50 ms | p99 ms | server CPU s | Kafka broker CPU s | CPU s per 1M msgs (server+broker) | generator CPU s | missing |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
-        for (Row row : rows) {
-            System.out.printf("| %s | %,.0f | %.2f | %.2f | %.2f | %s | %.1f | %.2f | %s |%n", row.server(),
-                    row.report().messagesPerSecond(), row.report().latencyMicros().getValueAtPercentile(50) / 1000.0,
-                    row.report().latencyMicros().getValueAtPercentile(99) / 1000.0, row.serverCpu(),
-                    row.brokerCpu() < 0 ? "-" : String.format("%.2f", row.brokerCpu()), row.cpuPerMillion(),
-                    row.generatorCpu(), row.missing() < 0 ? "-" : Long.toString(row.missing()));
-        }
-        double sluiceRate = rows.stream().filter(r -> r.server().equals("sluice"))
-                .mapToDouble(r -> r.report().messagesPerSecond()).average().orElse(0);
-        double mosqRate = rows.stream().filter(r -> r.server().equals("mosquitto"))
-                .mapToDouble(r -> r.report().messagesPerSecond()).average().orElse(1);
-        System.out.printf("%nthroughput ratio Sluice/Mosquitto: %.2f (mean of %d runs each)%n", sluiceRate / mosqRate, rounds);
-        double ceiling = ceilings.stream().mapToDouble(Double::doubleValue).average().orElse(1);
-        System.out.printf("Kafka producer ceiling (this JVM, same records): %,.0f msg/s; Sluice end to end / ceiling: %.2f%n",
-                ceiling, sluiceRate / ceiling);
-        boolean lost = rows.stream().anyMatch(r -> r.missing() > 0);
-        return lost ? 1 : 0;
+        Qos1Report report = new Qos1Report(rows, rounds, rate);
+        report.print(System.out, mean(performance), mean(handWritten));
+        return report.sluiceLostMessages() ? 1 : 0;
     }
 
-    private Row run(ServerUnderTest server, long brokerPid, KafkaCluster kafka, String tag, int perDevice)
+    private static ServerUnderTest startMoquette(KafkaCluster kafka, Path dir, String topic) throws Exception {
+        kafka.createTopic(topic, 6, 1, 1); // what Sluice creates for itself (ServerUnderTest.sluice's config)
+        return ServerUnderTest.moquetteBridge(dir, freePort(), kafka.bootstrapServers(), topic);
+    }
+
+    private Qos1Report.Row run(KafkaCluster kafka, Peer peer, String tag, int perDevice, double offered)
             throws Exception {
+        ServerUnderTest server = peer.server;
         LoadSpec spec = new LoadSpec("127.0.0.1", server.port, devices, perDevice, window, payloadBytes, mqttVersion,
-                1, "bench-" + tag + "-", "sensors");
+                1, "bench-" + server.name + "-" + tag + "-", "sensors");
         AckLedger ledger = new AckLedger();
+        long brokerPid = peer.topic == null ? -1 : kafka.pids().get(0);
         double s0 = ProcCpu.seconds(server.pid());
         double b0 = brokerPid > 0 ? ProcCpu.seconds(brokerPid) : 0;
         double g0 = ProcCpu.self();
-        LoadReport report = new MqttLoad(spec, ledger).run(null);
+        LoadReport report = new MqttLoad(spec, ledger).openLoop(offered).run(null);
+        double generatorCpu = ProcCpu.self() - g0;
+        double kafkaLag = Double.NaN;
+        long missing = -1;
+        if (peer.topic != null) {
+            // a bridge that PUBACKs on receipt is done only when Kafka holds what it acknowledged; its CPU until then counts
+            peer.acknowledged += report.acknowledged();
+            kafkaLag = peer.count.awaitAtLeast(peer.acknowledged, Duration.ofSeconds(120));
+        }
         double serverCpu = ProcCpu.seconds(server.pid()) - s0;
         double brokerCpu = brokerPid > 0 ? ProcCpu.seconds(brokerPid) - b0 : -1;
-        double generatorCpu = ProcCpu.self() - g0;
-        long missing = -1;
-        if (kafka != null && !tag.equals("warm")) {
-            LossAudit.Result audit = Auditor.audit(kafka.bootstrapServers(), "bench.readings", ledger, Duration.ofSeconds(120));
-            missing = audit.missing();
+        if (peer.topic != null && !tag.equals("warm")) {
+            missing = Auditor.audit(kafka.bootstrapServers(), peer.topic, ledger, Duration.ofSeconds(120)).missing();
         }
+        String load = offered > 0 ? String.format("%,.0f/s", offered) : "closed";
         if (!tag.equals("warm")) {
-            System.out.printf("%-9s %s%n", server.name, report.summary().replace('\n', ' '));
+            System.out.printf("%-9s %-8s %s%n", server.name, load, report.summary().replace('\n', ' '));
         }
-        return new Row(server.name, report, serverCpu, Math.max(brokerCpu, -1), generatorCpu, missing);
+        return new Qos1Report.Row(server.name, load, report, serverCpu, brokerCpu, generatorCpu, kafkaLag, missing);
+    }
+
+    private static double mean(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     }
 
     private static int freePort() throws java.io.IOException {

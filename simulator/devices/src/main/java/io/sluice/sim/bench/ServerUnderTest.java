@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -49,13 +50,35 @@ final class ServerUnderTest implements AutoCloseable {
                 "  sessions_topic: " + topic + "-sessions",
                 "  topic_partitions: 6", "  topic_replication_factor: 1", "  topic_min_insync_replicas: 1",
                 "log:", "  level: warn", ""));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // JVM options of the daemon under test: -Dsluice.bench.jvm="-Xmx256m -XX:+UseSerialGC" to compare settings
-        List<String> cmd = new java.util.ArrayList<>(List.of(java));
-        cmd.addAll(List.of(System.getProperty("sluice.bench.jvm", "-Xmx1g").trim().split("\\s+")));
-        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "io.sluice.daemon.cli.SluiceCommand", "run", "--config", conf.toString()));
+        List<String> cmd = javaCommand(System.getProperty("java.class.path"));
+        cmd.addAll(List.of("io.sluice.daemon.cli.SluiceCommand", "run", "--config", conf.toString()));
         return start("sluice", port, cmd, dir.resolve("sluice.log"));
+    }
+
+    /**
+     * The naive bridge: Moquette (persistence off) forwarding each PUBLISH to the given Kafka topic with Sluice's
+     * producer settings, after it has already sent the PUBACK. Its own JVM and classpath (Moquette brings Netty 4.1).
+     */
+    static ServerUnderTest moquetteBridge(Path dir, int port, String bootstrap, String topic) throws IOException {
+        List<String> cmd = javaCommand(RecordedClasspath.withOwnClasses("/io/sluice/bench/moquette/bridge.classpath",
+                "simulator/moquette-bridge"));
+        cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        cmd.addAll(List.of("io.sluice.bench.moquette.MoquetteBridge", "127.0.0.1", Integer.toString(port), topic));
+        SluiceProducerSettings.of(bootstrap).forEach((k, v) -> cmd.add(k + "=" + v));
+        cmd.add("client.id=moquette-bridge");
+        return start("moquette", port, cmd, dir.resolve("moquette.log"));
+    }
+
+    /**
+     * The java command line of a JVM under test, up to its main class: the same JVM options for Sluice and the
+     * Moquette bridge, {@code -Dsluice.bench.jvm="-Xmx256m -XX:+UseSerialGC"} to compare settings (default -Xmx1g).
+     */
+    private static List<String> javaCommand(String classpath) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString()));
+        cmd.addAll(List.of(System.getProperty("sluice.bench.jvm", "-Xmx1g").trim().split("\\s+")));
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", classpath));
+        return cmd;
     }
 
     private static ServerUnderTest start(String name, int port, List<String> cmd, Path log) throws IOException {

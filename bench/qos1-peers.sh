@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# QoS 1 against its peers on this machine, one command: Sluice (PUBACK after Kafka acks=all, local single broker)
+# vs Mosquitto (Debian package, persistence off, set_tcp_nodelay true) vs a naive Java bridge (Moquette embedded,
+# persistence off, PUBACK on receipt, each PUBLISH then handed to a KafkaProducer with Sluice's settings), each in
+# its own process with its CPU read from /proc; per round a closed-loop run and a fixed-rate run per server, then
+# Kafka's own ProducerPerformance and a hand-written producer against the same broker as the ceiling. Extra
+# arguments go to `sluice-sim bench-qos1` (e.g. --devices 50 --messages 4000 --rounds 3 --rate 10000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || { apt-get update -qq && apt-get install -y -qq mosquitto; }
+export PATH="$PATH:/usr/sbin"
+# the distribution's service would hold port 1883 and CPU; the benchmark starts its own instance on a free port
+systemctl stop mosquitto 2>/dev/null || true
+
+java_bin=""
+for j in /usr/lib/jvm/*/bin/java; do
+  if "$j" -version 2>&1 | grep -Eq 'version "(2[1-9]|[3-9][0-9])'; then java_bin="$j"; break; fi
+done
+[ -n "$java_bin" ] || { echo "needs a JDK 21+ under /usr/lib/jvm" >&2; exit 1; }
+
+# build through the reactor (nothing installed into ~/.m2): the classpath then names this tree's own jars, and
+# the Moquette bridge and kafka-tools modules record their child JVMs' classpaths in their jars
+mvn -B -q -ntp package -DskipTests -pl simulator/devices -am dependency:build-classpath \
+  -Dmdep.outputFile=target/bench.classpath >/dev/null
+exec "$java_bin" --enable-native-access=ALL-UNNAMED \
+  -cp "simulator/devices/target/classes:$(cat simulator/devices/target/bench.classpath)" \
+  io.sluice.sim.SimCommand bench-qos1 "$@"
