@@ -59,6 +59,7 @@ public final class IdleConnectionsBenchCommand implements Callable<Integer> {
     private void measure(ServerUnderTest server) throws Exception {
         connectAndClose(server, 200, "warm-"); // load classes and pools so the baseline is not start-up memory
         long heapBefore = server.name.equals("sluice") ? liveHeapKib(server.pid()) : -1;
+        long directBefore = heapBefore >= 0 ? nativeOtherKib(server.pid()) : -1;
         java.util.Map<String, long[]> histoBefore = histogram && heapBefore >= 0 ? histogram(server.pid()) : null;
         long before = rssKib(server.pid());
         long t0 = System.nanoTime();
@@ -89,6 +90,12 @@ public final class IdleConnectionsBenchCommand implements Callable<Integer> {
                 long heapAfter = liveHeapKib(server.pid());
                 System.out.printf("%-9s live heap after full GC %,d KiB -> %,d KiB, %.2f KiB per connection%n",
                         server.name, heapBefore, heapAfter, (heapAfter - heapBefore) / (double) connections);
+                long directAfter = directBefore >= 0 ? nativeOtherKib(server.pid()) : -1;
+                if (directAfter >= 0) {
+                    System.out.printf("%-9s direct (NMT 'Other': Netty's and NIO's off-heap buffers) %,d KiB -> %,d KiB,"
+                                    + " %.2f KiB per connection%n", server.name, directBefore, directAfter,
+                            (directAfter - directBefore) / (double) connections);
+                }
                 if (histoBefore != null) {
                     java.util.Map<String, long[]> histoAfter = histogram(server.pid());
                     System.out.println("growth by class (instances, bytes per connection):");
@@ -156,6 +163,21 @@ public final class IdleConnectionsBenchCommand implements Callable<Integer> {
         }
         p.waitFor();
         return out;
+    }
+
+    /**
+     * Committed off-heap memory of the "Other" category of native memory tracking (where direct buffers and Netty's
+     * unsafe allocations land), or -1 when the JVM runs without {@code -XX:NativeMemoryTracking=summary}.
+     */
+    static long nativeOtherKib(long pid) throws IOException, InterruptedException {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        Process p = new ProcessBuilder(jcmd, Long.toString(pid), "VM.native_memory", "summary")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^-\\s+Other \\(reserved=\\d+KB,"
+                + " committed=(\\d+)KB\\)").matcher(out);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     /** Live heap of a JVM: the total of its class histogram (jcmd GC.class_histogram, which runs a full GC first). */
