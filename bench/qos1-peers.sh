@@ -12,16 +12,4 @@ export PATH="$PATH:/usr/sbin"
 # the distribution's service would hold port 1883 and CPU; the benchmark starts its own instance on a free port
 systemctl stop mosquitto 2>/dev/null || true
 
-java_bin=""
-for j in /usr/lib/jvm/*/bin/java; do
-  if "$j" -version 2>&1 | grep -Eq 'version "(2[1-9]|[3-9][0-9])'; then java_bin="$j"; break; fi
-done
-[ -n "$java_bin" ] || { echo "needs a JDK 21+ under /usr/lib/jvm" >&2; exit 1; }
-
-# build through the reactor (nothing installed into ~/.m2): the classpath then names this tree's own jars, and
-# the Moquette bridge and kafka-tools modules record their child JVMs' classpaths in their jars
-mvn -B -q -ntp package -DskipTests -pl simulator/devices -am dependency:build-classpath \
-  -Dmdep.outputFile=target/bench.classpath >/dev/null
-exec "$java_bin" --enable-native-access=ALL-UNNAMED \
-  -cp "simulator/devices/target/classes:$(cat simulator/devices/target/bench.classpath)" \
-  io.sluice.sim.SimCommand bench-qos1 "$@"
+exec bench/sim.sh bench-qos1 "$@"
