@@ -7,9 +7,9 @@ import java.util.Map;
  * Settings of the fan-out from the readings log to an InfluxDB-compatible TSDB ({@code KafkaFanout}). Immutable and
  * validated on construction: an invalid value throws {@link IllegalArgumentException} naming field, value and rule.
  *
- * <p>Memory: at most three batches ({@code batchMaxPoints}, {@code batchMaxBytes}: one being made, two with the
- * writer thread), twice {@code batchMaxPoints} records held for time order, plus one poll of records
- * ({@code max.poll.records}, default 500); while the TSDB is unavailable the consumer pauses its partitions and the
+ * <p>Memory: at most three batches' worth of records per member ({@code batchMaxPoints}, {@code batchMaxBytes}: up to
+ * a batch of records held for time order, the batch being made, the batch with the writer thread) plus the
+ * consumer's fetch buffers; while the TSDB is unavailable the consumer pauses its partitions and the
  * writer keeps its batch for retry, so memory stays bounded while lag grows in Kafka.
  *
  * @param bootstrapServers   Kafka bootstrap servers

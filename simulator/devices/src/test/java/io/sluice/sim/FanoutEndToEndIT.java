@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fan-out's acceptance, end to end: real MQTT devices publish through a Sluice node into real Kafka, and a
- * separate {@code sluice fanout} process (heap capped at 64 MiB, exits on OutOfMemoryError) writes the readings to
+ * separate {@code sluice fanout} process (two members with 2,000-point batches, heap capped at 64 MiB, exits on
+ * OutOfMemoryError: a member holds up to three batches' worth of records) writes the readings to
  * a real QuestDB. Counts are exact SQL counts: every reading has its own timestamp and the table deduplicates on
  * (timestamp, sensor), so a count matches only if each reading was written and none twice.
  */
@@ -53,6 +54,7 @@ class FanoutEndToEndIT {
                        topic_min_insync_replicas: 1
                      fanout:
                        workers: 2
+                       batch_max_points: 2000
                        group_id: %s-group
                        dead_letter_topic: %s-deadletter
                        influx_url: %s
@@ -108,7 +110,12 @@ class FanoutEndToEndIT {
             fanout.kill();
             assertEquals(100_000, third.join().acknowledged());
             fanout.start();
-            await().atMost(Duration.ofSeconds(180)).until(() -> tsdb.count(TABLE) == 400_000);
+            try {
+                await().atMost(Duration.ofSeconds(180)).until(() -> tsdb.count(TABLE) == 400_000);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("rows " + tsdb.count(TABLE) + " of 400,000 after the restart; fan-out "
+                        + (fanout.isAlive() ? "alive" : "gone") + ":\n" + fanout.log(), e);
+            }
             assertEquals(0, KafkaRecords.readAll(kafka.bootstrapServers(), topic + "-deadletter", Duration.ofSeconds(30))
                     .size(), "no reading was dead-lettered");
         }

@@ -53,14 +53,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: one thread ({@code sluice-fanout}) owns the consumer and the batch, so each partition's records are
  * taken in log order. Across partitions, records are taken in time order ({@link TimeAlignedQueues}): the member
- * holds what it polled per partition and waits, at most a linger and at most twice a batch of records, for a
+ * holds what it polled per partition and waits, at most a linger and at most a batch of records, for a
  * partition that is behind to deliver before it takes later readings of the others, so the TSDB gets one
  * time-ordered stream instead of rows reaching back into what it already wrote. A partition holding a full batch is
  * paused until it drains, so memory stays bounded.
  *
  * <p>Full batches go to a second thread ({@code sluice-fanout-writer}) that writes them one at a time, in order, while
- * the consumer thread reads and decodes the next: at most {@value #MAX_IN_FLIGHT} batches are handed over and not yet
- * written. Offsets are committed by the consumer thread when a batch is written (its records are written or
+ * the consumer thread reads and decodes the next: at most {@value #MAX_IN_FLIGHT} batch is handed over and not yet
+ * written, so a member holds at most three batches' worth of records (held, being made, being written). Offsets are committed by the consumer thread when a batch is written (its records are written or
  * dead-lettered), in batch order, so they never run ahead of the TSDB. While the TSDB is unavailable the writer keeps
  * its batch and retries it after an exponential backoff honouring Retry-After, and the consumer thread pauses every
  * assigned partition and keeps polling so the member stays in its group. A rebalance drops uncommitted work (batches
@@ -77,8 +77,8 @@ public final class KafkaFanout implements AutoCloseable {
     public static final String HEADER_LINE = "sluice.dlq.line";
 
     private static final long LAG_INTERVAL_MS = 2_000;
-    /** Batches handed to the writer thread and not yet written: one being written, one waiting. */
-    static final int MAX_IN_FLIGHT = 2;
+    /** Batches handed to the writer thread and not yet written: the one being written (the next is being made). */
+    static final int MAX_IN_FLIGHT = 1;
     private final FanoutConfig config;
     private final Clock clock;
     private final ReadingDecoder decoder;
@@ -122,7 +122,7 @@ public final class KafkaFanout implements AutoCloseable {
         this.listener = listener;
         this.decoder = new ReadingDecoder(config.rules());
         this.batch = new MicroBatcher<>(config.batchMaxPoints(), config.batchMaxBytes(), config.lingerMs(), clock);
-        this.holdMax = 2 * Math.max(1, config.batchMaxPoints());
+        this.holdMax = Math.max(1, config.batchMaxPoints());
         this.backoff = new Backoff(Duration.ofMillis(config.retryInitialMs()), Duration.ofMillis(config.retryMaxMs()),
                 () -> ThreadLocalRandom.current().nextLong());
         this.writer = InfluxWriter.connect(config.influxUrl(), config.influxOrg(), config.influxBucket(),
@@ -442,7 +442,7 @@ public final class KafkaFanout implements AutoCloseable {
     }
 
     /** Takes one held record into the batch (handing the batch over first if it would overflow); false when the
-     * writer has {@value #MAX_IN_FLIGHT} batches already. */
+     * writer still has the previous batch. */
     private boolean take(Pending pending) {
         ConsumerRecord<byte[], byte[]> rec = pending.record();
         switch (pending.decoded()) {
