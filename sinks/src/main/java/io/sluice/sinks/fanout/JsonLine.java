@@ -166,7 +166,7 @@ final class JsonLine {
             if (fieldCount > 0) {
                 fields.append(',');
             }
-            appendKey();
+            LineProtocol.key(fields, key);
             fields.append('=');
             boolean ok;
             if (v == '"') {
@@ -209,16 +209,6 @@ final class JsonLine {
             }
             keyHashes[keyCount++] = h;
             return true;
-        }
-
-        private void appendKey() {
-            for (int i = 0; i < key.length(); i++) {
-                char ch = key.charAt(i);
-                if (ch == ',' || ch == '=' || ch == ' ' || ch == '\\') {
-                    fields.append('\\');
-                }
-                fields.append(ch);
-            }
         }
 
         private boolean literal(String word) {

@@ -12,7 +12,7 @@ final class LineProtocol {
     }
 
     /** Tag keys, tag values and field keys. */
-    static void key(StringBuilder b, String k) {
+    static void key(StringBuilder b, CharSequence k) {
         escape(b, k, ",= ");
     }
 
@@ -39,7 +39,7 @@ final class LineProtocol {
         b.append('"');
     }
 
-    private static void escape(StringBuilder b, String s, String special) {
+    private static void escape(StringBuilder b, CharSequence s, String special) {
         if (plain(s, special)) {
             b.append(s); // the common case: nothing to escape
             return;
@@ -57,7 +57,7 @@ final class LineProtocol {
         }
     }
 
-    private static boolean plain(String s, String special) {
+    private static boolean plain(CharSequence s, String special) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '\\' || c == '\n' || c == '\r' || special.indexOf(c) >= 0) {

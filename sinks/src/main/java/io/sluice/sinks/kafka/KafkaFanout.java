@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.RangeAssignor;
@@ -301,8 +302,12 @@ public final class KafkaFanout implements AutoCloseable {
         boolean writerFull = inFlight >= MAX_IN_FLIGHT && (batch.isDue() || held.size() >= holdMax);
         if (paused || (!writerFull && held.size() < holdMax)) {
             // paused partitions return nothing: polling keeps the member in its group
-            for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(pollTimeoutMillis()))) {
-                hold(rec);
+            ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(pollTimeoutMillis()));
+            long now = clock.millis();
+            for (TopicPartition tp : polled.partitions()) {
+                for (ConsumerRecord<byte[], byte[]> rec : polled.records(tp)) {
+                    hold(tp, rec, now);
+                }
             }
         } else if (writerFull) {
             completeWrites(200); // nothing to do until the writer hands a batch back
@@ -401,11 +406,11 @@ public final class KafkaFanout implements AutoCloseable {
     }
 
     /** Decodes a polled record and holds it with the time of its first point (records without points go first). */
-    private void hold(ConsumerRecord<byte[], byte[]> rec) {
+    private void hold(TopicPartition tp, ConsumerRecord<byte[], byte[]> rec, long nowMillis) {
         Decoded decoded = decoder.decode(reading(rec));
         long ts = decoded instanceof Decoded.Points ps && !ps.points().isEmpty()
                 ? timestampOf(ps.points().get(0)) : Long.MIN_VALUE;
-        held.add(new TopicPartition(rec.topic(), rec.partition()), new Pending(rec, decoded), ts, clock.millis());
+        held.add(tp, new Pending(rec, decoded), ts, nowMillis);
     }
 
     /** True unless Kafka says the partition's position is at its log end (unknown counts as behind). */
@@ -498,7 +503,7 @@ public final class KafkaFanout implements AutoCloseable {
             stopped = true;
             thread.interrupt();
             try {
-                thread.join(TimeUnit.MILLISECONDS.toMillis(config.writeTimeoutMs() + 5_000));
+                thread.join(config.writeTimeoutMs() + 5_000L);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
