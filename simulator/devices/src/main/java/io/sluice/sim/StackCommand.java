@@ -68,6 +68,9 @@ final class StackCommand implements Callable<Integer> {
                 System.out.flush();
                 stop.await();
             }
+        } catch (SluiceDaemon.StartupException | io.sluice.daemon.config.ConfigException e) {
+            System.err.println("sluice-sim stack: " + e.getMessage()); // e.g. a port in use, a bad partition count
+            return 1;
         } finally {
             closed.countDown();
         }
