@@ -1,12 +1,16 @@
 package io.sluice.sinks.fanout;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
 /**
  * The fast path from a JSON payload to a line of line protocol: reads the payload's bytes once and writes the fields
  * as it goes, without building a tree, a map or a string per key. It takes the common shape only: ASCII, an object of
  * numbers, booleans, nulls, strings and nested objects, keys and strings without escapes, numbers without an
  * exponent, no repeated keys. For anything else it answers null and the caller takes the general path
  * ({@link Json} and flattening), which also names the reason when a payload is malformed. Numbers are copied as
- * written: a line-protocol number without a suffix is a float, as every JSON number becomes. Stateless.
+ * written: a line-protocol number without a suffix is a float, as every JSON number becomes. Thread-safe: each
+ * thread reuses its own cursor.
  */
 final class JsonLine {
     private static final int MAX_FIELDS = 64;
@@ -24,8 +28,26 @@ final class JsonLine {
      */
     static String render(byte[] payload, String series, String separator, String timestampField,
                          java.util.function.LongUnaryOperator precision, long receivedNs) {
-        Cursor c = new Cursor(payload, separator, timestampField);
-        c.fields = new StringBuilder(payload.length + 16);
+        byte[] seriesUtf8 = utf8(series);
+        io.sluice.sinks.Point p = point(payload, "m", seriesUtf8, ascii(seriesUtf8), utf8(separator),
+                timestampField == null ? null : utf8(timestampField), precision, receivedNs);
+        return p == null ? null : p.line();
+    }
+
+    /**
+     * The point for {@code payload}, or null when the fast path does not take it; as
+     * {@link #render(byte[], String, String, String, java.util.function.LongUnaryOperator, long)}, with the series,
+     * separator and timestamp field (null: none) given as UTF-8 bytes so that nothing is encoded per record.
+     *
+     * @param seriesAscii whether {@code series} is all ASCII (the line is then copied, not decoded, into a string)
+     */
+    static io.sluice.sinks.Point point(byte[] payload, String measurement, byte[] series, boolean seriesAscii,
+                                       byte[] separator, byte[] timestampField,
+                                       java.util.function.LongUnaryOperator precision, long receivedNs) {
+        Cursor c = CURSORS.get();
+        c.reset(payload, separator, timestampField);
+        c.put(series, 0, series.length); // the series, a space, then the fields as they are read
+        c.put((byte) ' ');
         c.ws();
         if (!c.object(0)) {
             return null;
@@ -42,28 +64,139 @@ final class JsonLine {
                 return null;
             }
         }
-        StringBuilder line = new StringBuilder(series.length() + c.fields.length() + 22);
-        return line.append(series).append(' ').append(c.fields).append(' ').append(ts).toString();
+        c.put((byte) ' ');
+        c.putLong(ts);
+        // the fields the fast path writes are ASCII: only the series may need decoding
+        String line = new String(c.out, 0, c.len, seriesAscii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        return new io.sluice.sinks.Point(measurement, line, ts);
     }
 
+    static boolean ascii(byte[] b) {
+        for (byte x : b) {
+            if (x < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** One cursor per thread, reused: the per-record path allocates the line and nothing else of its own. */
+    private static final ThreadLocal<Cursor> CURSORS = ThreadLocal.withInitial(Cursor::new);
+
     private static final class Cursor {
-        final byte[] b;
-        final String separator;
-        final String timestampField;
+        /** Buffers that grew past this are dropped after use, so one huge payload does not pin its memory. */
+        private static final int KEEP_CAPACITY = 16 * 1024;
+        private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+        private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+        byte[] b;
+        byte[] separator;
+        byte[] timestampField;
         int pos;
-        StringBuilder fields;
+        /** The line being written: {@code out[0, len)}. */
+        byte[] out = new byte[256];
+        int len;
         /** The current key path, unescaped (prefix + separator + key), to find the timestamp field. */
-        final StringBuilder key = new StringBuilder(32);
+        byte[] key = new byte[64];
+        int keyLen;
         long[] keyHashes = new long[8];
         int fieldCount;
         int keyCount;
         boolean tsFound;
         long tsValue;
 
-        Cursor(byte[] b, String separator, String timestampField) {
-            this.b = b;
+        void reset(byte[] payload, byte[] separator, byte[] timestampField) {
+            this.b = payload;
             this.separator = separator;
             this.timestampField = timestampField;
+            pos = 0;
+            fieldCount = 0;
+            keyCount = 0;
+            tsFound = false;
+            tsValue = 0;
+            if (out.length > KEEP_CAPACITY) {
+                out = new byte[256];
+            }
+            len = 0;
+            if (key.length > KEEP_CAPACITY) {
+                key = new byte[64];
+            }
+            keyLen = 0;
+        }
+
+        /** {@code a} itself when it has room for {@code more} bytes past {@code used}, else a larger copy. */
+        private static byte[] room(byte[] a, int used, int more) {
+            return used + more <= a.length ? a : Arrays.copyOf(a, Math.max(a.length * 2, used + more));
+        }
+
+        void put(byte x) {
+            out = room(out, len, 1);
+            out[len++] = x;
+        }
+
+        void put(byte[] src, int from, int to) {
+            int n = to - from;
+            out = room(out, len, n);
+            System.arraycopy(src, from, out, len, n);
+            len += n;
+        }
+
+        /** Appends {@code v} in decimal, two digits per division. */
+        void putLong(long v) {
+            if (v == Long.MIN_VALUE) {
+                byte[] digits = Long.toString(v).getBytes(StandardCharsets.US_ASCII);
+                put(digits, 0, digits.length);
+                return;
+            }
+            if (v < 0) {
+                put((byte) '-');
+                v = -v;
+            }
+            int digits = 1;
+            for (long p = 10; digits < 19 && v >= p; p *= 10) {
+                digits++;
+            }
+            out = room(out, len, digits);
+            int i = len + digits;
+            while (v >= 100) {
+                int r = (int) (v % 100);
+                v /= 100;
+                out[--i] = (byte) ('0' + r % 10);
+                out[--i] = (byte) ('0' + r / 10);
+            }
+            if (v >= 10) {
+                out[--i] = (byte) ('0' + v % 10);
+                out[--i] = (byte) ('0' + v / 10);
+            } else {
+                out[--i] = (byte) ('0' + v);
+            }
+            len += digits;
+        }
+
+        /** Appends to the key path. */
+        void keyPut(byte[] src, int from, int to) {
+            int n = to - from;
+            key = room(key, keyLen, n);
+            System.arraycopy(src, from, key, keyLen, n);
+            keyLen += n;
+        }
+
+        /** The key path as a field key: {@code , = space} and backslash escaped, line breaks as spaces. */
+        void putKey() {
+            for (int i = 0; i < keyLen; i++) {
+                byte ch = key[i];
+                if (ch == '\n' || ch == '\r') {
+                    put((byte) ' ');
+                    continue;
+                }
+                if (ch == ',' || ch == '=' || ch == ' ' || ch == '\\') {
+                    put((byte) '\\');
+                }
+                put(ch);
+            }
         }
 
         void ws() {
@@ -85,9 +218,9 @@ final class JsonLine {
             }
             while (true) {
                 ws();
-                key.setLength(prefixLength);
+                keyLen = prefixLength;
                 if (prefixLength > 0) {
-                    key.append(separator);
+                    keyPut(separator, 0, separator.length);
                 }
                 if (!keyInto()) {
                     return false;
@@ -103,7 +236,7 @@ final class JsonLine {
                 }
                 byte v = b[pos];
                 if (v == '{') {
-                    if (!object(key.length())) {
+                    if (!object(keyLen)) {
                         return false;
                     }
                 } else if (!field(v)) {
@@ -138,18 +271,19 @@ final class JsonLine {
                 if (ch == '\\' || ch < 0x20) { // escapes (and non-ASCII, negative) go the general way
                     return false;
                 }
-                key.append((char) ch);
             }
             if (i >= b.length) {
                 return false;
             }
+            keyPut(b, pos + 1, i);
             pos = i + 1;
             return true;
         }
 
         /** A scalar value for the key path in {@link #key}: rendered as a field, or taken as the timestamp. */
         private boolean field(byte v) {
-            boolean isTimestamp = timestampField != null && timestampField.contentEquals(key);
+            boolean isTimestamp = timestampField != null
+                    && Arrays.equals(timestampField, 0, timestampField.length, key, 0, keyLen);
             if (!newKey()) {
                 return false;
             }
@@ -162,28 +296,28 @@ final class JsonLine {
             if (isTimestamp) {
                 return timestamp();
             }
-            int mark = fields.length();
+            int mark = len;
             if (fieldCount > 0) {
-                fields.append(',');
+                put((byte) ',');
             }
-            LineProtocol.key(fields, key);
-            fields.append('=');
+            putKey();
+            put((byte) '=');
             boolean ok;
             if (v == '"') {
                 ok = string();
             } else if (v == 't') {
                 ok = literal("true");
-                fields.append("true");
+                put(TRUE, 0, TRUE.length);
             } else if (v == 'f') {
                 ok = literal("false");
-                fields.append("false");
+                put(FALSE, 0, FALSE.length);
             } else if (v == '-' || (v >= '0' && v <= '9')) {
                 ok = number();
             } else {
                 ok = false; // arrays and anything else
             }
             if (!ok) {
-                fields.setLength(mark);
+                len = mark;
                 return false;
             }
             fieldCount++;
@@ -196,8 +330,8 @@ final class JsonLine {
                 return false;
             }
             long h = 1125899906842597L;
-            for (int i = 0; i < key.length(); i++) {
-                h = 31 * h + key.charAt(i);
+            for (int i = 0; i < keyLen; i++) {
+                h = 31 * h + key[i];
             }
             for (int i = 0; i < keyCount; i++) {
                 if (keyHashes[i] == h) {
@@ -230,11 +364,7 @@ final class JsonLine {
             while (pos < b.length) {
                 byte ch = b[pos];
                 if (ch == '"') {
-                    fields.append('"');
-                    for (int i = start; i < pos; i++) {
-                        fields.append((char) b[i]);
-                    }
-                    fields.append('"');
+                    put(b, start - 1, pos + 1); // quotes and all: nothing inside needs escaping (see below)
                     pos++;
                     return true;
                 }
@@ -265,9 +395,7 @@ final class JsonLine {
             if (pos < b.length && (b[pos] == 'e' || b[pos] == 'E')) {
                 return false;
             }
-            for (int i = start; i < pos; i++) {
-                fields.append((char) b[i]);
-            }
+            put(b, start, pos);
             return true;
         }
 
@@ -298,13 +426,9 @@ final class JsonLine {
                 return false;
             }
             boolean negative = b[start] == '-';
-            long value = 0;
-            for (int i = negative ? start + 1 : start; i < pos; i++) {
-                int d = b[i] - '0';
-                if (value > (Long.MAX_VALUE - d) / 10) {
-                    return false;
-                }
-                value = value * 10 + d;
+            long value = Decimal.parse(b, negative ? start + 1 : start, pos);
+            if (value < 0) {
+                return false;
             }
             tsValue = negative ? -value : value;
             tsFound = true;

@@ -20,7 +20,7 @@ public final class MicroBatcher<S> {
     private final long maxBytes;
     private final long lingerMillis;
     private final Clock clock;
-    private List<Entry<S>> entries = new ArrayList<>();
+    private List<Entry<S>> entries;
     private long bytes;
     private long firstAtMillis;
 
@@ -32,6 +32,7 @@ public final class MicroBatcher<S> {
         this.maxBytes = maxBytes;
         this.lingerMillis = lingerMillis;
         this.clock = clock;
+        this.entries = new ArrayList<>(Math.min(maxPoints, 8192)); // sized once: no regrowth while it fills
     }
 
     /** True when adding {@code p} would exceed a bound: flush first. An empty batch always fits. */
@@ -79,7 +80,7 @@ public final class MicroBatcher<S> {
     /** Hands the batch over and starts an empty one. */
     public List<Entry<S>> drain() {
         List<Entry<S>> out = entries;
-        entries = new ArrayList<>();
+        entries = new ArrayList<>(Math.min(maxPoints, 8192));
         bytes = 0;
         return out;
     }

@@ -28,29 +28,76 @@ public final class ReadingDecoder {
      * What each recently seen MQTT topic maps to (rule, measurement, tags, the escaped series prefix): sensors publish
      * to the same topics over and over. Bounded: cleared when it holds {@link #CACHE_MAX} topics.
      */
-    private final Map<String, Match> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<TopicKey, Match> cache = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A topic's mapping; {@code rule} is -1 when no rule matches. */
-    private record Match(int rule, String measurement, Map<String, String> tags, String series) {
+    private record Match(int rule, String measurement, Map<String, String> tags, String series, byte[] seriesUtf8,
+                         boolean seriesAscii) {
     }
 
-    private static final Match UNMATCHED = new Match(-1, null, Map.of(), null);
+    /** A topic as the UTF-8 bytes the log's header holds (no string is made of it per record). */
+    private static final class TopicKey {
+        final byte[] utf8;
+        final int hash;
+
+        TopicKey(byte[] utf8) {
+            this.utf8 = utf8;
+            this.hash = java.util.Arrays.hashCode(utf8);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof TopicKey k && k.hash == hash && java.util.Arrays.equals(k.utf8, utf8);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    private static final byte[] EMPTY = new byte[0];
+    private static final Match UNMATCHED = new Match(-1, null, Map.of(), null, null, true);
+    /** Each rule's key separator and timestamp field (null: none) in UTF-8, for the JSON fast path. */
+    private final byte[][] separators;
+    private final byte[][] timestampFields;
 
     public ReadingDecoder(List<MappingRule> rules) {
         this.rules = List.copyOf(rules);
         this.matchers = this.rules.stream().map(r -> new TopicMatcher(r.topicFilter())).toList();
+        this.separators = this.rules.stream().map(r -> r.separator().getBytes(StandardCharsets.UTF_8))
+                .toArray(byte[][]::new);
+        this.timestampFields = this.rules.stream()
+                .map(r -> r.timestampField() == null ? null : r.timestampField().getBytes(StandardCharsets.UTF_8))
+                .toArray(byte[][]::new);
     }
 
     public Decoded decode(Reading reading) {
-        Match m = cache.get(reading.topic());
+        return decode(reading.topic().getBytes(StandardCharsets.UTF_8), reading.payload(), reading.receivedNs());
+    }
+
+    /**
+     * Decodes one record's payload.
+     *
+     * @param topic      the MQTT topic in UTF-8, as the {@code sluice.topic} header holds it (not copied, not kept
+     *                   beyond the call unless it is a topic not seen recently)
+     * @param payload    the raw payload
+     * @param receivedNs the receive time, epoch nanoseconds, for rules that take the time from it
+     */
+    public Decoded decode(byte[] topic, byte[] payload, long receivedNs) {
+        if (payload == null) {
+            payload = EMPTY;
+        }
+        TopicKey key = new TopicKey(topic);
+        Match m = cache.get(key);
         if (m == null) {
-            m = match(reading.topic());
+            m = match(new String(topic, StandardCharsets.UTF_8));
             if (cache.size() >= CACHE_MAX) {
                 cache.clear();
             }
-            cache.put(reading.topic(), m);
+            cache.put(new TopicKey(topic.clone()), m);
         }
-        return m.rule() < 0 ? new Decoded.Unmatched() : decode(rules.get(m.rule()), m, reading);
+        return m.rule() < 0 ? new Decoded.Unmatched() : decode(m.rule(), m, payload, receivedNs);
     }
 
     private Match match(String topic) {
@@ -62,30 +109,33 @@ public final class ReadingDecoder {
                         : rule.measurement();
                 Map<String, String> tags = new TreeMap<>(rule.tags());
                 tags.putAll(names);
-                return new Match(i, measurement, java.util.Collections.unmodifiableMap(tags),
-                        series(measurement, tags).toString());
+                String series = series(measurement, tags).toString();
+                byte[] seriesUtf8 = series.getBytes(StandardCharsets.UTF_8);
+                return new Match(i, measurement, java.util.Collections.unmodifiableMap(tags), series, seriesUtf8,
+                        JsonLine.ascii(seriesUtf8));
             }
         }
         return UNMATCHED;
     }
 
-    private static Decoded decode(MappingRule rule, Match m, Reading reading) {
+    private Decoded decode(int ruleIndex, Match m, byte[] payload, long receivedNs) {
+        MappingRule rule = rules.get(ruleIndex);
         String measurement = m.measurement();
         Map<String, String> tags = m.tags();
         if (rule.format() == io.sluice.sinks.PayloadFormat.JSON) {
-            String line = JsonLine.render(reading.payload(), m.series(), rule.separator(), rule.timestampField(),
-                    rule.precision()::toNanos, reading.receivedNs());
-            if (line != null) {
-                return new Decoded.Points(List.of(new Point(measurement, line)));
+            Point p = JsonLine.point(payload, measurement, m.seriesUtf8(), m.seriesAscii(), separators[ruleIndex],
+                    timestampFields[ruleIndex], rule.precision()::toNanos, receivedNs);
+            if (p != null) {
+                return new Decoded.Points(List.of(p));
             }
         }
         String text;
-        if (ascii(reading.payload())) {
-            text = new String(reading.payload(), StandardCharsets.ISO_8859_1); // ASCII is UTF-8: no checks needed
+        if (JsonLine.ascii(payload)) {
+            text = new String(payload, StandardCharsets.ISO_8859_1); // ASCII is UTF-8: no checks needed
         } else {
             try {
                 text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(reading.payload()))
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(payload))
                         .toString();
             } catch (CharacterCodingException e) {
                 return new Decoded.Failed("malformed_utf8", "payload is not UTF-8");
@@ -93,22 +143,13 @@ public final class ReadingDecoder {
         }
         try {
             return switch (rule.format()) {
-                case JSON -> json(rule, measurement, m.series(), text, reading.receivedNs());
-                case NUMBER -> number(rule, measurement, m.series(), text.trim(), reading.receivedNs());
-                case LINE_PROTOCOL -> lines(rule, tags, text, reading.receivedNs());
+                case JSON -> json(rule, measurement, m.series(), text, receivedNs);
+                case NUMBER -> number(rule, measurement, m.series(), text.trim(), receivedNs);
+                case LINE_PROTOCOL -> lines(rule, tags, text, receivedNs);
             };
         } catch (Failure f) {
             return new Decoded.Failed(f.reason, f.getMessage());
         }
-    }
-
-    private static boolean ascii(byte[] b) {
-        for (byte x : b) {
-            if (x < 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The general JSON path alone (no fast path), for tests that hold the two against each other. */

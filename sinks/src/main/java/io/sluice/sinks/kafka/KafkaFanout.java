@@ -5,17 +5,17 @@ import io.sluice.sinks.FanoutConfig;
 import io.sluice.sinks.FanoutListener;
 import io.sluice.sinks.FanoutStats;
 import io.sluice.sinks.Point;
-import io.sluice.sinks.Reading;
 import io.sluice.sinks.fanout.Backoff;
+import io.sluice.sinks.fanout.Decimal;
 import io.sluice.sinks.fanout.InfluxWriter;
 import io.sluice.sinks.fanout.MicroBatcher;
 import io.sluice.sinks.fanout.ReadingDecoder;
 import io.sluice.sinks.fanout.TimeAlignedQueues;
 import io.sluice.sinks.fanout.TsdbUnavailableException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -323,12 +323,19 @@ public final class KafkaFanout implements AutoCloseable {
                 force = true; // the longest-held record waited a linger: take what is held, in time order
                 continue;
             }
-            Pending next = held.head(tp);
-            if (!take(next)) {
-                break; // the writer has its hands full: the record stays held
+            boolean refused = false;
+            do { // the partition's run: its records up to the next of another partition in time
+                Pending next = held.head(tp);
+                if (!take(next)) {
+                    refused = true; // the writer has its hands full: the record stays held
+                    break;
+                }
+                held.removeHead(tp);
+                uncommitted.put(tp, new OffsetAndMetadata(next.record().offset() + 1));
+            } while (held.runContinues(tp));
+            if (refused) {
+                break;
             }
-            held.removeHead(tp);
-            uncommitted.put(tp, new OffsetAndMetadata(next.record().offset() + 1));
         }
         balance();
         if (batch.isDue()) {
@@ -407,9 +414,9 @@ public final class KafkaFanout implements AutoCloseable {
 
     /** Decodes a polled record and holds it with the time of its first point (records without points go first). */
     private void hold(TopicPartition tp, ConsumerRecord<byte[], byte[]> rec, long nowMillis) {
-        Decoded decoded = decoder.decode(reading(rec));
+        Decoded decoded = decode(rec);
         long ts = decoded instanceof Decoded.Points ps && !ps.points().isEmpty()
-                ? timestampOf(ps.points().get(0)) : Long.MIN_VALUE;
+                ? ps.points().get(0).time() : Long.MIN_VALUE;
         held.add(tp, new Pending(rec, decoded), ts, nowMillis);
     }
 
@@ -620,7 +627,7 @@ public final class KafkaFanout implements AutoCloseable {
         long[] keys = new long[n];
         boolean sorted = true;
         for (int i = 0; i < n; i++) {
-            keys[i] = timestampOf(drained.get(i).point());
+            keys[i] = drained.get(i).point().time();
             sorted &= i == 0 || keys[i - 1] <= keys[i];
         }
         if (sorted) {
@@ -640,16 +647,7 @@ public final class KafkaFanout implements AutoCloseable {
 
     /** The timestamp ending a point's line (every point Sluice builds ends with one); 0 when it cannot be read. */
     static long timestampOf(Point p) {
-        String line = p.line();
-        long v = 0;
-        for (int i = line.lastIndexOf(' ') + 1; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (c < '0' || c > '9') {
-                return 0;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
+        return p.time();
     }
 
     private void commit() {
@@ -688,10 +686,11 @@ public final class KafkaFanout implements AutoCloseable {
     }
 
     /**
-     * The reading of a record. Only the two headers the decoder needs are looked for, in one pass that stops once it
-     * has both (Sluice writes them first; every header key read is decoded to a string by Kafka's client).
+     * Decodes a record. Only the two headers the decoder needs are looked for, in one pass that stops once it has both
+     * (Sluice writes them first; every header key read is decoded to a string by Kafka's client); the topic goes to
+     * the decoder as the header's bytes, and the record key (the client id) is not needed.
      */
-    private static Reading reading(ConsumerRecord<byte[], byte[]> rec) {
+    private Decoded decode(ConsumerRecord<byte[], byte[]> rec) {
         byte[] topic = null;
         byte[] received = null;
         for (Header h : rec.headers()) {
@@ -705,30 +704,14 @@ public final class KafkaFanout implements AutoCloseable {
                 break;
             }
         }
-        long receivedNs = digits(received);
+        long receivedNs = Decimal.parse(received);
         if (receivedNs < 0) {
             receivedNs = rec.timestamp() * 1_000_000L;
         }
-        String key = rec.key() == null ? "" : new String(rec.key(), StandardCharsets.UTF_8);
-        return new Reading(topic == null ? "" : new String(topic, StandardCharsets.UTF_8), key, rec.value(),
-                receivedNs, Map.of());
+        return decoder.decode(topic == null ? NO_TOPIC : topic, rec.value(), receivedNs);
     }
 
-    /** The non-negative decimal number in {@code b}, or -1 when it is not one (or does not fit a long). */
-    static long digits(byte[] b) {
-        if (b == null || b.length == 0 || b.length > 19) {
-            return -1;
-        }
-        long v = 0;
-        for (byte x : b) {
-            int d = x - '0';
-            if (d < 0 || d > 9 || v > (Long.MAX_VALUE - d) / 10) {
-                return -1;
-            }
-            v = v * 10 + d;
-        }
-        return v;
-    }
+    private static final byte[] NO_TOPIC = new byte[0];
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

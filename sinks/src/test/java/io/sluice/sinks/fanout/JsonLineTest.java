@@ -40,6 +40,13 @@ class JsonLineTest {
                         + "\"gps\":{\"lat\":1.25},\"none\":null}", "ts"));
         assertEquals("climate,device=d1 a\\ b\\,c\\=d=-0.5 " + RECEIVED, fast(" {\"a b,c=d\": -0.5} ", null),
                 "field keys escaped as line protocol asks");
+        assertEquals("climate,device=d\u00e9\u6e29 v=1 " + RECEIVED,
+                JsonLine.render("{\"v\":1}".getBytes(StandardCharsets.UTF_8), "climate,device=d\u00e9\u6e29", "_",
+                        null, TimePrecision.MS::toNanos, RECEIVED), "a series beyond ASCII");
+        assertEquals(SERIES + " v=1 -5000000", fast("{\"ts\":-5,\"v\":1}", "ts"), "a time before 1970");
+        assertEquals(SERIES + " a.b=1 " + RECEIVED,
+                JsonLine.render("{\"a\":{\"b\":1}}".getBytes(StandardCharsets.UTF_8), SERIES, ".", null,
+                        TimePrecision.MS::toNanos, RECEIVED), "nested keys joined by the rule's separator");
     }
 
     @Test

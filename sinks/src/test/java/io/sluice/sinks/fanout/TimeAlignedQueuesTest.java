@@ -66,4 +66,45 @@ class TimeAlignedQueuesTest {
         assertTrue(q.isEmpty());
         assertEquals(0, q.size("a"));
     }
+
+    /** Taking runs (next once, then runContinues) hands out the same time order as asking next for every record. */
+    @Test
+    void runsGiveTheSameOrderAsAskingForEveryRecord() {
+        java.util.Random random = new java.util.Random(7);
+        for (int trial = 0; trial < 300; trial++) {
+            TimeAlignedQueues<String, Long> perRecord = new TimeAlignedQueues<>();
+            TimeAlignedQueues<String, Long> runs = new TimeAlignedQueues<>();
+            Set<String> assigned = Set.of("a", "b", "c", "d");
+            Set<String> behind = new java.util.HashSet<>();
+            int lane = 0;
+            for (String p : List.of("a", "b", "c", "d")) {
+                lane++;
+                if (random.nextBoolean()) {
+                    behind.add(p);
+                }
+                long ts = random.nextInt(50);
+                int n = random.nextInt(6);
+                for (int i = 0; i < n; i++) {
+                    ts += random.nextInt(3); // ties within a partition; across partitions a tie's order is free
+                    long t = random.nextInt(20) == 0 ? Long.MIN_VALUE : ts * 8 + lane;
+                    perRecord.add(p, t, t, 0);
+                    runs.add(p, t, t, 0);
+                }
+            }
+            boolean force = random.nextInt(4) == 0;
+            List<Long> expected = new ArrayList<>();
+            String p;
+            while ((p = perRecord.next(assigned, behind::contains, force)) != null) {
+                expected.add(perRecord.removeHead(p));
+            }
+            List<Long> actual = new ArrayList<>();
+            while ((p = runs.next(assigned, behind::contains, force)) != null) {
+                do {
+                    actual.add(runs.removeHead(p));
+                } while (runs.runContinues(p));
+            }
+            assertEquals(expected, actual, "trial " + trial);
+            assertEquals(perRecord.size(), runs.size(), "trial " + trial);
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.sluice.sinks.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sluice.sinks.Point;
+import io.sluice.sinks.fanout.Decimal;
 import io.sluice.sinks.fanout.MicroBatcher;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -35,12 +36,16 @@ class BatchOrderTest {
 
     @Test
     void receiveTimeHeader_isReadAsDigits() {
-        assertEquals(1_767_225_600_000_000_123L, KafkaFanout.digits("1767225600000000123".getBytes()));
-        assertEquals(Long.MAX_VALUE, KafkaFanout.digits(Long.toString(Long.MAX_VALUE).getBytes()));
-        assertEquals(-1, KafkaFanout.digits("9223372036854775808".getBytes()), "beyond a long");
-        assertEquals(-1, KafkaFanout.digits("12a".getBytes()));
-        assertEquals(-1, KafkaFanout.digits(new byte[0]));
-        assertEquals(-1, KafkaFanout.digits(null));
+        assertEquals(1_767_225_600_000_000_123L, Decimal.parse("1767225600000000123".getBytes()));
+        assertEquals(Long.MAX_VALUE, Decimal.parse(Long.toString(Long.MAX_VALUE).getBytes()));
+        assertEquals(-1, Decimal.parse("9223372036854775808".getBytes()), "beyond a long");
+        assertEquals(-1, Decimal.parse("9999999999999999999".getBytes()), "19 digits, beyond a long");
+        assertEquals(-1, Decimal.parse("10000000000000000000".getBytes()), "20 digits");
+        assertEquals(999_999_999_999_999_999L, Decimal.parse("999999999999999999".getBytes()));
+        assertEquals(42, Decimal.parse("x42y".getBytes(), 1, 3), "a range of the array");
+        assertEquals(-1, Decimal.parse("12a".getBytes()));
+        assertEquals(-1, Decimal.parse(new byte[0]));
+        assertEquals(-1, Decimal.parse(null));
     }
 
     @Test
