@@ -36,20 +36,31 @@ public final class QuestDbServer implements AutoCloseable {
 
     private final Path dir;
     private final int httpPort;
+    private final List<String> extraConf;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
     private Duration lastStartTime = Duration.ZERO;
 
-    private QuestDbServer(Path dir, int httpPort) {
+    private QuestDbServer(Path dir, int httpPort, List<String> extraConf) {
         this.dir = dir;
         this.httpPort = httpPort;
+        this.extraConf = List.copyOf(extraConf);
         Runtime.getRuntime().addShutdownHook(new Thread(this::kill, "questdb-cleanup"));
     }
 
     /** Starts a server with fresh data on a free port and waits until it answers SQL. */
     public static QuestDbServer start() {
+        return start(List.of());
+    }
+
+    /**
+     * As {@link #start()}, with further {@code key=value} lines for QuestDB's server.conf (e.g. worker settings for a
+     * benchmark); a later line overrides an earlier one with the same key.
+     */
+    public static QuestDbServer start(List<String> extraConf) {
         try {
-            QuestDbServer server = new QuestDbServer(Files.createTempDirectory("sluice-questdb-"), freePort());
+            QuestDbServer server = new QuestDbServer(Files.createTempDirectory("sluice-questdb-"), freePort(),
+                    extraConf);
             server.startProcess();
             return server;
         } catch (IOException e) {
@@ -214,7 +225,7 @@ public final class QuestDbServer implements AutoCloseable {
     }
 
     private String serverConf() {
-        return String.join("\n",
+        List<String> lines = new ArrayList<>(List.of(
                 "http.bind.to=127.0.0.1:" + httpPort,
                 "http.min.enabled=false",
                 "pg.enabled=false",
@@ -223,8 +234,9 @@ public final class QuestDbServer implements AutoCloseable {
                 "telemetry.enabled=false",
                 // two shared cores here: keep QuestDB's worker pools small
                 "shared.worker.count=2",
-                "http.worker.count=1",
-                "");
+                "http.worker.count=1"));
+        lines.addAll(extraConf);
+        return String.join("\n", lines) + "\n";
     }
 
     private synchronized void kill() {

@@ -27,9 +27,15 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import okhttp3.OkHttpClient;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,8 +60,21 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     int batch = 5000;
     @Option(names = "--workers", description = "fan-out members (default ${DEFAULT-VALUE})")
     int workers = 1;
-    @Option(names = "--rounds", description = "plain/fan-out rounds (default ${DEFAULT-VALUE})")
+    @Option(names = "--rounds", description = "measured plain/fan-out rounds (default ${DEFAULT-VALUE})")
     int rounds = 3;
+    @Option(names = "--warmup", description = "rounds before those, printed but left out of the medians, so the "
+            + "JIT has settled (default ${DEFAULT-VALUE})")
+    int warmup = 1;
+    @Option(names = "--pin", description = "QuestDB on CPU 0; this JVM (either writer) and the Kafka broker on CPU 1,"
+            + " as if the TSDB had its own machine (Linux taskset)")
+    boolean pin;
+    @Option(names = "--questdb-conf", split = ";", paramLabel = "KEY=VALUE",
+            description = "extra lines for QuestDB's server.conf, ';'-separated (e.g. worker spin settings)")
+    List<String> questdbConf = new ArrayList<>();
+    @Option(names = "--consumer-baseline", description = "also run a naive Kafka-to-TSDB consumer each round")
+    boolean consumerBaseline;
+    @Option(names = "--threads", description = "after each run, this JVM's CPU seconds by thread name")
+    boolean threads;
 
     private static final long BASE_MS = 1_767_225_600_000L; // 2026-01-01
 
@@ -63,35 +82,76 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Logging.configure("warn", "text");
         System.out.printf("bench-fanout: %,d points from %,d devices, %d partitions, batches of %,d, %d fan-out"
-                + " member(s), %d round(s), %d core(s)%n", points, devices, partitions, batch, workers, rounds,
+                + " member(s), %d round(s) after %d warm-up, %d core(s)%n", points, devices, partitions, batch, workers,
+                rounds, warmup,
                 Runtime.getRuntime().availableProcessors());
         boolean exact = true;
-        try (KafkaCluster kafka = KafkaCluster.start(1); QuestDbServer tsdb = QuestDbServer.start()) {
+        try (KafkaCluster kafka = KafkaCluster.start(1); QuestDbServer tsdb = QuestDbServer.start(questdbConf)) {
             String topic = "bench.readings";
+            if (!questdbConf.isEmpty()) {
+                System.out.println("QuestDB server.conf additions: " + String.join(", ", questdbConf));
+            }
+            if (pin) {
+                pin(tsdb.pid(), "0");
+                for (long pid : kafka.pids()) {
+                    pin(pid, "1");
+                }
+                pin(ProcessHandle.current().pid(), "1");
+                System.out.println("pinned: QuestDB to CPU 0; this JVM and the Kafka broker to CPU 1");
+            }
             kafka.createTopic(topic, partitions, 1, 1);
             kafka.createTopic("bench.deadletter", 1, 1, 1);
             List<byte[][]> records = produce(kafka.bootstrapServers(), topic);
             double[] plainRates = new double[rounds];
             double[] fanoutRates = new double[rounds];
+            double[] naiveRates = new double[rounds];
+            double[] plainCpu = new double[rounds];
+            double[] fanoutCpu = new double[rounds];
+            double[] naiveCpu = new double[rounds];
             System.out.println("round  writer  start s  acked s  visible s  points/s (start excl.)  this JVM cpu s"
-                    + "  QuestDB cpu s");
-            for (int r = 1; r <= rounds; r++) {
+                    + "  QuestDB cpu s  Kafka cpu s");
+            for (int r = 1; r <= warmup + rounds; r++) {
+                String label = r <= warmup ? "w" + r : Integer.toString(r - warmup);
                 String plainTable = "plain_r" + r;
                 String fanTable = "fanout_r" + r;
                 tsdb.createTable(plainTable, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
                 tsdb.createTable(fanTable, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
                 List<String> lines = lines(records, plainTable);
-                Result plain = plain(tsdb, plainTable, lines);
-                exact &= plain.print(r, "plain", points);
-                Result fan = fanout(kafka.bootstrapServers(), topic, tsdb, fanTable, r);
-                exact &= fan.print(r, "fan-out", points);
-                plainRates[r - 1] = plain.rate(points);
-                fanoutRates[r - 1] = fan.rate(points);
+                Result plain = plain(kafka, tsdb, plainTable, lines);
+                exact &= plain.print(label, "plain", points, threads);
+                Result fan = fanout(kafka, topic, tsdb, fanTable, r);
+                exact &= fan.print(label, "fan-out", points, threads);
+                Result naive = null;
+                if (consumerBaseline) {
+                    String naiveTable = "naive_r" + r;
+                    tsdb.createTable(naiveTable, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
+                    naive = naiveConsumer(kafka, topic, tsdb, naiveTable, r);
+                    exact &= naive.print(label, "naive", points, threads);
+                }
+                if (r > warmup) {
+                    int i = r - warmup - 1;
+                    plainRates[i] = plain.rate(points);
+                    fanoutRates[i] = fan.rate(points);
+                    plainCpu[i] = plain.cpuPerMillion(points);
+                    fanoutCpu[i] = fan.cpuPerMillion(points);
+                    if (naive != null) {
+                        naiveRates[i] = naive.rate(points);
+                        naiveCpu[i] = naive.cpuPerMillion(points);
+                    }
+                }
             }
             double plainMedian = median(plainRates);
             double fanMedian = median(fanoutRates);
             System.out.printf("median points/s: plain %,.0f, fan-out %,.0f; fan-out / plain = %.2f (target 0.9)%n",
                     plainMedian, fanMedian, fanMedian / plainMedian);
+            System.out.printf("median CPU s per million points, this JVM + QuestDB + broker: plain %.2f, fan-out %.2f"
+                    + "%s%n", median(plainCpu), median(fanoutCpu),
+                    consumerBaseline ? String.format(", naive consumer %.2f", median(naiveCpu)) : "");
+            if (consumerBaseline) {
+                double naiveMedian = median(naiveRates);
+                System.out.printf("median points/s: naive consumer %,.0f; fan-out / naive consumer = %.2f%n",
+                        naiveMedian, fanMedian / naiveMedian);
+            }
         }
         System.out.println(exact ? "every round: exact row counts" : "SOME ROUND DID NOT REACH ITS EXACT COUNT");
         return exact ? 0 : 1;
@@ -147,32 +207,28 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         return lines;
     }
 
-    private Result plain(QuestDbServer tsdb, String table, List<String> lines) {
-        InfluxDBClientOptions options = InfluxDBClientOptions.builder().url(tsdb.url()).org("sluice").bucket("bench")
-                .authenticateToken(new char[0]).okHttpClient(new OkHttpClient.Builder()
-                        .readTimeout(Duration.ofSeconds(30)).writeTimeout(Duration.ofSeconds(30)))
-                .build();
-        double cpu0 = ProcCpu.self();
-        double q0 = ProcCpu.seconds(tsdb.pid());
+    private Result plain(KafkaCluster kafka, QuestDbServer tsdb, String table, List<String> lines) {
+        Meter meter = new Meter(kafka, tsdb);
         long t0 = System.nanoTime();
-        try (InfluxDBClient client = InfluxDBClientFactory.create(options)) {
+        String threadCpu;
+        try (InfluxDBClient client = InfluxDBClientFactory.create(clientOptions(tsdb))) {
             WriteApiBlocking api = client.getWriteApiBlocking();
             for (int i = 0; i < lines.size(); i += batch) {
                 api.writeRecords(WritePrecision.NS, lines.subList(i, Math.min(lines.size(), i + batch)));
             }
+            threadCpu = meter.threads();
         }
         long acked = System.nanoTime() - t0;
         boolean exact = awaitCount(tsdb, table);
-        return new Result(acked, System.nanoTime() - t0, ProcCpu.self() - cpu0, ProcCpu.seconds(tsdb.pid()) - q0,
-                exact, 0);
+        return meter.result(acked, System.nanoTime() - t0, exact, 0, threadCpu);
     }
 
-    private Result fanout(String bootstrap, String topic, QuestDbServer tsdb, String table, int round)
+    private Result fanout(KafkaCluster kafka, String topic, QuestDbServer tsdb, String table, int round)
             throws Exception {
-        FanoutConfig config = FanoutConfig.of(bootstrap, topic, tsdb.url(), "bench", List.of(rule(table)))
+        FanoutConfig config = FanoutConfig.of(kafka.bootstrapServers(), topic, tsdb.url(), "bench",
+                        List.of(rule(table)))
                 .withGroupAndDeadLetter("bench-fanout-r" + round, "bench.deadletter").withBatch(batch, 200);
-        double cpu0 = ProcCpu.self();
-        double q0 = ProcCpu.seconds(tsdb.pid());
+        Meter meter = new Meter(kafka, tsdb);
         long t0 = System.nanoTime();
         List<KafkaFanout> members = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
@@ -184,6 +240,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         long firstWrite = -1;
         boolean exact;
         long visible;
+        String threadCpu;
         try {
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
             while (firstWrite < 0 && System.nanoTime() < deadline) {
@@ -200,14 +257,65 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 Thread.sleep(10); // benchmark polling, not a test
             }
             acked = System.nanoTime() - t0;
+            threadCpu = meter.threads(); // before close ends the members' threads
             exact = awaitCount(tsdb, table);
             visible = System.nanoTime() - t0;
         } finally {
             members.forEach(KafkaFanout::close);
         }
         long dead = members.stream().map(KafkaFanout::stats).mapToLong(FanoutStats::deadLettered).sum();
-        return new Result(acked, visible, ProcCpu.self() - cpu0, ProcCpu.seconds(tsdb.pid()) - q0,
-                exact && dead == 0, Math.max(0, firstWrite));
+        return meter.result(acked, visible, exact && dead == 0, Math.max(0, firstWrite), threadCpu);
+    }
+
+    /**
+     * A naive Kafka-to-TSDB bridge, as one would write it without Sluice: polls, decodes each record with the same
+     * decoder, writes with the same blocking client once it has a batch, and commits what it polled after each
+     * write. No time order across partitions, no per-point outcome, no dead letters, one thread.
+     */
+    private Result naiveConsumer(KafkaCluster kafka, String topic, QuestDbServer tsdb, String table, int round) {
+        ReadingDecoder decoder = new ReadingDecoder(List.of(rule(table)));
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-naive-r" + round);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Meter meter = new Meter(kafka, tsdb);
+        long t0 = System.nanoTime();
+        long firstRecord = -1;
+        String threadCpu;
+        try (InfluxDBClient client = InfluxDBClientFactory.create(clientOptions(tsdb));
+             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
+                     new ByteArrayDeserializer())) {
+            WriteApiBlocking api = client.getWriteApiBlocking();
+            consumer.subscribe(List.of(topic));
+            List<String> lines = new ArrayList<>(batch);
+            long written = 0;
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (written < points && System.nanoTime() < deadline) {
+                ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(200));
+                if (firstRecord < 0 && !polled.isEmpty()) {
+                    firstRecord = System.nanoTime() - t0;
+                }
+                for (ConsumerRecord<byte[], byte[]> rec : polled) {
+                    Header topicHeader = rec.headers().lastHeader("sluice.topic");
+                    byte[] mqttTopic = topicHeader == null ? new byte[0] : topicHeader.value();
+                    if (decoder.decode(mqttTopic, rec.value(), rec.timestamp() * 1_000_000L)
+                            instanceof Decoded.Points ps) {
+                        ps.points().forEach(pt -> lines.add(pt.line()));
+                    }
+                }
+                if (lines.size() >= batch || (polled.isEmpty() && !lines.isEmpty())) {
+                    api.writeRecords(WritePrecision.NS, lines);
+                    written += lines.size();
+                    lines.clear();
+                    consumer.commitSync();
+                }
+            }
+            threadCpu = meter.threads();
+        }
+        long acked = System.nanoTime() - t0;
+        boolean exact = awaitCount(tsdb, table);
+        return meter.result(acked, System.nanoTime() - t0, exact, Math.max(0, firstRecord), threadCpu);
     }
 
     private boolean awaitCount(QuestDbServer tsdb, String table) {
@@ -226,24 +334,80 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         return false;
     }
 
+    /** Every thread of {@code pid} (and the threads they start later) onto the CPUs {@code cpus}. */
+    private static void pin(long pid, String cpus) throws Exception {
+        Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("taskset could not pin pid " + pid + " to CPU " + cpus);
+        }
+    }
+
+    /** The blocking client's settings for the baselines (the fan-out makes its own from its config). */
+    private static InfluxDBClientOptions clientOptions(QuestDbServer tsdb) {
+        return InfluxDBClientOptions.builder().url(tsdb.url()).org("sluice").bucket("bench")
+                .authenticateToken(new char[0]).okHttpClient(new OkHttpClient.Builder()
+                        .readTimeout(Duration.ofSeconds(30)).writeTimeout(Duration.ofSeconds(30)))
+                .build();
+    }
+
+    private static double brokerCpu(KafkaCluster kafka) {
+        return kafka.pids().stream().mapToDouble(ProcCpu::seconds).sum();
+    }
+
     private static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    /** One writer's run: write-acknowledged and rows-visible times, CPU of this JVM and of QuestDB. */
-    private record Result(long ackedNanos, long visibleNanos, double cpu, double questCpu, boolean exact,
-                          long startNanos) {
+    /** CPU of this JVM (in all and by thread), QuestDB and the broker from the start of one writer's run. */
+    private static final class Meter {
+        private final KafkaCluster kafka;
+        private final QuestDbServer tsdb;
+        private final double self = ProcCpu.self();
+        private final double quest;
+        private final double broker;
+        private final Map<String, Double> threads = ProcCpu.selfByThread();
+
+        Meter(KafkaCluster kafka, QuestDbServer tsdb) {
+            this.kafka = kafka;
+            this.tsdb = tsdb;
+            this.quest = ProcCpu.seconds(tsdb.pid());
+            this.broker = brokerCpu(kafka);
+        }
+
+        /** This JVM's CPU by thread name since the start (take it while the run's threads are alive). */
+        String threads() {
+            return ProcCpu.delta(threads, ProcCpu.selfByThread());
+        }
+
+        Result result(long ackedNanos, long visibleNanos, boolean exact, long startNanos, String threadCpu) {
+            return new Result(ackedNanos, visibleNanos, ProcCpu.self() - self, ProcCpu.seconds(tsdb.pid()) - quest,
+                    brokerCpu(kafka) - broker, exact, startNanos, threadCpu);
+        }
+    }
+
+    /** One writer's run: write-acknowledged and rows-visible times, CPU of this JVM, QuestDB and the broker. */
+    private record Result(long ackedNanos, long visibleNanos, double cpu, double questCpu, double kafkaCpu,
+                          boolean exact, long startNanos, String threadCpu) {
         /** Points per second from the first write (the fan-out's consumer start excluded) to the rows visible. */
         double rate(int points) {
             return points / ((visibleNanos - startNanos) / 1e9);
         }
 
-        boolean print(int round, String writer, int points) {
-            System.out.printf("%5d  %-7s %7.2f %8.2f %10.2f %,22.0f %15.1f %14.1f%s%n", round, writer,
-                    startNanos / 1e9, ackedNanos / 1e9, visibleNanos / 1e9, rate(points), cpu, questCpu,
+        /** CPU seconds of the writer's JVM, QuestDB and the broker per million points. */
+        double cpuPerMillion(int points) {
+            return (cpu + questCpu + kafkaCpu) * 1e6 / points;
+        }
+
+        boolean print(String round, String writer, int points, boolean threads) {
+            System.out.printf("%5s  %-7s %7.2f %8.2f %10.2f %,22.0f %15.1f %14.1f %12.1f%s%n", round, writer,
+                    startNanos / 1e9, ackedNanos / 1e9, visibleNanos / 1e9, rate(points), cpu, questCpu, kafkaCpu,
                     exact ? "" : "  (count not exact!)");
+            if (threads) {
+                System.out.println("       threads: " + threadCpu);
+            }
             return exact;
         }
     }
