@@ -72,6 +72,15 @@ public final class ReadingDecoder {
                 .toArray(byte[][]::new);
     }
 
+    /**
+     * False when no rule can use a reading's receive time (every rule is JSON taking the time from a payload field),
+     * so a caller need not read it.
+     */
+    public boolean usesReceiveTime() {
+        return rules.stream().anyMatch(r -> r.format() != io.sluice.sinks.PayloadFormat.JSON
+                || r.timestampField() == null);
+    }
+
     public Decoded decode(Reading reading) {
         return decode(reading.topic().getBytes(StandardCharsets.UTF_8), reading.payload(), reading.receivedNs());
     }

@@ -83,6 +83,8 @@ public final class KafkaFanout implements AutoCloseable {
     private final FanoutConfig config;
     private final Clock clock;
     private final ReadingDecoder decoder;
+    /** Whether any rule takes the time from the receive-time header (else the decoder never reads it). */
+    private final boolean usesReceiveTime;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], byte[]> deadLetters;
     private final InfluxWriter writer;
@@ -122,6 +124,7 @@ public final class KafkaFanout implements AutoCloseable {
         this.clock = clock;
         this.listener = listener;
         this.decoder = new ReadingDecoder(config.rules());
+        this.usesReceiveTime = decoder.usesReceiveTime();
         this.batch = new MicroBatcher<>(config.batchMaxPoints(), config.batchMaxBytes(), config.lingerMs(), clock);
         this.holdMax = Math.max(1, config.batchMaxPoints());
         this.backoff = new Backoff(Duration.ofMillis(config.retryInitialMs()), Duration.ofMillis(config.retryMaxMs()),
@@ -688,7 +691,8 @@ public final class KafkaFanout implements AutoCloseable {
     /**
      * Decodes a record. Only the two headers the decoder needs are looked for, in one pass that stops once it has both
      * (Sluice writes them first; every header key read is decoded to a string by Kafka's client); the topic goes to
-     * the decoder as the header's bytes, and the record key (the client id) is not needed.
+     * the decoder as the header's bytes, and the record key (the client id) is not needed. The receive-time header is
+     * not looked for when no rule uses it (then the record's timestamp stands in, unused).
      */
     private Decoded decode(ConsumerRecord<byte[], byte[]> rec) {
         byte[] topic = null;
@@ -697,10 +701,10 @@ public final class KafkaFanout implements AutoCloseable {
             String k = h.key();
             if (topic == null && "sluice.topic".equals(k)) {
                 topic = h.value();
-            } else if (received == null && "sluice.received_ns".equals(k)) {
+            } else if (received == null && usesReceiveTime && "sluice.received_ns".equals(k)) {
                 received = h.value();
             }
-            if (topic != null && received != null) {
+            if (topic != null && (received != null || !usesReceiveTime)) {
                 break;
             }
         }

@@ -104,4 +104,22 @@ class ReadingDecoderTest {
         assertThrows(IllegalArgumentException.class, () -> MappingRule.json("a/#/{measurement}"));
         assertThrows(IllegalArgumentException.class, () -> MappingRule.json("a/x{measurement}"));
     }
+
+    @Test
+    void receiveTimeIsUsed_unlessEveryRuleIsJsonWithATimestampField() {
+        MappingRule jsonTs = new MappingRule("a/#", "m", PayloadFormat.JSON, null, "ts", TimePrecision.MS, null,
+                Map.of());
+        MappingRule jsonNoTs = new MappingRule("b/#", "m", PayloadFormat.JSON, null, null, TimePrecision.MS, null,
+                Map.of());
+        MappingRule number = new MappingRule("c/#", "m", PayloadFormat.NUMBER, "value", null, TimePrecision.MS, null,
+                Map.of());
+        assertEquals(false, new ReadingDecoder(List.of(jsonTs)).usesReceiveTime());
+        assertEquals(true, new ReadingDecoder(List.of(jsonTs, jsonNoTs)).usesReceiveTime());
+        assertEquals(true, new ReadingDecoder(List.of(jsonTs, number)).usesReceiveTime());
+        // with no use for it, the receive time given makes no difference to the point
+        ReadingDecoder decoder = new ReadingDecoder(List.of(jsonTs));
+        byte[] payload = "{\"ts\":1700000000000,\"v\":1}".getBytes(StandardCharsets.UTF_8);
+        assertEquals(lines(decoder.decode("a/x".getBytes(StandardCharsets.UTF_8), payload, 1)),
+                lines(decoder.decode("a/x".getBytes(StandardCharsets.UTF_8), payload, RECEIVED)));
+    }
 }
