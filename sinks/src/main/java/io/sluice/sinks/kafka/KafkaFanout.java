@@ -61,8 +61,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Full batches go to a second thread ({@code sluice-fanout-writer}) that writes them one at a time, in order, while
  * the consumer thread reads and decodes the next: at most {@value #MAX_IN_FLIGHT} batch is handed over and not yet
- * written, so a member holds at most three batches' worth of records (held, being made, being written). Offsets are committed by the consumer thread when a batch is written (its records are written or
- * dead-lettered), in batch order, so they never run ahead of the TSDB. While the TSDB is unavailable the writer keeps
+ * written, so a member holds at most three batches' worth of records (held, being made, being written). Offsets are
+ * committed by the consumer thread for batches the writer reports written (their records are written or
+ * dead-lettered), in batch order, so they never run ahead of the TSDB; at most every {@value #COMMIT_INTERVAL_MS} ms,
+ * and at once before partitions are given up and on close (the lag metric counts from the committed offsets, so it
+ * may include up to that much that is already written). While the TSDB is unavailable the writer keeps
  * its batch and retries it after an exponential backoff honouring Retry-After, and the consumer thread pauses every
  * assigned partition and keeps polling so the member stays in its group. A rebalance drops uncommitted work (batches
  * not yet written are abandoned): the next owner re-reads from the committed offset and writes are idempotent.
@@ -99,6 +102,14 @@ public final class KafkaFanout implements AutoCloseable {
     private final Set<TopicPartition> assigned = new HashSet<>();
     private final Set<TopicPartition> balancePaused = new HashSet<>();
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+    /**
+     * Offsets up to which every record is written or dead-lettered, not yet committed: committed at most every
+     * {@value #COMMIT_INTERVAL_MS} ms (a commit is a round trip and a write to the broker), and at once before
+     * partitions are given up or the member closes. Consumer thread only.
+     */
+    private final Map<TopicPartition, OffsetAndMetadata> doneOffsets = new HashMap<>();
+    private long lastCommitNanos = System.nanoTime();
+    static final long COMMIT_INTERVAL_MS = 500;
     private final Thread thread;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
@@ -235,7 +246,9 @@ public final class KafkaFanout implements AutoCloseable {
                         while (inFlight > 0 && !writes.stalled && System.nanoTime() < deadline) {
                             completeWrites(50);
                         }
+                        commitDone(true);
                     }
+                    doneOffsets.clear();
                     batch.drain();
                     held.clear();
                     uncommitted.clear();
@@ -294,8 +307,9 @@ public final class KafkaFanout implements AutoCloseable {
             completeWrites(100);
         }
         if (inFlight == 0 && writes.fatal == null) {
-            commit();
+            takeUncommitted();
         }
+        commitDone(true);
     }
 
     private void step() {
@@ -345,8 +359,9 @@ public final class KafkaFanout implements AutoCloseable {
             handOff();
         }
         if (batch.isEmpty() && inFlight == 0) {
-            commit();
+            takeUncommitted();
         }
+        commitDone(false);
     }
 
     /** Pauses every partition while the writer's batch cannot reach the TSDB; resumes when it was written. */
@@ -377,9 +392,7 @@ public final class KafkaFanout implements AutoCloseable {
         while (done != null) {
             if (done.generation == generation) {
                 inFlight--;
-                if (!done.offsets.isEmpty()) {
-                    consumer.commitSync(done.offsets);
-                }
+                doneOffsets.putAll(done.offsets); // jobs complete in order: later offsets replace earlier ones
             }
             done = writes.done.poll();
         }
@@ -653,12 +666,21 @@ public final class KafkaFanout implements AutoCloseable {
         return p.time();
     }
 
-    private void commit() {
-        if (uncommitted.isEmpty()) {
+    /** Records taken since the last hand-over are all done (written, dead-lettered or skipped): their offsets too. */
+    private void takeUncommitted() {
+        doneOffsets.putAll(uncommitted);
+        uncommitted.clear();
+    }
+
+    /** Commits what is done: {@code now}, or once {@value #COMMIT_INTERVAL_MS} ms passed since the last commit. */
+    private void commitDone(boolean now) {
+        if (doneOffsets.isEmpty() || (!now && System.nanoTime() - lastCommitNanos
+                < TimeUnit.MILLISECONDS.toNanos(COMMIT_INTERVAL_MS))) {
             return;
         }
-        consumer.commitSync(Map.copyOf(uncommitted));
-        uncommitted.clear();
+        consumer.commitSync(Map.copyOf(doneOffsets));
+        doneOffsets.clear();
+        lastCommitNanos = System.nanoTime();
     }
 
     /** Sends one dead letter and waits for Kafka's ack, so the offset is never committed ahead of it. */
