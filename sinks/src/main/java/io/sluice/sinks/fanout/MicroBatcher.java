@@ -32,7 +32,7 @@ public final class MicroBatcher<S> {
         this.maxBytes = maxBytes;
         this.lingerMillis = lingerMillis;
         this.clock = clock;
-        this.entries = new ArrayList<>(Math.min(maxPoints, 8192)); // sized once: no regrowth while it fills
+        this.entries = emptyBatch();
     }
 
     /** True when adding {@code p} would exceed a bound: flush first. An empty batch always fits. */
@@ -77,10 +77,15 @@ public final class MicroBatcher<S> {
         return bytes;
     }
 
+    /** A list sized for a full batch (up to 8,192 points), so it does not regrow while it fills. */
+    private List<Entry<S>> emptyBatch() {
+        return new ArrayList<>(Math.min(maxPoints, 8192));
+    }
+
     /** Hands the batch over and starts an empty one. */
     public List<Entry<S>> drain() {
         List<Entry<S>> out = entries;
-        entries = new ArrayList<>(Math.min(maxPoints, 8192));
+        entries = emptyBatch();
         bytes = 0;
         return out;
     }

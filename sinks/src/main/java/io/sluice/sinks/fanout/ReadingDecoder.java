@@ -61,6 +61,8 @@ public final class ReadingDecoder {
     /** Each rule's key separator and timestamp field (null: none) in UTF-8, for the JSON fast path. */
     private final byte[][] separators;
     private final byte[][] timestampFields;
+    /** Each rule's conversion of its timestamp field to nanoseconds (made once, not per record). */
+    private final java.util.function.LongUnaryOperator[] precisions;
 
     public ReadingDecoder(List<MappingRule> rules) {
         this.rules = List.copyOf(rules);
@@ -70,6 +72,8 @@ public final class ReadingDecoder {
         this.timestampFields = this.rules.stream()
                 .map(r -> r.timestampField() == null ? null : r.timestampField().getBytes(StandardCharsets.UTF_8))
                 .toArray(byte[][]::new);
+        this.precisions = this.rules.stream().map(r -> (java.util.function.LongUnaryOperator) r.precision()::toNanos)
+                .toArray(java.util.function.LongUnaryOperator[]::new);
     }
 
     /**
@@ -133,7 +137,7 @@ public final class ReadingDecoder {
         Map<String, String> tags = m.tags();
         if (rule.format() == io.sluice.sinks.PayloadFormat.JSON) {
             Point p = JsonLine.point(payload, measurement, m.seriesUtf8(), m.seriesAscii(), separators[ruleIndex],
-                    timestampFields[ruleIndex], rule.precision()::toNanos, receivedNs);
+                    timestampFields[ruleIndex], precisions[ruleIndex], receivedNs);
             if (p != null) {
                 return new Decoded.Points(List.of(p));
             }

@@ -12,10 +12,10 @@ import io.sluice.sinks.fanout.MicroBatcher;
 import io.sluice.sinks.fanout.ReadingDecoder;
 import io.sluice.sinks.fanout.TimeAlignedQueues;
 import io.sluice.sinks.fanout.TsdbUnavailableException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -659,11 +659,6 @@ public final class KafkaFanout implements AutoCloseable {
             out.add(drained.get(i));
         }
         return out;
-    }
-
-    /** The timestamp ending a point's line (every point Sluice builds ends with one); 0 when it cannot be read. */
-    static long timestampOf(Point p) {
-        return p.time();
     }
 
     /** Records taken since the last hand-over are all done (written, dead-lettered or skipped): their offsets too. */

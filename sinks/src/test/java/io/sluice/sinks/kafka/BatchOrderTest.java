@@ -51,7 +51,7 @@ class BatchOrderTest {
     @Test
     void timestampIsReadFromTheLineEnd() {
         assertEquals(1_700_000_000_000_000_123L,
-                KafkaFanout.timestampOf(new Point("m", "m,d=a v=1,s=\"x y\" 1700000000000000123")));
-        assertEquals(0, KafkaFanout.timestampOf(new Point("m", "m v=1")));
+                new Point("m", "m,d=a v=1,s=\"x y\" 1700000000000000123").time());
+        assertEquals(0, new Point("m", "m v=1").time());
     }
 }
