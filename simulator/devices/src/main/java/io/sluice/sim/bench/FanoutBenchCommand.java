@@ -38,7 +38,10 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code sluice-sim bench-fanout}: the fan-out's points/s against a plain program writing the same points to the
@@ -76,10 +79,29 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "after each run, this JVM's CPU seconds by thread name")
     boolean threads;
 
+    @Spec
+    CommandSpec spec;
+
     private static final long BASE_MS = 1_767_225_600_000L; // 2026-01-01
 
     @Override
     public Integer call() throws Exception {
+        for (Map.Entry<String, Integer> o : Map.of("--points", points, "--devices", devices, "--partitions",
+                partitions, "--batch", batch, "--workers", workers, "--rounds", rounds).entrySet()) {
+            if (o.getValue() < 1) {
+                throw new ParameterException(spec.commandLine(), o.getKey() + " must be at least 1, not "
+                        + o.getValue());
+            }
+        }
+        if (warmup < 0) {
+            throw new ParameterException(spec.commandLine(), "--warmup must be 0 or more, not " + warmup);
+        }
+        for (String line : questdbConf) {
+            if (!line.matches("[A-Za-z0-9_.]+=.*")) {
+                throw new ParameterException(spec.commandLine(), "--questdb-conf takes KEY=VALUE lines, not '"
+                        + line + "'");
+            }
+        }
         Logging.configure("warn", "text");
         System.out.printf("bench-fanout: %,d points from %,d devices, %d partitions, batches of %,d, %d fan-out"
                 + " member(s), %d round(s) after %d warm-up, %d core(s)%n", points, devices, partitions, batch, workers,
