@@ -279,7 +279,8 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 Thread.sleep(10); // benchmark polling, not a test
             }
             acked = System.nanoTime() - t0;
-            threadCpu = meter.threads(); // before close ends the members' threads
+            threadCpu = meter.threads() + "; batches: " // before close ends the members' threads
+                    + members.stream().mapToLong(m -> m.stats().batches()).sum();
             exact = awaitCount(tsdb, table);
             visible = System.nanoTime() - t0;
         } finally {
@@ -391,17 +392,20 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         private final double quest;
         private final double broker;
         private final Map<String, Double> threads = ProcCpu.selfByThread();
+        private final Map<String, Double> questThreads;
 
         Meter(KafkaCluster kafka, QuestDbServer tsdb) {
             this.kafka = kafka;
             this.tsdb = tsdb;
             this.quest = ProcCpu.seconds(tsdb.pid());
+            this.questThreads = ProcCpu.byThread(tsdb.pid());
             this.broker = brokerCpu(kafka);
         }
 
         /** This JVM's CPU by thread name since the start (take it while the run's threads are alive). */
         String threads() {
-            return ProcCpu.delta(threads, ProcCpu.selfByThread());
+            return ProcCpu.delta(threads, ProcCpu.selfByThread()) + "; QuestDB: "
+                    + ProcCpu.delta(questThreads, ProcCpu.byThread(tsdb.pid()));
         }
 
         Result result(long ackedNanos, long visibleNanos, boolean exact, long startNanos, String threadCpu) {

@@ -31,8 +31,13 @@ final class ProcCpu {
      * "...1" add up, as do GC workers); threads that ended are missing, so take it while the threads still run.
      */
     static Map<String, Double> selfByThread() {
+        return byThread(ProcessHandle.current().pid());
+    }
+
+    /** As {@link #selfByThread()}, for the threads of process {@code pid}. */
+    static Map<String, Double> byThread(long pid) {
         Map<String, Double> out = new TreeMap<>();
-        Path tasks = Path.of("/proc/self/task");
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
         try (Stream<Path> list = Files.list(tasks)) {
             list.forEach(t -> {
                 try {
