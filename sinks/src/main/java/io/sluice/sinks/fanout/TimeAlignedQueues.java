@@ -1,6 +1,5 @@
 package io.sluice.sinks.fanout;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -26,17 +25,78 @@ import java.util.function.Predicate;
  * @param <T> what is held (a record and its decoded points)
  */
 public final class TimeAlignedQueues<P, T> {
-    private record Held<T>(T item, long ts, long arrivedMillis) {
-    }
-
-    /** One partition's queue and the largest timestamp it delivered so far (its next records are not earlier). */
+    /**
+     * One partition's queue, a ring of parallel arrays (item, timestamp, arrival) so that holding a record allocates
+     * nothing, and the largest timestamp it delivered so far (its next records are not earlier).
+     */
     private static final class Lane<P, T> {
         final P partition;
-        final ArrayDeque<Held<T>> queue = new ArrayDeque<>();
+        private Object[] items = new Object[64];
+        private long[] times = new long[64];
+        private long[] arrivals = new long[64];
+        private int first;
+        private int count;
         long lastSeen = Long.MIN_VALUE;
 
         Lane(P partition) {
             this.partition = partition;
+        }
+
+        void add(T item, long ts, long arrivedMillis) {
+            if (count == items.length) {
+                grow();
+            }
+            int i = (first + count) & (items.length - 1);
+            items[i] = item;
+            times[i] = ts;
+            arrivals[i] = arrivedMillis;
+            count++;
+        }
+
+        /** Doubles the ring (its length stays a power of two), oldest first. */
+        private void grow() {
+            int n = items.length;
+            Object[] it = new Object[n * 2];
+            long[] ti = new long[n * 2];
+            long[] ar = new long[n * 2];
+            for (int k = 0; k < count; k++) {
+                int i = (first + k) & (n - 1);
+                it[k] = items[i];
+                ti[k] = times[i];
+                ar[k] = arrivals[i];
+            }
+            items = it;
+            times = ti;
+            arrivals = ar;
+            first = 0;
+        }
+
+        boolean isEmpty() {
+            return count == 0;
+        }
+
+        long headTime() {
+            return times[first];
+        }
+
+        long headArrival() {
+            return arrivals[first];
+        }
+
+        @SuppressWarnings("unchecked")
+        T headItem() {
+            return count == 0 ? null : (T) items[first];
+        }
+
+        T remove() {
+            if (count == 0) {
+                throw new java.util.NoSuchElementException("nothing held for " + partition);
+            }
+            T item = headItem();
+            items[first] = null;
+            first = (first + 1) & (items.length - 1);
+            count--;
+            return item;
         }
     }
 
@@ -46,16 +106,30 @@ public final class TimeAlignedQueues<P, T> {
     /** The partition {@link #next} chose and how late its records may be to leave without looking again. */
     private Lane<P, T> run;
     private long runLimit;
+    /** The lane of the last {@link #add} (a poll's records come a partition at a time): no lookup per record. */
+    private Lane<P, T> lastAdded;
 
-    /** Holds {@code item} of {@code partition}, with its timestamp ({@link Long#MIN_VALUE}: leaves first). */
-    public void add(P partition, T item, long ts, long nowMillis) {
+    /** The lane of {@code partition}, made on first use. */
+    private Lane<P, T> lane(P partition) {
         Lane<P, T> lane = byPartition.get(partition);
         if (lane == null) {
             lane = new Lane<>(partition);
             byPartition.put(partition, lane);
             lanes.add(lane);
         }
-        lane.queue.add(new Held<>(item, ts, nowMillis));
+        return lane;
+    }
+
+    /** The lane of {@code partition} if it has one; the lane of the current run without a lookup. */
+    private Lane<P, T> existing(P partition) {
+        return run != null && run.partition == partition ? run : byPartition.get(partition);
+    }
+
+    /** Holds {@code item} of {@code partition}, with its timestamp ({@link Long#MIN_VALUE}: leaves first). */
+    public void add(P partition, T item, long ts, long nowMillis) {
+        Lane<P, T> lane = lastAdded != null && lastAdded.partition == partition ? lastAdded : lane(partition);
+        lastAdded = lane;
+        lane.add(item, ts, nowMillis);
         if (ts > lane.lastSeen) {
             lane.lastSeen = ts;
         }
@@ -74,18 +148,18 @@ public final class TimeAlignedQueues<P, T> {
         long secondTs = Long.MAX_VALUE;
         for (int i = 0; i < lanes.size(); i++) {
             Lane<P, T> lane = lanes.get(i);
-            Held<T> h = lane.queue.peek();
-            if (h == null) {
+            if (lane.isEmpty()) {
                 continue;
             }
-            if (best == null || h.ts < bestTs) {
+            long ts = lane.headTime();
+            if (best == null || ts < bestTs) {
                 if (best != null) {
                     secondTs = bestTs;
                 }
                 best = lane;
-                bestTs = h.ts;
-            } else if (h.ts < secondTs) {
-                secondTs = h.ts;
+                bestTs = ts;
+            } else if (ts < secondTs) {
+                secondTs = ts;
             }
         }
         if (best == null) {
@@ -96,7 +170,7 @@ public final class TimeAlignedQueues<P, T> {
             for (P p : assigned) {
                 Lane<P, T> lane = byPartition.get(p);
                 long lastSeen = lane == null ? Long.MIN_VALUE : lane.lastSeen;
-                if ((lane == null || lane.queue.isEmpty()) && lastSeen < limit && mayDeliverMore.test(p)) {
+                if ((lane == null || lane.isEmpty()) && lastSeen < limit && mayDeliverMore.test(p)) {
                     if (lastSeen < bestTs) {
                         return null;
                     }
@@ -117,29 +191,31 @@ public final class TimeAlignedQueues<P, T> {
         if (run == null || run.partition != partition) {
             return false;
         }
-        Held<T> h = run.queue.peek();
-        return h != null && h.ts <= runLimit;
+        return !run.isEmpty() && run.headTime() <= runLimit;
     }
 
     public T head(P partition) {
-        Lane<P, T> lane = byPartition.get(partition);
-        Held<T> h = lane == null ? null : lane.queue.peek();
-        return h == null ? null : h.item;
+        Lane<P, T> lane = existing(partition);
+        return lane == null ? null : lane.headItem();
     }
 
     public T removeHead(P partition) {
-        Held<T> h = byPartition.get(partition).queue.remove();
+        Lane<P, T> lane = existing(partition);
+        if (lane == null) {
+            throw new java.util.NoSuchElementException("nothing held for " + partition);
+        }
+        T item = lane.remove();
         size--;
-        return h.item;
+        return item;
     }
 
     /** When the longest-held record arrived, or -1 when nothing is held. */
     public long oldestArrivalMillis() {
         long oldest = -1;
         for (int i = 0; i < lanes.size(); i++) {
-            Held<T> h = lanes.get(i).queue.peek();
-            if (h != null && (oldest < 0 || h.arrivedMillis < oldest)) {
-                oldest = h.arrivedMillis;
+            Lane<P, T> lane = lanes.get(i);
+            if (!lane.isEmpty() && (oldest < 0 || lane.headArrival() < oldest)) {
+                oldest = lane.headArrival();
             }
         }
         return oldest;
@@ -150,8 +226,8 @@ public final class TimeAlignedQueues<P, T> {
     }
 
     public int size(P partition) {
-        Lane<P, T> lane = byPartition.get(partition);
-        return lane == null ? 0 : lane.queue.size();
+        Lane<P, T> lane = existing(partition);
+        return lane == null ? 0 : lane.count;
     }
 
     public boolean isEmpty() {
@@ -163,6 +239,7 @@ public final class TimeAlignedQueues<P, T> {
         byPartition.clear();
         lanes.clear();
         run = null;
+        lastAdded = null;
         size = 0;
     }
 }

@@ -102,6 +102,9 @@ public final class KafkaFanout implements AutoCloseable {
     private final Set<TopicPartition> assigned = new HashSet<>();
     private final Set<TopicPartition> balancePaused = new HashSet<>();
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+    /** The partition of the run being taken and the offset after its last record taken (-1: none yet). */
+    private TopicPartition runPartition;
+    private long runNextOffset = -1;
     /**
      * Offsets up to which every record is written or dead-lettered, not yet committed: committed at most every
      * {@value #COMMIT_INTERVAL_MS} ms (a commit is a round trip and a write to the broker), and at once before
@@ -252,6 +255,7 @@ public final class KafkaFanout implements AutoCloseable {
                     batch.drain();
                     held.clear();
                     uncommitted.clear();
+                    runNextOffset = -1;
                     assigned.removeAll(partitions);
                     balancePaused.clear();
                     generation++;
@@ -341,6 +345,7 @@ public final class KafkaFanout implements AutoCloseable {
                 continue;
             }
             boolean refused = false;
+            runPartition = tp;
             do { // the partition's run: its records up to the next of another partition in time
                 Pending next = held.head(tp);
                 if (!take(next)) {
@@ -348,8 +353,9 @@ public final class KafkaFanout implements AutoCloseable {
                     break;
                 }
                 held.removeHead(tp);
-                uncommitted.put(tp, new OffsetAndMetadata(next.record().offset() + 1));
+                runNextOffset = next.record().offset() + 1;
             } while (held.runContinues(tp));
+            endRun();
             if (refused) {
                 break;
             }
@@ -401,8 +407,17 @@ public final class KafkaFanout implements AutoCloseable {
         }
     }
 
+    /** The run's records taken so far join the uncommitted offsets (one map entry per run, not per record). */
+    private void endRun() {
+        if (runNextOffset >= 0) {
+            uncommitted.put(runPartition, new OffsetAndMetadata(runNextOffset));
+            runNextOffset = -1;
+        }
+    }
+
     /** The batch and the offsets of every record taken since the last hand-over, as one job for the writer. */
     private Job job() {
+        endRun(); // a hand-over in the middle of a run: the records taken so far are in this batch
         Job j = new Job(generation, batch.drain(), Map.copyOf(uncommitted));
         uncommitted.clear();
         return j;
@@ -663,6 +678,7 @@ public final class KafkaFanout implements AutoCloseable {
 
     /** Records taken since the last hand-over are all done (written, dead-lettered or skipped): their offsets too. */
     private void takeUncommitted() {
+        endRun();
         doneOffsets.putAll(uncommitted);
         uncommitted.clear();
     }

@@ -2,6 +2,7 @@ package io.sluice.sinks.fanout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -106,5 +107,41 @@ class TimeAlignedQueuesTest {
             assertEquals(expected, actual, "trial " + trial);
             assertEquals(perRecord.size(), runs.size(), "trial " + trial);
         }
+    }
+
+    /**
+     * A partition's queue keeps log order through any mix of adds and removals, also once it has wrapped around and
+     * grown past its first capacity, and the other partitions' queues are not touched.
+     */
+    @Test
+    void aQueueKeepsLogOrderThroughWrapAroundAndGrowth() {
+        TimeAlignedQueues<String, Long> q = new TimeAlignedQueues<>();
+        java.util.ArrayDeque<Long> model = new java.util.ArrayDeque<>();
+        java.util.Random random = new java.util.Random(11);
+        q.add("other", -1L, 0, 0);
+        long nextItem = 0;
+        int largest = 0;
+        for (int step = 0; step < 20_000; step++) {
+            // phases that mostly add (the queue grows to hundreds) and mostly remove (it wraps and empties)
+            boolean adding = (step / 500) % 2 == 0 ? random.nextInt(4) != 0 : random.nextInt(4) == 0;
+            if (adding || model.isEmpty()) {
+                q.add("p", nextItem, nextItem, 0);
+                model.add(nextItem++);
+            } else {
+                assertEquals(model.peek(), q.head("p"), "step " + step);
+                assertEquals(model.remove(), q.removeHead("p"), "step " + step);
+            }
+            assertEquals(model.size(), q.size("p"), "step " + step);
+            largest = Math.max(largest, model.size());
+        }
+        assertTrue(largest > 128, "the queue grew past its first capacities: " + largest);
+        while (!model.isEmpty()) {
+            assertEquals(model.remove(), q.removeHead("p"));
+        }
+        assertNull(q.head("p"));
+        assertThrows(java.util.NoSuchElementException.class, () -> q.removeHead("p"));
+        assertEquals(1, q.size("other"));
+        assertEquals(-1L, q.removeHead("other"));
+        assertTrue(q.isEmpty());
     }
 }
