@@ -68,12 +68,27 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "rounds before those, printed but left out of the medians, so the "
             + "JIT has settled (default ${DEFAULT-VALUE})")
     int warmup = 1;
-    @Option(names = "--pin", description = "QuestDB on CPU 0; this JVM (either writer) and the Kafka broker on CPU 1,"
-            + " as if the TSDB had its own machine (Linux taskset)")
-    boolean pin;
+    /** How the processes are spread over the machine's first two CPUs (Linux taskset). */
+    enum Pin {
+        /** Nothing pinned. */
+        none,
+        /** QuestDB on CPU 0; this JVM (either writer) and the Kafka broker on CPU 1: the TSDB has a core of its own. */
+        tsdb,
+        /** This JVM (either writer) on CPU 1; QuestDB and the broker on CPU 0: the writer has a core of its own. */
+        writer
+    }
+
+    @Option(names = "--pin", arity = "0..1", fallbackValue = "tsdb", paramLabel = "tsdb|writer",
+            description = "tsdb (the default when given alone): QuestDB on CPU 0, this JVM and the Kafka broker on CPU 1,"
+                    + " as if the TSDB had its own machine; writer: this JVM on CPU 1, QuestDB and the broker on"
+                    + " CPU 0, as if the writer under test had its own machine (Linux taskset)")
+    Pin pin = Pin.none;
     @Option(names = "--questdb-conf", split = ";", paramLabel = "KEY=VALUE",
             description = "extra lines for QuestDB's server.conf, ';'-separated (e.g. worker spin settings)")
     List<String> questdbConf = new ArrayList<>();
+    @Option(names = "--compression", description = "compression of the readings in the log: lz4 (what Sluice's log"
+            + " writes by default), none, zstd, gzip or snappy (default ${DEFAULT-VALUE})")
+    String compression = "lz4";
     @Option(names = "--consumer-baseline", description = "also run a naive Kafka-to-TSDB consumer each round")
     boolean consumerBaseline;
     @Option(names = "--threads", description = "after each run, this JVM's CPU seconds by thread name")
@@ -96,6 +111,10 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw new ParameterException(spec.commandLine(), "--warmup must be 0 or more, not " + warmup);
         }
+        if (!List.of("lz4", "none", "zstd", "gzip", "snappy").contains(compression)) {
+            throw new ParameterException(spec.commandLine(), "--compression takes lz4, none, zstd, gzip or snappy, not '"
+                    + compression + "'");
+        }
         for (String line : questdbConf) {
             if (!line.matches("[A-Za-z0-9_.]+=.*")) {
                 throw new ParameterException(spec.commandLine(), "--questdb-conf takes KEY=VALUE lines, not '"
@@ -104,22 +123,23 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         }
         Logging.configure("warn", "text");
         System.out.printf("bench-fanout: %,d points from %,d devices, %d partitions, batches of %,d, %d fan-out"
-                + " member(s), %d round(s) after %d warm-up, %d core(s)%n", points, devices, partitions, batch, workers,
-                rounds, warmup,
-                Runtime.getRuntime().availableProcessors());
+                + " member(s), %d round(s) after %d warm-up, %d core(s), log compression %s%n", points, devices, partitions,
+                batch, workers, rounds, warmup,
+                Runtime.getRuntime().availableProcessors(), compression);
         boolean exact = true;
         try (KafkaCluster kafka = KafkaCluster.start(1); QuestDbServer tsdb = QuestDbServer.start(questdbConf)) {
             String topic = "bench.readings";
             if (!questdbConf.isEmpty()) {
                 System.out.println("QuestDB server.conf additions: " + String.join(", ", questdbConf));
             }
-            if (pin) {
+            if (pin != Pin.none) {
+                String brokerCpu = pin == Pin.tsdb ? "1" : "0";
                 pin(tsdb.pid(), "0");
                 for (long pid : kafka.pids()) {
-                    pin(pid, "1");
+                    pin(pid, brokerCpu);
                 }
                 pin(ProcessHandle.current().pid(), "1");
-                System.out.println("pinned: QuestDB to CPU 0; this JVM and the Kafka broker to CPU 1");
+                System.out.println("pinned: QuestDB to CPU 0, this JVM to CPU 1, the Kafka broker to CPU " + brokerCpu);
             }
             kafka.createTopic(topic, partitions, 1, 1);
             kafka.createTopic("bench.deadletter", 1, 1, 1);
@@ -136,17 +156,21 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 String label = r <= warmup ? "w" + r : Integer.toString(r - warmup);
                 String plainTable = "plain_r" + r;
                 String fanTable = "fanout_r" + r;
+                System.gc();
                 tsdb.createTable(plainTable, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
                 tsdb.createTable(fanTable, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
-                List<String> lines = lines(records, plainTable);
-                Result plain = plain(kafka, tsdb, plainTable, lines);
+                // each writer starts from a collected heap, so neither pays for what the other left behind (the
+                // plain writer's million prebuilt lines are garbage once it ran: no reference outlives its run)
+                Result plain = plain(kafka, tsdb, plainTable, lines(records, plainTable));
                 exact &= plain.print(label, "plain", points, threads);
+                System.gc();
                 Result fan = fanout(kafka, topic, tsdb, fanTable, r);
                 exact &= fan.print(label, "fan-out", points, threads);
                 Result naive = null;
                 if (consumerBaseline) {
                     String naiveTable = "naive_r" + r;
                     tsdb.createTable(naiveTable, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
+                    System.gc();
                     naive = naiveConsumer(kafka, topic, tsdb, naiveTable, r);
                     exact &= naive.print(label, "naive", points, threads);
                 }
@@ -185,7 +209,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
         List<byte[][]> out = new ArrayList<>(points);
         long t0 = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
