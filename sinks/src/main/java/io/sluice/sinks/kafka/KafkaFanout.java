@@ -62,13 +62,12 @@ import org.slf4j.LoggerFactory;
  * <p>Full batches go to a second thread ({@code sluice-fanout-writer}) that writes them one at a time, in order, while
  * the consumer thread reads and decodes the next: at most {@value #MAX_IN_FLIGHT} batches are handed over and not
  * yet written, so a member holds at most four batches' worth of records (held, being made, queued for the writer,
- * being written). Offsets are
- * committed by the consumer thread for batches the writer reports written (their records are written or
- * dead-lettered), in batch order, so they never run ahead of the TSDB; at most every {@value #COMMIT_INTERVAL_MS} ms,
- * and at once before partitions are given up and on close (the lag metric counts from the committed offsets, so it
- * may include up to that much that is already written). While the TSDB is unavailable the writer keeps
- * its batch and retries it after an exponential backoff honouring Retry-After, and the consumer thread pauses every
- * assigned partition and keeps polling so the member stays in its group. A rebalance drops uncommitted work (batches
+ * being written). Offsets are committed by the consumer thread for batches the writer reports written (their records
+ * are written or dead-lettered), in batch order, so they never run ahead of the TSDB; at most every
+ * {@value #COMMIT_INTERVAL_MS} ms, and at once before partitions are given up and on close (the lag metric counts from
+ * the committed offsets, so it may include up to that much that is already written). While the TSDB is unavailable
+ * the writer keeps its batch and retries it after an exponential backoff honouring Retry-After, and the consumer
+ * thread pauses every assigned partition and keeps polling so the member stays in its group. A rebalance drops uncommitted work (batches
  * not yet written are abandoned): the next owner re-reads from the committed offset and writes are idempotent.
  *
  * <p>{@link #start} returns at once; {@link #close} blocks until the thread has stopped.

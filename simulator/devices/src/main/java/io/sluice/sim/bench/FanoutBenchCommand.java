@@ -79,16 +79,21 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     }
 
     @Option(names = "--pin", arity = "0..1", fallbackValue = "tsdb", paramLabel = "tsdb|writer",
-            description = "tsdb (the default when given alone): QuestDB on CPU 0, this JVM and the Kafka broker on CPU 1,"
-                    + " as if the TSDB had its own machine; writer: this JVM on CPU 1, QuestDB and the broker on"
-                    + " CPU 0, as if the writer under test had its own machine (Linux taskset)")
+            description = "tsdb (the default when given alone): QuestDB on CPU 0, this JVM and the Kafka broker on"
+                    + " CPU 1, as if the TSDB had its own machine; writer: this JVM on CPU 1, QuestDB and the broker"
+                    + " on CPU 0, as if the writer under test had its own machine (Linux taskset)")
     Pin pin = Pin.none;
     @Option(names = "--questdb-conf", split = ";", paramLabel = "KEY=VALUE",
             description = "extra lines for QuestDB's server.conf, ';'-separated (e.g. worker spin settings)")
     List<String> questdbConf = new ArrayList<>();
-    @Option(names = "--compression", description = "compression of the readings in the log: lz4 (what Sluice's log"
-            + " writes by default), none, zstd, gzip or snappy (default ${DEFAULT-VALUE})")
-    String compression = "lz4";
+    /** Kafka's compression types (their names are the producer's {@code compression.type} values). */
+    enum Compression {
+        lz4, none, zstd, gzip, snappy
+    }
+
+    @Option(names = "--compression", description = "compression of the readings in the log: ${COMPLETION-CANDIDATES}"
+            + " (default ${DEFAULT-VALUE}, what Sluice's log writes by default)")
+    Compression compression = Compression.lz4;
     @Option(names = "--consumer-baseline", description = "also run a naive Kafka-to-TSDB consumer each round")
     boolean consumerBaseline;
     @Option(names = "--threads", description = "after each run, this JVM's CPU seconds by thread name")
@@ -111,10 +116,6 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw new ParameterException(spec.commandLine(), "--warmup must be 0 or more, not " + warmup);
         }
-        if (!List.of("lz4", "none", "zstd", "gzip", "snappy").contains(compression)) {
-            throw new ParameterException(spec.commandLine(), "--compression takes lz4, none, zstd, gzip or snappy, not '"
-                    + compression + "'");
-        }
         for (String line : questdbConf) {
             if (!line.matches("[A-Za-z0-9_.]+=.*")) {
                 throw new ParameterException(spec.commandLine(), "--questdb-conf takes KEY=VALUE lines, not '"
@@ -123,9 +124,8 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         }
         Logging.configure("warn", "text");
         System.out.printf("bench-fanout: %,d points from %,d devices, %d partitions, batches of %,d, %d fan-out"
-                + " member(s), %d round(s) after %d warm-up, %d core(s), log compression %s%n", points, devices, partitions,
-                batch, workers, rounds, warmup,
-                Runtime.getRuntime().availableProcessors(), compression);
+                + " member(s), %d round(s) after %d warm-up, %d core(s), log compression %s%n", points, devices,
+                partitions, batch, workers, rounds, warmup, Runtime.getRuntime().availableProcessors(), compression);
         boolean exact = true;
         try (KafkaCluster kafka = KafkaCluster.start(1); QuestDbServer tsdb = QuestDbServer.start(questdbConf)) {
             String topic = "bench.readings";
@@ -209,7 +209,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression.name());
         List<byte[][]> out = new ArrayList<>(points);
         long t0 = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
