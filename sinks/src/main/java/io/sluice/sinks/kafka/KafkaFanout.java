@@ -67,8 +67,9 @@ import org.slf4j.LoggerFactory;
  * {@value #COMMIT_INTERVAL_MS} ms, and at once before partitions are given up and on close (the lag metric counts from
  * the committed offsets, so it may include up to that much that is already written). While the TSDB is unavailable
  * the writer keeps its batch and retries it after an exponential backoff honouring Retry-After, and the consumer
- * thread pauses every assigned partition and keeps polling so the member stays in its group. A rebalance drops uncommitted work (batches
- * not yet written are abandoned): the next owner re-reads from the committed offset and writes are idempotent.
+ * thread pauses every assigned partition and keeps polling so the member stays in its group. A rebalance drops
+ * uncommitted work (batches not yet written are abandoned): the next owner re-reads from the committed offset and
+ * writes are idempotent.
  *
  * <p>{@link #start} returns at once; {@link #close} blocks until the thread has stopped.
  */
