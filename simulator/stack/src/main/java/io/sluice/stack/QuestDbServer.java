@@ -37,14 +37,16 @@ public final class QuestDbServer implements AutoCloseable {
     private final Path dir;
     private final int httpPort;
     private final List<String> extraConf;
+    private final boolean quietLog;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
     private Duration lastStartTime = Duration.ZERO;
 
-    private QuestDbServer(Path dir, int httpPort, List<String> extraConf) {
+    private QuestDbServer(Path dir, int httpPort, List<String> extraConf, boolean quietLog) {
         this.dir = dir;
         this.httpPort = httpPort;
         this.extraConf = List.copyOf(extraConf);
+        this.quietLog = quietLog;
         Runtime.getRuntime().addShutdownHook(new Thread(this::kill, "questdb-cleanup"));
     }
 
@@ -58,9 +60,17 @@ public final class QuestDbServer implements AutoCloseable {
      * benchmark); a later line overrides an earlier one with the same key.
      */
     public static QuestDbServer start(List<String> extraConf) {
+        return start(extraConf, false);
+    }
+
+    /**
+     * As {@link #start(List)}; with {@code quietLog} QuestDB logs advisories, errors and critical messages only
+     * (at its default INFO level it logs about five lines per write it applies, for a benchmark a cost of its own).
+     */
+    public static QuestDbServer start(List<String> extraConf, boolean quietLog) {
         try {
             QuestDbServer server = new QuestDbServer(Files.createTempDirectory("sluice-questdb-"), freePort(),
-                    extraConf);
+                    extraConf, quietLog);
             server.startProcess();
             return server;
         } catch (IOException e) {
@@ -204,6 +214,9 @@ public final class QuestDbServer implements AutoCloseable {
         try {
             Files.createDirectories(dir.resolve("conf"));
             Files.writeString(dir.resolve("conf/server.conf"), serverConf());
+            String levels = quietLog ? "ADVISORY,ERROR,CRITICAL" : "INFO,ADVISORY,ERROR,CRITICAL";
+            Files.writeString(dir.resolve("conf/log.conf"), String.join("\n", "writers=stdout",
+                    "w.stdout.class=io.questdb.log.LogConsoleWriter", "w.stdout.level=" + levels) + "\n");
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(List.of("-Xms128m", "-Xmx768m", "-XX:+UseG1GC", "-Djava.awt.headless=true",

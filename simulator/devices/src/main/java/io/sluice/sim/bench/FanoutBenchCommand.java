@@ -6,6 +6,8 @@ import com.influxdb.client.InfluxDBClientOptions;
 import com.influxdb.client.WriteApiBlocking;
 import com.influxdb.client.domain.WritePrecision;
 import io.sluice.daemon.internal.Logging;
+import io.sluice.daemon.internal.RecordHeaders;
+import io.sluice.ingest.Protocols;
 import io.sluice.sinks.Decoded;
 import io.sluice.sinks.FanoutConfig;
 import io.sluice.sinks.FanoutStats;
@@ -86,6 +88,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     @Option(names = "--questdb-conf", split = ";", paramLabel = "KEY=VALUE",
             description = "extra lines for QuestDB's server.conf, ';'-separated (e.g. worker spin settings)")
     List<String> questdbConf = new ArrayList<>();
+    @Option(names = "--questdb-info-log", description = "let QuestDB log at INFO (about five lines per write it"
+            + " applies); by default it logs advisories and errors only")
+    boolean questdbInfoLog;
     /** Kafka's compression types (their names are the producer's {@code compression.type} values). */
     enum Compression {
         lz4, none, zstd, gzip, snappy
@@ -127,7 +132,8 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 + " member(s), %d round(s) after %d warm-up, %d core(s), log compression %s%n", points, devices,
                 partitions, batch, workers, rounds, warmup, Runtime.getRuntime().availableProcessors(), compression);
         boolean exact = true;
-        try (KafkaCluster kafka = KafkaCluster.start(1); QuestDbServer tsdb = QuestDbServer.start(questdbConf)) {
+        try (KafkaCluster kafka = KafkaCluster.start(1); QuestDbServer tsdb = QuestDbServer.start(questdbConf,
+                !questdbInfoLog)) {
             String topic = "bench.readings";
             if (!questdbConf.isEmpty()) {
                 System.out.println("QuestDB server.conf additions: " + String.join(", ", questdbConf));
@@ -222,9 +228,13 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                         + (30 + i % 500 / 10.0) + "}").getBytes(StandardCharsets.UTF_8);
                 byte[] key = device.getBytes(StandardCharsets.UTF_8);
                 ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic, key, payload);
-                rec.headers().add("sluice.topic", mqttTopic.getBytes(StandardCharsets.UTF_8));
-                rec.headers().add("sluice.received_ns", Long.toString(ts * 1_000_000L).getBytes(StandardCharsets.UTF_8));
-                rec.headers().add("sluice.protocol", "mqtt".getBytes(StandardCharsets.UTF_8));
+                // the headers the daemon writes for an MQTT 5 QoS 1 PUBLISH, in its order (LogIngest)
+                rec.headers().add(RecordHeaders.TOPIC, mqttTopic.getBytes(StandardCharsets.UTF_8))
+                        .add(RecordHeaders.RECEIVED_NS, utf8(Long.toString(ts * 1_000_000L)))
+                        .add(RecordHeaders.PROTOCOL, utf8(Protocols.MQTT))
+                        .add(RecordHeaders.PROTOCOL_VERSION, utf8("5"))
+                        .add(RecordHeaders.QOS, utf8("1"))
+                        .add(RecordHeaders.NODE, utf8("sluice-1"));
                 producer.send(rec);
                 out.add(new byte[][] {key, mqttTopic.getBytes(StandardCharsets.UTF_8), payload});
             }
@@ -344,7 +354,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                     firstRecord = System.nanoTime() - t0;
                 }
                 for (ConsumerRecord<byte[], byte[]> rec : polled) {
-                    Header topicHeader = rec.headers().lastHeader("sluice.topic");
+                    Header topicHeader = rec.headers().lastHeader(RecordHeaders.TOPIC);
                     byte[] mqttTopic = topicHeader == null ? new byte[0] : topicHeader.value();
                     if (decoder.decode(mqttTopic, rec.value(), rec.timestamp() * 1_000_000L)
                             instanceof Decoded.Points ps) {
@@ -461,4 +471,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             return exact;
         }
     }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
 }
