@@ -298,7 +298,8 @@ class ConnectionTest {
         MqttHarness early = harness();
         early.client.writeOutbound(io.netty.handler.codec.mqtt.MqttMessageBuilders.connect()
                 .protocolVersion(MqttVersion.MQTT_3_1_1).clientId("x").build());
-        early.client.readOutbound(); // drop the CONNECT: the server sees a PUBLISH first
+        // drop the encoded CONNECT (and free its buffer): the server sees a PUBLISH first
+        io.netty.util.ReferenceCountUtil.release(early.client.readOutbound());
         assertTrue(early.send(publish("t", 0, 0, new byte[1])).isEmpty());
         assertFalse(early.server.isActive());
         early.close();
