@@ -99,6 +99,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     @Option(names = "--compression", description = "compression of the readings in the log: ${COMPLETION-CANDIDATES}"
             + " (default ${DEFAULT-VALUE}, what Sluice's log writes by default)")
     Compression compression = Compression.lz4;
+    @Option(names = "--topic-header-only", description = "records carry the topic header alone instead of the six"
+            + " the daemon writes (to measure what the others cost the fan-out)")
+    boolean topicHeaderOnly;
     @Option(names = "--consumer-baseline", description = "also run a naive Kafka-to-TSDB consumer each round")
     boolean consumerBaseline;
     @Option(names = "--threads", description = "after each run, this JVM's CPU seconds by thread name")
@@ -129,8 +132,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         }
         Logging.configure("warn", "text");
         System.out.printf("bench-fanout: %,d points from %,d devices, %d partitions, batches of %,d, %d fan-out"
-                + " member(s), %d round(s) after %d warm-up, %d core(s), log compression %s%n", points, devices,
-                partitions, batch, workers, rounds, warmup, Runtime.getRuntime().availableProcessors(), compression);
+                + " member(s), %d round(s) after %d warm-up, %d core(s), log compression %s, %s%n", points, devices,
+                partitions, batch, workers, rounds, warmup, Runtime.getRuntime().availableProcessors(), compression,
+                topicHeaderOnly ? "the topic header alone" : "the daemon's six headers per record");
         boolean exact = true;
         try (KafkaCluster kafka = KafkaCluster.start(1); QuestDbServer tsdb = QuestDbServer.start(questdbConf,
                 !questdbInfoLog)) {
@@ -229,12 +233,14 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 byte[] key = device.getBytes(StandardCharsets.UTF_8);
                 ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic, key, payload);
                 // the headers the daemon writes for an MQTT 5 QoS 1 PUBLISH, in its order (LogIngest)
-                rec.headers().add(RecordHeaders.TOPIC, mqttTopic.getBytes(StandardCharsets.UTF_8))
-                        .add(RecordHeaders.RECEIVED_NS, utf8(Long.toString(ts * 1_000_000L)))
-                        .add(RecordHeaders.PROTOCOL, utf8(Protocols.MQTT))
-                        .add(RecordHeaders.PROTOCOL_VERSION, utf8("5"))
-                        .add(RecordHeaders.QOS, utf8("1"))
-                        .add(RecordHeaders.NODE, utf8("sluice-1"));
+                rec.headers().add(RecordHeaders.TOPIC, mqttTopic.getBytes(StandardCharsets.UTF_8));
+                if (!topicHeaderOnly) {
+                    rec.headers().add(RecordHeaders.RECEIVED_NS, utf8(Long.toString(ts * 1_000_000L)))
+                            .add(RecordHeaders.PROTOCOL, utf8(Protocols.MQTT))
+                            .add(RecordHeaders.PROTOCOL_VERSION, utf8("5"))
+                            .add(RecordHeaders.QOS, utf8("1"))
+                            .add(RecordHeaders.NODE, utf8("sluice-1"));
+                }
                 producer.send(rec);
                 out.add(new byte[][] {key, mqttTopic.getBytes(StandardCharsets.UTF_8), payload});
             }
