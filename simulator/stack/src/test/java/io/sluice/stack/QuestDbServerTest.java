@@ -2,6 +2,8 @@ package io.sluice.stack;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.influxdb.client.InfluxDBClient;
 import com.influxdb.client.InfluxDBClientFactory;
@@ -29,4 +31,28 @@ class QuestDbServerTest {
             assertEquals(1, db.queryLong("SELECT count() FROM climate WHERE device = 'd2' AND temp = 19.0"));
         }
     }
+
+    @Test
+    void quietLog_keepsInfoLinesOut_whileTheDefaultLogsThem() {
+        for (boolean quiet : new boolean[] {false, true}) {
+            try (QuestDbServer db = QuestDbServer.start(List.of(), quiet)) {
+                db.createTable("climate", List.of("device"), List.of("temp DOUBLE"));
+                try (InfluxDBClient client = InfluxDBClientFactory.create(db.url(), new char[0], "sluice", "sluice")) {
+                    client.getWriteApiBlocking().writeRecord(WritePrecision.NS,
+                            "climate,device=d1 temp=21.5 1700000000000000001");
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> db.count("climate") == 1);
+                String log = db.logTail(10_000);
+                assertTrue(log.contains(" A server-main"), "advisories are logged either way:\n" + log);
+                // QuestDB marks each line with its level: " I " for INFO
+                boolean info = log.lines().anyMatch(l -> l.matches("\\S+Z I .*"));
+                if (quiet) {
+                    assertFalse(info, "no INFO line when quiet:\n" + log);
+                } else {
+                    assertTrue(info, "INFO lines by default:\n" + log);
+                }
+            }
+        }
+    }
+
 }
