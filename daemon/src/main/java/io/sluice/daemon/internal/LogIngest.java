@@ -28,10 +28,14 @@ public final class LogIngest implements Ingest {
 
     @Override
     public CompletionStage<Delivery> submit(Envelope envelope) {
-        return log.append(toRecord(envelope)).thenApply(LogIngest::toDelivery);
+        return log.append(toRecord(envelope, nodeId)).thenApply(LogIngest::toDelivery);
     }
 
-    LogRecord toRecord(Envelope e) {
+    /**
+     * The log record of one envelope as this node writes it: the record format the fan-out and the benchmarks read
+     * ({@code nodeId} as UTF-8 bytes).
+     */
+    public static LogRecord toRecord(Envelope e, byte[] nodeId) {
         List<LogHeader> headers = new ArrayList<>(8 + e.userProperties().size());
         // topic and receive time first: the fan-out reads these two per record and stops looking once it has them
         headers.add(new LogHeader(RecordHeaders.TOPIC, utf8(e.topic())));

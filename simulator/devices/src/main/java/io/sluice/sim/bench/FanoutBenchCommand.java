@@ -5,12 +5,15 @@ import com.influxdb.client.InfluxDBClientFactory;
 import com.influxdb.client.InfluxDBClientOptions;
 import com.influxdb.client.WriteApiBlocking;
 import com.influxdb.client.domain.WritePrecision;
+import io.sluice.daemon.internal.LogIngest;
 import io.sluice.daemon.internal.Logging;
 import io.sluice.daemon.internal.RecordHeaders;
+import io.sluice.ingest.Envelope;
 import io.sluice.ingest.Protocols;
 import io.sluice.sinks.Decoded;
 import io.sluice.sinks.FanoutConfig;
 import io.sluice.sinks.FanoutStats;
+import io.sluice.sinks.LogHeader;
 import io.sluice.sinks.MappingRule;
 import io.sluice.sinks.PayloadFormat;
 import io.sluice.sinks.Point;
@@ -111,6 +114,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private static final long BASE_MS = 1_767_225_600_000L; // 2026-01-01
+    private static final byte[] NODE = "sluice-1".getBytes(StandardCharsets.UTF_8);
 
     @Override
     public Integer call() throws Exception {
@@ -232,14 +236,13 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                         + (30 + i % 500 / 10.0) + "}").getBytes(StandardCharsets.UTF_8);
                 byte[] key = device.getBytes(StandardCharsets.UTF_8);
                 ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic, key, payload);
-                // the headers the daemon writes for an MQTT 5 QoS 1 PUBLISH, in its order (LogIngest)
-                rec.headers().add(RecordHeaders.TOPIC, mqttTopic.getBytes(StandardCharsets.UTF_8));
-                if (!topicHeaderOnly) {
-                    rec.headers().add(RecordHeaders.RECEIVED_NS, utf8(Long.toString(ts * 1_000_000L)))
-                            .add(RecordHeaders.PROTOCOL, utf8(Protocols.MQTT))
-                            .add(RecordHeaders.PROTOCOL_VERSION, utf8("5"))
-                            .add(RecordHeaders.QOS, utf8("1"))
-                            .add(RecordHeaders.NODE, utf8("sluice-1"));
+                // the headers the daemon writes for an MQTT 5 QoS 1 PUBLISH, made by the daemon's own code
+                Envelope reading = new Envelope(device, mqttTopic, payload, Protocols.MQTT, "5", 1,
+                        ts * 1_000_000L, null, List.of(), null);
+                for (LogHeader h : LogIngest.toRecord(reading, NODE).headers()) {
+                    if (!topicHeaderOnly || h.name().equals(RecordHeaders.TOPIC)) {
+                        rec.headers().add(h.name(), h.value());
+                    }
                 }
                 producer.send(rec);
                 out.add(new byte[][] {key, mqttTopic.getBytes(StandardCharsets.UTF_8), payload});
@@ -477,9 +480,4 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             return exact;
         }
     }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
 }
