@@ -29,7 +29,7 @@ final class JsonLine {
     static String render(byte[] payload, String series, String separator, String timestampField,
                          java.util.function.LongUnaryOperator precision, long receivedNs) {
         byte[] seriesUtf8 = utf8(series);
-        io.sluice.sinks.Point p = point(payload, "m", seriesUtf8, ascii(seriesUtf8), utf8(separator),
+        io.sluice.sinks.Point p = point(payload, "m", seriesUtf8, seriesUtf8.length, ascii(seriesUtf8), utf8(separator),
                 timestampField == null ? null : utf8(timestampField), precision, receivedNs);
         return p == null ? null : p.line();
     }
@@ -39,14 +39,16 @@ final class JsonLine {
      * {@link #render(byte[], String, String, String, java.util.function.LongUnaryOperator, long)}, with the series,
      * separator and timestamp field (null: none) given as UTF-8 bytes so that nothing is encoded per record.
      *
-     * @param seriesAscii whether {@code series} is all ASCII (the line is then copied, not decoded, into a string)
+     * @param seriesLength how many bytes of {@code series} hold it
+     * @param seriesAscii  whether the series is all ASCII (the line is then copied, not decoded, into a string)
      */
-    static io.sluice.sinks.Point point(byte[] payload, String measurement, byte[] series, boolean seriesAscii,
+    static io.sluice.sinks.Point point(byte[] payload, String measurement, byte[] series, int seriesLength,
+                                       boolean seriesAscii,
                                        byte[] separator, byte[] timestampField,
                                        java.util.function.LongUnaryOperator precision, long receivedNs) {
         Cursor c = CURSORS.get();
         c.reset(payload, separator, timestampField);
-        c.put(series, 0, series.length); // the series, a space, then the fields as they are read
+        c.put(series, 0, seriesLength); // the series, a space, then the fields as they are read
         c.put((byte) ' ');
         c.ws();
         if (!c.object(0)) {

@@ -25,13 +25,14 @@ public final class ReadingDecoder {
     private final List<MappingRule> rules;
     private final List<TopicMatcher> matchers;
     /**
-     * What each recently seen MQTT topic maps to (rule, measurement, tags, the escaped series prefix): sensors publish
-     * to the same topics over and over. Bounded: cleared when it holds {@link #CACHE_MAX} topics.
+     * What each recently seen topic that is not ASCII, or that a line-protocol rule takes, maps to (rule,
+     * measurement, tags, the escaped series). Bounded: cleared when it holds {@link #CACHE_MAX} topics. ASCII topics
+     * of JSON and number rules take no cache: {@link TopicSeries} writes their series from the topic's bytes.
      */
     private final Map<TopicKey, Match> cache = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A topic's mapping; {@code rule} is -1 when no rule matches. */
-    private record Match(int rule, String measurement, Map<String, String> tags, String series, byte[] seriesUtf8,
+    private record Match(int rule, String measurement, Map<String, String> tags, byte[] seriesUtf8,
                          boolean seriesAscii) {
     }
 
@@ -57,7 +58,18 @@ public final class ReadingDecoder {
     }
 
     private static final byte[] EMPTY = new byte[0];
-    private static final Match UNMATCHED = new Match(-1, null, Map.of(), null, null, true);
+    /** Each rule's filter compiled for ASCII topics: their records take no cache (see {@link TopicSeries}). */
+    private final TopicSeries[] series;
+    private final int boundsNeeded;
+
+    /** Per thread: the named segments' bounds and the series being written. */
+    private static final class Scratch {
+        int[] bounds = new int[16];
+        final TopicSeries.Bytes out = new TopicSeries.Bytes();
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final Match UNMATCHED = new Match(-1, null, Map.of(), null, true);
     /** Each rule's key separator and timestamp field (null: none) in UTF-8, for the JSON fast path. */
     private final byte[][] separators;
     private final byte[][] timestampFields;
@@ -66,6 +78,8 @@ public final class ReadingDecoder {
 
     public ReadingDecoder(List<MappingRule> rules) {
         this.rules = List.copyOf(rules);
+        this.series = this.rules.stream().map(TopicSeries::new).toArray(TopicSeries[]::new);
+        this.boundsNeeded = java.util.Arrays.stream(series).mapToInt(TopicSeries::boundsNeeded).max().orElse(0);
         this.matchers = this.rules.stream().map(r -> new TopicMatcher(r.topicFilter())).toList();
         this.separators = this.rules.stream().map(r -> r.separator().getBytes(StandardCharsets.UTF_8))
                 .toArray(byte[][]::new);
@@ -92,8 +106,8 @@ public final class ReadingDecoder {
     /**
      * Decodes one record's payload.
      *
-     * @param topic      the MQTT topic in UTF-8, as the {@code sluice.topic} header holds it (not copied, not kept
-     *                   beyond the call unless it is a topic not seen recently)
+     * @param topic      the MQTT topic in UTF-8, as the {@code sluice.topic} header holds it (not kept beyond the
+     *                   call; copied only when it goes into the cache)
      * @param payload    the raw payload
      * @param receivedNs the receive time, epoch nanoseconds, for rules that take the time from it
      */
@@ -101,6 +115,38 @@ public final class ReadingDecoder {
         if (payload == null) {
             payload = EMPTY;
         }
+        if (JsonLine.ascii(topic)) {
+            Scratch s = SCRATCH.get();
+            if (s.bounds.length < boundsNeeded) {
+                s.bounds = new int[boundsNeeded];
+            }
+            boolean lineRule = false;
+            for (int i = 0; i < series.length && !lineRule; i++) {
+                TopicSeries rule = series[i];
+                if (!rule.match(topic, s.bounds)) {
+                    continue;
+                }
+                lineRule = rules.get(i).format() == io.sluice.sinks.PayloadFormat.LINE_PROTOCOL;
+                if (lineRule) {
+                    continue; // adds the tags to each line from a map: the cached path below
+                }
+                s.out.len = 0;
+                rule.writeSeries(topic, s.bounds, s.out);
+                return decode(i, rule.measurement(topic, s.bounds), s.out.b, s.out.len, rule.fixedPartsAscii(),
+                        null, payload, receivedNs);
+            }
+            if (!lineRule) {
+                return new Decoded.Unmatched();
+            }
+        }
+        return decodeCached(topic, payload, receivedNs);
+    }
+
+    /**
+     * The path for topics that are not ASCII and for line-protocol rules: the topic's mapping is made from the topic
+     * as a string and kept in the cache. Package-private for tests that hold it against the byte path.
+     */
+    Decoded decodeCached(byte[] topic, byte[] payload, long receivedNs) {
         TopicKey key = new TopicKey(topic);
         Match m = cache.get(key);
         if (m == null) {
@@ -110,7 +156,8 @@ public final class ReadingDecoder {
             }
             cache.put(new TopicKey(topic.clone()), m);
         }
-        return m.rule() < 0 ? new Decoded.Unmatched() : decode(m.rule(), m, payload, receivedNs);
+        return m.rule() < 0 ? new Decoded.Unmatched() : decode(m.rule(), m.measurement(), m.seriesUtf8(),
+                m.seriesUtf8().length, m.seriesAscii(), m.tags(), payload, receivedNs);
     }
 
     private Match match(String topic) {
@@ -124,19 +171,22 @@ public final class ReadingDecoder {
                 tags.putAll(names);
                 String series = series(measurement, tags).toString();
                 byte[] seriesUtf8 = series.getBytes(StandardCharsets.UTF_8);
-                return new Match(i, measurement, java.util.Collections.unmodifiableMap(tags), series, seriesUtf8,
+                return new Match(i, measurement, java.util.Collections.unmodifiableMap(tags), seriesUtf8,
                         JsonLine.ascii(seriesUtf8));
             }
         }
         return UNMATCHED;
     }
 
-    private Decoded decode(int ruleIndex, Match m, byte[] payload, long receivedNs) {
+    /**
+     * Decodes a payload by rule {@code ruleIndex} into points of series {@code series[0, seriesLength)} (escaped
+     * measurement and tags, UTF-8); {@code tags} may be null unless the rule is line protocol.
+     */
+    private Decoded decode(int ruleIndex, String measurement, byte[] series, int seriesLength, boolean seriesAscii,
+                           Map<String, String> tags, byte[] payload, long receivedNs) {
         MappingRule rule = rules.get(ruleIndex);
-        String measurement = m.measurement();
-        Map<String, String> tags = m.tags();
         if (rule.format() == io.sluice.sinks.PayloadFormat.JSON) {
-            Point p = JsonLine.point(payload, measurement, m.seriesUtf8(), m.seriesAscii(), separators[ruleIndex],
+            Point p = JsonLine.point(payload, measurement, series, seriesLength, seriesAscii, separators[ruleIndex],
                     timestampFields[ruleIndex], precisions[ruleIndex], receivedNs);
             if (p != null) {
                 return new Decoded.Points(List.of(p));
@@ -156,13 +206,18 @@ public final class ReadingDecoder {
         }
         try {
             return switch (rule.format()) {
-                case JSON -> json(rule, measurement, m.series(), text, receivedNs);
-                case NUMBER -> number(rule, measurement, m.series(), text.trim(), receivedNs);
+                case JSON -> json(rule, measurement, seriesText(series, seriesLength, seriesAscii), text, receivedNs);
+                case NUMBER -> number(rule, measurement, seriesText(series, seriesLength, seriesAscii), text.trim(),
+                        receivedNs);
                 case LINE_PROTOCOL -> lines(rule, tags, text, receivedNs);
             };
         } catch (Failure f) {
             return new Decoded.Failed(f.reason, f.getMessage());
         }
+    }
+
+    private static String seriesText(byte[] series, int length, boolean ascii) {
+        return new String(series, 0, length, ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
     }
 
     /** The general JSON path alone (no fast path), for tests that hold the two against each other. */
