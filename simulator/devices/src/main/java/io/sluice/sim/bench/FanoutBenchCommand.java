@@ -107,6 +107,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     boolean topicHeaderOnly;
     @Option(names = "--consumer-baseline", description = "also run a naive Kafka-to-TSDB consumer each round")
     boolean consumerBaseline;
+    @Option(names = "--consume-only", description = "also time a Kafka consumer that reads each record's topic header"
+            + " and payload and does nothing else: what any Kafka-fed writer pays before decoding or writing")
+    boolean consumeOnly;
     @Option(names = "--threads", description = "after each run, this JVM's CPU seconds by thread name")
     boolean threads;
 
@@ -164,6 +167,8 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             double[] plainCpu = new double[rounds];
             double[] fanoutCpu = new double[rounds];
             double[] naiveCpu = new double[rounds];
+            double[] readCpu = new double[rounds];
+            double[] readRates = new double[rounds];
             System.out.println("round  writer  start s  acked s  visible s  points/s (start excl.)  this JVM cpu s"
                     + "  QuestDB cpu s  Kafka cpu s");
             for (int r = 1; r <= warmup + rounds; r++) {
@@ -188,6 +193,12 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                     naive = naiveConsumer(kafka, topic, tsdb, naiveTable, r);
                     exact &= naive.print(label, "naive", points, threads);
                 }
+                Result read = null;
+                if (consumeOnly) {
+                    System.gc();
+                    read = consumeOnly(kafka, topic, r);
+                    exact &= read.print(label, "read", points, threads);
+                }
                 if (r > warmup) {
                     int i = r - warmup - 1;
                     plainRates[i] = plain.rate(points);
@@ -197,6 +208,10 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                     if (naive != null) {
                         naiveRates[i] = naive.rate(points);
                         naiveCpu[i] = naive.cpuPerMillion(points);
+                    }
+                    if (read != null) {
+                        readRates[i] = read.rate(points);
+                        readCpu[i] = read.cpuPerMillion(points);
                     }
                 }
             }
@@ -211,6 +226,10 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 double naiveMedian = median(naiveRates);
                 System.out.printf("median points/s: naive consumer %,.0f; fan-out / naive consumer = %.2f%n",
                         naiveMedian, fanMedian / naiveMedian);
+            }
+            if (consumeOnly) {
+                System.out.printf("consuming the log alone (no decoding, no writes): %,.0f records/s, %.2f CPU s per"
+                        + " million (this JVM + broker)%n", median(readRates), median(readCpu));
             }
         }
         System.out.println(exact ? "every round: exact row counts" : "SOME ROUND DID NOT REACH ITS EXACT COUNT");
@@ -384,6 +403,44 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         return meter.result(acked, System.nanoTime() - t0, exact, Math.max(0, firstRecord), threadCpu);
     }
 
+    /**
+     * Reads every record once as the fan-out's consumer thread must before it decodes anything: polls, takes the
+     * topic header and the payload, and keeps nothing. Counts records (the row count the table prints is this count).
+     */
+    private Result consumeOnly(KafkaCluster kafka, String topic, int round) {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-read-r" + round);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // as the fan-out reads
+        Meter meter = new Meter(kafka, null);
+        long t0 = System.nanoTime();
+        long firstRecord = -1;
+        long read = 0;
+        long bytes = 0;
+        String threadCpu;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (read < points && System.nanoTime() < deadline) {
+                ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(200));
+                if (firstRecord < 0 && !polled.isEmpty()) {
+                    firstRecord = System.nanoTime() - t0;
+                }
+                for (ConsumerRecord<byte[], byte[]> rec : polled) {
+                    Header topicHeader = rec.headers().lastHeader(RecordHeaders.TOPIC);
+                    bytes += (topicHeader == null ? 0 : topicHeader.value().length) + rec.value().length;
+                    read++;
+                }
+            }
+            threadCpu = meter.threads();
+        }
+        long took = System.nanoTime() - t0;
+        return meter.result(took, took, read == points && bytes > 0, Math.max(0, firstRecord), threadCpu);
+    }
+
     private boolean awaitCount(QuestDbServer tsdb, String table) {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (System.nanoTime() < deadline) {
@@ -427,7 +484,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    /** CPU of this JVM (in all and by thread), QuestDB and the broker from the start of one writer's run. */
+    /** CPU of this JVM (in all and by thread), QuestDB (when given) and the broker from the start of one run. */
     private static final class Meter {
         private final KafkaCluster kafka;
         private final QuestDbServer tsdb;
@@ -440,19 +497,20 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         Meter(KafkaCluster kafka, QuestDbServer tsdb) {
             this.kafka = kafka;
             this.tsdb = tsdb;
-            this.quest = ProcCpu.seconds(tsdb.pid());
-            this.questThreads = ProcCpu.byThread(tsdb.pid());
+            this.quest = tsdb == null ? 0 : ProcCpu.seconds(tsdb.pid());
+            this.questThreads = tsdb == null ? Map.of() : ProcCpu.byThread(tsdb.pid());
             this.broker = brokerCpu(kafka);
         }
 
         /** This JVM's CPU by thread name since the start (take it while the run's threads are alive). */
         String threads() {
-            return ProcCpu.delta(threads, ProcCpu.selfByThread()) + "; QuestDB: "
-                    + ProcCpu.delta(questThreads, ProcCpu.byThread(tsdb.pid()));
+            return ProcCpu.delta(threads, ProcCpu.selfByThread()) + (tsdb == null ? "" : "; QuestDB: "
+                    + ProcCpu.delta(questThreads, ProcCpu.byThread(tsdb.pid())));
         }
 
         Result result(long ackedNanos, long visibleNanos, boolean exact, long startNanos, String threadCpu) {
-            return new Result(ackedNanos, visibleNanos, ProcCpu.self() - self, ProcCpu.seconds(tsdb.pid()) - quest,
+            double questNow = tsdb == null ? 0 : ProcCpu.seconds(tsdb.pid()) - quest;
+            return new Result(ackedNanos, visibleNanos, ProcCpu.self() - self, questNow,
                     brokerCpu(kafka) - broker, exact, startNanos, threadCpu);
         }
     }
