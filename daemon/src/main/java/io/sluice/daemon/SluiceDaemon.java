@@ -89,7 +89,7 @@ public final class SluiceDaemon implements AutoCloseable {
             KafkaSessionStore sessions = new KafkaSessionStore(sessionLog);
             log = Wiring.log(config);
             InflightBudget budget = new InflightBudget(config.ingest().maxInflightBytes());
-            LogIngest ingest = new LogIngest(log, config.nodeId());
+            LogIngest ingest = new LogIngest(log, config.nodeId(), config.kafka().recordHeaders());
             mqtt = new MqttSource(Wiring.mqttConfig(config), ingest, budget, sessions, Clock.systemUTC());
             var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             Timer acks = Timer.builder("sluice.mqtt.puback.latency")

@@ -22,7 +22,8 @@ public final class ConfigSchema {
 
     public static final List<ConfigKey> KEYS = List.of(
             string("node_id", "",
-                    "Name of this node, written into every record's sluice.node header. Empty means the host name."),
+                    "Name of this node, written into every record it takes (see docs/RECORDS.md); no whitespace."
+                            + " Empty means the host name."),
 
             string("mqtt.host", "0.0.0.0", "Address the MQTT listener binds to."),
             number("mqtt.port", INT, 1883, 0, 65535, "TCP port of the MQTT listener (0 picks a free port)."),
@@ -94,6 +95,12 @@ public final class ConfigSchema {
             string("kafka.readings_topic", "sluice.readings", "Topic every reading is written to."),
             string("kafka.sessions_topic", "sluice.sessions",
                     "Compacted topic holding persistent MQTT sessions; read in full at start-up."),
+            choice("kafka.record_headers", "compact", List.of("compact", "full"),
+                    "How each reading's topic, receive time, protocol, protocol version, QoS and node go into its"
+                            + " record: compact puts them in one header named sluice, full in one header each"
+                            + " (sluice.topic, sluice.received_ns, ...), as header-based Kafka tools may want; a"
+                            + " Kafka consumer then spends about twice the CPU per record parsing them. The fan-out"
+                            + " reads both (docs/RECORDS.md)."),
             number("kafka.linger_ms", INT, 5, 0, 60_000,
                     "How long the producer waits to fill a batch; adds up to this much to every PUBACK."),
             number("kafka.batch_size_bytes", INT, 262_144, 1024, 64 * 1024 * 1024,

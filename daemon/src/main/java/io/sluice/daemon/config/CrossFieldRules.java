@@ -35,6 +35,10 @@ final class CrossFieldRules {
                     + ") must not exceed kafka.topic_replication_factor (" + rf + ", "
                     + v.where("kafka.topic_replication_factor") + "): every write would fail");
         }
+        if (v.string("node_id").chars().anyMatch(Character::isWhitespace)) {
+            problems.add(v.where("node_id") + ": node_id: '" + v.string("node_id") + "' holds whitespace; a node id"
+                    + " is one word (it is a space-separated field of every record's sluice header)");
+        }
         if (v.string("kafka.bootstrap_servers").isBlank()) {
             problems.add(v.where("kafka.bootstrap_servers") + ": kafka.bootstrap_servers must name at least one host:port");
         }

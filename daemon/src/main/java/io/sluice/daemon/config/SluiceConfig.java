@@ -2,6 +2,7 @@ package io.sluice.daemon.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import io.sluice.sinks.HeaderLayout;
 import io.sluice.sinks.MappingRule;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
     public record Kafka(String bootstrapServers, String readingsTopic, String sessionsTopic, int lingerMs,
                         int batchSizeBytes, long bufferMemoryBytes, int deliveryTimeoutMs, int requestTimeoutMs,
                         int maxBlockMs, int startupTimeoutMs, boolean createTopics, int topicPartitions,
-                        int topicReplicationFactor, int topicMinInsyncReplicas, Map<String, String> clientProperties) {
+                        int topicReplicationFactor, int topicMinInsyncReplicas, Map<String, String> clientProperties,
+                        HeaderLayout recordHeaders) {
     }
 
     public record Fanout(boolean enabled, int workers, String groupId, String deadLetterTopic,
@@ -53,7 +55,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
     static SluiceConfig from(ConfigValues v) {
         String node = v.string("node_id");
         if (node.isBlank()) {
-            node = hostName();
+            node = hostName().replaceAll("\\s", "_"); // one word: records carry it in a space-separated header
         }
         return new SluiceConfig(
                 node,
@@ -77,7 +79,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                         v.integer("kafka.request_timeout_ms"), v.integer("kafka.max_block_ms"),
                         v.integer("kafka.startup_timeout_ms"), v.bool("kafka.create_topics"),
                         v.integer("kafka.topic_partitions"), v.integer("kafka.topic_replication_factor"),
-                        v.integer("kafka.topic_min_insync_replicas"), Map.copyOf(v.map("kafka.client_properties"))),
+                        v.integer("kafka.topic_min_insync_replicas"), Map.copyOf(v.map("kafka.client_properties")),
+                        HeaderLayout.valueOf(v.string("kafka.record_headers").toUpperCase(java.util.Locale.ROOT))),
                 new Fanout(v.bool("fanout.enabled"), v.integer("fanout.workers"), v.string("fanout.group_id"),
                         v.string("fanout.dead_letter_topic"), v.string("fanout.unmatched").equals("dead_letter"),
                         v.string("fanout.influx_url"), v.string("fanout.influx_org"), v.string("fanout.influx_bucket"),

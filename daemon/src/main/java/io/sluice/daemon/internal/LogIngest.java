@@ -4,8 +4,10 @@ import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Envelope;
 import io.sluice.ingest.Ingest;
 import io.sluice.sinks.AppendResult;
+import io.sluice.sinks.HeaderLayout;
 import io.sluice.sinks.LogHeader;
 import io.sluice.sinks.LogRecord;
+import io.sluice.sinks.ReadingHeader;
 import io.sluice.sinks.kafka.KafkaLog;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,38 +16,46 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Connects the front ends to the Kafka log: each envelope becomes one record (key = client id, value = payload
- * unchanged, headers = where it came from) and each append result becomes a {@link Delivery}.
+ * unchanged, headers = where it came from, in the configured {@link HeaderLayout}) and each append result becomes a
+ * {@link Delivery}.
  * Non-blocking, as {@link Ingest} requires: {@link KafkaLog#append} hands off to its sender thread.
  */
 public final class LogIngest implements Ingest {
     private final KafkaLog log;
     private final byte[] nodeId;
+    private final HeaderLayout layout;
 
-    public LogIngest(KafkaLog log, String nodeId) {
+    public LogIngest(KafkaLog log, String nodeId, HeaderLayout layout) {
         this.log = log;
         this.nodeId = utf8(nodeId);
+        this.layout = layout;
     }
 
     @Override
     public CompletionStage<Delivery> submit(Envelope envelope) {
-        return log.append(toRecord(envelope, nodeId)).thenApply(LogIngest::toDelivery);
+        return log.append(toRecord(envelope, nodeId, layout)).thenApply(LogIngest::toDelivery);
     }
 
     /**
      * The log record of one envelope as this node writes it: the record format the fan-out and the benchmarks read
      * ({@code nodeId} as UTF-8 bytes).
      */
-    public static LogRecord toRecord(Envelope e, byte[] nodeId) {
+    public static LogRecord toRecord(Envelope e, byte[] nodeId, HeaderLayout layout) {
         List<LogHeader> headers = new ArrayList<>(8 + e.userProperties().size());
-        // topic and receive time first: the fan-out reads these two per record and stops looking once it has them
-        headers.add(new LogHeader(RecordHeaders.TOPIC, utf8(e.topic())));
-        headers.add(new LogHeader(RecordHeaders.RECEIVED_NS, utf8(Long.toString(e.receivedAtNanos()))));
-        headers.add(new LogHeader(RecordHeaders.PROTOCOL, utf8(e.protocol())));
-        if (e.protocolVersion() != null) {
-            headers.add(new LogHeader(RecordHeaders.PROTOCOL_VERSION, utf8(e.protocolVersion())));
+        if (layout == HeaderLayout.COMPACT) {
+            headers.add(new LogHeader(ReadingHeader.KEY, ReadingHeader.encode(e.receivedAtNanos(), e.protocol(),
+                    e.protocolVersion(), e.qos(), nodeId, e.topic())));
+        } else {
+            // topic and receive time first: the fan-out reads these two per record and stops looking once it has them
+            headers.add(new LogHeader(RecordHeaders.TOPIC, utf8(e.topic())));
+            headers.add(new LogHeader(RecordHeaders.RECEIVED_NS, utf8(Long.toString(e.receivedAtNanos()))));
+            headers.add(new LogHeader(RecordHeaders.PROTOCOL, utf8(e.protocol())));
+            if (e.protocolVersion() != null) {
+                headers.add(new LogHeader(RecordHeaders.PROTOCOL_VERSION, utf8(e.protocolVersion())));
+            }
+            headers.add(new LogHeader(RecordHeaders.QOS, utf8(Integer.toString(e.qos()))));
+            headers.add(new LogHeader(RecordHeaders.NODE, nodeId));
         }
-        headers.add(new LogHeader(RecordHeaders.QOS, utf8(Integer.toString(e.qos()))));
-        headers.add(new LogHeader(RecordHeaders.NODE, nodeId));
         if (e.contentType() != null) {
             headers.add(new LogHeader(RecordHeaders.CONTENT_TYPE, utf8(e.contentType())));
         }

@@ -2,7 +2,10 @@ package io.sluice.daemon.internal;
 
 /**
  * Names of the Kafka record headers Sluice writes with every reading. Values are UTF-8 text so any Kafka tool
- * shows them as they are. Documented for users in docs/RECORDS.md.
+ * shows them as they are. Documented for users in docs/RECORDS.md. The compact layout (the default) writes topic,
+ * receive time, protocol, version, QoS and node in one header, {@link io.sluice.sinks.ReadingHeader#KEY}; the full
+ * layout writes each under its own name below. The optional ones (content type, source, user properties) are
+ * headers of their own in both.
  */
 public final class RecordHeaders {
     /** The MQTT topic (or the topic assigned to a datagram). */

@@ -101,4 +101,31 @@ class ConfigLoaderTest {
         assertEquals("127.0.0.1:1", c.kafka().bootstrapServers());
         assertThrows(ConfigException.class, () -> ConfigLoader.fromMap(Map.of("mqtt.nope", "1")));
     }
+
+    @Test
+    void recordHeaders_defaultCompact_fullOnRequest_othersRefusedWithTheirLine() {
+        assertEquals(io.sluice.sinks.HeaderLayout.COMPACT, ConfigLoader.fromYaml("").kafka().recordHeaders());
+        assertEquals(io.sluice.sinks.HeaderLayout.FULL, ConfigLoader.fromYaml("""
+                kafka:
+                  record_headers: full
+                """).kafka().recordHeaders());
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromYaml("""
+                kafka:
+                  linger_ms: 5
+                  record_headers: six
+                """));
+        assertTrue(e.getMessage().contains("<inline>:3") && e.getMessage().contains("kafka.record_headers"),
+                e.getMessage());
+    }
+
+    @Test
+    void nodeId_withWhitespace_isRefusedWithItsLine() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromYaml("""
+                mqtt:
+                  port: 1883
+                node_id: "node a"
+                """));
+        assertTrue(e.getMessage().contains("<inline>:3: node_id: 'node a' holds whitespace"), e.getMessage());
+        assertEquals("node-a", ConfigLoader.fromYaml("node_id: node-a").nodeId());
+    }
 }

@@ -23,7 +23,18 @@ final class Clients {
                 .buildBlocking();
     }
 
+    /**
+     * A reading's header by its full-layout name ({@code sluice.topic}, ...), taken from the compact
+     * {@code sluice} header when the record has one; null when absent.
+     */
     static String header(ConsumerRecord<String, byte[]> r, String name) {
+        Header compact = r.headers().lastHeader(io.sluice.sinks.ReadingHeader.KEY);
+        if (compact != null) {
+            java.util.Map<String, String> fields = io.sluice.sinks.ReadingHeader.fields(compact.value());
+            if (fields.containsKey(name) || name.equals("sluice.protocol_version")) {
+                return fields.get(name);
+            }
+        }
         Header h = r.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }

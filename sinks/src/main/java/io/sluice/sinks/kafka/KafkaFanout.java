@@ -5,6 +5,7 @@ import io.sluice.sinks.FanoutConfig;
 import io.sluice.sinks.FanoutListener;
 import io.sluice.sinks.FanoutStats;
 import io.sluice.sinks.Point;
+import io.sluice.sinks.ReadingHeader;
 import io.sluice.sinks.fanout.Backoff;
 import io.sluice.sinks.fanout.Decimal;
 import io.sluice.sinks.fanout.InfluxWriter;
@@ -735,8 +736,18 @@ public final class KafkaFanout implements AutoCloseable {
     private Decoded decode(ConsumerRecord<byte[], byte[]> rec) {
         byte[] topic = null;
         byte[] received = null;
+        long receivedNs = -1;
         for (Header h : rec.headers()) {
             String k = h.key();
+            if (ReadingHeader.KEY.equals(k)) { // the compact layout: everything in one header, the topic last
+                byte[] v = h.value();
+                int at = ReadingHeader.topicStart(v);
+                if (at >= 0) {
+                    topic = Arrays.copyOfRange(v, at, v.length);
+                    receivedNs = usesReceiveTime ? ReadingHeader.receivedNs(v) : -1;
+                }
+                break;
+            }
             if (topic == null && "sluice.topic".equals(k)) {
                 topic = h.value();
             } else if (received == null && usesReceiveTime && "sluice.received_ns".equals(k)) {
@@ -746,7 +757,9 @@ public final class KafkaFanout implements AutoCloseable {
                 break;
             }
         }
-        long receivedNs = Decimal.parse(received);
+        if (received != null) {
+            receivedNs = Decimal.parse(received);
+        }
         if (receivedNs < 0) {
             receivedNs = rec.timestamp() * 1_000_000L;
         }

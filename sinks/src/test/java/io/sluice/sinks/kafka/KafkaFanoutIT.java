@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.sinks.FanoutConfig;
+import io.sluice.sinks.ReadingHeader;
 import io.sluice.sinks.MappingRule;
 import io.sluice.sinks.PayloadFormat;
 import io.sluice.sinks.TimePrecision;
@@ -80,9 +81,15 @@ class KafkaFanoutIT {
                         + ".25, \"ok\": true, \"gps\": {\"lat\": 52.5}}");
                 ProducerRecord<String, byte[]> r = new ProducerRecord<>(topic, device,
                         payload.getBytes(StandardCharsets.UTF_8));
-                r.headers().add("sluice.topic", ("sensors/" + device + "/" + measurement).getBytes(StandardCharsets.UTF_8));
-                r.headers().add("sluice.received_ns", Long.toString(System.currentTimeMillis() * 1_000_000L)
-                        .getBytes(StandardCharsets.UTF_8));
+                String mqttTopic = "sensors/" + device + "/" + measurement;
+                long receivedNs = System.currentTimeMillis() * 1_000_000L;
+                if (i % 2 == 1) { // both header layouts the daemon writes, mixed in one log
+                    r.headers().add(ReadingHeader.KEY, ReadingHeader.encode(receivedNs, "mqtt", "5", 1,
+                            "it".getBytes(StandardCharsets.UTF_8), mqttTopic));
+                } else {
+                    r.headers().add("sluice.topic", mqttTopic.getBytes(StandardCharsets.UTF_8));
+                    r.headers().add("sluice.received_ns", Long.toString(receivedNs).getBytes(StandardCharsets.UTF_8));
+                }
                 producer.send(r);
             }
             producer.flush();
@@ -117,7 +124,7 @@ class KafkaFanoutIT {
         createTable(db, "mixed");
         publish(topic, "mixed", 0, 100, Map.of(
                 10, "{\"ts\": 1, \"temp\": ",
-                20, "{\"ts\": " + (BASE_MS + 20) + ", \"temp\": \"hot\"}"));
+                21, "{\"ts\": " + (BASE_MS + 21) + ", \"temp\": \"hot\"}"));
         FanoutConfig cfg = config(topic, db, 50);
         try (KafkaFanout fanout = KafkaFanout.start(cfg)) {
             await().atMost(Duration.ofSeconds(90)).until(() -> db.count("mixed") == 98);
@@ -130,6 +137,8 @@ class KafkaFanoutIT {
         assertEquals(Set.of("malformed_json", "rejected_by_tsdb"), reasons.keySet());
         assertTrue(reasons.get("rejected_by_tsdb").contains("cast error"), reasons.toString());
         assertTrue(dead.stream().allMatch(r -> header(r, "sluice.topic").equals("sensors/" + r.key() + "/mixed")));
+        assertEquals(1, dead.stream().filter(r -> r.headers().lastHeader(ReadingHeader.KEY) != null).count(),
+                "the compact record's header went to the dead letters with it");
         assertTrue(dead.stream().anyMatch(r -> new String(r.value(), StandardCharsets.UTF_8).contains("\"hot\"")));
     }
 
@@ -206,7 +215,12 @@ class KafkaFanoutIT {
         }
     }
 
+    /** A header by name; {@code sluice.topic} also from the compact header, where the record has that. */
     private static String header(ConsumerRecord<String, byte[]> r, String name) {
+        var compact = r.headers().lastHeader(ReadingHeader.KEY);
+        if (compact != null && name.equals("sluice.topic")) {
+            return ReadingHeader.fields(compact.value()).get(name);
+        }
         var h = r.headers().lastHeader(name);
         return h == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
     }

@@ -13,7 +13,9 @@ import io.sluice.ingest.Protocols;
 import io.sluice.sinks.Decoded;
 import io.sluice.sinks.FanoutConfig;
 import io.sluice.sinks.FanoutStats;
+import io.sluice.sinks.HeaderLayout;
 import io.sluice.sinks.LogHeader;
+import io.sluice.sinks.ReadingHeader;
 import io.sluice.sinks.MappingRule;
 import io.sluice.sinks.PayloadFormat;
 import io.sluice.sinks.Point;
@@ -102,9 +104,14 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     @Option(names = "--compression", description = "compression of the readings in the log: ${COMPLETION-CANDIDATES}"
             + " (default ${DEFAULT-VALUE}, what Sluice's log writes by default)")
     Compression compression = Compression.lz4;
-    @Option(names = "--topic-header-only", description = "records carry the topic header alone instead of the six"
-            + " the daemon writes (to measure what the others cost the fan-out)")
-    boolean topicHeaderOnly;
+    /** kafka.record_headers, spelled as in the config. */
+    enum Headers {
+        compact, full
+    }
+
+    @Option(names = "--record-headers", description = "the header layout the records carry, as the daemon writes it"
+            + " with kafka.record_headers: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}, the daemon's default)")
+    Headers recordHeaders = Headers.compact;
     @Option(names = "--consumer-baseline", description = "also run a naive Kafka-to-TSDB consumer each round")
     boolean consumerBaseline;
     @Option(names = "--consume-only", description = "also time a Kafka consumer that reads each record's topic header"
@@ -141,7 +148,8 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         System.out.printf("bench-fanout: %,d points from %,d devices, %d partitions, batches of %,d, %d fan-out"
                 + " member(s), %d round(s) after %d warm-up, %d core(s), log compression %s, %s%n", points, devices,
                 partitions, batch, workers, rounds, warmup, Runtime.getRuntime().availableProcessors(), compression,
-                topicHeaderOnly ? "the topic header alone" : "the daemon's six headers per record");
+                recordHeaders == Headers.compact ? "the daemon's compact header (one per record)"
+                        : "the daemon's full headers (six per record)");
         boolean exact = true;
         try (KafkaCluster kafka = KafkaCluster.start(1); QuestDbServer tsdb = QuestDbServer.start(questdbConf,
                 !questdbInfoLog)) {
@@ -258,10 +266,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 // the headers the daemon writes for an MQTT 5 QoS 1 PUBLISH, made by the daemon's own code
                 Envelope reading = new Envelope(device, mqttTopic, payload, Protocols.MQTT, "5", 1,
                         ts * 1_000_000L, null, List.of(), null);
-                for (LogHeader h : LogIngest.toRecord(reading, NODE).headers()) {
-                    if (!topicHeaderOnly || h.name().equals(RecordHeaders.TOPIC)) {
-                        rec.headers().add(h.name(), h.value());
-                    }
+                for (LogHeader h : LogIngest.toRecord(reading, NODE,
+                        recordHeaders == Headers.compact ? HeaderLayout.COMPACT : HeaderLayout.FULL).headers()) {
+                    rec.headers().add(h.name(), h.value());
                 }
                 producer.send(rec);
                 out.add(new byte[][] {key, mqttTopic.getBytes(StandardCharsets.UTF_8), payload});
@@ -382,8 +389,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                     firstRecord = System.nanoTime() - t0;
                 }
                 for (ConsumerRecord<byte[], byte[]> rec : polled) {
-                    Header topicHeader = rec.headers().lastHeader(RecordHeaders.TOPIC);
-                    byte[] mqttTopic = topicHeader == null ? new byte[0] : topicHeader.value();
+                    byte[] mqttTopic = topicOf(rec);
                     if (decoder.decode(mqttTopic, rec.value(), rec.timestamp() * 1_000_000L)
                             instanceof Decoded.Points ps) {
                         ps.points().forEach(pt -> lines.add(pt.line()));
@@ -430,8 +436,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                     firstRecord = System.nanoTime() - t0;
                 }
                 for (ConsumerRecord<byte[], byte[]> rec : polled) {
-                    Header topicHeader = rec.headers().lastHeader(RecordHeaders.TOPIC);
-                    bytes += (topicHeader == null ? 0 : topicHeader.value().length) + rec.value().length;
+                    bytes += topicOf(rec).length + rec.value().length;
                     read++;
                 }
             }
@@ -439,6 +444,18 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         }
         long took = System.nanoTime() - t0;
         return meter.result(took, took, read == points && bytes > 0, Math.max(0, firstRecord), threadCpu);
+    }
+
+    /** The MQTT topic of a record in either header layout (empty when it has none). */
+    private static byte[] topicOf(ConsumerRecord<byte[], byte[]> rec) {
+        Header compact = rec.headers().lastHeader(ReadingHeader.KEY);
+        if (compact != null) {
+            byte[] v = compact.value();
+            int at = ReadingHeader.topicStart(v);
+            return at < 0 ? new byte[0] : Arrays.copyOfRange(v, at, v.length);
+        }
+        Header full = rec.headers().lastHeader(RecordHeaders.TOPIC);
+        return full == null ? new byte[0] : full.value();
     }
 
     private boolean awaitCount(QuestDbServer tsdb, String table) {
