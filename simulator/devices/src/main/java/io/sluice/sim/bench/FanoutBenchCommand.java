@@ -112,6 +112,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     @Option(names = "--record-headers", description = "the header layout the records carry, as the daemon writes it"
             + " with kafka.record_headers: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}, the daemon's default)")
     Headers recordHeaders = Headers.compact;
+    @Option(names = "--also-full", description = "also run the fan-out (and the --consume-only reader) in every round"
+            + " over the same readings written with the full header layout: both layouts measured in one run")
+    boolean alsoFull;
     @Option(names = "--consumer-baseline", description = "also run a naive Kafka-to-TSDB consumer each round")
     boolean consumerBaseline;
     @Option(names = "--consume-only", description = "also time a Kafka consumer that reads each record's topic header"
@@ -134,6 +137,10 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), o.getKey() + " must be at least 1, not "
                         + o.getValue());
             }
+        }
+        if (alsoFull && recordHeaders == Headers.full) {
+            throw new ParameterException(spec.commandLine(), "--also-full compares with the compact layout: drop"
+                    + " --record-headers full");
         }
         if (warmup < 0) {
             throw new ParameterException(spec.commandLine(), "--warmup must be 0 or more, not " + warmup);
@@ -168,7 +175,13 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             }
             kafka.createTopic(topic, partitions, 1, 1);
             kafka.createTopic("bench.deadletter", 1, 1, 1);
-            List<byte[][]> records = produce(kafka.bootstrapServers(), topic);
+            List<byte[][]> records = produce(kafka.bootstrapServers(), topic, layout(recordHeaders));
+            String fullTopic = topic + ".full";
+            if (alsoFull) {
+                kafka.createTopic(fullTopic, partitions, 1, 1);
+                produce(kafka.bootstrapServers(), fullTopic, HeaderLayout.FULL);
+            }
+            double[][] full = new double[4][rounds]; // fan-out rate, fan-out CPU, read rate, read CPU (--also-full)
             double[] plainRates = new double[rounds];
             double[] fanoutRates = new double[rounds];
             double[] naiveRates = new double[rounds];
@@ -191,8 +204,16 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 Result plain = plain(kafka, tsdb, plainTable, lines(records, plainTable));
                 exact &= plain.print(label, "plain", points, threads);
                 System.gc();
-                Result fan = fanout(kafka, topic, tsdb, fanTable, r);
+                Result fan = fanout(kafka, topic, tsdb, fanTable, "bench-fanout-r" + r);
                 exact &= fan.print(label, "fan-out", points, threads);
+                Result fanFull = null;
+                if (alsoFull) {
+                    String fullTable = "fanfull_r" + r;
+                    tsdb.createTable(fullTable, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
+                    System.gc();
+                    fanFull = fanout(kafka, fullTopic, tsdb, fullTable, "bench-fanfull-r" + r);
+                    exact &= fanFull.print(label, "fan-full", points, threads);
+                }
                 Result naive = null;
                 if (consumerBaseline) {
                     String naiveTable = "naive_r" + r;
@@ -204,8 +225,14 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 Result read = null;
                 if (consumeOnly) {
                     System.gc();
-                    read = consumeOnly(kafka, topic, r);
+                    read = consumeOnly(kafka, topic, "bench-read-r" + r);
                     exact &= read.print(label, "read", points, threads);
+                }
+                Result readFull = null;
+                if (consumeOnly && alsoFull) {
+                    System.gc();
+                    readFull = consumeOnly(kafka, fullTopic, "bench-readfull-r" + r);
+                    exact &= readFull.print(label, "readfull", points, threads);
                 }
                 if (r > warmup) {
                     int i = r - warmup - 1;
@@ -220,6 +247,14 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                     if (read != null) {
                         readRates[i] = read.rate(points);
                         readCpu[i] = read.cpuPerMillion(points);
+                    }
+                    if (fanFull != null) {
+                        full[0][i] = fanFull.rate(points);
+                        full[1][i] = fanFull.cpuPerMillion(points);
+                    }
+                    if (readFull != null) {
+                        full[2][i] = readFull.rate(points);
+                        full[3][i] = readFull.cpuPerMillion(points);
                     }
                 }
             }
@@ -239,13 +274,23 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 System.out.printf("consuming the log alone (no decoding, no writes): %,.0f records/s, %.2f CPU s per"
                         + " million (this JVM + broker)%n", median(readRates), median(readCpu));
             }
+            if (alsoFull) {
+                System.out.printf("full headers, same rounds: fan-out %,.0f points/s, fan-out / plain = %.2f, %.2f CPU s"
+                        + " per million%s%n", median(full[0]), median(full[0]) / plainMedian, median(full[1]),
+                        consumeOnly ? String.format("; consuming alone %,.0f records/s, %.2f CPU s per million",
+                                median(full[2]), median(full[3])) : "");
+            }
         }
         System.out.println(exact ? "every round: exact row counts" : "SOME ROUND DID NOT REACH ITS EXACT COUNT");
         return exact ? 0 : 1;
     }
 
     /** Writes the readings to Kafka as the daemon would; returns {key, topic header, payload} of each. */
-    private List<byte[][]> produce(String bootstrap, String topic) throws Exception {
+    private static HeaderLayout layout(Headers h) {
+        return h == Headers.compact ? HeaderLayout.COMPACT : HeaderLayout.FULL;
+    }
+
+    private List<byte[][]> produce(String bootstrap, String topic, HeaderLayout layout) throws Exception {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
@@ -266,8 +311,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 // the headers the daemon writes for an MQTT 5 QoS 1 PUBLISH, made by the daemon's own code
                 Envelope reading = new Envelope(device, mqttTopic, payload, Protocols.MQTT, "5", 1,
                         ts * 1_000_000L, null, List.of(), null);
-                for (LogHeader h : LogIngest.toRecord(reading, NODE,
-                        recordHeaders == Headers.compact ? HeaderLayout.COMPACT : HeaderLayout.FULL).headers()) {
+                for (LogHeader h : LogIngest.toRecord(reading, NODE, layout).headers()) {
                     rec.headers().add(h.name(), h.value());
                 }
                 producer.send(rec);
@@ -314,11 +358,11 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         return meter.result(acked, System.nanoTime() - t0, exact, 0, threadCpu);
     }
 
-    private Result fanout(KafkaCluster kafka, String topic, QuestDbServer tsdb, String table, int round)
+    private Result fanout(KafkaCluster kafka, String topic, QuestDbServer tsdb, String table, String group)
             throws Exception {
         FanoutConfig config = FanoutConfig.of(kafka.bootstrapServers(), topic, tsdb.url(), "bench",
                         List.of(rule(table)))
-                .withGroupAndDeadLetter("bench-fanout-r" + round, "bench.deadletter").withBatch(batch, 200);
+                .withGroupAndDeadLetter(group, "bench.deadletter").withBatch(batch, 200);
         Meter meter = new Meter(kafka, tsdb);
         long t0 = System.nanoTime();
         List<KafkaFanout> members = new ArrayList<>();
@@ -413,10 +457,10 @@ public final class FanoutBenchCommand implements Callable<Integer> {
      * Reads every record once as the fan-out's consumer thread must before it decodes anything: polls, takes the
      * topic header and the payload, and keeps nothing. Counts records (the row count the table prints is this count).
      */
-    private Result consumeOnly(KafkaCluster kafka, String topic, int round) {
+    private Result consumeOnly(KafkaCluster kafka, String topic, String group) {
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-read-r" + round);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // as the fan-out reads
@@ -446,16 +490,23 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         return meter.result(took, took, read == points && bytes > 0, Math.max(0, firstRecord), threadCpu);
     }
 
-    /** The MQTT topic of a record in either header layout (empty when it has none). */
+    /**
+     * The MQTT topic of a record in either header layout (empty when it has none), looked up as the fan-out does:
+     * from the first header on, stopping at the first that holds it.
+     */
     private static byte[] topicOf(ConsumerRecord<byte[], byte[]> rec) {
-        Header compact = rec.headers().lastHeader(ReadingHeader.KEY);
-        if (compact != null) {
-            byte[] v = compact.value();
-            int at = ReadingHeader.topicStart(v);
-            return at < 0 ? new byte[0] : Arrays.copyOfRange(v, at, v.length);
+        for (Header h : rec.headers()) {
+            String key = h.key();
+            if (key.equals(ReadingHeader.KEY)) {
+                byte[] v = h.value();
+                int at = ReadingHeader.topicStart(v);
+                return at < 0 ? new byte[0] : Arrays.copyOfRange(v, at, v.length);
+            }
+            if (key.equals(RecordHeaders.TOPIC)) {
+                return h.value();
+            }
         }
-        Header full = rec.headers().lastHeader(RecordHeaders.TOPIC);
-        return full == null ? new byte[0] : full.value();
+        return new byte[0];
     }
 
     private boolean awaitCount(QuestDbServer tsdb, String table) {
@@ -546,7 +597,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         }
 
         boolean print(String round, String writer, int points, boolean threads) {
-            System.out.printf("%5s  %-7s %7.2f %8.2f %10.2f %,22.0f %15.1f %14.1f %12.1f%s%n", round, writer,
+            System.out.printf("%5s  %-8s%7.2f %8.2f %10.2f %,22.0f %15.1f %14.1f %12.1f%s%n", round, writer,
                     startNanos / 1e9, ackedNanos / 1e9, visibleNanos / 1e9, rate(points), cpu, questCpu, kafkaCpu,
                     exact ? "" : "  (count not exact!)");
             if (threads) {
