@@ -99,8 +99,8 @@ public final class ConfigSchema {
                     "How each reading's topic, receive time, protocol, protocol version, QoS and node go into its"
                             + " record: compact puts them in one header named sluice, full in one header each"
                             + " (sluice.topic, sluice.received_ns, ...), as header-based Kafka tools may want; a"
-                            + " Kafka consumer then spends about twice the CPU per record parsing them. The fan-out"
-                            + " reads both (docs/RECORDS.md)."),
+                            + " Kafka consumer then spends about a third more CPU per record reading them. The"
+                            + " fan-out reads both (docs/RECORDS.md)."),
             number("kafka.linger_ms", INT, 5, 0, 60_000,
                     "How long the producer waits to fill a batch; adds up to this much to every PUBACK."),
             number("kafka.batch_size_bytes", INT, 262_144, 1024, 64 * 1024 * 1024,
