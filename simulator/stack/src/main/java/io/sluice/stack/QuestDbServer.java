@@ -38,15 +38,17 @@ public final class QuestDbServer implements AutoCloseable {
     private final int httpPort;
     private final List<String> extraConf;
     private final boolean quietLog;
+    private final String maxHeap;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
     private Duration lastStartTime = Duration.ZERO;
 
-    private QuestDbServer(Path dir, int httpPort, List<String> extraConf, boolean quietLog) {
+    private QuestDbServer(Path dir, int httpPort, List<String> extraConf, boolean quietLog, String maxHeap) {
         this.dir = dir;
         this.httpPort = httpPort;
         this.extraConf = List.copyOf(extraConf);
         this.quietLog = quietLog;
+        this.maxHeap = maxHeap;
         Runtime.getRuntime().addShutdownHook(new Thread(this::kill, "questdb-cleanup"));
     }
 
@@ -68,9 +70,23 @@ public final class QuestDbServer implements AutoCloseable {
      * (at its default INFO level it logs about five lines per write it applies, for a benchmark a cost of its own).
      */
     public static QuestDbServer start(List<String> extraConf, boolean quietLog) {
+        return start(extraConf, quietLog, DEFAULT_MAX_HEAP);
+    }
+
+    /** The server's JVM heap limit unless told otherwise: ample for tests and for benchmarks of a few 10,000 series. */
+    public static final String DEFAULT_MAX_HEAP = "768m";
+
+    /**
+     * As {@link #start(List, boolean)}, with the server JVM's heap limit ({@code -Xmx} syntax, e.g. {@code 4g}): a
+     * table of a million distinct tag values needs more than the default.
+     */
+    public static QuestDbServer start(List<String> extraConf, boolean quietLog, String maxHeap) {
+        if (!maxHeap.matches("[0-9]+[kmgKMG]?")) {
+            throw new IllegalArgumentException("heap size '" + maxHeap + "' is not like 768m or 4g");
+        }
         try {
             QuestDbServer server = new QuestDbServer(Files.createTempDirectory("sluice-questdb-"), freePort(),
-                    extraConf, quietLog);
+                    extraConf, quietLog, maxHeap);
             server.startProcess();
             return server;
         } catch (IOException e) {
@@ -219,7 +235,7 @@ public final class QuestDbServer implements AutoCloseable {
                     "w.stdout.class=io.questdb.log.LogConsoleWriter", "w.stdout.level=" + levels) + "\n");
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.addAll(List.of("-Xms128m", "-Xmx768m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            cmd.addAll(List.of("-Xms128m", "-Xmx" + maxHeap, "-XX:+UseG1GC", "-Djava.awt.headless=true",
                     "--enable-native-access=ALL-UNNAMED", "-cp", Classpath.get(), "io.questdb.ServerMain",
                     "-d", dir.toString()));
             process = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)

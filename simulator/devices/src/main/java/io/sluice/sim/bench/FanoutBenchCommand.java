@@ -93,6 +93,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     @Option(names = "--questdb-conf", split = ";", paramLabel = "KEY=VALUE",
             description = "extra lines for QuestDB's server.conf, ';'-separated (e.g. worker spin settings)")
     List<String> questdbConf = new ArrayList<>();
+    @Option(names = "--questdb-heap", paramLabel = "SIZE", description = "QuestDB's JVM heap limit, as -Xmx takes it"
+            + " (default ${DEFAULT-VALUE}; a million devices, a million tag values per table, need about 4g)")
+    String questdbHeap = QuestDbServer.DEFAULT_MAX_HEAP;
     @Option(names = "--questdb-info-log", description = "let QuestDB log at INFO (about five lines per write it"
             + " applies); by default it logs advisories and errors only")
     boolean questdbInfoLog;
@@ -142,6 +145,10 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--also-full compares with the compact layout: drop"
                     + " --record-headers full");
         }
+        if (!questdbHeap.matches("[0-9]+[kmgKMG]?")) {
+            throw new ParameterException(spec.commandLine(), "--questdb-heap takes a size such as 768m or 4g, not '"
+                    + questdbHeap + "'");
+        }
         if (warmup < 0) {
             throw new ParameterException(spec.commandLine(), "--warmup must be 0 or more, not " + warmup);
         }
@@ -159,7 +166,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                         : "the daemon's full headers (six per record)");
         boolean exact = true;
         try (KafkaCluster kafka = KafkaCluster.start(1); QuestDbServer tsdb = QuestDbServer.start(questdbConf,
-                !questdbInfoLog)) {
+                !questdbInfoLog, questdbHeap)) {
             String topic = "bench.readings";
             if (!questdbConf.isEmpty()) {
                 System.out.println("QuestDB server.conf additions: " + String.join(", ", questdbConf));
