@@ -3,6 +3,7 @@ package io.sluice.stack;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.influxdb.client.InfluxDBClient;
@@ -55,4 +56,17 @@ class QuestDbServerTest {
         }
     }
 
+    @Test
+    void heapLimit_takesTheJvmSyntax_andRefusesAnythingElseBeforeStarting() {
+        for (String bad : new String[] {"", "4 g", "lots", "-1g", "4gb"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> QuestDbServer.start(List.of(), true, bad), bad);
+            assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
+        }
+        try (QuestDbServer db = QuestDbServer.start(List.of(), true, "256m")) {
+            assertEquals(0, db.queryLong("SELECT count() FROM long_sequence(0)"));
+            List<String> args = List.of(ProcessHandle.of(db.pid()).orElseThrow().info().arguments().orElseThrow());
+            assertTrue(args.contains("-Xmx256m"), args.toString());
+        }
+    }
 }
