@@ -1,5 +1,6 @@
 package io.sluice.sinks;
 
+import io.sluice.sinks.fanout.Decimal;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,19 +37,7 @@ public final class ReadingHeader {
 
     /** The receive time in a value of this header, or -1 when {@code v} is not one (or the time is not a number). */
     public static long receivedNs(byte[] v) {
-        if (!versionOne(v)) {
-            return -1;
-        }
-        int end = next(v, 2);
-        long ns = 0;
-        for (int i = 2; i < end; i++) {
-            int d = v[i] - '0';
-            if (d < 0 || d > 9 || i - 2 >= 19) {
-                return -1;
-            }
-            ns = ns * 10 + d;
-        }
-        return end == 2 || ns < 0 ? -1 : ns;
+        return versionOne(v) ? Decimal.parse(v, 2, next(v, 2)) : -1;
     }
 
     /** Where the topic starts in a value of this header (it runs to the end), or -1 when {@code v} is not one. */

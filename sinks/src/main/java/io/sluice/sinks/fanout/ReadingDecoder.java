@@ -120,24 +120,20 @@ public final class ReadingDecoder {
             if (s.bounds.length < boundsNeeded) {
                 s.bounds = new int[boundsNeeded];
             }
-            boolean lineRule = false;
-            for (int i = 0; i < series.length && !lineRule; i++) {
+            for (int i = 0; i < series.length; i++) {
                 TopicSeries rule = series[i];
                 if (!rule.match(topic, s.bounds)) {
                     continue;
                 }
-                lineRule = rules.get(i).format() == io.sluice.sinks.PayloadFormat.LINE_PROTOCOL;
-                if (lineRule) {
-                    continue; // adds the tags to each line from a map: the cached path below
+                if (rules.get(i).format() == io.sluice.sinks.PayloadFormat.LINE_PROTOCOL) {
+                    return decodeCached(topic, payload, receivedNs); // adds the tags to each line from a map
                 }
                 s.out.len = 0;
                 rule.writeSeries(topic, s.bounds, s.out);
                 return decode(i, rule.measurement(topic, s.bounds), s.out.b, s.out.len, rule.fixedPartsAscii(),
                         null, payload, receivedNs);
             }
-            if (!lineRule) {
-                return new Decoded.Unmatched();
-            }
+            return new Decoded.Unmatched();
         }
         return decodeCached(topic, payload, receivedNs);
     }
