@@ -2,7 +2,6 @@ package io.sluice.sim.bench;
 
 import com.influxdb.client.InfluxDBClient;
 import com.influxdb.client.InfluxDBClientFactory;
-import com.influxdb.client.InfluxDBClientOptions;
 import com.influxdb.client.WriteApiBlocking;
 import com.influxdb.client.domain.WritePrecision;
 import io.sluice.daemon.internal.LogIngest;
@@ -25,7 +24,10 @@ import io.sluice.sinks.fanout.ReadingDecoder;
 import io.sluice.sinks.kafka.KafkaFanout;
 import io.sluice.stack.KafkaCluster;
 import io.sluice.stack.QuestDbServer;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import okhttp3.OkHttpClient;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -54,7 +55,8 @@ import picocli.CommandLine.Spec;
  * {@code sluice-sim bench-fanout}: the fan-out's points/s against a plain program writing the same points to the
  * same QuestDB with the InfluxDB client's blocking API, in one run, alternating. The readings are produced to a
  * local Kafka once, as the daemon writes them (JSON payloads, Sluice's headers); the plain writer gets the very
- * lines the fan-out's decoder makes of them, prebuilt in memory, so its run is the TSDB's write path alone.
+ * lines the fan-out's decoder makes of them, prebuilt in memory, so its run is the TSDB's write path alone; it runs in
+ * a JVM of its own ({@link PlainTsdbWriter}), as the fan-out does when deployed.
  * Each round writes to fresh tables (DEDUP on timestamp and tag, as the docs advise) and waits for the exact count.
  */
 @Command(name = "bench-fanout", mixinStandardHelpOptions = true,
@@ -79,15 +81,16 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     enum Pin {
         /** Nothing pinned. */
         none,
-        /** QuestDB on CPU 0; this JVM (either writer) and the Kafka broker on CPU 1: the TSDB has a core of its own. */
+        /** QuestDB on CPU 0; the writers' JVMs and the Kafka broker on CPU 1: the TSDB has a core of its own. */
         tsdb,
-        /** This JVM (either writer) on CPU 1; QuestDB and the broker on CPU 0: the writer has a core of its own. */
+        /** The writers' JVMs on CPU 1; QuestDB and the broker on CPU 0: the writer has a core of its own. */
         writer
     }
 
     @Option(names = "--pin", arity = "0..1", fallbackValue = "tsdb", paramLabel = "tsdb|writer",
-            description = "tsdb (the default when given alone): QuestDB on CPU 0, this JVM and the Kafka broker on"
-                    + " CPU 1, as if the TSDB had its own machine; writer: this JVM on CPU 1, QuestDB and the broker"
+            description = "tsdb (the default when given alone): QuestDB on CPU 0, the writers' JVMs and the Kafka"
+                    + " broker on CPU 1, as if the TSDB had its own machine; writer: the writers' JVMs on CPU 1,"
+                    + " QuestDB and the broker"
                     + " on CPU 0, as if the writer under test had its own machine (Linux taskset)")
     Pin pin = Pin.none;
     @Option(names = "--questdb-conf", split = ";", paramLabel = "KEY=VALUE",
@@ -123,7 +126,8 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     @Option(names = "--consume-only", description = "also time a Kafka consumer that reads each record's topic header"
             + " and payload and does nothing else: what any Kafka-fed writer pays before decoding or writing")
     boolean consumeOnly;
-    @Option(names = "--threads", description = "after each run, this JVM's CPU seconds by thread name")
+    @Option(names = "--threads", description = "after each run, the writer JVM's (and QuestDB's) CPU seconds by thread"
+            + " name")
     boolean threads;
 
     @Spec
@@ -165,6 +169,8 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 recordHeaders == Headers.compact ? "the daemon's compact header (one per record)"
                         : "the daemon's full headers (six per record)");
         boolean exact = true;
+        Path dir = null;
+        PlainTsdbWriter plainWriter = null;
         try (KafkaCluster kafka = KafkaCluster.start(1); QuestDbServer tsdb = QuestDbServer.start(questdbConf,
                 !questdbInfoLog, questdbHeap)) {
             String topic = "bench.readings";
@@ -178,11 +184,18 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                     pin(pid, brokerCpu);
                 }
                 pin(ProcessHandle.current().pid(), "1");
-                System.out.println("pinned: QuestDB to CPU 0, this JVM to CPU 1, the Kafka broker to CPU " + brokerCpu);
+                System.out.println("pinned: QuestDB to CPU 0, the fan-out's JVM to CPU 1, the Kafka broker to CPU " + brokerCpu);
             }
             kafka.createTopic(topic, partitions, 1, 1);
             kafka.createTopic("bench.deadletter", 1, 1, 1);
-            List<byte[][]> records = produce(kafka.bootstrapServers(), topic, layout(recordHeaders));
+            dir = Files.createTempDirectory("sluice-bench-fanout-");
+            // the readings go to the plain writer's JVM; this one keeps none (the fan-out reads them from the log)
+            plainWriter = PlainTsdbWriter.start(produce(kafka.bootstrapServers(), topic, layout(recordHeaders)),
+                    tsdb.url(), batch, dir);
+            if (pin != Pin.none) {
+                pin(plainWriter.pid(), "1");
+                System.out.println("pinned: the plain writer's JVM to CPU 1");
+            }
             String fullTopic = topic + ".full";
             if (alsoFull) {
                 kafka.createTopic(fullTopic, partitions, 1, 1);
@@ -197,7 +210,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             double[] naiveCpu = new double[rounds];
             double[] readCpu = new double[rounds];
             double[] readRates = new double[rounds];
-            System.out.println("round  writer  start s  acked s  visible s  points/s (start excl.)  this JVM cpu s"
+            System.out.println("round  writer  start s  acked s  visible s  points/s (start excl.)  writer JVM cpu s"
                     + "  QuestDB cpu s  Kafka cpu s");
             for (int r = 1; r <= warmup + rounds; r++) {
                 String label = r <= warmup ? "w" + r : Integer.toString(r - warmup);
@@ -206,9 +219,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 System.gc();
                 tsdb.createTable(plainTable, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
                 tsdb.createTable(fanTable, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
-                // each writer starts from a collected heap, so neither pays for what the other left behind (the
-                // plain writer's million prebuilt lines are garbage once it ran: no reference outlives its run)
-                Result plain = plain(kafka, tsdb, plainTable, lines(records, plainTable));
+                Result plain = plain(kafka, tsdb, plainTable, plainWriter);
                 exact &= plain.print(label, "plain", points, threads);
                 System.gc();
                 Result fan = fanout(kafka, topic, tsdb, fanTable, "bench-fanout-r" + r);
@@ -269,7 +280,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             double fanMedian = median(fanoutRates);
             System.out.printf("median points/s: plain %,.0f, fan-out %,.0f; fan-out / plain = %.2f (target 0.9)%n",
                     plainMedian, fanMedian, fanMedian / plainMedian);
-            System.out.printf("median CPU s per million points, this JVM + QuestDB + broker: plain %.2f, fan-out %.2f"
+            System.out.printf("median CPU s per million points, writer's JVM + QuestDB + broker: plain %.2f, fan-out %.2f"
                     + "%s%n", median(plainCpu), median(fanoutCpu),
                     consumerBaseline ? String.format(", naive consumer %.2f", median(naiveCpu)) : "");
             if (consumerBaseline) {
@@ -286,6 +297,13 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                         + " per million%s%n", median(full[0]), median(full[0]) / plainMedian, median(full[1]),
                         consumeOnly ? String.format("; consuming alone %,.0f records/s, %.2f CPU s per million",
                                 median(full[2]), median(full[3])) : "");
+            }
+        } finally {
+            if (plainWriter != null) {
+                plainWriter.close();
+            }
+            if (dir != null) {
+                deleteRecursively(dir);
             }
         }
         System.out.println(exact ? "every round: exact row counts" : "SOME ROUND DID NOT REACH ITS EXACT COUNT");
@@ -336,7 +354,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     }
 
     /** The lines the fan-out's decoder makes of the readings, for the plain writer. */
-    private List<String> lines(List<byte[][]> records, String table) {
+    static List<String> lines(List<byte[][]> records, String table) {
         ReadingDecoder decoder = new ReadingDecoder(List.of(rule(table)));
         List<String> lines = new ArrayList<>(records.size());
         for (byte[][] r : records) {
@@ -349,18 +367,15 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         return lines;
     }
 
-    private Result plain(KafkaCluster kafka, QuestDbServer tsdb, String table, List<String> lines) {
-        Meter meter = new Meter(kafka, tsdb);
+    /** The plain writer's run, in its own JVM: the lines are made for the table first, outside the timing. */
+    private Result plain(KafkaCluster kafka, QuestDbServer tsdb, String table, PlainTsdbWriter writer)
+            throws IOException {
+        writer.prepare(table);
+        Meter meter = new Meter(kafka, tsdb, writer.pid());
         long t0 = System.nanoTime();
-        String threadCpu;
-        try (InfluxDBClient client = InfluxDBClientFactory.create(clientOptions(tsdb))) {
-            WriteApiBlocking api = client.getWriteApiBlocking();
-            for (int i = 0; i < lines.size(); i += batch) {
-                api.writeRecords(WritePrecision.NS, lines.subList(i, Math.min(lines.size(), i + batch)));
-            }
-            threadCpu = meter.threads();
-        }
+        writer.write();
         long acked = System.nanoTime() - t0;
+        String threadCpu = meter.threads();
         boolean exact = awaitCount(tsdb, table);
         return meter.result(acked, System.nanoTime() - t0, exact, 0, threadCpu);
     }
@@ -370,7 +385,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         FanoutConfig config = FanoutConfig.of(kafka.bootstrapServers(), topic, tsdb.url(), "bench",
                         List.of(rule(table)))
                 .withGroupAndDeadLetter(group, "bench.deadletter").withBatch(batch, 200);
-        Meter meter = new Meter(kafka, tsdb);
+        Meter meter = new Meter(kafka, tsdb, ProcessHandle.current().pid());
         long t0 = System.nanoTime();
         List<KafkaFanout> members = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
@@ -422,11 +437,11 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-naive-r" + round);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        Meter meter = new Meter(kafka, tsdb);
+        Meter meter = new Meter(kafka, tsdb, ProcessHandle.current().pid());
         long t0 = System.nanoTime();
         long firstRecord = -1;
         String threadCpu;
-        try (InfluxDBClient client = InfluxDBClientFactory.create(clientOptions(tsdb));
+        try (InfluxDBClient client = InfluxDBClientFactory.create(PlainTsdbWriter.clientOptions(tsdb.url()));
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
                      new ByteArrayDeserializer())) {
             WriteApiBlocking api = client.getWriteApiBlocking();
@@ -471,7 +486,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // as the fan-out reads
-        Meter meter = new Meter(kafka, null);
+        Meter meter = new Meter(kafka, null, ProcessHandle.current().pid());
         long t0 = System.nanoTime();
         long firstRecord = -1;
         long read = 0;
@@ -541,16 +556,16 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The blocking client's settings for the baselines (the fan-out makes its own from its config). */
-    private static InfluxDBClientOptions clientOptions(QuestDbServer tsdb) {
-        return InfluxDBClientOptions.builder().url(tsdb.url()).org("sluice").bucket("bench")
-                .authenticateToken(new char[0]).okHttpClient(new OkHttpClient.Builder()
-                        .readTimeout(Duration.ofSeconds(30)).writeTimeout(Duration.ofSeconds(30)))
-                .build();
-    }
-
     private static double brokerCpu(KafkaCluster kafka) {
         return kafka.pids().stream().mapToDouble(ProcCpu::seconds).sum();
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static double median(double[] v) {
@@ -559,38 +574,44 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    /** CPU of this JVM (in all and by thread), QuestDB (when given) and the broker from the start of one run. */
+    /**
+     * CPU of the writer's JVM (in all and by thread), QuestDB (when given) and the broker from the start of one run.
+     */
     private static final class Meter {
         private final KafkaCluster kafka;
         private final QuestDbServer tsdb;
-        private final double self = ProcCpu.self();
+        private final long writerPid;
+        private final double self;
         private final double quest;
         private final double broker;
-        private final Map<String, Double> threads = ProcCpu.selfByThread();
+        private final Map<String, Double> threads;
         private final Map<String, Double> questThreads;
 
-        Meter(KafkaCluster kafka, QuestDbServer tsdb) {
+        Meter(KafkaCluster kafka, QuestDbServer tsdb, long writerPid) {
             this.kafka = kafka;
             this.tsdb = tsdb;
+            this.writerPid = writerPid;
+            this.self = ProcCpu.seconds(writerPid);
+            this.threads = ProcCpu.byThread(writerPid);
             this.quest = tsdb == null ? 0 : ProcCpu.seconds(tsdb.pid());
             this.questThreads = tsdb == null ? Map.of() : ProcCpu.byThread(tsdb.pid());
             this.broker = brokerCpu(kafka);
         }
 
-        /** This JVM's CPU by thread name since the start (take it while the run's threads are alive). */
+        /** The writer JVM's CPU by thread name since the start (take it while the run's threads are alive). */
         String threads() {
-            return ProcCpu.delta(threads, ProcCpu.selfByThread()) + (tsdb == null ? "" : "; QuestDB: "
+            return ProcCpu.delta(threads, ProcCpu.byThread(writerPid)) + (tsdb == null ? "" : "; QuestDB: "
                     + ProcCpu.delta(questThreads, ProcCpu.byThread(tsdb.pid())));
         }
 
         Result result(long ackedNanos, long visibleNanos, boolean exact, long startNanos, String threadCpu) {
             double questNow = tsdb == null ? 0 : ProcCpu.seconds(tsdb.pid()) - quest;
-            return new Result(ackedNanos, visibleNanos, ProcCpu.self() - self, questNow,
+            return new Result(ackedNanos, visibleNanos, ProcCpu.seconds(writerPid) - self, questNow,
                     brokerCpu(kafka) - broker, exact, startNanos, threadCpu);
         }
     }
 
-    /** One writer's run: write-acknowledged and rows-visible times, CPU of this JVM, QuestDB and the broker. */
+    /** One writer's run: write-acknowledged and rows-visible times, CPU of its JVM, QuestDB and the broker. */
     private record Result(long ackedNanos, long visibleNanos, double cpu, double questCpu, double kafkaCpu,
                           boolean exact, long startNanos, String threadCpu) {
         /** Points per second from the first write (the fan-out's consumer start excluded) to the rows visible. */
@@ -604,7 +625,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         }
 
         boolean print(String round, String writer, int points, boolean threads) {
-            System.out.printf("%5s  %-8s%7.2f %8.2f %10.2f %,22.0f %15.1f %14.1f %12.1f%s%n", round, writer,
+            System.out.printf("%5s  %-8s%7.2f %8.2f %10.2f %,22.0f %17.1f %14.1f %12.1f%s%n", round, writer,
                     startNanos / 1e9, ackedNanos / 1e9, visibleNanos / 1e9, rate(points), cpu, questCpu, kafkaCpu,
                     exact ? "" : "  (count not exact!)");
             if (threads) {
