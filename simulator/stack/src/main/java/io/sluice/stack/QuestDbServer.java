@@ -203,7 +203,8 @@ public final class QuestDbServer implements AutoCloseable {
         }
     }
 
-    private String query(String sql) {
+    /** The JSON answer of QuestDB's /exec endpoint to {@code sql}. */
+    String query(String sql) {
         URI uri = URI.create(url() + "/exec?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8));
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
@@ -263,7 +264,13 @@ public final class QuestDbServer implements AutoCloseable {
                 "telemetry.enabled=false",
                 // two shared cores here: keep QuestDB's worker pools small
                 "shared.worker.count=2",
-                "http.worker.count=1"));
+                "http.worker.count=1",
+                // an idle QuestDB worker spins 7,000 loops before it naps for a millisecond: under writes every few
+                // milliseconds its workers never nap, and together they take about a core from the processes they
+                // share these two cores with (the writer under test, Kafka). Nap after 50 idle loops instead.
+                "shared.worker.nap.threshold=50",
+                "http.worker.nap.threshold=50",
+                "wal.apply.worker.nap.threshold=50"));
         lines.addAll(extraConf);
         return String.join("\n", lines) + "\n";
     }

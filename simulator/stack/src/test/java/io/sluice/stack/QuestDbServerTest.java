@@ -10,7 +10,9 @@ import com.influxdb.client.InfluxDBClient;
 import com.influxdb.client.InfluxDBClientFactory;
 import com.influxdb.client.domain.WritePrecision;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The TSDB harness itself: a real QuestDB written through the InfluxDB v2 API with the blocking client. */
@@ -53,6 +55,22 @@ class QuestDbServerTest {
                     assertTrue(info, "INFO lines by default:\n" + log);
                 }
             }
+        }
+    }
+
+    @Test
+    void idleWorkersNapSoon_andExtraConfOverridesTheHarnessDefaults() {
+        try (QuestDbServer db = QuestDbServer.start(List.of("http.worker.nap.threshold=7000"), true)) {
+            // the server's own view of its configuration (rows of name, variable, value, source, ...)
+            String naps = Arrays.stream(db.query("SHOW PARAMETERS").split("\\],\\["))
+                    .filter(row -> row.contains("nap.threshold")).collect(Collectors.joining("\n"));
+            // the harness's settings reached it, and the extra line won over the harness's own
+            for (String key : List.of("shared.worker.nap.threshold", "wal.apply.worker.nap.threshold")) {
+                assertTrue(naps.contains("\"" + key + "\",\"QDB_" + key.toUpperCase().replace('.', '_')
+                        + "\",\"50\""), key + " in\n" + naps);
+            }
+            assertTrue(naps.contains("\"http.worker.nap.threshold\",\"QDB_HTTP_WORKER_NAP_THRESHOLD\",\"7000\""),
+                    naps);
         }
     }
 
