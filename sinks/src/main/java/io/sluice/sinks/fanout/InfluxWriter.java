@@ -7,6 +7,7 @@ import com.influxdb.client.domain.WritePrecision;
 import com.influxdb.exceptions.InfluxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import okhttp3.OkHttpClient;
@@ -82,7 +83,11 @@ public final class InfluxWriter implements AutoCloseable {
         }
         requests[0]++;
         try {
-            sink.write(part.stream().map(e -> e.point().line()).toList());
+            String[] lines = new String[part.size()];
+            for (int i = 0; i < lines.length; i++) {
+                lines[i] = part.get(i).point().line();
+            }
+            sink.write(Arrays.asList(lines));
             return;
         } catch (InfluxException e) {
             int status = e.status();

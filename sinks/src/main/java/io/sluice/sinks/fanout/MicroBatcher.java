@@ -23,6 +23,8 @@ public final class MicroBatcher<S> {
     private List<Entry<S>> entries;
     private long bytes;
     private long firstAtMillis;
+    private long lastTime;
+    private boolean timeOrdered = true;
 
     public MicroBatcher(int maxPoints, long maxBytes, long lingerMillis, Clock clock) {
         if (maxPoints < 1 || maxBytes < 1 || lingerMillis < 0) {
@@ -43,7 +45,11 @@ public final class MicroBatcher<S> {
     public void add(S source, Point p) {
         if (entries.isEmpty()) {
             firstAtMillis = clock.millis();
+            timeOrdered = true;
+        } else if (p.time() < lastTime) {
+            timeOrdered = false;
         }
+        lastTime = p.time();
         entries.add(new Entry<>(source, p));
         bytes += p.size();
     }
@@ -75,6 +81,11 @@ public final class MicroBatcher<S> {
 
     public long bytes() {
         return bytes;
+    }
+
+    /** True when the points were added in time order (none earlier than the one before it), e.g. not to sort them. */
+    public boolean inTimeOrder() {
+        return timeOrdered;
     }
 
     /** A list sized for a full batch (up to 8,192 points), so it does not regrow while it fills. */

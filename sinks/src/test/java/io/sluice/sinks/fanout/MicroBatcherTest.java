@@ -76,6 +76,22 @@ class MicroBatcherTest {
     }
 
     @Test
+    void knowsWhetherItsPointsCameInTimeOrder_anewForEachBatch() {
+        MicroBatcher<Integer> b = new MicroBatcher<>(1000, 1 << 20, 200, clock);
+        b.add(1, new Point("m", "m v=1 10", 10));
+        b.add(2, new Point("m", "m v=1 10", 10)); // equal times are in order
+        b.add(3, new Point("m", "m v=1 20", 20));
+        assertTrue(b.inTimeOrder());
+        b.add(4, new Point("m", "m v=1 15", 15));
+        assertFalse(b.inTimeOrder());
+        b.add(5, new Point("m", "m v=1 30", 30)); // later points do not make up for an earlier one
+        assertFalse(b.inTimeOrder());
+        b.drain();
+        b.add(6, new Point("m", "m v=1 5", 5)); // earlier than the last batch: a new batch starts in order
+        assertTrue(b.inTimeOrder());
+    }
+
+    @Test
     void backoff_growsWithJitter_capped_andHonoursRetryAfter() {
         Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofMillis(1000), () -> Long.MAX_VALUE);
         long[] seen = new long[6];

@@ -126,6 +126,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     @Option(names = "--consume-only", description = "also time a Kafka consumer that reads each record's topic header"
             + " and payload and does nothing else: what any Kafka-fed writer pays before decoding or writing")
     boolean consumeOnly;
+    @Option(names = "--consumer-property", paramLabel = "KEY=VALUE", description = "a Kafka consumer property for the"
+            + " fan-out (as the config's fan-out consumer properties give it), e.g. max.poll.records=2000; repeatable")
+    Map<String, String> consumerProperties = new java.util.LinkedHashMap<>();
     @Option(names = "--threads", description = "after each run, the writer JVM's (and QuestDB's) CPU seconds by thread"
             + " name")
     boolean threads;
@@ -384,7 +387,8 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             throws Exception {
         FanoutConfig config = FanoutConfig.of(kafka.bootstrapServers(), topic, tsdb.url(), "bench",
                         List.of(rule(table)))
-                .withGroupAndDeadLetter(group, "bench.deadletter").withBatch(batch, 200);
+                .withGroupAndDeadLetter(group, "bench.deadletter").withBatch(batch, 200)
+                .withConsumerProperties(consumerProperties);
         Meter meter = new Meter(kafka, tsdb, ProcessHandle.current().pid());
         long t0 = System.nanoTime();
         List<KafkaFanout> members = new ArrayList<>();
