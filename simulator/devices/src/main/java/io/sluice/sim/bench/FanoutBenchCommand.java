@@ -42,6 +42,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -172,14 +173,36 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 recordHeaders == Headers.compact ? "the daemon's compact header (one per record)"
                         : "the daemon's full headers (six per record)");
         boolean exact = true;
-        Path dir = null;
-        PlainTsdbWriter plainWriter = null;
+        Path dir = Files.createTempDirectory("sluice-bench-fanout-");
+        List<AutoCloseable> open = new ArrayList<>(); // closed in reverse, before the broker and QuestDB stop
         try (KafkaCluster kafka = KafkaCluster.start(1); QuestDbServer tsdb = QuestDbServer.start(questdbConf,
                 !questdbInfoLog, questdbHeap)) {
             String topic = "bench.readings";
+            String fullTopic = topic + ".full";
             if (!questdbConf.isEmpty()) {
                 System.out.println("QuestDB server.conf additions: " + String.join(", ", questdbConf));
             }
+            kafka.createTopic(topic, partitions, 1, 1);
+            kafka.createTopic("bench.deadletter", 1, 1, 1);
+            if (alsoFull) {
+                kafka.createTopic(fullTopic, partitions, 1, 1);
+            }
+            for (String table : List.of("plain", "fanout", "fanfull", "naive")) {
+                tsdb.createTable(table, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
+            }
+            PlainTsdbWriter plainWriter = PlainTsdbWriter.start(tsdb.url(), batch, dir);
+            open.add(plainWriter);
+            Feed feed = new Feed(kafka, topic, layout(recordHeaders));
+            open.add(feed);
+            Feed fullFeed = alsoFull ? new Feed(kafka, fullTopic, HeaderLayout.FULL) : null;
+            if (fullFeed != null) {
+                open.add(fullFeed);
+            }
+            // the fan-out runs as a daemon runs it: members that start once and then take each round's readings as
+            // they are committed to the log, so no round pays a consumer's start or the JIT recompiling its code
+            List<KafkaFanout> members = startMembers(kafka, tsdb, topic, "fanout", "bench-fanout", open);
+            List<KafkaFanout> fullMembers = alsoFull
+                    ? startMembers(kafka, tsdb, fullTopic, "fanfull", "bench-fanfull", open) : List.of();
             if (pin != Pin.none) {
                 String brokerCpu = pin == Pin.tsdb ? "1" : "0";
                 pin(tsdb.pid(), "0");
@@ -187,22 +210,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                     pin(pid, brokerCpu);
                 }
                 pin(ProcessHandle.current().pid(), "1");
-                System.out.println("pinned: QuestDB to CPU 0, the fan-out's JVM to CPU 1, the Kafka broker to CPU " + brokerCpu);
-            }
-            kafka.createTopic(topic, partitions, 1, 1);
-            kafka.createTopic("bench.deadletter", 1, 1, 1);
-            dir = Files.createTempDirectory("sluice-bench-fanout-");
-            // the readings go to the plain writer's JVM; this one keeps none (the fan-out reads them from the log)
-            plainWriter = PlainTsdbWriter.start(produce(kafka.bootstrapServers(), topic, layout(recordHeaders)),
-                    tsdb.url(), batch, dir);
-            if (pin != Pin.none) {
                 pin(plainWriter.pid(), "1");
-                System.out.println("pinned: the plain writer's JVM to CPU 1");
-            }
-            String fullTopic = topic + ".full";
-            if (alsoFull) {
-                kafka.createTopic(fullTopic, partitions, 1, 1);
-                produce(kafka.bootstrapServers(), fullTopic, HeaderLayout.FULL);
+                System.out.println("pinned: QuestDB to CPU 0, both writers' JVMs to CPU 1, the Kafka broker to CPU "
+                        + brokerCpu);
             }
             double[][] full = new double[4][rounds]; // fan-out rate, fan-out CPU, read rate, read CPU (--also-full)
             double[] plainRates = new double[rounds];
@@ -213,52 +223,56 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             double[] naiveCpu = new double[rounds];
             double[] readCpu = new double[rounds];
             double[] readRates = new double[rounds];
+            double[] roundRatios = new double[rounds];
             System.out.println("round  writer  start s  acked s  visible s  points/s (start excl.)  writer JVM cpu s"
                     + "  QuestDB cpu s  Kafka cpu s");
             for (int r = 1; r <= warmup + rounds; r++) {
                 String label = r <= warmup ? "w" + r : Integer.toString(r - warmup);
-                String plainTable = "plain_r" + r;
-                String fanTable = "fanout_r" + r;
+                long total = (long) r * points; // each table holds every round's points so far
+                // each round's readings are later than the last round's: every writer appends, none overwrites
+                long tsBase = BASE_MS + (r - 1L) * (points / devices + 1);
+                Path file = dir.resolve("round-" + r + ".records");
+                PlainTsdbWriter.writeRecords(file, feed.stage(tsBase, this));
+                if (fullFeed != null) {
+                    fullFeed.stage(tsBase, this);
+                }
+                plainWriter.prepare("plain", file);
+                Files.delete(file);
                 System.gc();
-                tsdb.createTable(plainTable, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
-                tsdb.createTable(fanTable, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
-                Result plain = plain(kafka, tsdb, plainTable, plainWriter);
+                Result plain = plain(kafka, tsdb, plainWriter, total);
                 exact &= plain.print(label, "plain", points, threads);
                 System.gc();
-                Result fan = fanout(kafka, topic, tsdb, fanTable, "bench-fanout-r" + r);
+                Result fan = fanout(kafka, tsdb, members, feed, "fanout", total);
                 exact &= fan.print(label, "fan-out", points, threads);
                 Result fanFull = null;
-                if (alsoFull) {
-                    String fullTable = "fanfull_r" + r;
-                    tsdb.createTable(fullTable, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
+                if (fullFeed != null) {
                     System.gc();
-                    fanFull = fanout(kafka, fullTopic, tsdb, fullTable, "bench-fanfull-r" + r);
+                    fanFull = fanout(kafka, tsdb, fullMembers, fullFeed, "fanfull", total);
                     exact &= fanFull.print(label, "fan-full", points, threads);
                 }
                 Result naive = null;
                 if (consumerBaseline) {
-                    String naiveTable = "naive_r" + r;
-                    tsdb.createTable(naiveTable, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
                     System.gc();
-                    naive = naiveConsumer(kafka, topic, tsdb, naiveTable, r);
+                    naive = naiveConsumer(kafka, feed, tsdb, "naive", total);
                     exact &= naive.print(label, "naive", points, threads);
                 }
                 Result read = null;
                 if (consumeOnly) {
                     System.gc();
-                    read = consumeOnly(kafka, topic, "bench-read-r" + r);
+                    read = consumeOnly(kafka, feed);
                     exact &= read.print(label, "read", points, threads);
                 }
                 Result readFull = null;
-                if (consumeOnly && alsoFull) {
+                if (consumeOnly && fullFeed != null) {
                     System.gc();
-                    readFull = consumeOnly(kafka, fullTopic, "bench-readfull-r" + r);
+                    readFull = consumeOnly(kafka, fullFeed);
                     exact &= readFull.print(label, "readfull", points, threads);
                 }
                 if (r > warmup) {
                     int i = r - warmup - 1;
                     plainRates[i] = plain.rate(points);
                     fanoutRates[i] = fan.rate(points);
+                    roundRatios[i] = fanoutRates[i] / plainRates[i];
                     plainCpu[i] = plain.cpuPerMillion(points);
                     fanoutCpu[i] = fan.cpuPerMillion(points);
                     if (naive != null) {
@@ -283,6 +297,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             double fanMedian = median(fanoutRates);
             System.out.printf("median points/s: plain %,.0f, fan-out %,.0f; fan-out / plain = %.2f (target 0.9)%n",
                     plainMedian, fanMedian, fanMedian / plainMedian);
+            System.out.printf("fan-out / plain round by round: %s; median %.2f%n", Arrays.stream(roundRatios)
+                    .mapToObj(x -> String.format("%.2f", x)).collect(java.util.stream.Collectors.joining(" ")),
+                    median(roundRatios));
             System.out.printf("median CPU s per million points, writer's JVM + QuestDB + broker: plain %.2f, fan-out %.2f"
                     + "%s%n", median(plainCpu), median(fanoutCpu),
                     consumerBaseline ? String.format(", naive consumer %.2f", median(naiveCpu)) : "");
@@ -301,54 +318,120 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                         consumeOnly ? String.format("; consuming alone %,.0f records/s, %.2f CPU s per million",
                                 median(full[2]), median(full[3])) : "");
             }
+            for (int i = open.size() - 1; i >= 0; i--) {
+                open.get(i).close();
+            }
+            open.clear();
         } finally {
-            if (plainWriter != null) {
-                plainWriter.close();
+            for (int i = open.size() - 1; i >= 0; i--) {
+                try {
+                    open.get(i).close();
+                } catch (Exception e) {
+                    System.err.println("closing: " + e);
+                }
             }
-            if (dir != null) {
-                deleteRecursively(dir);
-            }
+            deleteRecursively(dir);
         }
         System.out.println(exact ? "every round: exact row counts" : "SOME ROUND DID NOT REACH ITS EXACT COUNT");
         return exact ? 0 : 1;
     }
 
-    /** Writes the readings to Kafka as the daemon would; returns {key, topic header, payload} of each. */
     private static HeaderLayout layout(Headers h) {
         return h == Headers.compact ? HeaderLayout.COMPACT : HeaderLayout.FULL;
     }
 
-    private List<byte[][]> produce(String bootstrap, String topic, HeaderLayout layout) throws Exception {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression.name());
-        List<byte[][]> out = new ArrayList<>(points);
-        long t0 = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            for (int i = 0; i < points; i++) {
-                String device = String.format("dev-%05d", i % devices);
-                String mqttTopic = "sensors/" + device + "/climate";
-                long ts = BASE_MS + i / devices; // distinct (device, ts) for every reading
-                byte[] payload = ("{\"ts\":" + ts + ",\"temp\":" + (15 + i % 200 / 10.0) + ",\"hum\":"
-                        + (30 + i % 500 / 10.0) + "}").getBytes(StandardCharsets.UTF_8);
-                byte[] key = device.getBytes(StandardCharsets.UTF_8);
-                ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic, key, payload);
-                // the headers the daemon writes for an MQTT 5 QoS 1 PUBLISH, made by the daemon's own code
-                Envelope reading = new Envelope(device, mqttTopic, payload, Protocols.MQTT, "5", 1,
-                        ts * 1_000_000L, null, List.of(), null);
-                for (LogHeader h : LogIngest.toRecord(reading, NODE, layout).headers()) {
-                    rec.headers().add(h.name(), h.value());
-                }
-                producer.send(rec);
-                out.add(new byte[][] {key, mqttTopic.getBytes(StandardCharsets.UTF_8), payload});
+    /**
+     * The log the writers read, fed round by round: each round's readings are written in one Kafka transaction that
+     * stays open (invisible to the fan-out, which reads committed records only) until the fan-out's run starts.
+     */
+    private static final class Feed implements AutoCloseable {
+        final String topic;
+        final HeaderLayout layout;
+        final KafkaProducer<byte[], byte[]> producer;
+        final KafkaConsumer<byte[], byte[]> offsets;
+        final List<TopicPartition> partitions = new ArrayList<>();
+        /** Where the staged round starts in each partition (the baselines read from here). */
+        Map<TopicPartition, Long> start = Map.of();
+
+        Feed(KafkaCluster kafka, String topic, HeaderLayout layout) {
+            this.topic = topic;
+            this.layout = layout;
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+            p.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
+            p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-feed-" + topic);
+            p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "600000");
+            this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+            producer.initTransactions();
+            Properties c = new Properties();
+            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            this.offsets = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            for (var info : offsets.partitionsFor(topic)) {
+                partitions.add(new TopicPartition(topic, info.partition()));
             }
-            producer.flush();
         }
-        System.out.printf("produced %,d readings to Kafka in %.1f s%n", points, (System.nanoTime() - t0) / 1e9);
+
+        /** Writes a round's readings in a transaction left open; returns {key, MQTT topic, payload} of each. */
+        List<byte[][]> stage(long tsBase, FanoutBenchCommand bench) throws Exception {
+            start = offsets.endOffsets(partitions);
+            producer.beginTransaction();
+            List<byte[][]> records = bench.produce(producer, topic, layout, tsBase);
+            producer.flush();
+            return records;
+        }
+
+        /** Makes the staged round visible to the readers. */
+        void commit() {
+            producer.commitTransaction();
+        }
+
+        @Override
+        public void close() {
+            producer.close(Duration.ofSeconds(10));
+            offsets.close();
+        }
+    }
+
+    /** Sends the readings as the daemon would write them; returns {key, MQTT topic, payload} of each. */
+    private List<byte[][]> produce(KafkaProducer<byte[], byte[]> producer, String topic, HeaderLayout layout,
+                                   long tsBase) {
+        List<byte[][]> out = new ArrayList<>(points);
+        for (int i = 0; i < points; i++) {
+            String device = String.format("dev-%05d", i % devices);
+            String mqttTopic = "sensors/" + device + "/climate";
+            long ts = tsBase + i / devices; // distinct (device, ts) for every reading
+            byte[] payload = ("{\"ts\":" + ts + ",\"temp\":" + (15 + i % 200 / 10.0) + ",\"hum\":"
+                    + (30 + i % 500 / 10.0) + "}").getBytes(StandardCharsets.UTF_8);
+            byte[] key = device.getBytes(StandardCharsets.UTF_8);
+            ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic, key, payload);
+            // the headers the daemon writes for an MQTT 5 QoS 1 PUBLISH, made by the daemon's own code
+            Envelope reading = new Envelope(device, mqttTopic, payload, Protocols.MQTT, "5", 1,
+                    ts * 1_000_000L, null, List.of(), null);
+            for (LogHeader h : LogIngest.toRecord(reading, NODE, layout).headers()) {
+                rec.headers().add(h.name(), h.value());
+            }
+            producer.send(rec);
+            out.add(new byte[][] {key, mqttTopic.getBytes(StandardCharsets.UTF_8), payload});
+        }
         return out;
+    }
+
+    /** {@code workers} fan-out members reading {@code topic} as group {@code group} into {@code table}. */
+    private List<KafkaFanout> startMembers(KafkaCluster kafka, QuestDbServer tsdb, String topic, String table,
+                                           String group, List<AutoCloseable> open) {
+        FanoutConfig config = FanoutConfig.of(kafka.bootstrapServers(), topic, tsdb.url(), "bench",
+                        List.of(rule(table)))
+                .withGroupAndDeadLetter(group, "bench.deadletter").withBatch(batch, 200)
+                .withConsumerProperties(consumerProperties);
+        List<KafkaFanout> members = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            KafkaFanout m = KafkaFanout.start(config);
+            members.add(m);
+            open.add(m::close);
+        }
+        return members;
     }
 
     private static MappingRule rule(String measurement) {
@@ -370,76 +453,68 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         return lines;
     }
 
-    /** The plain writer's run, in its own JVM: the lines are made for the table first, outside the timing. */
-    private Result plain(KafkaCluster kafka, QuestDbServer tsdb, String table, PlainTsdbWriter writer)
+    /** The plain writer's run, in its own JVM (its lines were made before, outside the timing). */
+    private Result plain(KafkaCluster kafka, QuestDbServer tsdb, PlainTsdbWriter writer, long total)
             throws IOException {
-        writer.prepare(table);
         Meter meter = new Meter(kafka, tsdb, writer.pid());
         long t0 = System.nanoTime();
         writer.write();
         long acked = System.nanoTime() - t0;
         String threadCpu = meter.threads();
-        boolean exact = awaitCount(tsdb, table);
+        boolean exact = awaitCount(tsdb, "plain", total);
         return meter.result(acked, System.nanoTime() - t0, exact, 0, threadCpu);
     }
 
-    private Result fanout(KafkaCluster kafka, String topic, QuestDbServer tsdb, String table, String group)
-            throws Exception {
-        FanoutConfig config = FanoutConfig.of(kafka.bootstrapServers(), topic, tsdb.url(), "bench",
-                        List.of(rule(table)))
-                .withGroupAndDeadLetter(group, "bench.deadletter").withBatch(batch, 200)
-                .withConsumerProperties(consumerProperties);
+    /** The fan-out's run: from committing the staged round to the members having written it and the rows visible. */
+    private Result fanout(KafkaCluster kafka, QuestDbServer tsdb, List<KafkaFanout> members, Feed feed, String table,
+                          long total) throws InterruptedException {
+        long writtenBefore = sum(members, FanoutStats::pointsWritten);
+        long deadBefore = sum(members, FanoutStats::deadLettered);
+        long batchesBefore = sum(members, FanoutStats::batches);
         Meter meter = new Meter(kafka, tsdb, ProcessHandle.current().pid());
         long t0 = System.nanoTime();
-        List<KafkaFanout> members = new ArrayList<>();
-        for (int w = 0; w < workers; w++) {
-            members.add(KafkaFanout.start(config));
-        }
-        // done when the rows are all there: with several members a rebalance re-reads uncommitted records, so
-        // the members' written counts may pass the point count before every point is in
-        long acked;
+        feed.commit();
         long firstWrite = -1;
-        boolean exact;
-        long visible;
-        String threadCpu;
-        try {
-            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-            while (firstWrite < 0 && System.nanoTime() < deadline) {
-                if (members.stream().mapToLong(m -> m.stats().pointsWritten()).sum() > 0) {
-                    firstWrite = System.nanoTime() - t0;
-                }
-                Thread.sleep(1); // benchmark polling, not a test
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (firstWrite < 0 && System.nanoTime() < deadline) {
+            if (sum(members, FanoutStats::pointsWritten) > writtenBefore) {
+                firstWrite = System.nanoTime() - t0;
             }
-            // poll the members' own counters (cheap) until they wrote every point, and only then ask the TSDB by SQL:
-            // counting rows every few milliseconds during the run would load QuestDB and this JVM, which the plain
-            // writer's run (counted after its writes) does not pay
-            while (members.stream().mapToLong(m -> m.stats().pointsWritten()).sum() < points
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(10); // benchmark polling, not a test
-            }
-            acked = System.nanoTime() - t0;
-            threadCpu = meter.threads() + "; batches: " // before close ends the members' threads
-                    + members.stream().mapToLong(m -> m.stats().batches()).sum();
-            exact = awaitCount(tsdb, table);
-            visible = System.nanoTime() - t0;
-        } finally {
-            members.forEach(KafkaFanout::close);
+            Thread.sleep(1); // benchmark polling, not a test
         }
-        long dead = members.stream().map(KafkaFanout::stats).mapToLong(FanoutStats::deadLettered).sum();
+        // poll the members' own counters (cheap) until they wrote every point, and only then ask the TSDB by SQL:
+        // counting rows every few milliseconds during the run would load QuestDB and this JVM, which the plain
+        // writer's run (counted after its writes) does not pay
+        while (sum(members, FanoutStats::pointsWritten) - writtenBefore < points && System.nanoTime() < deadline) {
+            Thread.sleep(10); // benchmark polling, not a test
+        }
+        long acked = System.nanoTime() - t0;
+        String threadCpu = meter.threads() + "; batches: " + (sum(members, FanoutStats::batches) - batchesBefore);
+        boolean exact = awaitCount(tsdb, table, total);
+        long visible = System.nanoTime() - t0;
+        long dead = sum(members, FanoutStats::deadLettered) - deadBefore;
         return meter.result(acked, visible, exact && dead == 0, Math.max(0, firstWrite), threadCpu);
+    }
+
+    private static long sum(List<KafkaFanout> members, java.util.function.ToLongFunction<FanoutStats> counter) {
+        long n = 0;
+        for (KafkaFanout m : members) {
+            n += counter.applyAsLong(m.stats());
+        }
+        return n;
     }
 
     /**
      * A naive Kafka-to-TSDB bridge, as one would write it without Sluice: polls, decodes each record with the same
      * decoder, writes with the same blocking client once it has a batch, and commits what it polled after each
-     * write. No time order across partitions, no per-point outcome, no dead letters, one thread.
+     * write. No time order across partitions, no per-point outcome, no dead letters, one thread. It reads the
+     * round's records from where the round starts in each partition.
      */
-    private Result naiveConsumer(KafkaCluster kafka, String topic, QuestDbServer tsdb, String table, int round) {
+    private Result naiveConsumer(KafkaCluster kafka, Feed feed, QuestDbServer tsdb, String table, long total) {
         ReadingDecoder decoder = new ReadingDecoder(List.of(rule(table)));
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-naive-r" + round);
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-naive");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Meter meter = new Meter(kafka, tsdb, ProcessHandle.current().pid());
         long t0 = System.nanoTime();
@@ -449,7 +524,8 @@ public final class FanoutBenchCommand implements Callable<Integer> {
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
                      new ByteArrayDeserializer())) {
             WriteApiBlocking api = client.getWriteApiBlocking();
-            consumer.subscribe(List.of(topic));
+            consumer.assign(feed.partitions);
+            feed.start.forEach(consumer::seek);
             List<String> lines = new ArrayList<>(batch);
             long written = 0;
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
@@ -475,19 +551,18 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             threadCpu = meter.threads();
         }
         long acked = System.nanoTime() - t0;
-        boolean exact = awaitCount(tsdb, table);
+        boolean exact = awaitCount(tsdb, table, total);
         return meter.result(acked, System.nanoTime() - t0, exact, Math.max(0, firstRecord), threadCpu);
     }
 
     /**
-     * Reads every record once as the fan-out's consumer thread must before it decodes anything: polls, takes the
-     * topic header and the payload, and keeps nothing. Counts records (the row count the table prints is this count).
+     * Reads the round's records once as the fan-out's consumer thread must before it decodes anything: polls, takes
+     * the topic header and the payload, and keeps nothing. Counts records (the row count the table prints is this
+     * count).
      */
-    private Result consumeOnly(KafkaCluster kafka, String topic, String group) {
+    private Result consumeOnly(KafkaCluster kafka, Feed feed) {
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // as the fan-out reads
         Meter meter = new Meter(kafka, null, ProcessHandle.current().pid());
@@ -498,7 +573,8 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         String threadCpu;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
+            consumer.assign(feed.partitions);
+            feed.start.forEach(consumer::seek);
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
             while (read < points && System.nanoTime() < deadline) {
                 ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(200));
@@ -535,11 +611,12 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         return new byte[0];
     }
 
-    private boolean awaitCount(QuestDbServer tsdb, String table) {
+    /** Waits until {@code table} holds {@code total} rows; false if it holds more, or not that many in time. */
+    private static boolean awaitCount(QuestDbServer tsdb, String table, long total) {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (System.nanoTime() < deadline) {
-            if (tsdb.count(table) >= points) {
-                return tsdb.count(table) == points;
+            if (tsdb.count(table) >= total) {
+                return tsdb.count(table) == total;
             }
             try {
                 Thread.sleep(20); // rows appear asynchronously (WAL apply)

@@ -28,10 +28,11 @@ import okhttp3.OkHttpClient;
 /**
  * The plain writer of {@code bench-fanout} in a JVM of its own, as the fan-out runs in a JVM of its own when deployed:
  * the two writers then neither share the JIT's profiles (the fan-out's JVM would otherwise keep recompiling JDK code
- * both use) nor each other's garbage. It reads the readings from a file the benchmark wrote, makes the fan-out
- * decoder's lines of them for a table when told, and writes them with {@code WriteApiBlocking.writeRecords} in
- * batches. Commands on stdin, answers on stdout prefixed with {@value #ANSWER} (anything else on stdout is ignored):
- * {@code prepare TABLE} (answer {@code ready}), {@code write} (answer {@code done}); end of input ends it.
+ * both use) nor each other's garbage. For each round it reads the round's readings from a file the benchmark wrote,
+ * makes the fan-out decoder's lines of them for a table, and writes them with {@code WriteApiBlocking.writeRecords}
+ * in batches. Commands on stdin, answers on stdout prefixed with {@value #ANSWER} (anything else on stdout is
+ * ignored): {@code prepare TABLE FILE} (answer {@code ready}), {@code write} (answer {@code done}); end of input ends
+ * it.
  */
 public final class PlainTsdbWriter implements AutoCloseable {
     static final String ANSWER = "plain-writer: ";
@@ -48,16 +49,13 @@ public final class PlainTsdbWriter implements AutoCloseable {
         this.commands = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     }
 
-    /** Starts the writer's JVM over {@code records} ({key, topic, payload} each), writing to the TSDB at {@code url}. */
-    static PlainTsdbWriter start(List<byte[][]> records, String url, int batch, Path dir) throws IOException {
-        Path file = dir.resolve("plain-writer.records");
-        writeRecords(file, records);
+    /** Starts the writer's JVM, writing to the TSDB at {@code url} in batches of {@code batch} lines. */
+    static PlainTsdbWriter start(String url, int batch, Path dir) throws IOException {
         Path log = dir.resolve("plain-writer.log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // a fixed heap as large as the benchmark JVM's lines need, so no run measures the heap growing
         Process p = new ProcessBuilder(java, "-Xms2g", "-Xmx2g", "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), PlainTsdbWriter.class.getName(), file.toString(), url,
-                Integer.toString(batch))
+                System.getProperty("java.class.path"), PlainTsdbWriter.class.getName(), url, Integer.toString(batch))
                 .redirectError(log.toFile()).start();
         return new PlainTsdbWriter(p, log);
     }
@@ -66,9 +64,12 @@ public final class PlainTsdbWriter implements AutoCloseable {
         return process.pid();
     }
 
-    /** Has the writer make its lines for {@code table} (not timed), its heap collected after. */
-    void prepare(String table) throws IOException {
-        ask("prepare " + table, "ready");
+    /**
+     * Has the writer make its lines for {@code table} of the readings in {@code records} (a file of
+     * {@link #writeRecords}; not timed), its heap collected after.
+     */
+    void prepare(String table, Path records) throws IOException {
+        ask("prepare " + table + " " + records, "ready");
     }
 
     /** Writes every line; returns once the TSDB acknowledged the last batch. */
@@ -116,18 +117,18 @@ public final class PlainTsdbWriter implements AutoCloseable {
         }
     }
 
-    /** The child JVM: {@code PlainTsdbWriter RECORDS_FILE URL BATCH}. */
+    /** The child JVM: {@code PlainTsdbWriter URL BATCH}. */
     public static void main(String[] args) throws IOException {
         Logging.configure("warn", "text");
-        List<byte[][]> records = readRecords(Path.of(args[0]));
-        String url = args[1];
-        int batch = Integer.parseInt(args[2]);
+        String url = args[0];
+        int batch = Integer.parseInt(args[1]);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         List<String> lines = List.of();
         for (String command; (command = in.readLine()) != null; ) {
             if (command.startsWith("prepare ")) {
+                String[] tableAndFile = command.substring("prepare ".length()).split(" ", 2);
                 lines = List.of();
-                lines = FanoutBenchCommand.lines(records, command.substring("prepare ".length()));
+                lines = FanoutBenchCommand.lines(readRecords(Path.of(tableAndFile[1])), tableAndFile[0]);
                 System.gc();
                 answer("ready");
             } else if (command.equals("write")) {
