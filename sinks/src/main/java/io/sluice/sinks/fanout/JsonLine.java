@@ -46,7 +46,15 @@ final class JsonLine {
                                        boolean seriesAscii,
                                        byte[] separator, byte[] timestampField,
                                        java.util.function.LongUnaryOperator precision, long receivedNs) {
-        Cursor c = CURSORS.get();
+        return point(CURSORS.get(), payload, measurement, series, seriesLength, seriesAscii, separator,
+                timestampField, precision, receivedNs);
+    }
+
+    /** As the other {@code point}, with the cursor of the calling thread given (from {@link #cursor()}). */
+    static io.sluice.sinks.Point point(Cursor c, byte[] payload, String measurement, byte[] series,
+                                       int seriesLength, boolean seriesAscii,
+                                       byte[] separator, byte[] timestampField,
+                                       java.util.function.LongUnaryOperator precision, long receivedNs) {
         c.reset(payload, separator, timestampField);
         c.put(series, 0, seriesLength); // the series, a space, then the fields as they are read
         c.put((byte) ' ');
@@ -74,8 +82,13 @@ final class JsonLine {
     }
 
     static boolean ascii(byte[] b) {
-        for (byte x : b) {
-            if (x < 0) {
+        return ascii(b, 0, b.length);
+    }
+
+    /** Whether {@code b[from, to)} is all ASCII. */
+    static boolean ascii(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] < 0) {
                 return false;
             }
         }
@@ -89,7 +102,12 @@ final class JsonLine {
     /** One cursor per thread, reused: the per-record path allocates the line and nothing else of its own. */
     private static final ThreadLocal<Cursor> CURSORS = ThreadLocal.withInitial(Cursor::new);
 
-    private static final class Cursor {
+    /** A cursor for one thread to keep and pass to {@code point} (one thread-local lookup fewer per record). */
+    static Cursor cursor() {
+        return new Cursor();
+    }
+
+    static final class Cursor {
         /** Buffers that grew past this are dropped after use, so one huge payload does not pin its memory. */
         private static final int KEEP_CAPACITY = 16 * 1024;
         private static final byte[] TRUE = {'t', 'r', 'u', 'e'};

@@ -62,10 +62,11 @@ public final class ReadingDecoder {
     private final TopicSeries[] series;
     private final int boundsNeeded;
 
-    /** Per thread: the named segments' bounds and the series being written. */
+    /** Per thread: the named segments' bounds, the series being written and the JSON cursor. */
     private static final class Scratch {
         int[] bounds = new int[16];
         final TopicSeries.Bytes out = new TopicSeries.Bytes();
+        final JsonLine.Cursor cursor = JsonLine.cursor();
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -112,30 +113,42 @@ public final class ReadingDecoder {
      * @param receivedNs the receive time, epoch nanoseconds, for rules that take the time from it
      */
     public Decoded decode(byte[] topic, byte[] payload, long receivedNs) {
+        return decode(topic, 0, payload, receivedNs);
+    }
+
+    /**
+     * As {@link #decode(byte[], byte[], long)} for the topic {@code src[topicFrom, src.length)}: the end of a header
+     * value that holds it last, read where it is.
+     */
+    public Decoded decode(byte[] src, int topicFrom, byte[] payload, long receivedNs) {
         if (payload == null) {
             payload = EMPTY;
         }
-        if (JsonLine.ascii(topic)) {
+        if (JsonLine.ascii(src, topicFrom, src.length)) {
             Scratch s = SCRATCH.get();
             if (s.bounds.length < boundsNeeded) {
                 s.bounds = new int[boundsNeeded];
             }
             for (int i = 0; i < series.length; i++) {
                 TopicSeries rule = series[i];
-                if (!rule.match(topic, s.bounds)) {
+                if (!rule.match(src, topicFrom, s.bounds)) {
                     continue;
                 }
                 if (rules.get(i).format() == io.sluice.sinks.PayloadFormat.LINE_PROTOCOL) {
-                    return decodeCached(topic, payload, receivedNs); // adds the tags to each line from a map
+                    return decodeCached(topicOf(src, topicFrom), payload, receivedNs); // tags to each line from a map
                 }
                 s.out.len = 0;
-                rule.writeSeries(topic, s.bounds, s.out);
-                return decode(i, rule.measurement(topic, s.bounds), s.out.b, s.out.len, rule.fixedPartsAscii(),
-                        null, payload, receivedNs);
+                rule.writeSeries(src, s.bounds, s.out);
+                return decode(s.cursor, i, rule.measurement(src, s.bounds), s.out.b, s.out.len,
+                        rule.fixedPartsAscii(), null, payload, receivedNs);
             }
             return new Decoded.Unmatched();
         }
-        return decodeCached(topic, payload, receivedNs);
+        return decodeCached(topicOf(src, topicFrom), payload, receivedNs);
+    }
+
+    private static byte[] topicOf(byte[] src, int from) {
+        return from == 0 ? src : java.util.Arrays.copyOfRange(src, from, src.length);
     }
 
     /**
@@ -152,7 +165,7 @@ public final class ReadingDecoder {
             }
             cache.put(new TopicKey(topic.clone()), m);
         }
-        return m.rule() < 0 ? new Decoded.Unmatched() : decode(m.rule(), m.measurement(), m.seriesUtf8(),
+        return m.rule() < 0 ? new Decoded.Unmatched() : decode(null, m.rule(), m.measurement(), m.seriesUtf8(),
                 m.seriesUtf8().length, m.seriesAscii(), m.tags(), payload, receivedNs);
     }
 
@@ -178,12 +191,15 @@ public final class ReadingDecoder {
      * Decodes a payload by rule {@code ruleIndex} into points of series {@code series[0, seriesLength)} (escaped
      * measurement and tags, UTF-8); {@code tags} may be null unless the rule is line protocol.
      */
-    private Decoded decode(int ruleIndex, String measurement, byte[] series, int seriesLength, boolean seriesAscii,
-                           Map<String, String> tags, byte[] payload, long receivedNs) {
+    private Decoded decode(JsonLine.Cursor cursor, int ruleIndex, String measurement, byte[] series, int seriesLength,
+                           boolean seriesAscii, Map<String, String> tags, byte[] payload, long receivedNs) {
         MappingRule rule = rules.get(ruleIndex);
         if (rule.format() == io.sluice.sinks.PayloadFormat.JSON) {
-            Point p = JsonLine.point(payload, measurement, series, seriesLength, seriesAscii, separators[ruleIndex],
-                    timestampFields[ruleIndex], precisions[ruleIndex], receivedNs);
+            Point p = cursor != null
+                    ? JsonLine.point(cursor, payload, measurement, series, seriesLength, seriesAscii,
+                            separators[ruleIndex], timestampFields[ruleIndex], precisions[ruleIndex], receivedNs)
+                    : JsonLine.point(payload, measurement, series, seriesLength, seriesAscii, separators[ruleIndex],
+                            timestampFields[ruleIndex], precisions[ruleIndex], receivedNs);
             if (p != null) {
                 return new Decoded.Points(List.of(p));
             }

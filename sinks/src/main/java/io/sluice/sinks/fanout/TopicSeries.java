@@ -110,7 +110,16 @@ final class TopicSeries {
      * the start and end of each named segment {@code i}.
      */
     boolean match(byte[] topic, int[] bounds) {
-        int start = 0;
+        return match(topic, 0, bounds);
+    }
+
+    /**
+     * As {@link #match(byte[], int[])} for the topic {@code src[from, src.length)} (e.g. the end of a header value),
+     * with bounds that index {@code src}.
+     */
+    boolean match(byte[] src, int from, int[] bounds) {
+        byte[] topic = src;
+        int start = from;
         for (int i = 0; i < kinds.length; i++) {
             byte kind = kinds[i];
             if (kind == REST) {

@@ -739,6 +739,7 @@ public final class KafkaFanout implements AutoCloseable {
      */
     private Decoded decode(ConsumerRecord<byte[], byte[]> rec) {
         byte[] topic = null;
+        int topicFrom = 0;
         byte[] received = null;
         long receivedNs = -1;
         for (Header h : rec.headers()) {
@@ -747,7 +748,8 @@ public final class KafkaFanout implements AutoCloseable {
                 byte[] v = h.value();
                 int at = ReadingHeader.topicStart(v);
                 if (at >= 0) {
-                    topic = Arrays.copyOfRange(v, at, v.length);
+                    topic = v; // read where it is: it runs to the end of the value
+                    topicFrom = at;
                     receivedNs = usesReceiveTime ? ReadingHeader.receivedNs(v) : -1;
                 }
                 break;
@@ -767,7 +769,7 @@ public final class KafkaFanout implements AutoCloseable {
         if (receivedNs < 0) {
             receivedNs = rec.timestamp() * 1_000_000L;
         }
-        return decoder.decode(topic == null ? NO_TOPIC : topic, rec.value(), receivedNs);
+        return decoder.decode(topic == null ? NO_TOPIC : topic, topicFrom, rec.value(), receivedNs);
     }
 
     private static final byte[] NO_TOPIC = new byte[0];

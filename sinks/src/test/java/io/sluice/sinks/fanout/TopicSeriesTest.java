@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sluice.sinks.Decoded;
 import io.sluice.sinks.MappingRule;
 import io.sluice.sinks.PayloadFormat;
+import io.sluice.sinks.ReadingHeader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -81,6 +82,10 @@ class TopicSeriesTest {
                     Decoded viaBytes = decoder.decode(bytes, payload, RECEIVED);
                     Decoded viaString = decoder.decodeCached(bytes, payload, RECEIVED);
                     assertEquals(describe(viaString), describe(viaBytes), rules + " on '" + topic + "'");
+                    // the fan-out reads the topic where the compact header holds it, at its end
+                    Decoded inHeader = decoder.decode(header(topic.toString()), headerTopicStart(topic.toString()),
+                            payload, RECEIVED);
+                    assertEquals(describe(viaString), describe(inHeader), rules + " on '" + topic + "' in a header");
                     matched += viaBytes instanceof Decoded.Points ? 1 : 0;
                 }
             }
@@ -130,6 +135,26 @@ class TopicSeriesTest {
         assertEquals("temp,device=gerät temp=21.5,ok=true " + RECEIVED,
                 assertInstanceOf(Decoded.Points.class, utf8).points().get(0).line());
         assertInstanceOf(Decoded.Unmatched.class, decoder.decode(bytes("other"), JSON, RECEIVED));
+        // the same three with the topic at the end of a compact header
+        Decoded lpInHeader = decoder.decode(header("lp/s1"), headerTopicStart("lp/s1"),
+                "cpu v=1 5".getBytes(StandardCharsets.UTF_8), RECEIVED);
+        assertEquals("cpu,site=s1 v=1 5", assertInstanceOf(Decoded.Points.class, lpInHeader).points().get(0).line());
+        Decoded utf8InHeader = decoder.decode(header("s/gerät/temp"), headerTopicStart("s/gerät/temp"), JSON,
+                RECEIVED);
+        assertEquals("temp,device=gerät temp=21.5,ok=true " + RECEIVED,
+                assertInstanceOf(Decoded.Points.class, utf8InHeader).points().get(0).line());
+        assertInstanceOf(Decoded.Unmatched.class, decoder.decode(header("other"), headerTopicStart("other"), JSON,
+                RECEIVED));
+    }
+
+    private static byte[] header(String topic) {
+        return ReadingHeader.encode(RECEIVED, "mqtt", "5", 1, bytes("node-1"), topic);
+    }
+
+    private static int headerTopicStart(String topic) {
+        int at = ReadingHeader.topicStart(header(topic));
+        assertTrue(at > 0, topic);
+        return at;
     }
 
     private static byte[] bytes(String s) {
