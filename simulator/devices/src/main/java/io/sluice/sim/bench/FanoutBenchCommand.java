@@ -65,8 +65,16 @@ import picocli.CommandLine.Spec;
 public final class FanoutBenchCommand implements Callable<Integer> {
     @Option(names = "--points", description = "readings (one point each) (default ${DEFAULT-VALUE})")
     int points = 500_000;
-    @Option(names = "--devices", description = "device ids, one tag value each (default ${DEFAULT-VALUE})")
+    @Option(names = "--devices", description = "device ids, one tag value each; the readings go round the devices"
+            + " and their timestamps advance a millisecond every " + MAX_PER_MS + " readings (every round of the devices"
+            + " when there are fewer) (default ${DEFAULT-VALUE})")
     int devices = 1000;
+    /**
+     * Readings that share a millisecond. A fleet does not report all at once: with one millisecond per round of
+     * 100,000 devices, every batch would land inside a millisecond the TSDB already holds up to 100,000 rows of,
+     * which QuestDB merges (deduplicating) instead of appending: that measures the TSDB's merge, not the writers.
+     */
+    static final int MAX_PER_MS = 1000;
     @Option(names = "--partitions", description = "partitions of the readings topic (default ${DEFAULT-VALUE})")
     int partitions = 4;
     @Option(names = "--batch", description = "points per write, both writers (default ${DEFAULT-VALUE})")
@@ -230,7 +238,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 String label = r <= warmup ? "w" + r : Integer.toString(r - warmup);
                 long total = (long) r * points; // each table holds every round's points so far
                 // each round's readings are later than the last round's: every writer appends, none overwrites
-                long tsBase = BASE_MS + (r - 1L) * (points / devices + 1);
+                long tsBase = BASE_MS + (r - 1L) * (points / Math.min(devices, MAX_PER_MS) + 1);
                 Path file = dir.resolve("round-" + r + ".records");
                 PlainTsdbWriter.writeRecords(file, feed.stage(tsBase, this));
                 if (fullFeed != null) {
@@ -401,7 +409,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         for (int i = 0; i < points; i++) {
             String device = String.format("dev-%05d", i % devices);
             String mqttTopic = "sensors/" + device + "/climate";
-            long ts = tsBase + i / devices; // distinct (device, ts) for every reading
+            // distinct (device, ts) for every reading: readings of one device are at least `devices` apart, and that
+            // many readings span at least one millisecond
+            long ts = tsBase + i / Math.min(devices, MAX_PER_MS);
             byte[] payload = ("{\"ts\":" + ts + ",\"temp\":" + (15 + i % 200 / 10.0) + ",\"hum\":"
                     + (30 + i % 500 / 10.0) + "}").getBytes(StandardCharsets.UTF_8);
             byte[] key = device.getBytes(StandardCharsets.UTF_8);
