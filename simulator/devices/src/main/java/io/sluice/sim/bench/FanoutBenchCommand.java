@@ -182,9 +182,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                         : "the daemon's full headers (six per record)");
         boolean exact = true;
         Path dir = Files.createTempDirectory("sluice-bench-fanout-");
-        List<AutoCloseable> open = new ArrayList<>(); // closed in reverse, before the broker and QuestDB stop
+        // what is started below is closed in reverse, before the broker and QuestDB stop (resources close last first)
         try (KafkaCluster kafka = KafkaCluster.start(1); QuestDbServer tsdb = QuestDbServer.start(questdbConf,
-                !questdbInfoLog, questdbHeap)) {
+                !questdbInfoLog, questdbHeap); Closer open = new Closer()) {
             String topic = "bench.readings";
             String fullTopic = topic + ".full";
             if (!questdbConf.isEmpty()) {
@@ -326,11 +326,23 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                         consumeOnly ? String.format("; consuming alone %,.0f records/s, %.2f CPU s per million",
                                 median(full[2]), median(full[3])) : "");
             }
-            for (int i = open.size() - 1; i >= 0; i--) {
-                open.get(i).close();
-            }
-            open.clear();
         } finally {
+            deleteRecursively(dir);
+        }
+        System.out.println(exact ? "every round: exact row counts" : "SOME ROUND DID NOT REACH ITS EXACT COUNT");
+        return exact ? 0 : 1;
+    }
+
+    /** Closes what was added, last first; a failure to close is reported and the rest still closed. */
+    private static final class Closer implements AutoCloseable {
+        private final List<AutoCloseable> open = new ArrayList<>();
+
+        void add(AutoCloseable c) {
+            open.add(c);
+        }
+
+        @Override
+        public void close() {
             for (int i = open.size() - 1; i >= 0; i--) {
                 try {
                     open.get(i).close();
@@ -338,10 +350,8 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                     System.err.println("closing: " + e);
                 }
             }
-            deleteRecursively(dir);
+            open.clear();
         }
-        System.out.println(exact ? "every round: exact row counts" : "SOME ROUND DID NOT REACH ITS EXACT COUNT");
-        return exact ? 0 : 1;
     }
 
     private static HeaderLayout layout(Headers h) {
@@ -430,7 +440,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
 
     /** {@code workers} fan-out members reading {@code topic} as group {@code group} into {@code table}. */
     private List<KafkaFanout> startMembers(KafkaCluster kafka, QuestDbServer tsdb, String topic, String table,
-                                           String group, List<AutoCloseable> open) {
+                                           String group, Closer open) {
         FanoutConfig config = FanoutConfig.of(kafka.bootstrapServers(), topic, tsdb.url(), "bench",
                         List.of(rule(table)))
                 .withGroupAndDeadLetter(group, "bench.deadletter").withBatch(batch, 200)
