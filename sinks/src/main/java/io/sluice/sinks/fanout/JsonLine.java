@@ -9,8 +9,8 @@ import java.util.Arrays;
  * numbers, booleans, nulls, strings and nested objects, keys and strings without escapes, numbers without an
  * exponent, no repeated keys. For anything else it answers null and the caller takes the general path
  * ({@link Json} and flattening), which also names the reason when a payload is malformed. Numbers are copied as
- * written: a line-protocol number without a suffix is a float, as every JSON number becomes. Thread-safe: each
- * thread reuses its own cursor.
+ * written: a line-protocol number without a suffix is a float, as every JSON number becomes. Thread-safe: the
+ * caller passes a cursor that only its thread uses (reused record after record).
  */
 final class JsonLine {
     private static final int MAX_FIELDS = 64;
@@ -29,8 +29,8 @@ final class JsonLine {
     static String render(byte[] payload, String series, String separator, String timestampField,
                          java.util.function.LongUnaryOperator precision, long receivedNs) {
         byte[] seriesUtf8 = utf8(series);
-        io.sluice.sinks.Point p = point(payload, "m", seriesUtf8, seriesUtf8.length, ascii(seriesUtf8), utf8(separator),
-                timestampField == null ? null : utf8(timestampField), precision, receivedNs);
+        io.sluice.sinks.Point p = point(new Cursor(), payload, "m", seriesUtf8, seriesUtf8.length, ascii(seriesUtf8),
+                utf8(separator), timestampField == null ? null : utf8(timestampField), precision, receivedNs);
         return p == null ? null : p.line();
     }
 
@@ -39,18 +39,10 @@ final class JsonLine {
      * {@link #render(byte[], String, String, String, java.util.function.LongUnaryOperator, long)}, with the series,
      * separator and timestamp field (null: none) given as UTF-8 bytes so that nothing is encoded per record.
      *
+     * @param c            the calling thread's cursor
      * @param seriesLength how many bytes of {@code series} hold it
      * @param seriesAscii  whether the series is all ASCII (the line is then copied, not decoded, into a string)
      */
-    static io.sluice.sinks.Point point(byte[] payload, String measurement, byte[] series, int seriesLength,
-                                       boolean seriesAscii,
-                                       byte[] separator, byte[] timestampField,
-                                       java.util.function.LongUnaryOperator precision, long receivedNs) {
-        return point(CURSORS.get(), payload, measurement, series, seriesLength, seriesAscii, separator,
-                timestampField, precision, receivedNs);
-    }
-
-    /** As the other {@code point}, with the cursor of the calling thread given (from {@link #cursor()}). */
     static io.sluice.sinks.Point point(Cursor c, byte[] payload, String measurement, byte[] series,
                                        int seriesLength, boolean seriesAscii,
                                        byte[] separator, byte[] timestampField,
@@ -99,14 +91,7 @@ final class JsonLine {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** One cursor per thread, reused: the per-record path allocates the line and nothing else of its own. */
-    private static final ThreadLocal<Cursor> CURSORS = ThreadLocal.withInitial(Cursor::new);
-
-    /** A cursor for one thread to keep and pass to {@code point} (one thread-local lookup fewer per record). */
-    static Cursor cursor() {
-        return new Cursor();
-    }
-
+    /** One per thread, reused: the per-record path allocates the line and nothing else of its own. */
     static final class Cursor {
         /** Buffers that grew past this are dropped after use, so one huge payload does not pin its memory. */
         private static final int KEEP_CAPACITY = 16 * 1024;

@@ -66,7 +66,7 @@ public final class ReadingDecoder {
     private static final class Scratch {
         int[] bounds = new int[16];
         final TopicSeries.Bytes out = new TopicSeries.Bytes();
-        final JsonLine.Cursor cursor = JsonLine.cursor();
+        final JsonLine.Cursor cursor = new JsonLine.Cursor();
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -165,8 +165,8 @@ public final class ReadingDecoder {
             }
             cache.put(new TopicKey(topic.clone()), m);
         }
-        return m.rule() < 0 ? new Decoded.Unmatched() : decode(null, m.rule(), m.measurement(), m.seriesUtf8(),
-                m.seriesUtf8().length, m.seriesAscii(), m.tags(), payload, receivedNs);
+        return m.rule() < 0 ? new Decoded.Unmatched() : decode(SCRATCH.get().cursor, m.rule(), m.measurement(),
+                m.seriesUtf8(), m.seriesUtf8().length, m.seriesAscii(), m.tags(), payload, receivedNs);
     }
 
     private Match match(String topic) {
@@ -195,11 +195,8 @@ public final class ReadingDecoder {
                            boolean seriesAscii, Map<String, String> tags, byte[] payload, long receivedNs) {
         MappingRule rule = rules.get(ruleIndex);
         if (rule.format() == io.sluice.sinks.PayloadFormat.JSON) {
-            Point p = cursor != null
-                    ? JsonLine.point(cursor, payload, measurement, series, seriesLength, seriesAscii,
-                            separators[ruleIndex], timestampFields[ruleIndex], precisions[ruleIndex], receivedNs)
-                    : JsonLine.point(payload, measurement, series, seriesLength, seriesAscii, separators[ruleIndex],
-                            timestampFields[ruleIndex], precisions[ruleIndex], receivedNs);
+            Point p = JsonLine.point(cursor, payload, measurement, series, seriesLength, seriesAscii,
+                    separators[ruleIndex], timestampFields[ruleIndex], precisions[ruleIndex], receivedNs);
             if (p != null) {
                 return new Decoded.Points(List.of(p));
             }

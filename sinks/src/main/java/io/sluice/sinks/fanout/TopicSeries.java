@@ -114,11 +114,10 @@ final class TopicSeries {
     }
 
     /**
-     * As {@link #match(byte[], int[])} for the topic {@code src[from, src.length)} (e.g. the end of a header value),
-     * with bounds that index {@code src}.
+     * As {@link #match(byte[], int[])} for the topic {@code topic[from, topic.length)} (e.g. the end of a header
+     * value), with bounds that index the whole array.
      */
-    boolean match(byte[] src, int from, int[] bounds) {
-        byte[] topic = src;
+    boolean match(byte[] topic, int from, int[] bounds) {
         int start = from;
         for (int i = 0; i < kinds.length; i++) {
             byte kind = kinds[i];

@@ -520,8 +520,10 @@ public final class KafkaFanout implements AutoCloseable {
         return true;
     }
 
-    /** A batch handed to the writer, with the offsets to commit once it is written. */
-    /** A batch for the writer; {@code timeOrdered}: its points were taken in time order (the common case). */
+    /**
+     * A batch handed to the writer, with the offsets to commit once it is written; {@code timeOrdered}: its points
+     * were taken in time order (the common case).
+     */
     private record Job(int generation, List<MicroBatcher.Entry<ConsumerRecord<byte[], byte[]>>> entries,
                        boolean timeOrdered, Map<TopicPartition, OffsetAndMetadata> offsets) {
     }
