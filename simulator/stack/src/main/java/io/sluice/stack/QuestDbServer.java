@@ -14,12 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * A real QuestDB server (org.questdb:questdb) as a child JVM: one HTTP port on loopback serving the InfluxDB v2
@@ -186,7 +184,7 @@ public final class QuestDbServer implements AutoCloseable {
             return;
         }
         kill();
-        deleteRecursively(dir);
+        TempDirs.delete(dir);
     }
 
     /** The last lines of the server's log, for failure messages. */
@@ -290,17 +288,6 @@ public final class QuestDbServer implements AutoCloseable {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // leftover temp files are harmless
         }
     }
 

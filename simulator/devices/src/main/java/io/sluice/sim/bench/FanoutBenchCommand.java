@@ -24,6 +24,7 @@ import io.sluice.sinks.fanout.ReadingDecoder;
 import io.sluice.sinks.kafka.KafkaFanout;
 import io.sluice.stack.KafkaCluster;
 import io.sluice.stack.QuestDbServer;
+import io.sluice.stack.TempDirs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -327,7 +328,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                                 median(full[2]), median(full[3])) : "");
             }
         } finally {
-            deleteRecursively(dir);
+            TempDirs.delete(dir);
         }
         System.out.println(exact ? "every round: exact row counts" : "SOME ROUND DID NOT REACH ITS EXACT COUNT");
         return exact ? 0 : 1;
@@ -659,14 +660,6 @@ public final class FanoutBenchCommand implements Callable<Integer> {
 
     private static double brokerCpu(KafkaCluster kafka) {
         return kafka.pids().stream().mapToDouble(ProcCpu::seconds).sum();
-    }
-
-    private static void deleteRecursively(Path root) throws IOException {
-        try (var walk = Files.walk(root)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     private static double median(double[] v) {
