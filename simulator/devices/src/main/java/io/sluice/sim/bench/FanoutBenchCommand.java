@@ -136,6 +136,11 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     @Option(names = "--consume-only", description = "also time a Kafka consumer that reads each record's topic header"
             + " and payload and does nothing else: what any Kafka-fed writer pays before decoding or writing")
     boolean consumeOnly;
+    @Option(names = "--relay-baseline", description = "also run, in a JVM of its own, the least any Kafka-fed writer"
+            + " does: read the round from the log (topic header and payload, as --consume-only) and write the plain"
+            + " writer's prebuilt lines as the records arrive, nothing decoded or ordered: the ceiling of a writer that"
+            + " reads the log")
+    boolean relayBaseline;
     @Option(names = "--consumer-property", paramLabel = "KEY=VALUE", description = "a Kafka consumer property for the"
             + " fan-out (as the config's fan-out consumer properties give it), e.g. max.poll.records=2000; repeatable")
     Map<String, String> consumerProperties = new java.util.LinkedHashMap<>();
@@ -196,11 +201,16 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             if (alsoFull) {
                 kafka.createTopic(fullTopic, partitions, 1, 1);
             }
-            for (String table : List.of("plain", "fanout", "fanfull", "naive")) {
+            for (String table : List.of("plain", "fanout", "fanfull", "naive", "relay")) {
                 tsdb.createTable(table, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
             }
-            PlainTsdbWriter plainWriter = PlainTsdbWriter.start(tsdb.url(), batch, dir);
+            PlainTsdbWriter plainWriter = PlainTsdbWriter.start(tsdb.url(), batch, dir, "plain-writer");
             open.add(plainWriter);
+            PlainTsdbWriter relayWriter = relayBaseline
+                    ? PlainTsdbWriter.start(tsdb.url(), batch, dir, "relay-writer") : null;
+            if (relayWriter != null) {
+                open.add(relayWriter);
+            }
             Feed feed = new Feed(kafka, topic, layout(recordHeaders));
             open.add(feed);
             Feed fullFeed = alsoFull ? new Feed(kafka, fullTopic, HeaderLayout.FULL) : null;
@@ -220,6 +230,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 }
                 pin(ProcessHandle.current().pid(), "1");
                 pin(plainWriter.pid(), "1");
+                if (relayWriter != null) {
+                    pin(relayWriter.pid(), "1");
+                }
                 System.out.println("pinned: QuestDB to CPU 0, both writers' JVMs to CPU 1, the Kafka broker to CPU "
                         + brokerCpu);
             }
@@ -233,6 +246,8 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             double[] readCpu = new double[rounds];
             double[] readRates = new double[rounds];
             double[] roundRatios = new double[rounds];
+            double[] relayRates = new double[rounds];
+            double[] relayCpu = new double[rounds];
             System.out.println("round  writer  start s  acked s  visible s  points/s (start excl.)  writer JVM cpu s"
                     + "  QuestDB cpu s  Kafka cpu s");
             for (int r = 1; r <= warmup + rounds; r++) {
@@ -246,6 +261,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                     fullFeed.stage(tsBase, this);
                 }
                 plainWriter.prepare("plain", file);
+                if (relayWriter != null) {
+                    relayWriter.prepare("relay", file);
+                }
                 Files.delete(file);
                 System.gc();
                 Result plain = plain(kafka, tsdb, plainWriter, total);
@@ -264,6 +282,11 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                     System.gc();
                     naive = naiveConsumer(kafka, feed, tsdb, "naive", total);
                     exact &= naive.print(label, "naive", points, threads);
+                }
+                Result relay = null;
+                if (relayWriter != null) {
+                    relay = relay(kafka, tsdb, relayWriter, feed, total);
+                    exact &= relay.print(label, "relay", points, threads);
                 }
                 Result read = null;
                 if (consumeOnly) {
@@ -287,6 +310,10 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                     if (naive != null) {
                         naiveRates[i] = naive.rate(points);
                         naiveCpu[i] = naive.cpuPerMillion(points);
+                    }
+                    if (relay != null) {
+                        relayRates[i] = relay.rate(points);
+                        relayCpu[i] = relay.cpuPerMillion(points);
                     }
                     if (read != null) {
                         readRates[i] = read.rate(points);
@@ -316,6 +343,12 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 double naiveMedian = median(naiveRates);
                 System.out.printf("median points/s: naive consumer %,.0f; fan-out / naive consumer = %.2f%n",
                         naiveMedian, fanMedian / naiveMedian);
+            }
+            if (relayWriter != null) {
+                double relayMedian = median(relayRates);
+                System.out.printf("relay (the log read, prebuilt lines written: the ceiling of a Kafka-fed writer):"
+                        + " %,.0f points/s, %.2f CPU s per million; relay / plain = %.2f, fan-out / relay = %.2f%n",
+                        relayMedian, median(relayCpu), relayMedian / plainMedian, fanMedian / relayMedian);
             }
             if (consumeOnly) {
                 System.out.printf("consuming the log alone (no decoding, no writes): %,.0f records/s, %.2f CPU s per"
@@ -486,6 +519,21 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         return meter.result(acked, System.nanoTime() - t0, exact, 0, threadCpu);
     }
 
+    /**
+     * The relay's run, in its own JVM (its lines were made before, outside the timing): from placing its consumer at
+     * the round's start to the rows visible. The round is committed to the log by then (the fan-out ran first).
+     */
+    private Result relay(KafkaCluster kafka, QuestDbServer tsdb, PlainTsdbWriter writer, Feed feed, long total)
+            throws IOException {
+        Meter meter = new Meter(kafka, tsdb, writer.pid());
+        long t0 = System.nanoTime();
+        writer.relay(kafka.bootstrapServers(), feed.start);
+        long acked = System.nanoTime() - t0;
+        String threadCpu = meter.threads();
+        boolean exact = awaitCount(tsdb, "relay", total);
+        return meter.result(acked, System.nanoTime() - t0, exact, 0, threadCpu);
+    }
+
     /** The fan-out's run: from committing the staged round to the members having written it and the rows visible. */
     private Result fanout(KafkaCluster kafka, QuestDbServer tsdb, List<KafkaFanout> members, Feed feed, String table,
                           long total) throws InterruptedException {
@@ -617,7 +665,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
      * The MQTT topic of a record in either header layout (empty when it has none), looked up as the fan-out does:
      * from the first header on, stopping at the first that holds it.
      */
-    private static byte[] topicOf(ConsumerRecord<byte[], byte[]> rec) {
+    static byte[] topicOf(ConsumerRecord<byte[], byte[]> rec) {
         for (Header h : rec.headers()) {
             String key = h.key();
             if (key.equals(ReadingHeader.KEY)) {

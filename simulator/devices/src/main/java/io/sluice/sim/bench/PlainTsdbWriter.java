@@ -22,8 +22,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The plain writer of {@code bench-fanout} in a JVM of its own, as the fan-out runs in a JVM of its own when deployed:
@@ -31,8 +33,9 @@ import okhttp3.OkHttpClient;
  * both use) nor each other's garbage. For each round it reads the round's readings from a file the benchmark wrote,
  * makes the fan-out decoder's lines of them for a table, and writes them with {@code WriteApiBlocking.writeRecords}
  * in batches. Commands on stdin, answers on stdout prefixed with {@value #ANSWER} (anything else on stdout is
- * ignored): {@code prepare TABLE FILE} (answer {@code ready}), {@code write} (answer {@code done}); end of input ends
- * it.
+ * ignored): {@code prepare TABLE FILE} (answer {@code ready}), {@code write} (answer {@code done}), or instead of
+ * {@code write}, {@code relay BOOTSTRAP TOPIC P=OFFSET,...}: the same lines written as the round's records are read
+ * from the log ({@link LogRelay}; answer {@code done}); end of input ends it.
  */
 public final class PlainTsdbWriter implements AutoCloseable {
     static final String ANSWER = "plain-writer: ";
@@ -49,9 +52,12 @@ public final class PlainTsdbWriter implements AutoCloseable {
         this.commands = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     }
 
-    /** Starts the writer's JVM, writing to the TSDB at {@code url} in batches of {@code batch} lines. */
-    static PlainTsdbWriter start(String url, int batch, Path dir) throws IOException {
-        Path log = dir.resolve("plain-writer.log");
+    /**
+     * Starts the writer's JVM, writing to the TSDB at {@code url} in batches of {@code batch} lines; its stderr goes to
+     * {@code NAME.log} in {@code dir}.
+     */
+    static PlainTsdbWriter start(String url, int batch, Path dir, String name) throws IOException {
+        Path log = dir.resolve(name + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // a fixed heap as large as the benchmark JVM's lines need, so no run measures the heap growing
         Process p = new ProcessBuilder(java, "-Xms2g", "-Xmx2g", "--enable-native-access=ALL-UNNAMED", "-cp",
@@ -75,6 +81,14 @@ public final class PlainTsdbWriter implements AutoCloseable {
     /** Writes every line; returns once the TSDB acknowledged the last batch. */
     void write() throws IOException {
         ask("write", "done");
+    }
+
+    /**
+     * Writes every line as the records from {@code start} are read from the log at {@code bootstrapServers}; returns
+     * once the TSDB acknowledged the last batch.
+     */
+    void relay(String bootstrapServers, Map<TopicPartition, Long> start) throws IOException {
+        ask("relay " + bootstrapServers + " " + LogRelay.encode(start), "done");
     }
 
     private void ask(String command, String answer) throws IOException {
@@ -124,6 +138,7 @@ public final class PlainTsdbWriter implements AutoCloseable {
         int batch = Integer.parseInt(args[1]);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         List<String> lines = List.of();
+        LogRelay relay = null;
         for (String command; (command = in.readLine()) != null; ) {
             if (command.startsWith("prepare ")) {
                 String[] tableAndFile = command.substring("prepare ".length()).split(" ", 2);
@@ -135,9 +150,20 @@ public final class PlainTsdbWriter implements AutoCloseable {
                 write(url, lines, batch);
                 lines = List.of(); // garbage once written, as in the benchmark JVM before
                 answer("done");
+            } else if (command.startsWith("relay ")) {
+                String[] serversAndStart = command.substring("relay ".length()).split(" ", 2);
+                if (relay == null) {
+                    relay = new LogRelay(serversAndStart[0]);
+                }
+                relay.run(url, lines, batch, LogRelay.decode(serversAndStart[1]));
+                lines = List.of();
+                answer("done");
             } else {
                 answer("unknown command " + command);
             }
+        }
+        if (relay != null) {
+            relay.close();
         }
     }
 
