@@ -266,7 +266,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 }
                 Files.delete(file);
                 System.gc();
-                Result plain = plain(kafka, tsdb, plainWriter, total);
+                Result plain = ownJvm(kafka, tsdb, plainWriter, "plain", total, plainWriter::write);
                 exact &= plain.print(label, "plain", points, threads);
                 System.gc();
                 Result fan = fanout(kafka, tsdb, members, feed, "fanout", total);
@@ -285,7 +285,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 }
                 Result relay = null;
                 if (relayWriter != null) {
-                    relay = relay(kafka, tsdb, relayWriter, feed, total);
+                    // from placing the relay's consumer at the round's start, which the fan-out's run has committed
+                    relay = ownJvm(kafka, tsdb, relayWriter, "relay", total,
+                            () -> relayWriter.relay(kafka.bootstrapServers(), feed.start));
                     exact &= relay.print(label, "relay", points, threads);
                 }
                 Result read = null;
@@ -507,30 +509,23 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         return lines;
     }
 
-    /** The plain writer's run, in its own JVM (its lines were made before, outside the timing). */
-    private Result plain(KafkaCluster kafka, QuestDbServer tsdb, PlainTsdbWriter writer, long total)
-            throws IOException {
-        Meter meter = new Meter(kafka, tsdb, writer.pid());
-        long t0 = System.nanoTime();
-        writer.write();
-        long acked = System.nanoTime() - t0;
-        String threadCpu = meter.threads();
-        boolean exact = awaitCount(tsdb, "plain", total);
-        return meter.result(acked, System.nanoTime() - t0, exact, 0, threadCpu);
+    /** What a writer's JVM is told to do for one run; returns once the TSDB acknowledged its last batch. */
+    private interface WriterRun {
+        void run() throws IOException;
     }
 
     /**
-     * The relay's run, in its own JVM (its lines were made before, outside the timing): from placing its consumer at
-     * the round's start to the rows visible. The round is committed to the log by then (the fan-out ran first).
+     * A run of a writer in its own JVM whose lines were made before, outside the timing (the plain writer, the
+     * relay): from telling it to start to the rows visible in {@code table}.
      */
-    private Result relay(KafkaCluster kafka, QuestDbServer tsdb, PlainTsdbWriter writer, Feed feed, long total)
-            throws IOException {
+    private static Result ownJvm(KafkaCluster kafka, QuestDbServer tsdb, PlainTsdbWriter writer, String table,
+                                 long total, WriterRun run) throws IOException {
         Meter meter = new Meter(kafka, tsdb, writer.pid());
         long t0 = System.nanoTime();
-        writer.relay(kafka.bootstrapServers(), feed.start);
+        run.run();
         long acked = System.nanoTime() - t0;
         String threadCpu = meter.threads();
-        boolean exact = awaitCount(tsdb, "relay", total);
+        boolean exact = awaitCount(tsdb, table, total);
         return meter.result(acked, System.nanoTime() - t0, exact, 0, threadCpu);
     }
 
