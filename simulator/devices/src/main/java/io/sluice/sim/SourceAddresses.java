@@ -12,14 +12,14 @@ import java.util.List;
  * {@code c mod count}: each address has its own ephemeral ports (about 28,000 by default on Linux), so more
  * addresses carry more connections to one server port. Every 127.0.0.0/8 address is local on Linux.
  */
-final class SourceAddresses {
+public final class SourceAddresses {
     /** A larger range is a typing error, not a plan. */
     static final int MAX = 65_536;
 
     private SourceAddresses() {
     }
 
-    static List<InetAddress> parse(String spec) {
+    public static List<InetAddress> parse(String spec) {
         List<InetAddress> out = new ArrayList<>();
         for (String part : spec.split(",")) {
             String p = part.trim();
