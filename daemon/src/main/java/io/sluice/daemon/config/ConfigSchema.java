@@ -109,8 +109,9 @@ public final class ConfigSchema {
                     "Memory the producer may use for records not yet sent. Must be at least"
                             + " ingest.max_inflight_bytes so a send never blocks on a full buffer."),
             number("kafka.delivery_timeout_ms", INT, 120_000, 1_000, Integer.MAX_VALUE,
-                    "How long the producer keeps retrying one record before reporting failure (MQTT 5 then"
-                            + " gets an error PUBACK, MQTT 3.1.1 a closed connection)."),
+                    "How long the producer keeps retrying one record before reporting failure. The client then"
+                            + " gets no PUBACK: its connection is closed (MQTT 5: DISCONNECT 0x89 server busy), so it"
+                            + " retransmits."),
             number("kafka.request_timeout_ms", INT, 30_000, 100, Integer.MAX_VALUE,
                     "Producer request timeout. Must be below kafka.delivery_timeout_ms minus kafka.linger_ms."),
             number("kafka.max_block_ms", INT, 60_000, 0, Integer.MAX_VALUE,

@@ -339,7 +339,13 @@ final class Connection {
         });
     }
 
-    /** Sends PUBACKs in the order the PUBLISHes arrived, as far as outcomes are known. */
+    /**
+     * Sends PUBACKs in the order the PUBLISHes arrived, as far as outcomes are known. A reading Kafka did not take
+     * but might take later (RETRYABLE) is never acknowledged, not even with an MQTT 5 error PUBACK, which the client
+     * would treat as final [MQTT-4.4.0-2]: the PUBACKs before it go out, then the connection closes (MQTT 5:
+     * DISCONNECT 0x89 server busy), so the client retransmits it and everything after it. A reading Kafka refused
+     * for good (REJECTED) gets an MQTT 5 error PUBACK 0x80; MQTT 3.1.1 has none, so its connection closes.
+     */
     private void onDelivered(PendingAck ack, Delivery d) {
         ack.delivery = d;
         inflightQos1--;
@@ -355,21 +361,17 @@ final class Connection {
                 java.time.Instant now = ctx.clock().instant();
                 ctx.stats().ackLatency(now.getEpochSecond() * 1_000_000_000L + now.getNano() - head.receivedAtNanos);
                 wrote = true;
-            } else if (level == 5) {
-                byte code = head.delivery.outcome() == Outcome.RETRYABLE
-                        ? MqttReasonCodes.PubAck.QUOTA_EXCEEDED.byteValue()
-                        : MqttReasonCodes.PubAck.UNSPECIFIED_ERROR.byteValue();
-                channel.write(Replies.pubAck(head.packetId, code, head.delivery.reason()));
+            } else if (head.delivery.outcome() == Outcome.REJECTED && level == 5) {
+                ctx.stats().count("kafka_rejected_error_puback");
+                LOG.warn("Kafka refused message {} of '{}' for good: error PUBACK 0x80: {}", head.packetId, clientId,
+                        head.delivery.reason());
+                channel.write(Replies.pubAck(head.packetId, MqttReasonCodes.PubAck.UNSPECIFIED_ERROR.byteValue(),
+                        head.delivery.reason()));
                 ctx.stats().pubackErrorsSent.increment();
                 wrote = true;
             } else {
-                // MQTT 3.1.1 has no error PUBACK: closing makes the client retransmit on its next connection.
-                ctx.stats().count("kafka_failed_connection_closed");
-                LOG.warn("Closing MQTT 3.1.1 connection of '{}': Kafka did not take message {}: {}", clientId,
-                        head.packetId, head.delivery.reason());
-                channel.flush();
-                channel.close();
-                phase = Phase.CLOSED;
+                closeUnacknowledged(head);
+                wrote = false;
             }
         }
         if (wrote) {
@@ -377,6 +379,24 @@ final class Connection {
         }
         if (inflightQos1 < ctx.config().receiveMaximum()) {
             resume(PAUSE_INFLIGHT);
+        }
+    }
+
+    /** Ends the connection without acknowledging {@code head}, after flushing the PUBACKs written before it. */
+    private void closeUnacknowledged(PendingAck head) {
+        boolean retryable = head.delivery.outcome() != Outcome.REJECTED;
+        ctx.stats().count(retryable ? "kafka_retryable_connection_closed" : "kafka_rejected_connection_closed");
+        LOG.warn("Closing MQTT {} connection of '{}' without acknowledging message {}: Kafka did not take it{}: {}",
+                version(), clientId, head.packetId, retryable ? " (the client retransmits it)" : "",
+                head.delivery.reason());
+        phase = Phase.CLOSED;
+        if (level == 5) {
+            channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.SERVER_BUSY.byteValue(),
+                    "Kafka did not take message " + head.packetId + ": " + head.delivery.reason()))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.flush();
+            channel.close();
         }
     }
 
