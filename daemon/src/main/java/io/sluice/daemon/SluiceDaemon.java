@@ -217,16 +217,18 @@ public final class SluiceDaemon implements AutoCloseable {
     }
 
     /**
-     * Operator's drain: stop accepting connections, wait up to {@code timeout} for outstanding Kafka
-     * acknowledgements, and report. The node keeps running (existing connections stay) until stopped.
+     * Operator's drain: stop accepting connections and reading from open ones, wait up to {@code timeout} for
+     * outstanding Kafka acknowledgements, and report. The node keeps running (existing connections stay open,
+     * unread) until stopped.
      */
     public DrainReport drain(Duration timeout) {
         if (mqtt == null) {
             throw new IllegalStateException("this node runs the fan-out only: there is no MQTT listener to drain");
         }
         state.compareAndSet(State.READY, State.DRAINING);
-        LOG.info("Drain requested: no new connections; waiting up to {} ms for in-flight messages", timeout.toMillis());
-        mqtt.stopAccepting();
+        LOG.info("Drain requested: no new connections, no more reads from open ones; waiting up to {} ms for"
+                + " in-flight messages", timeout.toMillis());
+        mqtt.drain();
         boolean drained = mqtt.awaitInflight(timeout);
         log.flush();
         return new DrainReport(drained, mqtt.outstanding(), mqtt.stats().openConnections());
@@ -340,7 +342,7 @@ public final class SluiceDaemon implements AutoCloseable {
         }
         LOG.info("Shutting down: no new connections; waiting up to {} ms for {} bytes in flight to Kafka",
                 drainTimeout.toMillis(), budget.usedBytes());
-        mqtt.stopAccepting();
+        mqtt.drain();
         // UDP listeners stop first: no new readings; those already submitted are drained with MQTT's below
         closeQuietly(lineUdp, mqttSn);
         boolean udp = mqttSn != null || lineUdp != null;

@@ -81,6 +81,7 @@ public final class MqttSource implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
                         ch.pipeline()
+                                .addLast("deadlines", MqttHandler.readDeadlines(config))
                                 .addLast("decoder", new MqttDecoder(config.maxPacketSizeBytes(), 65_535, true))
                                 .addLast("encoder", MqttEncoder.INSTANCE)
                                 .addLast("flow", new FlowControlHandler())
@@ -151,6 +152,24 @@ public final class MqttSource implements AutoCloseable {
         Channel s = server;
         if (s != null) {
             s.close().syncUninterruptibly();
+        }
+    }
+
+    /**
+     * Drain: closes the listener as {@link #stopAccepting} does and stops reading from every open connection, so no
+     * new message is read and the count of {@link #outstanding} messages falls to zero as Kafka answers (their
+     * PUBACKs still go out). Connections stay open, unread, until {@link #close}; time not read does not count
+     * against their keep alive. Any thread; returns at once.
+     */
+    public void drain() {
+        stopAccepting();
+        for (Channel ch : channels) {
+            MqttHandler handler = ch.pipeline().get(MqttHandler.class);
+            if (handler != null) {
+                handler.stopReading(ch);
+            } else {
+                ch.config().setAutoRead(false);
+            }
         }
     }
 

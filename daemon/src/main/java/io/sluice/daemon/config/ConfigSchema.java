@@ -44,6 +44,20 @@ public final class ConfigSchema {
                             + " MQTT 3.1.1 persistent sessions get this value."),
             number("mqtt.connect_timeout_ms", INT, 10_000, 100, 600_000,
                     "A connection that sends no CONNECT within this time is closed."),
+            number("mqtt.max_keep_alive_seconds", INT, 1200, 1, 65_535,
+                    "Longest keep alive a client gets, also a client asking for 0 (none) or for more. MQTT 5"
+                            + " clients are told in CONNACK (Server Keep Alive); MQTT 3.1.1 clients are not, so one"
+                            + " asking for more is closed after 1.5 times this value without a packet. A silent or"
+                            + " half-open socket holds its connection slot and session at most that long. 1200 s is the"
+                            + " largest keep alive major managed brokers accept, so existing fleets keep their setting."
+                            + " Time Sluice itself stops reading a socket (backpressure, drain) does not count."),
+            number("mqtt.packet_arrival_timeout_ms", INT, 30_000, 100, 3_600_000,
+                    "A packet whose first byte arrived must be complete within this time, or the connection is"
+                            + " closed (event packet_arrival_timeout; MQTT 5: DISCONNECT 0x83 with a reason string)."
+                            + " Bounds how long a slow-loris socket pins a decoder buffer of up to"
+                            + " mqtt.max_packet_size_bytes, whatever its keep alive. The default lets a"
+                            + " largest-size packet (256 KiB) arrive at about 9 KB/s. Time Sluice itself stops reading"
+                            + " the socket does not count."),
 
             bool("mqtt_sn.enabled", false,
                     "Run the MQTT-SN 1.2 gateway on UDP. QoS 1 PUBLISHes are acknowledged only once Kafka holds them;"

@@ -24,7 +24,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
 
     public record Mqtt(String host, int port, int ioThreads, int maxConnections, int maxPacketSizeBytes,
                        int maxInflightMessages, int topicAliasMaximum, long maxSessionExpirySeconds,
-                       int connectTimeoutMs) {
+                       int connectTimeoutMs, int maxKeepAliveSeconds, int packetArrivalTimeoutMs) {
     }
 
     public record Ingest(long maxInflightBytes) {
@@ -62,7 +62,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                 new Mqtt(v.string("mqtt.host"), v.integer("mqtt.port"), v.integer("mqtt.io_threads"),
                         v.integer("mqtt.max_connections"), v.integer("mqtt.max_packet_size_bytes"),
                         v.integer("mqtt.max_inflight_messages"), v.integer("mqtt.topic_alias_maximum"),
-                        v.longValue("mqtt.max_session_expiry_seconds"), v.integer("mqtt.connect_timeout_ms")),
+                        v.longValue("mqtt.max_session_expiry_seconds"), v.integer("mqtt.connect_timeout_ms"),
+                        v.integer("mqtt.max_keep_alive_seconds"), v.integer("mqtt.packet_arrival_timeout_ms")),
                 new MqttSn(v.bool("mqtt_sn.enabled"), v.string("mqtt_sn.host"), v.integer("mqtt_sn.port"),
                         v.integer("mqtt_sn.sockets"), v.integer("mqtt_sn.receive_buffer_bytes"),
                         v.integer("mqtt_sn.max_datagram_bytes"), v.longValue("mqtt_sn.client_idle_ms"),

@@ -150,6 +150,7 @@ public final class Wiring {
     public static MqttConfig mqttConfig(SluiceConfig c) {
         SluiceConfig.Mqtt m = c.mqtt();
         return new MqttConfig(m.host(), m.port(), m.ioThreads(), m.maxConnections(), m.maxPacketSizeBytes(),
-                m.maxInflightMessages(), m.topicAliasMaximum(), m.maxSessionExpirySeconds(), m.connectTimeoutMs());
+                m.maxInflightMessages(), m.topicAliasMaximum(), m.maxSessionExpirySeconds(), m.connectTimeoutMs(),
+                m.maxKeepAliveSeconds(), m.packetArrivalTimeoutMs());
     }
 }

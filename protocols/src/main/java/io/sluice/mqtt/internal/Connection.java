@@ -7,7 +7,6 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Envelope;
 import io.sluice.ingest.Outcome;
@@ -22,7 +21,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +38,9 @@ final class Connection {
     private static final int PAUSE_BUDGET = 2;
     private static final int PAUSE_INFLIGHT = 4;
     private static final int PAUSE_WRITABILITY = 8;
+    private static final int PAUSE_DRAINING = 16;
+    /** Pauses of Sluice's own making: the client's read deadlines do not run meanwhile. */
+    private static final int SERVER_PAUSES = PAUSE_CONNECTING | PAUSE_BUDGET | PAUSE_INFLIGHT | PAUSE_DRAINING;
 
     private enum Phase { AWAIT_CONNECT, CONNECTING, CONNECTED, CLOSED }
 
@@ -158,10 +159,11 @@ final class Connection {
             return;
         }
         phase = Phase.CONNECTED;
-        if (keepAliveSeconds > 0) {
-            long readerIdleMillis = keepAliveSeconds * 1500L; // 1.5 times the keep alive, as the spec says
-            channel.pipeline().addBefore("handler", "idle",
-                    new IdleStateHandler(readerIdleMillis, 0, 0, TimeUnit.MILLISECONDS));
+        int maxKeepAlive = ctx.config().maxKeepAliveSeconds();
+        int keepAlive = keepAliveSeconds == 0 || keepAliveSeconds > maxKeepAlive ? maxKeepAlive : keepAliveSeconds;
+        ReadDeadlines deadlines = deadlines();
+        if (deadlines != null) {
+            deadlines.keepAlive(keepAlive * 1500L); // 1.5 times the keep alive, as the spec says
         }
         MqttProperties props = null;
         if (level == 5) {
@@ -180,10 +182,16 @@ final class Connection {
             if (expiryCapped) {
                 b.sessionExpiryInterval(expirySeconds);
             }
+            if (keepAlive != keepAliveSeconds) {
+                b.serverKeepAlive(keepAlive); // the client must use it instead of its own [MQTT-3.2.2-21]
+            }
             props = b.build();
         }
         ctx.stats().connectsAccepted.increment();
         channel.writeAndFlush(Replies.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, present, props));
+        if (!ctx.accepting().get()) {
+            pause(PAUSE_DRAINING); // accepted while a drain began: it reads nothing more either
+        }
         resume(PAUSE_CONNECTING);
     }
 
@@ -519,6 +527,33 @@ final class Connection {
         violation("keep_alive_timeout", MqttReasonCodes.Disconnect.KEEP_ALIVE_TIMEOUT, "no packet within 1.5 x keep alive");
     }
 
+    /** A packet started and did not arrive whole in time (slow loris): MQTT 5 gets DISCONNECT 0x83, then close. */
+    void onPacketArrivalExpired() {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        String what = "a packet did not arrive whole within " + ctx.config().packetArrivalTimeoutMs() + " ms";
+        ctx.stats().count("packet_arrival_timeout");
+        LOG.warn("Closing connection {} ('{}'): {} [packet_arrival_timeout]", channel.remoteAddress(), clientId, what);
+        if (level == 5 && phase == Phase.CONNECTED) {
+            channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.IMPLEMENTATION_SPECIFIC_ERROR.byteValue(),
+                    what)).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+        phase = Phase.CLOSED;
+    }
+
+    /**
+     * A drain: read nothing more from this client, so every message already read gets its outcome and the count
+     * of outstanding messages reaches zero. PUBACKs still go out. Lasts until the connection closes.
+     */
+    void stopReading() {
+        if (phase != Phase.CLOSED) {
+            pause(PAUSE_DRAINING);
+        }
+    }
+
     void onWritabilityChanged(boolean writable) {
         if (writable) {
             resume(PAUSE_WRITABILITY);
@@ -574,6 +609,12 @@ final class Connection {
                 ctx.stats().readsPaused.increment();
             }
         }
+        if ((pauseMask & SERVER_PAUSES) == 0 && (reason & SERVER_PAUSES) != 0) {
+            ReadDeadlines deadlines = deadlines();
+            if (deadlines != null) {
+                deadlines.suspend(); // Sluice stopped reading: the client's keep alive must not run out meanwhile
+            }
+        }
         pauseMask |= reason;
     }
 
@@ -581,10 +622,21 @@ final class Connection {
         if ((pauseMask & reason) == 0) {
             return;
         }
+        boolean serverPaused = (pauseMask & SERVER_PAUSES) != 0;
         pauseMask &= ~reason;
+        if (serverPaused && (pauseMask & SERVER_PAUSES) == 0) {
+            ReadDeadlines deadlines = deadlines();
+            if (deadlines != null) {
+                deadlines.resume();
+            }
+        }
         if (pauseMask == 0 && channel.isActive()) {
             channel.config().setAutoRead(true);
         }
+    }
+
+    private ReadDeadlines deadlines() {
+        return channel.pipeline().get(ReadDeadlines.class);
     }
 
     boolean readsPaused() {
