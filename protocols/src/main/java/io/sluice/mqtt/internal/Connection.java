@@ -378,7 +378,7 @@ final class Connection {
                 ctx.stats().pubackErrorsSent.increment();
                 wrote = true;
             } else {
-                closeUnacknowledged(head);
+                closeUnacknowledged(head); // flushes what was written before it
                 wrote = false;
             }
         }
