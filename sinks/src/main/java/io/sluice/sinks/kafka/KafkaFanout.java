@@ -452,7 +452,7 @@ public final class KafkaFanout implements AutoCloseable {
 
     /** Decodes a polled record and holds it with the time of its first point (records without points go first). */
     private void hold(TopicPartition tp, ConsumerRecord<byte[], byte[]> rec, long nowMillis) {
-        Decoded decoded = decode(rec);
+        Decoded decoded = decodeSafely(rec);
         long ts = decoded instanceof Decoded.Points ps && !ps.points().isEmpty()
                 ? ps.points().get(0).time() : Long.MIN_VALUE;
         held.add(tp, new Pending(rec, decoded), ts, nowMillis);
@@ -540,7 +540,7 @@ public final class KafkaFanout implements AutoCloseable {
         volatile boolean stalled;
         volatile boolean draining;
         volatile boolean stopped;
-        volatile RuntimeException fatal;
+        volatile Throwable fatal;
 
         void start() {
             thread.setDaemon(true);
@@ -569,7 +569,7 @@ public final class KafkaFanout implements AutoCloseable {
                 if (job != null) {
                     try {
                         write(job);
-                    } catch (RuntimeException e) {
+                    } catch (Throwable e) { // ends the member (below) rather than leave it waiting on a dead writer
                         LOG.error("Fan-out writer failed; uncommitted records will be re-read", e);
                         fatal = e;
                         return;
@@ -731,6 +731,32 @@ public final class KafkaFanout implements AutoCloseable {
         deadLettered.incrementAndGet();
         deadLetteredByReason.computeIfAbsent(reason, k -> new LongAdder()).increment();
         LOG.warn("Dead-lettered {}-{}@{}: {} ({})", rec.topic(), rec.partition(), rec.offset(), reason, message);
+    }
+
+    /**
+     * Decodes a record; whatever its content makes the decoder throw becomes a failure ({@code decoder_error}) that
+     * is dead-lettered with the throwable as its message, so no record can end the member. Only the process's own
+     * failures pass: {@link #fatal} ones.
+     */
+    private Decoded decodeSafely(ConsumerRecord<byte[], byte[]> rec) {
+        try {
+            return decode(rec);
+        } catch (Throwable t) {
+            if (fatal(t)) {
+                throw t;
+            }
+            LOG.warn("Decoding {}-{}@{} threw; dead-lettering it", rec.topic(), rec.partition(), rec.offset(), t);
+            return new Decoded.Failed("decoder_error", String.valueOf(t));
+        }
+    }
+
+    /**
+     * The process's own failures, which no record's content can cause with bounded decoders: out of memory, a
+     * broken JVM ({@link VirtualMachineError} other than {@link StackOverflowError}, which a record can cause) and
+     * classes that cannot load ({@link LinkageError}). They end the member, which the service replaces.
+     */
+    static boolean fatal(Throwable t) {
+        return (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) || t instanceof LinkageError;
     }
 
     /**
