@@ -109,7 +109,7 @@ public final class Wiring {
         return new FanoutConfig(c.kafka().bootstrapServers(), c.kafka().readingsTopic(), f.groupId(),
                 f.deadLetterTopic(), f.unmatchedToDeadLetter(), f.influxUrl(), f.influxOrg(), f.influxBucket(), token,
                 f.batchMaxPoints(), f.batchMaxBytes(), f.lingerMs(), f.writeTimeoutMs(), f.retryInitialMs(),
-                f.retryMaxMs(), f.rules(), c.kafka().clientProperties());
+                f.retryMaxMs(), f.rules(), c.kafka().clientProperties(), producerProperties(c));
     }
 
     public static KafkaLog log(SluiceConfig c) {
