@@ -60,6 +60,11 @@ public final class SessionRegistry {
         for (Map.Entry<String, byte[]> e : store.loadAll().entrySet()) {
             try {
                 SessionState s = SessionCodec.decode(e.getValue());
+                if (s.disconnectedAtMillis() == 0) {
+                    // stored while its client was connected (a crash, or a disconnect write lost in an outage):
+                    // no client is connected to a node starting up, so its expiry runs from now instead of never
+                    s = s.disconnected(now, s.expirySeconds());
+                }
                 if (s.expiredAt(now)) {
                     expired++;
                     store.remove(e.getKey());
@@ -114,11 +119,17 @@ public final class SessionRegistry {
         String id = s.clientId();
         requested.put(id, s);
         return store.put(id, SessionCodec.encode(s)).whenComplete((v, err) -> {
-            if (requested.remove(id, s) && err == null) {
+            if (requested.remove(id, s) && (err == null || disconnectOf(durable.get(id), s))) {
+                // a failed disconnect write changes nothing durable that matters here (the timestamps aside), but
+                // remembering it lets the session expire instead of staying "connected" in memory for ever
                 durable.put(id, s);
             }
             creating.remove(id);
         });
+    }
+
+    private static boolean disconnectOf(SessionState current, SessionState s) {
+        return current != null && s.disconnectedAtMillis() > 0 && s.sameDurableContent(current);
     }
 
     /**
