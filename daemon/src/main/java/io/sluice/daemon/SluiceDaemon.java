@@ -90,7 +90,9 @@ public final class SluiceDaemon implements AutoCloseable {
             log = Wiring.log(config);
             InflightBudget budget = new InflightBudget(config.ingest().maxInflightBytes());
             LogIngest ingest = new LogIngest(log, config.nodeId(), config.kafka().recordHeaders());
-            mqtt = new MqttSource(Wiring.mqttConfig(config), ingest, budget, sessions, Clock.systemUTC());
+            mqtt = new MqttSource(Wiring.mqttConfig(config), Wiring.sessionLimits(config), ingest, budget, sessions,
+                    Clock.systemUTC());
+            InflightBudget udpBudget = Wiring.udpBudget(config, budget);
             var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             Timer acks = Timer.builder("sluice.mqtt.puback.latency")
                     .description("from reading a QoS 1 PUBLISH to writing its PUBACK, after Kafka acknowledged it")
@@ -104,11 +106,11 @@ public final class SluiceDaemon implements AutoCloseable {
                         + privilegedPortHint(config.mqtt().port(), e), e);
             }
             if (config.mqttSn().enabled()) {
-                mqttSn = new MqttSnGateway(Wiring.mqttSnConfig(config), ingest, budget);
+                mqttSn = new MqttSnGateway(Wiring.mqttSnConfig(config), ingest, udpBudget);
                 bind(mqttSn::start, "mqtt_sn", config.mqttSn().port());
             }
             if (config.lineUdp().enabled()) {
-                lineUdp = new LineDatagramSource(Wiring.lineUdpConfig(config), ingest, budget);
+                lineUdp = new LineDatagramSource(Wiring.lineUdpConfig(config), ingest, udpBudget);
                 bind(lineUdp::start, "line_udp", config.lineUdp().port());
             }
             if (config.fanout().enabled()) {

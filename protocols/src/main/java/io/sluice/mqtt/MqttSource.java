@@ -55,8 +55,13 @@ public final class MqttSource implements AutoCloseable {
     private Channel server;
 
     public MqttSource(MqttConfig config, Ingest ingest, InflightBudget budget, SessionStore store, Clock clock) {
+        this(config, SessionLimits.defaults(), ingest, budget, store, clock);
+    }
+
+    public MqttSource(MqttConfig config, SessionLimits limits, Ingest ingest, InflightBudget budget,
+                      SessionStore store, Clock clock) {
         this.config = config;
-        this.sessions = new SessionRegistry(store, clock, stats);
+        this.sessions = new SessionRegistry(store, clock, stats, limits);
         this.context = new Context(config, ingest, budget, sessions, stats, clock, new AtomicLong(),
                 new AtomicBoolean(true));
     }

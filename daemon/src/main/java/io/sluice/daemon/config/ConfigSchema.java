@@ -58,6 +58,36 @@ public final class ConfigSchema {
                             + " mqtt.max_packet_size_bytes, whatever its keep alive. The default lets a"
                             + " largest-size packet (256 KiB) arrive at about 9 KB/s. Time Sluice itself stops reading"
                             + " the socket does not count."),
+            number("mqtt.max_persistent_sessions", INT, 1_000_000, 0, 100_000_000,
+                    "Persistent sessions this node stores (in the sessions topic and in heap, reloaded at start-up)."
+                            + " A CONNECT that would create one more is refused (MQTT 5 CONNACK 0x97 quota exceeded,"
+                            + " 3.1.1 0x03 server unavailable, event persistent_sessions_full); resuming a stored"
+                            + " session is always allowed. Caps the heap of stored sessions at about this times"
+                            + " (700 B + 2 x mqtt.max_client_id_bytes + mqtt.max_subscriptions_per_session x (100 B"
+                            + " + 2 x mqtt.max_topic_filter_bytes)): 300 MB per million typical sensor sessions"
+                            + " without subscriptions, 5.5 GB in the worst case at the defaults (docs/LIMITS.md)."),
+            number("mqtt.max_client_id_bytes", INT, 256, 23, 65_535,
+                    "Longest client identifier accepted, in UTF-8 bytes (MQTT requires at least 23); longer ones"
+                            + " get CONNACK 0x85 (MQTT 5) or 0x02 (3.1.1), event client_id_too_long. Caps an id's"
+                            + " heap at twice this in every session and connection that holds it."),
+            number("mqtt.max_subscriptions_per_session", INT, 8, 1, 65_535,
+                    "Topic filters one session may hold; each filter beyond it gets SUBACK 0x97 quota exceeded"
+                            + " (MQTT 5) or 0x80 (3.1.1), event subscriptions_per_session_exceeded. Sensors rarely"
+                            + " need more than a command and a config filter. Caps a session's subscriptions at"
+                            + " this times (100 B + 2 x mqtt.max_topic_filter_bytes) of heap."),
+            number("mqtt.max_topic_filter_bytes", INT, 256, 1, 65_535,
+                    "Longest topic filter a SUBSCRIBE may store, in UTF-8 bytes; a longer one gets SUBACK 0x8F"
+                            + " (MQTT 5) or 0x80 (3.1.1), event topic_filter_too_long."),
+            number("mqtt.session_store_timeout_ms", INT, 5_000, 100, 600_000,
+                    "How long a CONNECT, SUBSCRIBE or UNSUBSCRIBE waits for its session write to reach Kafka;"
+                            + " then the CONNECT is refused with server unavailable (event session_store_timeout)"
+                            + " and a SUBACK/UNSUBACK carries 0x80, instead of the client hanging through a Kafka"
+                            + " outage. Resuming an unchanged session needs no write and is not affected."),
+            number("mqtt.session_store_max_queued_bytes", LONG, 16 * MIB, 65_536, 1024 * MIB,
+                    "Session writes waiting for the session log's sender (while Kafka is slow or down), in bytes"
+                            + " of encoded sessions plus 128 B each; writes for the same client id replace each"
+                            + " other, so only the latest state waits. Beyond it a write fails at once (a CONNECT"
+                            + " is refused with server unavailable). Caps that queue's heap at about this."),
 
             bool("mqtt_sn.enabled", false,
                     "Run the MQTT-SN 1.2 gateway on UDP. QoS 1 PUBLISHes are acknowledged only once Kafka holds them;"
@@ -104,6 +134,10 @@ public final class ConfigSchema {
                     "Global budget of bytes received but not yet acknowledged by Kafka. When spent, Sluice stops"
                             + " reading the sockets that want more and resumes as acknowledgements free room."
                             + " Must not exceed kafka.buffer_memory_bytes."),
+            number("ingest.udp_max_inflight_percent", INT, 25, 1, 90,
+                    "Share of ingest.max_inflight_bytes that the UDP sources (MQTT-SN and line_udp) may hold"
+                            + " together; beyond it datagrams are dropped as budget_spent, so a datagram flood never"
+                            + " spends the budget MQTT readers need (they keep at least the rest)."),
 
             string("kafka.bootstrap_servers", "localhost:9092", "Kafka bootstrap servers, comma separated host:port."),
             string("kafka.readings_topic", "sluice.readings", "Topic every reading is written to."),

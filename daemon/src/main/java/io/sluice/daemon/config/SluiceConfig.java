@@ -24,10 +24,13 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
 
     public record Mqtt(String host, int port, int ioThreads, int maxConnections, int maxPacketSizeBytes,
                        int maxInflightMessages, int topicAliasMaximum, long maxSessionExpirySeconds,
-                       int connectTimeoutMs, int maxKeepAliveSeconds, int packetArrivalTimeoutMs) {
+                       int connectTimeoutMs, int maxKeepAliveSeconds, int packetArrivalTimeoutMs,
+                       int maxPersistentSessions, int maxClientIdBytes,
+                       int maxSubscriptionsPerSession, int maxTopicFilterBytes, int sessionStoreTimeoutMs,
+                       long sessionStoreMaxQueuedBytes) {
     }
 
-    public record Ingest(long maxInflightBytes) {
+    public record Ingest(long maxInflightBytes, int udpMaxInflightPercent) {
     }
 
     public record Kafka(String bootstrapServers, String readingsTopic, String sessionsTopic, int lingerMs,
@@ -63,7 +66,11 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                         v.integer("mqtt.max_connections"), v.integer("mqtt.max_packet_size_bytes"),
                         v.integer("mqtt.max_inflight_messages"), v.integer("mqtt.topic_alias_maximum"),
                         v.longValue("mqtt.max_session_expiry_seconds"), v.integer("mqtt.connect_timeout_ms"),
-                        v.integer("mqtt.max_keep_alive_seconds"), v.integer("mqtt.packet_arrival_timeout_ms")),
+                        v.integer("mqtt.max_keep_alive_seconds"), v.integer("mqtt.packet_arrival_timeout_ms"),
+                        v.integer("mqtt.max_persistent_sessions"), v.integer("mqtt.max_client_id_bytes"),
+                        v.integer("mqtt.max_subscriptions_per_session"), v.integer("mqtt.max_topic_filter_bytes"),
+                        v.integer("mqtt.session_store_timeout_ms"),
+                        v.longValue("mqtt.session_store_max_queued_bytes")),
                 new MqttSn(v.bool("mqtt_sn.enabled"), v.string("mqtt_sn.host"), v.integer("mqtt_sn.port"),
                         v.integer("mqtt_sn.sockets"), v.integer("mqtt_sn.receive_buffer_bytes"),
                         v.integer("mqtt_sn.max_datagram_bytes"), v.longValue("mqtt_sn.client_idle_ms"),
@@ -73,7 +80,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                         v.integer("line_udp.sockets"), v.integer("line_udp.receive_buffer_bytes"),
                         v.integer("line_udp.max_datagram_bytes"), cidrs(v.string("line_udp.allowed_sources")),
                         v.integer("line_udp.rate_per_second"), v.integer("line_udp.burst")),
-                new Ingest(v.longValue("ingest.max_inflight_bytes")),
+                new Ingest(v.longValue("ingest.max_inflight_bytes"), v.integer("ingest.udp_max_inflight_percent")),
                 new Kafka(v.string("kafka.bootstrap_servers"), v.string("kafka.readings_topic"),
                         v.string("kafka.sessions_topic"), v.integer("kafka.linger_ms"), v.integer("kafka.batch_size_bytes"),
                         v.longValue("kafka.buffer_memory_bytes"), v.integer("kafka.delivery_timeout_ms"),

@@ -9,7 +9,9 @@ import io.sluice.sinks.TopicCheck;
 import io.sluice.sinks.kafka.KafkaLog;
 import io.sluice.sinks.kafka.KafkaSessionLog;
 import io.sluice.sinks.kafka.KafkaTopics;
+import io.sluice.ingest.InflightBudget;
 import io.sluice.mqtt.MqttConfig;
+import io.sluice.mqtt.SessionLimits;
 import io.sluice.udp.LineDatagramConfig;
 import io.sluice.udp.MqttSnConfig;
 import io.sluice.sinks.FanoutConfig;
@@ -145,6 +147,21 @@ public final class Wiring {
         SluiceConfig.LineUdp l = c.lineUdp();
         return new LineDatagramConfig(l.host(), l.port(), l.sockets(), l.receiveBufferBytes(), l.maxDatagramBytes(),
                 l.allowedSources(), l.ratePerSecond(), l.burst());
+    }
+
+    /** Bounds on the session state clients can make this node hold (docs/LIMITS.md). */
+    public static SessionLimits sessionLimits(SluiceConfig c) {
+        SluiceConfig.Mqtt m = c.mqtt();
+        return new SessionLimits(m.maxPersistentSessions(), m.maxClientIdBytes(), m.maxSubscriptionsPerSession(),
+                m.maxTopicFilterBytes(), m.sessionStoreTimeoutMs());
+    }
+
+    /**
+     * The budget the UDP sources share: ingest.udp_max_inflight_percent of the global one, counted there too, so
+     * a datagram flood leaves MQTT readers the rest.
+     */
+    public static InflightBudget udpBudget(SluiceConfig c, InflightBudget global) {
+        return global.share(c.ingest().udpMaxInflightPercent());
     }
 
     public static MqttConfig mqttConfig(SluiceConfig c) {

@@ -101,6 +101,12 @@ final class Connection {
             refuse("will_retain_not_supported", null, MqttConnectReturnCode.CONNECTION_REFUSED_RETAIN_NOT_SUPPORTED);
             return;
         }
+        SessionRegistry sessions = ctx.sessions();
+        if (requestedId != null && utf8Length(requestedId) > sessions.limits().maxClientIdBytes()) {
+            refuse("client_id_too_long", MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID);
+            return;
+        }
         String assigned = null;
         String id = requestedId;
         if (id == null || id.isEmpty()) {
@@ -118,6 +124,13 @@ final class Connection {
         long requested = level == 5 ? sessionExpiryProperty(props) : (clean ? 0 : ctx.config().maxSessionExpirySeconds());
         expirySeconds = Math.min(requested, ctx.config().maxSessionExpirySeconds());
         boolean expiryCapped = level == 5 && requested != expirySeconds;
+        if (expirySeconds > 0 && sessions.get(id) == null && !sessions.admitNew(id)) {
+            // a new persistent session beyond the cap; resuming a stored one never gets here
+            clientId = id;
+            refuse("persistent_sessions_full", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED);
+            return;
+        }
         phase = Phase.CONNECTING;
         pause(PAUSE_CONNECTING); // clients may pipeline packets after CONNECT; they wait for the CONNACK
 
@@ -143,8 +156,12 @@ final class Connection {
             session = new SessionState(id, level, 0, 0, existing == null ? Map.of() : existing.subscriptions());
         }
         final String assignedId = assigned;
-        durable.whenComplete((v, err) -> onLoop(() -> completeConnect(err, present, assignedId, expiryCapped,
-                keepAliveSeconds)));
+        ctx.sessions().awaitable(durable).whenComplete((v, err) -> onLoop(() -> completeConnect(err, present,
+                assignedId, expiryCapped, keepAliveSeconds)));
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     private void completeConnect(Throwable storeError, boolean present, String assignedId, boolean expiryCapped,
@@ -153,8 +170,16 @@ final class Connection {
             return;
         }
         if (storeError != null) {
-            LOG.warn("CONNECT of '{}' refused: its session could not be stored: {}", clientId, storeError.toString());
-            refuse("session_store_failed", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+            boolean timedOut = storeError instanceof java.util.concurrent.TimeoutException;
+            LOG.warn("CONNECT of '{}' refused: its session could not be stored{}: {}", clientId,
+                    timedOut ? " within mqtt.session_store_timeout_ms" : "", storeError.toString());
+            if (!present && session != null && session.expirySeconds() > 0) {
+                // the write may still land: make sure a refused CONNECT leaves no new session behind
+                ctx.sessions().abandon(clientId);
+                session = null;
+            }
+            refuse(timedOut ? "session_store_timeout" : "session_store_failed",
+                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
                     MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5);
             return;
         }
@@ -417,6 +442,7 @@ final class Connection {
         }
         Map<String, Integer> subs = new LinkedHashMap<>(session.subscriptions());
         List<Integer> codes = new ArrayList<>();
+        io.sluice.mqtt.SessionLimits limits = ctx.sessions().limits();
         for (Packets.Subscription s : subscriptions) {
             if (!TopicNames.validFilter(s.filter())) {
                 ctx.stats().count("topic_filter_invalid");
@@ -424,6 +450,12 @@ final class Connection {
             } else if (level == 5 && s.filter().startsWith("$share/")) {
                 ctx.stats().count("shared_subscription_refused");
                 codes.add(0x9E);
+            } else if (utf8Length(s.filter()) > limits.maxTopicFilterBytes()) {
+                ctx.stats().count("topic_filter_too_long");
+                codes.add(level == 5 ? 0x8F : 0x80);
+            } else if (!subs.containsKey(s.filter()) && subs.size() >= limits.maxSubscriptionsPerSession()) {
+                ctx.stats().count("subscriptions_per_session_exceeded");
+                codes.add(level == 5 ? 0x97 : 0x80);
             } else {
                 int granted = Math.min(1, s.qos());
                 subs.put(s.filter(), (s.options() & ~0x03) | granted);
@@ -436,7 +468,7 @@ final class Connection {
             channel.writeAndFlush(Replies.subAck(packetId, codes));
             return;
         }
-        ctx.sessions().store(next).whenComplete((v, err) -> onLoop(() -> {
+        ctx.sessions().awaitable(ctx.sessions().store(next)).whenComplete((v, err) -> onLoop(() -> {
             if (phase == Phase.CLOSED) {
                 return;
             }
@@ -466,7 +498,7 @@ final class Connection {
             channel.writeAndFlush(Replies.unsubAck(level, packetId, codes));
             return;
         }
-        ctx.sessions().store(next).whenComplete((v, err) -> onLoop(() -> {
+        ctx.sessions().awaitable(ctx.sessions().store(next)).whenComplete((v, err) -> onLoop(() -> {
             if (phase != Phase.CLOSED) {
                 List<Short> result = err == null ? codes : codes.stream().map(c -> (short) 0x80).toList();
                 channel.writeAndFlush(Replies.unsubAck(level, packetId, result));

@@ -167,12 +167,13 @@ class ConnectionTest {
 
     @Test
     void spentBudget_stopsReading_andResumesWhenAcknowledgementsReleaseBytes() {
-        MqttHarness h = harness(MqttHarness.config(64, 4, 4096), 1500);
+        // each message weighs its 1500 payload bytes plus its strings and the log's fixed overhead (under 3000)
+        MqttHarness h = harness(MqttHarness.config(64, 4, 4096), 3000);
         h.connect(MqttVersion.MQTT_3_1_1, "dev-7", true, 0);
-        h.send(publish("t", 1, 1, new byte[1000]), publish("t", 1, 2, new byte[1000]));
+        h.send(publish("t", 1, 1, new byte[1500]), publish("t", 1, 2, new byte[1500]));
         assertEquals(1, h.ingest.received.size(), "the second message waits for budget");
         assertFalse(h.server.config().isAutoRead(), "reading stopped");
-        assertTrue(h.ctx.budget().usedBytes() <= 1500);
+        assertTrue(h.ctx.budget().usedBytes() <= 3000);
         h.ingest.complete(0, Delivery.DELIVERED);
         List<MqttMessage> acks = h.pump();
         assertEquals(1, acks.size());
