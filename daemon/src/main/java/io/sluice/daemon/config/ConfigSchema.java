@@ -66,6 +66,22 @@ public final class ConfigSchema {
                     "Datagrams per second one source address may send; more are dropped as rate_limited. 0: no"
                             + " limit."),
             number("mqtt_sn.burst", INT, 100, 1, 10_000_000, "Datagrams a source may send at once above its rate."),
+            number("mqtt_sn.max_clients", INT, 1_000_000, 1, 100_000_000,
+                    "Clients whose state the gateway holds at once (connected or asleep, about 500 bytes of heap"
+                            + " each plus their topic names); a CONNECT for a new client id beyond it gets CONNACK"
+                            + " \"rejected: congestion\" (too_many_clients)."),
+            number("mqtt_sn.max_topics_per_client", INT, 256, 0, 65_534,
+                    "Topic names one client may register; more get REGACK \"not supported\" (too_many_topics)."),
+            number("mqtt_sn.max_topic_bytes_per_client", INT, 16_384, 1, 1 << 24,
+                    "UTF-8 bytes of the topic names one client may register; more get REGACK \"not supported\""
+                            + " (topic_bytes_per_client)."),
+            number("mqtt_sn.max_topic_bytes", LONG, 64 * MIB, 1, 1L << 40,
+                    "UTF-8 bytes of the registered topic names of all clients together (heap is about twice that"
+                            + " plus 60 bytes per topic); more get REGACK \"rejected: congestion\""
+                            + " (topic_bytes_total)."),
+            number("mqtt_sn.max_inflight_messages", INT, 32, 1, 65_535,
+                    "QoS 1 PUBLISHes one client may have waiting for Kafka; more get PUBACK \"rejected:"
+                            + " congestion\" (inflight_full) and are not written."),
             map("mqtt_sn.predefined_topics",
                     "Predefined topic ids (1..65534) and their topic names, usable without REGISTER and by QoS -1"
                             + " senders that never connect."),

@@ -15,7 +15,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
 
     public record MqttSn(boolean enabled, String host, int port, int sockets, int receiveBufferBytes,
                          int maxDatagramBytes, long clientIdleMs, List<String> allowedSources, int ratePerSecond,
-                         int burst, Map<Integer, String> predefinedTopics) {
+                         int burst, Map<Integer, String> predefinedTopics, int maxClients, int maxTopicsPerClient,
+                         int maxTopicBytesPerClient, long maxTopicBytes, int maxInflightMessages) {
     }
 
     public record LineUdp(boolean enabled, String host, int port, int sockets, int receiveBufferBytes,
@@ -67,7 +68,10 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                         v.integer("mqtt_sn.sockets"), v.integer("mqtt_sn.receive_buffer_bytes"),
                         v.integer("mqtt_sn.max_datagram_bytes"), v.longValue("mqtt_sn.client_idle_ms"),
                         cidrs(v.string("mqtt_sn.allowed_sources")), v.integer("mqtt_sn.rate_per_second"),
-                        v.integer("mqtt_sn.burst"), topicIds(v.map("mqtt_sn.predefined_topics"))),
+                        v.integer("mqtt_sn.burst"), topicIds(v.map("mqtt_sn.predefined_topics")),
+                        v.integer("mqtt_sn.max_clients"), v.integer("mqtt_sn.max_topics_per_client"),
+                        v.integer("mqtt_sn.max_topic_bytes_per_client"), v.longValue("mqtt_sn.max_topic_bytes"),
+                        v.integer("mqtt_sn.max_inflight_messages")),
                 new LineUdp(v.bool("line_udp.enabled"), v.string("line_udp.host"), v.integer("line_udp.port"),
                         v.integer("line_udp.sockets"), v.integer("line_udp.receive_buffer_bytes"),
                         v.integer("line_udp.max_datagram_bytes"), cidrs(v.string("line_udp.allowed_sources")),
