@@ -191,6 +191,16 @@ public final class ConfigSchema {
             string("admin.token_file", "/var/lib/sluice/admin.token",
                     "File holding the admin bearer token; created with a random token (mode 0640) if absent."
                             + " The sluice command reads it, so only root and the sluice group can administer."),
+            number("admin.request_timeout_ms", INT, 5_000, 100, 600_000,
+                    "A request (head and body) must arrive within this time of the connection, and its answer be"
+                            + " taken within as long again; otherwise the connection is closed (request_timeout,"
+                            + " response_timeout)."),
+            number("admin.max_request_bytes", INT, 16_384, 1_024, 1 << 20,
+                    "Largest request (head and body) the admin endpoint reads; larger ones get 431 or 413"
+                            + " (request_too_large). Each open connection holds at most this much."),
+            number("admin.max_connections", INT, 32, 2, 10_000,
+                    "Admin connections served at once, each on a thread of its own, so stalled ones cannot hold up"
+                            + " /health, /ready or /metrics; more are closed at once (too_many_connections)."),
 
             number("shutdown.drain_timeout_ms", INT, 30_000, 0, 3_600_000,
                     "On SIGTERM, how long Sluice waits for outstanding Kafka acknowledgements before exiting."),

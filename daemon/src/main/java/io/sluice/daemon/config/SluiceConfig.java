@@ -44,7 +44,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                          int writeTimeoutMs, int retryInitialMs, int retryMaxMs, List<MappingRule> rules) {
     }
 
-    public record Admin(String host, int port, String tokenFile) {
+    public record Admin(String host, int port, String tokenFile, int requestTimeoutMs, int maxRequestBytes,
+                        int maxConnections) {
     }
 
     public record Shutdown(int drainTimeoutMs) {
@@ -93,7 +94,9 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                         v.integer("fanout.write_timeout_ms"), v.integer("fanout.retry_initial_ms"),
                         v.integer("fanout.retry_max_ms"),
                         v.rules("fanout.rules").stream().map(RuleSpec::toMappingRule).toList()),
-                new Admin(v.string("admin.host"), v.integer("admin.port"), v.string("admin.token_file")),
+                new Admin(v.string("admin.host"), v.integer("admin.port"), v.string("admin.token_file"),
+                        v.integer("admin.request_timeout_ms"), v.integer("admin.max_request_bytes"),
+                        v.integer("admin.max_connections")),
                 new Shutdown(v.integer("shutdown.drain_timeout_ms")),
                 new Log(v.string("log.level"), v.string("log.format")));
     }
