@@ -110,6 +110,22 @@ public final class ConfigSchema {
                     "Datagrams per second one source address may send; more are dropped as rate_limited. 0: no"
                             + " limit."),
             number("mqtt_sn.burst", INT, 100, 1, 10_000_000, "Datagrams a source may send at once above its rate."),
+            number("mqtt_sn.max_clients", INT, 1_000_000, 1, 100_000_000,
+                    "Clients whose state the gateway holds at once (connected or asleep, about 500 bytes of heap"
+                            + " each plus their topic names); a CONNECT for a new client id beyond it gets CONNACK"
+                            + " \"rejected: congestion\" (too_many_clients)."),
+            number("mqtt_sn.max_topics_per_client", INT, 256, 0, 65_534,
+                    "Topic names one client may register; more get REGACK \"not supported\" (too_many_topics)."),
+            number("mqtt_sn.max_topic_bytes_per_client", INT, 16_384, 1, 1 << 24,
+                    "UTF-8 bytes of the topic names one client may register; more get REGACK \"not supported\""
+                            + " (topic_bytes_per_client)."),
+            number("mqtt_sn.max_topic_bytes", LONG, 64 * MIB, 1, 1L << 40,
+                    "UTF-8 bytes of the registered topic names of all clients together (heap is about twice that"
+                            + " plus 60 bytes per topic); more get REGACK \"rejected: congestion\""
+                            + " (topic_bytes_total)."),
+            number("mqtt_sn.max_inflight_messages", INT, 32, 1, 65_535,
+                    "QoS 1 PUBLISHes one client may have waiting for Kafka; more get PUBACK \"rejected:"
+                            + " congestion\" (inflight_full) and are not written."),
             map("mqtt_sn.predefined_topics",
                     "Predefined topic ids (1..65534) and their topic names, usable without REGISTER and by QoS -1"
                             + " senders that never connect."),
@@ -224,6 +240,16 @@ public final class ConfigSchema {
             string("admin.token_file", "/var/lib/sluice/admin.token",
                     "File holding the admin bearer token; created with a random token (mode 0640) if absent."
                             + " The sluice command reads it, so only root and the sluice group can administer."),
+            number("admin.request_timeout_ms", INT, 5_000, 100, 600_000,
+                    "A request (head and body) must arrive within this time of the connection, and its answer be"
+                            + " taken within as long again; otherwise the connection is closed (request_timeout,"
+                            + " response_timeout)."),
+            number("admin.max_request_bytes", INT, 16_384, 1_024, 1 << 20,
+                    "Largest request (head and body) the admin endpoint reads; larger ones get 431 or 413"
+                            + " (request_too_large). Each open connection holds at most this much."),
+            number("admin.max_connections", INT, 32, 2, 10_000,
+                    "Admin connections served at once, each on a thread of its own, so stalled ones cannot hold up"
+                            + " /health, /ready or /metrics; more are closed at once (too_many_connections)."),
 
             number("shutdown.drain_timeout_ms", INT, 30_000, 0, 3_600_000,
                     "On SIGTERM, how long Sluice waits for outstanding Kafka acknowledgements before exiting."),

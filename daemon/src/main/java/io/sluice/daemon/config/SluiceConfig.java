@@ -15,7 +15,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
 
     public record MqttSn(boolean enabled, String host, int port, int sockets, int receiveBufferBytes,
                          int maxDatagramBytes, long clientIdleMs, List<String> allowedSources, int ratePerSecond,
-                         int burst, Map<Integer, String> predefinedTopics) {
+                         int burst, Map<Integer, String> predefinedTopics, int maxClients, int maxTopicsPerClient,
+                         int maxTopicBytesPerClient, long maxTopicBytes, int maxInflightMessages) {
     }
 
     public record LineUdp(boolean enabled, String host, int port, int sockets, int receiveBufferBytes,
@@ -46,7 +47,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                          int writeTimeoutMs, int retryInitialMs, int retryMaxMs, List<MappingRule> rules) {
     }
 
-    public record Admin(String host, int port, String tokenFile) {
+    public record Admin(String host, int port, String tokenFile, int requestTimeoutMs, int maxRequestBytes,
+                        int maxConnections) {
     }
 
     public record Shutdown(int drainTimeoutMs) {
@@ -75,7 +77,10 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                         v.integer("mqtt_sn.sockets"), v.integer("mqtt_sn.receive_buffer_bytes"),
                         v.integer("mqtt_sn.max_datagram_bytes"), v.longValue("mqtt_sn.client_idle_ms"),
                         cidrs(v.string("mqtt_sn.allowed_sources")), v.integer("mqtt_sn.rate_per_second"),
-                        v.integer("mqtt_sn.burst"), topicIds(v.map("mqtt_sn.predefined_topics"))),
+                        v.integer("mqtt_sn.burst"), topicIds(v.map("mqtt_sn.predefined_topics")),
+                        v.integer("mqtt_sn.max_clients"), v.integer("mqtt_sn.max_topics_per_client"),
+                        v.integer("mqtt_sn.max_topic_bytes_per_client"), v.longValue("mqtt_sn.max_topic_bytes"),
+                        v.integer("mqtt_sn.max_inflight_messages")),
                 new LineUdp(v.bool("line_udp.enabled"), v.string("line_udp.host"), v.integer("line_udp.port"),
                         v.integer("line_udp.sockets"), v.integer("line_udp.receive_buffer_bytes"),
                         v.integer("line_udp.max_datagram_bytes"), cidrs(v.string("line_udp.allowed_sources")),
@@ -97,7 +102,9 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                         v.integer("fanout.write_timeout_ms"), v.integer("fanout.retry_initial_ms"),
                         v.integer("fanout.retry_max_ms"),
                         v.rules("fanout.rules").stream().map(RuleSpec::toMappingRule).toList()),
-                new Admin(v.string("admin.host"), v.integer("admin.port"), v.string("admin.token_file")),
+                new Admin(v.string("admin.host"), v.integer("admin.port"), v.string("admin.token_file"),
+                        v.integer("admin.request_timeout_ms"), v.integer("admin.max_request_bytes"),
+                        v.integer("admin.max_connections")),
                 new Shutdown(v.integer("shutdown.drain_timeout_ms")),
                 new Log(v.string("log.level"), v.string("log.format")));
     }

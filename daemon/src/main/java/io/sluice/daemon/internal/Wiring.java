@@ -14,6 +14,7 @@ import io.sluice.mqtt.MqttConfig;
 import io.sluice.mqtt.SessionLimits;
 import io.sluice.udp.LineDatagramConfig;
 import io.sluice.udp.MqttSnConfig;
+import io.sluice.udp.MqttSnLimits;
 import io.sluice.sinks.FanoutConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -140,7 +141,9 @@ public final class Wiring {
     public static MqttSnConfig mqttSnConfig(SluiceConfig c) {
         SluiceConfig.MqttSn m = c.mqttSn();
         return new MqttSnConfig(m.host(), m.port(), m.sockets(), m.receiveBufferBytes(), m.predefinedTopics(),
-                m.clientIdleMs(), m.maxDatagramBytes(), m.allowedSources(), m.ratePerSecond(), m.burst());
+                m.clientIdleMs(), m.maxDatagramBytes(), m.allowedSources(), m.ratePerSecond(), m.burst(),
+                new MqttSnLimits(m.maxClients(), m.maxTopicsPerClient(), m.maxTopicBytesPerClient(), m.maxTopicBytes(),
+                        m.maxInflightMessages()));
     }
 
     public static LineDatagramConfig lineUdpConfig(SluiceConfig c) {
