@@ -90,7 +90,9 @@ public final class SluiceDaemon implements AutoCloseable {
             log = Wiring.log(config);
             InflightBudget budget = new InflightBudget(config.ingest().maxInflightBytes());
             LogIngest ingest = new LogIngest(log, config.nodeId(), config.kafka().recordHeaders());
-            mqtt = new MqttSource(Wiring.mqttConfig(config), ingest, budget, sessions, Clock.systemUTC());
+            mqtt = new MqttSource(Wiring.mqttConfig(config), Wiring.sessionLimits(config), ingest, budget, sessions,
+                    Clock.systemUTC());
+            InflightBudget udpBudget = Wiring.udpBudget(config, budget);
             var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             Timer acks = Timer.builder("sluice.mqtt.puback.latency")
                     .description("from reading a QoS 1 PUBLISH to writing its PUBACK, after Kafka acknowledged it")
@@ -104,11 +106,11 @@ public final class SluiceDaemon implements AutoCloseable {
                         + privilegedPortHint(config.mqtt().port(), e), e);
             }
             if (config.mqttSn().enabled()) {
-                mqttSn = new MqttSnGateway(Wiring.mqttSnConfig(config), ingest, budget);
+                mqttSn = new MqttSnGateway(Wiring.mqttSnConfig(config), ingest, udpBudget);
                 bind(mqttSn::start, "mqtt_sn", config.mqttSn().port());
             }
             if (config.lineUdp().enabled()) {
-                lineUdp = new LineDatagramSource(Wiring.lineUdpConfig(config), ingest, budget);
+                lineUdp = new LineDatagramSource(Wiring.lineUdpConfig(config), ingest, udpBudget);
                 bind(lineUdp::start, "line_udp", config.lineUdp().port());
             }
             if (config.fanout().enabled()) {
@@ -217,16 +219,18 @@ public final class SluiceDaemon implements AutoCloseable {
     }
 
     /**
-     * Operator's drain: stop accepting connections, wait up to {@code timeout} for outstanding Kafka
-     * acknowledgements, and report. The node keeps running (existing connections stay) until stopped.
+     * Operator's drain: stop accepting connections and reading from open ones, wait up to {@code timeout} for
+     * outstanding Kafka acknowledgements, and report. The node keeps running (existing connections stay open,
+     * unread) until stopped.
      */
     public DrainReport drain(Duration timeout) {
         if (mqtt == null) {
             throw new IllegalStateException("this node runs the fan-out only: there is no MQTT listener to drain");
         }
         state.compareAndSet(State.READY, State.DRAINING);
-        LOG.info("Drain requested: no new connections; waiting up to {} ms for in-flight messages", timeout.toMillis());
-        mqtt.stopAccepting();
+        LOG.info("Drain requested: no new connections, no more reads from open ones; waiting up to {} ms for"
+                + " in-flight messages", timeout.toMillis());
+        mqtt.drain();
         boolean drained = mqtt.awaitInflight(timeout);
         log.flush();
         return new DrainReport(drained, mqtt.outstanding(), mqtt.stats().openConnections());
@@ -340,7 +344,7 @@ public final class SluiceDaemon implements AutoCloseable {
         }
         LOG.info("Shutting down: no new connections; waiting up to {} ms for {} bytes in flight to Kafka",
                 drainTimeout.toMillis(), budget.usedBytes());
-        mqtt.stopAccepting();
+        mqtt.drain();
         // UDP listeners stop first: no new readings; those already submitted are drained with MQTT's below
         closeQuietly(lineUdp, mqttSn);
         boolean udp = mqttSn != null || lineUdp != null;

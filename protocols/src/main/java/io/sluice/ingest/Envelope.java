@@ -38,9 +38,55 @@ public record Envelope(
         userProperties = userProperties == null ? List.of() : List.copyOf(userProperties);
     }
 
-    /** Bytes this envelope holds against the in-flight budget (payload, topic, key and a fixed overhead). */
+    /**
+     * Bytes a record of this envelope may hold in the log record, its record headers and producer buffer. Every
+     * part counts: the client id (the key), topic, content type, source, each user property's name and value
+     * (their record headers) and the log's own header fields
+     * (receive time, protocol, version, QoS and a node id of up to {@link #MAX_NODE_ID_BYTES} bytes).
+     *
+     * <p>It is an upper bound of two things at once, so the in-flight budget bounds both: the heap the envelope and
+     * its log record hold on the way to the producer (Java strings take up to 2 bytes per character and their UTF-8
+     * copies in headers up to one more copy, hence {@link #STRING_FACTOR} times the UTF-8 length, plus
+     * {@link #PER_PART_BYTES} of object and header framing per part), and the bytes the serialized record takes in
+     * the producer's {@code buffer.memory} (at most the UTF-8 lengths plus Kafka's varint framing). Linear in the
+     * envelope's size; cheap enough to call per message, but callers that need it twice should keep it.
+     */
     public int weightBytes() {
-        return payload.length + topic.length() + clientId.length() + 64;
+        long w = (long) payload.length + FIXED_OVERHEAD_BYTES;
+        w += part(clientId) + part(topic) + part(protocol) + part(protocolVersion) + part(contentType) + part(source);
+        for (UserProperty p : userProperties) {
+            w += part(p.name()) + part(p.value());
+        }
+        return (int) Math.min(Integer.MAX_VALUE, w);
+    }
+
+    /** Weight of the log's own fields per record: header names, receive time, QoS, node id, Kafka's framing. */
+    static final int FIXED_OVERHEAD_BYTES = 512;
+    /** The longest node id {@link #FIXED_OVERHEAD_BYTES} allows for (the daemon's config refuses longer ones). */
+    public static final int MAX_NODE_ID_BYTES = 255;
+    /** Object headers, header name and varint framing per string. */
+    static final int PER_PART_BYTES = 64;
+    /** A string is held as a Java string (up to 2 bytes per UTF-8 byte) and as UTF-8 (a header name may be both). */
+    static final int STRING_FACTOR = 4;
+
+    private static long part(String s) {
+        return s == null ? 0 : PER_PART_BYTES + (long) STRING_FACTOR * utf8Length(s);
+    }
+
+    /** UTF-8 length of a string without encoding it (an unpaired surrogate counts 3, as the encoder's '?' is less). */
+    static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0, len = s.length(); i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else {
+                n += 3; // a surrogate pair counts 6 for its 4 bytes: an upper bound is all we need
+            }
+        }
+        return n;
     }
 
     /** An MQTT 5 user property. */

@@ -55,8 +55,13 @@ public final class MqttSource implements AutoCloseable {
     private Channel server;
 
     public MqttSource(MqttConfig config, Ingest ingest, InflightBudget budget, SessionStore store, Clock clock) {
+        this(config, SessionLimits.defaults(), ingest, budget, store, clock);
+    }
+
+    public MqttSource(MqttConfig config, SessionLimits limits, Ingest ingest, InflightBudget budget,
+                      SessionStore store, Clock clock) {
         this.config = config;
-        this.sessions = new SessionRegistry(store, clock, stats);
+        this.sessions = new SessionRegistry(store, clock, stats, limits);
         this.context = new Context(config, ingest, budget, sessions, stats, clock, new AtomicLong(),
                 new AtomicBoolean(true));
     }
@@ -81,6 +86,7 @@ public final class MqttSource implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
                         ch.pipeline()
+                                .addLast("deadlines", MqttHandler.readDeadlines(config))
                                 .addLast("decoder", new MqttDecoder(config.maxPacketSizeBytes(), 65_535, true))
                                 .addLast("encoder", MqttEncoder.INSTANCE)
                                 .addLast("flow", new FlowControlHandler())
@@ -151,6 +157,30 @@ public final class MqttSource implements AutoCloseable {
         Channel s = server;
         if (s != null) {
             s.close().syncUninterruptibly();
+        }
+    }
+
+    /**
+     * Drain: closes the listener as {@link #stopAccepting} does and stops reading from every open connection, so no
+     * new message is read and the count of {@link #outstanding} messages falls to zero as Kafka answers (their
+     * PUBACKs still go out). Connections stay open, unread, until {@link #close}; time not read does not count
+     * against their keep alive. Any thread but an event loop of this listener: returns once every connection's event
+     * loop has stopped reading it (at most a few seconds), so nothing sent after this returns is read.
+     */
+    public void drain() {
+        stopAccepting();
+        java.util.List<io.netty.util.concurrent.Future<?>> stopped = new java.util.ArrayList<>();
+        for (Channel ch : channels) {
+            MqttHandler handler = ch.pipeline().get(MqttHandler.class);
+            if (handler != null) {
+                stopped.add(handler.stopReading(ch));
+            } else {
+                stopped.add(ch.eventLoop().submit(() -> ch.config().setAutoRead(false)));
+            }
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        for (io.netty.util.concurrent.Future<?> f : stopped) {
+            f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
         }
     }
 

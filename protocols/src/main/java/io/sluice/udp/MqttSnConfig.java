@@ -17,10 +17,11 @@ import java.util.Map;
  * @param allowedSources     CIDR list ("10.0.0.0/8", "::1/128"); empty allows every source
  * @param ratePerSecond      per-source datagrams per second; 0 disables the limit
  * @param burst              per-source token-bucket depth in datagrams
+ * @param limits             bounds on the state senders can make the gateway hold
  */
 public record MqttSnConfig(String bindHost, int port, int sockets, int receiveBufferBytes,
                            Map<Integer, String> predefinedTopics, long clientIdleMs, int maxDatagramBytes,
-                           List<String> allowedSources, double ratePerSecond, int burst) {
+                           List<String> allowedSources, double ratePerSecond, int burst, MqttSnLimits limits) {
     public MqttSnConfig {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535: " + port);
@@ -45,12 +46,21 @@ public record MqttSnConfig(String bindHost, int port, int sockets, int receiveBu
         });
         allowedSources = allowedSources == null ? List.of() : List.copyOf(allowedSources);
         allowedSources.forEach(io.sluice.udp.internal.Cidr::parse);
+        if (limits == null) {
+            throw new IllegalArgumentException("limits must be given");
+        }
     }
 
-    /** One socket, 4 MiB receive buffer, any source, no rate limit. */
+    /** One socket, 4 MiB receive buffer, any source, no rate limit, the default limits. */
     public static MqttSnConfig of(String bindHost, int port, Map<Integer, String> predefinedTopics, long clientIdleMs,
                                   int maxDatagramBytes) {
         return new MqttSnConfig(bindHost, port, 1, 4 << 20, predefinedTopics, clientIdleMs, maxDatagramBytes,
-                List.of(), 0, 0);
+                List.of(), 0, 0, MqttSnLimits.DEFAULTS);
+    }
+
+    /** This configuration with other limits. */
+    public MqttSnConfig withLimits(MqttSnLimits other) {
+        return new MqttSnConfig(bindHost, port, sockets, receiveBufferBytes, predefinedTopics, clientIdleMs,
+                maxDatagramBytes, allowedSources, ratePerSecond, burst, other);
     }
 }

@@ -72,4 +72,33 @@ class InflightBudgetTest {
         assertTrue(b.tryAcquire(90));
         assertEquals(100, b.capacityBytes());
     }
+
+    @Test
+    void share_grantsAtMostItsPercent_countsInTheParent_andLeavesTheRestToOthers() {
+        InflightBudget global = new InflightBudget(1000);
+        InflightBudget udp = global.share(25);
+        assertEquals(250, udp.capacityBytes());
+        assertTrue(udp.tryAcquire(200));
+        assertFalse(udp.tryAcquire(100), "beyond the share");
+        assertEquals(200, global.usedBytes(), "a share's bytes count in the global budget");
+        assertTrue(global.tryAcquire(800), "the rest stays for the other front ends");
+        assertFalse(udp.tryAcquire(10), "the share gets nothing the global budget does not have");
+        assertEquals(200, udp.usedBytes(), "a refused share leaves nothing taken");
+        udp.release(200);
+        assertEquals(800, global.usedBytes());
+        global.resize(2000);
+        assertEquals(500, udp.capacityBytes(), "a share follows its parent's size");
+    }
+
+    @Test
+    void aReaderParkedOnAShare_isWokenByAReleaseOfTheShare() {
+        InflightBudget global = new InflightBudget(1000);
+        InflightBudget udp = global.share(10);
+        assertTrue(udp.tryAcquire(100));
+        AtomicInteger resumed = new AtomicInteger();
+        udp.park(50, resumed::incrementAndGet);
+        assertEquals(0, resumed.get());
+        udp.release(100);
+        assertEquals(1, resumed.get());
+    }
 }

@@ -90,6 +90,52 @@ class MqttSnGatewayTest {
     }
 
     @Test
+    void reusedMsgIdWithNewPayload_sentWithDup_isWritten_andOnlyATrueRetransmissionIsSuppressed() {
+        ManualIngest ingest = new ManualIngest();
+        ingest.autoComplete = true;
+        MqttSnStats stats = new MqttSnStats();
+        MqttSnCore core = new MqttSnCore(CONFIG, ingest, new InflightBudget(1 << 20), stats, System::currentTimeMillis);
+        Replies r = new Replies();
+        core.onDatagram(MqttSnTestClient.connect("radio", true), CLIENT, r::accept);
+        core.onDatagram(MqttSnTestClient.register(1, "sensors/a"), CLIENT, r::accept);
+        int topicA = r.last()[3] & 0xff;
+        core.onDatagram(MqttSnTestClient.register(2, "sensors/b"), CLIENT, r::accept);
+        int topicB = r.last()[3] & 0xff;
+        core.onDatagram(MqttSnTestClient.publish(1, false, 0, topicA, 42, "21.5"), CLIENT, r::accept);
+        // msg id 42 comes round again for a new reading whose first copy was lost on the radio: only its DUP arrives
+        core.onDatagram(MqttSnTestClient.publish(1, true, 0, topicA, 42, "22.0"), CLIENT, r::accept);
+        // the same id and payload on another topic is another reading too
+        core.onDatagram(MqttSnTestClient.publish(1, true, 0, topicB, 42, "22.0"), CLIENT, r::accept);
+        assertEquals(List.of("21.5", "22.0", "22.0"), ingest.got.stream()
+                .map(e -> new String(e.payload(), java.nio.charset.StandardCharsets.UTF_8)).toList());
+        assertEquals(List.of("sensors/a", "sensors/a", "sensors/b"), ingest.got.stream().map(Envelope::topic).toList());
+        assertEquals(0, stats.event("duplicate"));
+        // a true retransmission (same id, topic and payload, DUP set) is acknowledged and not written again
+        core.onDatagram(MqttSnTestClient.publish(1, true, 0, topicA, 42, "22.0"), CLIENT, r::accept);
+        assertEquals(3, ingest.got.size());
+        assertEquals(1, stats.event("duplicate"));
+        assertArrayEquals(new byte[] {7, 0x0D, 0, (byte) topicA, 0, 42, 0}, r.last());
+    }
+
+    @Test
+    void reusedMsgIdWithNewPayload_whileTheFirstIsInFlight_isWrittenToo() {
+        ManualIngest ingest = new ManualIngest();
+        MqttSnStats stats = new MqttSnStats();
+        MqttSnCore core = new MqttSnCore(CONFIG, ingest, new InflightBudget(1 << 20), stats, System::currentTimeMillis);
+        Replies r = new Replies();
+        core.onDatagram(MqttSnTestClient.connect("hasty", true), CLIENT, r::accept);
+        core.onDatagram(MqttSnTestClient.publish(1, false, 1, 7, 9, "first"), CLIENT, r::accept);
+        core.onDatagram(MqttSnTestClient.publish(1, true, 1, 7, 9, "second"), CLIENT, r::accept);
+        assertEquals(2, ingest.got.size(), "a different reading under the same id is not a retransmission");
+        core.onDatagram(MqttSnTestClient.publish(1, true, 1, 7, 9, "second"), CLIENT, r::accept);
+        assertEquals(2, ingest.got.size());
+        assertEquals(1, stats.event("duplicate_inflight"));
+        int before = r.got.size();
+        ingest.pending.forEach(f -> f.complete(Delivery.DELIVERED));
+        assertEquals(before + 2, r.got.size(), "each copy written gets its PUBACK");
+    }
+
+    @Test
     void failedDelivery_answersCongestion_andSpentBudget_answersCongestionWithoutSubmitting() {
         ManualIngest ingest = new ManualIngest();
         MqttSnStats stats = new MqttSnStats();
@@ -149,6 +195,131 @@ class MqttSnGatewayTest {
         }
         assertEquals(MqttSnCore.RC_NOT_SUPPORTED, r.last()[6], "refused past the per-client cap");
         assertEquals(300 - 256, stats.event("too_many_topics"));
+    }
+
+    private static MqttSnCore core(MqttSnLimits limits, ManualIngest ingest, MqttSnStats stats, long[] now) {
+        return new MqttSnCore(CONFIG.withLimits(limits), ingest, new InflightBudget(1 << 20), stats, () -> now[0]);
+    }
+
+    private static InetSocketAddress from(int i) {
+        return new InetSocketAddress("127.0.0." + (1 + i / 60_000), 1024 + i % 60_000);
+    }
+
+    @Test
+    void connectForANewClientBeyondMaxClients_getsCongestion_isCounted_andRoomFreesWhenAClientLeaves() {
+        MqttSnStats stats = new MqttSnStats();
+        long[] now = {1_000};
+        MqttSnCore core = core(new MqttSnLimits(2, 256, 16_384, 1 << 20, 32), new ManualIngest(), stats, now);
+        Replies r = new Replies();
+        core.onDatagram(MqttSnTestClient.connect("first", true), from(1), r::accept);
+        core.onDatagram(MqttSnTestClient.connect("second", false), from(2), r::accept);
+        assertArrayEquals(new byte[] {3, 0x05, 0}, r.last());
+        core.onDatagram(MqttSnTestClient.connect("third", true), from(3), r::accept);
+        assertArrayEquals(new byte[] {3, 0x05, MqttSnCore.RC_CONGESTION}, r.last(), "rejected: congestion");
+        assertEquals(1, stats.event("too_many_clients"));
+        assertEquals(2, core.clientCount());
+        // clients already held may reconnect, with clean session on or off, from anywhere
+        core.onDatagram(MqttSnTestClient.connect("first", false), from(4), r::accept);
+        assertArrayEquals(new byte[] {3, 0x05, 0}, r.last());
+        core.onDatagram(MqttSnTestClient.connect("second", true), from(2), r::accept);
+        assertArrayEquals(new byte[] {3, 0x05, 0}, r.last());
+        assertEquals(2, core.clientCount());
+        // a DISCONNECT without a duration frees its place
+        core.onDatagram(new byte[] {2, 0x18}, from(2), r::accept);
+        core.onDatagram(MqttSnTestClient.connect("third", true), from(3), r::accept);
+        assertArrayEquals(new byte[] {3, 0x05, 0}, r.last());
+        // so does forgetting an idle client
+        now[0] += CONFIG.clientIdleMs() + 1;
+        assertEquals(2, core.expireIdle());
+        assertEquals(0, core.clientCount());
+        core.onDatagram(MqttSnTestClient.connect("fourth", true), from(5), r::accept);
+        core.onDatagram(MqttSnTestClient.connect("fifth", true), from(6), r::accept);
+        assertArrayEquals(new byte[] {3, 0x05, 0}, r.last());
+        assertEquals(1, stats.event("too_many_clients"));
+    }
+
+    @Test
+    void strangerCyclingClientIds_fromOneAddress_holdsAtMostMaxClients_andTheirTopicBytesStayBounded() {
+        MqttSnStats stats = new MqttSnStats();
+        MqttSnLimits limits = new MqttSnLimits(1_000, 256, 1_024, 100_000, 32);
+        MqttSnCore core = core(limits, new ManualIngest(), stats, new long[] {1_000});
+        String longName = "x".repeat(200);
+        for (int i = 0; i < 20_000; i++) {
+            core.onDatagram(MqttSnTestClient.connect("s" + i, i % 2 == 0), CLIENT, (to, b) -> { });
+            for (int t = 0; t < 8; t++) {
+                core.onDatagram(MqttSnTestClient.register(t, longName + t), CLIENT, (to, b) -> { });
+            }
+        }
+        assertEquals(limits.maxClients(), core.clientCount());
+        assertEquals(19_000, stats.event("too_many_clients"));
+        assertTrue(core.topicBytes() <= limits.maxTopicBytes(), "topic bytes " + core.topicBytes());
+        assertTrue(stats.event("topic_bytes_per_client") > 0);
+        assertTrue(stats.event("topic_bytes_total") > 0);
+    }
+
+    @Test
+    void registeredTopicBytes_areBoundedPerClient_andInAll_andGivenBackWhenAClientIsForgotten() {
+        MqttSnStats stats = new MqttSnStats();
+        MqttSnCore core = core(new MqttSnLimits(10, 256, 20, 30, 32), new ManualIngest(), stats, new long[] {1_000});
+        Replies a = new Replies();
+        Replies b = new Replies();
+        core.onDatagram(MqttSnTestClient.connect("a", true), from(1), a::accept);
+        core.onDatagram(MqttSnTestClient.register(1, "aaaaaaaaaa"), from(1), a::accept);
+        core.onDatagram(MqttSnTestClient.register(2, "bbbbbbbbbb"), from(1), a::accept);
+        assertArrayEquals(new byte[] {7, 0x0B, 0, 2, 0, 2, 0}, a.last());
+        core.onDatagram(MqttSnTestClient.register(3, "c"), from(1), a::accept);
+        assertArrayEquals(new byte[] {7, 0x0B, 0, 0, 0, 3, MqttSnCore.RC_NOT_SUPPORTED}, a.last(), "per client");
+        assertEquals(1, stats.event("topic_bytes_per_client"));
+        core.onDatagram(MqttSnTestClient.register(4, "aaaaaaaaaa"), from(1), a::accept);
+        assertArrayEquals(new byte[] {7, 0x0B, 0, 1, 0, 4, 0}, a.last(), "a name already held costs nothing");
+
+        core.onDatagram(MqttSnTestClient.connect("b", false), from(2), b::accept);
+        core.onDatagram(MqttSnTestClient.register(1, "0123456789"), from(2), b::accept);
+        assertArrayEquals(new byte[] {7, 0x0B, 0, 1, 0, 1, 0}, b.last());
+        core.onDatagram(MqttSnTestClient.register(2, "z"), from(2), b::accept);
+        assertArrayEquals(new byte[] {7, 0x0B, 0, 0, 0, 2, MqttSnCore.RC_CONGESTION}, b.last(), "in all: try later");
+        assertEquals(1, stats.event("topic_bytes_total"));
+        assertEquals(30, core.topicBytes());
+
+        // a clean-session CONNECT starts "a" afresh and gives its 20 bytes back
+        core.onDatagram(MqttSnTestClient.connect("a", true), from(1), a::accept);
+        assertEquals(10, core.topicBytes());
+        core.onDatagram(MqttSnTestClient.register(3, "z"), from(2), b::accept);
+        assertArrayEquals(new byte[] {7, 0x0B, 0, 2, 0, 3, 0}, b.last());
+        core.onDatagram(new byte[] {2, 0x18}, from(2), b::accept);
+        assertEquals(0, core.topicBytes());
+    }
+
+    @Test
+    void qos1BeyondMaxInflightMessages_getsCongestion_andIsNotWritten_untilAnEarlierOneIsAcknowledged() {
+        ManualIngest ingest = new ManualIngest();
+        MqttSnStats stats = new MqttSnStats();
+        MqttSnCore core = core(new MqttSnLimits(10, 256, 1_024, 1 << 20, 2), ingest, stats, new long[] {1_000});
+        Replies r = new Replies();
+        core.onDatagram(MqttSnTestClient.connect("burst", true), CLIENT, r::accept);
+        core.onDatagram(MqttSnTestClient.publish(1, false, 1, 7, 1, "a"), CLIENT, r::accept);
+        core.onDatagram(MqttSnTestClient.publish(1, false, 1, 7, 2, "b"), CLIENT, r::accept);
+        core.onDatagram(MqttSnTestClient.publish(1, false, 1, 7, 3, "c"), CLIENT, r::accept);
+        assertArrayEquals(new byte[] {7, 0x0D, 0, 7, 0, 3, MqttSnCore.RC_CONGESTION}, r.last());
+        assertEquals(2, ingest.got.size());
+        assertEquals(1, stats.event("inflight_full"));
+        ingest.pending.get(0).complete(Delivery.DELIVERED);
+        core.onDatagram(MqttSnTestClient.publish(1, true, 1, 7, 3, "c"), CLIENT, r::accept);
+        assertEquals(3, ingest.got.size(), "the retransmission is taken once there is room");
+    }
+
+    @Test
+    void cleanReconnectFromANewAddress_leavesTheOldAddressSpeakingForNobody() {
+        ManualIngest ingest = new ManualIngest();
+        MqttSnStats stats = new MqttSnStats();
+        MqttSnCore core = core(MqttSnLimits.DEFAULTS, ingest, stats, new long[] {1_000});
+        Replies r = new Replies();
+        core.onDatagram(MqttSnTestClient.connect("mover", true), from(1), r::accept);
+        core.onDatagram(MqttSnTestClient.connect("mover", true), from(2), r::accept);
+        core.onDatagram(MqttSnTestClient.publish(1, false, 1, 7, 1, "stale"), from(1), r::accept);
+        assertEquals(0, ingest.got.size());
+        assertEquals(1, stats.event("not_connected"));
+        assertEquals(1, core.clientCount());
     }
 
     @Test

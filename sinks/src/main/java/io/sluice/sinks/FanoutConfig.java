@@ -29,6 +29,8 @@ import java.util.Map;
  * @param retryMaxMs         cap of the exponential backoff (Retry-After may exceed it)
  * @param rules              mapping rules, first match wins; at least one
  * @param consumerProperties extra Kafka consumer properties (security, fetch sizes); never null
+ * @param producerProperties extra Kafka producer properties of the dead-letter producer (security, and a
+ *                           {@code max.request.size} that admits the largest reading with its headers); never null
  */
 public record FanoutConfig(
         String bootstrapServers,
@@ -47,7 +49,8 @@ public record FanoutConfig(
         long retryInitialMs,
         long retryMaxMs,
         List<MappingRule> rules,
-        Map<String, String> consumerProperties) {
+        Map<String, String> consumerProperties,
+        Map<String, String> producerProperties) {
 
     public static final String DEFAULT_DEAD_LETTER_TOPIC = "sluice.deadletter";
     public static final String DEFAULT_GROUP_ID = "sluice-fanout";
@@ -72,6 +75,7 @@ public record FanoutConfig(
         }
         rules = List.copyOf(rules);
         consumerProperties = consumerProperties == null ? Map.of() : Map.copyOf(consumerProperties);
+        producerProperties = producerProperties == null ? Map.of() : Map.copyOf(producerProperties);
         if (topic.equals(deadLetterTopic)) {
             throw new IllegalArgumentException("deadLetterTopic must differ from topic: '" + topic + "'");
         }
@@ -81,24 +85,31 @@ public record FanoutConfig(
     public static FanoutConfig of(String bootstrapServers, String topic, String influxUrl, String bucket,
                                   List<MappingRule> rules) {
         return new FanoutConfig(bootstrapServers, topic, DEFAULT_GROUP_ID, DEFAULT_DEAD_LETTER_TOPIC, true,
-                influxUrl, "sluice", bucket, "", 5000, 1 << 20, 200, 10_000, 100, 30_000, rules, Map.of());
+                influxUrl, "sluice", bucket, "", 5000, 1 << 20, 200, 10_000, 100, 30_000, rules, Map.of(),
+                Map.of());
     }
 
     public FanoutConfig withGroupAndDeadLetter(String group, String deadLetter) {
         return new FanoutConfig(bootstrapServers, topic, group, deadLetter, unmatchedToDeadLetter, influxUrl,
                 influxOrg, influxBucket, influxToken, batchMaxPoints, batchMaxBytes, lingerMs, writeTimeoutMs,
-                retryInitialMs, retryMaxMs, rules, consumerProperties);
+                retryInitialMs, retryMaxMs, rules, consumerProperties, producerProperties);
     }
 
     public FanoutConfig withBatch(int maxPoints, long lingerMillis) {
         return new FanoutConfig(bootstrapServers, topic, groupId, deadLetterTopic, unmatchedToDeadLetter, influxUrl,
                 influxOrg, influxBucket, influxToken, maxPoints, batchMaxBytes, lingerMillis, writeTimeoutMs,
-                retryInitialMs, retryMaxMs, rules, consumerProperties);
+                retryInitialMs, retryMaxMs, rules, consumerProperties, producerProperties);
     }
 
     public FanoutConfig withConsumerProperties(Map<String, String> properties) {
         return new FanoutConfig(bootstrapServers, topic, groupId, deadLetterTopic, unmatchedToDeadLetter, influxUrl,
                 influxOrg, influxBucket, influxToken, batchMaxPoints, batchMaxBytes, lingerMs, writeTimeoutMs,
-                retryInitialMs, retryMaxMs, rules, properties);
+                retryInitialMs, retryMaxMs, rules, properties, producerProperties);
+    }
+
+    public FanoutConfig withProducerProperties(Map<String, String> properties) {
+        return new FanoutConfig(bootstrapServers, topic, groupId, deadLetterTopic, unmatchedToDeadLetter, influxUrl,
+                influxOrg, influxBucket, influxToken, batchMaxPoints, batchMaxBytes, lingerMs, writeTimeoutMs,
+                retryInitialMs, retryMaxMs, rules, consumerProperties, properties);
     }
 }

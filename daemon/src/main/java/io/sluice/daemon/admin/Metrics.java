@@ -54,12 +54,14 @@ final class Metrics {
                 FanoutStats::skipped);
         FunctionCounter.builder("sluice.fanout.restarts", daemon, d -> d.fanout() == null ? 0 : d.fanout().restarts())
                 .description("fan-out members replaced after an unexpected error").register(registry);
-        gauge("sluice.fanout.lag", "records in the readings topic not yet written or dead-lettered (-1 unknown)",
-                d -> d.fanout() == null ? -1 : d.fanout().stats().lag());
+        gauge("sluice.fanout.lag", "records in the readings topic past the group's committed offsets, every"
+                + " partition, members up or not (-1 unknown)", d -> d.fanout() == null ? -1 : d.fanout().stats().lag());
         gauge("sluice.fanout.paused", "1 while partitions are paused waiting for the TSDB",
                 d -> d.fanout() != null && d.fanout().stats().paused() ? 1 : 0);
         gauge("sluice.fanout.members.running", "fan-out members running in this process",
                 d -> d.fanout() == null ? 0 : d.fanout().running());
+        gauge("sluice.fanout.members.stopped", "fan-out members configured but not running (stopped on an error,"
+                + " not yet replaced)", d -> d.fanout() == null ? 0 : d.fanout().stopped());
     }
 
     private void fanoutCounter(String name, String help, java.util.function.ToLongFunction<FanoutStats> f) {

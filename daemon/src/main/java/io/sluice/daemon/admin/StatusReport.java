@@ -74,6 +74,7 @@ final class StatusReport {
         m.put("tsdb", f.config().influxUrl() + " bucket " + f.config().influxBucket());
         m.put("group", f.config().groupId());
         m.put("members_running", f.running() + "/" + f.workers());
+        m.put("members_stopped", f.stopped());
         m.put("lag", s.lag());
         m.put("paused", s.paused());
         m.put("points_written", s.pointsWritten());

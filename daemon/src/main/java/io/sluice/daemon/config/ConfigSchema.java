@@ -44,6 +44,50 @@ public final class ConfigSchema {
                             + " MQTT 3.1.1 persistent sessions get this value."),
             number("mqtt.connect_timeout_ms", INT, 10_000, 100, 600_000,
                     "A connection that sends no CONNECT within this time is closed."),
+            number("mqtt.max_keep_alive_seconds", INT, 1200, 1, 65_535,
+                    "Longest keep alive a client gets, also a client asking for 0 (none) or for more. MQTT 5"
+                            + " clients are told in CONNACK (Server Keep Alive); MQTT 3.1.1 clients are not, so one"
+                            + " asking for more is closed after 1.5 times this value without a packet. A silent or"
+                            + " half-open socket holds its connection slot and session at most that long. 1200 s is the"
+                            + " largest keep alive major managed brokers accept, so existing fleets keep their setting."
+                            + " Time Sluice itself stops reading a socket (backpressure, drain) does not count."),
+            number("mqtt.packet_arrival_timeout_ms", INT, 30_000, 100, 3_600_000,
+                    "A packet whose first byte arrived must be complete within this time, or the connection is"
+                            + " closed (event packet_arrival_timeout; MQTT 5: DISCONNECT 0x83 with a reason string)."
+                            + " Bounds how long a slow-loris socket pins a decoder buffer of up to"
+                            + " mqtt.max_packet_size_bytes, whatever its keep alive. The default lets a"
+                            + " largest-size packet (256 KiB) arrive at about 9 KB/s. Time Sluice itself stops reading"
+                            + " the socket does not count."),
+            number("mqtt.max_persistent_sessions", INT, 1_000_000, 0, 100_000_000,
+                    "Persistent sessions this node stores (in the sessions topic and in heap, reloaded at start-up)."
+                            + " A CONNECT that would create one more is refused (MQTT 5 CONNACK 0x97 quota exceeded,"
+                            + " 3.1.1 0x03 server unavailable, event persistent_sessions_full); resuming a stored"
+                            + " session is always allowed. Caps the heap of stored sessions at about this times"
+                            + " (700 B + 2 x mqtt.max_client_id_bytes + mqtt.max_subscriptions_per_session x (100 B"
+                            + " + 2 x mqtt.max_topic_filter_bytes)): 300 MB per million typical sensor sessions"
+                            + " without subscriptions, 5.5 GB in the worst case at the defaults (docs/LIMITS.md)."),
+            number("mqtt.max_client_id_bytes", INT, 256, 23, 65_535,
+                    "Longest client identifier accepted, in UTF-8 bytes (MQTT requires at least 23); longer ones"
+                            + " get CONNACK 0x85 (MQTT 5) or 0x02 (3.1.1), event client_id_too_long. Caps an id's"
+                            + " heap at twice this in every session and connection that holds it."),
+            number("mqtt.max_subscriptions_per_session", INT, 8, 1, 65_535,
+                    "Topic filters one session may hold; each filter beyond it gets SUBACK 0x97 quota exceeded"
+                            + " (MQTT 5) or 0x80 (3.1.1), event subscriptions_per_session_exceeded. Sensors rarely"
+                            + " need more than a command and a config filter. Caps a session's subscriptions at"
+                            + " this times (100 B + 2 x mqtt.max_topic_filter_bytes) of heap."),
+            number("mqtt.max_topic_filter_bytes", INT, 256, 1, 65_535,
+                    "Longest topic filter a SUBSCRIBE may store, in UTF-8 bytes; a longer one gets SUBACK 0x8F"
+                            + " (MQTT 5) or 0x80 (3.1.1), event topic_filter_too_long."),
+            number("mqtt.session_store_timeout_ms", INT, 5_000, 100, 600_000,
+                    "How long a CONNECT, SUBSCRIBE or UNSUBSCRIBE waits for its session write to reach Kafka;"
+                            + " then the CONNECT is refused with server unavailable (event session_store_timeout)"
+                            + " and a SUBACK/UNSUBACK carries 0x80, instead of the client hanging through a Kafka"
+                            + " outage. Resuming an unchanged session needs no write and is not affected."),
+            number("mqtt.session_store_max_queued_bytes", LONG, 16 * MIB, 65_536, 1024 * MIB,
+                    "Session writes waiting for the session log's sender (while Kafka is slow or down), in bytes"
+                            + " of encoded sessions plus 128 B each; writes for the same client id replace each"
+                            + " other, so only the latest state waits. Beyond it a write fails at once (a CONNECT"
+                            + " is refused with server unavailable). Caps that queue's heap at about this."),
 
             bool("mqtt_sn.enabled", false,
                     "Run the MQTT-SN 1.2 gateway on UDP. QoS 1 PUBLISHes are acknowledged only once Kafka holds them;"
@@ -66,6 +110,22 @@ public final class ConfigSchema {
                     "Datagrams per second one source address may send; more are dropped as rate_limited. 0: no"
                             + " limit."),
             number("mqtt_sn.burst", INT, 100, 1, 10_000_000, "Datagrams a source may send at once above its rate."),
+            number("mqtt_sn.max_clients", INT, 1_000_000, 1, 100_000_000,
+                    "Clients whose state the gateway holds at once (connected or asleep, about 500 bytes of heap"
+                            + " each plus their topic names); a CONNECT for a new client id beyond it gets CONNACK"
+                            + " \"rejected: congestion\" (too_many_clients)."),
+            number("mqtt_sn.max_topics_per_client", INT, 256, 0, 65_534,
+                    "Topic names one client may register; more get REGACK \"not supported\" (too_many_topics)."),
+            number("mqtt_sn.max_topic_bytes_per_client", INT, 16_384, 1, 1 << 24,
+                    "UTF-8 bytes of the topic names one client may register; more get REGACK \"not supported\""
+                            + " (topic_bytes_per_client)."),
+            number("mqtt_sn.max_topic_bytes", LONG, 64 * MIB, 1, 1L << 40,
+                    "UTF-8 bytes of the registered topic names of all clients together (heap is about twice that"
+                            + " plus 60 bytes per topic); more get REGACK \"rejected: congestion\""
+                            + " (topic_bytes_total)."),
+            number("mqtt_sn.max_inflight_messages", INT, 32, 1, 65_535,
+                    "QoS 1 PUBLISHes one client may have waiting for Kafka; more get PUBACK \"rejected:"
+                            + " congestion\" (inflight_full) and are not written."),
             map("mqtt_sn.predefined_topics",
                     "Predefined topic ids (1..65534) and their topic names, usable without REGISTER and by QoS -1"
                             + " senders that never connect."),
@@ -90,6 +150,10 @@ public final class ConfigSchema {
                     "Global budget of bytes received but not yet acknowledged by Kafka. When spent, Sluice stops"
                             + " reading the sockets that want more and resumes as acknowledgements free room."
                             + " Must not exceed kafka.buffer_memory_bytes."),
+            number("ingest.udp_max_inflight_percent", INT, 25, 1, 90,
+                    "Share of ingest.max_inflight_bytes that the UDP sources (MQTT-SN and line_udp) may hold"
+                            + " together; beyond it datagrams are dropped as budget_spent, so a datagram flood never"
+                            + " spends the budget MQTT readers need (they keep at least the rest)."),
 
             string("kafka.bootstrap_servers", "localhost:9092", "Kafka bootstrap servers, comma separated host:port."),
             string("kafka.readings_topic", "sluice.readings", "Topic every reading is written to."),
@@ -109,8 +173,9 @@ public final class ConfigSchema {
                     "Memory the producer may use for records not yet sent. Must be at least"
                             + " ingest.max_inflight_bytes so a send never blocks on a full buffer."),
             number("kafka.delivery_timeout_ms", INT, 120_000, 1_000, Integer.MAX_VALUE,
-                    "How long the producer keeps retrying one record before reporting failure (MQTT 5 then"
-                            + " gets an error PUBACK, MQTT 3.1.1 a closed connection)."),
+                    "How long the producer keeps retrying one record before reporting failure. The client then"
+                            + " gets no PUBACK: its connection is closed (MQTT 5: DISCONNECT 0x89 server busy), so it"
+                            + " retransmits."),
             number("kafka.request_timeout_ms", INT, 30_000, 100, Integer.MAX_VALUE,
                     "Producer request timeout. Must be below kafka.delivery_timeout_ms minus kafka.linger_ms."),
             number("kafka.max_block_ms", INT, 60_000, 0, Integer.MAX_VALUE,
@@ -175,6 +240,16 @@ public final class ConfigSchema {
             string("admin.token_file", "/var/lib/sluice/admin.token",
                     "File holding the admin bearer token; created with a random token (mode 0640) if absent."
                             + " The sluice command reads it, so only root and the sluice group can administer."),
+            number("admin.request_timeout_ms", INT, 5_000, 100, 600_000,
+                    "A request (head and body) must arrive within this time of the connection, and its answer be"
+                            + " taken within as long again; otherwise the connection is closed (request_timeout,"
+                            + " response_timeout)."),
+            number("admin.max_request_bytes", INT, 16_384, 1_024, 1 << 20,
+                    "Largest request (head and body) the admin endpoint reads; larger ones get 431 or 413"
+                            + " (request_too_large). Each open connection holds at most this much."),
+            number("admin.max_connections", INT, 32, 2, 10_000,
+                    "Admin connections served at once, each on a thread of its own, so stalled ones cannot hold up"
+                            + " /health, /ready or /metrics; more are closed at once (too_many_connections)."),
 
             number("shutdown.drain_timeout_ms", INT, 30_000, 0, 3_600_000,
                     "On SIGTERM, how long Sluice waits for outstanding Kafka acknowledgements before exiting."),

@@ -39,6 +39,12 @@ final class CrossFieldRules {
             problems.add(v.where("node_id") + ": node_id: '" + v.string("node_id") + "' holds whitespace; a node id"
                     + " is one word (it is a space-separated field of every record's sluice header)");
         }
+        int nodeBytes = v.string("node_id").getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (nodeBytes > io.sluice.ingest.Envelope.MAX_NODE_ID_BYTES) {
+            problems.add(v.where("node_id") + ": node_id is " + nodeBytes + " bytes long; at most "
+                    + io.sluice.ingest.Envelope.MAX_NODE_ID_BYTES + " (every record carries it, and the in-flight"
+                    + " budget's weight of a record allows for that much)");
+        }
         if (v.string("kafka.bootstrap_servers").isBlank()) {
             problems.add(v.where("kafka.bootstrap_servers") + ": kafka.bootstrap_servers must name at least one host:port");
         }

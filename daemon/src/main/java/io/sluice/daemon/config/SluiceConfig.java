@@ -15,7 +15,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
 
     public record MqttSn(boolean enabled, String host, int port, int sockets, int receiveBufferBytes,
                          int maxDatagramBytes, long clientIdleMs, List<String> allowedSources, int ratePerSecond,
-                         int burst, Map<Integer, String> predefinedTopics) {
+                         int burst, Map<Integer, String> predefinedTopics, int maxClients, int maxTopicsPerClient,
+                         int maxTopicBytesPerClient, long maxTopicBytes, int maxInflightMessages) {
     }
 
     public record LineUdp(boolean enabled, String host, int port, int sockets, int receiveBufferBytes,
@@ -24,10 +25,13 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
 
     public record Mqtt(String host, int port, int ioThreads, int maxConnections, int maxPacketSizeBytes,
                        int maxInflightMessages, int topicAliasMaximum, long maxSessionExpirySeconds,
-                       int connectTimeoutMs) {
+                       int connectTimeoutMs, int maxKeepAliveSeconds, int packetArrivalTimeoutMs,
+                       int maxPersistentSessions, int maxClientIdBytes,
+                       int maxSubscriptionsPerSession, int maxTopicFilterBytes, int sessionStoreTimeoutMs,
+                       long sessionStoreMaxQueuedBytes) {
     }
 
-    public record Ingest(long maxInflightBytes) {
+    public record Ingest(long maxInflightBytes, int udpMaxInflightPercent) {
     }
 
     public record Kafka(String bootstrapServers, String readingsTopic, String sessionsTopic, int lingerMs,
@@ -43,7 +47,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                          int writeTimeoutMs, int retryInitialMs, int retryMaxMs, List<MappingRule> rules) {
     }
 
-    public record Admin(String host, int port, String tokenFile) {
+    public record Admin(String host, int port, String tokenFile, int requestTimeoutMs, int maxRequestBytes,
+                        int maxConnections) {
     }
 
     public record Shutdown(int drainTimeoutMs) {
@@ -62,17 +67,25 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                 new Mqtt(v.string("mqtt.host"), v.integer("mqtt.port"), v.integer("mqtt.io_threads"),
                         v.integer("mqtt.max_connections"), v.integer("mqtt.max_packet_size_bytes"),
                         v.integer("mqtt.max_inflight_messages"), v.integer("mqtt.topic_alias_maximum"),
-                        v.longValue("mqtt.max_session_expiry_seconds"), v.integer("mqtt.connect_timeout_ms")),
+                        v.longValue("mqtt.max_session_expiry_seconds"), v.integer("mqtt.connect_timeout_ms"),
+                        v.integer("mqtt.max_keep_alive_seconds"), v.integer("mqtt.packet_arrival_timeout_ms"),
+                        v.integer("mqtt.max_persistent_sessions"), v.integer("mqtt.max_client_id_bytes"),
+                        v.integer("mqtt.max_subscriptions_per_session"), v.integer("mqtt.max_topic_filter_bytes"),
+                        v.integer("mqtt.session_store_timeout_ms"),
+                        v.longValue("mqtt.session_store_max_queued_bytes")),
                 new MqttSn(v.bool("mqtt_sn.enabled"), v.string("mqtt_sn.host"), v.integer("mqtt_sn.port"),
                         v.integer("mqtt_sn.sockets"), v.integer("mqtt_sn.receive_buffer_bytes"),
                         v.integer("mqtt_sn.max_datagram_bytes"), v.longValue("mqtt_sn.client_idle_ms"),
                         cidrs(v.string("mqtt_sn.allowed_sources")), v.integer("mqtt_sn.rate_per_second"),
-                        v.integer("mqtt_sn.burst"), topicIds(v.map("mqtt_sn.predefined_topics"))),
+                        v.integer("mqtt_sn.burst"), topicIds(v.map("mqtt_sn.predefined_topics")),
+                        v.integer("mqtt_sn.max_clients"), v.integer("mqtt_sn.max_topics_per_client"),
+                        v.integer("mqtt_sn.max_topic_bytes_per_client"), v.longValue("mqtt_sn.max_topic_bytes"),
+                        v.integer("mqtt_sn.max_inflight_messages")),
                 new LineUdp(v.bool("line_udp.enabled"), v.string("line_udp.host"), v.integer("line_udp.port"),
                         v.integer("line_udp.sockets"), v.integer("line_udp.receive_buffer_bytes"),
                         v.integer("line_udp.max_datagram_bytes"), cidrs(v.string("line_udp.allowed_sources")),
                         v.integer("line_udp.rate_per_second"), v.integer("line_udp.burst")),
-                new Ingest(v.longValue("ingest.max_inflight_bytes")),
+                new Ingest(v.longValue("ingest.max_inflight_bytes"), v.integer("ingest.udp_max_inflight_percent")),
                 new Kafka(v.string("kafka.bootstrap_servers"), v.string("kafka.readings_topic"),
                         v.string("kafka.sessions_topic"), v.integer("kafka.linger_ms"), v.integer("kafka.batch_size_bytes"),
                         v.longValue("kafka.buffer_memory_bytes"), v.integer("kafka.delivery_timeout_ms"),
@@ -89,7 +102,9 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                         v.integer("fanout.write_timeout_ms"), v.integer("fanout.retry_initial_ms"),
                         v.integer("fanout.retry_max_ms"),
                         v.rules("fanout.rules").stream().map(RuleSpec::toMappingRule).toList()),
-                new Admin(v.string("admin.host"), v.integer("admin.port"), v.string("admin.token_file")),
+                new Admin(v.string("admin.host"), v.integer("admin.port"), v.string("admin.token_file"),
+                        v.integer("admin.request_timeout_ms"), v.integer("admin.max_request_bytes"),
+                        v.integer("admin.max_connections")),
                 new Shutdown(v.integer("shutdown.drain_timeout_ms")),
                 new Log(v.string("log.level"), v.string("log.format")));
     }

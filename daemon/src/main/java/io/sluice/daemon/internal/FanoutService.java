@@ -3,7 +3,9 @@ package io.sluice.daemon.internal;
 import io.sluice.sinks.FanoutConfig;
 import io.sluice.sinks.FanoutListener;
 import io.sluice.sinks.FanoutStats;
+import io.sluice.sinks.kafka.GroupLag;
 import io.sluice.sinks.kafka.KafkaFanout;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -16,11 +18,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The fan-out members of this process: {@code workers} {@link KafkaFanout}s in one consumer group, each with its
  * own consumer, batch and writer thread. A member that stopped on an unexpected error is replaced after a pause
- * (its uncommitted records are re-read by whoever owns the partitions next). Thread-safe.
+ * (its uncommitted records are re-read by whoever owns the partitions next). The lag is the group's, measured from
+ * its committed offsets every {@value #LAG_SECONDS} s on the supervisor thread ({@link GroupLag}), so it stays right
+ * while members are down or restarting. Thread-safe.
  */
 public final class FanoutService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FanoutService.class);
     private static final long SUPERVISE_SECONDS = 5;
+    private static final long LAG_SECONDS = 2;
 
     private final FanoutConfig config;
     private final FanoutListener listener;
@@ -34,11 +39,16 @@ public final class FanoutService implements AutoCloseable {
         return t;
     });
     private boolean closed;
+    private final GroupLag groupLag;
+    /** The group's lag as last measured; -1 before the first answer or when Kafka did not answer. */
+    private volatile long lag = -1;
 
     private FanoutService(FanoutConfig config, int workers, FanoutListener listener) {
         this.config = config;
         this.listener = listener;
         this.members = new KafkaFanout[workers];
+        this.groupLag = new GroupLag(config.bootstrapServers(), config.topic(), config.groupId(),
+                config.consumerProperties());
     }
 
     /**
@@ -57,9 +67,14 @@ public final class FanoutService implements AutoCloseable {
             throw e;
         }
         s.supervisor.scheduleWithFixedDelay(s::supervise, SUPERVISE_SECONDS, SUPERVISE_SECONDS, TimeUnit.SECONDS);
+        s.supervisor.scheduleWithFixedDelay(s::measureLag, 0, LAG_SECONDS, TimeUnit.SECONDS);
         LOG.info("Fan-out: {} member(s) in group '{}' writing to {} bucket '{}'", workers, config.groupId(),
                 config.influxUrl(), config.influxBucket());
         return s;
+    }
+
+    private void measureLag() {
+        lag = groupLag.measure(Duration.ofSeconds(LAG_SECONDS));
     }
 
     private synchronized void supervise() {
@@ -93,7 +108,7 @@ public final class FanoutService implements AutoCloseable {
         restarts.addAndGet(old.restarts());
     }
 
-    /** Totals of every member since start; lag is that of the running members. */
+    /** Totals of every member since start; the lag is the group's (every partition, members up or not). */
     public synchronized FanoutStats stats() {
         List<FanoutStats> all = new ArrayList<>();
         for (FanoutStats r : retired) {
@@ -105,7 +120,14 @@ public final class FanoutService implements AutoCloseable {
                 all.add(m.stats());
             }
         }
-        return FanoutStats.sum(all);
+        FanoutStats sum = FanoutStats.sum(all);
+        return new FanoutStats(sum.pointsWritten(), sum.batches(), sum.retries(), sum.deadLettered(),
+                sum.deadLetteredByReason(), sum.skipped(), sum.paused(), lag, sum.writeNanos());
+    }
+
+    /** Members configured but not running now (stopped on an error and not yet replaced). */
+    public int stopped() {
+        return workers() - running();
     }
 
     /** Members running now. */
@@ -134,6 +156,12 @@ public final class FanoutService implements AutoCloseable {
     @Override
     public void close() {
         supervisor.shutdownNow();
+        try {
+            supervisor.awaitTermination(5, TimeUnit.SECONDS); // a lag measurement under way ends first
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        groupLag.close();
         KafkaFanout[] stopping;
         synchronized (this) {
             closed = true;

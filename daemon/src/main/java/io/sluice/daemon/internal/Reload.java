@@ -57,7 +57,8 @@ public final class Reload {
         SluiceConfig.Ingest ingest = current.ingest();
         if (!current.ingest().equals(next.ingest())) {
             SluiceDaemon d = daemon;
-            if (d != null && d.ingests() && next.ingest().maxInflightBytes() <= current.kafka().bufferMemoryBytes()) {
+            if (d != null && d.ingests() && next.ingest().maxInflightBytes() <= current.kafka().bufferMemoryBytes()
+                    && next.ingest().udpMaxInflightPercent() == current.ingest().udpMaxInflightPercent()) {
                 d.budget().resize(next.ingest().maxInflightBytes());
                 ingest = next.ingest();
                 LOG.info("Reload applied: ingest.max_inflight_bytes {}", next.ingest().maxInflightBytes());

@@ -9,9 +9,12 @@ import io.sluice.sinks.TopicCheck;
 import io.sluice.sinks.kafka.KafkaLog;
 import io.sluice.sinks.kafka.KafkaSessionLog;
 import io.sluice.sinks.kafka.KafkaTopics;
+import io.sluice.ingest.InflightBudget;
 import io.sluice.mqtt.MqttConfig;
+import io.sluice.mqtt.SessionLimits;
 import io.sluice.udp.LineDatagramConfig;
 import io.sluice.udp.MqttSnConfig;
+import io.sluice.udp.MqttSnLimits;
 import io.sluice.sinks.FanoutConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -109,7 +112,7 @@ public final class Wiring {
         return new FanoutConfig(c.kafka().bootstrapServers(), c.kafka().readingsTopic(), f.groupId(),
                 f.deadLetterTopic(), f.unmatchedToDeadLetter(), f.influxUrl(), f.influxOrg(), f.influxBucket(), token,
                 f.batchMaxPoints(), f.batchMaxBytes(), f.lingerMs(), f.writeTimeoutMs(), f.retryInitialMs(),
-                f.retryMaxMs(), f.rules(), c.kafka().clientProperties());
+                f.retryMaxMs(), f.rules(), c.kafka().clientProperties(), producerProperties(c));
     }
 
     public static KafkaLog log(SluiceConfig c) {
@@ -138,7 +141,9 @@ public final class Wiring {
     public static MqttSnConfig mqttSnConfig(SluiceConfig c) {
         SluiceConfig.MqttSn m = c.mqttSn();
         return new MqttSnConfig(m.host(), m.port(), m.sockets(), m.receiveBufferBytes(), m.predefinedTopics(),
-                m.clientIdleMs(), m.maxDatagramBytes(), m.allowedSources(), m.ratePerSecond(), m.burst());
+                m.clientIdleMs(), m.maxDatagramBytes(), m.allowedSources(), m.ratePerSecond(), m.burst(),
+                new MqttSnLimits(m.maxClients(), m.maxTopicsPerClient(), m.maxTopicBytesPerClient(), m.maxTopicBytes(),
+                        m.maxInflightMessages()));
     }
 
     public static LineDatagramConfig lineUdpConfig(SluiceConfig c) {
@@ -147,9 +152,25 @@ public final class Wiring {
                 l.allowedSources(), l.ratePerSecond(), l.burst());
     }
 
+    /** Bounds on the session state clients can make this node hold (docs/LIMITS.md). */
+    public static SessionLimits sessionLimits(SluiceConfig c) {
+        SluiceConfig.Mqtt m = c.mqtt();
+        return new SessionLimits(m.maxPersistentSessions(), m.maxClientIdBytes(), m.maxSubscriptionsPerSession(),
+                m.maxTopicFilterBytes(), m.sessionStoreTimeoutMs());
+    }
+
+    /**
+     * The budget the UDP sources share: ingest.udp_max_inflight_percent of the global one, counted there too, so
+     * a datagram flood leaves MQTT readers the rest.
+     */
+    public static InflightBudget udpBudget(SluiceConfig c, InflightBudget global) {
+        return global.share(c.ingest().udpMaxInflightPercent());
+    }
+
     public static MqttConfig mqttConfig(SluiceConfig c) {
         SluiceConfig.Mqtt m = c.mqtt();
         return new MqttConfig(m.host(), m.port(), m.ioThreads(), m.maxConnections(), m.maxPacketSizeBytes(),
-                m.maxInflightMessages(), m.topicAliasMaximum(), m.maxSessionExpirySeconds(), m.connectTimeoutMs());
+                m.maxInflightMessages(), m.topicAliasMaximum(), m.maxSessionExpirySeconds(), m.connectTimeoutMs(),
+                m.maxKeepAliveSeconds(), m.packetArrivalTimeoutMs());
     }
 }

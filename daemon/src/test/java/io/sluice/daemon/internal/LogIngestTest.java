@@ -1,6 +1,7 @@
 package io.sluice.daemon.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.ingest.Envelope;
 import io.sluice.sinks.HeaderLayout;
@@ -44,5 +45,34 @@ class LogIngestTest {
         full.headers().subList(0, 6).forEach(h -> fullFields.put(h.name(), text(h)));
         LogRecord compact = LogIngest.toRecord(READING, NODE, HeaderLayout.COMPACT);
         assertEquals(fullFields, Map.copyOf(ReadingHeader.fields(compact.headers().get(0).value())));
+    }
+
+    /** Kafka's serialized size of a record, every varint at its widest (5 bytes; 10 for the timestamp delta). */
+    private static long serializedUpperBound(LogRecord r) {
+        long size = 5 + 1 + 10 + 5 + 5 + r.key().getBytes(StandardCharsets.UTF_8).length + 5 + r.value().length + 5;
+        for (LogHeader h : r.headers()) {
+            size += 5 + h.name().getBytes(StandardCharsets.UTF_8).length + 5 + h.value().length;
+        }
+        return size;
+    }
+
+    @Test
+    void envelopeWeight_coversTheRecordTheLogWrites_inBothLayouts_withTheLongestNodeId() {
+        byte[] longestNode = "n".repeat(Envelope.MAX_NODE_ID_BYTES).getBytes(StandardCharsets.UTF_8);
+        List<Envelope.UserProperty> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            many.add(new Envelope.UserProperty("ключ" + i, i % 2 == 0 ? "" : "värde-" + i));
+        }
+        List<Envelope> envelopes = List.of(READING,
+                new Envelope("d", "t", new byte[0], "line-udp", null, 0, 1L, null, List.of(), "[2001:db8::1]:9"),
+                new Envelope("温度计-1", "温度/".repeat(300), new byte[] {1}, "mqtt", "5", 1, Long.MAX_VALUE,
+                        "text/" + "ü".repeat(100), many, null));
+        for (Envelope e : envelopes) {
+            for (HeaderLayout layout : HeaderLayout.values()) {
+                LogRecord r = LogIngest.toRecord(e, longestNode, layout);
+                long held = serializedUpperBound(r);
+                assertTrue(e.weightBytes() >= held, layout + ": weight " + e.weightBytes() + " < record " + held);
+            }
+        }
     }
 }

@@ -11,7 +11,11 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.sluice.daemon.SluiceDaemon;
 import io.sluice.daemon.cli.CliRun;
 import io.sluice.daemon.config.ConfigLoader;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The admin endpoint and the sluice commands that use it, against a running daemon. */
 class AdminIT {
+    private static final int REQUEST_TIMEOUT_MS = 4_000;
+    private static final int MAX_CONNECTIONS = 16;
     @TempDir
     Path dir;
     private Path configFile;
@@ -39,7 +47,9 @@ class AdminIT {
     @BeforeEach
     void start() throws Exception {
         configFile = dir.resolve("sluice.yaml");
-        Files.writeString(configFile, TestKafka.shared().daemonYaml("admin", 0));
+        Files.writeString(configFile, TestKafka.shared().daemonYaml("admin", 0)
+                .replace("admin:\n", "admin:\n  request_timeout_ms: " + REQUEST_TIMEOUT_MS + "\n  max_connections: "
+                        + MAX_CONNECTIONS + "\n  max_request_bytes: 4096\n"));
         daemon = SluiceDaemon.start(ConfigLoader.load(configFile));
     }
 
@@ -69,6 +79,12 @@ class AdminIT {
     private static long metric(String scrape, String name) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.E+-]+)$").matcher(scrape);
         return m.find() ? (long) Double.parseDouble(m.group(2)) : -1;
+    }
+
+    private static long refusals(String scrape, String reason) {
+        Matcher m = Pattern.compile("(?m)^sluice_admin_refusals_total\\{[^}]*reason=\"" + reason + "\"[^}]*} ([0-9.E+-]+)$")
+                .matcher(scrape);
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
     }
 
     private Mqtt5BlockingClient client(String id) {
@@ -117,6 +133,97 @@ class AdminIT {
         assertEquals(0, text.exit(), text.err());
         assertTrue(text.out().matches("(?s).*publishes_qos1 +3\n.*"), text.out());
         c.disconnect();
+    }
+
+    /** A socket that sent the start of a request and then nothing. */
+    private Socket stalled(String start) throws Exception {
+        Socket s = new Socket("127.0.0.1", daemon.adminPort());
+        s.setSoTimeout(REQUEST_TIMEOUT_MS + 10_000);
+        OutputStream out = s.getOutputStream();
+        out.write(start.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return s;
+    }
+
+    /** True when the server closed {@code s} (end of stream or reset) within the socket's read timeout. */
+    private static boolean closedByServer(Socket s) throws Exception {
+        InputStream in = s.getInputStream();
+        try {
+            while (in.read() >= 0) {
+                // an answer before the close is read past
+            }
+            return true;
+        } catch (SocketException reset) {
+            return true;
+        }
+    }
+
+    private HttpResponse<String> probe(String path) throws Exception {
+        HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.adminPort() + path))
+                .timeout(Duration.ofSeconds(1)).build();
+        return http.send(r, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void stalledSockets_holdUpNeitherHealthNorReadyNorMetrics_andAreClosedAfterTheRequestTimeout() throws Exception {
+        List<Socket> sockets = new ArrayList<>();
+        long openedAt = System.nanoTime();
+        try {
+            for (int i = 0; i < MAX_CONNECTIONS / 2; i++) {
+                sockets.add(stalled("GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthoriz"));
+            }
+            for (int i = 0; i < 2; i++) {
+                sockets.add(stalled("POST /drain HTTP/1.1\r\nContent-Length: 100\r\n\r\nhalf a body"));
+            }
+            // each probe must answer within a second while every stalled socket is still held
+            await().atMost(Duration.ofSeconds(3)).until(() -> probe("/health").statusCode() == 200);
+            await().atMost(Duration.ofSeconds(3)).until(() -> probe("/ready").statusCode() == 200);
+            await().atMost(Duration.ofSeconds(3)).until(() -> probe("/metrics").body().contains("sluice_ready 1"));
+            assertTrue(System.nanoTime() - openedAt < REQUEST_TIMEOUT_MS * 1_000_000L,
+                    "the probes answered before the stalled sockets timed out");
+            for (Socket s : sockets) {
+                assertTrue(closedByServer(s));
+            }
+            assertTrue(System.nanoTime() - openedAt >= REQUEST_TIMEOUT_MS * 1_000_000L, "closed only at the timeout");
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> refusals(probe("/metrics").body(), "request_timeout")
+                == sockets.size());
+        assertEquals(SluiceDaemon.State.READY, daemon.state(), "the half-sent POST /drain drained nothing");
+    }
+
+    @Test
+    void connectionsBeyondMaxConnections_areClosedAtOnce_andOversizedRequestsAreRefused() throws Exception {
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < MAX_CONNECTIONS; i++) {
+                sockets.add(stalled("GET /health HTTP/1.1\r\n"));
+            }
+            try (Socket extra = new Socket("127.0.0.1", daemon.adminPort())) {
+                extra.setSoTimeout(REQUEST_TIMEOUT_MS / 2); // well before any stalled socket times out
+                assertTrue(closedByServer(extra), "the connection past admin.max_connections is closed at once");
+            }
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+        // the stalled sockets closed by their peer free their places at once
+        await().atMost(Duration.ofSeconds(3)).until(() -> probe("/health").statusCode() == 200);
+
+        try (Socket big = new Socket("127.0.0.1", daemon.adminPort())) {
+            big.setSoTimeout(5_000);
+            big.getOutputStream().write(("GET /health HTTP/1.1\r\nX-Filler: " + "a".repeat(8_000) + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(big.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(answer.startsWith("HTTP/1.1 431 "), answer);
+        }
+        String scrape = probe("/metrics").body();
+        assertEquals(1, refusals(scrape, "too_many_connections"), scrape);
+        assertEquals(1, refusals(scrape, "request_too_large"), scrape);
     }
 
     @Test

@@ -134,4 +134,67 @@ class KafkaOutageIT {
             client.disconnect().join();
         }
     }
+    @Test
+    void mqtt5_persistentSession_readingsTimingOutInKafka_getNoErrorPuback_areRetransmittedAfterReconnect_andAllInKafka()
+            throws Exception {
+        SluiceConfig base = kafka.daemonConfig("outage-v5");
+        Map<String, String> settings = new java.util.HashMap<>(TestKafka.adminSettings());
+        settings.putAll(Map.of(
+                "node_id", "outage-node-5",
+                "mqtt.host", "127.0.0.1",
+                "mqtt.port", "0",
+                "kafka.bootstrap_servers", base.kafka().bootstrapServers(),
+                "kafka.readings_topic", base.kafka().readingsTopic(),
+                "kafka.sessions_topic", base.kafka().sessionsTopic(),
+                "kafka.topic_replication_factor", "1",
+                "kafka.topic_min_insync_replicas", "1",
+                // the readings time out in Kafka while the broker is down
+                "kafka.delivery_timeout_ms", "3000",
+                "kafka.request_timeout_ms", "1500"));
+        settings.put("kafka.max_block_ms", "3000"); // a send waiting for metadata of a gone broker fails as soon
+        SluiceConfig config = ConfigLoader.fromMap(settings);
+        try (SluiceDaemon daemon = SluiceDaemon.start(config)) {
+            java.util.Queue<Object> disconnectReasons = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            Mqtt5AsyncClient client = MqttClient.builder().useMqttVersion5().identifier("outage-v5")
+                    .serverHost("127.0.0.1").serverPort(daemon.mqttPort())
+                    .automaticReconnect().initialDelay(200, java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .maxDelay(1, java.util.concurrent.TimeUnit.SECONDS).applyAutomaticReconnect()
+                    .addDisconnectedListener(ctx -> disconnectReasons.add(
+                            ctx.getCause() instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException d
+                                    ? d.getMqttMessage().getReasonCode() : ctx.getCause().toString()))
+                    .buildAsync();
+            client.connectWith().cleanStart(false).sessionExpiryInterval(3600).send().join();
+            client.publishWith().topic("t/warmup").qos(MqttQos.AT_LEAST_ONCE).payload(Clients.utf8("warmup")).send().join();
+
+            kafka.stopBroker();
+            java.util.List<String> payloads = new java.util.ArrayList<>();
+            java.util.List<CompletableFuture<com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult>> acks =
+                    new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String payload = "v5-during-outage-" + i;
+                payloads.add(payload);
+                acks.add(client.publishWith().topic("t/outage/" + i).qos(MqttQos.AT_LEAST_ONCE)
+                        .payload(Clients.utf8(payload)).send());
+            }
+            // Kafka times the readings out; Sluice must not answer with an error PUBACK (MQTT 5 clients drop those)
+            // but disconnect, saying the server is busy.
+            await().atMost(Duration.ofSeconds(30)).until(() -> disconnectReasons.contains(
+                    com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode.SERVER_BUSY));
+            assertTrue(acks.stream().noneMatch(CompletableFuture::isDone),
+                    "no PUBACK of any kind while Kafka is down; disconnects: " + disconnectReasons);
+            assertTrue(daemon.mqttStats().pubackErrorsSent.sum() == 0, "no error PUBACK sent");
+
+            kafka.startBroker();
+            for (var ack : acks) {
+                var result = ack.get(120, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(result.getError().isEmpty(), "acknowledged without error after Kafka returned: " + result);
+            }
+            String topic = daemon.config().kafka().readingsTopic();
+            var records = kafka.readAll(topic);
+            for (String payload : payloads) {
+                assertTrue(Clients.withPayload(records, payload).isPresent(), payload + " is in Kafka");
+            }
+            client.disconnect().join();
+        }
+    }
 }

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class MalformedInputIT {
     private static final int MAX_PACKET = 1024;
+    private static final int ARRIVAL_TIMEOUT_MS = 1500;
     private static TestKafka kafka;
     private static SluiceDaemon daemon;
     private static Mqtt5AsyncClient goodClient;
@@ -49,6 +50,7 @@ class MalformedInputIT {
                 "kafka.sessions_topic", base.kafka().sessionsTopic(),
                 "kafka.topic_replication_factor", "1", "kafka.topic_min_insync_replicas", "1"));
         settings.putAll(TestKafka.adminSettings());
+        settings.put("mqtt.packet_arrival_timeout_ms", Integer.toString(ARRIVAL_TIMEOUT_MS));
         daemon = SluiceDaemon.start(ConfigLoader.fromMap(settings));
         goodClient = MqttClient.builder().useMqttVersion5().identifier("good-citizen").serverHost("127.0.0.1")
                 .serverPort(daemon.mqttPort()).addDisconnectedListener(c -> goodDisconnects.incrementAndGet())
@@ -180,6 +182,35 @@ class MalformedInputIT {
             assertArrayEquals(new byte[] {0x20, 0x02, 0x00, 0x01}, raw.read(4));
             assertTrue(raw.closedByServer());
         }
+    }
+
+    @Test
+    void partialPacket_mqtt5_getsDisconnect0x83_onceThePacketArrivalTimeoutPasses() throws Exception {
+        try (RawMqtt raw = new RawMqtt(daemon.mqttPort())) {
+            raw.send(RawMqtt.connect(5, "loris-v5"));
+            byte[] connack = raw.read(2);
+            raw.read(connack[1] & 0xff);
+            byte[] publish = RawMqtt.publishQos0(5, "loris/one".getBytes(StandardCharsets.UTF_8), new byte[500]);
+            long started = System.nanoTime();
+            raw.send(java.util.Arrays.copyOf(publish, 20)); // the start of a packet, and then nothing
+            byte[] disconnect = raw.readPacket();
+            long waitedMs = (System.nanoTime() - started) / 1_000_000;
+            assertEquals(0xE0, disconnect[0] & 0xff, "DISCONNECT");
+            assertEquals(0x83, disconnect[2] & 0xff, "reason code 0x83 implementation specific error");
+            assertTrue(waitedMs >= ARRIVAL_TIMEOUT_MS - 100, "closed by the arrival limit, after " + waitedMs + " ms");
+            assertTrue(raw.closedByServer());
+        }
+        awaitEvent("packet_arrival_timeout");
+    }
+
+    @Test
+    void partialPacket_beforeConnect_isClosed_onceThePacketArrivalTimeoutPasses() throws Exception {
+        try (RawMqtt raw = new RawMqtt(daemon.mqttPort())) {
+            byte[] connect = RawMqtt.connect(4, "loris-v3");
+            raw.send(java.util.Arrays.copyOf(connect, connect.length - 3));
+            assertTrue(raw.closedByServer(), "closed well before the 10 s connect timeout and the socket timeout");
+        }
+        awaitEvent("packet_arrival_timeout");
     }
 
     private static void awaitEvent(String event) {

@@ -126,6 +126,37 @@ class UdpIngestIT {
     }
 
     @Test
+    void mqttSnReusedMsgIdWithNewPayload_isInKafka_aTrueDupIsNot_andAClientPastMaxClientsGetsCongestion()
+            throws Exception {
+        TestKafka kafka = TestKafka.shared();
+        try (SluiceDaemon daemon = SluiceDaemon.start(udpConfig(kafka, "sn-reuse", Map.of("mqtt_sn.max_clients", "1")));
+             MqttSnTestClient client = new MqttSnTestClient(daemon.mqttSn().port());
+             MqttSnTestClient late = new MqttSnTestClient(daemon.mqttSn().port())) {
+            String topic = daemon.config().kafka().readingsTopic();
+            client.send(connect("sn-radio", true));
+            assertArrayEquals(new byte[] {3, 0x05, 0}, client.receive());
+            client.send(register(1, "sensors/sn-radio/temp"));
+            int topicId = topicIdOf(client.receive());
+            client.send(publish(1, false, 0, topicId, 5, "first-use-of-5"));
+            assertNotNull(pubackFor(client, 5));
+            // id 5 again for a new reading whose first copy was lost on the radio: only the DUP arrives
+            client.send(publish(1, true, 0, topicId, 5, "second-use-of-5"));
+            assertNotNull(pubackFor(client, 5));
+            client.send(publish(1, true, 0, topicId, 5, "second-use-of-5")); // a true retransmission
+            assertNotNull(pubackFor(client, 5));
+            List<String> written = payloads(kafka.readAll(topic));
+            assertEquals(1, written.stream().filter("first-use-of-5"::equals).count(), written.toString());
+            assertEquals(1, written.stream().filter("second-use-of-5"::equals).count(), written.toString());
+            assertEquals(1, daemon.mqttSn().stats().event("duplicate"));
+
+            late.send(connect("sn-late", true));
+            assertArrayEquals(new byte[] {3, 0x05, 1}, late.receive(), "CONNACK rejected: congestion");
+            assertEquals(1, daemon.mqttSn().stats().event("too_many_clients"));
+            assertEquals(1, daemon.mqttSn().clients());
+        }
+    }
+
+    @Test
     void qosMinus1_withAPredefinedTopicId_landsInKafka_withoutAConnection() throws Exception {
         TestKafka kafka = TestKafka.shared();
         try (SluiceDaemon daemon = SluiceDaemon.start(udpConfig(kafka, "sn-qosm1", Map.of()));

@@ -7,7 +7,6 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Envelope;
 import io.sluice.ingest.Outcome;
@@ -22,7 +21,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +38,9 @@ final class Connection {
     private static final int PAUSE_BUDGET = 2;
     private static final int PAUSE_INFLIGHT = 4;
     private static final int PAUSE_WRITABILITY = 8;
+    private static final int PAUSE_DRAINING = 16;
+    /** Pauses of Sluice's own making: the client's read deadlines do not run meanwhile. */
+    private static final int SERVER_PAUSES = PAUSE_CONNECTING | PAUSE_BUDGET | PAUSE_INFLIGHT | PAUSE_DRAINING;
 
     private enum Phase { AWAIT_CONNECT, CONNECTING, CONNECTED, CLOSED }
 
@@ -100,6 +101,12 @@ final class Connection {
             refuse("will_retain_not_supported", null, MqttConnectReturnCode.CONNECTION_REFUSED_RETAIN_NOT_SUPPORTED);
             return;
         }
+        SessionRegistry sessions = ctx.sessions();
+        if (requestedId != null && utf8Length(requestedId) > sessions.limits().maxClientIdBytes()) {
+            refuse("client_id_too_long", MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID);
+            return;
+        }
         String assigned = null;
         String id = requestedId;
         if (id == null || id.isEmpty()) {
@@ -117,6 +124,13 @@ final class Connection {
         long requested = level == 5 ? sessionExpiryProperty(props) : (clean ? 0 : ctx.config().maxSessionExpirySeconds());
         expirySeconds = Math.min(requested, ctx.config().maxSessionExpirySeconds());
         boolean expiryCapped = level == 5 && requested != expirySeconds;
+        if (expirySeconds > 0 && sessions.get(id) == null && !sessions.admitNew(id)) {
+            // a new persistent session beyond the cap; resuming a stored one never gets here
+            clientId = id;
+            refuse("persistent_sessions_full", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED);
+            return;
+        }
         phase = Phase.CONNECTING;
         pause(PAUSE_CONNECTING); // clients may pipeline packets after CONNECT; they wait for the CONNACK
 
@@ -142,8 +156,12 @@ final class Connection {
             session = new SessionState(id, level, 0, 0, existing == null ? Map.of() : existing.subscriptions());
         }
         final String assignedId = assigned;
-        durable.whenComplete((v, err) -> onLoop(() -> completeConnect(err, present, assignedId, expiryCapped,
-                keepAliveSeconds)));
+        ctx.sessions().awaitable(durable).whenComplete((v, err) -> onLoop(() -> completeConnect(err, present,
+                assignedId, expiryCapped, keepAliveSeconds)));
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     private void completeConnect(Throwable storeError, boolean present, String assignedId, boolean expiryCapped,
@@ -152,16 +170,25 @@ final class Connection {
             return;
         }
         if (storeError != null) {
-            LOG.warn("CONNECT of '{}' refused: its session could not be stored: {}", clientId, storeError.toString());
-            refuse("session_store_failed", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+            boolean timedOut = storeError instanceof java.util.concurrent.TimeoutException;
+            LOG.warn("CONNECT of '{}' refused: its session could not be stored{}: {}", clientId,
+                    timedOut ? " within mqtt.session_store_timeout_ms" : "", storeError.toString());
+            if (!present && session != null && session.expirySeconds() > 0) {
+                // the write may still land: make sure a refused CONNECT leaves no new session behind
+                ctx.sessions().abandon(clientId);
+                session = null;
+            }
+            refuse(timedOut ? "session_store_timeout" : "session_store_failed",
+                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
                     MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5);
             return;
         }
         phase = Phase.CONNECTED;
-        if (keepAliveSeconds > 0) {
-            long readerIdleMillis = keepAliveSeconds * 1500L; // 1.5 times the keep alive, as the spec says
-            channel.pipeline().addBefore("handler", "idle",
-                    new IdleStateHandler(readerIdleMillis, 0, 0, TimeUnit.MILLISECONDS));
+        int maxKeepAlive = ctx.config().maxKeepAliveSeconds();
+        int keepAlive = keepAliveSeconds == 0 || keepAliveSeconds > maxKeepAlive ? maxKeepAlive : keepAliveSeconds;
+        ReadDeadlines deadlines = deadlines();
+        if (deadlines != null) {
+            deadlines.keepAlive(keepAlive * 1500L); // 1.5 times the keep alive, as the spec says
         }
         MqttProperties props = null;
         if (level == 5) {
@@ -180,10 +207,16 @@ final class Connection {
             if (expiryCapped) {
                 b.sessionExpiryInterval(expirySeconds);
             }
+            if (keepAlive != keepAliveSeconds) {
+                b.serverKeepAlive(keepAlive); // the client must use it instead of its own [MQTT-3.2.2-21]
+            }
             props = b.build();
         }
         ctx.stats().connectsAccepted.increment();
         channel.writeAndFlush(Replies.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, present, props));
+        if (!ctx.accepting().get()) {
+            pause(PAUSE_DRAINING); // accepted while a drain began: it reads nothing more either
+        }
         resume(PAUSE_CONNECTING);
     }
 
@@ -339,7 +372,13 @@ final class Connection {
         });
     }
 
-    /** Sends PUBACKs in the order the PUBLISHes arrived, as far as outcomes are known. */
+    /**
+     * Sends PUBACKs in the order the PUBLISHes arrived, as far as outcomes are known. A reading Kafka did not take
+     * but might take later (RETRYABLE) is never acknowledged, not even with an MQTT 5 error PUBACK, which the client
+     * would treat as final [MQTT-4.4.0-2]: the PUBACKs before it go out, then the connection closes (MQTT 5:
+     * DISCONNECT 0x89 server busy), so the client retransmits it and everything after it. A reading Kafka refused
+     * for good (REJECTED) gets an MQTT 5 error PUBACK 0x80; MQTT 3.1.1 has none, so its connection closes.
+     */
     private void onDelivered(PendingAck ack, Delivery d) {
         ack.delivery = d;
         inflightQos1--;
@@ -355,21 +394,17 @@ final class Connection {
                 java.time.Instant now = ctx.clock().instant();
                 ctx.stats().ackLatency(now.getEpochSecond() * 1_000_000_000L + now.getNano() - head.receivedAtNanos);
                 wrote = true;
-            } else if (level == 5) {
-                byte code = head.delivery.outcome() == Outcome.RETRYABLE
-                        ? MqttReasonCodes.PubAck.QUOTA_EXCEEDED.byteValue()
-                        : MqttReasonCodes.PubAck.UNSPECIFIED_ERROR.byteValue();
-                channel.write(Replies.pubAck(head.packetId, code, head.delivery.reason()));
+            } else if (head.delivery.outcome() == Outcome.REJECTED && level == 5) {
+                ctx.stats().count("kafka_rejected_error_puback");
+                LOG.warn("Kafka refused message {} of '{}' for good: error PUBACK 0x80: {}", head.packetId, clientId,
+                        head.delivery.reason());
+                channel.write(Replies.pubAck(head.packetId, MqttReasonCodes.PubAck.UNSPECIFIED_ERROR.byteValue(),
+                        head.delivery.reason()));
                 ctx.stats().pubackErrorsSent.increment();
                 wrote = true;
             } else {
-                // MQTT 3.1.1 has no error PUBACK: closing makes the client retransmit on its next connection.
-                ctx.stats().count("kafka_failed_connection_closed");
-                LOG.warn("Closing MQTT 3.1.1 connection of '{}': Kafka did not take message {}: {}", clientId,
-                        head.packetId, head.delivery.reason());
-                channel.flush();
-                channel.close();
-                phase = Phase.CLOSED;
+                closeUnacknowledged(head); // flushes what was written before it
+                wrote = false;
             }
         }
         if (wrote) {
@@ -377,6 +412,24 @@ final class Connection {
         }
         if (inflightQos1 < ctx.config().receiveMaximum()) {
             resume(PAUSE_INFLIGHT);
+        }
+    }
+
+    /** Ends the connection without acknowledging {@code head}, after flushing the PUBACKs written before it. */
+    private void closeUnacknowledged(PendingAck head) {
+        boolean retryable = head.delivery.outcome() != Outcome.REJECTED;
+        ctx.stats().count(retryable ? "kafka_retryable_connection_closed" : "kafka_rejected_connection_closed");
+        LOG.warn("Closing MQTT {} connection of '{}' without acknowledging message {}: Kafka did not take it{}: {}",
+                version(), clientId, head.packetId, retryable ? " (the client retransmits it)" : "",
+                head.delivery.reason());
+        phase = Phase.CLOSED;
+        if (level == 5) {
+            channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.SERVER_BUSY.byteValue(),
+                    "Kafka did not take message " + head.packetId + ": " + head.delivery.reason()))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.flush();
+            channel.close();
         }
     }
 
@@ -389,6 +442,7 @@ final class Connection {
         }
         Map<String, Integer> subs = new LinkedHashMap<>(session.subscriptions());
         List<Integer> codes = new ArrayList<>();
+        io.sluice.mqtt.SessionLimits limits = ctx.sessions().limits();
         for (Packets.Subscription s : subscriptions) {
             if (!TopicNames.validFilter(s.filter())) {
                 ctx.stats().count("topic_filter_invalid");
@@ -396,6 +450,12 @@ final class Connection {
             } else if (level == 5 && s.filter().startsWith("$share/")) {
                 ctx.stats().count("shared_subscription_refused");
                 codes.add(0x9E);
+            } else if (utf8Length(s.filter()) > limits.maxTopicFilterBytes()) {
+                ctx.stats().count("topic_filter_too_long");
+                codes.add(level == 5 ? 0x8F : 0x80);
+            } else if (!subs.containsKey(s.filter()) && subs.size() >= limits.maxSubscriptionsPerSession()) {
+                ctx.stats().count("subscriptions_per_session_exceeded");
+                codes.add(level == 5 ? 0x97 : 0x80);
             } else {
                 int granted = Math.min(1, s.qos());
                 subs.put(s.filter(), (s.options() & ~0x03) | granted);
@@ -408,7 +468,7 @@ final class Connection {
             channel.writeAndFlush(Replies.subAck(packetId, codes));
             return;
         }
-        ctx.sessions().store(next).whenComplete((v, err) -> onLoop(() -> {
+        ctx.sessions().awaitable(ctx.sessions().store(next)).whenComplete((v, err) -> onLoop(() -> {
             if (phase == Phase.CLOSED) {
                 return;
             }
@@ -438,7 +498,7 @@ final class Connection {
             channel.writeAndFlush(Replies.unsubAck(level, packetId, codes));
             return;
         }
-        ctx.sessions().store(next).whenComplete((v, err) -> onLoop(() -> {
+        ctx.sessions().awaitable(ctx.sessions().store(next)).whenComplete((v, err) -> onLoop(() -> {
             if (phase != Phase.CLOSED) {
                 List<Short> result = err == null ? codes : codes.stream().map(c -> (short) 0x80).toList();
                 channel.writeAndFlush(Replies.unsubAck(level, packetId, result));
@@ -499,6 +559,33 @@ final class Connection {
         violation("keep_alive_timeout", MqttReasonCodes.Disconnect.KEEP_ALIVE_TIMEOUT, "no packet within 1.5 x keep alive");
     }
 
+    /** A packet started and did not arrive whole in time (slow loris): MQTT 5 gets DISCONNECT 0x83, then close. */
+    void onPacketArrivalExpired() {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        String what = "a packet did not arrive whole within " + ctx.config().packetArrivalTimeoutMs() + " ms";
+        ctx.stats().count("packet_arrival_timeout");
+        LOG.warn("Closing connection {} ('{}'): {} [packet_arrival_timeout]", channel.remoteAddress(), clientId, what);
+        if (level == 5 && phase == Phase.CONNECTED) {
+            channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.IMPLEMENTATION_SPECIFIC_ERROR.byteValue(),
+                    what)).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+        phase = Phase.CLOSED;
+    }
+
+    /**
+     * A drain: read nothing more from this client, so every message already read gets its outcome and the count
+     * of outstanding messages reaches zero. PUBACKs still go out. Lasts until the connection closes.
+     */
+    void stopReading() {
+        if (phase != Phase.CLOSED) {
+            pause(PAUSE_DRAINING);
+        }
+    }
+
     void onWritabilityChanged(boolean writable) {
         if (writable) {
             resume(PAUSE_WRITABILITY);
@@ -554,6 +641,12 @@ final class Connection {
                 ctx.stats().readsPaused.increment();
             }
         }
+        if ((pauseMask & SERVER_PAUSES) == 0 && (reason & SERVER_PAUSES) != 0) {
+            ReadDeadlines deadlines = deadlines();
+            if (deadlines != null) {
+                deadlines.suspend(); // Sluice stopped reading: the client's keep alive must not run out meanwhile
+            }
+        }
         pauseMask |= reason;
     }
 
@@ -561,10 +654,21 @@ final class Connection {
         if ((pauseMask & reason) == 0) {
             return;
         }
+        boolean serverPaused = (pauseMask & SERVER_PAUSES) != 0;
         pauseMask &= ~reason;
+        if (serverPaused && (pauseMask & SERVER_PAUSES) == 0) {
+            ReadDeadlines deadlines = deadlines();
+            if (deadlines != null) {
+                deadlines.resume();
+            }
+        }
         if (pauseMask == 0 && channel.isActive()) {
             channel.config().setAutoRead(true);
         }
+    }
+
+    private ReadDeadlines deadlines() {
+        return channel.pipeline().get(ReadDeadlines.class);
     }
 
     boolean readsPaused() {

@@ -22,7 +22,6 @@ import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.ingest.Envelope;
@@ -46,6 +45,27 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
 
     public MqttHandler(Context ctx) {
         this.ctx = ctx;
+    }
+
+    /** The handler that must come first in the pipeline, before the decoder: keep-alive and packet arrival limits. */
+    public static io.netty.channel.ChannelHandler readDeadlines(io.sluice.mqtt.MqttConfig config) {
+        return new ReadDeadlines(config.packetArrivalTimeoutMs());
+    }
+
+    /** Drain: stop reading this connection for good (re-dispatched to its event loop; any thread). */
+    public io.netty.util.concurrent.Future<?> stopReading(io.netty.channel.Channel channel) {
+        try {
+            return channel.eventLoop().submit(() -> {
+                if (connection != null) {
+                    connection.stopReading();
+                } else {
+                    channel.config().setAutoRead(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the event loop is shutting down: the channel closes and reads nothing more anyway
+            return channel.eventLoop().newSucceededFuture(null);
+        }
     }
 
     @Override
@@ -198,8 +218,10 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext c, Object evt) throws Exception {
-        if (evt instanceof IdleStateEvent) {
+        if (evt == ReadDeadlines.Expired.KEEP_ALIVE) {
             connection.onKeepAliveExpired();
+        } else if (evt == ReadDeadlines.Expired.PACKET_ARRIVAL) {
+            connection.onPacketArrivalExpired();
         } else {
             super.userEventTriggered(c, evt);
         }

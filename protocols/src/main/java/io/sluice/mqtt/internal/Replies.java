@@ -62,4 +62,12 @@ final class Replies {
     static MqttMessage disconnect(byte reasonCode) {
         return MqttMessageBuilders.disconnect().reasonCode(reasonCode).build();
     }
+
+    /** An MQTT 5 DISCONNECT with a Reason String (allowed on DISCONNECT whatever Request Problem Information says). */
+    static MqttMessage disconnect(byte reasonCode, String reason) {
+        MqttProperties props = new MqttProperties();
+        props.add(new MqttProperties.StringProperty(MqttProperties.MqttPropertyType.REASON_STRING.value(),
+                reason.length() > 200 ? reason.substring(0, 200) : reason));
+        return MqttMessageBuilders.disconnect().reasonCode(reasonCode).properties(props).build();
+    }
 }

@@ -1,21 +1,40 @@
 package io.sluice.mqtt.internal;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Compact, versioned binary form of a {@link SessionState} for the sessions topic (a few dozen bytes per session,
- * so millions of offline sessions stay cheap). Layout v1: version byte, client id, protocol level byte, expiry
- * (long), disconnected-at (long), subscription count (int), then per subscription: filter, options byte.
- * Strings are modified UTF-8 as written by {@link DataOutputStream#writeUTF}.
+ * so millions of offline sessions stay cheap).
+ *
+ * <p>Layout v2 (written): version byte 2, client id, protocol level byte, expiry (long), disconnected-at (long),
+ * subscription count (int), then per subscription: filter, options byte. A string is its UTF-8 length as an
+ * unsigned varint, then its UTF-8 bytes, so any string an MQTT packet can carry fits (v1 used
+ * {@link DataOutputStream#writeUTF}, whose modified UTF-8 overflows its 65,535-byte limit for long filters made of
+ * supplementary characters).
+ *
+ * <p>Layout v1 (still read): the same fields with strings as written by {@code writeUTF}.
+ *
+ * <p>Decoding reads the sessions topic, which anyone with write access to it can fill, so it trusts no length:
+ * every length and count is checked against the bytes left before anything is allocated, and the work is linear in
+ * the input. Stateless and thread-safe.
  */
 public final class SessionCodec {
     private static final byte V1 = 1;
+    private static final byte V2 = 2;
+    /** Fewest bytes one encoded subscription takes (v2: a 1-byte length and the options byte; v1: 3). */
+    private static final int MIN_SUBSCRIPTION_BYTES = 2;
 
     private SessionCodec() {
     }
@@ -23,14 +42,14 @@ public final class SessionCodec {
     public static byte[] encode(SessionState s) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(48 + s.clientId().length());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(V1);
-            out.writeUTF(s.clientId());
+            out.writeByte(V2);
+            writeString(out, s.clientId());
             out.writeByte(s.protocolLevel());
             out.writeLong(s.expirySeconds());
             out.writeLong(s.disconnectedAtMillis());
             out.writeInt(s.subscriptions().size());
             for (Map.Entry<String, Integer> e : s.subscriptions().entrySet()) {
-                out.writeUTF(e.getKey());
+                writeString(out, e.getKey());
                 out.writeByte(e.getValue());
             }
         } catch (IOException e) {
@@ -41,26 +60,76 @@ public final class SessionCodec {
 
     /** @throws IllegalArgumentException for bytes that are not a session of a known version */
     public static SessionState decode(byte[] data) {
-        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
+        if (data == null || data.length == 0) {
+            throw new IllegalArgumentException("empty session record");
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte version = in.readByte();
-            if (version != V1) {
+            if (version != V1 && version != V2) {
                 throw new IllegalArgumentException("unknown session encoding version " + version);
             }
-            String clientId = in.readUTF();
+            String clientId = readString(in, version);
             int level = in.readUnsignedByte();
             long expiry = in.readLong();
             long disconnectedAt = in.readLong();
             int n = in.readInt();
-            if (n < 0 || n > 100_000) {
-                throw new IllegalArgumentException("implausible subscription count " + n);
+            // each subscription takes at least MIN_SUBSCRIPTION_BYTES, so a count beyond what is left is a lie
+            if (n < 0 || (long) n * MIN_SUBSCRIPTION_BYTES > in.available()) {
+                throw new IllegalArgumentException("implausible subscription count " + n + " for "
+                        + in.available() + " bytes left");
             }
             Map<String, Integer> subs = new LinkedHashMap<>();
             for (int i = 0; i < n; i++) {
-                subs.put(in.readUTF(), in.readUnsignedByte());
+                subs.put(readString(in, version), in.readUnsignedByte());
+            }
+            if (in.available() > 0) {
+                throw new IllegalArgumentException(in.available() + " unexpected bytes after the session");
             }
             return new SessionState(clientId, level, expiry, disconnectedAt, subs);
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated session record", e);
+        }
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        int n = utf8.length;
+        while ((n & ~0x7F) != 0) {
+            out.writeByte((n & 0x7F) | 0x80);
+            n >>>= 7;
+        }
+        out.writeByte(n);
+        out.write(utf8);
+    }
+
+    private static String readString(DataInputStream in, byte version) throws IOException {
+        if (version == V1) {
+            return in.readUTF(); // its 2-byte length bounds it to 65,535 bytes, and EOF ends it
+        }
+        int length = 0;
+        for (int shift = 0; ; shift += 7) {
+            if (shift > 28) {
+                throw new IllegalArgumentException("string length varint longer than 5 bytes");
+            }
+            int b = in.readUnsignedByte();
+            length |= (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                break;
+            }
+        }
+        if (length < 0 || length > in.available()) {
+            throw new IllegalArgumentException("string of " + Integer.toUnsignedString(length) + " bytes with "
+                    + in.available() + " bytes left");
+        }
+        byte[] utf8 = in.readNBytes(length);
+        try {
+            CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(utf8));
+            return chars.toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("string is not valid UTF-8", e);
         }
     }
 }

@@ -2,11 +2,14 @@ package io.sluice.mqtt.internal;
 
 import io.sluice.ingest.SessionStore;
 import io.sluice.mqtt.MqttStats;
+import io.sluice.mqtt.SessionLimits;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +18,11 @@ import org.slf4j.LoggerFactory;
  * connection of each client id, for takeover. Thread-safe: connections on any event loop call it.
  *
  * <p>The in-memory map only ever holds what the store has acknowledged, so a session-present answer given from
- * it survives a crash of this process.
+ * it survives a crash of this process. When writes for one client id overlap, only the latest one requested is
+ * applied to it (the store may coalesce them, and completions may arrive in any order).
+ *
+ * <p>Bounds ({@link SessionLimits}): persistent sessions stored or being created are counted against
+ * {@code maxPersistentSessions} ({@link #admitNew}); the other limits are applied by the connection.
  */
 public final class SessionRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(SessionRegistry.class);
@@ -23,13 +30,27 @@ public final class SessionRegistry {
     private final SessionStore store;
     private final Clock clock;
     private final MqttStats stats;
+    private final SessionLimits limits;
     private final Map<String, SessionState> durable = new ConcurrentHashMap<>();
+    /** The latest state asked of the store per client id, until its write completes. */
+    private final Map<String, SessionState> requested = new ConcurrentHashMap<>();
+    /** Client ids whose new persistent session is being written: they count against the cap already. */
+    private final Set<String> creating = ConcurrentHashMap.newKeySet();
     private final Map<String, Connection> live = new ConcurrentHashMap<>();
 
     public SessionRegistry(SessionStore store, Clock clock, MqttStats stats) {
+        this(store, clock, stats, SessionLimits.defaults());
+    }
+
+    public SessionRegistry(SessionStore store, Clock clock, MqttStats stats, SessionLimits limits) {
         this.store = store;
         this.clock = clock;
         this.stats = stats;
+        this.limits = limits;
+    }
+
+    public SessionLimits limits() {
+        return limits;
     }
 
     /** Reads every stored session (blocking); undecodable ones are logged and skipped, expired ones removed. */
@@ -39,6 +60,11 @@ public final class SessionRegistry {
         for (Map.Entry<String, byte[]> e : store.loadAll().entrySet()) {
             try {
                 SessionState s = SessionCodec.decode(e.getValue());
+                if (s.disconnectedAtMillis() == 0) {
+                    // stored while its client was connected (a crash, or a disconnect write lost in an outage):
+                    // no client is connected to a node starting up, so its expiry runs from now instead of never
+                    s = s.disconnected(now, s.expirySeconds());
+                }
                 if (s.expiredAt(now)) {
                     expired++;
                     store.remove(e.getKey());
@@ -51,6 +77,11 @@ public final class SessionRegistry {
             }
         }
         LOG.info("Loaded {} persistent session(s), removed {} expired", durable.size(), expired);
+        if (durable.size() >= limits.maxPersistentSessions()) {
+            LOG.warn("{} persistent sessions stored, mqtt.max_persistent_sessions is {}: they can all resume, but"
+                    + " CONNECTs creating new ones are refused until sessions expire", durable.size(),
+                    limits.maxPersistentSessions());
+        }
         return durable.size();
     }
 
@@ -64,16 +95,70 @@ public final class SessionRegistry {
         return s;
     }
 
-    /** Stores a session; completes when durable, after which {@link #get} returns it. */
+    /**
+     * Admits the creation of a persistent session for {@code clientId}: true when it already has one (stored or
+     * being written) or the count of stored and being-created sessions is below {@code maxPersistentSessions},
+     * which it then counts. Any thread; a short lock keeps concurrent CONNECTs from overshooting the cap.
+     */
+    synchronized boolean admitNew(String clientId) {
+        if (durable.containsKey(clientId) || creating.contains(clientId)) {
+            return true;
+        }
+        if ((long) durable.size() + creating.size() >= limits.maxPersistentSessions()) {
+            return false;
+        }
+        creating.add(clientId);
+        return true;
+    }
+
+    /**
+     * Stores a session; completes when durable, after which {@link #get} returns it (unless a later write for the
+     * same client id was requested meanwhile: then that one decides what {@link #get} returns).
+     */
     CompletionStage<Void> store(SessionState s) {
-        return store.put(s.clientId(), SessionCodec.encode(s)).thenRun(() -> durable.put(s.clientId(), s));
+        String id = s.clientId();
+        requested.put(id, s);
+        return store.put(id, SessionCodec.encode(s)).whenComplete((v, err) -> {
+            if (requested.remove(id, s) && (err == null || disconnectOf(durable.get(id), s))) {
+                // a failed disconnect write changes nothing durable that matters here (the timestamps aside), but
+                // remembering it lets the session expire instead of staying "connected" in memory for ever
+                durable.put(id, s);
+            }
+            creating.remove(id);
+        });
+    }
+
+    private static boolean disconnectOf(SessionState current, SessionState s) {
+        return current != null && s.disconnectedAtMillis() > 0 && s.sameDurableContent(current);
+    }
+
+    /**
+     * A stage that fails with a {@link java.util.concurrent.TimeoutException} when {@code write} is not done within
+     * {@code storeTimeoutMs}; the write itself goes on. For callers that keep a client waiting on a write.
+     */
+    CompletionStage<Void> awaitable(CompletionStage<Void> write) {
+        return write.toCompletableFuture().copy().orTimeout(limits.storeTimeoutMs(), TimeUnit.MILLISECONDS);
     }
 
     /** Deletes a session; completes when the tombstone is durable. */
     CompletionStage<Void> discard(String clientId) {
-        if (durable.remove(clientId) == null) {
+        // a write still on its way must not bring the session back: it is not applied here, and a tombstone follows it
+        boolean writing = requested.remove(clientId) != null;
+        creating.remove(clientId);
+        if (durable.remove(clientId) == null && !writing) {
             return CompletableFuture.completedFuture(null);
         }
+        return store.remove(clientId);
+    }
+
+    /**
+     * Forgets a session whose creation was given up (its CONNECT was refused after the write started): a tombstone
+     * is written even though the session never became durable here, since its write may still land.
+     */
+    CompletionStage<Void> abandon(String clientId) {
+        requested.remove(clientId);
+        durable.remove(clientId);
+        creating.remove(clientId);
         return store.remove(clientId);
     }
 

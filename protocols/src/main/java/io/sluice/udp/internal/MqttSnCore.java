@@ -1,19 +1,20 @@
 package io.sluice.udp.internal;
 
-import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Envelope;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.ingest.Ingest;
 import io.sluice.ingest.Protocols;
 import io.sluice.udp.MqttSnStats;
 import io.sluice.udp.MqttSnConfig;
+import io.sluice.udp.MqttSnLimits;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 
@@ -35,107 +36,13 @@ public final class MqttSnCore {
     private final LongSupplier millis;
     /** Client state by client id: it survives a new source address (NAT rebinding, a sleeping client waking). */
     private final Map<String, SnClient> clients = new ConcurrentHashMap<>();
-    /** Which client speaks from which address now. */
+    /** Which client speaks from which address now; at most one address per held client. */
     private final Map<Object, SnClient> byAddress = new ConcurrentHashMap<>();
-
-    /**
-     * Per-client state: registered topics, QoS 1 msg ids in flight and recently delivered (for duplicate
-     * detection). Guarded by its own monitor.
-     */
-    static final class SnClient {
-        // Kept small for millions of sleeping sensors: arrays allocated on first use, no boxed maps.
-        private static final int[] NONE = new int[0];
-        private static final String[] NO_TOPICS = new String[0];
-        private static final int RECENT = 16;
-        /** Registered topics one client may hold: bounds what a client can make the gateway keep. */
-        static final int MAX_TOPICS_PER_CLIENT = 256;
-        final String clientId;
-        /** Registered topic names; topic id i+1 is {@code topics[i]} (ids are handed out in order). */
-        String[] topics = NO_TOPICS;
-        /** Recently delivered QoS 1 msg ids (u16), as chars; null until the first delivery. */
-        char[] recentIds;
-        int[] inflight = NONE;
-        byte recentPos;
-        byte recentCount;
-        volatile long lastSeen;
-        /** The key of the address it speaks from now ({@link #key}). */
-        volatile Object address;
-
-        SnClient(String clientId, long now) {
-            this.clientId = clientId;
-            this.lastSeen = now;
-        }
-
-        /** The topic id of {@code name}, registering it if new. */
-        int register(String name) {
-            for (int i = 0; i < topics.length; i++) {
-                if (topics[i].equals(name)) {
-                    return i + 1;
-                }
-            }
-            if (topics.length >= MAX_TOPICS_PER_CLIENT) {
-                return 0;
-            }
-            topics = Arrays.copyOf(topics, topics.length + 1);
-            topics[topics.length - 1] = name;
-            return topics.length;
-        }
-
-        /** The registered topic of {@code topicId}, or null. */
-        String topic(int topicId) {
-            return topicId >= 1 && topicId <= topics.length ? topics[topicId - 1] : null;
-        }
-
-        boolean seen(int msgId) {
-            if (recentIds == null) {
-                return false;
-            }
-            for (int i = 0; i < recentCount; i++) {
-                if (recentIds[i] == msgId) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        void remember(int msgId) {
-            if (recentIds == null) {
-                recentIds = new char[RECENT];
-            }
-            recentIds[recentPos] = (char) msgId;
-            recentPos = (byte) ((recentPos + 1) % RECENT);
-            if (recentCount < RECENT) {
-                recentCount++;
-            }
-        }
-
-        boolean isInflight(int msgId) {
-            for (int id : inflight) {
-                if (id == msgId) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        void addInflight(int msgId) {
-            int[] next = Arrays.copyOf(inflight, inflight.length + 1);
-            next[inflight.length] = msgId;
-            inflight = next;
-        }
-
-        void removeInflight(int msgId) {
-            for (int i = 0; i < inflight.length; i++) {
-                if (inflight[i] == msgId) {
-                    int[] next = new int[inflight.length - 1];
-                    System.arraycopy(inflight, 0, next, 0, i);
-                    System.arraycopy(inflight, i + 1, next, i, inflight.length - i - 1);
-                    inflight = next.length == 0 ? NONE : next;
-                    return;
-                }
-            }
-        }
-    }
+    /** Clients held: counted exactly so {@code max_clients} holds with several sockets admitting at once. */
+    private final AtomicInteger clientCount = new AtomicInteger();
+    /** UTF-8 bytes of every held client's registered topic names. */
+    private final AtomicLong topicBytes = new AtomicLong();
+    private final MqttSnLimits limits;
 
     public MqttSnCore(MqttSnConfig config, Ingest ingest, InflightBudget budget, MqttSnStats stats,
                       LongSupplier millis) {
@@ -144,6 +51,7 @@ public final class MqttSnCore {
         this.budget = budget;
         this.stats = stats;
         this.millis = millis;
+        this.limits = config.limits();
     }
 
     public void onDatagram(byte[] b, InetSocketAddress sender, BiConsumer<InetSocketAddress, byte[]> reply) {
@@ -158,10 +66,72 @@ public final class MqttSnCore {
     /** Forgets clients idle longer than the configured expiry; returns how many. */
     public int expireIdle() {
         long cutoff = millis.getAsLong() - config.clientIdleMs();
-        int before = clients.size();
-        clients.values().removeIf(c -> c.lastSeen < cutoff);
-        byAddress.values().removeIf(c -> c.lastSeen < cutoff);
-        return before - clients.size();
+        int forgotten = 0;
+        for (SnClient c : clients.values()) {
+            if (c.lastSeen < cutoff && forget(c)) {
+                forgotten++;
+            }
+        }
+        byAddress.values().removeIf(c -> c.lastSeen < cutoff || clients.get(c.clientId) != c);
+        return forgotten;
+    }
+
+    /** Drops a held client and everything it holds; false when it was no longer held. */
+    private boolean forget(SnClient c) {
+        if (!clients.remove(c.clientId, c)) {
+            return false;
+        }
+        clientCount.decrementAndGet();
+        c.retire(topicBytes);
+        Object at = c.address;
+        if (at != null) {
+            byAddress.remove(at, c);
+        }
+        return true;
+    }
+
+    /**
+     * The state of client {@code id} after its CONNECT: the held one when clean session is off, else a fresh one
+     * (replacing a held one, whose topics are given back); null when a new client would pass
+     * {@code max_clients}.
+     */
+    private SnClient admit(String id, boolean clean, long now) {
+        for (int attempt = 0; attempt < 4; attempt++) { // retried only when another socket changed this id at once
+            SnClient known = clients.get(id);
+            if (known != null && !clean) {
+                known.lastSeen = now;
+                return known; // clean session off: registered topics and duplicate detection carry over
+            }
+            SnClient fresh = new SnClient(id, now);
+            if (known != null) {
+                if (clients.replace(id, known, fresh)) {
+                    known.retire(topicBytes);
+                    Object at = known.address;
+                    if (at != null) {
+                        byAddress.remove(at, known);
+                    }
+                    return fresh;
+                }
+                continue;
+            }
+            int n;
+            do {
+                n = clientCount.get();
+                if (n >= limits.maxClients()) {
+                    return null;
+                }
+            } while (!clientCount.compareAndSet(n, n + 1));
+            if (clients.putIfAbsent(id, fresh) == null) {
+                return fresh;
+            }
+            clientCount.decrementAndGet();
+        }
+        return clients.get(id);
+    }
+
+    /** UTF-8 bytes of the registered topic names of every held client. */
+    public long topicBytes() {
+        return topicBytes.get();
     }
 
     /**
@@ -178,7 +148,7 @@ public final class MqttSnCore {
     }
 
     public int clientCount() {
-        return clients.size();
+        return clientCount.get();
     }
 
     private void handle(byte[] b, InetSocketAddress sender, BiConsumer<InetSocketAddress, byte[]> reply) {
@@ -227,17 +197,14 @@ public final class MqttSnCore {
                     reply.accept(sender, packet(CONNACK, RC_NOT_SUPPORTED));
                     return;
                 }
-                if (c != null && !c.clientId.equals(id)) {
-                    byAddress.remove(key, c); // this address now speaks for another client
+                SnClient client = admit(id, (flags & 0x04) != 0, now);
+                if (client == null) {
+                    stats.count("too_many_clients");
+                    reply.accept(sender, packet(CONNACK, RC_CONGESTION));
+                    return;
                 }
-                SnClient known = clients.get(id);
-                SnClient client;
-                if (known != null && (flags & 0x04) == 0) {
-                    client = known; // clean session off: registered topics and duplicate detection carry over
-                    client.lastSeen = now;
-                } else {
-                    client = new SnClient(id, now);
-                    clients.put(id, client);
+                if (c != null && c != client) {
+                    byAddress.remove(key, c); // this address now speaks for another client
                 }
                 Object previous = client.address;
                 if (previous != null && !previous.equals(key)) {
@@ -253,16 +220,22 @@ public final class MqttSnCore {
                     return;
                 }
                 int msgId = u16(b, body + 2);
-                String name = new String(b, body + 4, len - body - 4, StandardCharsets.UTF_8);
-                int topicId;
-                synchronized (c) {
-                    topicId = c.register(name);
+                int nameBytes = len - body - 4;
+                String name = new String(b, body + 4, nameBytes, StandardCharsets.UTF_8);
+                int topicId = c.register(name, nameBytes, limits, topicBytes);
+                int rc = RC_ACCEPTED;
+                if (topicId < 0) {
+                    stats.count(switch (topicId) {
+                        case SnClient.TOO_MANY_TOPICS -> "too_many_topics";
+                        case SnClient.TOPIC_BYTES_PER_CLIENT -> "topic_bytes_per_client";
+                        case SnClient.TOPIC_BYTES_TOTAL -> "topic_bytes_total";
+                        default -> "not_connected";
+                    });
+                    // the gateway-wide bound frees as other clients leave: "try later"; the others are final
+                    rc = topicId == SnClient.TOPIC_BYTES_TOTAL ? RC_CONGESTION : RC_NOT_SUPPORTED;
+                    topicId = 0;
                 }
-                if (topicId == 0) {
-                    stats.count("too_many_topics");
-                }
-                reply.accept(sender, packet(REGACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId),
-                        topicId == 0 ? RC_NOT_SUPPORTED : RC_ACCEPTED));
+                reply.accept(sender, packet(REGACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId), rc));
             }
             case PUBLISH -> publish(b, body, len, sender, c, reply);
             case PINGREQ -> reply.accept(sender, packet(PINGRESP));
@@ -270,7 +243,7 @@ public final class MqttSnCore {
                 if (c != null && len - body >= 2) {
                     c.lastSeen = now + u16(b, body) * 1000L; // sleeping client: keep state through its sleep
                 } else if (c != null) {
-                    clients.remove(c.clientId, c);
+                    forget(c);
                     byAddress.remove(key, c);
                 }
                 reply.accept(sender, packet(DISCONNECT));
@@ -309,9 +282,7 @@ public final class MqttSnCore {
         } else if (idType == 2) {
             topic = new String(new byte[] {b[body + 1], b[body + 2]}, StandardCharsets.UTF_8);
         } else if (c != null && idType == 0) {
-            synchronized (c) {
-                topic = c.topic(topicId);
-            }
+            topic = c.topic(topicId);
         } else {
             topic = null;
         }
@@ -322,19 +293,26 @@ public final class MqttSnCore {
             }
             return;
         }
+        long fingerprint = SnClient.fingerprint(msgId, topic, b, body + 5, len);
         if (qos == 1 && c != null) {
-            synchronized (c) {
-                if (c.isInflight(msgId)) {
+            switch (c.admitQos1(fingerprint, (flags & 0x80) != 0, limits.maxInflightPerClient())) {
+                case DUPLICATE_INFLIGHT -> {
                     // the first copy is still on its way to the log: its PUBACK answers this one too
                     stats.count("duplicate_inflight");
                     return;
                 }
-                if ((flags & 0x80) != 0 && c.seen(msgId)) {
+                case DUPLICATE_DELIVERED -> {
                     stats.count("duplicate");
                     reply.accept(sender, packet(PUBACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId), RC_ACCEPTED));
                     return;
                 }
-                c.addInflight(msgId);
+                case INFLIGHT_FULL -> {
+                    stats.count("inflight_full");
+                    reply.accept(sender, packet(PUBACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId),
+                            RC_CONGESTION));
+                    return;
+                }
+                case NEW -> { }
             }
         }
         byte[] payload = Arrays.copyOfRange(b, body + 5, len);
@@ -346,9 +324,7 @@ public final class MqttSnCore {
         if (!budget.tryAcquire(weight)) {
             stats.count("budget_spent");
             if (qos == 1 && c != null) {
-                synchronized (c) {
-                    c.removeInflight(msgId);
-                }
+                c.settle(fingerprint, false);
             }
             if (qos == 1) {
                 reply.accept(sender, packet(PUBACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId), RC_CONGESTION));
@@ -363,12 +339,7 @@ public final class MqttSnCore {
                 stats.deliveryFailures.increment();
             }
             if (qos == 1) {
-                synchronized (c) {
-                    c.removeInflight(msgId);
-                    if (ok) {
-                        c.remember(msgId);
-                    }
-                }
+                c.settle(fingerprint, ok);
                 reply.accept(sender, packet(PUBACK, hi(topicId), lo(topicId), hi(msgId), lo(msgId),
                         ok ? RC_ACCEPTED : RC_CONGESTION));
             }

@@ -84,16 +84,51 @@ class ConnectionTest {
     }
 
     @Test
-    void mqtt5_failedDelivery_getsPubackWithErrorReasonCode() {
+    void mqtt5_retryableFailure_getsNoPuback_butDisconnectServerBusy_afterThePubacksOfEarlierDeliveredPublishes() {
         MqttHarness h = harness();
         h.connect(MqttVersion.MQTT_5, "dev-3", true, 0);
+        h.send(publish("t", 1, 1, new byte[1]), publish("t", 1, 2, new byte[1]), publish("t", 1, 3, new byte[1]));
+        h.ingest.complete(2, Delivery.DELIVERED);
+        h.ingest.complete(1, Delivery.retryable("kafka: TimeoutException: Expiring 1 record(s)"));
+        h.ingest.complete(0, Delivery.DELIVERED);
+        List<MqttMessage> answers = h.pump();
+        assertEquals(2, answers.size(), "PUBACK 1, then DISCONNECT: " + answers);
+        assertEquals(MqttMessageType.PUBACK, answers.get(0).fixedHeader().messageType());
+        assertEquals(1, packetId(answers.get(0)));
+        assertEquals(0, ((MqttPubReplyMessageVariableHeader) answers.get(0).variableHeader()).reasonCode());
+        assertEquals(0x89, disconnectReason(answers.get(1)), "server busy: no acknowledgement, so it retransmits 2 and 3");
+        assertFalse(h.server.isActive());
+        assertEquals(1, h.ctx.stats().event("kafka_retryable_connection_closed"));
+        assertEquals(0, h.ctx.stats().pubackErrorsSent.sum(), "no error PUBACK, which MQTT 5 treats as an acknowledgement");
+    }
+
+    @Test
+    void mqtt5_readingKafkaRefusesForGood_getsErrorPuback_counted_andTheConnectionStays() {
+        MqttHarness h = harness();
+        h.connect(MqttVersion.MQTT_5, "dev-3r", true, 0);
         h.send(publish("t", 1, 1, new byte[1]), publish("t", 1, 2, new byte[1]));
-        h.ingest.complete(0, Delivery.retryable("kafka: timeout"));
-        h.ingest.complete(1, Delivery.rejected("kafka: record too large"));
+        h.ingest.complete(0, Delivery.rejected("kafka: RecordTooLargeException: too big"));
+        h.ingest.complete(1, Delivery.DELIVERED);
         List<MqttMessage> acks = h.pump();
-        assertEquals(0x97, ((MqttPubReplyMessageVariableHeader) acks.get(0).variableHeader()).reasonCode() & 0xff);
-        assertEquals(0x80, ((MqttPubReplyMessageVariableHeader) acks.get(1).variableHeader()).reasonCode() & 0xff);
-        assertTrue(h.server.isActive(), "an MQTT 5 client stays connected");
+        assertEquals(List.of(1, 2), acks.stream().map(ConnectionTest::packetId).toList());
+        assertEquals(0x80, ((MqttPubReplyMessageVariableHeader) acks.get(0).variableHeader()).reasonCode() & 0xff);
+        assertEquals(0, ((MqttPubReplyMessageVariableHeader) acks.get(1).variableHeader()).reasonCode());
+        assertTrue(h.server.isActive(), "a refused reading does not end the connection");
+        assertEquals(1, h.ctx.stats().pubackErrorsSent.sum());
+        assertEquals(1, h.ctx.stats().event("kafka_rejected_error_puback"));
+    }
+
+    @Test
+    void mqtt311_retryableFailure_closesAfterThePubacksOfEarlierDeliveredPublishes() {
+        MqttHarness h = harness();
+        h.connect(MqttVersion.MQTT_3_1_1, "dev-4e", true, 0);
+        h.send(publish("t", 1, 1, new byte[1]), publish("t", 1, 2, new byte[1]));
+        h.ingest.complete(1, Delivery.retryable("kafka: timeout"));
+        h.ingest.complete(0, Delivery.DELIVERED);
+        List<MqttMessage> answers = h.pump();
+        assertEquals(List.of(1), answers.stream().map(ConnectionTest::packetId).toList());
+        assertFalse(h.server.isActive());
+        assertEquals(1, h.ctx.stats().event("kafka_retryable_connection_closed"));
     }
 
     @Test
@@ -132,12 +167,13 @@ class ConnectionTest {
 
     @Test
     void spentBudget_stopsReading_andResumesWhenAcknowledgementsReleaseBytes() {
-        MqttHarness h = harness(MqttHarness.config(64, 4, 4096), 1500);
+        // each message weighs its 1500 payload bytes plus its strings and the log's fixed overhead (under 3000)
+        MqttHarness h = harness(MqttHarness.config(64, 4, 4096), 3000);
         h.connect(MqttVersion.MQTT_3_1_1, "dev-7", true, 0);
-        h.send(publish("t", 1, 1, new byte[1000]), publish("t", 1, 2, new byte[1000]));
+        h.send(publish("t", 1, 1, new byte[1500]), publish("t", 1, 2, new byte[1500]));
         assertEquals(1, h.ingest.received.size(), "the second message waits for budget");
         assertFalse(h.server.config().isAutoRead(), "reading stopped");
-        assertTrue(h.ctx.budget().usedBytes() <= 1500);
+        assertTrue(h.ctx.budget().usedBytes() <= 3000);
         h.ingest.complete(0, Delivery.DELIVERED);
         List<MqttMessage> acks = h.pump();
         assertEquals(1, acks.size());

@@ -21,7 +21,12 @@ final class ManualIngest implements Ingest {
         return f;
     }
 
-    void complete(int index, Delivery d) {
+    synchronized void complete(int index, Delivery d) {
         pending.get(index).complete(d);
+    }
+
+    /** Envelopes submitted so far (safe from any thread). */
+    synchronized int count() {
+        return received.size();
     }
 }

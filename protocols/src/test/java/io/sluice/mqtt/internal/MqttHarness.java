@@ -40,6 +40,7 @@ final class MqttHarness {
             @Override
             protected void initChannel(io.netty.channel.Channel ch) {
                 ch.pipeline()
+                        .addLast("deadlines", new ReadDeadlines(ctx.config().packetArrivalTimeoutMs()))
                         .addLast("decoder", new MqttDecoder(ctx.config().maxPacketSizeBytes(), 65_535, true))
                         .addLast("encoder", MqttEncoder.INSTANCE)
                         .addLast("flow", new FlowControlHandler())
@@ -95,7 +96,8 @@ final class MqttHarness {
     }
 
     static MqttConfig config(int receiveMaximum, int topicAliasMaximum, int maxPacket) {
-        return new MqttConfig("127.0.0.1", 0, 1, 100, maxPacket, receiveMaximum, topicAliasMaximum, 3600, 10_000);
+        return new MqttConfig("127.0.0.1", 0, 1, 100, maxPacket, receiveMaximum, topicAliasMaximum, 3600, 10_000,
+                1200, 30_000);
     }
 
     /** Sends client packets to the server and returns what the server answered, decoded. */

@@ -55,4 +55,75 @@ class SessionCodecTest {
         assertFalse(TopicNames.validName("a/+"));
         assertFalse(TopicNames.validName("a\u0000b"));
     }
+
+    @Test
+    void aFilterOfAnyLengthAnMqttPacketCanCarry_isEncoded_andReadBack() {
+        // 16,000 supplementary characters: 64,000 bytes of UTF-8 (fits an MQTT string), 96,000 of modified UTF-8
+        String filter = "\uD83D\uDE00".repeat(16_000);
+        assertTrue(filter.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 65_535);
+        SessionState s = new SessionState("long-filter", 5, 60, 0, Map.of(filter, 1, "a/" + "b".repeat(65_000), 0));
+        SessionState back = SessionCodec.decode(SessionCodec.encode(s));
+        assertEquals(s, back);
+    }
+
+    @Test
+    void version1Records_writtenBeforeVersion2_areStillRead() throws java.io.IOException {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.DataOutputStream(bytes)) {
+            out.writeByte(1);
+            out.writeUTF("old-dev");
+            out.writeByte(4);
+            out.writeLong(600);
+            out.writeLong(1_700_000_000_000L);
+            out.writeInt(1);
+            out.writeUTF("cmd/old-dev/#");
+            out.writeByte(1);
+        }
+        assertEquals(new SessionState("old-dev", 4, 600, 1_700_000_000_000L, Map.of("cmd/old-dev/#", 1)),
+                SessionCodec.decode(bytes.toByteArray()));
+    }
+
+    @Test
+    void hostileLengthsAndCounts_areRejected_beforeAnythingIsAllocated() {
+        // a subscription count of 2^31-1 with nothing after it
+        byte[] hugeCount = {2, 1, 'd', 5, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f, (byte) 0xff,
+                (byte) 0xff, (byte) 0xff};
+        assertThrows(IllegalArgumentException.class, () -> SessionCodec.decode(hugeCount));
+        // a client id claiming 2^28 bytes
+        byte[] hugeString = {2, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01, 'x'};
+        assertThrows(IllegalArgumentException.class, () -> SessionCodec.decode(hugeString));
+        // a varint that never ends
+        byte[] endless = {2, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1};
+        assertThrows(IllegalArgumentException.class, () -> SessionCodec.decode(endless));
+        // invalid UTF-8 in the client id
+        byte[] badUtf8 = {2, 2, (byte) 0xc3, 0x28};
+        assertThrows(IllegalArgumentException.class, () -> SessionCodec.decode(badUtf8));
+        assertThrows(IllegalArgumentException.class, () -> SessionCodec.decode(new byte[0]));
+    }
+
+    @Test
+    void randomAndMutatedBytes_eitherDecode_orAreRejectedAsIllegalArgument() {
+        java.util.Random random = new java.util.Random(16);
+        byte[] valid = SessionCodec.encode(new SessionState("dev-7", 5, 60, 5, Map.of("a/+/c", 1, "x/#", 0)));
+        for (int i = 0; i < 20_000; i++) {
+            byte[] input;
+            if (i % 2 == 0) {
+                input = new byte[random.nextInt(64)];
+                random.nextBytes(input);
+                if (input.length > 0) {
+                    input[0] = (byte) (1 + random.nextInt(2));
+                }
+            } else {
+                input = valid.clone();
+                for (int m = 0; m < 1 + random.nextInt(4); m++) {
+                    input[random.nextInt(input.length)] = (byte) random.nextInt(256);
+                }
+            }
+            try {
+                SessionCodec.decode(input);
+            } catch (IllegalArgumentException expected) {
+                // the only way decode may refuse
+            }
+        }
+    }
 }

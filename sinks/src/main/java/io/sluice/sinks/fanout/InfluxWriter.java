@@ -21,7 +21,10 @@ import org.slf4j.LoggerFactory;
  * overwritten in place (same series and timestamp), so a retry never duplicates.
  *
  * <p>Responses: 2xx written; 413 split in halves and retry each; 400/422 bisect down to the offending points,
- * which are rejected with the TSDB's message while the rest are written; 429, 5xx, timeouts and connection errors
+ * which are rejected with the TSDB's message while the rest are written. Bisection is bounded: a batch of n points
+ * costs up to about 2n requests when most are bad, so once the batch's bisection budget (a duration) is spent, a
+ * part still refused is rejected whole without being split further ({@link Rejected#isolated()} false: it may hold
+ * points the TSDB would take). 429, 5xx, timeouts and connection errors
  * throw {@link TsdbUnavailableException} with Retry-After. Other 4xx (401, 403, 404) are also unavailable: a
  * configuration problem must not dead-letter good data.
  *
@@ -36,8 +39,14 @@ public final class InfluxWriter implements AutoCloseable {
         void write(List<String> lines);
     }
 
-    /** A point the TSDB refused for good. */
-    public record Rejected<S>(MicroBatcher.Entry<S> entry, int status, String message) {
+    /**
+     * A point the TSDB refused for good; {@code isolated} false when it was refused as part of a larger part that the
+     * bisection budget left unsplit (the point itself may be fine).
+     */
+    public record Rejected<S>(MicroBatcher.Entry<S> entry, int status, String message, boolean isolated) {
+        public Rejected(MicroBatcher.Entry<S> entry, int status, String message) {
+            this(entry, status, message, true);
+        }
     }
 
     /** Outcome of a batch: every entry not rejected was written. */
@@ -69,15 +78,26 @@ public final class InfluxWriter implements AutoCloseable {
         return new InfluxWriter(InfluxDBClientFactory.create(options.build()));
     }
 
+    /** Writes a batch with no bound on bisection. */
     public <S> Result<S> write(List<MicroBatcher.Entry<S>> batch) throws TsdbUnavailableException {
+        return write(batch, Duration.ofDays(365));
+    }
+
+    /**
+     * Writes a batch; bisecting a refused batch stops splitting once {@code bisectionBudget} has passed since the
+     * call began (a request under way then still ends, within the HTTP timeout).
+     */
+    public <S> Result<S> write(List<MicroBatcher.Entry<S>> batch, Duration bisectionBudget)
+            throws TsdbUnavailableException {
         List<Rejected<S>> rejected = new ArrayList<>();
         int[] requests = {0};
-        write(batch, rejected, requests);
+        long deadline = System.nanoTime() + Math.min(bisectionBudget.toNanos(), Long.MAX_VALUE / 4);
+        write(batch, rejected, requests, deadline);
         return new Result<>(batch.size() - rejected.size(), rejected, requests[0]);
     }
 
-    private <S> void write(List<MicroBatcher.Entry<S>> part, List<Rejected<S>> rejected, int[] requests)
-            throws TsdbUnavailableException {
+    private <S> void write(List<MicroBatcher.Entry<S>> part, List<Rejected<S>> rejected, int[] requests,
+                           long deadline) throws TsdbUnavailableException {
         if (part.isEmpty()) {
             return;
         }
@@ -101,9 +121,17 @@ public final class InfluxWriter implements AutoCloseable {
                     }
                     return;
                 }
+                if (System.nanoTime() - deadline > 0) {
+                    String why = "refused as part of " + part.size() + " points not bisected further (bisection"
+                            + " budget spent): " + e.getMessage();
+                    for (MicroBatcher.Entry<S> entry : part) {
+                        rejected.add(new Rejected<>(entry, status, why, false));
+                    }
+                    return;
+                }
                 int mid = part.size() / 2;
-                write(part.subList(0, mid), rejected, requests);
-                write(part.subList(mid, part.size()), rejected, requests);
+                write(part.subList(0, mid), rejected, requests, deadline);
+                write(part.subList(mid, part.size()), rejected, requests, deadline);
                 return;
             }
             throw new TsdbUnavailableException(status, retryAfter(e.headers()), describe(e), e);

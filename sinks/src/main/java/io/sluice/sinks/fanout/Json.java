@@ -9,8 +9,27 @@ import java.util.Map;
  * A small strict JSON reader for payloads: objects become {@code LinkedHashMap}, arrays {@code List}, numbers
  * {@code Double} (or {@code Long} when integral and exact), strings, booleans and {@code null}. Not thread-safe
  * per instance; use {@link #parse}.
+ *
+ * <p>Bounded, in the spirit of Jackson's {@code StreamReadConstraints}: objects and arrays nest at most
+ * {@value #MAX_DEPTH} levels (the recursion is that deep at most, whatever the input) and a number is at most
+ * {@value #MAX_NUMBER_LENGTH} characters; past either it throws {@link Limit}. Strings are bounded by the payload.
  */
 final class Json {
+    /** Deepest nesting of objects and arrays taken (the root counts as one level). */
+    static final int MAX_DEPTH = 64;
+    /** Longest number token taken, in characters (Jackson's default too). */
+    static final int MAX_NUMBER_LENGTH = 1000;
+
+    /** A payload past one of the bounds; {@code reason} is {@code too_deep} or {@code too_long}. */
+    static final class Limit extends IllegalArgumentException {
+        final String reason;
+
+        Limit(String reason, String message) {
+            super(message);
+            this.reason = reason;
+        }
+    }
+
     private final String s;
     private int i;
 
@@ -22,7 +41,7 @@ final class Json {
     static Object parse(String text) {
         Json p = new Json(text);
         p.ws();
-        Object v = p.value();
+        Object v = p.value(1);
         p.ws();
         if (p.i != text.length()) {
             throw p.error("trailing characters");
@@ -30,14 +49,18 @@ final class Json {
         return v;
     }
 
-    private Object value() {
+    /** A value at nesting level {@code depth} (an object or array there is that deep). */
+    private Object value(int depth) {
         if (i >= s.length()) {
             throw error("unexpected end");
         }
         char c = s.charAt(i);
+        if ((c == '{' || c == '[') && depth > MAX_DEPTH) {
+            throw new Limit("too_deep", "nesting deeper than " + MAX_DEPTH + " levels at offset " + i);
+        }
         return switch (c) {
-            case '{' -> object();
-            case '[' -> array();
+            case '{' -> object(depth);
+            case '[' -> array(depth);
             case '"' -> string();
             case 't' -> literal("true", Boolean.TRUE);
             case 'f' -> literal("false", Boolean.FALSE);
@@ -46,7 +69,7 @@ final class Json {
         };
     }
 
-    private Map<String, Object> object() {
+    private Map<String, Object> object(int depth) {
         Map<String, Object> m = new LinkedHashMap<>();
         i++;
         ws();
@@ -63,7 +86,7 @@ final class Json {
             ws();
             expect(':');
             ws();
-            m.put(k, value());
+            m.put(k, value(depth + 1));
             ws();
             char c = next();
             if (c == '}') {
@@ -75,7 +98,7 @@ final class Json {
         }
     }
 
-    private List<Object> array() {
+    private List<Object> array(int depth) {
         List<Object> l = new ArrayList<>();
         i++;
         ws();
@@ -85,7 +108,7 @@ final class Json {
         }
         while (true) {
             ws();
-            l.add(value());
+            l.add(value(depth + 1));
             ws();
             char c = next();
             if (c == ']') {
@@ -152,6 +175,9 @@ final class Json {
         int start = i;
         while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
             i++;
+        }
+        if (i - start > MAX_NUMBER_LENGTH) {
+            throw new Limit("too_long", "number longer than " + MAX_NUMBER_LENGTH + " characters at offset " + start);
         }
         String n = s.substring(start, i);
         if (n.isEmpty() || n.startsWith("+") || n.endsWith(".")) {

@@ -11,6 +11,10 @@ import java.util.Arrays;
  * ({@link Json} and flattening), which also names the reason when a payload is malformed. Numbers are copied as
  * written: a line-protocol number without a suffix is a float, as every JSON number becomes. Thread-safe: the
  * caller passes a cursor that only its thread uses (reused record after record).
+ *
+ * <p>Bounded as {@link Json} is: it gives up (null) on nesting deeper than {@link Json#MAX_DEPTH}, on a number longer
+ * than {@link Json#MAX_NUMBER_LENGTH} and on a line longer than the general path's key budget allows, so the general
+ * path names the reason; its recursion is never deeper than {@link Json#MAX_DEPTH}.
  */
 final class JsonLine {
     private static final int MAX_FIELDS = 64;
@@ -51,7 +55,9 @@ final class JsonLine {
         c.put(series, 0, seriesLength); // the series, a space, then the fields as they are read
         c.put((byte) ' ');
         c.ws();
-        if (!c.object(0)) {
+        c.maxLen = seriesLength + 1 + (long) ReadingDecoder.FLAT_KEYS_PER_PAYLOAD_CHAR * payload.length
+                + ReadingDecoder.FLAT_KEYS_SLACK;
+        if (!c.object(0, 1)) {
             return null;
         }
         c.ws();
@@ -112,6 +118,8 @@ final class JsonLine {
         int keyCount;
         boolean tsFound;
         long tsValue;
+        /** The longest line this payload may make (a bound on the work of one record). */
+        long maxLen;
 
         void reset(byte[] payload, byte[] separator, byte[] timestampField) {
             this.b = payload;
@@ -210,9 +218,12 @@ final class JsonLine {
             }
         }
 
-        /** Reads an object whose key path so far is {@code key[0, prefixLength)}; false to give up. */
-        boolean object(int prefixLength) {
-            if (pos >= b.length || b[pos] != '{') {
+        /**
+         * Reads an object at nesting level {@code depth} whose key path so far is {@code key[0, prefixLength)}; false
+         * to give up.
+         */
+        boolean object(int prefixLength, int depth) {
+            if (pos >= b.length || b[pos] != '{' || depth > Json.MAX_DEPTH) {
                 return false;
             }
             pos++;
@@ -241,10 +252,10 @@ final class JsonLine {
                 }
                 byte v = b[pos];
                 if (v == '{') {
-                    if (!object(keyLen)) {
+                    if (!object(keyLen, depth + 1)) {
                         return false;
                     }
-                } else if (!field(v)) {
+                } else if (!field(v) || len > maxLen) {
                     return false;
                 }
                 ws();
@@ -397,7 +408,7 @@ final class JsonLine {
                     return false;
                 }
             }
-            if (pos < b.length && (b[pos] == 'e' || b[pos] == 'E')) {
+            if ((pos < b.length && (b[pos] == 'e' || b[pos] == 'E')) || pos - start > Json.MAX_NUMBER_LENGTH) {
                 return false;
             }
             put(b, start, pos);

@@ -18,10 +18,17 @@ import java.util.TreeMap;
  * Turns readings into points by the first mapping rule whose topic filter matches. Immutable and thread-safe; never
  * throws for bad input: a payload that cannot become a point is a {@link Decoded.Failed} with a reason code
  * ({@code malformed_utf8}, {@code malformed_json}, {@code malformed_line}, {@code malformed_number},
- * {@code bad_timestamp}, {@code no_fields}).
+ * {@code bad_timestamp}, {@code no_fields}, and {@code too_deep} / {@code too_long} for a payload past a bound).
+ *
+ * <p>Bounded work per record: no decoder recurses deeper than {@link Json#MAX_DEPTH} levels whatever the input, a
+ * number is at most {@link Json#MAX_NUMBER_LENGTH} characters, and a JSON object's flattened keys (each nested key
+ * repeats its parents' names) total at most {@value #FLAT_KEYS_PER_PAYLOAD_CHAR} characters per payload character
+ * plus {@value #FLAT_KEYS_SLACK}, so the work and memory of one record grow linearly with its size.
  */
 public final class ReadingDecoder {
     private static final int CACHE_MAX = 10_000;
+    static final int FLAT_KEYS_PER_PAYLOAD_CHAR = 8;
+    static final int FLAT_KEYS_SLACK = 65_536;
     private final List<MappingRule> rules;
     private final List<TopicMatcher> matchers;
     /**
@@ -243,6 +250,8 @@ public final class ReadingDecoder {
         Object root;
         try {
             root = Json.parse(text);
+        } catch (Json.Limit e) {
+            throw new Failure(e.reason, e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new Failure("malformed_json", e.getMessage());
         }
@@ -250,7 +259,8 @@ public final class ReadingDecoder {
             throw new Failure("malformed_json", "payload is not a JSON object");
         }
         Map<String, Object> flat = new LinkedHashMap<>();
-        flatten("", obj, rule.separator(), flat);
+        long[] keyBudget = {(long) FLAT_KEYS_PER_PAYLOAD_CHAR * text.length() + FLAT_KEYS_SLACK};
+        flatten("", obj, rule.separator(), flat, keyBudget);
         long ts = receivedNs;
         if (rule.timestampField() != null) {
             Object t = flat.remove(rule.timestampField());
@@ -290,11 +300,21 @@ public final class ReadingDecoder {
         return new Decoded.Points(List.of(new Point(measurement, b.toString())));
     }
 
-    private static void flatten(String prefix, Map<?, ?> obj, String sep, Map<String, Object> out) {
+    /**
+     * Flattens nested objects into {@code out}; recursion is as deep as {@link Json} let the nesting be. Every key
+     * made is charged to {@code budget[0]} (characters): past it the payload is {@code too_long}.
+     */
+    private static void flatten(String prefix, Map<?, ?> obj, String sep, Map<String, Object> out, long[] budget) {
         for (Map.Entry<?, ?> e : obj.entrySet()) {
-            String key = prefix.isEmpty() ? e.getKey().toString() : prefix + sep + e.getKey();
+            String name = e.getKey().toString();
+            budget[0] -= prefix.length() + sep.length() + name.length();
+            if (budget[0] < 0) {
+                throw new Failure("too_long", "flattened keys longer than the payload allows (" + FLAT_KEYS_PER_PAYLOAD_CHAR
+                        + " characters per payload character)");
+            }
+            String key = prefix.isEmpty() ? name : prefix + sep + name;
             if (e.getValue() instanceof Map<?, ?> nested) {
-                flatten(key, nested, sep, out);
+                flatten(key, nested, sep, out, budget);
             } else if (!(e.getValue() instanceof List<?>)) { // arrays have no field shape: skipped
                 out.put(key, e.getValue());
             }
@@ -303,6 +323,10 @@ public final class ReadingDecoder {
 
     private static Decoded number(MappingRule rule, String measurement, String series, String text,
                                   long receivedNs) {
+        if (text.length() > Json.MAX_NUMBER_LENGTH) {
+            throw new Failure("too_long", "payload longer than a number may be (" + Json.MAX_NUMBER_LENGTH
+                    + " characters)");
+        }
         double v;
         try {
             v = Double.parseDouble(text);

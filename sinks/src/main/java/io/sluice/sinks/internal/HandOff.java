@@ -14,9 +14,13 @@ import java.util.function.Consumer;
  * Callers such as Netty event loops must never block, so they only enqueue here, and the blocking happens on
  * this thread.
  *
- * <p>The queue is unbounded on purpose: callers bound what they hand over with their own in-flight budget
- * (bytes acknowledged to nobody yet), which is the one place memory is accounted for. A second bound here would
- * either block the caller or drop, and both break the contract.
+ * <p>The queue has no bound of its own on purpose: what it holds is bounded by its callers' budgets, and a second
+ * bound here would either block the caller or drop, and both break the contract. For the readings log, every item
+ * is the record of an envelope whose {@code Envelope.weightBytes()} is held in the in-flight budget until the
+ * item completes, and that weight is an upper bound of the heap the record holds here (payload, key, every header
+ * including user properties, content type, source and the log's own fields; {@code LogIngestTest} checks it), so
+ * the queue never holds more than {@code ingest.max_inflight_bytes}. A caller without such a budget must bound
+ * what it submits itself (the session log coalesces and caps its writes before they reach a sender thread).
  *
  * <p>Every submitted item is given exactly once either to the handler or, if it was never handled (stopped
  * first, or the handler threw), to the abandon callback; {@link #submit} after {@link #stop} returns false and

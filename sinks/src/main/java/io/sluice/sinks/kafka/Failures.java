@@ -4,7 +4,6 @@ import io.sluice.sinks.AppendResult;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.InvalidRecordException;
-import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -17,8 +16,9 @@ import org.apache.kafka.common.errors.SerializationException;
  * <p>REJECTED is reserved for failures tied to the record or the topic itself, which no retry of the same
  * record can fix. Everything else is RETRYABLE, including exceptions Sluice does not know: telling a sensor to try
  * again costs a duplicate at worst, while wrongly rejecting loses a reading the sensor would have re-sent.
- * Authentication failures are RETRYABLE for the same reason: they concern this node's credentials, which an
- * operator can fix, not the reading.
+ * Authentication and authorization failures (TopicAuthorizationException, ClusterAuthorizationException,
+ * TransactionalIdAuthorizationException, ...) are RETRYABLE for the same reason: they concern this node's
+ * credentials and ACLs towards Kafka, which an operator can fix, and say nothing about the reading.
  */
 final class Failures {
     private static final int MAX_REASON_CHARS = 300;
@@ -45,7 +45,6 @@ final class Failures {
                 || t instanceof RecordBatchTooLargeException
                 || t instanceof InvalidTopicException
                 || t instanceof InvalidRecordException
-                || t instanceof AuthorizationException
                 || t instanceof SerializationException;
     }
 

@@ -26,8 +26,6 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,14 +36,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.RangeAssignor;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,11 +70,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaFanout implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaFanout.class);
-    public static final String HEADER_REASON = "sluice.dlq.reason";
-    public static final String HEADER_MESSAGE = "sluice.dlq.message";
-    public static final String HEADER_STATUS = "sluice.dlq.status";
-    public static final String HEADER_SOURCE = "sluice.dlq.source";
-    public static final String HEADER_LINE = "sluice.dlq.line";
+    public static final String HEADER_REASON = DeadLetters.HEADER_REASON;
+    public static final String HEADER_MESSAGE = DeadLetters.HEADER_MESSAGE;
+    public static final String HEADER_STATUS = DeadLetters.HEADER_STATUS;
+    public static final String HEADER_SOURCE = DeadLetters.HEADER_SOURCE;
+    public static final String HEADER_LINE = DeadLetters.HEADER_LINE;
+    /** Set on a dead letter Kafka refused as too large with its value: the value's size; the value is left out. */
+    public static final String HEADER_TRUNCATED = DeadLetters.HEADER_TRUNCATED;
 
     private static final long LAG_INTERVAL_MS = 2_000;
     /**
@@ -95,7 +91,17 @@ public final class KafkaFanout implements AutoCloseable {
     /** Whether any rule takes the time from the receive-time header (else the decoder never reads it). */
     private final boolean usesReceiveTime;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final KafkaProducer<byte[], byte[]> deadLetters;
+    private final DeadLetters deadLetters;
+    /** How long the writer bisects a refused batch before it rejects what is still refused whole. */
+    private final Duration bisectionBudget;
+    /** Offsets done and the dead letters sent before them, waiting for Kafka to acknowledge those letters. */
+    private Map<TopicPartition, OffsetAndMetadata> stagedOffsets;
+    private List<DeadLetters.Sent> stagedLetters;
+    /** When the consumer last polled (nanoTime): while the writer is busy it polls at least every second. */
+    private long lastPollNanos = System.nanoTime();
+    static final long KEEP_ALIVE_POLL_MS = 1_000;
+    /** Records taken into batches (or dead-lettered, or skipped); for tests. */
+    private final AtomicLong taken = new AtomicLong();
     private final InfluxWriter writer;
     private final MicroBatcher<ConsumerRecord<byte[], byte[]>> batch;
     private final Backoff backoff;
@@ -119,14 +125,14 @@ public final class KafkaFanout implements AutoCloseable {
     private final Map<TopicPartition, OffsetAndMetadata> doneOffsets = new HashMap<>();
     private long lastCommitNanos = System.nanoTime();
     static final long COMMIT_INTERVAL_MS = 500;
+    /** {@link #COMMIT_INTERVAL_MS}, longer in tests that must see only the commit made on close. */
+    private final long commitIntervalNanos;
     private final Thread thread;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
-    private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong writeNanos = new AtomicLong();
-    private final Map<String, LongAdder> deadLetteredByReason = new ConcurrentHashMap<>();
     private final FanoutListener listener;
     private volatile long lag = -1;
     private long lagMeasuredAt;
@@ -139,8 +145,9 @@ public final class KafkaFanout implements AutoCloseable {
     /** Bumped by a rebalance: batches of an older generation are neither retried nor committed. */
     private volatile int generation;
 
-    private KafkaFanout(FanoutConfig config, Clock clock, FanoutListener listener) {
+    private KafkaFanout(FanoutConfig config, Clock clock, FanoutListener listener, Duration commitInterval) {
         this.config = config;
+        this.commitIntervalNanos = commitInterval.toNanos();
         this.clock = clock;
         this.listener = listener;
         this.decoder = new ReadingDecoder(config.rules());
@@ -161,12 +168,9 @@ public final class KafkaFanout implements AutoCloseable {
         // eager rebalancing: every partition is revoked at once, so dropping all uncommitted work is exact
         c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
         this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, config.groupId() + "-deadletter");
-        this.deadLetters = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        this.deadLetters = new DeadLetters(config.bootstrapServers(), config.deadLetterTopic(),
+                config.groupId() + "-deadletter", config.producerProperties());
+        this.bisectionBudget = Duration.ofMillis(maxPollIntervalMs(config) / 4);
         this.thread = new Thread(this::run, "sluice-fanout");
     }
 
@@ -181,7 +185,12 @@ public final class KafkaFanout implements AutoCloseable {
     }
 
     static KafkaFanout start(FanoutConfig config, Clock clock, FanoutListener listener) {
-        KafkaFanout f = new KafkaFanout(config, clock, listener);
+        return start(config, clock, listener, Duration.ofMillis(COMMIT_INTERVAL_MS));
+    }
+
+    /** As {@link #start(FanoutConfig, FanoutListener)}, committing at most every {@code commitInterval}. */
+    static KafkaFanout start(FanoutConfig config, Clock clock, FanoutListener listener, Duration commitInterval) {
+        KafkaFanout f = new KafkaFanout(config, clock, listener, commitInterval);
         try {
             f.checkTopics();
         } catch (RuntimeException e) {
@@ -206,11 +215,21 @@ public final class KafkaFanout implements AutoCloseable {
         }
     }
 
+    /** The consumer's {@code max.poll.interval.ms}: the configured one or Kafka's default. */
+    static long maxPollIntervalMs(FanoutConfig config) {
+        String v = config.consumerProperties().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+        return v == null ? 300_000 : Long.parseLong(v.trim());
+    }
+
+    /** Dead letters are counted once Kafka acknowledged them. */
     public FanoutStats stats() {
-        Map<String, Long> reasons = new HashMap<>();
-        deadLetteredByReason.forEach((k, v) -> reasons.put(k, v.sum()));
-        return new FanoutStats(written.get(), batches.get(), retries.get(), deadLettered.get(), reasons,
-                skipped.get(), paused, lag, writeNanos.get());
+        return new FanoutStats(written.get(), batches.get(), retries.get(), deadLetters.acked(),
+                deadLetters.ackedByReason(), skipped.get(), paused, lag, writeNanos.get());
+    }
+
+    /** Records taken since start (written or on their way, dead-lettered, skipped); for tests. */
+    long taken() {
+        return taken.get();
     }
 
     public boolean isRunning() {
@@ -222,11 +241,14 @@ public final class KafkaFanout implements AutoCloseable {
         thread.join();
     }
 
-    /** Stops polling, tries a last flush and commit, and closes the clients. Blocks until done. */
+    /**
+     * Stops polling, tries a last flush and commit, and closes the clients. Blocks until done. The consumer thread
+     * sees the request within one poll (at most 200 ms); it is not woken, since a wake-up that arrives outside a poll
+     * would fail the last commit instead.
+     */
     @Override
     public void close() {
         running = false;
-        consumer.wakeup();
         try {
             thread.join(TimeUnit.SECONDS.toMillis(60));
         } catch (InterruptedException e) {
@@ -258,6 +280,8 @@ public final class KafkaFanout implements AutoCloseable {
                         commitDone(true);
                     }
                     doneOffsets.clear();
+                    stagedOffsets = null;
+                    stagedLetters = null;
                     batch.drain();
                     held.clear();
                     uncommitted.clear();
@@ -289,6 +313,9 @@ public final class KafkaFanout implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.error("Fan-out stopped by an unexpected error; uncommitted records will be re-read", e);
+        } catch (Error e) {
+            LOG.error("Fan-out stopped by a fatal error; uncommitted records will be re-read", e);
+            throw e;
         } finally {
             writes.stop();
             closeQuietly(consumer);
@@ -329,15 +356,12 @@ public final class KafkaFanout implements AutoCloseable {
         boolean writerFull = inFlight >= MAX_IN_FLIGHT && (batch.isDue() || held.size() >= holdMax);
         if (paused || (!writerFull && held.size() < holdMax)) {
             // paused partitions return nothing: polling keeps the member in its group
-            ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(pollTimeoutMillis()));
-            long now = clock.millis();
-            for (TopicPartition tp : polled.partitions()) {
-                for (ConsumerRecord<byte[], byte[]> rec : polled.records(tp)) {
-                    hold(tp, rec, now);
-                }
-            }
+            hold(poll(Duration.ofMillis(pollTimeoutMillis())));
         } else if (writerFull) {
             completeWrites(200); // nothing to do until the writer hands a batch back
+            if (System.nanoTime() - lastPollNanos > TimeUnit.MILLISECONDS.toNanos(KEEP_ALIVE_POLL_MS)) {
+                keepAlivePoll();
+            }
         }
         boolean force = false;
         while (!paused) {
@@ -359,6 +383,7 @@ public final class KafkaFanout implements AutoCloseable {
                     break;
                 }
                 held.removeHead(tp);
+                taken.incrementAndGet();
                 runNextOffset = next.record().offset() + 1;
             } while (held.runContinues(tp));
             endRun();
@@ -374,6 +399,42 @@ public final class KafkaFanout implements AutoCloseable {
             takeUncommitted();
         }
         commitDone(false);
+    }
+
+    private ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+        ConsumerRecords<byte[], byte[]> polled = consumer.poll(timeout);
+        lastPollNanos = System.nanoTime();
+        return polled;
+    }
+
+    private void hold(ConsumerRecords<byte[], byte[]> polled) {
+        long now = clock.millis();
+        for (TopicPartition tp : polled.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> rec : polled.records(tp)) {
+                hold(tp, rec, now);
+            }
+        }
+    }
+
+    /**
+     * While the writer works through a long batch (a bisection, many dead letters) and the member takes nothing new,
+     * it still polls, with every partition paused, so it stays in its group within {@code max.poll.interval.ms}
+     * instead of being evicted and having its batch redone by the next owner.
+     */
+    private void keepAlivePoll() {
+        Set<TopicPartition> pausing = new HashSet<>(consumer.assignment());
+        pausing.removeAll(consumer.paused());
+        consumer.pause(pausing);
+        try {
+            hold(poll(Duration.ZERO)); // paused partitions return nothing; a rebalance may run here
+        } finally {
+            Set<TopicPartition> resume = new HashSet<>(pausing);
+            resume.retainAll(consumer.assignment());
+            if (!paused) {
+                resume.removeAll(balancePaused);
+                consumer.resume(resume);
+            }
+        }
     }
 
     /** Pauses every partition while the writer's batch cannot reach the TSDB; resumes when it was written. */
@@ -452,7 +513,7 @@ public final class KafkaFanout implements AutoCloseable {
 
     /** Decodes a polled record and holds it with the time of its first point (records without points go first). */
     private void hold(TopicPartition tp, ConsumerRecord<byte[], byte[]> rec, long nowMillis) {
-        Decoded decoded = decode(rec);
+        Decoded decoded = decodeSafely(rec);
         long ts = decoded instanceof Decoded.Points ps && !ps.points().isEmpty()
                 ? ps.points().get(0).time() : Long.MIN_VALUE;
         held.add(tp, new Pending(rec, decoded), ts, nowMillis);
@@ -496,10 +557,10 @@ public final class KafkaFanout implements AutoCloseable {
     private boolean take(Pending pending) {
         ConsumerRecord<byte[], byte[]> rec = pending.record();
         switch (pending.decoded()) {
-            case Decoded.Failed f -> deadLetter(rec, f.reason(), f.message(), 0, null);
+            case Decoded.Failed f -> deadLetters.send(rec, f.reason(), f.message(), 0, null);
             case Decoded.Unmatched u -> {
                 if (config.unmatchedToDeadLetter()) {
-                    deadLetter(rec, "unmatched", "no mapping rule matches the topic", 0, null);
+                    deadLetters.send(rec, "unmatched", "no mapping rule matches the topic", 0, null);
                 } else {
                     skipped.incrementAndGet();
                 }
@@ -540,7 +601,7 @@ public final class KafkaFanout implements AutoCloseable {
         volatile boolean stalled;
         volatile boolean draining;
         volatile boolean stopped;
-        volatile RuntimeException fatal;
+        volatile Throwable fatal;
 
         void start() {
             thread.setDaemon(true);
@@ -569,7 +630,7 @@ public final class KafkaFanout implements AutoCloseable {
                 if (job != null) {
                     try {
                         write(job);
-                    } catch (RuntimeException e) {
+                    } catch (Throwable e) { // ends the member (below) rather than leave it waiting on a dead writer
                         LOG.error("Fan-out writer failed; uncommitted records will be re-read", e);
                         fatal = e;
                         return;
@@ -584,13 +645,17 @@ public final class KafkaFanout implements AutoCloseable {
             while (!stopped && job.generation() == generation) {
                 long started = System.nanoTime();
                 try {
-                    InfluxWriter.Result<ConsumerRecord<byte[], byte[]>> r = writer.write(entries);
+                    InfluxWriter.Result<ConsumerRecord<byte[], byte[]>> r = writer.write(entries, bisectionBudget);
                     long took = System.nanoTime() - started;
                     writeNanos.addAndGet(took);
                     listener.written(r.written(), took);
-                    for (InfluxWriter.Rejected<ConsumerRecord<byte[], byte[]>> bad : r.rejected()) {
-                        deadLetter(bad.entry().source(), bad.status() == 413 ? "too_large" : "rejected_by_tsdb",
-                                bad.message(), bad.status(), bad.entry().point().line());
+                    for (int i = 0; i < r.rejected().size() && job.generation() == generation; i++) {
+                        // a batch a rebalance abandoned sends none: its next owner dead-letters its records
+                        InfluxWriter.Rejected<ConsumerRecord<byte[], byte[]>> bad = r.rejected().get(i);
+                        String reason = !bad.isolated() ? "unresolved"
+                                : bad.status() == 413 ? "too_large" : "rejected_by_tsdb";
+                        deadLetters.send(bad.entry().source(), reason, bad.message(), bad.status(),
+                                bad.entry().point().line());
                     }
                     written.addAndGet(r.written());
                     batches.incrementAndGet();
@@ -695,42 +760,87 @@ public final class KafkaFanout implements AutoCloseable {
         uncommitted.clear();
     }
 
-    /** Commits what is done: {@code now}, or once {@value #COMMIT_INTERVAL_MS} ms passed since the last commit. */
+    /**
+     * Commits what is done, never ahead of its dead letters. Periodically (every commit interval): the offsets done
+     * are staged with the dead letters sent so far and committed once Kafka acknowledged those letters, without
+     * waiting for it. {@code now} (partitions given up, close): everything done is committed after waiting for its
+     * dead letters at most {@code write_timeout_ms}; if they are not acknowledged by then, nothing is committed and
+     * the next owner re-reads the records.
+     */
     private void commitDone(boolean now) {
-        if (doneOffsets.isEmpty() || (!now && System.nanoTime() - lastCommitNanos
-                < TimeUnit.MILLISECONDS.toNanos(COMMIT_INTERVAL_MS))) {
+        if (now) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            List<DeadLetters.Sent> letters = new ArrayList<>();
+            if (stagedOffsets != null) {
+                offsets.putAll(stagedOffsets);
+                letters.addAll(stagedLetters);
+            }
+            offsets.putAll(doneOffsets); // later offsets replace staged ones
+            letters.addAll(deadLetters.takeSent());
+            stagedOffsets = null;
+            stagedLetters = null;
+            doneOffsets.clear();
+            if (offsets.isEmpty()) {
+                return;
+            }
+            boolean acked;
+            try {
+                acked = deadLetters.await(letters,
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.writeTimeoutMs()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                acked = false;
+            }
+            if (!acked) {
+                LOG.warn("Dead letters not acknowledged within {} ms; offsets not committed, the records will be"
+                        + " re-read", config.writeTimeoutMs());
+                return;
+            }
+            commit(offsets);
             return;
         }
-        consumer.commitSync(Map.copyOf(doneOffsets));
-        doneOffsets.clear();
+        if (stagedOffsets == null && !doneOffsets.isEmpty()
+                && System.nanoTime() - lastCommitNanos >= commitIntervalNanos) {
+            stagedOffsets = Map.copyOf(doneOffsets);
+            stagedLetters = deadLetters.takeSent(); // every letter of a record up to these offsets is among them
+            doneOffsets.clear();
+        }
+        if (stagedOffsets != null && deadLetters.acked(stagedLetters)) {
+            commit(stagedOffsets);
+            stagedOffsets = null;
+            stagedLetters = null;
+        }
+    }
+
+    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        consumer.commitSync(offsets);
         lastCommitNanos = System.nanoTime();
     }
 
-    /** Sends one dead letter and waits for Kafka's ack, so the offset is never committed ahead of it. */
-    private void deadLetter(ConsumerRecord<byte[], byte[]> rec, String reason, String message, int status,
-                            String line) {
-        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(config.deadLetterTopic(), rec.key(), rec.value());
-        for (Header h : rec.headers()) {
-            out.headers().add(h);
-        }
-        out.headers().add(HEADER_REASON, utf8(reason));
-        out.headers().add(HEADER_MESSAGE, utf8(message == null ? "" : message));
-        out.headers().add(HEADER_STATUS, utf8(Integer.toString(status)));
-        out.headers().add(HEADER_SOURCE, utf8(rec.topic() + "-" + rec.partition() + "@" + rec.offset()));
-        if (line != null) {
-            out.headers().add(HEADER_LINE, utf8(line));
-        }
+    /**
+     * Decodes a record; whatever its content makes the decoder throw becomes a failure ({@code decoder_error}) that
+     * is dead-lettered with the throwable as its message, so no record can end the member. Only the process's own
+     * failures pass: {@link #fatal} ones.
+     */
+    private Decoded decodeSafely(ConsumerRecord<byte[], byte[]> rec) {
         try {
-            deadLetters.send(out).get(120, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted sending a dead letter", e);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot write dead letter to '" + config.deadLetterTopic() + "'", e);
+            return decode(rec);
+        } catch (Throwable t) {
+            if (fatal(t)) {
+                throw t;
+            }
+            LOG.warn("Decoding {}-{}@{} threw; dead-lettering it", rec.topic(), rec.partition(), rec.offset(), t);
+            return new Decoded.Failed("decoder_error", String.valueOf(t));
         }
-        deadLettered.incrementAndGet();
-        deadLetteredByReason.computeIfAbsent(reason, k -> new LongAdder()).increment();
-        LOG.warn("Dead-lettered {}-{}@{}: {} ({})", rec.topic(), rec.partition(), rec.offset(), reason, message);
+    }
+
+    /**
+     * The process's own failures, which no record's content can cause with bounded decoders: out of memory, a
+     * broken JVM ({@link VirtualMachineError} other than {@link StackOverflowError}, which a record can cause) and
+     * classes that cannot load ({@link LinkageError}). They end the member, which the service replaces.
+     */
+    static boolean fatal(Throwable t) {
+        return (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) || t instanceof LinkageError;
     }
 
     /**

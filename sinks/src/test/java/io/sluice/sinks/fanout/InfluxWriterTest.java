@@ -105,4 +105,21 @@ class InfluxWriterTest {
         assertEquals(List.of(), r.rejected());
         assertEquals(20, IntStream.of(bodies.stream().mapToInt(i -> i).toArray()).sum());
     }
+
+    @Test
+    void bisection_stopsSplitting_onceItsBudgetIsSpent_andRejectsTheRefusedPartWhole() throws Exception {
+        db.createTable("budget", List.of("device"), List.of("temp DOUBLE"));
+        try (InfluxWriter writer = InfluxWriter.connect(db.url(), "sluice", "sluice", new char[0],
+                Duration.ofSeconds(10))) {
+            List<MicroBatcher.Entry<Integer>> batch = batch("budget", 64, 5);
+            InfluxWriter.Result<Integer> r = writer.write(batch, Duration.ZERO);
+            assertEquals(1, r.requests(), "no bisection at all with no budget");
+            assertEquals(64, r.rejected().size());
+            assertTrue(r.rejected().stream().noneMatch(InfluxWriter.Rejected::isolated));
+            assertTrue(r.rejected().get(0).message().contains("bisection budget"), r.rejected().get(0).message());
+            InfluxWriter.Result<Integer> unbounded = writer.write(batch, Duration.ofMinutes(1));
+            assertEquals(1, unbounded.rejected().size());
+            assertTrue(unbounded.rejected().get(0).isolated());
+        }
+    }
 }

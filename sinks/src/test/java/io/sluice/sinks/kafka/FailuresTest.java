@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sluice.sinks.AppendResult.Status;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.NetworkException;
@@ -16,6 +17,7 @@ import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.junit.jupiter.api.Test;
 
 /** Classification of Kafka's own exception types (constructed, not mocked) into Sluice outcomes. */
@@ -33,8 +35,19 @@ class FailuresTest {
     void recordAndTopicFailures_areRejected() {
         assertEquals(Status.REJECTED, Failures.classify(new RecordTooLargeException("too big")).status());
         assertEquals(Status.REJECTED, Failures.classify(new InvalidTopicException("bad name")).status());
-        assertEquals(Status.REJECTED, Failures.classify(new TopicAuthorizationException("no")).status());
         assertEquals(Status.REJECTED, Failures.classify(new SerializationException("no")).status());
+    }
+
+    @Test
+    void thisNodesOwnAuthorizationFailures_areRetryable_sinceTheySayNothingAboutTheReading() {
+        assertEquals(Status.RETRYABLE, Failures.classify(new TopicAuthorizationException("no write on readings"))
+                .status());
+        assertEquals(Status.RETRYABLE, Failures.classify(new ClusterAuthorizationException("no idempotent write"))
+                .status());
+        assertEquals(Status.RETRYABLE, Failures.classify(new TransactionalIdAuthorizationException("no"))
+                .status());
+        assertEquals(Status.RETRYABLE, Failures.classify(
+                new ExecutionException(new TopicAuthorizationException("wrapped"))).status());
     }
 
     @Test
