@@ -1,4 +1,4 @@
-package io.sluice.sinks.kafka;
+package io.sluice.sinks.fanout;
 
 import io.sluice.sinks.Decoded;
 import io.sluice.sinks.FanoutConfig;
@@ -6,13 +6,6 @@ import io.sluice.sinks.FanoutListener;
 import io.sluice.sinks.FanoutStats;
 import io.sluice.sinks.Point;
 import io.sluice.sinks.ReadingHeader;
-import io.sluice.sinks.fanout.Backoff;
-import io.sluice.sinks.fanout.Decimal;
-import io.sluice.sinks.fanout.InfluxWriter;
-import io.sluice.sinks.fanout.MicroBatcher;
-import io.sluice.sinks.fanout.ReadingDecoder;
-import io.sluice.sinks.fanout.TimeAlignedQueues;
-import io.sluice.sinks.fanout.TsdbUnavailableException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,10 +1,8 @@
-package io.sluice.sinks.kafka;
+package io.sluice.sinks.fanout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sluice.sinks.Point;
-import io.sluice.sinks.fanout.Decimal;
-import io.sluice.sinks.fanout.MicroBatcher;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
