@@ -5,12 +5,8 @@ import io.sluice.sinks.FanoutConfig;
 import io.sluice.sinks.FanoutListener;
 import io.sluice.sinks.FanoutStats;
 import io.sluice.sinks.Point;
-import io.sluice.sinks.ReadingHeader;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -31,7 +27,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,7 +66,6 @@ public final class KafkaFanout implements AutoCloseable {
     /** Set on a dead letter Kafka refused as too large with its value: the value's size; the value is left out. */
     public static final String HEADER_TRUNCATED = DeadLetters.HEADER_TRUNCATED;
 
-    private static final long LAG_INTERVAL_MS = 2_000;
     /**
      * Batches handed to the writer thread and not yet written: the one being written and the next, queued, so the
      * writer starts it the moment the TSDB answers instead of waiting for the consumer thread to finish it (with one,
@@ -80,16 +74,11 @@ public final class KafkaFanout implements AutoCloseable {
     static final int MAX_IN_FLIGHT = 2;
     private final FanoutConfig config;
     private final Clock clock;
-    private final ReadingDecoder decoder;
-    /** Whether any rule takes the time from the receive-time header (else the decoder never reads it). */
-    private final boolean usesReceiveTime;
+    private final RecordDecoding decoding;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final DeadLetters deadLetters;
-    /** How long the writer bisects a refused batch before it rejects what is still refused whole. */
-    private final Duration bisectionBudget;
-    /** Offsets done and the dead letters sent before them, waiting for Kafka to acknowledge those letters. */
-    private Map<TopicPartition, OffsetAndMetadata> stagedOffsets;
-    private List<DeadLetters.Sent> stagedLetters;
+    private final Commits commits;
+    private final MemberLag lag;
     /** When the consumer last polled (nanoTime): while the writer is busy it polls at least every second. */
     private long lastPollNanos = System.nanoTime();
     static final long KEEP_ALIVE_POLL_MS = 1_000;
@@ -97,7 +86,6 @@ public final class KafkaFanout implements AutoCloseable {
     private final AtomicLong taken = new AtomicLong();
     private final InfluxWriter writer;
     private final MicroBatcher<ConsumerRecord<byte[], byte[]>> batch;
-    private final Backoff backoff;
     /** Polled records, decoded, held per partition until taken into the batch in time order. */
     private final TimeAlignedQueues<TopicPartition, Pending> held = new TimeAlignedQueues<>();
     /** What the member holds at most across partitions before it stops waiting for time order. */
@@ -110,45 +98,24 @@ public final class KafkaFanout implements AutoCloseable {
     /** The partition of the run being taken and the offset after its last record taken (-1: none yet). */
     private TopicPartition runPartition;
     private long runNextOffset = -1;
-    /**
-     * Offsets up to which every record is written or dead-lettered, not yet committed: committed at most every
-     * {@value #COMMIT_INTERVAL_MS} ms (a commit is a round trip and a write to the broker), and at once before
-     * partitions are given up or the member closes. Consumer thread only.
-     */
-    private final Map<TopicPartition, OffsetAndMetadata> doneOffsets = new HashMap<>();
-    private long lastCommitNanos = System.nanoTime();
     static final long COMMIT_INTERVAL_MS = 500;
-    /** {@link #COMMIT_INTERVAL_MS}, longer in tests that must see only the commit made on close. */
-    private final long commitIntervalNanos;
     private final Thread thread;
-    private final AtomicLong written = new AtomicLong();
-    private final AtomicLong batches = new AtomicLong();
-    private final AtomicLong retries = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
-    private final AtomicLong writeNanos = new AtomicLong();
     private final FanoutListener listener;
-    private volatile long lag = -1;
-    private long lagMeasuredAt;
     private volatile boolean running = true;
     private volatile boolean abandon;
     private volatile boolean paused;
-    private final Writes writes = new Writes();
+    private final BatchWriter writes;
     /** Batches handed to the writer and not yet reported written (consumer thread). */
     private int inFlight;
-    /** Bumped by a rebalance: batches of an older generation are neither retried nor committed. */
-    private volatile int generation;
 
     private KafkaFanout(FanoutConfig config, Clock clock, FanoutListener listener, Duration commitInterval) {
         this.config = config;
-        this.commitIntervalNanos = commitInterval.toNanos();
         this.clock = clock;
         this.listener = listener;
-        this.decoder = new ReadingDecoder(config.rules());
-        this.usesReceiveTime = decoder.usesReceiveTime();
+        this.decoding = new RecordDecoding(new ReadingDecoder(config.rules()));
         this.batch = new MicroBatcher<>(config.batchMaxPoints(), config.batchMaxBytes(), config.lingerMs(), clock);
         this.holdMax = Math.max(1, config.batchMaxPoints());
-        this.backoff = new Backoff(Duration.ofMillis(config.retryInitialMs()), Duration.ofMillis(config.retryMaxMs()),
-                () -> ThreadLocalRandom.current().nextLong());
         this.writer = InfluxWriter.connect(config.influxUrl(), config.influxOrg(), config.influxBucket(),
                 config.influxToken().toCharArray(), Duration.ofMillis(config.writeTimeoutMs()));
         Properties c = new Properties();
@@ -163,7 +130,13 @@ public final class KafkaFanout implements AutoCloseable {
         this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.deadLetters = new DeadLetters(config.bootstrapServers(), config.deadLetterTopic(),
                 config.groupId() + "-deadletter", config.producerProperties());
-        this.bisectionBudget = Duration.ofMillis(maxPollIntervalMs(config) / 4);
+        Backoff backoff = new Backoff(Duration.ofMillis(config.retryInitialMs()),
+                Duration.ofMillis(config.retryMaxMs()), () -> ThreadLocalRandom.current().nextLong());
+        // a refused batch is bisected at most a quarter of max.poll.interval.ms, then rejected whole
+        this.writes = new BatchWriter(writer, deadLetters, backoff, listener,
+                Duration.ofMillis(maxPollIntervalMs(config) / 4), config.writeTimeoutMs(), MAX_IN_FLIGHT);
+        this.commits = new Commits(consumer, deadLetters, commitInterval, config.writeTimeoutMs());
+        this.lag = new MemberLag(consumer, clock);
         this.thread = new Thread(this::run, "sluice-fanout");
     }
 
@@ -216,8 +189,8 @@ public final class KafkaFanout implements AutoCloseable {
 
     /** Dead letters are counted once Kafka acknowledged them. */
     public FanoutStats stats() {
-        return new FanoutStats(written.get(), batches.get(), retries.get(), deadLetters.acked(),
-                deadLetters.ackedByReason(), skipped.get(), paused, lag, writeNanos.get());
+        return new FanoutStats(writes.written.get(), writes.batches.get(), writes.retries.get(), deadLetters.acked(),
+                deadLetters.ackedByReason(), skipped.get(), paused, lag.lag(), writes.writeNanos.get());
     }
 
     /** Records taken since start (written or on their way, dead-lettered, skipped); for tests. */
@@ -267,22 +240,19 @@ public final class KafkaFanout implements AutoCloseable {
                     // rewrites as little as possible; the rest is re-read by it from the committed offset
                     if (!abandon) {
                         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.writeTimeoutMs());
-                        while (inFlight > 0 && !writes.stalled && System.nanoTime() < deadline) {
+                        while (inFlight > 0 && !writes.stalled() && System.nanoTime() < deadline) {
                             completeWrites(50);
                         }
-                        commitDone(true);
+                        commits.commit(true);
                     }
-                    doneOffsets.clear();
-                    stagedOffsets = null;
-                    stagedLetters = null;
+                    commits.forget();
                     batch.drain();
                     held.clear();
                     uncommitted.clear();
                     runNextOffset = -1;
                     assigned.removeAll(partitions);
                     balancePaused.clear();
-                    generation++;
-                    writes.jobs.clear();
+                    writes.abandonAll();
                     inFlight = 0;
                     paused = false;
                 }
@@ -320,9 +290,9 @@ public final class KafkaFanout implements AutoCloseable {
     /** On close: hands over the last batch, waits (bounded) for the writer, commits what it wrote. */
     private void finishWrites() {
         if (!batch.isEmpty()) {
-            Job last = job();
+            BatchWriter.Job last = job();
             try {
-                if (!writes.jobs.offer(last, config.writeTimeoutMs() * MAX_IN_FLIGHT, TimeUnit.MILLISECONDS)) {
+                if (!writes.offer(last, config.writeTimeoutMs() * MAX_IN_FLIGHT)) {
                     return;
                 }
             } catch (InterruptedException e) {
@@ -332,18 +302,18 @@ public final class KafkaFanout implements AutoCloseable {
             inFlight++;
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.writeTimeoutMs() * (inFlight + 1L));
-        writes.draining = true;
-        while (inFlight > 0 && System.nanoTime() < deadline && writes.fatal == null) {
+        writes.draining();
+        while (inFlight > 0 && System.nanoTime() < deadline && writes.fatal() == null) {
             completeWrites(100);
         }
-        if (inFlight == 0 && writes.fatal == null) {
+        if (inFlight == 0 && writes.fatal() == null) {
             takeUncommitted();
         }
-        commitDone(true);
+        commits.commit(true);
     }
 
     private void step() {
-        measureLag();
+        lag.measure();
         completeWrites(0);
         pauseWhileTheTsdbIsAway();
         boolean writerFull = inFlight >= MAX_IN_FLIGHT && (batch.isDue() || held.size() >= holdMax);
@@ -391,7 +361,7 @@ public final class KafkaFanout implements AutoCloseable {
         if (batch.isEmpty() && inFlight == 0) {
             takeUncommitted();
         }
-        commitDone(false);
+        commits.commit(false);
     }
 
     private ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
@@ -432,7 +402,7 @@ public final class KafkaFanout implements AutoCloseable {
 
     /** Pauses every partition while the writer's batch cannot reach the TSDB; resumes when it was written. */
     private void pauseWhileTheTsdbIsAway() {
-        boolean away = inFlight > 0 && writes.stalled;
+        boolean away = inFlight > 0 && writes.stalled();
         if (away && !paused) {
             consumer.pause(consumer.assignment());
             paused = true;
@@ -448,22 +418,21 @@ public final class KafkaFanout implements AutoCloseable {
 
     /** Commits the offsets of batches the writer reports written, in order; waits up to {@code timeoutMs} for one. */
     private void completeWrites(long timeoutMs) {
-        Job done;
         try {
-            done = timeoutMs > 0 ? writes.done.poll(timeoutMs, TimeUnit.MILLISECONDS) : writes.done.poll();
+            BatchWriter.Job done = writes.pollDone(timeoutMs);
+            while (done != null) {
+                if (done.generation() == writes.generation()) {
+                    inFlight--;
+                    commits.done(done.offsets()); // jobs complete in order: later offsets replace earlier ones
+                }
+                done = writes.pollDone(0);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
         }
-        while (done != null) {
-            if (done.generation == generation) {
-                inFlight--;
-                doneOffsets.putAll(done.offsets); // jobs complete in order: later offsets replace earlier ones
-            }
-            done = writes.done.poll();
-        }
-        if (writes.fatal != null) {
-            throw new IllegalStateException("fan-out writer failed", writes.fatal);
+        if (writes.fatal() != null) {
+            throw new IllegalStateException("fan-out writer failed", writes.fatal());
         }
     }
 
@@ -476,10 +445,11 @@ public final class KafkaFanout implements AutoCloseable {
     }
 
     /** The batch and the offsets of every record taken since the last hand-over, as one job for the writer. */
-    private Job job() {
+    private BatchWriter.Job job() {
         endRun(); // a hand-over in the middle of a run: the records taken so far are in this batch
         boolean timeOrdered = batch.inTimeOrder();
-        Job j = new Job(generation, batch.drain(), timeOrdered, Map.copyOf(uncommitted));
+        BatchWriter.Job j = new BatchWriter.Job(writes.generation(), batch.drain(), timeOrdered,
+                Map.copyOf(uncommitted));
         uncommitted.clear();
         return j;
     }
@@ -492,8 +462,8 @@ public final class KafkaFanout implements AutoCloseable {
         if (inFlight >= MAX_IN_FLIGHT) {
             return false;
         }
-        Job j = job();
-        if (!writes.jobs.offer(j)) {
+        BatchWriter.Job j = job();
+        if (!writes.offer(j)) {
             throw new IllegalStateException("writer queue full with " + inFlight + " batches in flight");
         }
         inFlight++;
@@ -506,7 +476,7 @@ public final class KafkaFanout implements AutoCloseable {
 
     /** Decodes a polled record and holds it with the time of its first point (records without points go first). */
     private void hold(TopicPartition tp, ConsumerRecord<byte[], byte[]> rec, long nowMillis) {
-        Decoded decoded = decodeSafely(rec);
+        Decoded decoded = decoding.decode(rec);
         long ts = decoded instanceof Decoded.Points ps && !ps.points().isEmpty()
                 ? ps.points().get(0).time() : Long.MIN_VALUE;
         held.add(tp, new Pending(rec, decoded), ts, nowMillis);
@@ -574,313 +544,11 @@ public final class KafkaFanout implements AutoCloseable {
         return true;
     }
 
-    /**
-     * A batch handed to the writer, with the offsets to commit once it is written; {@code timeOrdered}: its points
-     * were taken in time order (the common case).
-     */
-    private record Job(int generation, List<MicroBatcher.Entry<ConsumerRecord<byte[], byte[]>>> entries,
-                       boolean timeOrdered, Map<TopicPartition, OffsetAndMetadata> offsets) {
-    }
-
-    /**
-     * The writer thread: writes handed-over batches one at a time, in order; keeps a batch the TSDB cannot take and
-     * retries it after a backoff until it is written, a rebalance abandons it, or the fan-out stops.
-     */
-    private final class Writes {
-        final java.util.concurrent.BlockingQueue<Job> jobs = new java.util.concurrent.ArrayBlockingQueue<>(
-                MAX_IN_FLIGHT);
-        final java.util.concurrent.BlockingQueue<Job> done = new java.util.concurrent.LinkedBlockingQueue<>();
-        final Thread thread = new Thread(this::run, "sluice-fanout-writer");
-        volatile boolean stalled;
-        volatile boolean draining;
-        volatile boolean stopped;
-        volatile Throwable fatal;
-
-        void start() {
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        /** Ends the thread: a batch still retrying is given up (its offsets were never committed). */
-        void stop() {
-            stopped = true;
-            thread.interrupt();
-            try {
-                thread.join(config.writeTimeoutMs() + 5_000L);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        private void run() {
-            while (!stopped) {
-                Job job;
-                try {
-                    job = jobs.poll(200, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    continue; // stopped is checked above
-                }
-                if (job != null) {
-                    try {
-                        write(job);
-                    } catch (Throwable e) { // ends the member (below) rather than leave it waiting on a dead writer
-                        LOG.error("Fan-out writer failed; uncommitted records will be re-read", e);
-                        fatal = e;
-                        return;
-                    }
-                }
-            }
-        }
-
-        private void write(Job job) {
-            List<MicroBatcher.Entry<ConsumerRecord<byte[], byte[]>>> entries = job.timeOrdered() ? job.entries()
-                    : inTimeOrder(job.entries());
-            while (!stopped && job.generation() == generation) {
-                long started = System.nanoTime();
-                try {
-                    InfluxWriter.Result<ConsumerRecord<byte[], byte[]>> r = writer.write(entries, bisectionBudget);
-                    long took = System.nanoTime() - started;
-                    writeNanos.addAndGet(took);
-                    listener.written(r.written(), took);
-                    for (int i = 0; i < r.rejected().size() && job.generation() == generation; i++) {
-                        // a batch a rebalance abandoned sends none: its next owner dead-letters its records
-                        InfluxWriter.Rejected<ConsumerRecord<byte[], byte[]>> bad = r.rejected().get(i);
-                        String reason = !bad.isolated() ? "unresolved"
-                                : bad.status() == 413 ? "too_large" : "rejected_by_tsdb";
-                        deadLetters.send(bad.entry().source(), reason, bad.message(), bad.status(),
-                                bad.entry().point().line());
-                    }
-                    written.addAndGet(r.written());
-                    batches.incrementAndGet();
-                    backoff.reset();
-                    stalled = false;
-                    done.add(job);
-                    return;
-                } catch (TsdbUnavailableException e) {
-                    retries.incrementAndGet();
-                    stalled = true;
-                    Duration delay = backoff.next(e.retryAfter());
-                    LOG.warn("TSDB unavailable ({}); {} points kept, retry {} in {} ms", e.getMessage(),
-                            entries.size(), backoff.attempts(), delay.toMillis());
-                    if (draining) {
-                        return; // closing: the batch stays unwritten and uncommitted
-                    }
-                    long until = System.nanoTime() + delay.toNanos();
-                    while (!stopped && job.generation() == generation && System.nanoTime() < until) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(
-                                Math.min(until - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100)));
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * Every few seconds: records in the assigned partitions past the committed offsets (what is neither written nor
-     * dead-lettered yet). Asks Kafka for end offsets with a short timeout; keeps the last value when it cannot.
-     */
-    private void measureLag() {
-        long now = clock.millis();
-        if (now - lagMeasuredAt < LAG_INTERVAL_MS) {
-            return;
-        }
-        lagMeasuredAt = now;
-        Set<TopicPartition> assigned = consumer.assignment();
-        if (assigned.isEmpty()) {
-            lag = 0;
-            return;
-        }
-        try {
-            Duration timeout = Duration.ofSeconds(2);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(assigned, timeout);
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned, timeout);
-            Map<TopicPartition, Long> starts = null;
-            long total = 0;
-            for (TopicPartition tp : assigned) {
-                OffsetAndMetadata c = committed.get(tp);
-                long from;
-                if (c != null) {
-                    from = c.offset();
-                } else {
-                    if (starts == null) {
-                        starts = consumer.beginningOffsets(assigned, timeout);
-                    }
-                    from = starts.getOrDefault(tp, 0L);
-                }
-                total += Math.max(0, ends.getOrDefault(tp, from) - from);
-            }
-            lag = total;
-        } catch (RuntimeException e) {
-            if (e instanceof WakeupException) {
-                throw e;
-            }
-            LOG.debug("cannot measure fan-out lag: {}", e.toString());
-        }
-    }
-
-    /**
-     * The batch in time order. A batch mixes partitions, so its points arrive out of time order, which a TSDB takes
-     * far more dearly (QuestDB merges out-of-order rows into its partitions). The sort is stable: points of one
-     * series and time keep their log order, so the later one still wins.
-     */
-    static <S> List<MicroBatcher.Entry<S>> inTimeOrder(List<MicroBatcher.Entry<S>> drained) {
-        int n = drained.size();
-        long[] keys = new long[n];
-        boolean sorted = true;
-        for (int i = 0; i < n; i++) {
-            keys[i] = drained.get(i).point().time();
-            sorted &= i == 0 || keys[i - 1] <= keys[i];
-        }
-        if (sorted) {
-            return drained; // the common case since records are taken across partitions in time order
-        }
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Long.compare(keys[a], keys[b])); // merge sort: stable
-        List<MicroBatcher.Entry<S>> out = new ArrayList<>(n);
-        for (Integer i : order) {
-            out.add(drained.get(i));
-        }
-        return out;
-    }
-
     /** Records taken since the last hand-over are all done (written, dead-lettered or skipped): their offsets too. */
     private void takeUncommitted() {
         endRun();
-        doneOffsets.putAll(uncommitted);
+        commits.done(uncommitted);
         uncommitted.clear();
-    }
-
-    /**
-     * Commits what is done, never ahead of its dead letters. Periodically (every commit interval): the offsets done
-     * are staged with the dead letters sent so far and committed once Kafka acknowledged those letters, without
-     * waiting for it. {@code now} (partitions given up, close): everything done is committed after waiting for its
-     * dead letters at most {@code write_timeout_ms}; if they are not acknowledged by then, nothing is committed and
-     * the next owner re-reads the records.
-     */
-    private void commitDone(boolean now) {
-        if (now) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-            List<DeadLetters.Sent> letters = new ArrayList<>();
-            if (stagedOffsets != null) {
-                offsets.putAll(stagedOffsets);
-                letters.addAll(stagedLetters);
-            }
-            offsets.putAll(doneOffsets); // later offsets replace staged ones
-            letters.addAll(deadLetters.takeSent());
-            stagedOffsets = null;
-            stagedLetters = null;
-            doneOffsets.clear();
-            if (offsets.isEmpty()) {
-                return;
-            }
-            boolean acked;
-            try {
-                acked = deadLetters.await(letters,
-                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.writeTimeoutMs()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                acked = false;
-            }
-            if (!acked) {
-                LOG.warn("Dead letters not acknowledged within {} ms; offsets not committed, the records will be"
-                        + " re-read", config.writeTimeoutMs());
-                return;
-            }
-            commit(offsets);
-            return;
-        }
-        if (stagedOffsets == null && !doneOffsets.isEmpty()
-                && System.nanoTime() - lastCommitNanos >= commitIntervalNanos) {
-            stagedOffsets = Map.copyOf(doneOffsets);
-            stagedLetters = deadLetters.takeSent(); // every letter of a record up to these offsets is among them
-            doneOffsets.clear();
-        }
-        if (stagedOffsets != null && deadLetters.acked(stagedLetters)) {
-            commit(stagedOffsets);
-            stagedOffsets = null;
-            stagedLetters = null;
-        }
-    }
-
-    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        consumer.commitSync(offsets);
-        lastCommitNanos = System.nanoTime();
-    }
-
-    /**
-     * Decodes a record; whatever its content makes the decoder throw becomes a failure ({@code decoder_error}) that
-     * is dead-lettered with the throwable as its message, so no record can end the member. Only the process's own
-     * failures pass: {@link #fatal} ones.
-     */
-    private Decoded decodeSafely(ConsumerRecord<byte[], byte[]> rec) {
-        try {
-            return decode(rec);
-        } catch (Throwable t) {
-            if (fatal(t)) {
-                throw t;
-            }
-            LOG.warn("Decoding {}-{}@{} threw; dead-lettering it", rec.topic(), rec.partition(), rec.offset(), t);
-            return new Decoded.Failed("decoder_error", String.valueOf(t));
-        }
-    }
-
-    /**
-     * The process's own failures, which no record's content can cause with bounded decoders: out of memory, a
-     * broken JVM ({@link VirtualMachineError} other than {@link StackOverflowError}, which a record can cause) and
-     * classes that cannot load ({@link LinkageError}). They end the member, which the service replaces.
-     */
-    static boolean fatal(Throwable t) {
-        return (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) || t instanceof LinkageError;
-    }
-
-    /**
-     * Decodes a record. Only the two headers the decoder needs are looked for, in one pass that stops once it has both
-     * (Sluice writes them first; every header key read is decoded to a string by Kafka's client); the topic goes to
-     * the decoder as the header's bytes, and the record key (the client id) is not needed. The receive-time header is
-     * not looked for when no rule uses it (then the record's timestamp stands in, unused).
-     */
-    private Decoded decode(ConsumerRecord<byte[], byte[]> rec) {
-        byte[] topic = null;
-        int topicFrom = 0;
-        byte[] received = null;
-        long receivedNs = -1;
-        for (Header h : rec.headers()) {
-            String k = h.key();
-            if (ReadingHeader.KEY.equals(k)) { // the compact layout: everything in one header, the topic last
-                byte[] v = h.value();
-                int at = ReadingHeader.topicStart(v);
-                if (at >= 0) {
-                    topic = v; // read where it is: it runs to the end of the value
-                    topicFrom = at;
-                    receivedNs = usesReceiveTime ? ReadingHeader.receivedNs(v) : -1;
-                }
-                break;
-            }
-            if (topic == null && "sluice.topic".equals(k)) {
-                topic = h.value();
-            } else if (received == null && usesReceiveTime && "sluice.received_ns".equals(k)) {
-                received = h.value();
-            }
-            if (topic != null && (received != null || !usesReceiveTime)) {
-                break;
-            }
-        }
-        if (received != null) {
-            receivedNs = Decimal.parse(received);
-        }
-        if (receivedNs < 0) {
-            receivedNs = rec.timestamp() * 1_000_000L;
-        }
-        return decoder.decode(topic == null ? NO_TOPIC : topic, topicFrom, rec.value(), receivedNs);
-    }
-
-    private static final byte[] NO_TOPIC = new byte[0];
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private static void closeQuietly(AutoCloseable c) {
