@@ -1,29 +1,23 @@
 package io.sluice.sinks.fanout;
 
-import io.sluice.sinks.Decoded;
 import io.sluice.sinks.FanoutConfig;
 import io.sluice.sinks.FanoutListener;
 import io.sluice.sinks.FanoutStats;
-import io.sluice.sinks.Point;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -54,6 +48,12 @@ import org.slf4j.LoggerFactory;
  * uncommitted work (batches not yet written are abandoned): the next owner re-reads from the committed offset and
  * writes are idempotent.
  *
+ * <p>Parts, each readable alone: this class owns the consumer (group membership and rebalances, polling and pausing,
+ * the member's life); {@link BatchMaker} makes the batches (hold for time order, take, hand over);
+ * {@link BatchWriter} writes them on its own thread; {@link Commits} commits what is done, never ahead of its dead
+ * letters ({@link DeadLetters}); {@link RecordDecoding} turns a record into points or a failure; {@link MemberLag}
+ * measures the member's lag.
+ *
  * <p>{@link #start} returns at once; {@link #close} blocks until the thread has stopped.
  */
 public final class KafkaFanout implements AutoCloseable {
@@ -82,40 +82,25 @@ public final class KafkaFanout implements AutoCloseable {
     /** When the consumer last polled (nanoTime): while the writer is busy it polls at least every second. */
     private long lastPollNanos = System.nanoTime();
     static final long KEEP_ALIVE_POLL_MS = 1_000;
-    /** Records taken into batches (or dead-lettered, or skipped); for tests. */
-    private final AtomicLong taken = new AtomicLong();
     private final InfluxWriter writer;
-    private final MicroBatcher<ConsumerRecord<byte[], byte[]>> batch;
-    /** Polled records, decoded, held per partition until taken into the batch in time order. */
-    private final TimeAlignedQueues<TopicPartition, Pending> held = new TimeAlignedQueues<>();
-    /** What the member holds at most across partitions before it stops waiting for time order. */
-    private final int holdMax;
-    /** Records held per partition are capped at an even share of {@link #holdMax} (at least this many). */
+    private final BatchMaker maker;
+    /** Records held per partition are capped at an even share of the hold (at least this many). */
     private static final int HOLD_PER_PARTITION_MIN = 500;
     private final Set<TopicPartition> assigned = new HashSet<>();
     private final Set<TopicPartition> balancePaused = new HashSet<>();
-    private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
-    /** The partition of the run being taken and the offset after its last record taken (-1: none yet). */
-    private TopicPartition runPartition;
-    private long runNextOffset = -1;
     static final long COMMIT_INTERVAL_MS = 500;
     private final Thread thread;
-    private final AtomicLong skipped = new AtomicLong();
     private final FanoutListener listener;
     private volatile boolean running = true;
     private volatile boolean abandon;
     private volatile boolean paused;
     private final BatchWriter writes;
-    /** Batches handed to the writer and not yet reported written (consumer thread). */
-    private int inFlight;
 
     private KafkaFanout(FanoutConfig config, Clock clock, FanoutListener listener, Duration commitInterval) {
         this.config = config;
         this.clock = clock;
         this.listener = listener;
         this.decoding = new RecordDecoding(new ReadingDecoder(config.rules()));
-        this.batch = new MicroBatcher<>(config.batchMaxPoints(), config.batchMaxBytes(), config.lingerMs(), clock);
-        this.holdMax = Math.max(1, config.batchMaxPoints());
         this.writer = InfluxWriter.connect(config.influxUrl(), config.influxOrg(), config.influxBucket(),
                 config.influxToken().toCharArray(), Duration.ofMillis(config.writeTimeoutMs()));
         Properties c = new Properties();
@@ -137,6 +122,9 @@ public final class KafkaFanout implements AutoCloseable {
                 Duration.ofMillis(maxPollIntervalMs(config) / 4), config.writeTimeoutMs(), MAX_IN_FLIGHT);
         this.commits = new Commits(consumer, deadLetters, commitInterval, config.writeTimeoutMs());
         this.lag = new MemberLag(consumer, clock);
+        this.maker = new BatchMaker(new MicroBatcher<>(config.batchMaxPoints(), config.batchMaxBytes(),
+                config.lingerMs(), clock), Math.max(1, config.batchMaxPoints()), MAX_IN_FLIGHT, config.lingerMs(),
+                config.unmatchedToDeadLetter(), clock, writes, commits, deadLetters);
         this.thread = new Thread(this::run, "sluice-fanout");
     }
 
@@ -190,12 +178,12 @@ public final class KafkaFanout implements AutoCloseable {
     /** Dead letters are counted once Kafka acknowledged them. */
     public FanoutStats stats() {
         return new FanoutStats(writes.written.get(), writes.batches.get(), writes.retries.get(), deadLetters.acked(),
-                deadLetters.ackedByReason(), skipped.get(), paused, lag.lag(), writes.writeNanos.get());
+                deadLetters.ackedByReason(), maker.skipped.get(), paused, lag.lag(), writes.writeNanos.get());
     }
 
     /** Records taken since start (written or on their way, dead-lettered, skipped); for tests. */
     long taken() {
-        return taken.get();
+        return maker.taken.get();
     }
 
     public boolean isRunning() {
@@ -240,20 +228,16 @@ public final class KafkaFanout implements AutoCloseable {
                     // rewrites as little as possible; the rest is re-read by it from the committed offset
                     if (!abandon) {
                         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.writeTimeoutMs());
-                        while (inFlight > 0 && !writes.stalled() && System.nanoTime() < deadline) {
-                            completeWrites(50);
+                        while (maker.inFlight() > 0 && !writes.stalled() && System.nanoTime() < deadline) {
+                            maker.completeWrites(50);
                         }
                         commits.commit(true);
                     }
                     commits.forget();
-                    batch.drain();
-                    held.clear();
-                    uncommitted.clear();
-                    runNextOffset = -1;
+                    maker.drop();
                     assigned.removeAll(partitions);
                     balancePaused.clear();
                     writes.abandonAll();
-                    inFlight = 0;
                     paused = false;
                 }
 
@@ -289,78 +273,29 @@ public final class KafkaFanout implements AutoCloseable {
 
     /** On close: hands over the last batch, waits (bounded) for the writer, commits what it wrote. */
     private void finishWrites() {
-        if (!batch.isEmpty()) {
-            BatchWriter.Job last = job();
-            try {
-                if (!writes.offer(last, config.writeTimeoutMs() * MAX_IN_FLIGHT)) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            inFlight++;
-        }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.writeTimeoutMs() * (inFlight + 1L));
-        writes.draining();
-        while (inFlight > 0 && System.nanoTime() < deadline && writes.fatal() == null) {
-            completeWrites(100);
-        }
-        if (inFlight == 0 && writes.fatal() == null) {
-            takeUncommitted();
-        }
+        maker.finish(config.writeTimeoutMs());
         commits.commit(true);
     }
 
     private void step() {
         lag.measure();
-        completeWrites(0);
+        maker.completeWrites(0);
         pauseWhileTheTsdbIsAway();
-        boolean writerFull = inFlight >= MAX_IN_FLIGHT && (batch.isDue() || held.size() >= holdMax);
-        if (paused || (!writerFull && held.size() < holdMax)) {
+        boolean writerFull = maker.writerFull();
+        if (paused || (!writerFull && maker.held() < maker.holdMax())) {
             // paused partitions return nothing: polling keeps the member in its group
-            hold(poll(Duration.ofMillis(pollTimeoutMillis())));
+            hold(poll(Duration.ofMillis(maker.pollTimeoutMillis())));
         } else if (writerFull) {
-            completeWrites(200); // nothing to do until the writer hands a batch back
+            maker.completeWrites(200); // nothing to do until the writer hands a batch back
             if (System.nanoTime() - lastPollNanos > TimeUnit.MILLISECONDS.toNanos(KEEP_ALIVE_POLL_MS)) {
                 keepAlivePoll();
             }
         }
-        boolean force = false;
-        while (!paused) {
-            TopicPartition tp = held.next(assigned, this::behindLogEnd, force || held.size() >= holdMax);
-            if (tp == null) {
-                long oldest = held.oldestArrivalMillis();
-                if (force || oldest < 0 || clock.millis() - oldest < Math.max(1, config.lingerMs())) {
-                    break;
-                }
-                force = true; // the longest-held record waited a linger: take what is held, in time order
-                continue;
-            }
-            boolean refused = false;
-            runPartition = tp;
-            do { // the partition's run: its records up to the next of another partition in time
-                Pending next = held.head(tp);
-                if (!take(next)) {
-                    refused = true; // the writer has its hands full: the record stays held
-                    break;
-                }
-                held.removeHead(tp);
-                taken.incrementAndGet();
-                runNextOffset = next.record().offset() + 1;
-            } while (held.runContinues(tp));
-            endRun();
-            if (refused) {
-                break;
-            }
+        if (!paused) {
+            maker.takeHeld(assigned, this::behindLogEnd);
         }
         balance();
-        if (batch.isDue()) {
-            handOff();
-        }
-        if (batch.isEmpty() && inFlight == 0) {
-            takeUncommitted();
-        }
+        maker.handOffAndSettle();
         commits.commit(false);
     }
 
@@ -374,7 +309,7 @@ public final class KafkaFanout implements AutoCloseable {
         long now = clock.millis();
         for (TopicPartition tp : polled.partitions()) {
             for (ConsumerRecord<byte[], byte[]> rec : polled.records(tp)) {
-                hold(tp, rec, now);
+                maker.hold(tp, rec, decoding.decode(rec), now);
             }
         }
     }
@@ -402,7 +337,7 @@ public final class KafkaFanout implements AutoCloseable {
 
     /** Pauses every partition while the writer's batch cannot reach the TSDB; resumes when it was written. */
     private void pauseWhileTheTsdbIsAway() {
-        boolean away = inFlight > 0 && writes.stalled();
+        boolean away = maker.inFlight() > 0 && writes.stalled();
         if (away && !paused) {
             consumer.pause(consumer.assignment());
             paused = true;
@@ -416,139 +351,27 @@ public final class KafkaFanout implements AutoCloseable {
         }
     }
 
-    /** Commits the offsets of batches the writer reports written, in order; waits up to {@code timeoutMs} for one. */
-    private void completeWrites(long timeoutMs) {
-        try {
-            BatchWriter.Job done = writes.pollDone(timeoutMs);
-            while (done != null) {
-                if (done.generation() == writes.generation()) {
-                    inFlight--;
-                    commits.done(done.offsets()); // jobs complete in order: later offsets replace earlier ones
-                }
-                done = writes.pollDone(0);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        }
-        if (writes.fatal() != null) {
-            throw new IllegalStateException("fan-out writer failed", writes.fatal());
-        }
-    }
-
-    /** The run's records taken so far join the uncommitted offsets (one map entry per run, not per record). */
-    private void endRun() {
-        if (runNextOffset >= 0) {
-            uncommitted.put(runPartition, new OffsetAndMetadata(runNextOffset));
-            runNextOffset = -1;
-        }
-    }
-
-    /** The batch and the offsets of every record taken since the last hand-over, as one job for the writer. */
-    private BatchWriter.Job job() {
-        endRun(); // a hand-over in the middle of a run: the records taken so far are in this batch
-        boolean timeOrdered = batch.inTimeOrder();
-        BatchWriter.Job j = new BatchWriter.Job(writes.generation(), batch.drain(), timeOrdered,
-                Map.copyOf(uncommitted));
-        uncommitted.clear();
-        return j;
-    }
-
-    /** Hands the batch to the writer; false (batch kept) when {@value #MAX_IN_FLIGHT} are already in flight. */
-    private boolean handOff() {
-        if (batch.isEmpty()) {
-            return true;
-        }
-        if (inFlight >= MAX_IN_FLIGHT) {
-            return false;
-        }
-        BatchWriter.Job j = job();
-        if (!writes.offer(j)) {
-            throw new IllegalStateException("writer queue full with " + inFlight + " batches in flight");
-        }
-        inFlight++;
-        return true;
-    }
-
-    /** A polled record and what it decoded to. */
-    private record Pending(ConsumerRecord<byte[], byte[]> record, Decoded decoded) {
-    }
-
-    /** Decodes a polled record and holds it with the time of its first point (records without points go first). */
-    private void hold(TopicPartition tp, ConsumerRecord<byte[], byte[]> rec, long nowMillis) {
-        Decoded decoded = decoding.decode(rec);
-        long ts = decoded instanceof Decoded.Points ps && !ps.points().isEmpty()
-                ? ps.points().get(0).time() : Long.MIN_VALUE;
-        held.add(tp, new Pending(rec, decoded), ts, nowMillis);
-    }
-
     /** True unless Kafka says the partition's position is at its log end (unknown counts as behind). */
     private boolean behindLogEnd(TopicPartition tp) {
         OptionalLong lag = consumer.currentLag(tp);
         return lag.isEmpty() || lag.getAsLong() > 0;
     }
 
-    /** Until the batch is due or the longest-held record has waited a linger, at most 200 ms. */
-    private long pollTimeoutMillis() {
-        long timeout = batch.isEmpty() ? 200 : Math.min(200, batch.millisUntilDue());
-        long oldest = held.oldestArrivalMillis();
-        if (oldest >= 0) {
-            timeout = Math.min(timeout, oldest + config.lingerMs() - clock.millis());
-        }
-        return Math.max(1, timeout);
-    }
-
     /**
-     * Pauses a partition holding its share of {@link #holdMax} and resumes it once half of that is taken: memory stays
+     * Pauses a partition holding its share of the hold and resumes it once half of that is taken: memory stays
      * bounded, and one partition's buffered fetch cannot fill the hold before the others delivered (a poll returns
      * records of one partition at a time), which would force records out of time order.
      */
     private void balance() {
-        int holdPerPartition = Math.max(HOLD_PER_PARTITION_MIN, holdMax / Math.max(1, assigned.size()));
+        int holdPerPartition = Math.max(HOLD_PER_PARTITION_MIN, maker.holdMax() / Math.max(1, assigned.size()));
         for (TopicPartition tp : assigned) {
-            int n = held.size(tp);
+            int n = maker.held(tp);
             if (n >= holdPerPartition && balancePaused.add(tp)) {
                 consumer.pause(List.of(tp));
             } else if (n <= holdPerPartition / 2 && balancePaused.remove(tp) && !paused) {
                 consumer.resume(List.of(tp));
             }
         }
-    }
-
-    /** Takes one held record into the batch (handing the batch over first if it would overflow); false when the
-     * writer still has the previous batch. */
-    private boolean take(Pending pending) {
-        ConsumerRecord<byte[], byte[]> rec = pending.record();
-        switch (pending.decoded()) {
-            case Decoded.Failed f -> deadLetters.send(rec, f.reason(), f.message(), 0, null);
-            case Decoded.Unmatched u -> {
-                if (config.unmatchedToDeadLetter()) {
-                    deadLetters.send(rec, "unmatched", "no mapping rule matches the topic", 0, null);
-                } else {
-                    skipped.incrementAndGet();
-                }
-            }
-            case Decoded.Points ps -> {
-                List<Point> points = ps.points();
-                for (int i = 0, n = points.size(); i < n; i++) { // by index: no iterator per record
-                    Point p = points.get(i);
-                    if (batch.wouldOverflow(p) && !handOff()) {
-                        // the points of this record added so far stay in the batch; re-taking the record adds
-                        // them again, which the TSDB collapses (same series, timestamp)
-                        return false;
-                    }
-                    batch.add(rec, p);
-                }
-            }
-        }
-        return true;
-    }
-
-    /** Records taken since the last hand-over are all done (written, dead-lettered or skipped): their offsets too. */
-    private void takeUncommitted() {
-        endRun();
-        commits.done(uncommitted);
-        uncommitted.clear();
     }
 
     private static void closeQuietly(AutoCloseable c) {
