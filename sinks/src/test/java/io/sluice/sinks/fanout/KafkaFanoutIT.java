@@ -1,10 +1,11 @@
-package io.sluice.sinks.kafka;
+package io.sluice.sinks.fanout;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.sinks.FanoutConfig;
+import io.sluice.sinks.kafka.TestKafka;
 import io.sluice.sinks.ReadingHeader;
 import io.sluice.sinks.MappingRule;
 import io.sluice.sinks.PayloadFormat;

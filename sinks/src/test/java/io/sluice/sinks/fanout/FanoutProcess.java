@@ -1,4 +1,4 @@
-package io.sluice.sinks.kafka;
+package io.sluice.sinks.fanout;
 
 import io.sluice.sinks.FanoutConfig;
 import io.sluice.sinks.MappingRule;

@@ -1,4 +1,4 @@
-package io.sluice.sinks.kafka;
+package io.sluice.sinks.fanout;
 
 import java.time.Duration;
 import java.util.HashMap;

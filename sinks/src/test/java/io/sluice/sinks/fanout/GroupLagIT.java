@@ -1,9 +1,10 @@
-package io.sluice.sinks.kafka;
+package io.sluice.sinks.fanout;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sluice.sinks.FanoutConfig;
+import io.sluice.sinks.kafka.TestKafka;
 import io.sluice.sinks.MappingRule;
 import io.sluice.stack.QuestDbServer;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,8 @@
-package io.sluice.sinks.kafka;
+package io.sluice.sinks.fanout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sluice.sinks.Point;
-import io.sluice.sinks.fanout.Decimal;
-import io.sluice.sinks.fanout.MicroBatcher;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +21,7 @@ class BatchOrderTest {
                 entry("p0@2", "m,d=a v=3 200"),
                 entry("p1@2", "m,d=b v=4 100"), // same series and time as p1@1, later in the log
                 entry("p2@1", "m,d=c v=5 50"));
-        List<String> order = KafkaFanout.inTimeOrder(batch).stream().map(MicroBatcher.Entry::source).toList();
+        List<String> order = BatchWriter.inTimeOrder(batch).stream().map(MicroBatcher.Entry::source).toList();
         assertEquals(List.of("p2@1", "p1@1", "p1@2", "p0@2", "p0@1"), order);
     }
 
@@ -31,7 +29,7 @@ class BatchOrderTest {
     void aBatchAlreadyInOrder_isKeptAsItIs() {
         List<MicroBatcher.Entry<String>> batch = List.of(entry("a", "m v=1 1"), entry("b", "m v=2 1"),
                 entry("c", "m v=3 7"));
-        assertEquals(batch, KafkaFanout.inTimeOrder(batch));
+        assertEquals(batch, BatchWriter.inTimeOrder(batch));
     }
 
     @Test
