@@ -62,10 +62,10 @@ public final class ConfigSchema {
                     "Persistent sessions this node stores (in the sessions topic and in heap, reloaded at start-up)."
                             + " A CONNECT that would create one more is refused (MQTT 5 CONNACK 0x97 quota exceeded,"
                             + " 3.1.1 0x03 server unavailable, event persistent_sessions_full); resuming a stored"
-                            + " session is always allowed. Caps the heap of stored sessions at about this times"
-                            + " (700 B + 2 x mqtt.max_client_id_bytes + mqtt.max_subscriptions_per_session x (100 B"
-                            + " + 2 x mqtt.max_topic_filter_bytes)): 300 MB per million typical sensor sessions"
-                            + " without subscriptions, 5.5 GB in the worst case at the defaults (docs/LIMITS.md)."),
+                            + " session is always allowed. Caps the heap of stored sessions at this times at most"
+                            + " (200 B + 2 x mqtt.max_client_id_bytes + mqtt.max_subscriptions_per_session x (100 B"
+                            + " + 2 x mqtt.max_topic_filter_bytes)): about 150 MB per million sensor sessions with"
+                            + " 20-byte ids and no subscriptions, at most 5.6 GB at the defaults (docs/LIMITS.md)."),
             number("mqtt.max_client_id_bytes", INT, 256, 23, 65_535,
                     "Longest client identifier accepted, in UTF-8 bytes (MQTT requires at least 23); longer ones"
                             + " get CONNACK 0x85 (MQTT 5) or 0x02 (3.1.1), event client_id_too_long. Caps an id's"
