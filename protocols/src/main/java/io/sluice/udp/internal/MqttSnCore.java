@@ -40,7 +40,7 @@ public final class MqttSnCore {
     private final Map<Object, SnClient> byAddress = new ConcurrentHashMap<>();
     /** Clients held: counted exactly so {@code max_clients} holds with several sockets admitting at once. */
     private final AtomicInteger clientCount = new AtomicInteger();
-    /** UTF-8 bytes of every held client's registered topic names. */
+    /** Bytes charged for every held client's registered topics (names plus per-topic overhead). */
     private final AtomicLong topicBytes = new AtomicLong();
     private final MqttSnLimits limits;
 
@@ -129,7 +129,7 @@ public final class MqttSnCore {
         return clients.get(id);
     }
 
-    /** UTF-8 bytes of the registered topic names of every held client. */
+    /** Bytes charged for the registered topics of every held client: UTF-8 name bytes plus 48 per topic. */
     public long topicBytes() {
         return topicBytes.get();
     }
