@@ -72,7 +72,7 @@ public final class MqttSnCore {
                 forgotten++;
             }
         }
-        byAddress.values().removeIf(c -> c.lastSeen < cutoff || clients.get(c.clientId) != c);
+        byAddress.values().removeIf(c -> c.lastSeen < cutoff || c.retired());
         return forgotten;
     }
 

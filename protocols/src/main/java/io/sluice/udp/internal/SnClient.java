@@ -42,8 +42,8 @@ final class SnClient {
     private byte recentCount;
     /** Fingerprints of QoS 1 readings handed to ingest without an outcome yet. */
     private long[] inflight = NONE;
-    /** Set once the gateway forgot this client; it registers nothing more. */
-    private boolean retired;
+    /** Set once the gateway forgot this client; it registers nothing more. Volatile for the sweeper's reads. */
+    private volatile boolean retired;
     volatile long lastSeen;
     /** The key of the address it speaks from now ({@link MqttSnCore#key}). */
     volatile Object address;
@@ -90,6 +90,10 @@ final class SnClient {
     /** The registered topic of {@code topicId}, or null. */
     synchronized String topic(int topicId) {
         return topicId >= 1 && topicId <= topics.length ? topics[topicId - 1] : null;
+    }
+
+    boolean retired() {
+        return retired;
     }
 
     /** Marks the client forgotten and gives its topic-name bytes back to {@code totalBytes}. Idempotent. */
