@@ -21,7 +21,10 @@ import java.util.function.LongSupplier;
 /**
  * The MQTT-SN 1.2 protocol state, independent of Netty: {@link #onDatagram} takes one datagram's bytes and
  * answers through {@code reply} (which may be called later, on any thread, for PUBACK after delivery). Never
- * throws on any input: a malformed datagram is counted as "malformed" and dropped.
+ * throws on any input: a malformed datagram is counted as "malformed" and dropped. Everything a sender can make it
+ * hold is bounded by {@link MqttSnLimits} (clients, registered topics and their bytes, QoS 1 readings in flight) or
+ * fixed (16 delivered readings per client for duplicate detection); a datagram is parsed whole, so there is no
+ * decoder state between datagrams. Thread-safe: several sockets' event loops call it at once.
  */
 public final class MqttSnCore {
     static final int CONNECT = 0x04, CONNACK = 0x05, WILLTOPICREQ = 0x06, WILLTOPIC = 0x07, WILLMSG = 0x09,
