@@ -1,81 +1,80 @@
 package io.sluice.daemon.admin;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sluice.daemon.admin.AdminHttp.RequestReader;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The admin endpoint's request reader: what it accepts and what it refuses, within its byte bound. */
+/** The admin HTTP server on a loopback socket, with a handler of its own (no daemon). */
 class AdminHttpTest {
-    private static RequestReader.Result read(String text, int maxBytes) throws IOException {
-        return RequestReader.read(new ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1)), maxBytes);
-    }
+    private static final AdminHttp.Handler OK =
+            request -> AdminHttp.Response.of(200, "text/plain", request.uri().getPath() + "\n");
 
-    /** Hands out one byte per read, as a peer trickling its request would. */
-    private static InputStream trickle(String text) {
-        byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
-        return new InputStream() {
-            int i;
-
-            @Override
-            public int read() {
-                return i < b.length ? b[i++] & 0xff : -1;
+    /** True when the peer closed {@code s} (end of stream or reset) within its read timeout. */
+    private static boolean closedByPeer(Socket s) throws Exception {
+        InputStream in = s.getInputStream();
+        try {
+            while (in.read() >= 0) {
+                // read past any answer
             }
-
-            @Override
-            public int read(byte[] out, int off, int len) {
-                if (i >= b.length) {
-                    return -1;
-                }
-                out[off] = b[i++];
-                return 1;
-            }
-        };
+            return true;
+        } catch (SocketException reset) {
+            return true;
+        }
     }
 
-    @Test
-    void aRequestHeadAndBody_areRead_withHeaderNamesInLowerCase() throws IOException {
-        RequestReader.Result r = read("POST /sessions/a%2Fb/kick?format=text HTTP/1.1\r\nAuthorization: Bearer t\r\n"
-                + "Content-Length: 5\r\n\r\nhello", 1024);
-        assertEquals("POST", r.request().method());
-        assertEquals("/sessions/a/b/kick", r.request().uri().getPath());
-        assertEquals("format=text", r.request().uri().getQuery());
-        assertEquals("Bearer t", r.request().header("authorization"));
-        RequestReader.Result bare = RequestReader.read(trickle("GET /health HTTP/1.0\n\n"), 1024);
-        assertEquals("/health", bare.request().uri().getPath(), "bare line feeds, one byte per read");
-    }
-
-    @Test
-    void aHeadLargerThanTheBound_is431_andABodyPastIt_is413_withoutReadingOn() throws IOException {
-        RequestReader.Result head = read("GET /health HTTP/1.1\r\nX-Filler: " + "a".repeat(5_000) + "\r\n\r\n", 4096);
-        assertNull(head.request());
-        assertEquals(431, head.status());
-        RequestReader.Result body = read("POST /drain HTTP/1.1\r\nContent-Length: 5000\r\n\r\n", 4096);
-        assertEquals(413, body.status());
-    }
-
-    @Test
-    void malformedRequests_are400() throws IOException {
-        for (String bad : new String[] {"\r\n\r\n", "GET /health\r\n\r\n", "GET /health HTTP/2.0\r\n\r\n",
-                "GET /a b HTTP/1.1\r\n\r\n", "GET /health HTTP/1.1\r\nno colon\r\n\r\n",
-                "GET /health HTTP/1.1\r\nContent-Length: -1\r\n\r\n", "GET /health HTTP/1.1\r\nContent-Length: x\r\n\r\n",
-                "POST /drain HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "GET /% HTTP/1.1\r\n\r\n"}) {
-            RequestReader.Result r = read(bad, 4096);
-            assertNull(r.request(), bad);
-            assertEquals(400, r.status(), bad);
+    private static String get(int port, String path) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5_000);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         }
     }
 
     @Test
-    void aPeerClosingBeforeTheRequestIsWhole_isAnError() {
-        assertThrows(SocketException.class, () -> read("GET /health HTTP/1.1\r\nHost: x\r\n", 4096));
-        assertThrows(SocketException.class, () -> read("POST /drain HTTP/1.1\r\nContent-Length: 9\r\n\r\nhalf", 4096));
+    void answersCarryLengthAndConnectionClose_andHeadHasNoBody() throws Exception {
+        try (AdminHttp http = AdminHttp.start("127.0.0.1", 0, new AdminHttp.Limits(60_000, 4096, 4), OK)) {
+            assertEquals("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 8\r\nConnection: close\r\n\r\n"
+                    + "/health\n", get(http.port(), "/health"));
+            try (Socket s = new Socket("127.0.0.1", http.port())) {
+                s.setSoTimeout(5_000);
+                s.getOutputStream().write("HEAD /ready HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertTrue(answer.startsWith("HTTP/1.1 200 OK\r\n") && answer.endsWith("\r\n\r\n"), answer);
+            }
+        }
+    }
+
+    @Test
+    void close_closesConnectionsStillWaitingForTheirRequest() throws Exception {
+        AdminHttp http = AdminHttp.start("127.0.0.1", 0, new AdminHttp.Limits(600_000, 4096, 4), OK);
+        try (Socket stalled = new Socket("127.0.0.1", http.port())) {
+            stalled.getOutputStream().write("GET /health HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+            await().atMost(Duration.ofSeconds(5)).until(() -> http.openConnections() == 1);
+            stalled.setSoTimeout(5_000); // far below the request timeout: only close() can end it in time
+            http.close();
+            assertTrue(closedByPeer(stalled));
+        }
+    }
+
+    @Test
+    void aHandlerThatThrows_answers500_andTheServerGoesOn() throws Exception {
+        AdminHttp.Handler failing = request -> {
+            if (request.uri().getPath().equals("/boom")) {
+                throw new IllegalStateException("boom");
+            }
+            return OK.handle(request);
+        };
+        try (AdminHttp http = AdminHttp.start("127.0.0.1", 0, new AdminHttp.Limits(60_000, 4096, 4), failing)) {
+            assertTrue(get(http.port(), "/boom").startsWith("HTTP/1.1 500 "));
+            assertTrue(get(http.port(), "/health").startsWith("HTTP/1.1 200 "));
+            await().atMost(Duration.ofSeconds(5)).until(() -> http.openConnections() == 0);
+        }
     }
 }
