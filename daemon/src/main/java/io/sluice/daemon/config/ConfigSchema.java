@@ -116,13 +116,13 @@ public final class ConfigSchema {
                             + " \"rejected: congestion\" (too_many_clients)."),
             number("mqtt_sn.max_topics_per_client", INT, 256, 0, 65_534,
                     "Topic names one client may register; more get REGACK \"not supported\" (too_many_topics)."),
-            number("mqtt_sn.max_topic_bytes_per_client", INT, 16_384, 1, 1 << 24,
-                    "UTF-8 bytes of the topic names one client may register; more get REGACK \"not supported\""
-                            + " (topic_bytes_per_client)."),
-            number("mqtt_sn.max_topic_bytes", LONG, 64 * MIB, 1, 1L << 40,
-                    "UTF-8 bytes of the registered topic names of all clients together (heap is about twice that"
-                            + " plus 60 bytes per topic); more get REGACK \"rejected: congestion\""
-                            + " (topic_bytes_total)."),
+            number("mqtt_sn.max_topic_bytes_per_client", INT, 32_768, 49, 1 << 24,
+                    "Bytes of the topics one client may register, each topic counting its name's UTF-8 bytes plus"
+                            + " 48 (its heap overhead); more get REGACK \"not supported\" (topic_bytes_per_client)."),
+            number("mqtt_sn.max_topic_bytes", LONG, 64 * MIB, 49, 1L << 40,
+                    "Bytes of the registered topics of all clients together, counted as above (heap is at most"
+                            + " about twice this, for names outside Latin-1); more get REGACK \"rejected:"
+                            + " congestion\" (topic_bytes_total), until clients leave."),
             number("mqtt_sn.max_inflight_messages", INT, 32, 1, 65_535,
                     "QoS 1 PUBLISHes one client may have waiting for Kafka; more get PUBACK \"rejected:"
                             + " congestion\" (inflight_full) and are not written."),
