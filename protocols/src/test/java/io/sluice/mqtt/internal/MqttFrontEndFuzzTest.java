@@ -15,7 +15,7 @@ import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.mqtt.MqttConnAckMessage;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
 import io.netty.handler.codec.mqtt.MqttMessage;
@@ -23,6 +23,7 @@ import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.AttributeKey;
@@ -82,17 +83,17 @@ class MqttFrontEndFuzzTest {
 
     /**
      * What the two control bytes choose. Byte 0: bits 0-2 the read size (0: the whole stream in one read, n: reads of
-     * 2^(n-1) bytes); bits 3-4 the completions (0: delivered at once, 1: an outcome per reading from its payload's
-     * first byte, 2: all delivered after the whole stream, 3: the client closes first and completions come late).
-     * Byte 1: bit 0 a 256-byte budget (else 1 MiB), bit 1 receive maximum 2 (else 64), bit 2 a 64-byte maximum
-     * packet (else 4096), bit 3 the session store fails, bit 4 the listener is shutting down.
+     * 2^(n-1) bytes); bits 3-4 the completions (0: delivered at once, 1: delivered, retryable or rejected by the reading's
+     * index and byte 1's bits 5-7, 2: all delivered after the whole stream, 3: the client closes first and
+     * completions come late). Byte 1: bit 0 a 256-byte budget (else 1 MiB), bit 1 receive maximum 2 (else 64), bit 2
+     * a 64-byte maximum packet (else 4096), bit 3 the session store fails, bit 4 the listener is shutting down.
      */
     record Plan(int readSize, int completion, long budgetBytes, int receiveMaximum, int maxPacket, boolean storeFails,
-                boolean shuttingDown) {
+                boolean shuttingDown, int outcomeShift) {
         Plan(byte b0, byte b1) {
             this((b0 & 0x07) == 0 ? Integer.MAX_VALUE : 1 << ((b0 & 0x07) - 1), (b0 >> 3) & 0x03,
                     (b1 & 0x01) != 0 ? 256 : 1 << 20, (b1 & 0x02) != 0 ? 2 : 64, (b1 & 0x04) != 0 ? 64 : 4096,
-                    (b1 & 0x08) != 0, (b1 & 0x10) != 0);
+                    (b1 & 0x08) != 0, (b1 & 0x10) != 0, (b1 >> 5) & 0x07);
         }
     }
 
@@ -157,8 +158,9 @@ class MqttFrontEndFuzzTest {
         /** Submitted client QoS 1 PUBLISHes not yet answered by a PUBACK, in submission order. */
         final Deque<Submission> awaitingAck = new ArrayDeque<>();
         int connAcks;
-        boolean disconnectSent;
-        boolean refused;
+        /** Bytes the server wrote, and bytes of them that made whole packets as the client's decoder read them. */
+        long replyBytes;
+        long decodedReplyBytes;
 
         Run(Plan plan, byte[] stream) {
             this.plan = plan;
@@ -214,6 +216,8 @@ class MqttFrontEndFuzzTest {
                     server.close(); // the client goes away
                     settle();
                 }
+                assertEquals(replyBytes, decodedReplyBytes, "every byte the server wrote is part of a whole valid packet"
+                        + " in the client's protocol level");
                 assertTrue(ctx.sessions().liveClientIds().isEmpty(), "no connection registered after close");
                 assertEquals(0, ctx.stats().event("connection_error"), "no exception reached the handler");
                 server.checkException();
@@ -264,7 +268,7 @@ class MqttFrontEndFuzzTest {
             for (int i = 0; i < submissions.size(); i++) {
                 Submission s = submissions.get(i);
                 if (s.delivery == null) {
-                    s.delivery = outcome(s.envelope);
+                    s.delivery = outcome(i);
                     s.future.complete(s.delivery);
                     any = true;
                     settle();
@@ -273,11 +277,11 @@ class MqttFrontEndFuzzTest {
             return any;
         }
 
-        private Delivery outcome(Envelope e) {
-            if (plan.completion() != 1 || e.payload().length == 0) {
+        private Delivery outcome(int index) {
+            if (plan.completion() != 1) {
                 return Delivery.DELIVERED;
             }
-            return switch (Math.floorMod(e.payload()[0], 3)) {
+            return switch ((index + plan.outcomeShift()) % 3) {
                 case 0 -> Delivery.DELIVERED;
                 case 1 -> Delivery.retryable("kafka: TimeoutException (fuzz)");
                 default -> Delivery.rejected("kafka: RecordTooLargeException (fuzz)");
@@ -289,11 +293,8 @@ class MqttFrontEndFuzzTest {
             server.runPendingTasks();
             Object o;
             while ((o = server.readOutbound()) != null) {
-                MqttVersion v = server.attr(MQTT_VERSION).get();
-                if (v != null) {
-                    replies.attr(MQTT_VERSION).set(v);
-                }
                 assertTrue(o instanceof ByteBuf, "the server writes encoded bytes: " + o);
+                replyBytes += ((ByteBuf) o).readableBytes();
                 replies.writeInbound(o);
                 MqttMessage m;
                 while ((m = replies.readInbound()) != null) {
@@ -308,18 +309,22 @@ class MqttFrontEndFuzzTest {
 
         private void checkReply(MqttMessage m) {
             assertTrue(m.decoderResult().isSuccess(), "a reply is a valid MQTT packet: " + m.decoderResult());
+            int length = m.fixedHeader().remainingLength();
+            decodedReplyBytes += 1 + (length < 128 ? 1 : length < 16_384 ? 2 : length < 2_097_152 ? 3 : 4) + length;
             MqttMessageType type = m.fixedHeader().messageType();
             assertTrue(SERVER_PACKETS.contains(type), "a server sends no " + type);
-            assertFalse(disconnectSent, "nothing after a DISCONNECT: " + type);
-            assertFalse(refused, "nothing after a refused CONNECT: " + type);
+            // Not checked: "nothing after a DISCONNECT". EmbeddedChannel.close() runs the loop's pending tasks inline,
+            // inside the CLOSE listener of the DISCONNECT's write, before Connection marks itself closed; a real event
+            // loop runs them later, so a reply queued before the violation would be a false finding here.
             if (type == MqttMessageType.CONNACK) {
-                assertEquals(0, connAcks++, "one CONNACK");
-                refused = ((MqttConnAckMessage) m).variableHeader().connectReturnCode().byteValue() != 0;
+                assertEquals(0, connAcks++, "one CONNACK, answering the first CONNECT only");
                 return;
             }
             if (type == MqttMessageType.DISCONNECT) {
                 assertEquals(MqttVersion.MQTT_5, replies.attr(MQTT_VERSION).get(), "DISCONNECT only to MQTT 5");
-                disconnectSent = true;
+                int reason = ((MqttReasonCodeAndPropertiesVariableHeader) m.variableHeader()).reasonCode() & 0xff;
+                assertTrue(reason >= 0x80, "the server disconnects with an error reason code, not 0x"
+                        + Integer.toHexString(reason));
                 return;
             }
             assertEquals(1, connAcks, type + " only after CONNACK");
@@ -355,6 +360,12 @@ class MqttFrontEndFuzzTest {
             Object o;
             while ((o = shadow.readInbound()) != null) {
                 try {
+                    if (o instanceof MqttConnectMessage c && c.decoderResult().isSuccess()
+                            && !replies.hasAttr(MQTT_VERSION)) {
+                        // replies are read in the protocol level of the client's first CONNECT
+                        replies.attr(MQTT_VERSION).set(MqttVersion.fromProtocolNameAndLevel(
+                                c.variableHeader().name(), (byte) c.variableHeader().version()));
+                    }
                     if (o instanceof MqttPublishMessage p && p.decoderResult().isSuccess()
                             && p.fixedHeader().qosLevel().value() == 1) {
                         sentQos1.add(new SentPublish(p.variableHeader().packetId(), ByteBufUtil.getBytes(p.content())));
