@@ -70,7 +70,7 @@ class LineDatagramFuzzTest {
         EmbeddedChannel channel = new EmbeddedChannel(new LineDatagramHandler(config, ingest, budget, stats,
                 System::nanoTime));
         InetSocketAddress sender = new InetSocketAddress("127.0.0." + (1 + ((input[0] >> 1) & 0x03)), 50_000);
-        ByteBuf content = Unpooled.copiedBuffer(datagram);
+        ByteBuf content = Unpooled.buffer(datagram.length).writeBytes(datagram); // never the shared empty buffer
         try {
             channel.writeInbound(new DatagramPacket(content, RECIPIENT, sender));
             channel.checkException();
