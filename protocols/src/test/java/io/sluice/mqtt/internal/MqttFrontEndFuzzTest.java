@@ -82,11 +82,11 @@ class MqttFrontEndFuzzTest {
     }
 
     /**
-     * What the two control bytes choose. Byte 0: bits 0-2 the read size (0: the whole stream in one read, n: reads of
-     * 2^(n-1) bytes); bits 3-4 the completions (0: delivered at once, 1: delivered, retryable or rejected by the reading's
-     * index and byte 1's bits 5-7, 2: all delivered after the whole stream, 3: the client closes first and
-     * completions come late). Byte 1: bit 0 a 256-byte budget (else 1 MiB), bit 1 receive maximum 2 (else 64), bit 2
-     * a 64-byte maximum packet (else 4096), bit 3 the session store fails, bit 4 the listener is shutting down.
+     * What the two control bytes choose. Byte 0: bits 0-2 the read size (0: the whole stream in one read, n: reads
+     * of 2^(n-1) bytes); bits 3-4 the completions (0: delivered at once; 1: delivered, retryable or rejected by the
+     * reading's index and byte 1's bits 5-7; 2: all delivered after the whole stream; 3: the client closes first and
+     * completions come late). Byte 1: bit 0 a 256-byte budget (else 1 MiB), bit 1 receive maximum 2 (else 64),
+     * bit 2 a 64-byte maximum packet (else 4096), bit 3 the session store fails, bit 4 the listener is shutting down.
      */
     record Plan(int readSize, int completion, long budgetBytes, int receiveMaximum, int maxPacket, boolean storeFails,
                 boolean shuttingDown, int outcomeShift) {
@@ -216,8 +216,8 @@ class MqttFrontEndFuzzTest {
                     server.close(); // the client goes away
                     settle();
                 }
-                assertEquals(replyBytes, decodedReplyBytes, "every byte the server wrote is part of a whole valid packet"
-                        + " in the client's protocol level");
+                assertEquals(replyBytes, decodedReplyBytes,
+                        "every byte the server wrote is part of a whole valid packet in the client's protocol level");
                 assertTrue(ctx.sessions().liveClientIds().isEmpty(), "no connection registered after close");
                 assertEquals(0, ctx.stats().event("connection_error"), "no exception reached the handler");
                 server.checkException();

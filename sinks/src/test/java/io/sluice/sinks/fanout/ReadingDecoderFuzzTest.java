@@ -21,10 +21,11 @@ import java.util.Map;
  * that cannot become a point is a {@link Decoded.Failed} with a reason code), and every point it returns is one
  * well-formed line of line protocol ({@link LineProtocolGrammar}) whose time is the one the rule gives.
  *
- * <p>Input: byte 0 picks the topic from a fixed list, or (the value after the list) takes the topic's bytes from
- * the input (a length byte, then the bytes, not necessarily UTF-8); the payload follows in {@link FuzzInput}'s
- * repeated-unit form, so deep nesting and long runs of one character are reachable from short inputs. In a normal test run it replays {@code ReadingDecoderFuzzTestInputs/};
- * with {@code JAZZER_FUZZ=1} it fuzzes (docs/FUZZING.md).
+ * <p>Input: byte 0 picks the topic from a fixed list (modulo its length plus one); the value past the list takes the
+ * topic's bytes from the input (a length byte, then the bytes, not necessarily UTF-8); the payload follows in
+ * {@link FuzzInput}'s repeated-unit form, so deep nesting and long runs of one character are reachable from short
+ * inputs. In a normal test run it replays {@code ReadingDecoderFuzzTestInputs/}; with {@code JAZZER_FUZZ=1} it fuzzes
+ * (docs/FUZZING.md).
  */
 class ReadingDecoderFuzzTest {
     /** The largest payload tried: the MQTT front end's default maximum packet size. */
