@@ -16,9 +16,6 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.mqtt.MqttDecoder;
-import io.netty.handler.codec.mqtt.MqttEncoder;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.ingest.Ingest;
@@ -85,12 +82,7 @@ public final class MqttSource implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
-                        ch.pipeline()
-                                .addLast("deadlines", MqttHandler.readDeadlines(config))
-                                .addLast("decoder", new MqttDecoder(config.maxPacketSizeBytes(), 65_535, true))
-                                .addLast("encoder", MqttEncoder.INSTANCE)
-                                .addLast("flow", new FlowControlHandler())
-                                .addLast("handler", new MqttHandler(context));
+                        MqttHandler.initPipeline(ch.pipeline(), context);
                     }
                 });
         try {

@@ -75,6 +75,11 @@ final class Connection {
         return phase == Phase.CONNECTED;
     }
 
+    /** True once a CONNECT was handled (accepted, in progress or refused): any later CONNECT is a violation. */
+    boolean connectSeen() {
+        return phase != Phase.AWAIT_CONNECT;
+    }
+
     // ---------------------------------------------------------------- CONNECT
 
     void onConnect(int protocolLevel, String requestedId, boolean clean, int keepAliveSeconds, MqttProperties props,

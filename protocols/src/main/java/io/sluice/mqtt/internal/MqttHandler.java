@@ -5,6 +5,10 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectPayload;
@@ -47,9 +51,18 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
     }
 
-    /** The handler that must come first in the pipeline, before the decoder: keep-alive and packet arrival limits. */
-    public static io.netty.channel.ChannelHandler readDeadlines(io.sluice.mqtt.MqttConfig config) {
-        return new ReadDeadlines(config.packetArrivalTimeoutMs());
+    /**
+     * Builds a connection's pipeline: read deadlines (before the decoder: keep-alive and packet arrival limits), the
+     * decoder, the protocol level pin (right after it), the encoder, flow control (one read may yield many packets)
+     * and this handler.
+     */
+    public static void initPipeline(ChannelPipeline pipeline, Context ctx) {
+        pipeline.addLast("deadlines", new ReadDeadlines(ctx.config().packetArrivalTimeoutMs()))
+                .addLast("decoder", new MqttDecoder(ctx.config().maxPacketSizeBytes(), 65_535, true))
+                .addLast("level", new ProtocolLevelPin())
+                .addLast("encoder", MqttEncoder.INSTANCE)
+                .addLast("flow", new FlowControlHandler())
+                .addLast("handler", new MqttHandler(ctx));
     }
 
     /** Drain: stop reading this connection for good (re-dispatched to its event loop; any thread). */
@@ -193,7 +206,13 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
 
     /** The decoder could not parse a packet; it discards everything after, so the connection must end. */
     private void onDecodeFailure(ChannelHandlerContext c, Throwable cause) {
-        if (cause instanceof MqttUnacceptableProtocolVersionException) {
+        boolean connectFailure = cause instanceof MqttUnacceptableProtocolVersionException
+                || cause instanceof MqttIdentifierRejectedException;
+        if (connectFailure && connection.connectSeen()) {
+            // a CONNECT after the first is a protocol violation whatever it holds [MQTT-3.1.0-2]: no second CONNACK
+            connection.violation("second_connect", MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
+                    "a second CONNECT (" + cause.getMessage() + ")");
+        } else if (cause instanceof MqttUnacceptableProtocolVersionException) {
             ctx.stats().count("unsupported_protocol");
             LOG.warn("Refusing {}: {}", c.channel().remoteAddress(), cause.getMessage());
             // 0x01 is understood by every protocol level (MQTT 5 clients read it as a refusal too)

@@ -13,7 +13,6 @@ import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttVersion;
-import io.netty.handler.flow.FlowControlHandler;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.mqtt.MqttConfig;
 import io.sluice.mqtt.MqttStats;
@@ -39,12 +38,7 @@ final class MqttHarness {
         this.server = new EmbeddedChannel(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
             @Override
             protected void initChannel(io.netty.channel.Channel ch) {
-                ch.pipeline()
-                        .addLast("deadlines", new ReadDeadlines(ctx.config().packetArrivalTimeoutMs()))
-                        .addLast("decoder", new MqttDecoder(ctx.config().maxPacketSizeBytes(), 65_535, true))
-                        .addLast("encoder", MqttEncoder.INSTANCE)
-                        .addLast("flow", new FlowControlHandler())
-                        .addLast("handler", new MqttHandler(ctx));
+                MqttHandler.initPipeline(ch.pipeline(), ctx);
             }
         });
         this.client = new EmbeddedChannel(new MqttDecoder(), MqttEncoder.INSTANCE);
