@@ -158,6 +158,9 @@ final class ChaosStack implements AutoCloseable {
         }
         Audit a = new Audit(kafkaAudit, others[0], expected, rows);
         out.println(a);
+        if (rows != expected) {
+            out.printf("fan-out lag (records) when the TSDB audit ended: %.0f%n", daemon.metric("sluice_fanout_lag"));
+        }
         return a;
     }
 

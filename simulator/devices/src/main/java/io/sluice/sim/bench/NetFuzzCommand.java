@@ -59,6 +59,10 @@ public final class NetFuzzCommand implements Callable<Integer> {
             description = "JVM options of the daemon")
     String daemonJvm;
 
+    @Option(names = "--tsdb-wait-seconds", defaultValue = "300", description = "how long the TSDB audit waits for"
+            + " the fan-out to write every neighbour reading (it works through the fuzz's records first)")
+    long tsdbWaitSeconds;
+
     @Option(names = "--show-case", description = "print case N of --seed (transport, kind, bytes in hex) and exit")
     Long showCase;
 
@@ -119,7 +123,7 @@ public final class NetFuzzCommand implements Callable<Integer> {
             neighbour.stop(60);
             Neighbour.Phase end = neighbour.phase();
             out.printf("neighbour at the end: %s; failures by kind %s%n", end.summary(), neighbour.failureKinds());
-            ChaosStack.Audit audit = stack.audit(neighbour, Duration.ofSeconds(300));
+            ChaosStack.Audit audit = stack.audit(neighbour, Duration.ofSeconds(tsdbWaitSeconds));
             int crashes = stack.daemon.crashes();
             List<String> errors = stack.daemon.errorLines();
             out.printf("daemon: %d crash(es), %d start(s), alive after the fuzz %s, ready after the fuzz %s, %d of %d"
