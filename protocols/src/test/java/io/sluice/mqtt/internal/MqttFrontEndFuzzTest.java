@@ -167,7 +167,7 @@ class MqttFrontEndFuzzTest {
             this.stream = stream;
             store.failing = plan.storeFails();
             MqttConfig config = new MqttConfig("127.0.0.1", 0, 1, 100, plan.maxPacket(), plan.receiveMaximum(), 4,
-                    3600, 10_000);
+                    3600, 10_000, 1200, 30_000);
             ctx = MqttHarness.context(config, null, new InflightBudget(plan.budgetBytes()), store);
             ctx.accepting().set(!plan.shuttingDown());
             Context withIngest = new Context(ctx.config(), this, ctx.budget(), ctx.sessions(), ctx.stats(), ctx.clock(),
