@@ -77,7 +77,8 @@ public final class ConfigSchema {
                             + " this times (100 B + 2 x mqtt.max_topic_filter_bytes) of heap."),
             number("mqtt.max_topic_filter_bytes", INT, 256, 1, 65_535,
                     "Longest topic filter a SUBSCRIBE may store, in UTF-8 bytes; a longer one gets SUBACK 0x8F"
-                            + " (MQTT 5) or 0x80 (3.1.1), event topic_filter_too_long."),
+                            + " (MQTT 5) or 0x80 (3.1.1), event topic_filter_too_long. A stored filter takes at"
+                            + " most 100 B + 2 x this of heap."),
             number("mqtt.session_store_timeout_ms", INT, 5_000, 100, 600_000,
                     "How long a CONNECT, SUBSCRIBE or UNSUBSCRIBE waits for its session write to reach Kafka;"
                             + " then the CONNECT is refused with server unavailable (event session_store_timeout)"
@@ -153,7 +154,8 @@ public final class ConfigSchema {
             number("ingest.udp_max_inflight_percent", INT, 25, 1, 90,
                     "Share of ingest.max_inflight_bytes that the UDP sources (MQTT-SN and line_udp) may hold"
                             + " together; beyond it datagrams are dropped as budget_spent, so a datagram flood never"
-                            + " spends the budget MQTT readers need (they keep at least the rest)."),
+                            + " spends the budget MQTT readers need (they keep at least the rest). Caps what"
+                            + " datagrams hold in flight at this share of the budget: 16 MiB at the defaults."),
 
             string("kafka.bootstrap_servers", "localhost:9092", "Kafka bootstrap servers, comma separated host:port."),
             string("kafka.readings_topic", "sluice.readings", "Topic every reading is written to."),
