@@ -156,17 +156,23 @@ public final class MqttSource implements AutoCloseable {
      * Drain: closes the listener as {@link #stopAccepting} does and stops reading from every open connection, so no
      * new message is read and the count of {@link #outstanding} messages falls to zero as Kafka answers (their
      * PUBACKs still go out). Connections stay open, unread, until {@link #close}; time not read does not count
-     * against their keep alive. Any thread; returns at once.
+     * against their keep alive. Any thread but an event loop of this listener: returns once every connection's event
+     * loop has stopped reading it (at most a few seconds), so nothing sent after this returns is read.
      */
     public void drain() {
         stopAccepting();
+        java.util.List<io.netty.util.concurrent.Future<?>> stopped = new java.util.ArrayList<>();
         for (Channel ch : channels) {
             MqttHandler handler = ch.pipeline().get(MqttHandler.class);
             if (handler != null) {
-                handler.stopReading(ch);
+                stopped.add(handler.stopReading(ch));
             } else {
-                ch.config().setAutoRead(false);
+                stopped.add(ch.eventLoop().submit(() -> ch.config().setAutoRead(false)));
             }
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        for (io.netty.util.concurrent.Future<?> f : stopped) {
+            f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
         }
     }
 

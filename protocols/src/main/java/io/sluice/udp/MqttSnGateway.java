@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * MQTT-SN 1.2 gateway on one UDP socket. QoS 1 PUBACKs are sent only once the reading's delivery completed as
  * DELIVERED; a spent in-flight budget answers "rejected: congestion" (0x01). WILL is refused with "not supported".
- * Client state is per sender, forgotten after {@code clientIdleMs} of silence (swept once a second).
+ * Client state is kept by client id, bounded by {@link MqttSnLimits}, and forgotten after {@code clientIdleMs} of
+ * silence (swept once a second).
  *
  * <p>{@link #start()} and {@link #close()} block; call them from lifecycle code, not an event loop.
  */

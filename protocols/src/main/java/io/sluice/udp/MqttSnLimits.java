@@ -8,9 +8,10 @@ package io.sluice.udp;
  *                                 client id beyond it gets CONNACK "rejected: congestion" ({@code too_many_clients})
  * @param maxTopicsPerClient       registered topic names per client; more get REGACK "not supported"
  *                                 ({@code too_many_topics})
- * @param maxTopicBytesPerClient   UTF-8 bytes of the registered topic names of one client; more get REGACK "not
- *                                 supported" ({@code topic_bytes_per_client})
- * @param maxTopicBytes            UTF-8 bytes of registered topic names of all clients together; more get REGACK
+ * @param maxTopicBytesPerClient   bytes of the registered topics of one client, each topic charged its name's UTF-8
+ *                                 bytes plus 48 (its heap overhead); more get REGACK "not supported"
+ *                                 ({@code topic_bytes_per_client})
+ * @param maxTopicBytes            bytes of registered topics of all clients together, charged alike; more get REGACK
  *                                 "rejected: congestion" ({@code topic_bytes_total}), as space frees when clients
  *                                 leave
  * @param maxInflightPerClient     QoS 1 PUBLISHes of one client waiting for Kafka; more get PUBACK "rejected:
@@ -19,7 +20,7 @@ package io.sluice.udp;
 public record MqttSnLimits(int maxClients, int maxTopicsPerClient, int maxTopicBytesPerClient, long maxTopicBytes,
                            int maxInflightPerClient) {
     /** The shipped defaults (as in docs/CONFIG.md). */
-    public static final MqttSnLimits DEFAULTS = new MqttSnLimits(1_000_000, 256, 16_384, 64L << 20, 32);
+    public static final MqttSnLimits DEFAULTS = new MqttSnLimits(1_000_000, 256, 32_768, 64L << 20, 32);
 
     public MqttSnLimits {
         if (maxClients < 1) {

@@ -260,7 +260,9 @@ class MqttSnGatewayTest {
     @Test
     void registeredTopicBytes_areBoundedPerClient_andInAll_andGivenBackWhenAClientIsForgotten() {
         MqttSnStats stats = new MqttSnStats();
-        MqttSnCore core = core(new MqttSnLimits(10, 256, 20, 30, 32), new ManualIngest(), stats, new long[] {1_000});
+        // each topic is charged its name's bytes plus 48: a 10-byte name costs 58, a 1-byte name 49
+        MqttSnCore core = core(new MqttSnLimits(10, 256, 2 * 58, 3 * 58, 32), new ManualIngest(), stats,
+                new long[] {1_000});
         Replies a = new Replies();
         Replies b = new Replies();
         core.onDatagram(MqttSnTestClient.connect("a", true), from(1), a::accept);
@@ -279,11 +281,11 @@ class MqttSnGatewayTest {
         core.onDatagram(MqttSnTestClient.register(2, "z"), from(2), b::accept);
         assertArrayEquals(new byte[] {7, 0x0B, 0, 0, 0, 2, MqttSnCore.RC_CONGESTION}, b.last(), "in all: try later");
         assertEquals(1, stats.event("topic_bytes_total"));
-        assertEquals(30, core.topicBytes());
+        assertEquals(3 * 58, core.topicBytes());
 
         // a clean-session CONNECT starts "a" afresh and gives its 20 bytes back
         core.onDatagram(MqttSnTestClient.connect("a", true), from(1), a::accept);
-        assertEquals(10, core.topicBytes());
+        assertEquals(58, core.topicBytes());
         core.onDatagram(MqttSnTestClient.register(3, "z"), from(2), b::accept);
         assertArrayEquals(new byte[] {7, 0x0B, 0, 2, 0, 3, 0}, b.last());
         core.onDatagram(new byte[] {2, 0x18}, from(2), b::accept);

@@ -15,6 +15,8 @@ import java.util.Set;
  * @param loadTimeoutMs     how long {@code loadAll} may take in total before it gives up
  * @param clientId          {@code client.id} prefix of the store's producer and consumer
  * @param clientProperties  extra properties (security, ...) given to both producer and consumer
+ * @param maxQueuedBytes    weight of the writes that may wait for the sender thread (while Kafka is slow or down);
+ *                          a write beyond it fails at once, retryable
  */
 public record SessionLogConfig(
         String bootstrapServers,
@@ -24,7 +26,11 @@ public record SessionLogConfig(
         int maxBlockMs,
         int loadTimeoutMs,
         String clientId,
-        Map<String, String> clientProperties) {
+        Map<String, String> clientProperties,
+        long maxQueuedBytes) {
+
+    /** The default of {@link #maxQueuedBytes}: 16 MiB, tens of thousands of typical sessions. */
+    public static final long DEFAULT_MAX_QUEUED_BYTES = 16L * 1024 * 1024;
 
     public static final String DEFAULT_TOPIC = "sluice.sessions";
 
@@ -45,6 +51,9 @@ public record SessionLogConfig(
         Validation.atLeast("requestTimeoutMs", requestTimeoutMs, 1);
         Validation.atLeast("maxBlockMs", maxBlockMs, 0);
         Validation.atLeast("loadTimeoutMs", loadTimeoutMs, 1);
+        if (maxQueuedBytes < 1) {
+            throw new IllegalArgumentException("maxQueuedBytes must be at least 1: " + maxQueuedBytes);
+        }
         if (deliveryTimeoutMs < requestTimeoutMs) {
             throw new IllegalArgumentException("deliveryTimeoutMs " + deliveryTimeoutMs
                     + " must be at least requestTimeoutMs " + requestTimeoutMs);
@@ -55,28 +64,33 @@ public record SessionLogConfig(
     /** Defaults in line with the daemon's: two minutes to deliver or load, 30 s per request. */
     public static SessionLogConfig defaults(String bootstrapServers) {
         return new SessionLogConfig(bootstrapServers, DEFAULT_TOPIC, 120_000, 30_000, 60_000, 120_000,
-                "sluice-sessions", Map.of());
+                "sluice-sessions", Map.of(), DEFAULT_MAX_QUEUED_BYTES);
     }
 
     public SessionLogConfig withTopic(String newTopic) {
         return new SessionLogConfig(bootstrapServers, newTopic, deliveryTimeoutMs, requestTimeoutMs, maxBlockMs,
-                loadTimeoutMs, clientId, clientProperties);
+                loadTimeoutMs, clientId, clientProperties, maxQueuedBytes);
     }
 
     public SessionLogConfig withClientId(String newClientId) {
         return new SessionLogConfig(bootstrapServers, topic, deliveryTimeoutMs, requestTimeoutMs, maxBlockMs,
-                loadTimeoutMs, newClientId, clientProperties);
+                loadTimeoutMs, newClientId, clientProperties, maxQueuedBytes);
     }
 
     /** Replaces all timeouts together, since they constrain each other. */
     public SessionLogConfig withTimeouts(int newDeliveryTimeoutMs, int newRequestTimeoutMs, int newMaxBlockMs,
                                          int newLoadTimeoutMs) {
         return new SessionLogConfig(bootstrapServers, topic, newDeliveryTimeoutMs, newRequestTimeoutMs,
-                newMaxBlockMs, newLoadTimeoutMs, clientId, clientProperties);
+                newMaxBlockMs, newLoadTimeoutMs, clientId, clientProperties, maxQueuedBytes);
     }
 
     public SessionLogConfig withClientProperties(Map<String, String> newClientProperties) {
         return new SessionLogConfig(bootstrapServers, topic, deliveryTimeoutMs, requestTimeoutMs, maxBlockMs,
-                loadTimeoutMs, clientId, newClientProperties);
+                loadTimeoutMs, clientId, newClientProperties, maxQueuedBytes);
+    }
+
+    public SessionLogConfig withMaxQueuedBytes(long newMaxQueuedBytes) {
+        return new SessionLogConfig(bootstrapServers, topic, deliveryTimeoutMs, requestTimeoutMs, maxBlockMs,
+                loadTimeoutMs, clientId, clientProperties, newMaxQueuedBytes);
     }
 }

@@ -71,10 +71,10 @@ public final class ConfigSchema {
                     "Persistent sessions this node stores (in the sessions topic and in heap, reloaded at start-up)."
                             + " A CONNECT that would create one more is refused (MQTT 5 CONNACK 0x97 quota exceeded,"
                             + " 3.1.1 0x03 server unavailable, event persistent_sessions_full); resuming a stored"
-                            + " session is always allowed. Caps the heap of stored sessions at about this times"
-                            + " (700 B + 2 x mqtt.max_client_id_bytes + mqtt.max_subscriptions_per_session x (100 B"
-                            + " + 2 x mqtt.max_topic_filter_bytes)): 300 MB per million typical sensor sessions"
-                            + " without subscriptions, 5.5 GB in the worst case at the defaults (docs/LIMITS.md)."),
+                            + " session is always allowed. Caps the heap of stored sessions at this times at most"
+                            + " (200 B + 2 x mqtt.max_client_id_bytes + mqtt.max_subscriptions_per_session x (100 B"
+                            + " + 2 x mqtt.max_topic_filter_bytes)): about 150 MB per million sensor sessions with"
+                            + " 20-byte ids and no subscriptions, at most 5.6 GB at the defaults (docs/LIMITS.md)."),
             number("mqtt.max_client_id_bytes", INT, 256, 23, 65_535,
                     "Longest client identifier accepted, in UTF-8 bytes (MQTT requires at least 23); longer ones"
                             + " get CONNACK 0x85 (MQTT 5) or 0x02 (3.1.1), event client_id_too_long. Caps an id's"
@@ -86,7 +86,8 @@ public final class ConfigSchema {
                             + " this times (100 B + 2 x mqtt.max_topic_filter_bytes) of heap."),
             number("mqtt.max_topic_filter_bytes", INT, 256, 1, 65_535,
                     "Longest topic filter a SUBSCRIBE may store, in UTF-8 bytes; a longer one gets SUBACK 0x8F"
-                            + " (MQTT 5) or 0x80 (3.1.1), event topic_filter_too_long."),
+                            + " (MQTT 5) or 0x80 (3.1.1), event topic_filter_too_long. A stored filter takes at"
+                            + " most 100 B + 2 x this of heap."),
             number("mqtt.session_store_timeout_ms", INT, 5_000, 100, 600_000,
                     "How long a CONNECT, SUBSCRIBE or UNSUBSCRIBE waits for its session write to reach Kafka;"
                             + " then the CONNECT is refused with server unavailable (event session_store_timeout)"
@@ -125,13 +126,13 @@ public final class ConfigSchema {
                             + " \"rejected: congestion\" (too_many_clients)."),
             number("mqtt_sn.max_topics_per_client", INT, 256, 0, 65_534,
                     "Topic names one client may register; more get REGACK \"not supported\" (too_many_topics)."),
-            number("mqtt_sn.max_topic_bytes_per_client", INT, 16_384, 1, 1 << 24,
-                    "UTF-8 bytes of the topic names one client may register; more get REGACK \"not supported\""
-                            + " (topic_bytes_per_client)."),
-            number("mqtt_sn.max_topic_bytes", LONG, 64 * MIB, 1, 1L << 40,
-                    "UTF-8 bytes of the registered topic names of all clients together (heap is about twice that"
-                            + " plus 60 bytes per topic); more get REGACK \"rejected: congestion\""
-                            + " (topic_bytes_total)."),
+            number("mqtt_sn.max_topic_bytes_per_client", INT, 32_768, 49, 1 << 24,
+                    "Bytes of the topics one client may register, each topic counting its name's UTF-8 bytes plus"
+                            + " 48 (its heap overhead); more get REGACK \"not supported\" (topic_bytes_per_client)."),
+            number("mqtt_sn.max_topic_bytes", LONG, 64 * MIB, 49, 1L << 40,
+                    "Bytes of the registered topics of all clients together, counted as above (heap is at most"
+                            + " about twice this, for names outside Latin-1); more get REGACK \"rejected:"
+                            + " congestion\" (topic_bytes_total), until clients leave."),
             number("mqtt_sn.max_inflight_messages", INT, 32, 1, 65_535,
                     "QoS 1 PUBLISHes one client may have waiting for Kafka; more get PUBACK \"rejected:"
                             + " congestion\" (inflight_full) and are not written."),
@@ -162,7 +163,8 @@ public final class ConfigSchema {
             number("ingest.udp_max_inflight_percent", INT, 25, 1, 90,
                     "Share of ingest.max_inflight_bytes that the UDP sources (MQTT-SN and line_udp) may hold"
                             + " together; beyond it datagrams are dropped as budget_spent, so a datagram flood never"
-                            + " spends the budget MQTT readers need (they keep at least the rest)."),
+                            + " spends the budget MQTT readers need (they keep at least the rest). Caps what"
+                            + " datagrams hold in flight at this share of the budget: 16 MiB at the defaults."),
 
             string("kafka.bootstrap_servers", "localhost:9092", "Kafka bootstrap servers, comma separated host:port."),
             string("kafka.readings_topic", "sluice.readings", "Topic every reading is written to."),

@@ -26,6 +26,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -167,6 +170,7 @@ class AdminIT {
     @Test
     void stalledSockets_holdUpNeitherHealthNorReadyNorMetrics_andAreClosedAfterTheRequestTimeout() throws Exception {
         List<Socket> sockets = new ArrayList<>();
+        ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
         long openedAt = System.nanoTime();
         try {
             for (int i = 0; i < MAX_CONNECTIONS / 2; i++) {
@@ -175,6 +179,19 @@ class AdminIT {
             for (int i = 0; i < 2; i++) {
                 sockets.add(stalled("POST /drain HTTP/1.1\r\nContent-Length: 100\r\n\r\nhalf a body"));
             }
+            // slow loris: a header that grows by a byte every 200 ms never completes; the limit is for the whole head
+            Socket trickler = stalled("GET /metrics HTTP/1.1\r\nX-Slow: ");
+            sockets.add(trickler);
+            AtomicInteger trickled = new AtomicInteger();
+            pace.scheduleAtFixedRate(() -> {
+                if (trickled.incrementAndGet() <= 200) {
+                    try {
+                        trickler.getOutputStream().write('a');
+                    } catch (java.io.IOException closed) {
+                        trickled.set(Integer.MAX_VALUE);
+                    }
+                }
+            }, 0, 200, TimeUnit.MILLISECONDS);
             // each probe must answer within a second while every stalled socket is still held
             await().atMost(Duration.ofSeconds(3)).until(() -> probe("/health").statusCode() == 200);
             await().atMost(Duration.ofSeconds(3)).until(() -> probe("/ready").statusCode() == 200);
@@ -186,6 +203,7 @@ class AdminIT {
             }
             assertTrue(System.nanoTime() - openedAt >= REQUEST_TIMEOUT_MS * 1_000_000L, "closed only at the timeout");
         } finally {
+            pace.shutdownNow();
             for (Socket s : sockets) {
                 s.close();
             }

@@ -131,7 +131,8 @@ final class Connection {
         long requested = level == 5 ? sessionExpiryProperty(props) : (clean ? 0 : ctx.config().maxSessionExpirySeconds());
         expirySeconds = Math.min(requested, ctx.config().maxSessionExpirySeconds());
         boolean expiryCapped = level == 5 && requested != expirySeconds;
-        if (expirySeconds > 0 && sessions.get(id) == null && !sessions.admitNew(id)) {
+        boolean creating = expirySeconds > 0 && sessions.get(id) == null;
+        if (creating && !sessions.admitNew(id)) {
             // a new persistent session beyond the cap; resuming a stored one never gets here
             clientId = id;
             refuse("persistent_sessions_full", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
@@ -161,6 +162,10 @@ final class Connection {
             }
         } else {
             session = new SessionState(id, level, 0, 0, existing == null ? Map.of() : existing.subscriptions());
+        }
+        if (creating) {
+            final String newId = id;
+            durable.whenComplete((v, err) -> sessions.settled(newId)); // counted as stored, or not at all
         }
         final String assignedId = assigned;
         ctx.sessions().awaitable(durable).whenComplete((v, err) -> onLoop(() -> completeConnect(err, present,

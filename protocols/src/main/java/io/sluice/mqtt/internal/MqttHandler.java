@@ -66,9 +66,9 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Drain: stop reading this connection for good (re-dispatched to its event loop; any thread). */
-    public void stopReading(io.netty.channel.Channel channel) {
+    public io.netty.util.concurrent.Future<?> stopReading(io.netty.channel.Channel channel) {
         try {
-            channel.eventLoop().execute(() -> {
+            return channel.eventLoop().submit(() -> {
                 if (connection != null) {
                     connection.stopReading();
                 } else {
@@ -77,6 +77,7 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // the event loop is shutting down: the channel closes and reads nothing more anyway
+            return channel.eventLoop().newSucceededFuture(null);
         }
     }
 

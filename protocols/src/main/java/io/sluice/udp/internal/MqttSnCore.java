@@ -21,7 +21,10 @@ import java.util.function.LongSupplier;
 /**
  * The MQTT-SN 1.2 protocol state, independent of Netty: {@link #onDatagram} takes one datagram's bytes and
  * answers through {@code reply} (which may be called later, on any thread, for PUBACK after delivery). Never
- * throws on any input: a malformed datagram is counted as "malformed" and dropped.
+ * throws on any input: a malformed datagram is counted as "malformed" and dropped. Everything a sender can make it
+ * hold is bounded by {@link MqttSnLimits} (clients, registered topics and their bytes, QoS 1 readings in flight) or
+ * fixed (16 delivered readings per client for duplicate detection); a datagram is parsed whole, so there is no
+ * decoder state between datagrams. Thread-safe: several sockets' event loops call it at once.
  */
 public final class MqttSnCore {
     static final int CONNECT = 0x04, CONNACK = 0x05, WILLTOPICREQ = 0x06, WILLTOPIC = 0x07, WILLMSG = 0x09,
@@ -40,7 +43,7 @@ public final class MqttSnCore {
     private final Map<Object, SnClient> byAddress = new ConcurrentHashMap<>();
     /** Clients held: counted exactly so {@code max_clients} holds with several sockets admitting at once. */
     private final AtomicInteger clientCount = new AtomicInteger();
-    /** UTF-8 bytes of every held client's registered topic names. */
+    /** Bytes charged for every held client's registered topics (names plus per-topic overhead). */
     private final AtomicLong topicBytes = new AtomicLong();
     private final MqttSnLimits limits;
 
@@ -72,7 +75,7 @@ public final class MqttSnCore {
                 forgotten++;
             }
         }
-        byAddress.values().removeIf(c -> c.lastSeen < cutoff || clients.get(c.clientId) != c);
+        byAddress.values().removeIf(c -> c.lastSeen < cutoff || c.retired());
         return forgotten;
     }
 
@@ -129,7 +132,7 @@ public final class MqttSnCore {
         return clients.get(id);
     }
 
-    /** UTF-8 bytes of the registered topic names of every held client. */
+    /** Bytes charged for the registered topics of every held client: UTF-8 name bytes plus 48 per topic. */
     public long topicBytes() {
         return topicBytes.get();
     }

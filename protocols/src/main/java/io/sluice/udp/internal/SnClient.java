@@ -17,6 +17,11 @@ final class SnClient {
     private static final String[] NO_TOPICS = new String[0];
     /** Delivered readings remembered per client for duplicate detection. */
     static final int RECENT = 16;
+    /**
+     * Heap a registered topic costs beyond its name's bytes (String and array headers, the array slot), charged
+     * with the name so the byte bounds cap the heap of many short names too.
+     */
+    static final int TOPIC_OVERHEAD_BYTES = 48;
     /** {@link #register} refusals (topic ids are >= 1). */
     static final int TOO_MANY_TOPICS = -1, TOPIC_BYTES_PER_CLIENT = -2, TOPIC_BYTES_TOTAL = -3, GONE = -4;
 
@@ -26,7 +31,10 @@ final class SnClient {
     final String clientId;
     /** Registered topic names; topic id i+1 is {@code topics[i]} (ids are handed out in order). */
     private String[] topics = NO_TOPICS;
-    /** UTF-8 bytes of {@link #topics}, charged against the per-client and the gateway-wide bound. */
+    /**
+     * Bytes charged for {@link #topics} (UTF-8 bytes plus {@link #TOPIC_OVERHEAD_BYTES} each) against the
+     * per-client and the gateway-wide bound.
+     */
     private int topicBytes;
     /** Fingerprints of recently delivered QoS 1 readings (a ring); null until the first delivery. */
     private long[] recent;
@@ -34,8 +42,8 @@ final class SnClient {
     private byte recentCount;
     /** Fingerprints of QoS 1 readings handed to ingest without an outcome yet. */
     private long[] inflight = NONE;
-    /** Set once the gateway forgot this client; it registers nothing more. */
-    private boolean retired;
+    /** Set once the gateway forgot this client; it registers nothing more. Volatile for the sweeper's reads. */
+    private volatile boolean retired;
     volatile long lastSeen;
     /** The key of the address it speaks from now ({@link MqttSnCore#key}). */
     volatile Object address;
@@ -48,9 +56,10 @@ final class SnClient {
     /**
      * The topic id of {@code name}, registering it if new and within the limits; otherwise a negative refusal
      * ({@link #TOO_MANY_TOPICS}, {@link #TOPIC_BYTES_PER_CLIENT}, {@link #TOPIC_BYTES_TOTAL}, {@link #GONE}).
-     * {@code totalBytes} is the gateway-wide count of registered topic-name bytes.
+     * {@code totalBytes} is the gateway-wide count of bytes charged for registered topics.
      */
     synchronized int register(String name, int nameBytes, MqttSnLimits limits, AtomicLong totalBytes) {
+        int cost = nameBytes + TOPIC_OVERHEAD_BYTES;
         if (retired) {
             return GONE;
         }
@@ -62,25 +71,29 @@ final class SnClient {
         if (topics.length >= limits.maxTopicsPerClient()) {
             return TOO_MANY_TOPICS;
         }
-        if ((long) topicBytes + nameBytes > limits.maxTopicBytesPerClient()) {
+        if ((long) topicBytes + cost > limits.maxTopicBytesPerClient()) {
             return TOPIC_BYTES_PER_CLIENT;
         }
         long total;
         do {
             total = totalBytes.get();
-            if (total + nameBytes > limits.maxTopicBytes()) {
+            if (total + cost > limits.maxTopicBytes()) {
                 return TOPIC_BYTES_TOTAL;
             }
-        } while (!totalBytes.compareAndSet(total, total + nameBytes));
+        } while (!totalBytes.compareAndSet(total, total + cost));
         topics = Arrays.copyOf(topics, topics.length + 1);
         topics[topics.length - 1] = name;
-        topicBytes += nameBytes;
+        topicBytes += cost;
         return topics.length;
     }
 
     /** The registered topic of {@code topicId}, or null. */
     synchronized String topic(int topicId) {
         return topicId >= 1 && topicId <= topics.length ? topics[topicId - 1] : null;
+    }
+
+    boolean retired() {
+        return retired;
     }
 
     /** Marks the client forgotten and gives its topic-name bytes back to {@code totalBytes}. Idempotent. */

@@ -2,13 +2,17 @@ package io.sluice.sinks.kafka;
 
 import io.sluice.sinks.SessionLogConfig;
 import io.sluice.sinks.SessionLogException;
-import io.sluice.sinks.internal.HandOff;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -33,20 +37,39 @@ import org.slf4j.LoggerFactory;
  * {@code acks=all}, or exceptionally with a {@link SessionLogException}; callers re-dispatch from there.
  * {@link #loadAll} blocks and is meant for start-up.
  *
+ * <p><b>Memory.</b> Writes waiting for the sender thread (many, while Kafka is slow or down and every send waits
+ * for metadata) are bounded: only the latest write per key waits (a newer one takes an older one's place in the
+ * queue, and the older one's future completes with the newer one's outcome, since only the latest state of a key
+ * matters), and their total weight (value, key and {@value #WRITE_OVERHEAD_BYTES} bytes each) stays within
+ * {@link SessionLogConfig#maxQueuedBytes}; a write that does not fit fails at once, retryable.
+ *
  * <p>The topic must exist as a compacted topic ({@code KafkaTopics.ensureSessionsTopic}): {@link #loadAll} does
  * not create it, and a write to a missing topic could have the broker auto-create it uncompacted.
  */
 public final class KafkaSessionLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSessionLog.class);
     private static final Duration POLL = Duration.ofMillis(200);
+    /** What a queued write holds beyond its key and value: the write, its future, the map entry. */
+    static final int WRITE_OVERHEAD_BYTES = 128;
 
     private final SessionLogConfig config;
     private final Producer<String, byte[]> producer;
-    private final HandOff<Write> handOff;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Object lock = new Object();
+    /** Latest write per key, oldest key first; guarded by {@link #lock}. */
+    private final LinkedHashMap<String, Write> queued = new LinkedHashMap<>();
+    private long queuedBytes; // guarded by lock
+    private boolean stopping; // guarded by lock
+    private volatile boolean abandonRest;
+    private final LongAdder coalesced = new LongAdder();
+    private final LongAdder refusedFull = new LongAdder();
+    private final Thread sender;
 
     /** A put (value != null) or a remove (value == null, a tombstone). */
     private record Write(String key, byte[] value, CompletableFuture<Void> future) {
+        long weight() {
+            return (value == null ? 0 : value.length) + 2L * key.length() + WRITE_OVERHEAD_BYTES;
+        }
     }
 
     /**
@@ -62,9 +85,9 @@ public final class KafkaSessionLog implements AutoCloseable {
             throw new IllegalArgumentException("cannot create the Kafka producer for session topic '"
                     + config.topic() + "' at " + config.bootstrapServers() + ": " + Failures.reason(e), e);
         }
-        this.handOff = new HandOff<>("sluice-session-log-sender", this::send,
-                w -> w.future.completeExceptionally(failure(w, "session log closed before the write was sent",
-                        true, null)));
+        this.sender = new Thread(this::run, "sluice-session-log-sender");
+        this.sender.setDaemon(true);
+        this.sender.start();
     }
 
     private static Properties producerProperties(SessionLogConfig config) {
@@ -138,10 +161,89 @@ public final class KafkaSessionLog implements AutoCloseable {
     private CompletableFuture<Void> write(String key, byte[] value) {
         Objects.requireNonNull(key, "key");
         var w = new Write(key, value, new CompletableFuture<>());
-        if (closed.get() || !handOff.submit(w)) {
+        Write replaced;
+        synchronized (lock) {
+            if (stopping || closed.get()) {
+                replaced = w; // fails below, outside the lock
+            } else {
+                Write previous = queued.get(key);
+                long next = queuedBytes + w.weight() - (previous == null ? 0 : previous.weight());
+                if (next > config.maxQueuedBytes() && !queued.isEmpty() && (previous == null || queued.size() > 1)) {
+                    refusedFull.increment();
+                    w.future.completeExceptionally(failure(w, "session log queue full (" + queuedBytes
+                            + " bytes of writes wait for Kafka, at most " + config.maxQueuedBytes() + ")", true, null));
+                    return w.future;
+                }
+                queued.put(key, w); // a key already queued keeps its place: only its latest write waits
+                queuedBytes = next;
+                lock.notifyAll();
+                replaced = previous;
+                if (previous != null) {
+                    coalesced.increment();
+                }
+            }
+        }
+        if (replaced == w) {
             w.future.completeExceptionally(failure(w, "session log is closed", true, null));
+        } else if (replaced != null) {
+            w.future.whenComplete((v, err) -> {
+                if (err == null) {
+                    replaced.future.complete(null);
+                } else {
+                    replaced.future.completeExceptionally(err);
+                }
+            });
         }
         return w.future;
+    }
+
+    private void run() {
+        while (true) {
+            Write w;
+            synchronized (lock) {
+                while (queued.isEmpty() && !stopping) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        return; // close() gave up waiting; what is still queued fails there
+                    }
+                }
+                if (queued.isEmpty() || abandonRest) {
+                    return;
+                }
+                Iterator<Write> oldest = queued.values().iterator();
+                w = oldest.next();
+                oldest.remove();
+                queuedBytes -= w.weight();
+            }
+            if (!w.future.isDone()) { // done already: someone completed it for us and waits no more
+                send(w);
+            }
+        }
+    }
+
+    /** Writes waiting for the sender thread (one per key at most). */
+    public int queuedWrites() {
+        synchronized (lock) {
+            return queued.size();
+        }
+    }
+
+    /** Weight of the writes waiting for the sender thread, bounded by {@link SessionLogConfig#maxQueuedBytes}. */
+    public long queuedBytes() {
+        synchronized (lock) {
+            return queuedBytes;
+        }
+    }
+
+    /** Writes that took an older write's place in the queue. */
+    public long coalescedCount() {
+        return coalesced.sum();
+    }
+
+    /** Writes refused at once because the queue was full. */
+    public long refusedQueueFullCount() {
+        return refusedFull.sum();
     }
 
     /** Runs on the sender thread; may block up to max.block.ms inside send. */
@@ -175,11 +277,28 @@ public final class KafkaSessionLog implements AutoCloseable {
             return;
         }
         long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            stopping = true;
+            lock.notifyAll();
+        }
         try {
-            handOff.stop(timeout);
+            sender.join(Math.max(1, timeout.toMillis()));
+            if (sender.isAlive()) {
+                abandonRest = true; // the sender may be blocked waiting for metadata: interrupting ends that
+                sender.interrupt();
+                sender.join(1_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        List<Write> left;
+        synchronized (lock) {
+            left = new ArrayList<>(queued.values());
+            queued.clear();
+            queuedBytes = 0;
+        }
+        left.forEach(w -> w.future.completeExceptionally(
+                failure(w, "session log closed before the write was sent", true, null)));
         producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 

@@ -64,4 +64,48 @@ class KafkaSessionLogWithoutBrokerTest {
         assertEquals(SessionLogException.class, assertThrows(CompletionException.class, second::join)
                 .getCause().getClass());
     }
+
+    @Test
+    void churnOfManyWritesPerClientId_whileNoBrokerAnswers_queuesOnlyTheLatestWritePerKey() throws Exception {
+        // max.block.ms of a minute: the sender sits in its first send, as it does through an outage
+        try (var log = new KafkaSessionLog(unreachable().withTimeouts(120_000, 1_000, 60_000, 2_000))) {
+            var first = log.put("warm", new byte[] {0});
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.queuedWrites() == 0); // the sender holds it
+            var futures = new java.util.ArrayList<java.util.concurrent.CompletableFuture<Void>>();
+            for (int i = 0; i < 10_000; i++) {
+                String key = "client-" + (i % 20);
+                futures.add(i % 3 == 2 ? log.remove(key) : log.put(key, new byte[100]));
+            }
+            assertEquals(20, log.queuedWrites(), "one write per client id waits");
+            assertEquals(10_000 - 20, log.coalescedCount());
+            assertTrue(log.queuedBytes() <= 20 * (100 + 2 * 9 + KafkaSessionLog.WRITE_OVERHEAD_BYTES));
+            assertTrue(futures.stream().noneMatch(java.util.concurrent.CompletableFuture::isDone),
+                    "a replaced write waits for the outcome of the one that replaced it");
+            assertFalse(first.isDone());
+        }
+    }
+
+    @Test
+    void writesBeyondTheQueueBound_failAtOnce_retryable_whileNoBrokerAnswers() throws Exception {
+        try (var log = new KafkaSessionLog(unreachable().withTimeouts(120_000, 1_000, 60_000, 2_000)
+                .withMaxQueuedBytes(64 * 1024))) {
+            log.put("warm", new byte[] {0});
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.queuedWrites() == 0);
+            int refused = 0;
+            for (int i = 0; i < 1_000; i++) {
+                var f = log.put("stranger-" + i, new byte[1024]);
+                if (f.isDone()) {
+                    var e = assertThrows(CompletionException.class, f::join);
+                    var failure = (SessionLogException) e.getCause();
+                    assertTrue(failure.retryable());
+                    assertTrue(failure.getMessage().contains("session log queue full"), failure.getMessage());
+                    refused++;
+                }
+            }
+            assertTrue(log.queuedBytes() <= 64 * 1024, "queued " + log.queuedBytes());
+            assertEquals(1_000 - log.queuedWrites(), refused);
+            assertEquals(refused, log.refusedQueueFullCount());
+            assertTrue(refused > 900, "refused " + refused);
+        }
+    }
 }

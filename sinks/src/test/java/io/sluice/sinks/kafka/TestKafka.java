@@ -13,16 +13,16 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * The real single-broker cluster shared by this module's integration tests that never stop it (the stack's
  * {@link KafkaCluster#shared()}), and shortcuts for setting up and reading topics on it.
  */
-final class TestKafka {
+public final class TestKafka {
     private TestKafka() {
     }
 
-    static String bootstrap() {
+    public static String bootstrap() {
         return KafkaCluster.shared().bootstrapServers();
     }
 
     /** Creates a topic with replication factor 1 and the given configs, bypassing Sluice's own checks. */
-    static void createTopic(String topic, int partitions, Map<String, String> configs) {
+    public static void createTopic(String topic, int partitions, Map<String, String> configs) {
         try {
             KafkaCluster.shared().admin()
                     .createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all()
@@ -32,7 +32,7 @@ final class TestKafka {
         }
     }
 
-    static List<ConsumerRecord<String, byte[]>> readAll(String topic, Duration timeout) {
+    public static List<ConsumerRecord<String, byte[]>> readAll(String topic, Duration timeout) {
         return KafkaRecords.readAll(bootstrap(), topic, timeout);
     }
 }

@@ -21,7 +21,7 @@ import io.sluice.sinks.Point;
 import io.sluice.sinks.Reading;
 import io.sluice.sinks.TimePrecision;
 import io.sluice.sinks.fanout.ReadingDecoder;
-import io.sluice.sinks.kafka.KafkaFanout;
+import io.sluice.sinks.fanout.KafkaFanout;
 import io.sluice.stack.KafkaCluster;
 import io.sluice.stack.QuestDbServer;
 import io.sluice.stack.TempDirs;
