@@ -58,6 +58,15 @@ public final class ConfigSchema {
                             + " mqtt.max_packet_size_bytes, whatever its keep alive. The default lets a"
                             + " largest-size packet (256 KiB) arrive at about 9 KB/s. Time Sluice itself stops reading"
                             + " the socket does not count."),
+            number("mqtt.max_partial_packet_bytes", LONG, 32 * MIB, 64, 64L * 1024 * MIB,
+                    "Bytes of started-but-incomplete MQTT packets all connections may hold together (decoder"
+                            + " buffers; each connection's share is at most mqtt.max_packet_size_bytes). Beyond it,"
+                            + " Sluice stops reading the sockets that hold part of a packet (event"
+                            + " partial_packet_bytes_full, gauge sluice.mqtt.partial_packet.bytes) and reads them"
+                            + " again as the total falls; their mqtt.packet_arrival_timeout_ms keeps running, so a"
+                            + " slow-loris socket is still closed in time. Complete packets and new connections are"
+                            + " not held up. Caps that heap at this value plus one socket read (at most 64 KiB) per"
+                            + " connection reading when it is reached. At least mqtt.max_packet_size_bytes."),
             number("mqtt.max_persistent_sessions", INT, 1_000_000, 0, 100_000_000,
                     "Persistent sessions this node stores (in the sessions topic and in heap, reloaded at start-up)."
                             + " A CONNECT that would create one more is refused (MQTT 5 CONNACK 0x97 quota exceeded,"

@@ -39,6 +39,8 @@ final class Connection {
     private static final int PAUSE_INFLIGHT = 4;
     private static final int PAUSE_WRITABILITY = 8;
     private static final int PAUSE_DRAINING = 16;
+    /** mqtt.max_partial_packet_bytes reached while this client holds part of a packet: its own deadlines run on. */
+    private static final int PAUSE_PARTIAL_CAP = 32;
     /** Pauses of Sluice's own making: the client's read deadlines do not run meanwhile. */
     private static final int SERVER_PAUSES = PAUSE_CONNECTING | PAUSE_BUDGET | PAUSE_INFLIGHT | PAUSE_DRAINING;
 
@@ -594,6 +596,25 @@ final class Connection {
         if (phase != Phase.CLOSED) {
             pause(PAUSE_DRAINING);
         }
+    }
+
+    /**
+     * The bytes of incomplete packets across connections are over mqtt.max_partial_packet_bytes and this client
+     * holds part of one: read nothing more until the total falls. Its packet arrival deadline keeps running.
+     */
+    void onPartialPacketCapReached() {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        ctx.stats().count("partial_packet_bytes_full");
+        LOG.debug("Not reading {} ('{}') for now: mqtt.max_partial_packet_bytes ({}) held in incomplete packets"
+                + " [partial_packet_bytes_full]", channel.remoteAddress(), clientId,
+                ctx.config().maxPartialPacketBytes());
+        pause(PAUSE_PARTIAL_CAP);
+    }
+
+    void onPartialPacketCapFreed() {
+        resume(PAUSE_PARTIAL_CAP);
     }
 
     void onWritabilityChanged(boolean writable) {
