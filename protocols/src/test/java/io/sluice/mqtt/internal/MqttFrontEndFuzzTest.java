@@ -73,7 +73,7 @@ class MqttFrontEndFuzzTest {
         FuzzLogs.restore();
     }
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void anyByteStream_keepsTheFrontEndsContract(byte[] input) {
         if (input.length < 2) {
             return;
