@@ -20,6 +20,7 @@ import io.sluice.sinks.kafka.KafkaSessionLog;
 import io.sluice.sinks.kafka.KafkaTopics;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -219,25 +220,46 @@ public final class SluiceDaemon implements AutoCloseable {
     }
 
     /**
-     * Operator's drain: stop accepting connections and reading from open ones, wait up to {@code timeout} for
-     * outstanding Kafka acknowledgements, and report. The node keeps running (existing connections stay open,
-     * unread) until stopped.
+     * Operator's drain: stop accepting connections and reading from open ones and from the UDP listeners (MQTT-SN,
+     * line protocol), wait up to {@code timeout} for outstanding Kafka acknowledgements, and report. The node keeps
+     * running (existing connections stay open, unread; datagrams wait in the kernel's buffers) until stopped.
      */
     public DrainReport drain(Duration timeout) {
         if (mqtt == null) {
             throw new IllegalStateException("this node runs the fan-out only: there is no MQTT listener to drain");
         }
         state.compareAndSet(State.READY, State.DRAINING);
-        LOG.info("Drain requested: no new connections, no more reads from open ones; waiting up to {} ms for"
-                + " in-flight messages", timeout.toMillis());
+        LOG.info("Drain requested: no new connections, no more reads from open ones or UDP sockets; waiting up to"
+                + " {} ms for in-flight messages", timeout.toMillis());
         mqtt.drain();
-        boolean drained = mqtt.awaitInflight(timeout);
+        List<String> stopped = stopUdpReads();
+        boolean drained = mqtt.awaitInflight(timeout) && (stopped.isEmpty() || awaitBudget(timeout));
         log.flush();
-        return new DrainReport(drained, mqtt.outstanding(), mqtt.stats().openConnections());
+        List<String> all = new java.util.ArrayList<>(List.of("mqtt"));
+        all.addAll(stopped);
+        return new DrainReport(drained, mqtt.outstanding(), mqtt.stats().openConnections(), List.copyOf(all));
     }
 
-    /** The result of {@link #drain}. */
-    public record DrainReport(boolean drained, long inflightLeft, long connectionsOpen) {
+    /** Stops the UDP listeners reading (they stay bound, so MQTT-SN PUBACKs still go out); returns their names. */
+    private List<String> stopUdpReads() {
+        List<String> stopped = new java.util.ArrayList<>();
+        if (mqttSn != null) {
+            mqttSn.stopReading();
+            stopped.add("mqtt_sn");
+        }
+        if (lineUdp != null) {
+            lineUdp.stopReading();
+            stopped.add("line_udp");
+        }
+        return stopped;
+    }
+
+    /**
+     * The result of {@link #drain}.
+     *
+     * @param stoppedReading the listeners that read nothing more: "mqtt", and "mqtt_sn", "line_udp" when enabled
+     */
+    public record DrainReport(boolean drained, long inflightLeft, long connectionsOpen, List<String> stoppedReading) {
     }
 
     /** True when this node runs the MQTT listener and log writer (false for {@link #startFanout}). */

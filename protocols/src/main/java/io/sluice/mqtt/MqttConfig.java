@@ -17,21 +17,27 @@ package io.sluice.mqtt;
  * @param maxKeepAliveSeconds     the longest keep alive a client gets, also for keep alive 0; advertised to MQTT 5
  *                                clients as Server Keep Alive when it lowers theirs; enforced at 1.5 times
  * @param packetArrivalTimeoutMs  a packet whose first byte arrived must be whole within this time
+ * @param maxPartialPacketBytes   bytes of started-but-incomplete packets all connections may hold together; beyond
+ *                                it, sockets holding part of a packet stop reading until the total falls (at least
+ *                                {@code maxPacketSizeBytes}, so a largest packet can always arrive)
  */
 public record MqttConfig(String host, int port, int ioThreads, int maxConnections, int maxPacketSizeBytes,
                          int receiveMaximum, int topicAliasMaximum, long maxSessionExpirySeconds,
-                         int connectTimeoutMs, int maxKeepAliveSeconds, int packetArrivalTimeoutMs) {
+                         int connectTimeoutMs, int maxKeepAliveSeconds, int packetArrivalTimeoutMs,
+                         long maxPartialPacketBytes) {
     public MqttConfig {
         if (port < 0 || port > 65535 || maxConnections < 1 || maxPacketSizeBytes < 64 || receiveMaximum < 1
                 || receiveMaximum > 65535 || topicAliasMaximum < 0 || topicAliasMaximum > 65535
                 || maxSessionExpirySeconds < 0 || connectTimeoutMs < 1 || ioThreads < 0 || maxKeepAliveSeconds < 1
-                || maxKeepAliveSeconds > 65_535 || packetArrivalTimeoutMs < 1) {
+                || maxKeepAliveSeconds > 65_535 || packetArrivalTimeoutMs < 1
+                || maxPartialPacketBytes < maxPacketSizeBytes) {
             throw new IllegalArgumentException("invalid MQTT config: " + this);
         }
     }
 
     /** Defaults for tests: loopback, any free port. */
     public static MqttConfig loopback() {
-        return new MqttConfig("127.0.0.1", 0, 1, 10_000, 262_144, 64, 16, 604_800, 10_000, 1200, 30_000);
+        return new MqttConfig("127.0.0.1", 0, 1, 10_000, 262_144, 64, 16, 604_800, 10_000, 1200, 30_000,
+                32L << 20);
     }
 }

@@ -18,6 +18,8 @@ public final class MqttStats extends EventCounters {
     public final LongAdder pubackErrorsSent = new LongAdder();
     public final LongAdder deliveryFailures = new LongAdder();
     public final LongAdder readsPaused = new LongAdder();
+    /** Bytes of started-but-incomplete packets held across connections (bounded by mqtt.max_partial_packet_bytes). */
+    public final java.util.concurrent.atomic.AtomicLong partialPacketBytes = new java.util.concurrent.atomic.AtomicLong();
     /** Messages handed to ingest whose outcome is not known yet. */
     public final LongAdder inflightMessages = new LongAdder();
     private volatile java.util.function.LongConsumer ackLatency = nanos -> { };

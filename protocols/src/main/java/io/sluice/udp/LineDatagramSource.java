@@ -52,6 +52,16 @@ public final class LineDatagramSource implements AutoCloseable {
         return boundPort;
     }
 
+    /**
+     * Drain: reads no more datagrams, so no new reading is submitted. Datagrams sent meanwhile wait in the kernel's
+     * receive buffer until {@link #close}, which drops them. Blocks briefly; not from an event loop.
+     */
+    public synchronized void stopReading() {
+        if (sockets != null) {
+            sockets.stopReading();
+        }
+    }
+
     @Override
     public synchronized void close() {
         if (sockets != null) {

@@ -8,7 +8,7 @@ import java.util.Map;
  * @param pointsWritten        points the TSDB accepted (a retried batch counts once)
  * @param batches              batches written
  * @param retries              write attempts that found the TSDB unavailable
- * @param deadLettered         points or records sent to the dead-letter topic
+ * @param deadLettered         points or records sent to the dead-letter topic (counted once Kafka acknowledged them)
  * @param deadLetteredByReason the same, by reason ({@code malformed_json}, {@code rejected_by_tsdb}, ...)
  * @param skipped              records no rule matched, skipped because dead-lettering them is off
  * @param paused               true while partitions are paused waiting for the TSDB

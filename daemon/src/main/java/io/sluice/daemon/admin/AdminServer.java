@@ -138,6 +138,7 @@ public final class AdminServer implements AutoCloseable {
             doc.put("drained", r.drained());
             doc.put("inflight_messages_left", r.inflightLeft());
             doc.put("connections_open", r.connectionsOpen());
+            doc.put("stopped_reading", String.join(",", r.stoppedReading()));
             return send(200, doc, text ? StatusReport.text(doc) : null);
         } else {
             return reply(404, "text/plain", "no such admin route: " + method + " " + path + "\n");

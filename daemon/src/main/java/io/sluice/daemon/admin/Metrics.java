@@ -80,6 +80,8 @@ final class Metrics {
         counter("sluice.delivery.failures", "readings Kafka did not take (retryable or rejected)", s.deliveryFailures);
         counter("sluice.mqtt.reads.paused", "times a socket stopped being read for backpressure", s.readsPaused);
         gauge("sluice.mqtt.connections.open", "open MQTT connections", d -> d.mqttStats().openConnections());
+        gauge("sluice.mqtt.partial_packet.bytes", "bytes of incomplete MQTT packets held (mqtt.max_partial_packet_bytes)",
+                d -> d.mqttStats().partialPacketBytes.get());
         gauge("sluice.inflight.messages", "readings handed to Kafka without an outcome yet",
                 d -> d.mqttStats().inflightMessages.sum());
         gauge("sluice.inflight.bytes", "bytes held against ingest.max_inflight_bytes", d -> d.budget().usedBytes());

@@ -58,6 +58,15 @@ public final class ConfigSchema {
                             + " mqtt.max_packet_size_bytes, whatever its keep alive. The default lets a"
                             + " largest-size packet (256 KiB) arrive at about 9 KB/s. Time Sluice itself stops reading"
                             + " the socket does not count."),
+            number("mqtt.max_partial_packet_bytes", LONG, 32 * MIB, 64, 64L * 1024 * MIB,
+                    "Bytes of started-but-incomplete MQTT packets all connections may hold together (decoder"
+                            + " buffers; each connection's share is at most mqtt.max_packet_size_bytes). Beyond it,"
+                            + " Sluice stops reading the sockets that hold part of a packet (event"
+                            + " partial_packet_bytes_full, gauge sluice.mqtt.partial_packet.bytes) and reads them"
+                            + " again as the total falls; their mqtt.packet_arrival_timeout_ms keeps running, so a"
+                            + " slow-loris socket is still closed in time. Complete packets and new connections are"
+                            + " not held up. Caps that heap at this value plus one socket read (at most 64 KiB) per"
+                            + " connection reading when it is reached. At least mqtt.max_packet_size_bytes."),
             number("mqtt.max_persistent_sessions", INT, 1_000_000, 0, 100_000_000,
                     "Persistent sessions this node stores (in the sessions topic and in heap, reloaded at start-up)."
                             + " A CONNECT that would create one more is refused (MQTT 5 CONNACK 0x97 quota exceeded,"
@@ -77,7 +86,8 @@ public final class ConfigSchema {
                             + " this times (100 B + 2 x mqtt.max_topic_filter_bytes) of heap."),
             number("mqtt.max_topic_filter_bytes", INT, 256, 1, 65_535,
                     "Longest topic filter a SUBSCRIBE may store, in UTF-8 bytes; a longer one gets SUBACK 0x8F"
-                            + " (MQTT 5) or 0x80 (3.1.1), event topic_filter_too_long."),
+                            + " (MQTT 5) or 0x80 (3.1.1), event topic_filter_too_long. A stored filter takes at"
+                            + " most 100 B + 2 x this of heap."),
             number("mqtt.session_store_timeout_ms", INT, 5_000, 100, 600_000,
                     "How long a CONNECT, SUBSCRIBE or UNSUBSCRIBE waits for its session write to reach Kafka;"
                             + " then the CONNECT is refused with server unavailable (event session_store_timeout)"
@@ -153,7 +163,8 @@ public final class ConfigSchema {
             number("ingest.udp_max_inflight_percent", INT, 25, 1, 90,
                     "Share of ingest.max_inflight_bytes that the UDP sources (MQTT-SN and line_udp) may hold"
                             + " together; beyond it datagrams are dropped as budget_spent, so a datagram flood never"
-                            + " spends the budget MQTT readers need (they keep at least the rest)."),
+                            + " spends the budget MQTT readers need (they keep at least the rest). Caps what"
+                            + " datagrams hold in flight at this share of the budget: 16 MiB at the defaults."),
 
             string("kafka.bootstrap_servers", "localhost:9092", "Kafka bootstrap servers, comma separated host:port."),
             string("kafka.readings_topic", "sluice.readings", "Topic every reading is written to."),

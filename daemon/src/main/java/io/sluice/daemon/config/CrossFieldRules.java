@@ -17,6 +17,13 @@ final class CrossFieldRules {
                     + ") must not exceed kafka.buffer_memory_bytes (" + buffer + ", " + v.where("kafka.buffer_memory_bytes")
                     + "): the producer would block on a full buffer instead of Sluice pushing back on sockets");
         }
+        long partial = v.longValue("mqtt.max_partial_packet_bytes");
+        int packet = v.integer("mqtt.max_packet_size_bytes");
+        if (partial < packet) {
+            problems.add(v.where("mqtt.max_partial_packet_bytes") + ": mqtt.max_partial_packet_bytes (" + partial
+                    + ") must be at least mqtt.max_packet_size_bytes (" + packet + ", "
+                    + v.where("mqtt.max_packet_size_bytes") + "): a largest packet could never arrive whole");
+        }
         int batch = v.integer("kafka.batch_size_bytes");
         if (batch > buffer) {
             problems.add(v.where("kafka.batch_size_bytes") + ": kafka.batch_size_bytes (" + batch

@@ -28,7 +28,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                        int connectTimeoutMs, int maxKeepAliveSeconds, int packetArrivalTimeoutMs,
                        int maxPersistentSessions, int maxClientIdBytes,
                        int maxSubscriptionsPerSession, int maxTopicFilterBytes, int sessionStoreTimeoutMs,
-                       long sessionStoreMaxQueuedBytes) {
+                       long sessionStoreMaxQueuedBytes, long maxPartialPacketBytes) {
     }
 
     public record Ingest(long maxInflightBytes, int udpMaxInflightPercent) {
@@ -72,7 +72,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                         v.integer("mqtt.max_persistent_sessions"), v.integer("mqtt.max_client_id_bytes"),
                         v.integer("mqtt.max_subscriptions_per_session"), v.integer("mqtt.max_topic_filter_bytes"),
                         v.integer("mqtt.session_store_timeout_ms"),
-                        v.longValue("mqtt.session_store_max_queued_bytes")),
+                        v.longValue("mqtt.session_store_max_queued_bytes"),
+                        v.longValue("mqtt.max_partial_packet_bytes")),
                 new MqttSn(v.bool("mqtt_sn.enabled"), v.string("mqtt_sn.host"), v.integer("mqtt_sn.port"),
                         v.integer("mqtt_sn.sockets"), v.integer("mqtt_sn.receive_buffer_bytes"),
                         v.integer("mqtt_sn.max_datagram_bytes"), v.longValue("mqtt_sn.client_idle_ms"),

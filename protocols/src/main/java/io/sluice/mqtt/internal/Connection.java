@@ -39,6 +39,8 @@ final class Connection {
     private static final int PAUSE_INFLIGHT = 4;
     private static final int PAUSE_WRITABILITY = 8;
     private static final int PAUSE_DRAINING = 16;
+    /** mqtt.max_partial_packet_bytes reached while this client holds part of a packet: its own deadlines run on. */
+    private static final int PAUSE_PARTIAL_CAP = 32;
     /** Pauses of Sluice's own making: the client's read deadlines do not run meanwhile. */
     private static final int SERVER_PAUSES = PAUSE_CONNECTING | PAUSE_BUDGET | PAUSE_INFLIGHT | PAUSE_DRAINING;
 
@@ -129,7 +131,8 @@ final class Connection {
         long requested = level == 5 ? sessionExpiryProperty(props) : (clean ? 0 : ctx.config().maxSessionExpirySeconds());
         expirySeconds = Math.min(requested, ctx.config().maxSessionExpirySeconds());
         boolean expiryCapped = level == 5 && requested != expirySeconds;
-        if (expirySeconds > 0 && sessions.get(id) == null && !sessions.admitNew(id)) {
+        boolean creating = expirySeconds > 0 && sessions.get(id) == null;
+        if (creating && !sessions.admitNew(id)) {
             // a new persistent session beyond the cap; resuming a stored one never gets here
             clientId = id;
             refuse("persistent_sessions_full", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
@@ -159,6 +162,10 @@ final class Connection {
             }
         } else {
             session = new SessionState(id, level, 0, 0, existing == null ? Map.of() : existing.subscriptions());
+        }
+        if (creating) {
+            final String newId = id;
+            durable.whenComplete((v, err) -> sessions.settled(newId)); // counted as stored, or not at all
         }
         final String assignedId = assigned;
         ctx.sessions().awaitable(durable).whenComplete((v, err) -> onLoop(() -> completeConnect(err, present,
@@ -589,6 +596,25 @@ final class Connection {
         if (phase != Phase.CLOSED) {
             pause(PAUSE_DRAINING);
         }
+    }
+
+    /**
+     * The bytes of incomplete packets across connections are over mqtt.max_partial_packet_bytes and this client
+     * holds part of one: read nothing more until the total falls. Its packet arrival deadline keeps running.
+     */
+    void onPartialPacketCapReached() {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        ctx.stats().count("partial_packet_bytes_full");
+        LOG.debug("Not reading {} ('{}') for now: mqtt.max_partial_packet_bytes ({}) held in incomplete packets"
+                + " [partial_packet_bytes_full]", channel.remoteAddress(), clientId,
+                ctx.config().maxPartialPacketBytes());
+        pause(PAUSE_PARTIAL_CAP);
+    }
+
+    void onPartialPacketCapFreed() {
+        resume(PAUSE_PARTIAL_CAP);
     }
 
     void onWritabilityChanged(boolean writable) {

@@ -10,5 +10,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** What every connection of one listener shares. All members are thread-safe. */
 public record Context(MqttConfig config, Ingest ingest, InflightBudget budget, SessionRegistry sessions,
-                      MqttStats stats, Clock clock, AtomicLong outstanding, AtomicBoolean accepting) {
+                      MqttStats stats, Clock clock, AtomicLong outstanding, AtomicBoolean accepting,
+                      PartialPackets partials) {
+    /** With a bound on partial packets of {@code config.maxPartialPacketBytes()} counted in {@code stats}. */
+    public Context(MqttConfig config, Ingest ingest, InflightBudget budget, SessionRegistry sessions, MqttStats stats,
+                   Clock clock, AtomicLong outstanding, AtomicBoolean accepting) {
+        this(config, ingest, budget, sessions, stats, clock, outstanding, accepting,
+                new PartialPackets(config.maxPartialPacketBytes(), stats));
+    }
 }

@@ -57,7 +57,7 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
      * and this handler.
      */
     public static void initPipeline(ChannelPipeline pipeline, Context ctx) {
-        pipeline.addLast("deadlines", new ReadDeadlines(ctx.config().packetArrivalTimeoutMs()))
+        pipeline.addLast("deadlines", new ReadDeadlines(ctx.config().packetArrivalTimeoutMs(), ctx.partials()))
                 .addLast("decoder", new MqttDecoder(ctx.config().maxPacketSizeBytes(), 65_535, true))
                 .addLast("level", new ProtocolLevelPin())
                 .addLast("encoder", MqttEncoder.INSTANCE)
@@ -241,6 +241,10 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
             connection.onKeepAliveExpired();
         } else if (evt == ReadDeadlines.Expired.PACKET_ARRIVAL) {
             connection.onPacketArrivalExpired();
+        } else if (evt == ReadDeadlines.PartialCap.STOP_READING) {
+            connection.onPartialPacketCapReached();
+        } else if (evt == ReadDeadlines.PartialCap.READ_AGAIN) {
+            connection.onPartialPacketCapFreed();
         } else {
             super.userEventTriggered(c, evt);
         }

@@ -22,6 +22,7 @@ final class PacketFraming {
     private int shift;
     private long started;
     private long completed;
+    private long current; // bytes of the packet in progress
 
     /** Follows the readable bytes of {@code buf} (indices only; the buffer is not changed). */
     void feed(ByteBuf buf) {
@@ -31,6 +32,7 @@ final class PacketFraming {
             switch (state) {
                 case BOUNDARY -> {
                     started++;
+                    current = 1;
                     i++;
                     state = LENGTH;
                     bodyLeft = 0;
@@ -39,6 +41,7 @@ final class PacketFraming {
                 }
                 case LENGTH -> {
                     int b = buf.getByte(i++) & 0xff;
+                    current++;
                     bodyLeft |= (long) (b & 0x7f) << shift;
                     shift += 7;
                     lengthBytes++;
@@ -54,6 +57,7 @@ final class PacketFraming {
                 default -> { // BODY
                     long skip = Math.min(bodyLeft, end - i);
                     i += (int) skip;
+                    current += skip;
                     bodyLeft -= skip;
                     if (bodyLeft == 0) {
                         complete();
@@ -71,6 +75,11 @@ final class PacketFraming {
     /** True when the bytes so far end inside a packet. */
     boolean midPacket() {
         return state == LENGTH || state == BODY;
+    }
+
+    /** Bytes of the packet in progress seen so far (what the decoder holds of it); 0 between packets. */
+    long partialBytes() {
+        return midPacket() ? current : 0;
     }
 
     /** Packets whose first byte was seen. */

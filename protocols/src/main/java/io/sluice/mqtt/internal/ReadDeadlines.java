@@ -17,13 +17,24 @@ import java.util.concurrent.TimeUnit;
  * progress, drain) does not count against the client: on {@link #resume} both limits start afresh. One timer per
  * connection, rescheduled only when it fires or a partial packet starts, not per packet.
  *
+ * <p>It also reports the bytes of its packet in progress to {@link PartialPackets}: when the total across
+ * connections is over {@code mqtt.max_partial_packet_bytes} after a read that leaves part of a packet here, it fires
+ * {@link PartialCap#STOP_READING} (the connection stops reading; both limits keep running, as this is the client's
+ * slowness) and {@link PartialCap#READ_AGAIN} once the total has fallen.
+ *
  * <p>Threading: the channel's event loop only.
  */
-final class ReadDeadlines extends ChannelInboundHandlerAdapter {
+final class ReadDeadlines extends ChannelInboundHandlerAdapter implements PartialPackets.Waiter {
     /** The user event fired when a limit runs out. */
     enum Expired { KEEP_ALIVE, PACKET_ARRIVAL }
 
+    /** The user events that stop and restart reads for the bound on partial packets. */
+    enum PartialCap { STOP_READING, READ_AGAIN }
+
     private final long arrivalNanos;
+    private final PartialPackets partials;
+    private long partialHeld; // bytes of the packet in progress, as reported to partials
+    private boolean capStopped;
     private final PacketFraming framing = new PacketFraming();
     private ChannelHandlerContext context;
     private long keepAliveNanos; // 0: not armed
@@ -33,8 +44,9 @@ final class ReadDeadlines extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> timer;
     private long timerAt;
 
-    ReadDeadlines(long packetArrivalTimeoutMs) {
+    ReadDeadlines(long packetArrivalTimeoutMs, PartialPackets partials) {
         this.arrivalNanos = TimeUnit.MILLISECONDS.toNanos(packetArrivalTimeoutMs);
+        this.partials = partials;
     }
 
     @Override
@@ -44,20 +56,50 @@ final class ReadDeadlines extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext c, Object msg) {
-        if (msg instanceof ByteBuf buf) {
-            long startedBefore = framing.started();
-            long completedBefore = framing.completed();
-            framing.feed(buf);
-            long now = now();
-            if (framing.completed() != completedBefore) {
-                lastPacketAt = now;
-            }
-            if (framing.midPacket() && framing.started() != startedBefore) {
-                packetStartedAt = now;
-                schedule(now + arrivalNanos);
-            }
+        if (!(msg instanceof ByteBuf buf)) {
+            c.fireChannelRead(msg);
+            return;
         }
+        track(buf);
+        long held = framing.partialBytes();
+        long total = partials.add(held - partialHeld);
+        partialHeld = held;
         c.fireChannelRead(msg);
+        if (held > 0 && !capStopped && partials.overCap(total) && c.channel().isActive()) {
+            capStopped = true;
+            c.fireUserEventTriggered(PartialCap.STOP_READING);
+            partials.await(this);
+        }
+    }
+
+    /** The total fell under the cap: read again (any thread; re-dispatched to the event loop). */
+    @Override
+    public void capFreed() {
+        ChannelHandlerContext c = context;
+        try {
+            c.executor().execute(() -> {
+                if (capStopped) {
+                    capStopped = false;
+                    c.fireUserEventTriggered(PartialCap.READ_AGAIN);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the event loop is shutting down: the channel closes and reads nothing more anyway
+        }
+    }
+
+    private void track(ByteBuf buf) {
+        long startedBefore = framing.started();
+        long completedBefore = framing.completed();
+        framing.feed(buf);
+        long now = now();
+        if (framing.completed() != completedBefore) {
+            lastPacketAt = now;
+        }
+        if (framing.midPacket() && framing.started() != startedBefore) {
+            packetStartedAt = now;
+            schedule(now + arrivalNanos);
+        }
     }
 
     /** Arms the keep-alive: a whole packet must arrive within {@code millis} of the previous one. */
@@ -91,12 +133,22 @@ final class ReadDeadlines extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext c) throws Exception {
         cancel();
+        releasePartial();
         super.channelInactive(c);
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext c) {
         cancel();
+        releasePartial();
+    }
+
+    /** The connection is gone: what it held of a packet no longer counts, and it waits for nothing. */
+    private void releasePartial() {
+        partials.forget(this);
+        long held = partialHeld;
+        partialHeld = 0;
+        partials.add(-held);
     }
 
     private long nextDeadline() {

@@ -111,6 +111,11 @@ public final class SessionRegistry {
         return true;
     }
 
+    /** The creation admitted by {@link #admitNew} ended (stored, failed or never attempted): stop counting it. */
+    void settled(String clientId) {
+        creating.remove(clientId);
+    }
+
     /**
      * Stores a session; completes when durable, after which {@link #get} returns it (unless a later write for the
      * same client id was requested meanwhile: then that one decides what {@link #get} returns).

@@ -84,6 +84,17 @@ public final class UdpSockets implements AutoCloseable {
         return channels.get(0);
     }
 
+    /**
+     * Stops reading every socket for good (a drain): datagrams wait in the kernel's receive buffer, which drops what
+     * overflows it, until the sockets close. Replies can still be sent. Blocks until each socket's event loop has
+     * applied it (set from another thread, epoll would still read the next datagram); not from an event loop.
+     */
+    public void stopReading() {
+        for (Channel c : channels) {
+            c.eventLoop().submit(() -> c.config().setAutoRead(false)).syncUninterruptibly();
+        }
+    }
+
     @Override
     public void close() {
         channels.forEach(c -> c.close().syncUninterruptibly());

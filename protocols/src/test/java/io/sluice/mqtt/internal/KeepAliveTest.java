@@ -51,7 +51,7 @@ class KeepAliveTest {
     /** The harness config with another keep-alive maximum, packet arrival limit and receive maximum. */
     private static MqttConfig limits(int receiveMaximum, int maxKeepAliveSeconds, int packetArrivalTimeoutMs) {
         return new MqttConfig("127.0.0.1", 0, 1, 100, 4096, receiveMaximum, 4, 3600, 10_000, maxKeepAliveSeconds,
-                packetArrivalTimeoutMs);
+                packetArrivalTimeoutMs, 32L << 20);
     }
 
     private static int disconnectReason(MqttMessage m) {

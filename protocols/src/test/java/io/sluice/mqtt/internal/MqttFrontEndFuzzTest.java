@@ -73,7 +73,7 @@ class MqttFrontEndFuzzTest {
         FuzzLogs.restore();
     }
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void anyByteStream_keepsTheFrontEndsContract(byte[] input) {
         if (input.length < 2) {
             return;
@@ -167,7 +167,7 @@ class MqttFrontEndFuzzTest {
             this.stream = stream;
             store.failing = plan.storeFails();
             MqttConfig config = new MqttConfig("127.0.0.1", 0, 1, 100, plan.maxPacket(), plan.receiveMaximum(), 4,
-                    3600, 10_000);
+                    3600, 10_000, 1200, 30_000, 32L << 20);
             ctx = MqttHarness.context(config, null, new InflightBudget(plan.budgetBytes()), store);
             ctx.accepting().set(!plan.shuttingDown());
             Context withIngest = new Context(ctx.config(), this, ctx.budget(), ctx.sessions(), ctx.stats(), ctx.clock(),
@@ -177,6 +177,7 @@ class MqttFrontEndFuzzTest {
                 protected void initChannel(Channel ch) {
                     ch.pipeline()
                             .addLast("decoder", new MqttDecoder(config.maxPacketSizeBytes(), 65_535, true))
+                            .addLast("level", new ProtocolLevelPin())
                             .addLast("encoder", MqttEncoder.INSTANCE)
                             .addLast("flow", new FlowControlHandler())
                             .addLast("handler", new MqttHandler(withIngest));

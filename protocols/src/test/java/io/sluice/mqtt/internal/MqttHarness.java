@@ -90,8 +90,12 @@ final class MqttHarness {
     }
 
     static MqttConfig config(int receiveMaximum, int topicAliasMaximum, int maxPacket) {
+        return config(receiveMaximum, topicAliasMaximum, maxPacket, Math.max(32L << 20, maxPacket));
+    }
+
+    static MqttConfig config(int receiveMaximum, int topicAliasMaximum, int maxPacket, long maxPartialPacketBytes) {
         return new MqttConfig("127.0.0.1", 0, 1, 100, maxPacket, receiveMaximum, topicAliasMaximum, 3600, 10_000,
-                1200, 30_000);
+                1200, 30_000, maxPartialPacketBytes);
     }
 
     /** Sends client packets to the server and returns what the server answered, decoded. */

@@ -90,6 +90,20 @@ class SecondConnectTest {
     }
 
     @Test
+    void secondConnect_whoseClientIdTheDecoderRejects_getsNoConnack_butDisconnectProtocolError_inMqtt5() {
+        MqttHarness h = harness(64);
+        h.connect(MqttVersion.MQTT_5, "twice-31", true, 0);
+        // MQTT 3.1 (MQIsdp, level 3) with an empty client id, which the decoder refuses for that level
+        byte[] connect31 = {0x10, 0x0E, 0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', 0x03, 0x02, 0x00, 0x3C, 0x00, 0x00};
+        List<MqttMessage> answers = h.sendRaw(connect31);
+        assertEquals(1, answers.size(), "one reply: " + answers);
+        assertEquals(0x82, disconnectReason(answers.get(0)));
+        assertFalse(h.server.isActive());
+        assertEquals(0, h.ctx.stats().event("identifier_rejected"));
+        assertEquals(1, h.ctx.stats().event("second_connect"));
+    }
+
+    @Test
     void secondConnect_ofMqtt311_onAnMqtt5Connection_isAnsweredInMqtt5_withDisconnectProtocolError() {
         MqttHarness h = harness(64);
         h.connect(MqttVersion.MQTT_5, "twice-4", true, 0);

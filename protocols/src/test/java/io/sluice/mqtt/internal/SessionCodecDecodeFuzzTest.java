@@ -17,7 +17,7 @@ class SessionCodecDecodeFuzzTest {
      * escapes), and a decoded session survives encode and decode unchanged, subscription order included; encoding is
      * deterministic, so encode(decode(encode(decode(x)))) gives the bytes encode(decode(x)) gave.
      */
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void decode_returnsASession_orThrowsIllegalArgument(byte[] data) {
         SessionState s;
         try {

@@ -23,7 +23,7 @@ class SessionCodecRoundTripFuzzTest {
      * characters) encodes without an exception and decodes back equal, subscription order included. Strings are a
      * fuzzed unit repeated a fuzzed number of times, so long ones are reachable from short inputs.
      */
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void encodeThenDecode_givesTheSameSession(FuzzedDataProvider data) {
         String clientId = mqttString(data);
         int level = data.consumeBoolean() ? 5 : 4;

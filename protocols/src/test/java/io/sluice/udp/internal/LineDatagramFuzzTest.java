@@ -49,7 +49,7 @@ class LineDatagramFuzzTest {
         FuzzLogs.restore();
     }
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void anyDatagram_everyLineIsSubmittedOrCounted(byte[] input) {
         if (input.length < 1) {
             return;

@@ -61,7 +61,7 @@ class MqttSnCoreFuzzTest {
      * a length byte, then that many datagram bytes (fewer at the end of the input). Finally every pending delivery
      * completes as delivered.
      */
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void anyDatagrams_keepTheGatewaysContract(byte[] input) {
         new Run().run(input);
     }

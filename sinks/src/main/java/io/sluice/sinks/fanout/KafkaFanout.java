@@ -6,17 +6,13 @@ import io.sluice.sinks.FanoutStats;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.common.TopicPartition;
@@ -48,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * uncommitted work (batches not yet written are abandoned): the next owner re-reads from the committed offset and
  * writes are idempotent.
  *
- * <p>Parts, each readable alone: this class owns the consumer (group membership and rebalances, polling and pausing,
- * the member's life); {@link BatchMaker} makes the batches (hold for time order, take, hand over);
+ * <p>Parts, each readable alone: this class owns the consumer (group membership and rebalances, the member's
+ * life, the loop); {@link Intake} polls and pauses; {@link BatchMaker} makes the batches (hold for time order, take, hand over);
  * {@link BatchWriter} writes them on its own thread; {@link Commits} commits what is done, never ahead of its dead
  * letters ({@link DeadLetters}); {@link RecordDecoding} turns a record into points or a failure; {@link MemberLag}
  * measures the member's lag.
@@ -79,21 +75,14 @@ public final class KafkaFanout implements AutoCloseable {
     private final DeadLetters deadLetters;
     private final Commits commits;
     private final MemberLag lag;
-    /** When the consumer last polled (nanoTime): while the writer is busy it polls at least every second. */
-    private long lastPollNanos = System.nanoTime();
-    static final long KEEP_ALIVE_POLL_MS = 1_000;
     private final InfluxWriter writer;
     private final BatchMaker maker;
-    /** Records held per partition are capped at an even share of the hold (at least this many). */
-    private static final int HOLD_PER_PARTITION_MIN = 500;
-    private final Set<TopicPartition> assigned = new HashSet<>();
-    private final Set<TopicPartition> balancePaused = new HashSet<>();
+    private final Intake intake;
     static final long COMMIT_INTERVAL_MS = 500;
     private final Thread thread;
     private final FanoutListener listener;
     private volatile boolean running = true;
     private volatile boolean abandon;
-    private volatile boolean paused;
     private final BatchWriter writes;
 
     private KafkaFanout(FanoutConfig config, Clock clock, FanoutListener listener, Duration commitInterval) {
@@ -125,6 +114,7 @@ public final class KafkaFanout implements AutoCloseable {
         this.maker = new BatchMaker(new MicroBatcher<>(config.batchMaxPoints(), config.batchMaxBytes(),
                 config.lingerMs(), clock), Math.max(1, config.batchMaxPoints()), MAX_IN_FLIGHT, config.lingerMs(),
                 config.unmatchedToDeadLetter(), clock, writes, commits, deadLetters);
+        this.intake = new Intake(consumer, decoding, maker, writes, clock);
         this.thread = new Thread(this::run, "sluice-fanout");
     }
 
@@ -178,7 +168,7 @@ public final class KafkaFanout implements AutoCloseable {
     /** Dead letters are counted once Kafka acknowledged them. */
     public FanoutStats stats() {
         return new FanoutStats(writes.written.get(), writes.batches.get(), writes.retries.get(), deadLetters.acked(),
-                deadLetters.ackedByReason(), maker.skipped.get(), paused, lag.lag(), writes.writeNanos.get());
+                deadLetters.ackedByReason(), maker.skipped.get(), intake.paused(), lag.lag(), writes.writeNanos.get());
     }
 
     /** Records taken since start (written or on their way, dead-lettered, skipped); for tests. */
@@ -235,15 +225,13 @@ public final class KafkaFanout implements AutoCloseable {
                     }
                     commits.forget();
                     maker.drop();
-                    assigned.removeAll(partitions);
-                    balancePaused.clear();
+                    intake.revoked(partitions);
                     writes.abandonAll();
-                    paused = false;
                 }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    assigned.addAll(partitions);
+                    intake.assigned(partitions);
                     LOG.info("Fan-out assigned {}", partitions);
                 }
             });
@@ -280,98 +268,21 @@ public final class KafkaFanout implements AutoCloseable {
     private void step() {
         lag.measure();
         maker.completeWrites(0);
-        pauseWhileTheTsdbIsAway();
+        intake.pauseWhileTheTsdbIsAway();
         boolean writerFull = maker.writerFull();
-        if (paused || (!writerFull && maker.held() < maker.holdMax())) {
+        if (intake.paused() || (!writerFull && maker.held() < maker.holdMax())) {
             // paused partitions return nothing: polling keeps the member in its group
-            hold(poll(Duration.ofMillis(maker.pollTimeoutMillis())));
+            intake.poll(Duration.ofMillis(maker.pollTimeoutMillis()));
         } else if (writerFull) {
             maker.completeWrites(200); // nothing to do until the writer hands a batch back
-            if (System.nanoTime() - lastPollNanos > TimeUnit.MILLISECONDS.toNanos(KEEP_ALIVE_POLL_MS)) {
-                keepAlivePoll();
-            }
+            intake.keepAliveIfDue();
         }
-        if (!paused) {
-            maker.takeHeld(assigned, this::behindLogEnd);
+        if (!intake.paused()) {
+            maker.takeHeld(intake.assigned(), intake::behindLogEnd);
         }
-        balance();
+        intake.balance();
         maker.handOffAndSettle();
         commits.commit(false);
-    }
-
-    private ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
-        ConsumerRecords<byte[], byte[]> polled = consumer.poll(timeout);
-        lastPollNanos = System.nanoTime();
-        return polled;
-    }
-
-    private void hold(ConsumerRecords<byte[], byte[]> polled) {
-        long now = clock.millis();
-        for (TopicPartition tp : polled.partitions()) {
-            for (ConsumerRecord<byte[], byte[]> rec : polled.records(tp)) {
-                maker.hold(tp, rec, decoding.decode(rec), now);
-            }
-        }
-    }
-
-    /**
-     * While the writer works through a long batch (a bisection, many dead letters) and the member takes nothing new,
-     * it still polls, with every partition paused, so it stays in its group within {@code max.poll.interval.ms}
-     * instead of being evicted and having its batch redone by the next owner.
-     */
-    private void keepAlivePoll() {
-        Set<TopicPartition> pausing = new HashSet<>(consumer.assignment());
-        pausing.removeAll(consumer.paused());
-        consumer.pause(pausing);
-        try {
-            hold(poll(Duration.ZERO)); // paused partitions return nothing; a rebalance may run here
-        } finally {
-            Set<TopicPartition> resume = new HashSet<>(pausing);
-            resume.retainAll(consumer.assignment());
-            if (!paused) {
-                resume.removeAll(balancePaused);
-                consumer.resume(resume);
-            }
-        }
-    }
-
-    /** Pauses every partition while the writer's batch cannot reach the TSDB; resumes when it was written. */
-    private void pauseWhileTheTsdbIsAway() {
-        boolean away = maker.inFlight() > 0 && writes.stalled();
-        if (away && !paused) {
-            consumer.pause(consumer.assignment());
-            paused = true;
-            LOG.warn("TSDB unavailable; partitions paused while the writer retries");
-        } else if (!away && paused) {
-            Set<TopicPartition> resume = new HashSet<>(consumer.assignment());
-            resume.removeAll(balancePaused);
-            consumer.resume(resume);
-            paused = false;
-            LOG.info("TSDB writes again; partitions resumed");
-        }
-    }
-
-    /** True unless Kafka says the partition's position is at its log end (unknown counts as behind). */
-    private boolean behindLogEnd(TopicPartition tp) {
-        OptionalLong lag = consumer.currentLag(tp);
-        return lag.isEmpty() || lag.getAsLong() > 0;
-    }
-
-    /**
-     * Pauses a partition holding its share of the hold and resumes it once half of that is taken: memory stays
-     * bounded, and one partition's buffered fetch cannot fill the hold before the others delivered (a poll returns
-     * records of one partition at a time), which would force records out of time order.
-     */
-    private void balance() {
-        int holdPerPartition = Math.max(HOLD_PER_PARTITION_MIN, maker.holdMax() / Math.max(1, assigned.size()));
-        for (TopicPartition tp : assigned) {
-            int n = maker.held(tp);
-            if (n >= holdPerPartition && balancePaused.add(tp)) {
-                consumer.pause(List.of(tp));
-            } else if (n <= holdPerPartition / 2 && balancePaused.remove(tp) && !paused) {
-                consumer.resume(List.of(tp));
-            }
-        }
     }
 
     private static void closeQuietly(AutoCloseable c) {

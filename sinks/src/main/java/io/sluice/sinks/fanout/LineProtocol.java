@@ -94,4 +94,170 @@ final class LineProtocol {
         }
         return new int[] {seriesEnd, line.length()};
     }
+
+    /**
+     * Why the series {@code line[0, seriesEnd)} or the field set {@code line(seriesEnd, fieldsEnd)} of a line that
+     * {@link #sections} cut is not valid line protocol, or null when both are: a measurement, tags as
+     * {@code key=value}, and one or more fields {@code key=value} whose value is a finite float, an integer
+     * ({@code 12i}), an unsigned integer ({@code 12u}), a boolean or a double-quoted string. One pass, no allocation
+     * but for the answer, so the TSDB never sees a line it would refuse for its syntax.
+     */
+    static String invalid(String line, int seriesEnd, int fieldsEnd) {
+        int i = nameEnd(line, 0, seriesEnd, false);
+        if (i == 0) {
+            return "no measurement";
+        }
+        if (line.charAt(0) == '#') {
+            return "measurement starts with '#'";
+        }
+        while (i < seriesEnd) { // at a ',' before a tag
+            int k = nameEnd(line, i + 1, seriesEnd, true);
+            if (k == i + 1 || k >= seriesEnd || line.charAt(k) != '=') {
+                return "tag without key or '='";
+            }
+            int v = nameEnd(line, k + 1, seriesEnd, false);
+            if (v == k + 1 || (v < seriesEnd && line.charAt(v) != ',')) {
+                return "tag without value";
+            }
+            i = v;
+        }
+        i = seriesEnd + 1;
+        while (true) {
+            int k = nameEnd(line, i, fieldsEnd, true);
+            if (k == i || k >= fieldsEnd || line.charAt(k) != '=') {
+                return "field without key or '='";
+            }
+            int v = valueEnd(line, k + 1, fieldsEnd);
+            if (v < 0) {
+                return "field '" + line.substring(i, k) + "' has no valid value";
+            }
+            if (v == fieldsEnd) {
+                return null;
+            }
+            if (line.charAt(v) != ',') {
+                return "unexpected character after field '" + line.substring(i, k) + "'";
+            }
+            i = v + 1;
+        }
+    }
+
+    /** End of a measurement, key or tag value from {@code i}: the first unescaped ',' or ' ' (or '=' in a key). */
+    private static int nameEnd(String s, int i, int end, boolean key) {
+        while (i < end) {
+            char c = s.charAt(i);
+            if (c == '\\') {
+                i += 2;
+            } else if (c == ',' || c == ' ' || (key && c == '=')) {
+                return i;
+            } else {
+                i++;
+            }
+        }
+        return Math.min(i, end);
+    }
+
+    /** End of the field value starting at {@code i}, or -1 when it is not one. */
+    private static int valueEnd(String s, int i, int end) {
+        if (i >= end) {
+            return -1;
+        }
+        if (s.charAt(i) == '"') {
+            for (int j = i + 1; j < end; j++) {
+                char c = s.charAt(j);
+                if (c == '\\') {
+                    j++;
+                } else if (c == '"') {
+                    return j + 1;
+                }
+            }
+            return -1;
+        }
+        int e = i;
+        while (e < end && s.charAt(e) != ',') {
+            e++;
+        }
+        return scalar(s, i, e) ? e : -1;
+    }
+
+    private static boolean scalar(String s, int from, int to) {
+        int n = to - from;
+        if (n <= 5 && isBoolean(s.substring(from, to))) {
+            return true;
+        }
+        char last = s.charAt(to - 1);
+        if (last == 'i' || last == 'u') {
+            int d = from + (last == 'i' && s.charAt(from) == '-' ? 1 : 0);
+            if (d >= to - 1 || to - 1 - d > 20) {
+                return false;
+            }
+            for (int j = d; j < to - 1; j++) {
+                if (s.charAt(j) < '0' || s.charAt(j) > '9') {
+                    return false;
+                }
+            }
+            try {
+                if (last == 'u') {
+                    Long.parseUnsignedLong(s, from, to - 1, 10);
+                } else {
+                    Long.parseLong(s, from, to - 1, 10);
+                }
+                return true;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return isFloat(s, from, to);
+    }
+
+    private static boolean isBoolean(String v) {
+        return switch (v) {
+            case "t", "T", "true", "True", "TRUE", "f", "F", "false", "False", "FALSE" -> true;
+            default -> false;
+        };
+    }
+
+    /** {@code -?(digits[.digits*]|.digits)([eE][+-]?digits)?}, finite. */
+    private static boolean isFloat(String s, int from, int to) {
+        int j = from;
+        if (j < to && s.charAt(j) == '-') {
+            j++;
+        }
+        int intDigits = digits(s, j, to);
+        j += intDigits;
+        int fracDigits = 0;
+        if (j < to && s.charAt(j) == '.') {
+            j++;
+            fracDigits = digits(s, j, to);
+            j += fracDigits;
+        }
+        if (intDigits == 0 && fracDigits == 0) {
+            return false;
+        }
+        if (j < to && (s.charAt(j) == 'e' || s.charAt(j) == 'E')) {
+            j++;
+            if (j < to && (s.charAt(j) == '+' || s.charAt(j) == '-')) {
+                j++;
+            }
+            int exp = digits(s, j, to);
+            if (exp == 0) {
+                return false;
+            }
+            j += exp;
+        }
+        if (j != to) {
+            return false;
+        }
+        if (to - from > 1000) {
+            return false; // bounded work: a number this long is no reading
+        }
+        return Double.isFinite(Double.parseDouble(s.substring(from, to)));
+    }
+
+    private static int digits(String s, int from, int to) {
+        int j = from;
+        while (j < to && s.charAt(j) >= '0' && s.charAt(j) <= '9') {
+            j++;
+        }
+        return j - from;
+    }
 }

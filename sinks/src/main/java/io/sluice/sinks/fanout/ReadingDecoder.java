@@ -355,6 +355,10 @@ public final class ReadingDecoder {
             } catch (IllegalArgumentException e) {
                 throw new Failure("malformed_line", "'" + abbreviate(line) + "': " + e.getMessage());
             }
+            String invalid = LineProtocol.invalid(line, cut[0], cut[1]);
+            if (invalid != null) {
+                throw new Failure("malformed_line", "'" + abbreviate(line) + "': " + invalid);
+            }
             long ts = receivedNs;
             if (cut[1] < line.length()) {
                 try {

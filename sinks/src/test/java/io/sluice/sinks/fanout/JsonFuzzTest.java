@@ -21,7 +21,7 @@ import java.util.Map;
 class JsonFuzzTest {
     private static final int MAX_CHARS = 262_144;
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void anyText_parsesToATree_orIsRefusedWithIllegalArgument(byte[] input) {
         String text = new String(new FuzzInput(input).repeatedThenTail(MAX_CHARS), StandardCharsets.UTF_8);
         Object tree;

@@ -77,6 +77,23 @@ class ReadingDecoderTest {
     }
 
     @Test
+    void lineProtocol_lineTheTsdbWouldRefuseForItsSyntax_failsAsMalformedLine_validValueKindsPass() {
+        MappingRule rule = new MappingRule("lp/{device}", "unused", PayloadFormat.LINE_PROTOCOL, null, null,
+                TimePrecision.NS, null, null);
+        ReadingDecoder decoder = new ReadingDecoder(List.of(rule));
+        // found by ReadingDecoderFuzzTest: a field set without '=' was passed through as a point
+        for (String bad : List.of("cpu 12x", "cpu v=", "cpu =1", "cpu v=1,", "cpu v=1x", "cpu v=1.2.3", "cpu v=1e",
+                "cpu v=\"open", "cpu v=12i3", "cpu v=-3u", "cpu v=99999999999999999999i", "cpu,host v=1",
+                "cpu,=a v=1", "cpu,host= v=1", "cpu v=tru", "cpu v=1e999")) {
+            Decoded d = decoder.decode(reading("lp/d9", bad));
+            assertEquals("malformed_line", failed(d).reason(), bad);
+        }
+        assertEquals(List.of("cpu,host=a\\ b,device=d9 f=-1.5e3,i=-3i,u=3u,t=t,F=FALSE,s=\"x, y=\\\"z\\\"\",g=.5 7"),
+                lines(decoder.decode(reading("lp/d9",
+                        "cpu,host=a\\ b f=-1.5e3,i=-3i,u=3u,t=t,F=FALSE,s=\"x, y=\\\"z\\\"\",g=.5 7"))));
+    }
+
+    @Test
     void bareNumber_becomesOneFloatField_atReceiveTime() {
         MappingRule rule = new MappingRule("n/{device}/{measurement}", null, PayloadFormat.NUMBER, "reading", null,
                 null, null, null);

@@ -3,6 +3,7 @@ package io.sluice.sim.bench;
 import io.sluice.ingest.Delivery;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.udp.MqttSnConfig;
+import io.sluice.udp.MqttSnLimits;
 import io.sluice.udp.MqttSnStats;
 import io.sluice.udp.internal.MqttSnCore;
 import java.lang.management.ManagementFactory;
@@ -29,7 +30,11 @@ public final class MqttSnStateBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MqttSnCore core = new MqttSnCore(MqttSnConfig.of("127.0.0.1", 0, Map.of(), 86_400_000L, 4096),
+        // the default limits, except as many clients as asked for (mqtt_sn.max_clients would refuse more)
+        MqttSnLimits d = MqttSnLimits.DEFAULTS;
+        MqttSnLimits limits = new MqttSnLimits(Math.max(1, clients), d.maxTopicsPerClient(),
+                d.maxTopicBytesPerClient(), Long.MAX_VALUE, d.maxInflightPerClient());
+        MqttSnCore core = new MqttSnCore(MqttSnConfig.of("127.0.0.1", 0, Map.of(), 86_400_000L, 4096).withLimits(limits),
                 e -> CompletableFuture.completedFuture(Delivery.DELIVERED), new InflightBudget(1L << 30),
                 new MqttSnStats(), System::currentTimeMillis);
         long before = liveHeap();
