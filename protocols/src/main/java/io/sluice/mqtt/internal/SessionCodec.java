@@ -104,7 +104,9 @@ public final class SessionCodec {
 
     private static String readString(DataInputStream in, byte version) throws IOException {
         if (version == V1) {
-            return in.readUTF(); // its 2-byte length bounds it to 65,535 bytes, and EOF ends it
+            // its 2-byte length bounds it to 65,535 bytes, and EOF ends it; modified UTF-8 can carry lone
+            // surrogates, which no MQTT string holds and standard UTF-8 (v2) cannot store: refuse them here
+            return wellFormed(in.readUTF());
         }
         int length = 0;
         for (int shift = 0; ; shift += 7) {
@@ -131,5 +133,18 @@ public final class SessionCodec {
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("string is not valid UTF-8", e);
         }
+    }
+
+    /** {@code s} when every surrogate in it is half of a pair, else IllegalArgumentException. */
+    private static String wellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException("string holds an unpaired surrogate at " + i);
+            }
+        }
+        return s;
     }
 }

@@ -288,8 +288,8 @@ final class JsonLine {
                     return false;
                 }
             }
-            if (i >= b.length) {
-                return false;
+            if (i >= b.length || (i == pos + 1 && keyLen == 0)) {
+                return false; // an empty field name goes the general way, which refuses it
             }
             keyPut(b, pos + 1, i);
             pos = i + 1;

@@ -277,6 +277,9 @@ public final class ReadingDecoder {
             if (v == null) {
                 continue;
             }
+            if (e.getKey().isEmpty()) {
+                throw new Failure("malformed_json", "a field has an empty name, which no TSDB takes");
+            }
             b.append(sep);
             sep = ',';
             LineProtocol.key(b, e.getKey());

@@ -54,6 +54,9 @@ class ReadingDecoderTest {
         assertEquals("malformed_json", failed(decoder.decode(reading("s/m", "{\"t\": 1"))).reason());
         assertEquals("malformed_json", failed(decoder.decode(reading("s/m", "[1,2]"))).reason());
         assertEquals("no_fields", failed(decoder.decode(reading("s/m", "{}"))).reason());
+        // found by ReadingDecoderFuzzTest: an empty name made the field " =0", which no TSDB takes
+        assertEquals("malformed_json", failed(decoder.decode(reading("s/m", "{\"\": 0}"))).reason());
+        assertEquals("malformed_json", failed(decoder.decode(reading("s/m", "{\"a\": 1, \"\": 0}"))).reason());
         assertEquals("malformed_utf8", failed(decoder.decode(new Reading("s/m", "c",
                 new byte[] {(byte) 0xff, '{'}, RECEIVED, Map.of()))).reason());
         MappingRule ts = new MappingRule("t/{measurement}", null, PayloadFormat.JSON, null, "ts", null, null, null);
