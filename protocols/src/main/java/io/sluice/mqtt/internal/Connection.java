@@ -322,14 +322,15 @@ final class Connection {
                 p.contentType(), p.userProperties(), null);
         (p.qos() == 1 ? ctx.stats().publishesQos1 : ctx.stats().publishesQos0).increment();
         ctx.stats().publishBytes.add(p.payload().length);
-        if (!ctx.budget().tryAcquire(e.weightBytes())) {
+        int weight = e.weightBytes(); // walks every string of the message: once per PUBLISH
+        if (!ctx.budget().tryAcquire(weight)) {
             // Keep this one message (it is already read) and stop reading until Kafka acknowledges enough.
-            parked = new Parked(e, p.packetId());
+            parked = new Parked(e, weight, p.packetId());
             pause(PAUSE_BUDGET);
-            ctx.budget().park(e.weightBytes(), () -> onLoop(this::retryParked));
+            ctx.budget().park(weight, () -> onLoop(this::retryParked));
             return;
         }
-        submit(e, p.packetId());
+        submit(e, weight, p.packetId());
     }
 
     private void retryParked() {
@@ -343,17 +344,18 @@ final class Connection {
             parked = null;
             return;
         }
-        if (ctx.budget().tryAcquire(parked.envelope.weightBytes())) {
+        if (ctx.budget().tryAcquire(parked.weight)) {
             Parked p = parked;
             parked = null;
-            submit(p.envelope, p.packetId);
+            submit(p.envelope, p.weight, p.packetId);
             resume(PAUSE_BUDGET);
         } else {
-            ctx.budget().park(parked.envelope.weightBytes(), () -> onLoop(this::retryParked));
+            ctx.budget().park(parked.weight, () -> onLoop(this::retryParked));
         }
     }
 
-    private void submit(Envelope e, int packetId) {
+    /** Hands a message whose {@code weight} the budget already granted to ingest. */
+    private void submit(Envelope e, int weight, int packetId) {
         PendingAck ack = null;
         if (e.qos() == 1) {
             ack = new PendingAck(packetId, e.receivedAtNanos());
@@ -363,7 +365,6 @@ final class Connection {
                 pause(PAUSE_INFLIGHT);
             }
         }
-        int weight = e.weightBytes();
         ctx.outstanding().incrementAndGet();
         ctx.stats().inflightMessages.increment();
         final PendingAck pending = ack;
@@ -649,13 +650,13 @@ final class Connection {
     private void publishWill() {
         Envelope e = new Envelope(clientId, will.topic(), will.payload(), Protocols.MQTT, version(), will.qos(),
                 ctx.clock().millis() * 1_000_000L, null, List.of(), null);
-        if (!TopicNames.validName(will.topic()) || !ctx.budget().tryAcquire(e.weightBytes())) {
+        int weight = e.weightBytes();
+        if (!TopicNames.validName(will.topic()) || !ctx.budget().tryAcquire(weight)) {
             ctx.stats().count("will_dropped");
             LOG.warn("Will message of '{}' dropped (invalid topic or in-flight budget spent)", clientId);
             return;
         }
         ctx.stats().count("will_published");
-        int weight = e.weightBytes();
         ctx.outstanding().incrementAndGet();
         ctx.ingest().submit(e).whenComplete((d, err) -> {
             ctx.budget().release(weight);
@@ -734,6 +735,6 @@ final class Connection {
         }
     }
 
-    private record Parked(Envelope envelope, int packetId) {
+    private record Parked(Envelope envelope, int weight, int packetId) {
     }
 }
