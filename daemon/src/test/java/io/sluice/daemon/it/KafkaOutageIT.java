@@ -92,12 +92,12 @@ class KafkaOutageIT {
         return http.send(req, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
-    @Test
-    void mqtt311_connectionClosedWhenKafkaFails_retransmissionIsAcknowledged_afterBrokerReturns() throws Exception {
-        SluiceConfig base = kafka.daemonConfig("outage-v3");
+    /** Settings of a daemon on its own topics whose Kafka sends time out within seconds while the broker is down. */
+    private Map<String, String> failFast(String name, String nodeId) {
+        SluiceConfig base = kafka.daemonConfig(name);
         Map<String, String> settings = new java.util.HashMap<>(TestKafka.adminSettings());
         settings.putAll(Map.of(
-                "node_id", "outage-node",
+                "node_id", nodeId,
                 "mqtt.host", "127.0.0.1",
                 "mqtt.port", "0",
                 "kafka.bootstrap_servers", base.kafka().bootstrapServers(),
@@ -105,10 +105,15 @@ class KafkaOutageIT {
                 "kafka.sessions_topic", base.kafka().sessionsTopic(),
                 "kafka.topic_replication_factor", "1",
                 "kafka.topic_min_insync_replicas", "1",
-                // fail fast while the broker is down, so Sluice must report the failure to the client
                 "kafka.delivery_timeout_ms", "3000",
                 "kafka.request_timeout_ms", "1500"));
-        SluiceConfig config = ConfigLoader.fromMap(settings);
+        return settings;
+    }
+
+    @Test
+    void mqtt311_connectionClosedWhenKafkaFails_retransmissionIsAcknowledged_afterBrokerReturns() throws Exception {
+        // fail fast while the broker is down, so Sluice must report the failure to the client
+        SluiceConfig config = ConfigLoader.fromMap(failFast("outage-v3", "outage-node"));
         try (SluiceDaemon daemon = SluiceDaemon.start(config)) {
             AtomicInteger disconnects = new AtomicInteger();
             Mqtt3AsyncClient client = MqttClient.builder().useMqttVersion3().identifier("outage-v3")
@@ -137,20 +142,8 @@ class KafkaOutageIT {
     @Test
     void mqtt5_persistentSession_readingsTimingOutInKafka_getNoErrorPuback_areRetransmittedAfterReconnect_andAllInKafka()
             throws Exception {
-        SluiceConfig base = kafka.daemonConfig("outage-v5");
-        Map<String, String> settings = new java.util.HashMap<>(TestKafka.adminSettings());
-        settings.putAll(Map.of(
-                "node_id", "outage-node-5",
-                "mqtt.host", "127.0.0.1",
-                "mqtt.port", "0",
-                "kafka.bootstrap_servers", base.kafka().bootstrapServers(),
-                "kafka.readings_topic", base.kafka().readingsTopic(),
-                "kafka.sessions_topic", base.kafka().sessionsTopic(),
-                "kafka.topic_replication_factor", "1",
-                "kafka.topic_min_insync_replicas", "1",
-                // the readings time out in Kafka while the broker is down
-                "kafka.delivery_timeout_ms", "3000",
-                "kafka.request_timeout_ms", "1500"));
+        // the readings time out in Kafka while the broker is down
+        Map<String, String> settings = failFast("outage-v5", "outage-node-5");
         settings.put("kafka.max_block_ms", "3000"); // a send waiting for metadata of a gone broker fails as soon
         SluiceConfig config = ConfigLoader.fromMap(settings);
         try (SluiceDaemon daemon = SluiceDaemon.start(config)) {
