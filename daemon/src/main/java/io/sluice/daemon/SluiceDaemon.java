@@ -11,6 +11,7 @@ import io.sluice.daemon.internal.LogIngest;
 import io.sluice.daemon.internal.Wiring;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.mqtt.MqttSource;
+import io.sluice.security.FileWatch;
 import io.sluice.mqtt.MqttStats;
 import io.sluice.sinks.FanoutListener;
 import io.sluice.udp.LineDatagramSource;
@@ -54,6 +55,10 @@ public final class SluiceDaemon implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
     private volatile AdminServer admin;
     private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Certificates, keys, CA bundle, CRL, password and ACL files: reloaded when they change and on SIGHUP. */
+    private volatile FileWatch files;
+    /** How often watched files are checked for changes. */
+    static final long FILE_WATCH_INTERVAL_MS = 2_000;
 
     private SluiceDaemon(SluiceConfig config, KafkaTopics topics, KafkaSessionLog sessionLog, KafkaLog log,
                          InflightBudget budget, MqttSource mqtt, PrometheusMeterRegistry registry) {
@@ -80,6 +85,7 @@ public final class SluiceDaemon implements AutoCloseable {
         FanoutService fanout = null;
         MqttSnGateway mqttSn = null;
         LineDatagramSource lineUdp = null;
+        FileWatch files = new FileWatch(FILE_WATCH_INTERVAL_MS);
         try {
             topics = Wiring.topics(config);
             Wiring.awaitKafka(topics, Duration.ofMillis(config.kafka().startupTimeoutMs()));
@@ -121,6 +127,7 @@ public final class SluiceDaemon implements AutoCloseable {
             daemon.fanout = fanout;
             daemon.mqttSn = mqttSn;
             daemon.lineUdp = lineUdp;
+            daemon.files = files;
             daemon.state.set(State.READY);
             try {
                 daemon.admin = AdminServer.start(daemon);
@@ -132,7 +139,7 @@ public final class SluiceDaemon implements AutoCloseable {
                     config.mqtt().host(), mqtt.port(), config.kafka().bootstrapServers(), config.kafka().readingsTopic());
             return daemon;
         } catch (RuntimeException e) {
-            closeQuietly(fanout, lineUdp, mqttSn, mqtt, log, sessionLog, topics);
+            closeQuietly(files, fanout, lineUdp, mqttSn, mqtt, log, sessionLog, topics);
             throw e instanceof StartupException se ? se : new StartupException("start-up failed: " + e.getMessage(), e);
         }
     }
@@ -292,6 +299,11 @@ public final class SluiceDaemon implements AutoCloseable {
     }
 
     /** The MQTT-SN gateway, or null when mqtt_sn.enabled is off. */
+    /** The files this node reloads when they change and on SIGHUP; null on a fan-out-only node. */
+    public FileWatch files() {
+        return files;
+    }
+
     public MqttSnGateway mqttSn() {
         return mqttSn;
     }
@@ -381,7 +393,7 @@ public final class SluiceDaemon implements AutoCloseable {
         // Not drained means Kafka is slow or gone: flush() could wait without bound, so go straight to the
         // bounded close, which fails what is left (their clients got no PUBACK and will retransmit).
         // the fan-out stops last: it writes what it holds and commits, including what was just flushed
-        closeQuietly(mqtt, admin, log, sessionLog, fanout, topics);
+        closeQuietly(files, mqtt, admin, log, sessionLog, fanout, topics);
         state.set(State.STOPPED);
         MqttStats s = mqtt.stats();
         LOG.info("Totals: {} QoS1 and {} QoS0 PUBLISHes, {} PUBACKs, {} error PUBACKs, {} delivery failures,"

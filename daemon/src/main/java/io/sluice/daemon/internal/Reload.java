@@ -12,7 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SIGHUP (systemd ExecReload): re-reads the config file, applies what can change safely while running (log
+ * SIGHUP (systemd ExecReload): reloads the node's watched files (certificates, password and ACL files; see
+ * {@link io.sluice.security.FileWatch}), re-reads the config file, applies what can change safely while running (log
  * level and format; ingest.max_inflight_bytes; the fanout section, by restarting the fan-out members: mapping rules, batch bounds, TSDB) and
  * names every other changed section, which needs a restart. An invalid file changes nothing.
  * Not thread-safe: called from the signal-handling thread only.
@@ -36,6 +37,10 @@ public final class Reload {
 
     /** Returns the changes that need a restart (empty when everything changed was applied). */
     public List<String> reload() {
+        SluiceDaemon running = daemon;
+        if (running != null && running.files() != null) {
+            running.files().reloadAll(); // certificates, keys, password and ACL files; each logs its own outcome
+        }
         SluiceConfig next;
         try {
             next = ConfigLoader.load(file);
