@@ -22,6 +22,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * A real Kafka cluster of one or three KRaft nodes, each a child JVM started from the kafka_2.13 artifact, on free
  * loopback ports, with its data in a temporary directory. Used by integration tests and by the demo.
  *
+ * <p>By default clients connect in plaintext; {@link #start(int, KafkaSecurity)} secures the client listener with
+ * SASL (and TLS), and {@link #clientProperties()} says how to log in.
+ *
  * <p>Blocking: {@link #start}, {@link #startBroker} wait until the cluster answers with every running broker.
  * Thread-safe. A JVM shutdown hook kills any node still running, so no broker outlives its test JVM.
  */
@@ -33,12 +36,20 @@ public final class KafkaCluster implements AutoCloseable {
     private final String clusterId = Uuid.randomUuid().toString();
     private final List<KafkaNode> nodes = new ArrayList<>();
     private final String voters;
+    private final KafkaSecurity security;
+    private final TestCa ca;
     private Admin admin;
 
-    private KafkaCluster(int size, Path dir) {
+    private KafkaCluster(int size, Path dir, KafkaSecurity security) {
         this.dir = dir;
+        this.security = security;
+        this.ca = security.tls() ? TestCa.create(dir.resolve("tls")) : null;
         for (int i = 0; i < size; i++) {
-            nodes.add(new KafkaNode(i + 1, freePort(), freePort(), dir.resolve("node-" + (i + 1))));
+            Path nodeDir = dir.resolve("node-" + (i + 1));
+            nodes.add(security.enabled()
+                    ? new KafkaNode(i + 1, freePort(), freePort(), nodeDir, security, freePort(),
+                            ca == null ? null : ca.serverKeystore())
+                    : new KafkaNode(i + 1, freePort(), freePort(), nodeDir));
         }
         this.voters = nodes.stream().map(KafkaNode::voter).collect(Collectors.joining(","));
         Runtime.getRuntime().addShutdownHook(new Thread(this::killAll, "kafka-cluster-cleanup"));
@@ -46,11 +57,19 @@ public final class KafkaCluster implements AutoCloseable {
 
     /** Starts a cluster of {@code size} nodes (1 or 3 are the sizes tests use) and waits until it answers. */
     public static KafkaCluster start(int size) {
+        return start(size, KafkaSecurity.none());
+    }
+
+    /**
+     * Starts a cluster of {@code size} nodes whose client listener is secured as {@code security} says (clients need
+     * {@link #clientProperties()}), and waits until it answers through that listener.
+     */
+    public static KafkaCluster start(int size, KafkaSecurity security) {
         if (size < 1) {
             throw new IllegalArgumentException("size must be >= 1: " + size);
         }
         try {
-            KafkaCluster cluster = new KafkaCluster(size, Files.createTempDirectory("sluice-kafka-"));
+            KafkaCluster cluster = new KafkaCluster(size, Files.createTempDirectory("sluice-kafka-"), security);
             cluster.startAll();
             return cluster;
         } catch (IOException e) {
@@ -69,8 +88,28 @@ public final class KafkaCluster implements AutoCloseable {
         return shared;
     }
 
+    /** The client listeners (the secured ones when the cluster has security). */
     public String bootstrapServers() {
-        return nodes.stream().map(n -> "127.0.0.1:" + n.brokerPort()).collect(Collectors.joining(","));
+        return nodes.stream().map(n -> "127.0.0.1:" + n.clientPort()).collect(Collectors.joining(","));
+    }
+
+    public KafkaSecurity security() {
+        return security;
+    }
+
+    /** The client properties a client needs to log in as the cluster's user; empty without security. */
+    public Map<String, String> clientProperties() {
+        return security.enabled() ? clientProperties(security.username(), security.password()) : Map.of();
+    }
+
+    /** The client properties that log in as {@code user} / {@code password} (for refused logins). */
+    public Map<String, String> clientProperties(String user, String password) {
+        return security.clientProperties(user, password, ca == null ? null : ca.caPem().toString());
+    }
+
+    /** The PEM file of the CA that signed the brokers' certificates; null without TLS. */
+    public Path caFile() {
+        return ca == null ? null : ca.caPem();
     }
 
     /** Process ids of the running broker JVMs (for CPU accounting in benchmarks). */
@@ -86,6 +125,7 @@ public final class KafkaCluster implements AutoCloseable {
     public synchronized Admin admin() {
         if (admin == null) {
             Properties p = new Properties();
+            p.putAll(clientProperties());
             p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
             p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
             p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");

@@ -21,15 +21,30 @@ final class KafkaNode {
     private final int controllerPort;
     private final Path dir;
     private final Path logFile;
+    private final KafkaSecurity security;
+    private final int clientPort;
+    private final Path keystore;
     private Process process;
     private boolean formatted;
 
     KafkaNode(int id, int brokerPort, int controllerPort, Path dir) {
+        this(id, brokerPort, controllerPort, dir, KafkaSecurity.none(), -1, null);
+    }
+
+    /**
+     * A node whose clients connect to {@code clientPort}, secured as {@code security} says ({@code keystore} the
+     * PKCS12 keystore when it asks for TLS); {@code brokerPort} stays plaintext, for inter-broker traffic only.
+     */
+    KafkaNode(int id, int brokerPort, int controllerPort, Path dir, KafkaSecurity security, int clientPort,
+              Path keystore) {
         this.id = id;
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
         this.dir = dir;
         this.logFile = dir.resolve("broker.log");
+        this.security = security;
+        this.clientPort = clientPort;
+        this.keystore = keystore;
     }
 
     int id() {
@@ -38,6 +53,11 @@ final class KafkaNode {
 
     int brokerPort() {
         return brokerPort;
+    }
+
+    /** The port clients connect to: the secured listener's, or the plaintext one without security. */
+    int clientPort() {
+        return security.enabled() ? clientPort : brokerPort;
     }
 
     int controllerPort() {
@@ -66,8 +86,12 @@ final class KafkaNode {
             Path props = dir.resolve("server.properties");
             Files.writeString(props, serverProperties(voters, clusterSize));
             if (!formatted) {
-                run(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString(),
-                        "--ignore-formatted"), dir.resolve("format.log"));
+                List<String> format = new ArrayList<>(List.of("kafka.tools.StorageTool", "format", "-t", clusterId,
+                        "-c", props.toString(), "--ignore-formatted"));
+                if (security.scramFormatArgument() != null) {
+                    format.addAll(List.of("--add-scram", security.scramFormatArgument()));
+                }
+                run(format, dir.resolve("format.log"));
                 formatted = true;
             }
             List<String> cmd = java();
@@ -107,16 +131,37 @@ final class KafkaNode {
     }
 
     private String serverProperties(String voters, int clusterSize) {
+        return security.enabled() ? securedServerProperties(voters, clusterSize)
+                : serverProperties(voters, clusterSize,
+                        "listeners=PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                        "advertised.listeners=PLAINTEXT://127.0.0.1:" + brokerPort,
+                        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    }
+
+    /** A CLIENT listener secured as asked, beside the plaintext inter-broker and controller listeners. */
+    private String securedServerProperties(String voters, int clusterSize) {
+        String base = serverProperties(voters, clusterSize,
+                "listeners=PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort
+                        + ",CLIENT://127.0.0.1:" + clientPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + brokerPort + ",CLIENT://127.0.0.1:" + clientPort,
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,CLIENT:"
+                        + security.protocol());
+        return base + String.join("\n", security.brokerProperties("client",
+                keystore == null ? "" : keystore.toString(), TestCa.PASSWORD)) + "\n";
+    }
+
+    private String serverProperties(String voters, int clusterSize, String listeners, String advertised,
+                                    String protocolMap) {
         int rf = Math.min(3, clusterSize);
         return String.join("\n",
                 "process.roles=broker,controller",
                 "node.id=" + id,
                 "controller.quorum.voters=" + voters,
-                "listeners=PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + brokerPort,
+                listeners,
+                advertised,
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                protocolMap,
                 "log.dirs=" + dir.resolve("data"),
                 "num.partitions=1",
                 "auto.create.topics.enable=false",

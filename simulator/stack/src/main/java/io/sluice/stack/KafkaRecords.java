@@ -22,8 +22,14 @@ public final class KafkaRecords {
      * group). Blocking; throws when the end is not reached within {@code timeout}.
      */
     public static List<ConsumerRecord<String, byte[]>> readAll(String bootstrap, String topic, Duration timeout) {
+        return readAll(bootstrap, Map.of(), topic, timeout);
+    }
+
+    /** As {@link #readAll(String, String, Duration)}, with client properties (security) for the consumer. */
+    public static List<ConsumerRecord<String, byte[]>> readAll(String bootstrap, Map<String, String> clientProperties,
+                                                              String topic, Duration timeout) {
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        forEach(bootstrap, topic, timeout, out::add);
+        forEach(bootstrap, clientProperties, topic, timeout, out::add);
         return out;
     }
 
@@ -34,7 +40,14 @@ public final class KafkaRecords {
      */
     public static void forEach(String bootstrap, String topic, Duration timeout,
                                java.util.function.Consumer<ConsumerRecord<String, byte[]>> action) {
+        forEach(bootstrap, Map.of(), topic, timeout, action);
+    }
+
+    /** As {@link #forEach(String, String, Duration, java.util.function.Consumer)}, with client properties. */
+    public static void forEach(String bootstrap, Map<String, String> clientProperties, String topic, Duration timeout,
+                               java.util.function.Consumer<ConsumerRecord<String, byte[]>> action) {
         Properties p = new Properties();
+        p.putAll(clientProperties);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
