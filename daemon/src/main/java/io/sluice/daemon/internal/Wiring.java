@@ -40,7 +40,10 @@ public final class Wiring {
                 Duration.ofMillis(c.kafka().requestTimeoutMs()));
     }
 
-    /** Blocks until Kafka answers, logging while it waits; throws when {@code timeout} passes. */
+    /**
+     * Blocks until Kafka answers, logging while it waits; throws when {@code timeout} passes, and at once when Kafka
+     * refuses this node's credentials or TLS handshake (waiting cannot fix kafka.client_properties).
+     */
     public static void awaitKafka(KafkaTopics topics, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long nextLog = 0;
@@ -49,6 +52,10 @@ public final class Wiring {
             if (health.healthy()) {
                 LOG.info("Kafka cluster {} answers with {} broker(s)", health.clusterId(), health.brokerCount());
                 return;
+            }
+            if (health.authenticationFailed()) {
+                throw new StartupException(health.error() + "; check kafka.client_properties (security.protocol,"
+                        + " sasl.mechanism, sasl.jaas.config, ssl.truststore.*) against the broker's listener", null);
             }
             if (System.nanoTime() > deadline) {
                 throw new StartupException("Kafka did not answer within " + timeout.toMillis()

@@ -26,6 +26,7 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -205,7 +206,8 @@ public final class KafkaTopics implements AutoCloseable {
 
     /**
      * Asks the cluster for its id and live brokers. Never throws for a Kafka reason: an unreachable or refusing
-     * cluster gives {@link ClusterHealth#down} with the cause. Blocks up to {@code within}.
+     * cluster gives {@link ClusterHealth#down} with the cause, one that refuses this client's SASL credentials or
+     * TLS handshake {@link ClusterHealth#authenticationFailed}. Blocks up to {@code within}.
      */
     public ClusterHealth health(Duration within) {
         var options = new DescribeClusterOptions().timeoutMs((int) Math.min(Integer.MAX_VALUE, within.toMillis()));
@@ -216,6 +218,10 @@ public final class KafkaTopics implements AutoCloseable {
             int brokers = cluster.nodes().get(ms, TimeUnit.MILLISECONDS).size();
             return ClusterHealth.up(clusterId, brokers);
         } catch (ExecutionException e) {
+            if (Failures.unwrap(e) instanceof AuthenticationException) {
+                return ClusterHealth.authenticationFailed("Kafka at " + bootstrapServers + " refused to authenticate"
+                        + " this client: " + Failures.reason(e));
+            }
             return ClusterHealth.down("Kafka at " + bootstrapServers + " did not answer: " + Failures.reason(e));
         } catch (TimeoutException e) {
             return ClusterHealth.down("Kafka at " + bootstrapServers + " did not answer within " + within.toMillis()
