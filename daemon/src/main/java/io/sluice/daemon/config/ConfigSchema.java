@@ -202,7 +202,9 @@ public final class ConfigSchema {
                     "min.insync.replicas of topics Sluice creates; with acks=all a write is acknowledged only"
                             + " once this many replicas have it."),
             map("kafka.client_properties",
-                    "Extra Kafka client properties (e.g. security.protocol, sasl.*) applied to every client."),
+                    "Extra Kafka client properties (e.g. security.protocol, sasl.*, ssl.*) applied to every Kafka"
+                            + " client Sluice builds: producers, consumers and admin clients. See \"Securing the Kafka"
+                            + " connection\" in README.md."),
 
             bool("fanout.enabled", false,
                     "Run the fan-out (readings topic to an InfluxDB-compatible TSDB) inside `sluice run`. `sluice"

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Sluice against a broker whose client listener requires SASL_SSL with SCRAM-SHA-512 (TLS from a CA of the test's
  * own): configured through {@code kafka.client_properties} alone, every Kafka client Sluice builds works (the
  * readings producer, the session log's producer and loader, the fan-out's consumer and dead-letter producer, the
- * admin clients of start-up, `sluice topics` and the fan-out's lag); wrong credentials stop start-up at once, with
+ * admin clients of start-up, `sluice topics` and the fan-out's lag), with the password read from a file of its own
+ * by Kafka's FileConfigProvider; wrong credentials or an untrusted broker certificate stop start-up at once, with
  * the reason.
  */
 class SecuredKafkaIT {
@@ -57,15 +58,23 @@ class SecuredKafkaIT {
     }
 
     /** The kafka section, with client_properties as an operator would write them in YAML. */
-    private static String kafkaSection(String suffix, String password, int startupTimeoutMs) {
-        return kafkaSection(suffix, password, startupTimeoutMs, true);
+    private static String jaas(String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + USER
+                + "\" password=\"" + password + "\";";
     }
 
-    /** Without {@code trustTestCa} the client trusts only the JDK's CAs, which never signed the broker's certificate. */
-    private static String kafkaSection(String suffix, String password, int startupTimeoutMs, boolean trustTestCa) {
-        String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + USER
-                + "\" password=\"" + password + "\";";
-        return """
+    /** The kafka section, with client_properties as an operator would write them in YAML. */
+    private static String kafkaSection(String suffix, String password, boolean trustTestCa) {
+        return kafkaSection(suffix, List.of("sasl.jaas.config: '" + jaas(password) + "'"), trustTestCa);
+    }
+
+    /**
+     * The kafka section with SASL_SSL and SCRAM-SHA-512 and the given further client properties (YAML lines); without
+     * {@code trustTestCa} the client trusts only the JDK's CAs, which never signed the broker's certificate.
+     * kafka.startup_timeout_ms is 60 s, so a start-up that gives up in less did not wait for it.
+     */
+    private static String kafkaSection(String suffix, List<String> properties, boolean trustTestCa) {
+        StringBuilder sb = new StringBuilder("""
                 kafka:
                   bootstrap_servers: %s
                   readings_topic: readings-%s
@@ -73,14 +82,16 @@ class SecuredKafkaIT {
                   topic_partitions: 2
                   topic_replication_factor: 1
                   topic_min_insync_replicas: 1
-                  startup_timeout_ms: %d
+                  startup_timeout_ms: 60000
                   client_properties:
                     security.protocol: SASL_SSL
                     sasl.mechanism: SCRAM-SHA-512
-                    sasl.jaas.config: '%s'
-                """.formatted(kafka.bootstrapServers(), suffix, suffix, startupTimeoutMs, jaas)
-                + (trustTestCa ? "    ssl.truststore.type: PEM\n    ssl.truststore.location: " + kafka.caFile() + "\n"
-                        : "");
+                """.formatted(kafka.bootstrapServers(), suffix, suffix));
+        properties.forEach(p -> sb.append("    ").append(p).append('\n'));
+        if (trustTestCa) {
+            sb.append("    ssl.truststore.type: PEM\n    ssl.truststore.location: ").append(kafka.caFile()).append('\n');
+        }
+        return sb.toString();
     }
 
     private static String header() {
@@ -135,9 +146,15 @@ class SecuredKafkaIT {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         String table = "secured_" + suffix;
         tsdb.createTable(table, List.of("device"), List.of("temp DOUBLE"));
+        // the password lives in a file of its own (readable by the daemon's user only), not in sluice.yaml
+        Path secret = dir.resolve("kafka-client.properties");
+        Files.writeString(secret, "sasl.jaas.config=" + jaas(PASSWORD) + "\n");
         Path file = dir.resolve("sluice.yaml");
         SluiceConfig config = write(file, header() + fanoutSection(suffix, tsdb.url(), table)
-                + kafkaSection(suffix, PASSWORD, 60_000));
+                + kafkaSection(suffix, List.of("config.providers: file",
+                        "config.providers.file.class: org.apache.kafka.common.config.provider.FileConfigProvider",
+                        "sasl.jaas.config: '${file:" + secret + ":sasl.jaas.config}'"), true));
+        assertFalse(Files.readString(file).contains(PASSWORD));
 
         try (SluiceDaemon daemon = SluiceDaemon.start(config)) {
             // the readings producer: PUBACK only once Kafka has the record
@@ -192,7 +209,7 @@ class SecuredKafkaIT {
             throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         SluiceConfig config = write(dir.resolve("sluice.yaml"),
-                header() + kafkaSection(suffix, "not-the-password", 60_000));
+                header() + kafkaSection(suffix, "not-the-password", true));
         long started = System.nanoTime();
         var e = assertThrows(SluiceDaemon.StartupException.class, () -> SluiceDaemon.start(config).close());
         Duration took = Duration.ofNanos(System.nanoTime() - started);
@@ -207,7 +224,7 @@ class SecuredKafkaIT {
             throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         SluiceConfig config = write(dir.resolve("sluice.yaml"),
-                header() + kafkaSection(suffix, PASSWORD, 60_000, false));
+                header() + kafkaSection(suffix, PASSWORD, false));
         long started = System.nanoTime();
         var e = assertThrows(SluiceDaemon.StartupException.class, () -> SluiceDaemon.start(config).close());
         Duration took = Duration.ofNanos(System.nanoTime() - started);
