@@ -208,8 +208,8 @@ class SecuredKafkaIT {
     void wrongPassword_refusesToStartAtOnce_namingClientPropertiesAndTheAuthenticationFailure(@TempDir Path dir)
             throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        SluiceConfig config = write(dir.resolve("sluice.yaml"),
-                header() + kafkaSection(suffix, "not-the-password", true));
+        Path file = dir.resolve("sluice.yaml");
+        SluiceConfig config = write(file, header() + kafkaSection(suffix, "not-the-password", true));
         long started = System.nanoTime();
         var e = assertThrows(SluiceDaemon.StartupException.class, () -> SluiceDaemon.start(config).close());
         Duration took = Duration.ofNanos(System.nanoTime() - started);
@@ -217,6 +217,13 @@ class SecuredKafkaIT {
         assertTrue(e.getMessage().contains("Authentication failed"), e.getMessage());
         assertTrue(took.compareTo(Duration.ofSeconds(30)) < 0,
                 "start-up gave up after " + took + ", not at once (kafka.startup_timeout_ms is 60 s)");
+
+        started = System.nanoTime();
+        CliRun topics = CliRun.sluice("topics", "ensure", "--config", file.toString());
+        took = Duration.ofNanos(System.nanoTime() - started);
+        assertEquals(69, topics.exit(), topics.out() + topics.err());
+        assertTrue(topics.err().contains("kafka.client_properties"), topics.err());
+        assertTrue(took.compareTo(Duration.ofSeconds(30)) < 0, "`sluice topics ensure` gave up after " + took);
     }
 
     @Test
@@ -235,10 +242,13 @@ class SecuredKafkaIT {
     }
 
     @Test
-    void theBrokerRefusesAClientWithoutCredentials() {
+    void theListenerRequiresSasl_aTlsClientWithoutCredentialsReadsNothing() {
+        kafka.createTopic("secured-probe", 1, 1, 1);
+        assertTrue(KafkaRecords.readAll(kafka.bootstrapServers(), kafka.clientProperties(), "secured-probe",
+                Duration.ofSeconds(30)).isEmpty(), "the cluster's user reads the (empty) topic");
         Map<String, String> noSasl = Map.of("security.protocol", "SSL", "ssl.truststore.type", "PEM",
                 "ssl.truststore.location", kafka.caFile().toString());
-        assertThrows(RuntimeException.class, () -> KafkaRecords.readAll(kafka.bootstrapServers(), noSasl,
-                "any-topic", Duration.ofSeconds(5)));
+        assertThrows(org.apache.kafka.common.errors.TimeoutException.class, () -> KafkaRecords.readAll(
+                kafka.bootstrapServers(), noSasl, "secured-probe", Duration.ofSeconds(5)));
     }
 }
