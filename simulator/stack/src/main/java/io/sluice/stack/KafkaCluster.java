@@ -35,10 +35,10 @@ public final class KafkaCluster implements AutoCloseable {
     private final String voters;
     private Admin admin;
 
-    private KafkaCluster(int size, Path dir) {
+    private KafkaCluster(int size, Path dir, Map<String, String> brokerProperties) {
         this.dir = dir;
         for (int i = 0; i < size; i++) {
-            nodes.add(new KafkaNode(i + 1, freePort(), freePort(), dir.resolve("node-" + (i + 1))));
+            nodes.add(new KafkaNode(i + 1, freePort(), freePort(), dir.resolve("node-" + (i + 1)), brokerProperties));
         }
         this.voters = nodes.stream().map(KafkaNode::voter).collect(Collectors.joining(","));
         Runtime.getRuntime().addShutdownHook(new Thread(this::killAll, "kafka-cluster-cleanup"));
@@ -46,11 +46,20 @@ public final class KafkaCluster implements AutoCloseable {
 
     /** Starts a cluster of {@code size} nodes (1 or 3 are the sizes tests use) and waits until it answers. */
     public static KafkaCluster start(int size) {
+        return start(size, Map.of());
+    }
+
+    /**
+     * As {@link #start(int)}, with broker properties over the harness's defaults (e.g. a faster failover:
+     * {@code broker.session.timeout.ms}).
+     */
+    public static KafkaCluster start(int size, Map<String, String> brokerProperties) {
         if (size < 1) {
             throw new IllegalArgumentException("size must be >= 1: " + size);
         }
         try {
-            KafkaCluster cluster = new KafkaCluster(size, Files.createTempDirectory("sluice-kafka-"));
+            KafkaCluster cluster = new KafkaCluster(size, Files.createTempDirectory("sluice-kafka-"),
+                    brokerProperties);
             cluster.startAll();
             return cluster;
         } catch (IOException e) {

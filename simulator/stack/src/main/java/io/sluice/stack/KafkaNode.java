@@ -23,8 +23,11 @@ final class KafkaNode {
     private final Path logFile;
     private Process process;
     private boolean formatted;
+    /** Broker properties over the defaults below (a later line of server.properties wins). */
+    private final java.util.Map<String, String> overrides;
 
-    KafkaNode(int id, int brokerPort, int controllerPort, Path dir) {
+    KafkaNode(int id, int brokerPort, int controllerPort, Path dir, java.util.Map<String, String> overrides) {
+        this.overrides = java.util.Map.copyOf(overrides);
         this.id = id;
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
@@ -133,7 +136,8 @@ final class KafkaNode {
                 "controller.quorum.election.timeout.ms=1000",
                 "controller.quorum.fetch.timeout.ms=2000",
                 "replica.lag.time.max.ms=10000",
-                "") ;
+                "") + overrides.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue() + "\n")
+                        .sorted().collect(java.util.stream.Collectors.joining());
     }
 
     private void run(List<String> mainAndArgs, Path log) throws IOException {
