@@ -86,6 +86,7 @@ public final class SluiceDaemon implements AutoCloseable {
         MqttSnGateway mqttSn = null;
         LineDatagramSource lineUdp = null;
         FileWatch files = new FileWatch(FILE_WATCH_INTERVAL_MS);
+        io.sluice.daemon.internal.HeapCheck.warning(config, Runtime.getRuntime().maxMemory()).ifPresent(LOG::warn);
         try {
             topics = Wiring.topics(config);
             Wiring.awaitKafka(topics, Duration.ofMillis(config.kafka().startupTimeoutMs()));

@@ -40,16 +40,16 @@ public final class KafkaCluster implements AutoCloseable {
     private final TestCa ca;
     private Admin admin;
 
-    private KafkaCluster(int size, Path dir, KafkaSecurity security) {
+    private KafkaCluster(int size, Path dir, Map<String, String> brokerProperties, KafkaSecurity security) {
         this.dir = dir;
         this.security = security;
         this.ca = security.tls() ? TestCa.create(dir.resolve("tls")) : null;
         for (int i = 0; i < size; i++) {
             Path nodeDir = dir.resolve("node-" + (i + 1));
             nodes.add(security.enabled()
-                    ? new KafkaNode(i + 1, freePort(), freePort(), nodeDir, security, freePort(),
+                    ? new KafkaNode(i + 1, freePort(), freePort(), nodeDir, brokerProperties, security, freePort(),
                             ca == null ? null : ca.serverKeystore())
-                    : new KafkaNode(i + 1, freePort(), freePort(), nodeDir));
+                    : new KafkaNode(i + 1, freePort(), freePort(), nodeDir, brokerProperties));
         }
         this.voters = nodes.stream().map(KafkaNode::voter).collect(Collectors.joining(","));
         Runtime.getRuntime().addShutdownHook(new Thread(this::killAll, "kafka-cluster-cleanup"));
@@ -57,7 +57,15 @@ public final class KafkaCluster implements AutoCloseable {
 
     /** Starts a cluster of {@code size} nodes (1 or 3 are the sizes tests use) and waits until it answers. */
     public static KafkaCluster start(int size) {
-        return start(size, KafkaSecurity.none());
+        return start(size, Map.of());
+    }
+
+    /**
+     * As {@link #start(int)}, with broker properties over the harness's defaults (e.g. a faster failover:
+     * {@code broker.session.timeout.ms}).
+     */
+    public static KafkaCluster start(int size, Map<String, String> brokerProperties) {
+        return start(size, brokerProperties, KafkaSecurity.none());
     }
 
     /**
@@ -65,11 +73,17 @@ public final class KafkaCluster implements AutoCloseable {
      * {@link #clientProperties()}), and waits until it answers through that listener.
      */
     public static KafkaCluster start(int size, KafkaSecurity security) {
+        return start(size, Map.of(), security);
+    }
+
+    /** As {@link #start(int, KafkaSecurity)}, with broker properties over the harness's defaults. */
+    public static KafkaCluster start(int size, Map<String, String> brokerProperties, KafkaSecurity security) {
         if (size < 1) {
             throw new IllegalArgumentException("size must be >= 1: " + size);
         }
         try {
-            KafkaCluster cluster = new KafkaCluster(size, Files.createTempDirectory("sluice-kafka-"), security);
+            KafkaCluster cluster = new KafkaCluster(size, Files.createTempDirectory("sluice-kafka-"),
+                    brokerProperties, security);
             cluster.startAll();
             return cluster;
         } catch (IOException e) {

@@ -26,17 +26,20 @@ final class KafkaNode {
     private final Path keystore;
     private Process process;
     private boolean formatted;
+    /** Broker properties over the defaults below (a later line of server.properties wins). */
+    private final java.util.Map<String, String> overrides;
 
-    KafkaNode(int id, int brokerPort, int controllerPort, Path dir) {
-        this(id, brokerPort, controllerPort, dir, KafkaSecurity.none(), -1, null);
+    KafkaNode(int id, int brokerPort, int controllerPort, Path dir, java.util.Map<String, String> overrides) {
+        this(id, brokerPort, controllerPort, dir, overrides, KafkaSecurity.none(), -1, null);
     }
 
     /**
      * A node whose clients connect to {@code clientPort}, secured as {@code security} says ({@code keystore} the
      * PKCS12 keystore when it asks for TLS); {@code brokerPort} stays plaintext, for inter-broker traffic only.
      */
-    KafkaNode(int id, int brokerPort, int controllerPort, Path dir, KafkaSecurity security, int clientPort,
-              Path keystore) {
+    KafkaNode(int id, int brokerPort, int controllerPort, Path dir, java.util.Map<String, String> overrides,
+              KafkaSecurity security, int clientPort, Path keystore) {
+        this.overrides = java.util.Map.copyOf(overrides);
         this.id = id;
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
@@ -130,12 +133,15 @@ final class KafkaNode {
         }
     }
 
+    /** The harness defaults, the secured listener's settings if any, then the overrides (a later line wins). */
     private String serverProperties(String voters, int clusterSize) {
-        return security.enabled() ? securedServerProperties(voters, clusterSize)
+        String defaults = security.enabled() ? securedServerProperties(voters, clusterSize)
                 : serverProperties(voters, clusterSize,
                         "listeners=PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
                         "advertised.listeners=PLAINTEXT://127.0.0.1:" + brokerPort,
                         "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        return defaults + overrides.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue() + "\n")
+                .sorted().collect(java.util.stream.Collectors.joining());
     }
 
     /** A CLIENT listener secured as asked, beside the plaintext inter-broker and controller listeners. */
@@ -178,7 +184,7 @@ final class KafkaNode {
                 "controller.quorum.election.timeout.ms=1000",
                 "controller.quorum.fetch.timeout.ms=2000",
                 "replica.lag.time.max.ms=10000",
-                "") ;
+                "");
     }
 
     private void run(List<String> mainAndArgs, Path log) throws IOException {

@@ -6,9 +6,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * write to the broker) the offsets done are staged with the dead letters sent so far and committed once Kafka
  * acknowledged those letters, without waiting for it; {@link #commit}{@code (true)} (partitions given up, close)
  * commits everything done after waiting for its dead letters at most {@code waitMs}, or nothing if they are not
- * acknowledged by then (the next owner re-reads the records). Consumer thread only.
+ * acknowledged by then (the next owner re-reads the records). A commit Kafka does not take (unreachable, timed out,
+ * group moved) never ends the member: it is logged once per streak and tried again. Consumer thread only.
  */
 final class Commits {
     private static final Logger LOG = LoggerFactory.getLogger(Commits.class);
@@ -32,6 +37,9 @@ final class Commits {
     private Map<TopicPartition, OffsetAndMetadata> stagedOffsets;
     private List<DeadLetters.Sent> stagedLetters;
     private long lastCommitNanos = System.nanoTime();
+    /** Failed commits in a row (for one log line per streak) and in all. */
+    private int failures;
+    private volatile long failuresTotal;
 
     Commits(KafkaConsumer<byte[], byte[]> consumer, DeadLetters deadLetters, Duration commitInterval, long waitMs) {
         this.consumer = consumer;
@@ -64,9 +72,17 @@ final class Commits {
             done.clear();
         }
         if (stagedOffsets != null && deadLetters.acked(stagedLetters)) {
-            commitSync(stagedOffsets);
+            Map<TopicPartition, OffsetAndMetadata> offsets = stagedOffsets;
             stagedOffsets = null;
             stagedLetters = null;
+            if (commitSync(offsets) == Result.RETRY) {
+                // their dead letters are acknowledged: the offsets go back with what was done since, and the next
+                // interval tries again with the newest of both
+                Map<TopicPartition, OffsetAndMetadata> merged = new HashMap<>(offsets);
+                merged.putAll(done);
+                done.clear();
+                done.putAll(merged);
+            }
         }
     }
 
@@ -98,8 +114,44 @@ final class Commits {
         commitSync(offsets);
     }
 
-    private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        consumer.commitSync(offsets);
+    private enum Result { COMMITTED, RETRY, DROPPED }
+
+    /**
+     * Commits, waiting up to the consumer's {@code default.api.timeout.ms}. Kafka being unreachable or slow (a
+     * timeout, a coordinator moving) is expected, not an error of the member: the offsets are kept for the next
+     * interval ({@link Result#RETRY}; on close and on revocation they are simply not committed, and the records are
+     * re-read by the next owner: written again to the same series and timestamp, which the TSDB overwrites). A
+     * commit refused because the member is no longer in the group drops the offsets for the same reason.
+     */
+    private Result commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
         lastCommitNanos = System.nanoTime();
+        try {
+            consumer.commitSync(offsets);
+        } catch (RetriableException e) {
+            failed("will be retried", e);
+            return Result.RETRY;
+        } catch (CommitFailedException | RebalanceInProgressException e) {
+            failed("the partitions' next owner re-reads those records", e);
+            return Result.DROPPED;
+        }
+        if (failures > 0) {
+            LOG.info("Offsets committed again after {} failed attempt(s)", failures);
+            failures = 0;
+        }
+        return Result.COMMITTED;
+    }
+
+    private void failed(String consequence, KafkaException e) {
+        failures++;
+        failuresTotal++;
+        if (failures == 1) { // one line per streak: an outage would otherwise log every commit interval
+            LOG.warn("Offset commit failed, {} (nothing is lost: uncommitted records are re-read): {}", consequence,
+                    e.toString());
+        }
+    }
+
+    /** Commits that failed since start (Kafka unreachable, coordinator moved, member left the group). */
+    long failedCommits() {
+        return failuresTotal;
     }
 }

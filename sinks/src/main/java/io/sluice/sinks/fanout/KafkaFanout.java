@@ -176,6 +176,11 @@ public final class KafkaFanout implements AutoCloseable {
         return maker.taken.get();
     }
 
+    /** Offset commits that failed since start (each kept for a later attempt or re-read); for tests. */
+    long failedCommits() {
+        return commits.failedCommits();
+    }
+
     public boolean isRunning() {
         return thread.isAlive();
     }

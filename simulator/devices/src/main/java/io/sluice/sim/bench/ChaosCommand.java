@@ -33,6 +33,11 @@ public final class ChaosCommand implements Callable<Integer> {
             + " 2,000 flood connections")
     boolean smoke;
 
+    @Option(names = "--broker-session-timeout-ms", defaultValue = "2000",
+            description = "broker-kill: the brokers' broker.session.timeout.ms, how long a dead broker keeps its"
+                    + " partitions' leadership (Kafka's default 9000; heartbeat interval a sixth of it)")
+    int brokerSessionTimeoutMs;
+
     @Option(names = "--kills", description = "daemon-kill: 10, broker-kill: 3 (smoke: 2 and 1)")
     Integer kills;
 
@@ -139,7 +144,13 @@ public final class ChaosCommand implements Callable<Integer> {
     /** kill -9 of one of 3 brokers (RF 3, min ISR 2) N times under load; the longest gap without PUBACK each time. */
     private boolean brokerKill() throws Exception {
         int n = kills != null ? kills : smoke ? 1 : 3;
-        try (ChaosStack stack = new ChaosStack(3, Map.of(), daemonJvm, out);
+        // Kafka fences a broker that stopped heartbeating after broker.session.timeout.ms (9 s by default); only
+        // then do its partitions get new leaders. A failover within 5 s needs it lower on the brokers.
+        Map<String, String> brokers = Map.of("broker.session.timeout.ms", Integer.toString(brokerSessionTimeoutMs),
+                "broker.heartbeat.interval.ms", Integer.toString(Math.max(100, brokerSessionTimeoutMs / 6)));
+        out.printf("brokers: broker.session.timeout.ms %d, broker.heartbeat.interval.ms %s%n", brokerSessionTimeoutMs,
+                brokers.get("broker.heartbeat.interval.ms"));
+        try (ChaosStack stack = new ChaosStack(3, brokers, Map.of(), daemonJvm, out);
              Neighbour neighbour = neighbour(stack)) {
             ChaosStack.sleep(phase() * 1000L);
             out.println("before: " + neighbour.phase().summary());

@@ -41,6 +41,12 @@ final class ChaosStack implements AutoCloseable {
      * defaults here.
      */
     ChaosStack(int brokers, Map<String, String> overrides, String daemonJvm, PrintStream out) throws Exception {
+        this(brokers, Map.of(), overrides, daemonJvm, out);
+    }
+
+    /** As above, with broker properties over the test cluster's defaults ({@code brokerProperties}). */
+    ChaosStack(int brokers, Map<String, String> brokerProperties, Map<String, String> overrides, String daemonJvm,
+               PrintStream out) throws Exception {
         this.out = out;
         this.dir = Files.createTempDirectory("sluice-chaos-");
         long t0 = System.nanoTime();
@@ -50,7 +56,7 @@ final class ChaosStack implements AutoCloseable {
         QuestDbServer q = null;
         DaemonProcess d = null;
         try {
-            k = KafkaCluster.start(brokers);
+            k = KafkaCluster.start(brokers, brokerProperties);
             q = tsdbStart.join();
             q.createTable(TABLE, List.of("sensor"), List.of("temp DOUBLE", "seq DOUBLE"));
             Map<String, String> c = new LinkedHashMap<>();
