@@ -71,7 +71,7 @@ final class StatusReport {
     static Map<String, Object> fanout(FanoutService f) {
         FanoutStats s = f.stats();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("tsdb", f.config().influxUrl() + " bucket " + f.config().influxBucket());
+        m.put("tsdb", f.config().target());
         m.put("group", f.config().groupId());
         m.put("members_running", f.running() + "/" + f.workers());
         m.put("members_stopped", f.stopped());

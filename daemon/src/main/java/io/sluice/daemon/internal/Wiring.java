@@ -96,7 +96,7 @@ public final class Wiring {
     /**
      * The fan-out's settings; reads the token file.
      *
-     * @throws StartupException when fanout.influx_token_file cannot be read
+     * @throws StartupException when fanout.influx_token_file or fanout.influx_password_file cannot be read
      */
     public static FanoutConfig fanoutConfig(SluiceConfig c) {
         SluiceConfig.Fanout f = c.fanout();
@@ -112,7 +112,25 @@ public final class Wiring {
         return new FanoutConfig(c.kafka().bootstrapServers(), c.kafka().readingsTopic(), f.groupId(),
                 f.deadLetterTopic(), f.unmatchedToDeadLetter(), f.influxUrl(), f.influxOrg(), f.influxBucket(), token,
                 f.batchMaxPoints(), f.batchMaxBytes(), f.lingerMs(), f.writeTimeoutMs(), f.retryInitialMs(),
-                f.retryMaxMs(), f.rules(), c.kafka().clientProperties(), producerProperties(c));
+                f.retryMaxMs(), f.rules(), c.kafka().clientProperties(), producerProperties(c), influxV1(f));
+    }
+
+    /** The v1 write API's settings with the password read from its file; null for the v2 API. */
+    private static FanoutConfig.InfluxV1 influxV1(SluiceConfig.Fanout f) {
+        SluiceConfig.InfluxV1 v1 = f.influxV1();
+        if (v1 == null) {
+            return null;
+        }
+        String password = "";
+        if (!v1.passwordFile().isBlank()) {
+            try {
+                password = Files.readAllLines(Path.of(v1.passwordFile())).stream().findFirst().orElse("").strip();
+            } catch (IOException e) {
+                throw new StartupException("fanout.influx_password_file: cannot read " + v1.passwordFile() + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        return new FanoutConfig.InfluxV1(v1.database(), v1.retentionPolicy(), v1.username(), password);
     }
 
     public static KafkaLog log(SluiceConfig c) {

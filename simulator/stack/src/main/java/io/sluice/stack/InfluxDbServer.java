@@ -39,6 +39,7 @@ public final class InfluxDbServer implements AutoCloseable {
     private final int rpcPort;
     private final List<String> extraConf;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private volatile String authorization;
     private Process process;
     private Duration lastStartTime = Duration.ZERO;
 
@@ -124,6 +125,12 @@ public final class InfluxDbServer implements AutoCloseable {
         }
     }
 
+    /** Sends these credentials with every later query and write of this harness (for a server with auth on). */
+    public void credentials(String user, String password) {
+        authorization = "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password)
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
     /** Creates a database (no-op when it exists). */
     public void createDatabase(String database) {
         query(null, "CREATE DATABASE \"" + database + "\"");
@@ -162,9 +169,9 @@ public final class InfluxDbServer implements AutoCloseable {
     public String query(String database, String influxQl) {
         String form = "q=" + URLEncoder.encode(influxQl, StandardCharsets.UTF_8)
                 + (database == null ? "" : "&db=" + URLEncoder.encode(database, StandardCharsets.UTF_8));
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url() + "/query")).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url() + "/query"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form));
         HttpResponse<String> r = send(request, influxQl);
         Matcher e = ERROR.matcher(r.body());
         if (r.statusCode() != 200 || e.find()) {
@@ -176,9 +183,9 @@ public final class InfluxDbServer implements AutoCloseable {
 
     /** Writes lines of line protocol (nanosecond timestamps) to {@code database}; returns the HTTP status. */
     public int write(String database, String lines) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url() + "/write?precision=ns&db="
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url() + "/write?precision=ns&db="
                         + URLEncoder.encode(database, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString(lines)).build();
+                .POST(HttpRequest.BodyPublishers.ofString(lines));
         return send(request, "write").statusCode();
     }
 
@@ -203,9 +210,13 @@ public final class InfluxDbServer implements AutoCloseable {
         }
     }
 
-    private HttpResponse<String> send(HttpRequest request, String what) {
+    private HttpResponse<String> send(HttpRequest.Builder request, String what) {
+        String auth = authorization;
+        if (auth != null) {
+            request.header("Authorization", auth);
+        }
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException("InfluxDB at " + url() + " did not answer '" + what + "'", e);
         } catch (InterruptedException e) {
