@@ -100,15 +100,7 @@ public final class Wiring {
      */
     public static FanoutConfig fanoutConfig(SluiceConfig c) {
         SluiceConfig.Fanout f = c.fanout();
-        String token = "";
-        if (!f.influxTokenFile().isBlank()) {
-            try {
-                token = Files.readAllLines(Path.of(f.influxTokenFile())).stream().findFirst().orElse("").strip();
-            } catch (IOException e) {
-                throw new StartupException("fanout.influx_token_file: cannot read " + f.influxTokenFile() + ": "
-                        + e.getMessage(), e);
-            }
-        }
+        String token = firstLine("fanout.influx_token_file", f.influxTokenFile());
         return new FanoutConfig(c.kafka().bootstrapServers(), c.kafka().readingsTopic(), f.groupId(),
                 f.deadLetterTopic(), f.unmatchedToDeadLetter(), f.influxUrl(), f.influxOrg(), f.influxBucket(), token,
                 f.batchMaxPoints(), f.batchMaxBytes(), f.lingerMs(), f.writeTimeoutMs(), f.retryInitialMs(),
@@ -121,16 +113,20 @@ public final class Wiring {
         if (v1 == null) {
             return null;
         }
-        String password = "";
-        if (!v1.passwordFile().isBlank()) {
-            try {
-                password = Files.readAllLines(Path.of(v1.passwordFile())).stream().findFirst().orElse("").strip();
-            } catch (IOException e) {
-                throw new StartupException("fanout.influx_password_file: cannot read " + v1.passwordFile() + ": "
-                        + e.getMessage(), e);
-            }
+        return new FanoutConfig.InfluxV1(v1.database(), v1.retentionPolicy(), v1.username(),
+                firstLine("fanout.influx_password_file", v1.passwordFile()));
+    }
+
+    /** The first line of a secret's file, stripped; empty when no file is named. */
+    private static String firstLine(String key, String file) {
+        if (file.isBlank()) {
+            return "";
         }
-        return new FanoutConfig.InfluxV1(v1.database(), v1.retentionPolicy(), v1.username(), password);
+        try {
+            return Files.readAllLines(Path.of(file)).stream().findFirst().orElse("").strip();
+        } catch (IOException e) {
+            throw new StartupException(key + ": cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     public static KafkaLog log(SluiceConfig c) {

@@ -2,7 +2,6 @@ package io.sluice.stack;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -76,10 +74,10 @@ public final class InfluxDbServer implements AutoCloseable {
      */
     public static InfluxDbServer start(List<String> extraHttpConf) {
         try {
-            int httpPort = freePort();
-            int rpcPort = freePort();
+            int httpPort = ChildProcesses.freePort();
+            int rpcPort = ChildProcesses.freePort();
             for (int i = 0; i < 10 && rpcPort == httpPort; i++) {
-                rpcPort = freePort();
+                rpcPort = ChildProcesses.freePort();
             }
             InfluxDbServer server = new InfluxDbServer(Files.createTempDirectory("sluice-influxdb-"), httpPort,
                     rpcPort, extraHttpConf);
@@ -198,16 +196,7 @@ public final class InfluxDbServer implements AutoCloseable {
 
     /** The last lines of the server's log, for failure messages. */
     public String logTail(int lines) {
-        try {
-            Path log = dir.resolve("influxd.log");
-            if (!Files.exists(log)) {
-                return "(no InfluxDB log)";
-            }
-            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(InfluxDB log unreadable: " + e + ")";
-        }
+        return ChildProcesses.logTail(dir.resolve("influxd.log"), lines, "InfluxDB");
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request, String what) {
@@ -280,23 +269,7 @@ public final class InfluxDbServer implements AutoCloseable {
     }
 
     private synchronized void kill() {
-        if (process == null) {
-            return;
-        }
-        process.destroyForcibly();
-        try {
-            process.waitFor(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ChildProcesses.kill(process);
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

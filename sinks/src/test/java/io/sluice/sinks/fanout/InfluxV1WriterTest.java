@@ -3,7 +3,6 @@ package io.sluice.sinks.fanout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sluice.sinks.FanoutConfig;
 import io.sluice.sinks.Point;
@@ -27,10 +26,7 @@ class InfluxV1WriterTest {
 
     @BeforeAll
     static void startTsdb() {
-        assumeTrue(InfluxDbServer.available(), "influxd is not installed (Debian: apt-get install influxdb); CI"
-                + " installs it (.ci/run)");
-        db = InfluxDbServer.start();
-        db.createDatabase("sensors");
+        db = TestInfluxDb.startWith("sensors");
     }
 
     @AfterAll

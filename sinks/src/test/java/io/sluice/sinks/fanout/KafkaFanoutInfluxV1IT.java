@@ -7,7 +7,6 @@ import static io.sluice.sinks.fanout.KafkaFanoutIT.publish;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sluice.sinks.FanoutConfig;
 import io.sluice.sinks.kafka.TestKafka;
@@ -35,10 +34,7 @@ class KafkaFanoutInfluxV1IT {
 
     @BeforeAll
     static void startTsdb() {
-        assumeTrue(InfluxDbServer.available(), "influxd is not installed (Debian: apt-get install influxdb); CI"
-                + " installs it (.ci/run)");
-        db = InfluxDbServer.start();
-        db.createDatabase("sensors");
+        db = TestInfluxDb.startWith("sensors");
     }
 
     @AfterAll
