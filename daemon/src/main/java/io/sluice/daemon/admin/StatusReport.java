@@ -77,6 +77,9 @@ final class StatusReport {
         m.put("members_stopped", f.stopped());
         m.put("lag", s.lag());
         m.put("paused", s.paused());
+        if (!s.tsdbError().isEmpty()) {
+            m.put("tsdb_error", s.tsdbError());
+        }
         m.put("points_written", s.pointsWritten());
         m.put("batches", s.batches());
         m.put("mean_write_ms", s.batches() == 0 ? 0 : Math.round(s.writeNanos() / 1e4 / s.batches()) / 100.0);

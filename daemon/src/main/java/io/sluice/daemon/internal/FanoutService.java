@@ -121,7 +121,7 @@ public final class FanoutService implements AutoCloseable {
         }
         FanoutStats sum = FanoutStats.sum(all);
         return new FanoutStats(sum.pointsWritten(), sum.batches(), sum.retries(), sum.deadLettered(),
-                sum.deadLetteredByReason(), sum.skipped(), sum.paused(), lag, sum.writeNanos());
+                sum.deadLetteredByReason(), sum.skipped(), sum.paused(), lag, sum.writeNanos(), sum.tsdbError());
     }
 
     /** Members configured but not running now (stopped on an error and not yet replaced). */

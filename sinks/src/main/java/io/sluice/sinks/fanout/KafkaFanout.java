@@ -170,7 +170,8 @@ public final class KafkaFanout implements AutoCloseable {
     /** Dead letters are counted once Kafka acknowledged them. */
     public FanoutStats stats() {
         return new FanoutStats(writes.written.get(), writes.batches.get(), writes.retries.get(), deadLetters.acked(),
-                deadLetters.ackedByReason(), maker.skipped.get(), intake.paused(), lag.lag(), writes.writeNanos.get());
+                deadLetters.ackedByReason(), maker.skipped.get(), intake.paused(), lag.lag(), writes.writeNanos.get(),
+                writes.lastFailure());
     }
 
     /** Records taken since start (written or on their way, dead-lettered, skipped); for tests. */

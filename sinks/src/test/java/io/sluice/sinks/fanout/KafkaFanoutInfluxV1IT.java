@@ -107,10 +107,12 @@ class KafkaFanoutInfluxV1IT {
                     && fanout.stats().paused());
             assertEquals(0, fanout.stats().deadLettered(), "a missing database never dead-letters readings");
             assertEquals(0, fanout.stats().pointsWritten());
+            assertEquals("HTTP 404: database not found: \"" + database + "\"", fanout.stats().tsdbError());
             db.createDatabase(database);
             await().atMost(Duration.ofSeconds(90)).until(() -> db.count(database, "late") == 300);
             await().atMost(Duration.ofSeconds(30)).until(() -> committedTotal(cfg.groupId()) == 300);
             assertEquals(0, fanout.stats().deadLettered());
+            assertEquals("", fanout.stats().tsdbError(), "cleared once writes go through");
         }
     }
 
