@@ -256,7 +256,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             double[] relayRates = new double[rounds];
             double[] relayCpu = new double[rounds];
             System.out.println("round  writer  start s  acked s  visible s  points/s (start excl.)  writer JVM cpu s"
-                    + "  " + (tsdb.name() + " cpu s").substring(0, 13) + "  Kafka cpu s");
+                    + "  " + tsdb.name() + " cpu s  Kafka cpu s");
             for (int r = 1; r <= warmup + rounds; r++) {
                 String label = r <= warmup ? "w" + r : Integer.toString(r - warmup);
                 long total = (long) r * points; // each table holds every round's points so far
