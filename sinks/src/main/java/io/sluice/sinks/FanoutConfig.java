@@ -31,6 +31,9 @@ import java.util.Map;
  * @param consumerProperties extra Kafka consumer properties (security, fetch sizes); never null
  * @param producerProperties extra Kafka producer properties of the dead-letter producer (security, and a
  *                           {@code max.request.size} that admits the largest reading with its headers); never null
+ * @param influxV1           null: write through the InfluxDB v2 write API ({@code influxOrg}, {@code influxBucket},
+ *                           {@code influxToken}); else through InfluxDB 1.x's v1 write API with these settings
+ *                           ({@code influxOrg}, {@code influxBucket} and {@code influxToken} unused)
  */
 public record FanoutConfig(
         String bootstrapServers,
@@ -50,7 +53,32 @@ public record FanoutConfig(
         long retryMaxMs,
         List<MappingRule> rules,
         Map<String, String> consumerProperties,
-        Map<String, String> producerProperties) {
+        Map<String, String> producerProperties,
+        InfluxV1 influxV1) {
+
+    /**
+     * Where the InfluxDB 1.x write API ({@code /write?db=&rp=}) puts the points, and who writes them.
+     *
+     * @param database        the database ({@code db})
+     * @param retentionPolicy the retention policy ({@code rp}); empty for the database's default
+     * @param username        empty for no authentication
+     * @param password        the user's password (read from a file by the daemon); empty without a username
+     */
+    public record InfluxV1(String database, String retentionPolicy, String username, String password) {
+        public InfluxV1 {
+            Validation.notBlank("database", database);
+            retentionPolicy = retentionPolicy == null ? "" : retentionPolicy;
+            username = username == null ? "" : username;
+            password = password == null ? "" : password;
+        }
+
+        /** No password in logs or status. */
+        @Override
+        public String toString() {
+            return "InfluxV1[database=" + database + ", retentionPolicy=" + retentionPolicy + ", username=" + username
+                    + "]";
+        }
+    }
 
     public static final String DEFAULT_DEAD_LETTER_TOPIC = "sluice.deadletter";
     public static final String DEFAULT_GROUP_ID = "sluice-fanout";
@@ -86,30 +114,45 @@ public record FanoutConfig(
                                   List<MappingRule> rules) {
         return new FanoutConfig(bootstrapServers, topic, DEFAULT_GROUP_ID, DEFAULT_DEAD_LETTER_TOPIC, true,
                 influxUrl, "sluice", bucket, "", 5000, 1 << 20, 200, 10_000, 100, 30_000, rules, Map.of(),
-                Map.of());
+                Map.of(), null);
     }
 
     public FanoutConfig withGroupAndDeadLetter(String group, String deadLetter) {
         return new FanoutConfig(bootstrapServers, topic, group, deadLetter, unmatchedToDeadLetter, influxUrl,
                 influxOrg, influxBucket, influxToken, batchMaxPoints, batchMaxBytes, lingerMs, writeTimeoutMs,
-                retryInitialMs, retryMaxMs, rules, consumerProperties, producerProperties);
+                retryInitialMs, retryMaxMs, rules, consumerProperties, producerProperties, influxV1);
     }
 
     public FanoutConfig withBatch(int maxPoints, long lingerMillis) {
         return new FanoutConfig(bootstrapServers, topic, groupId, deadLetterTopic, unmatchedToDeadLetter, influxUrl,
                 influxOrg, influxBucket, influxToken, maxPoints, batchMaxBytes, lingerMillis, writeTimeoutMs,
-                retryInitialMs, retryMaxMs, rules, consumerProperties, producerProperties);
+                retryInitialMs, retryMaxMs, rules, consumerProperties, producerProperties, influxV1);
     }
 
     public FanoutConfig withConsumerProperties(Map<String, String> properties) {
         return new FanoutConfig(bootstrapServers, topic, groupId, deadLetterTopic, unmatchedToDeadLetter, influxUrl,
                 influxOrg, influxBucket, influxToken, batchMaxPoints, batchMaxBytes, lingerMs, writeTimeoutMs,
-                retryInitialMs, retryMaxMs, rules, properties, producerProperties);
+                retryInitialMs, retryMaxMs, rules, properties, producerProperties, influxV1);
     }
 
     public FanoutConfig withProducerProperties(Map<String, String> properties) {
         return new FanoutConfig(bootstrapServers, topic, groupId, deadLetterTopic, unmatchedToDeadLetter, influxUrl,
                 influxOrg, influxBucket, influxToken, batchMaxPoints, batchMaxBytes, lingerMs, writeTimeoutMs,
-                retryInitialMs, retryMaxMs, rules, consumerProperties, properties);
+                retryInitialMs, retryMaxMs, rules, consumerProperties, properties, influxV1);
+    }
+
+    /** The same settings writing to InfluxDB 1.x through its v1 write API into {@code v1}'s database. */
+    public FanoutConfig withInfluxV1(InfluxV1 v1) {
+        return new FanoutConfig(bootstrapServers, topic, groupId, deadLetterTopic, unmatchedToDeadLetter, influxUrl,
+                influxOrg, influxBucket, influxToken, batchMaxPoints, batchMaxBytes, lingerMs, writeTimeoutMs,
+                retryInitialMs, retryMaxMs, rules, consumerProperties, producerProperties, v1);
+    }
+
+    /** What the fan-out writes to, for logs and status: the URL with bucket, or database and retention policy. */
+    public String target() {
+        return influxV1 == null ? influxUrl + " bucket " + influxBucket
+                : influxUrl + " database " + influxV1.database()
+                + (influxV1.retentionPolicy().isEmpty() ? "" : " retention policy " + influxV1.retentionPolicy())
+                + " (InfluxDB 1.x API)";
     }
 }

@@ -71,12 +71,15 @@ final class StatusReport {
     static Map<String, Object> fanout(FanoutService f) {
         FanoutStats s = f.stats();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("tsdb", f.config().influxUrl() + " bucket " + f.config().influxBucket());
+        m.put("tsdb", f.config().target());
         m.put("group", f.config().groupId());
         m.put("members_running", f.running() + "/" + f.workers());
         m.put("members_stopped", f.stopped());
         m.put("lag", s.lag());
         m.put("paused", s.paused());
+        if (!s.tsdbError().isEmpty()) {
+            m.put("tsdb_error", s.tsdbError());
+        }
         m.put("points_written", s.pointsWritten());
         m.put("batches", s.batches());
         m.put("mean_write_ms", s.batches() == 0 ? 0 : Math.round(s.writeNanos() / 1e4 / s.batches()) / 100.0);

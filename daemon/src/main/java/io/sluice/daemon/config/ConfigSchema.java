@@ -220,11 +220,24 @@ public final class ConfigSchema {
             choice("fanout.unmatched", "dead_letter", List.of("dead_letter", "skip"),
                     "A reading no rule matches: sent to the dead-letter topic, or counted and skipped."),
             string("fanout.influx_url", "http://127.0.0.1:8086",
-                    "Base URL of the InfluxDB v2 write API (InfluxDB 2.x/3.x, QuestDB, or anything compatible)."),
-            string("fanout.influx_org", "sluice", "InfluxDB organisation (servers without organisations ignore it)."),
-            string("fanout.influx_bucket", "sensors", "Bucket (database) the points are written to."),
+                    "Base URL of the TSDB's HTTP API: InfluxDB 1.x (with influx_api v1), or InfluxDB 2.x/3.x, QuestDB"
+                            + " or anything else speaking the v2 write API (influx_api v2)."),
+            choice("fanout.influx_api", "v2", List.of("v2", "v1"),
+                    "Write API: v2 (/api/v2/write with influx_org, influx_bucket, influx_token_file) or v1"
+                            + " (/write of InfluxDB 1.x, which has no v2 API before 1.8, with influx_database,"
+                            + " influx_retention_policy, influx_username, influx_password_file)."),
+            string("fanout.influx_org", "sluice", "InfluxDB organisation (v2; servers without organisations ignore it)."),
+            string("fanout.influx_bucket", "sensors", "Bucket (database) the points are written to (v2)."),
             string("fanout.influx_token_file", "",
-                    "File holding the InfluxDB API token (first line); empty means no token is sent."),
+                    "File holding the InfluxDB API token (v2; first line); empty means no token is sent."),
+            string("fanout.influx_database", "sensors", "Database the points are written to (v1); it must exist."),
+            string("fanout.influx_retention_policy", "",
+                    "Retention policy the points are written to (v1); empty means the database's default."),
+            string("fanout.influx_username", "",
+                    "User the fan-out writes as (v1, Basic authentication); empty means no credentials are sent."),
+            string("fanout.influx_password_file", "",
+                    "File holding influx_username's password (v1; first line), never the password itself; required"
+                            + " with a username."),
             number("fanout.batch_max_points", INT, 5_000, 1, 1_000_000,
                     "A batch is written when it holds this many points ..."),
             number("fanout.batch_max_bytes", LONG, MIB, 1024, 256 * MIB,

@@ -127,10 +127,15 @@ final class CrossFieldRules {
             problems.add(v.where("fanout.influx_url") + ": fanout.influx_url: value '" + url
                     + "' is not an http:// or https:// URL with a host");
         }
-        for (String key : List.of("fanout.group_id", "fanout.influx_org", "fanout.influx_bucket")) {
+        boolean v1 = v.string("fanout.influx_api").equals("v1");
+        for (String key : v1 ? List.of("fanout.group_id", "fanout.influx_database")
+                : List.of("fanout.group_id", "fanout.influx_org", "fanout.influx_bucket")) {
             if (v.string(key).isBlank()) {
                 problems.add(v.where(key) + ": " + key + " must not be empty");
             }
+        }
+        if (v1) {
+            influxV1Credentials(v, problems);
         }
         List<RuleSpec> rules = v.rules("fanout.rules");
         if (rules.isEmpty()) {
@@ -142,6 +147,25 @@ final class CrossFieldRules {
             } catch (IllegalArgumentException e) {
                 String where = r.line() > 0 ? v.fileName() + ":" + r.line() : v.where("fanout.rules");
                 problems.add(where + ": fanout.rules[" + r.index() + "]: " + e.getMessage());
+            }
+        }
+    }
+
+    /** A username needs a readable password file and a password file a username; the password is never inline. */
+    private static void influxV1Credentials(ConfigValues v, List<String> problems) {
+        String user = v.string("fanout.influx_username");
+        String file = v.string("fanout.influx_password_file");
+        if (!user.isEmpty() && file.isEmpty()) {
+            problems.add(v.where("fanout.influx_username") + ": fanout.influx_username '" + user + "' needs"
+                    + " fanout.influx_password_file (the file holding its password)");
+        } else if (user.isEmpty() && !file.isEmpty()) {
+            problems.add(v.where("fanout.influx_password_file") + ": fanout.influx_password_file is set but"
+                    + " fanout.influx_username is empty: no credentials would be sent");
+        } else if (!file.isEmpty()) {
+            java.nio.file.Path path = java.nio.file.Path.of(file);
+            if (!java.nio.file.Files.isRegularFile(path) || !java.nio.file.Files.isReadable(path)) {
+                problems.add(v.where("fanout.influx_password_file") + ": fanout.influx_password_file: '" + file
+                        + "' " + (java.nio.file.Files.exists(path) ? "is not a readable file" : "does not exist"));
             }
         }
     }

@@ -44,7 +44,12 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
     public record Fanout(boolean enabled, int workers, String groupId, String deadLetterTopic,
                          boolean unmatchedToDeadLetter, String influxUrl, String influxOrg, String influxBucket,
                          String influxTokenFile, int batchMaxPoints, long batchMaxBytes, int lingerMs,
-                         int writeTimeoutMs, int retryInitialMs, int retryMaxMs, List<MappingRule> rules) {
+                         int writeTimeoutMs, int retryInitialMs, int retryMaxMs, List<MappingRule> rules,
+                         InfluxV1 influxV1) {
+    }
+
+    /** The fan-out's InfluxDB 1.x write API settings (fanout.influx_api v1); null for the v2 API. */
+    public record InfluxV1(String database, String retentionPolicy, String username, String passwordFile) {
     }
 
     public record Admin(String host, int port, String tokenFile, int requestTimeoutMs, int maxRequestBytes,
@@ -102,7 +107,10 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                         v.longValue("fanout.batch_max_bytes"), v.integer("fanout.linger_ms"),
                         v.integer("fanout.write_timeout_ms"), v.integer("fanout.retry_initial_ms"),
                         v.integer("fanout.retry_max_ms"),
-                        v.rules("fanout.rules").stream().map(RuleSpec::toMappingRule).toList()),
+                        v.rules("fanout.rules").stream().map(RuleSpec::toMappingRule).toList(),
+                        !v.string("fanout.influx_api").equals("v1") ? null : new InfluxV1(
+                                v.string("fanout.influx_database"), v.string("fanout.influx_retention_policy"),
+                                v.string("fanout.influx_username"), v.string("fanout.influx_password_file"))),
                 new Admin(v.string("admin.host"), v.integer("admin.port"), v.string("admin.token_file"),
                         v.integer("admin.request_timeout_ms"), v.integer("admin.max_request_bytes"),
                         v.integer("admin.max_connections")),

@@ -68,8 +68,7 @@ public final class FanoutService implements AutoCloseable {
         }
         s.supervisor.scheduleWithFixedDelay(s::supervise, SUPERVISE_SECONDS, SUPERVISE_SECONDS, TimeUnit.SECONDS);
         s.supervisor.scheduleWithFixedDelay(s::measureLag, 0, LAG_SECONDS, TimeUnit.SECONDS);
-        LOG.info("Fan-out: {} member(s) in group '{}' writing to {} bucket '{}'", workers, config.groupId(),
-                config.influxUrl(), config.influxBucket());
+        LOG.info("Fan-out: {} member(s) in group '{}' writing to {}", workers, config.groupId(), config.target());
         return s;
     }
 
@@ -122,7 +121,7 @@ public final class FanoutService implements AutoCloseable {
         }
         FanoutStats sum = FanoutStats.sum(all);
         return new FanoutStats(sum.pointsWritten(), sum.batches(), sum.retries(), sum.deadLettered(),
-                sum.deadLetteredByReason(), sum.skipped(), sum.paused(), lag, sum.writeNanos());
+                sum.deadLetteredByReason(), sum.skipped(), sum.paused(), lag, sum.writeNanos(), sum.tsdbError());
     }
 
     /** Members configured but not running now (stopped on an error and not yet replaced). */

@@ -103,23 +103,37 @@ public final class Wiring {
     /**
      * The fan-out's settings; reads the token file.
      *
-     * @throws StartupException when fanout.influx_token_file cannot be read
+     * @throws StartupException when fanout.influx_token_file or fanout.influx_password_file cannot be read
      */
     public static FanoutConfig fanoutConfig(SluiceConfig c) {
         SluiceConfig.Fanout f = c.fanout();
-        String token = "";
-        if (!f.influxTokenFile().isBlank()) {
-            try {
-                token = Files.readAllLines(Path.of(f.influxTokenFile())).stream().findFirst().orElse("").strip();
-            } catch (IOException e) {
-                throw new StartupException("fanout.influx_token_file: cannot read " + f.influxTokenFile() + ": "
-                        + e.getMessage(), e);
-            }
-        }
+        String token = firstLine("fanout.influx_token_file", f.influxTokenFile());
         return new FanoutConfig(c.kafka().bootstrapServers(), c.kafka().readingsTopic(), f.groupId(),
                 f.deadLetterTopic(), f.unmatchedToDeadLetter(), f.influxUrl(), f.influxOrg(), f.influxBucket(), token,
                 f.batchMaxPoints(), f.batchMaxBytes(), f.lingerMs(), f.writeTimeoutMs(), f.retryInitialMs(),
-                f.retryMaxMs(), f.rules(), c.kafka().clientProperties(), producerProperties(c));
+                f.retryMaxMs(), f.rules(), c.kafka().clientProperties(), producerProperties(c), influxV1(f));
+    }
+
+    /** The v1 write API's settings with the password read from its file; null for the v2 API. */
+    private static FanoutConfig.InfluxV1 influxV1(SluiceConfig.Fanout f) {
+        SluiceConfig.InfluxV1 v1 = f.influxV1();
+        if (v1 == null) {
+            return null;
+        }
+        return new FanoutConfig.InfluxV1(v1.database(), v1.retentionPolicy(), v1.username(),
+                firstLine("fanout.influx_password_file", v1.passwordFile()));
+    }
+
+    /** The first line of a secret's file, stripped; empty when no file is named. */
+    private static String firstLine(String key, String file) {
+        if (file.isBlank()) {
+            return "";
+        }
+        try {
+            return Files.readAllLines(Path.of(file)).stream().findFirst().orElse("").strip();
+        } catch (IOException e) {
+            throw new StartupException(key + ": cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     public static KafkaLog log(SluiceConfig c) {

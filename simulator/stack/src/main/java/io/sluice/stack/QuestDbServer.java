@@ -3,7 +3,6 @@ package io.sluice.stack;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -83,7 +81,7 @@ public final class QuestDbServer implements AutoCloseable {
             throw new IllegalArgumentException("heap size '" + maxHeap + "' is not like 768m or 4g");
         }
         try {
-            QuestDbServer server = new QuestDbServer(Files.createTempDirectory("sluice-questdb-"), freePort(),
+            QuestDbServer server = new QuestDbServer(Files.createTempDirectory("sluice-questdb-"), ChildProcesses.freePort(),
                     extraConf, quietLog, maxHeap);
             server.startProcess();
             return server;
@@ -189,16 +187,7 @@ public final class QuestDbServer implements AutoCloseable {
 
     /** The last lines of the server's log, for failure messages. */
     public String logTail(int lines) {
-        try {
-            Path log = dir.resolve("questdb.log");
-            if (!Files.exists(log)) {
-                return "(no QuestDB log)";
-            }
-            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(QuestDB log unreadable: " + e + ")";
-        }
+        return ChildProcesses.logTail(dir.resolve("questdb.log"), lines, "QuestDB");
     }
 
     /** The JSON answer of QuestDB's /exec endpoint to {@code sql}. */
@@ -271,25 +260,9 @@ public final class QuestDbServer implements AutoCloseable {
     }
 
     private synchronized void kill() {
-        if (process == null) {
-            return;
-        }
-        process.destroyForcibly();
-        try {
-            process.waitFor(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ChildProcesses.kill(process);
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /** QuestDB's classpath, recorded by this module's build. */
     private static final class Classpath {

@@ -50,6 +50,7 @@ final class BatchWriter {
     private final BlockingQueue<Job> done = new LinkedBlockingQueue<>();
     private final Thread thread = new Thread(this::run, "sluice-fanout-writer");
     private volatile boolean stalled;
+    private volatile String lastFailure = "";
     private volatile boolean draining;
     private volatile boolean stopped;
     private volatile Throwable fatal;
@@ -99,6 +100,11 @@ final class BatchWriter {
     /** True while the batch being written found the TSDB unavailable and waits to be retried. */
     boolean stalled() {
         return stalled;
+    }
+
+    /** Why the TSDB did not take the batch being retried; empty once a write went through. */
+    String lastFailure() {
+        return lastFailure;
     }
 
     /** Closing: a batch the TSDB cannot take is given up after one try (it stays uncommitted). */
@@ -170,11 +176,13 @@ final class BatchWriter {
                 batches.incrementAndGet();
                 backoff.reset();
                 stalled = false;
+                lastFailure = "";
                 done.add(job);
                 return;
             } catch (TsdbUnavailableException e) {
                 retries.incrementAndGet();
                 stalled = true;
+                lastFailure = e.getMessage();
                 Duration delay = backoff.next(e.retryAfter());
                 LOG.warn("TSDB unavailable ({}); {} points kept, retry {} in {} ms", e.getMessage(),
                         entries.size(), backoff.attempts(), delay.toMillis());

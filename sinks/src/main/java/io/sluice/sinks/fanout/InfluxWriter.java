@@ -5,6 +5,7 @@ import com.influxdb.client.InfluxDBClientFactory;
 import com.influxdb.client.InfluxDBClientOptions;
 import com.influxdb.client.domain.WritePrecision;
 import com.influxdb.exceptions.InfluxException;
+import io.sluice.sinks.FanoutConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes batches of points through the InfluxDB v2 write API with the client's BLOCKING API (its batching API drops
- * points when its buffer fills). Every point of a batch ends written, rejected, or — when the TSDB is unavailable
+ * points when its buffer fills), or through InfluxDB 1.x's v1 write API ({@link #connectV1}, {@link InfluxV1Api}).
+ * Every point of a batch ends written, rejected, or — when the TSDB is unavailable
  * — the whole batch is kept for the caller to retry ({@link TsdbUnavailableException}); retried points are
  * overwritten in place (same series and timestamp), so a retry never duplicates.
  *
@@ -27,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * points the TSDB would take). 429, 5xx, timeouts and connection errors
  * throw {@link TsdbUnavailableException} with Retry-After. Other 4xx (401, 403, 404) are also unavailable: a
  * configuration problem must not dead-letter good data.
+ *
+ * <p>InfluxDB 1.x answers 400 {@code partial write} when it wrote all but some points: the points its message names
+ * (unparsable lines, a field type conflict; {@link PartialWrite}) are rejected with its message and the rest are not
+ * written again when the message accounts for every point dropped; when it does not, the rest are written again (the
+ * same series and timestamp overwrite) to learn the others, and a message naming none is bisected as above.
  *
  * <p>Blocking; one call at a time per instance (the underlying client is thread-safe, the counters are not).
  */
@@ -61,9 +68,9 @@ public final class InfluxWriter implements AutoCloseable {
         this.owned = null;
     }
 
-    private InfluxWriter(InfluxDBClient client) {
-        this.sink = lines -> client.getWriteApiBlocking().writeRecords(WritePrecision.NS, lines);
-        this.owned = client;
+    private InfluxWriter(LineSink sink, AutoCloseable owned) {
+        this.sink = sink;
+        this.owned = owned;
     }
 
     /** A writer to {@code url} (org/bucket as InfluxDB 2 names them; token may be empty) with an HTTP timeout. */
@@ -75,7 +82,14 @@ public final class InfluxWriter implements AutoCloseable {
         if (token != null && token.length > 0) {
             options.authenticateToken(token);
         }
-        return new InfluxWriter(InfluxDBClientFactory.create(options.build()));
+        InfluxDBClient client = InfluxDBClientFactory.create(options.build());
+        return new InfluxWriter(lines -> client.getWriteApiBlocking().writeRecords(WritePrecision.NS, lines), client);
+    }
+
+    /** A writer to an InfluxDB 1.x server at {@code url} through its v1 write API, with an HTTP timeout. */
+    public static InfluxWriter connectV1(String url, FanoutConfig.InfluxV1 v1, Duration timeout) {
+        InfluxV1Api api = new InfluxV1Api(url, v1, timeout);
+        return new InfluxWriter(api, api);
     }
 
     /** Writes a batch with no bound on bisection. */
@@ -108,40 +122,61 @@ public final class InfluxWriter implements AutoCloseable {
                 lines[i] = part.get(i).point().line();
             }
             sink.write(Arrays.asList(lines));
-            return;
         } catch (InfluxException e) {
-            int status = e.status();
-            if (status == 413 || status == 400 || status == 422) {
-                if (part.size() == 1) {
-                    if (status == 413) {
-                        rejected.add(new Rejected<>(part.get(0), status, "point alone is too large: "
-                                + e.getMessage()));
-                    } else {
-                        rejected.add(new Rejected<>(part.get(0), status, e.getMessage()));
-                    }
-                    return;
-                }
-                if (System.nanoTime() - deadline > 0) {
-                    String why = "refused as part of " + part.size() + " points not bisected further (bisection"
-                            + " budget spent): " + e.getMessage();
-                    for (MicroBatcher.Entry<S> entry : part) {
-                        rejected.add(new Rejected<>(entry, status, why, false));
-                    }
-                    return;
-                }
-                int mid = part.size() / 2;
-                write(part.subList(0, mid), rejected, requests, deadline);
-                write(part.subList(mid, part.size()), rejected, requests, deadline);
-                return;
-            }
-            throw new TsdbUnavailableException(status, retryAfter(e.headers()), describe(e), e);
+            refused(part, new WriteRefused(e.status(), e.getMessage(), retryAfter(e.headers()),
+                    WriteRefused.NOT_PARTIAL, false, e), rejected, requests, deadline);
+        } catch (WriteRefused e) {
+            refused(part, e, rejected, requests, deadline);
         } catch (RuntimeException e) {
-            // the client wraps I/O failures in various unchecked types; none of them is the data's fault
+            // the clients wrap I/O failures in various unchecked types; none of them is the data's fault
             throw new TsdbUnavailableException(0, null, e.toString(), e);
         }
     }
 
-    private static String describe(InfluxException e) {
+    private <S> void refused(List<MicroBatcher.Entry<S>> part, WriteRefused e, List<Rejected<S>> rejected,
+                             int[] requests, long deadline) throws TsdbUnavailableException {
+        int status = e.status();
+        if (status != 413 && status != 400 && status != 422) {
+            throw new TsdbUnavailableException(status, e.retryAfter(), describe(e), e);
+        }
+        if (part.size() == 1) {
+            String why = status == 413 ? "point alone is too large: " + e.getMessage() : e.getMessage();
+            rejected.add(new Rejected<>(part.get(0), status, why));
+            return;
+        }
+        if (status == 400 && e.v1()) {
+            PartialWrite.Named named = PartialWrite.named(part, e.getMessage(), e.dropped());
+            if (!named.points().isEmpty()) {
+                List<MicroBatcher.Entry<S>> rest = new ArrayList<>(part.size() - named.points().size());
+                for (int i = 0; i < part.size(); i++) {
+                    String why = named.points().get(i);
+                    if (why == null) {
+                        rest.add(part.get(i));
+                    } else {
+                        rejected.add(new Rejected<>(part.get(i), status, why));
+                    }
+                }
+                if (!named.complete()) {
+                    // the server dropped more than it named (or wrote nothing): the rest again, to learn the others
+                    write(rest, rejected, requests, deadline);
+                }
+                return; // complete: the server wrote every other point of this part
+            }
+        }
+        if (System.nanoTime() - deadline > 0) {
+            String why = "refused as part of " + part.size() + " points not bisected further (bisection"
+                    + " budget spent): " + e.getMessage();
+            for (MicroBatcher.Entry<S> entry : part) {
+                rejected.add(new Rejected<>(entry, status, why, false));
+            }
+            return;
+        }
+        int mid = part.size() / 2;
+        write(part.subList(0, mid), rejected, requests, deadline);
+        write(part.subList(mid, part.size()), rejected, requests, deadline);
+    }
+
+    private static String describe(WriteRefused e) {
         return (e.status() == 0 ? "no response" : "HTTP " + e.status()) + ": " + e.getMessage();
     }
 

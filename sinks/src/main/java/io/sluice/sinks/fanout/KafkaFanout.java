@@ -90,8 +90,10 @@ public final class KafkaFanout implements AutoCloseable {
         this.clock = clock;
         this.listener = listener;
         this.decoding = new RecordDecoding(new ReadingDecoder(config.rules()));
-        this.writer = InfluxWriter.connect(config.influxUrl(), config.influxOrg(), config.influxBucket(),
-                config.influxToken().toCharArray(), Duration.ofMillis(config.writeTimeoutMs()));
+        Duration timeout = Duration.ofMillis(config.writeTimeoutMs());
+        this.writer = config.influxV1() != null ? InfluxWriter.connectV1(config.influxUrl(), config.influxV1(), timeout)
+                : InfluxWriter.connect(config.influxUrl(), config.influxOrg(), config.influxBucket(),
+                config.influxToken().toCharArray(), timeout);
         Properties c = new Properties();
         c.putAll(config.consumerProperties());
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -144,8 +146,8 @@ public final class KafkaFanout implements AutoCloseable {
             throw e;
         }
         f.thread.start();
-        LOG.info("Fan-out reads '{}' as group '{}' and writes to {} (bucket '{}'), dead letters to '{}'",
-                config.topic(), config.groupId(), config.influxUrl(), config.influxBucket(), config.deadLetterTopic());
+        LOG.info("Fan-out reads '{}' as group '{}' and writes to {}, dead letters to '{}'",
+                config.topic(), config.groupId(), config.target(), config.deadLetterTopic());
         return f;
     }
 
@@ -168,7 +170,8 @@ public final class KafkaFanout implements AutoCloseable {
     /** Dead letters are counted once Kafka acknowledged them. */
     public FanoutStats stats() {
         return new FanoutStats(writes.written.get(), writes.batches.get(), writes.retries.get(), deadLetters.acked(),
-                deadLetters.ackedByReason(), maker.skipped.get(), intake.paused(), lag.lag(), writes.writeNanos.get());
+                deadLetters.ackedByReason(), maker.skipped.get(), intake.paused(), lag.lag(), writes.writeNanos.get(),
+                writes.lastFailure());
     }
 
     /** Records taken since start (written or on their way, dead-lettered, skipped); for tests. */

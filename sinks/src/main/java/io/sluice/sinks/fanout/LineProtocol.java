@@ -141,6 +141,57 @@ final class LineProtocol {
         }
     }
 
+    /**
+     * The InfluxDB type name ({@code float}, {@code integer}, {@code unsigned}, {@code string}, {@code boolean}) of
+     * field {@code field} in {@code line} when the line's measurement is {@code measurement} (both unescaped), else
+     * null; null too for a line that is not line protocol.
+     */
+    static String fieldType(String line, String measurement, String field) {
+        int[] cut;
+        try {
+            cut = sections(line);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        int seriesEnd = cut[0];
+        int fieldsEnd = cut[1];
+        if (!unescaped(line, 0, nameEnd(line, 0, seriesEnd, false)).equals(measurement)) {
+            return null;
+        }
+        int i = seriesEnd + 1;
+        while (i < fieldsEnd) {
+            int k = nameEnd(line, i, fieldsEnd, true);
+            int v = k < fieldsEnd && line.charAt(k) == '=' ? valueEnd(line, k + 1, fieldsEnd) : -1;
+            if (v < 0) {
+                return null;
+            }
+            if (unescaped(line, i, k).equals(field)) {
+                char first = line.charAt(k + 1);
+                char last = line.charAt(v - 1);
+                return first == '"' ? "string" : isBoolean(line.substring(k + 1, v)) ? "boolean"
+                        : last == 'i' ? "integer" : last == 'u' ? "unsigned" : "float";
+            }
+            i = v + 1;
+        }
+        return null;
+    }
+
+    /** {@code s[from, to)} without its escaping backslashes. */
+    private static String unescaped(String s, int from, int to) {
+        if (s.indexOf('\\', from) < 0 || s.indexOf('\\', from) >= to) {
+            return s.substring(from, to);
+        }
+        StringBuilder b = new StringBuilder(to - from);
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < to) {
+                c = s.charAt(++i);
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+
     /** End of a measurement, key or tag value from {@code i}: the first unescaped ',' or ' ' (or '=' in a key). */
     private static int nameEnd(String s, int i, int end, boolean key) {
         while (i < end) {

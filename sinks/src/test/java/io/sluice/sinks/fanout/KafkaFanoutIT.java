@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /** The fan-out end to end against a real Kafka broker and a real QuestDB, counting points exactly by SQL. */
 class KafkaFanoutIT {
-    private static final long BASE_MS = 1_700_000_000_000L;
-    private static final MappingRule RULE = new MappingRule("sensors/{device}/{measurement}", null,
+    static final long BASE_MS = 1_700_000_000_000L;
+    static final MappingRule RULE = new MappingRule("sensors/{device}/{measurement}", null,
             PayloadFormat.JSON, null, "ts", TimePrecision.MS, "_", Map.of("site", "lab"));
     /** A killed member's partitions move after 6 s (the broker's minimum) instead of Kafka's default 45 s. */
     static final Map<String, String> FAST_GROUP = Map.of("session.timeout.ms", "6000",
@@ -50,7 +50,7 @@ class KafkaFanoutIT {
         db.close();
     }
 
-    private static String newTopic(int partitions) {
+    static String newTopic(int partitions) {
         String topic = "readings-fanout-" + UUID.randomUUID();
         TestKafka.createTopic(topic, partitions, Map.of());
         return topic;
@@ -69,7 +69,7 @@ class KafkaFanoutIT {
     }
 
     /** Publishes readings i in [from, to) as the ingest path would: key, raw payload, Sluice headers. */
-    private static void publish(String topic, String measurement, int from, int to, Map<Integer, String> override) {
+    static void publish(String topic, String measurement, int from, int to, Map<Integer, String> override) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -97,7 +97,7 @@ class KafkaFanoutIT {
         }
     }
 
-    private static long committedTotal(String group) throws Exception {
+    static long committedTotal(String group) throws Exception {
         return KafkaClusterAdmin.committed(group);
     }
 
@@ -191,7 +191,7 @@ class KafkaFanoutIT {
         FanoutConfig cfg = config(topic, db, 200);
         java.nio.file.Path log = java.nio.file.Files.createTempFile("fanout-child-", ".log");
         Process child = FanoutProcess.start(cfg.bootstrapServers(), topic, cfg.groupId(), cfg.deadLetterTopic(),
-                db.url(), 200, log);
+                db.url(), 200, null, log);
         try {
             await().atMost(Duration.ofSeconds(90)).until(() -> db.count("killed") >= 3000 || !child.isAlive());
             assertTrue(child.isAlive(), () -> "fan-out child died early:\n" + readQuietly(log));
@@ -208,7 +208,7 @@ class KafkaFanoutIT {
         assertEquals(20000, db.count("killed"));
     }
 
-    private static String readQuietly(java.nio.file.Path p) {
+    static String readQuietly(java.nio.file.Path p) {
         try {
             return java.nio.file.Files.readString(p);
         } catch (java.io.IOException e) {
@@ -217,7 +217,7 @@ class KafkaFanoutIT {
     }
 
     /** A header by name; {@code sluice.topic} also from the compact header, where the record has that. */
-    private static String header(ConsumerRecord<String, byte[]> r, String name) {
+    static String header(ConsumerRecord<String, byte[]> r, String name) {
         var compact = r.headers().lastHeader(ReadingHeader.KEY);
         if (compact != null && name.equals("sluice.topic")) {
             return ReadingHeader.fields(compact.value()).get(name);

@@ -1,9 +1,5 @@
 package io.sluice.sim.bench;
 
-import com.influxdb.client.InfluxDBClient;
-import com.influxdb.client.InfluxDBClientFactory;
-import com.influxdb.client.WriteApiBlocking;
-import com.influxdb.client.domain.WritePrecision;
 import io.sluice.daemon.internal.LogIngest;
 import io.sluice.daemon.internal.Logging;
 import io.sluice.daemon.internal.RecordHeaders;
@@ -23,6 +19,7 @@ import io.sluice.sinks.TimePrecision;
 import io.sluice.sinks.fanout.ReadingDecoder;
 import io.sluice.sinks.fanout.KafkaFanout;
 import io.sluice.stack.KafkaCluster;
+import io.sluice.stack.InfluxDbServer;
 import io.sluice.stack.QuestDbServer;
 import io.sluice.stack.TempDirs;
 import java.io.IOException;
@@ -106,6 +103,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     @Option(names = "--questdb-conf", split = ";", paramLabel = "KEY=VALUE",
             description = "extra lines for QuestDB's server.conf, ';'-separated (e.g. worker spin settings)")
     List<String> questdbConf = new ArrayList<>();
+    @Option(names = "--tsdb", description = "the TSDB every writer writes to: questdb (v2 write API) or influxdb"
+            + " (Debian's influxd, InfluxDB 1.x, through its v1 write API) (default ${DEFAULT-VALUE})")
+    String tsdbKind = "questdb";
     @Option(names = "--questdb-heap", paramLabel = "SIZE", description = "QuestDB's JVM heap limit, as -Xmx takes it"
             + " (default ${DEFAULT-VALUE}; a million devices, a million tag values per table, need about 4g)")
     String questdbHeap = QuestDbServer.DEFAULT_MAX_HEAP;
@@ -171,6 +171,10 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--questdb-heap takes a size such as 768m or 4g, not '"
                     + questdbHeap + "'");
         }
+        if (!tsdbKind.equals("questdb") && !tsdbKind.equals("influxdb")) {
+            throw new ParameterException(spec.commandLine(), "--tsdb takes questdb or influxdb, not '" + tsdbKind
+                    + "'");
+        }
         if (warmup < 0) {
             throw new ParameterException(spec.commandLine(), "--warmup must be 0 or more, not " + warmup);
         }
@@ -189,8 +193,11 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         boolean exact = true;
         Path dir = Files.createTempDirectory("sluice-bench-fanout-");
         // what is started below is closed in reverse, before the broker and QuestDB stop (resources close last first)
-        try (KafkaCluster kafka = KafkaCluster.start(1); QuestDbServer tsdb = QuestDbServer.start(questdbConf,
-                !questdbInfoLog, questdbHeap); Closer open = new Closer()) {
+        try (KafkaCluster kafka = KafkaCluster.start(1); BenchTsdb tsdb = tsdbKind.equals("influxdb")
+                ? BenchTsdb.influxDb(InfluxDbServer.start())
+                : BenchTsdb.questDb(QuestDbServer.start(questdbConf, !questdbInfoLog, questdbHeap));
+             Closer open = new Closer()) {
+            System.out.println("TSDB: " + tsdb.name());
             String topic = "bench.readings";
             String fullTopic = topic + ".full";
             if (!questdbConf.isEmpty()) {
@@ -202,12 +209,12 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 kafka.createTopic(fullTopic, partitions, 1, 1);
             }
             for (String table : List.of("plain", "fanout", "fanfull", "naive", "relay")) {
-                tsdb.createTable(table, List.of("device"), List.of("temp DOUBLE", "hum DOUBLE"));
+                tsdb.createTable(table);
             }
-            PlainTsdbWriter plainWriter = PlainTsdbWriter.start(tsdb.url(), batch, dir, "plain-writer");
+            PlainTsdbWriter plainWriter = PlainTsdbWriter.start(tsdb.target(), batch, dir, "plain-writer");
             open.add(plainWriter);
             PlainTsdbWriter relayWriter = relayBaseline
-                    ? PlainTsdbWriter.start(tsdb.url(), batch, dir, "relay-writer") : null;
+                    ? PlainTsdbWriter.start(tsdb.target(), batch, dir, "relay-writer") : null;
             if (relayWriter != null) {
                 open.add(relayWriter);
             }
@@ -233,7 +240,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                 if (relayWriter != null) {
                     pin(relayWriter.pid(), "1");
                 }
-                System.out.println("pinned: QuestDB to CPU 0, both writers' JVMs to CPU 1, the Kafka broker to CPU "
+                System.out.println("pinned: " + tsdb.name() + " to CPU 0, both writers' JVMs to CPU 1, the Kafka broker to CPU "
                         + brokerCpu);
             }
             double[][] full = new double[4][rounds]; // fan-out rate, fan-out CPU, read rate, read CPU (--also-full)
@@ -249,7 +256,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             double[] relayRates = new double[rounds];
             double[] relayCpu = new double[rounds];
             System.out.println("round  writer  start s  acked s  visible s  points/s (start excl.)  writer JVM cpu s"
-                    + "  QuestDB cpu s  Kafka cpu s");
+                    + "  " + tsdb.name() + " cpu s  Kafka cpu s");
             for (int r = 1; r <= warmup + rounds; r++) {
                 String label = r <= warmup ? "w" + r : Integer.toString(r - warmup);
                 long total = (long) r * points; // each table holds every round's points so far
@@ -338,7 +345,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
             System.out.printf("fan-out / plain round by round: %s; median %.2f%n", Arrays.stream(roundRatios)
                     .mapToObj(x -> String.format("%.2f", x)).collect(java.util.stream.Collectors.joining(" ")),
                     median(roundRatios));
-            System.out.printf("median CPU s per million points, writer's JVM + QuestDB + broker: plain %.2f, fan-out %.2f"
+            System.out.printf("median CPU s per million points, writer's JVM + TSDB + broker: plain %.2f, fan-out %.2f"
                     + "%s%n", median(plainCpu), median(fanoutCpu),
                     consumerBaseline ? String.format(", naive consumer %.2f", median(naiveCpu)) : "");
             if (consumerBaseline) {
@@ -475,12 +482,14 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     }
 
     /** {@code workers} fan-out members reading {@code topic} as group {@code group} into {@code table}. */
-    private List<KafkaFanout> startMembers(KafkaCluster kafka, QuestDbServer tsdb, String topic, String table,
+    private List<KafkaFanout> startMembers(KafkaCluster kafka, BenchTsdb tsdb, String topic, String table,
                                            String group, Closer open) {
-        FanoutConfig config = FanoutConfig.of(kafka.bootstrapServers(), topic, tsdb.url(), "bench",
-                        List.of(rule(table)))
+        String url = tsdb.target().startsWith(BenchLines.V1) ? tsdb.target().substring(BenchLines.V1.length())
+                : tsdb.target();
+        FanoutConfig config = tsdb.writeHere(FanoutConfig.of(kafka.bootstrapServers(), topic, url,
+                        BenchLines.DATABASE, List.of(rule(table)))
                 .withGroupAndDeadLetter(group, "bench.deadletter").withBatch(batch, 200)
-                .withConsumerProperties(consumerProperties);
+                .withConsumerProperties(consumerProperties));
         List<KafkaFanout> members = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
             KafkaFanout m = KafkaFanout.start(config);
@@ -518,7 +527,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
      * A run of a writer in its own JVM whose lines were made before, outside the timing (the plain writer, the
      * relay): from telling it to start to the rows visible in {@code table}.
      */
-    private static Result ownJvm(KafkaCluster kafka, QuestDbServer tsdb, PlainTsdbWriter writer, String table,
+    private static Result ownJvm(KafkaCluster kafka, BenchTsdb tsdb, PlainTsdbWriter writer, String table,
                                  long total, WriterRun run) throws IOException {
         Meter meter = new Meter(kafka, tsdb, writer.pid());
         long t0 = System.nanoTime();
@@ -530,7 +539,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     }
 
     /** The fan-out's run: from committing the staged round to the members having written it and the rows visible. */
-    private Result fanout(KafkaCluster kafka, QuestDbServer tsdb, List<KafkaFanout> members, Feed feed, String table,
+    private Result fanout(KafkaCluster kafka, BenchTsdb tsdb, List<KafkaFanout> members, Feed feed, String table,
                           long total) throws InterruptedException {
         long writtenBefore = sum(members, FanoutStats::pointsWritten);
         long deadBefore = sum(members, FanoutStats::deadLettered);
@@ -574,7 +583,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
      * write. No time order across partitions, no per-point outcome, no dead letters, one thread. It reads the
      * round's records from where the round starts in each partition.
      */
-    private Result naiveConsumer(KafkaCluster kafka, Feed feed, QuestDbServer tsdb, String table, long total) {
+    private Result naiveConsumer(KafkaCluster kafka, Feed feed, BenchTsdb tsdb, String table, long total) {
         ReadingDecoder decoder = new ReadingDecoder(List.of(rule(table)));
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -584,10 +593,9 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         long firstRecord = -1;
         String threadCpu;
-        try (InfluxDBClient client = InfluxDBClientFactory.create(PlainTsdbWriter.clientOptions(tsdb.url()));
+        try (BenchLines api = BenchLines.open(tsdb.target());
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
                      new ByteArrayDeserializer())) {
-            WriteApiBlocking api = client.getWriteApiBlocking();
             consumer.assign(feed.partitions);
             feed.start.forEach(consumer::seek);
             List<String> lines = new ArrayList<>(batch);
@@ -606,7 +614,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
                     }
                 }
                 if (lines.size() >= batch || (polled.isEmpty() && !lines.isEmpty())) {
-                    api.writeRecords(WritePrecision.NS, lines);
+                    api.write(lines);
                     written += lines.size();
                     lines.clear();
                     consumer.commitSync();
@@ -676,7 +684,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
     }
 
     /** Waits until {@code table} holds {@code total} rows; false if it holds more, or not that many in time. */
-    private static boolean awaitCount(QuestDbServer tsdb, String table, long total) {
+    private static boolean awaitCount(BenchTsdb tsdb, String table, long total) {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (System.nanoTime() < deadline) {
             if (tsdb.count(table) >= total) {
@@ -716,7 +724,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
      */
     private static final class Meter {
         private final KafkaCluster kafka;
-        private final QuestDbServer tsdb;
+        private final BenchTsdb tsdb;
         private final long writerPid;
         private final double self;
         private final double quest;
@@ -724,7 +732,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
         private final Map<String, Double> threads;
         private final Map<String, Double> questThreads;
 
-        Meter(KafkaCluster kafka, QuestDbServer tsdb, long writerPid) {
+        Meter(KafkaCluster kafka, BenchTsdb tsdb, long writerPid) {
             this.kafka = kafka;
             this.tsdb = tsdb;
             this.writerPid = writerPid;
@@ -737,7 +745,7 @@ public final class FanoutBenchCommand implements Callable<Integer> {
 
         /** The writer JVM's CPU by thread name since the start (take it while the run's threads are alive). */
         String threads() {
-            return ProcCpu.delta(threads, ProcCpu.byThread(writerPid)) + (tsdb == null ? "" : "; QuestDB: "
+            return ProcCpu.delta(threads, ProcCpu.byThread(writerPid)) + (tsdb == null ? "" : "; " + tsdb.name() + ": "
                     + ProcCpu.delta(questThreads, ProcCpu.byThread(tsdb.pid())));
         }
 

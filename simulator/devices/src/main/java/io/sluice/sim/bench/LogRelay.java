@@ -1,9 +1,5 @@
 package io.sluice.sim.bench;
 
-import com.influxdb.client.InfluxDBClient;
-import com.influxdb.client.InfluxDBClientFactory;
-import com.influxdb.client.WriteApiBlocking;
-import com.influxdb.client.domain.WritePrecision;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,8 +42,7 @@ final class LogRelay implements AutoCloseable {
         long bytes = 0;
         int written = 0;
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        try (InfluxDBClient client = InfluxDBClientFactory.create(PlainTsdbWriter.clientOptions(tsdbUrl))) {
-            WriteApiBlocking api = client.getWriteApiBlocking();
+        try (BenchLines api = BenchLines.open(tsdbUrl)) {
             while (written < lines.size()) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("relay read " + read + " of " + lines.size() + " records");
@@ -58,7 +53,7 @@ final class LogRelay implements AutoCloseable {
                 }
                 while (written < lines.size() && (read - written >= batch || read >= lines.size())) {
                     int to = Math.min(lines.size(), written + batch);
-                    api.writeRecords(WritePrecision.NS, lines.subList(written, to));
+                    api.write(lines.subList(written, to));
                     written = to;
                 }
             }

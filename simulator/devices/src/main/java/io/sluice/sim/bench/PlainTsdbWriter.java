@@ -1,10 +1,6 @@
 package io.sluice.sim.bench;
 
-import com.influxdb.client.InfluxDBClient;
-import com.influxdb.client.InfluxDBClientFactory;
 import com.influxdb.client.InfluxDBClientOptions;
-import com.influxdb.client.WriteApiBlocking;
-import com.influxdb.client.domain.WritePrecision;
 import io.sluice.daemon.internal.Logging;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -32,7 +28,7 @@ import org.apache.kafka.common.TopicPartition;
  * the two writers then neither share the JIT's profiles (the fan-out's JVM would otherwise keep recompiling JDK code
  * both use) nor each other's garbage. For each round it reads the round's readings from a file the benchmark wrote,
  * makes the fan-out decoder's lines of them for a table, and writes them with {@code WriteApiBlocking.writeRecords}
- * in batches. Commands on stdin, answers on stdout prefixed with {@value #ANSWER} (anything else on stdout is
+ * in batches (to InfluxDB 1.x, for a TSDB URL spelled {@code v1:URL}, with a plain JDK HTTP POST; {@link BenchLines}). Commands on stdin, answers on stdout prefixed with {@value #ANSWER} (anything else on stdout is
  * ignored): {@code prepare TABLE FILE} (answer {@code ready}), {@code write} (answer {@code done}), or instead of
  * {@code write}, {@code relay BOOTSTRAP TOPIC P=OFFSET,...}: the same lines written as the round's records are read
  * from the log ({@link LogRelay}; answer {@code done}); end of input ends it.
@@ -173,10 +169,9 @@ public final class PlainTsdbWriter implements AutoCloseable {
     }
 
     private static void write(String url, List<String> lines, int batch) {
-        try (InfluxDBClient client = InfluxDBClientFactory.create(clientOptions(url))) {
-            WriteApiBlocking api = client.getWriteApiBlocking();
+        try (BenchLines api = BenchLines.open(url)) {
             for (int i = 0; i < lines.size(); i += batch) {
-                api.writeRecords(WritePrecision.NS, lines.subList(i, Math.min(lines.size(), i + batch)));
+                api.write(lines.subList(i, Math.min(lines.size(), i + batch)));
             }
         }
     }
