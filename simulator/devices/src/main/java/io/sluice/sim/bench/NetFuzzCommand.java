@@ -55,7 +55,7 @@ public final class NetFuzzCommand implements Callable<Integer> {
     @Option(names = "--neighbour-mqtt-version", defaultValue = "5")
     int neighbourVersion;
 
-    @Option(names = "--daemon-jvm", defaultValue = "-Xmx512m -XX:+ExitOnOutOfMemoryError",
+    @Option(names = "--daemon-jvm", defaultValue = "-Xmx2g -XX:+ExitOnOutOfMemoryError",
             description = "JVM options of the daemon")
     String daemonJvm;
 
