@@ -64,6 +64,15 @@ public final class ServerTls implements Reloadable {
         return tls;
     }
 
+    /**
+     * Reads and checks every file as {@link #load} does, without keeping or logging anything (config check).
+     *
+     * @throws IllegalArgumentException naming the file when one is missing, unreadable or does not fit the others
+     */
+    public static void check(TlsConfig config) {
+        new ServerTls(config, SslProvider.JDK).build();
+    }
+
     /** BoringSSL when netty-tcnative loads, else the JDK provider; the choice and its reason go to the log. */
     private static SslProvider provider() {
         if (OpenSsl.isAvailable()) {
