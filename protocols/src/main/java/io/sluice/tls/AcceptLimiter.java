@@ -35,6 +35,7 @@ public final class AcceptLimiter extends ChannelInboundHandlerAdapter {
     private final EventCounters events;
     private final LongSupplier nanoTime;
     private final Map<InetAddress, Source> sources = new ConcurrentHashMap<>();
+    private final java.util.List<io.sluice.udp.internal.Cidr> exempt;
     /** When the table was last swept; sweeps cost O(table), so at most one a second, and one every 10 s anyway. */
     private volatile long sweptAt;
 
@@ -46,6 +47,7 @@ public final class AcceptLimiter extends ChannelInboundHandlerAdapter {
         this.limits = limits;
         this.events = events;
         this.nanoTime = nanoTime;
+        this.exempt = limits.exempt().stream().map(io.sluice.udp.internal.Cidr::parse).toList();
         this.sweptAt = nanoTime.getAsLong();
     }
 
@@ -79,7 +81,7 @@ public final class AcceptLimiter extends ChannelInboundHandlerAdapter {
      * only).
      */
     boolean admit(InetAddress address, Channel child) {
-        if (!limits.enabled()) {
+        if (!limits.enabled() || isExempt(address)) {
             return true;
         }
         long now = nanoTime.getAsLong();
@@ -132,6 +134,15 @@ public final class AcceptLimiter extends ChannelInboundHandlerAdapter {
             child.closeFuture().addListener(f -> release(held));
         }
         return true;
+    }
+
+    private boolean isExempt(InetAddress address) {
+        for (io.sluice.udp.internal.Cidr c : exempt) {
+            if (c.contains(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void release(Source s) {

@@ -51,6 +51,17 @@ class AcceptLimiterTest {
     }
 
     @Test
+    void exemptNetworks_areNeverLimited() throws Exception {
+        AcceptLimiter l = new AcceptLimiter(new SourceLimits(1, 1, 1, 1000, java.util.List.of("127.0.0.0/8")),
+                events, now::get);
+        for (int i = 0; i < 50; i++) {
+            assertTrue(l.admit(InetAddress.getByName("127.0.0.1"), new EmbeddedChannel()));
+        }
+        assertTrue(l.admit(InetAddress.getByName("10.0.0.1"), null));
+        assertFalse(l.admit(InetAddress.getByName("10.0.0.1"), null), "outside the exempt network the rate holds");
+    }
+
+    @Test
     void idleSources_areSwept_soTheTableStaysBounded() throws Exception {
         AcceptLimiter l = new AcceptLimiter(new SourceLimits(10, 10, 100, 2), events, now::get);
         assertTrue(l.admit(InetAddress.getByName("127.0.0.1"), null));

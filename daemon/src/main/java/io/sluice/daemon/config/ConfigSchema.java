@@ -88,6 +88,12 @@ public final class ConfigSchema {
                             + " fronts a few thousand sensors, so 10,000 leaves room for both while keeping one host"
                             + " from taking mqtt.max_connections for itself. Raise it for a larger fleet behind one"
                             + " address."),
+            string("mqtt.source_limits_exempt", "127.0.0.0/8,::1/128",
+                    "Comma-separated CIDR networks the per-source limits above do not apply to. Loopback by"
+                            + " default: behind a local TLS terminator or proxy every client shows as a loopback"
+                            + " address, and local load generators and health checks are not a network storm. Add a"
+                            + " load balancer's addresses when it does not pass the client address on; set it"
+                            + " empty to limit loopback too."),
             number("mqtt.max_persistent_sessions", INT, 1_000_000, 0, 100_000_000,
                     "Persistent sessions this node stores (in the sessions topic and in heap, reloaded at start-up)."
                             + " A CONNECT that would create one more is refused (MQTT 5 CONNACK 0x97 quota exceeded,"

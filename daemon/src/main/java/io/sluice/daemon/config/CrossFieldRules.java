@@ -130,7 +130,7 @@ final class CrossFieldRules {
     }
 
     private static void udp(ConfigValues v, List<String> problems) {
-        for (String key : List.of("mqtt_sn.allowed_sources", "line_udp.allowed_sources")) {
+        for (String key : List.of("mqtt_sn.allowed_sources", "line_udp.allowed_sources", "mqtt.source_limits_exempt")) {
             for (String cidr : SluiceConfig.cidrs(v.string(key))) {
                 if (!io.sluice.udp.LineDatagramConfig.isCidr(cidr)) {
                     problems.add(v.where(key) + ": " + key + ": '" + cidr + "' is not a CIDR network such as"

@@ -29,7 +29,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                        int maxPersistentSessions, int maxClientIdBytes,
                        int maxSubscriptionsPerSession, int maxTopicFilterBytes, int sessionStoreTimeoutMs,
                        long sessionStoreMaxQueuedBytes, long maxPartialPacketBytes, boolean enabled,
-                       int connectionRatePerSource, int connectionBurstPerSource, int maxConnectionsPerSource) {
+                       int connectionRatePerSource, int connectionBurstPerSource, int maxConnectionsPerSource,
+                       List<String> sourceLimitsExempt) {
     }
 
     /** The TLS listener; file keys are empty strings when not set. */
@@ -95,7 +96,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                         v.longValue("mqtt.session_store_max_queued_bytes"),
                         v.longValue("mqtt.max_partial_packet_bytes"), v.bool("mqtt.enabled"),
                         v.integer("mqtt.connection_rate_per_source"), v.integer("mqtt.connection_burst_per_source"),
-                        v.integer("mqtt.max_connections_per_source")),
+                        v.integer("mqtt.max_connections_per_source"), cidrs(v.string("mqtt.source_limits_exempt"))),
                 mqttTls(v),
                 new MqttSn(v.bool("mqtt_sn.enabled"), v.string("mqtt_sn.host"), v.integer("mqtt_sn.port"),
                         v.integer("mqtt_sn.sockets"), v.integer("mqtt_sn.receive_buffer_bytes"),

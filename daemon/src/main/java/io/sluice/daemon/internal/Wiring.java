@@ -185,7 +185,7 @@ public final class Wiring {
         SluiceConfig.Mqtt m = c.mqtt();
         return new io.sluice.mqtt.Listeners(m.enabled(), tls, new io.sluice.tls.SourceLimits(
                 m.connectionRatePerSource(), m.connectionBurstPerSource(), m.maxConnectionsPerSource(),
-                MAX_TRACKED_SOURCES));
+                MAX_TRACKED_SOURCES, m.sourceLimitsExempt()));
     }
 
     /** Source addresses the accept-time limiter tracks at once (about 200 B each; idle ones are forgotten). */

@@ -1,0 +1,199 @@
+package io.sluice.daemon.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import io.sluice.daemon.SluiceDaemon;
+import io.sluice.tls.TestPki;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The TLS listener end to end: real daemon, real Kafka, Debian's mosquitto_pub and the HiveMQ client over TLS, with
+ * certificates made in the test. Accepted clients' readings are in Kafka; refused ones (no certificate where one is
+ * required, another CA, revoked, expired, plain TCP) get nothing written. The server certificate is replaced while a
+ * client stays connected.
+ */
+class TlsIT {
+    private static final Path MOSQUITTO_PUB = Path.of("/usr/bin/mosquitto_pub");
+    @TempDir
+    static Path dir;
+    private static TestPki.Ca ca;
+    private static TestPki.Issued sensor;
+    private TestKafka kafka;
+    private SluiceDaemon daemon;
+
+    @BeforeAll
+    static void certificates() throws Exception {
+        boolean present = Files.isExecutable(MOSQUITTO_PUB);
+        if (!present && "true".equals(System.getenv("CI"))) {
+            fail("mosquitto_pub not found: .ci/run installs Debian's mosquitto-clients");
+        }
+        assumeTrue(present, "mosquitto_pub not installed (apt-get install mosquitto-clients)");
+        ca = TestPki.ca("sluice-test-ca");
+        TestPki.writeCert(dir.resolve("ca.crt"), ca.cert);
+        TestPki.server(ca, "server-1").write(dir, "server");
+        sensor = TestPki.client(ca, "sensor-1", List.of(new GeneralName(GeneralName.dNSName, "sensor-1.fleet.example")));
+        sensor.write(dir, "sensor");
+        TestPki.Issued revoked = TestPki.client(ca, "stolen-sensor", List.of());
+        revoked.write(dir, "revoked");
+        ca.revoke(revoked.cert());
+        TestPki.writeCrl(dir.resolve("ca.crl"), ca.crl());
+        TestPki.expiredClient(ca, "old-sensor").write(dir, "expired");
+        TestPki.client(TestPki.ca("sluice-test-ca"), "impostor", List.of()).write(dir, "foreign");
+    }
+
+    @AfterEach
+    void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+    private void start(String clientAuth, Map<String, String> more) {
+        Map<String, String> s = new HashMap<>(Map.of(
+                "mqtt_tls.enabled", "true",
+                "mqtt_tls.host", "127.0.0.1",
+                "mqtt_tls.port", "0",
+                "mqtt_tls.cert_file", dir.resolve("server.crt").toString(),
+                "mqtt_tls.key_file", dir.resolve("server.key").toString(),
+                "mqtt_tls.client_auth", clientAuth));
+        if (!clientAuth.equals("none")) {
+            s.put("mqtt_tls.ca_file", dir.resolve("ca.crt").toString());
+            s.put("mqtt_tls.crl_file", dir.resolve("ca.crl").toString());
+        }
+        s.putAll(more);
+        kafka = TestKafka.shared();
+        daemon = SluiceDaemon.start(kafka.daemonConfig("tls", s));
+    }
+
+    private List<ConsumerRecord<String, byte[]>> readings() {
+        return kafka.readAll(daemon.config().kafka().readingsTopic());
+    }
+
+    @Test
+    void mosquittoPub_withTheCaOnly_publishesQos1OverTls_andPlainMqttToTheTlsPortIsRefused() throws Exception {
+        start("none", Map.of("mqtt.enabled", "false"));
+        assertEquals(-1, daemon.mqttPort(), "the plain listener is off");
+        Result ok = pub("--cafile", dir.resolve("ca.crt").toString(), "-i", "tls-sensor", "-q", "1",
+                "-t", "sensors/tls/temperature", "-m", "{\"celsius\":20}", "--repeat", "3", "--repeat-delay", "0");
+        assertEquals(0, ok.exit, ok.output);
+        Result plain = pub("-i", "plain-sensor", "-q", "1", "-t", "sensors/plain/temperature", "-m", "1");
+        assertNotEquals(0, plain.exit, plain.output);
+
+        List<ConsumerRecord<String, byte[]>> records = readings();
+        assertEquals(List.of("tls-sensor", "tls-sensor", "tls-sensor"), records.stream().map(ConsumerRecord::key).toList());
+        await().atMost(Duration.ofSeconds(10)).until(() -> daemon.mqttStats().event("tls_handshake_failed") >= 1);
+    }
+
+    @Test
+    void mutualTls_acceptsTheFleetsCertificate_andRefusesNoneForeignRevokedAndExpired() throws Exception {
+        start("required", Map.of());
+        String cafile = dir.resolve("ca.crt").toString();
+        Result good = pub("--cafile", cafile, "--cert", dir.resolve("sensor.crt").toString(),
+                "--key", dir.resolve("sensor.key").toString(), "-i", "sensor-1", "-q", "1",
+                "-t", "sensors/sensor-1/temperature", "-m", "21.5", "-V", "mqttv5");
+        assertEquals(0, good.exit, good.output);
+
+        Result none = pub("--cafile", cafile, "-i", "no-cert", "-q", "1", "-t", "sensors/x/t", "-m", "1");
+        assertNotEquals(0, none.exit, none.output);
+        for (String who : List.of("foreign", "revoked", "expired")) {
+            Result refused = pub("--cafile", cafile, "--cert", dir.resolve(who + ".crt").toString(),
+                    "--key", dir.resolve(who + ".key").toString(), "-i", who, "-q", "1", "-t", "sensors/x/t",
+                    "-m", who);
+            assertNotEquals(0, refused.exit, who + ": " + refused.output);
+        }
+        assertEquals(List.of("sensor-1"), readings().stream().map(ConsumerRecord::key).toList(),
+                "only the fleet's valid certificate wrote anything");
+        await().atMost(Duration.ofSeconds(10)).until(() -> daemon.mqttStats().event("tls_handshake_failed") >= 4);
+    }
+
+    @Test
+    void serverCertificateReplaced_newConnectionsSeeIt_theConnectedClientKeepsPublishing_aBrokenFileChangesNothing()
+            throws Exception {
+        start("required", Map.of());
+        int port = daemon.mqttTlsPort();
+        Mqtt5BlockingClient connected = TlsClients.v5("sensor-1", port, ca.cert, sensor);
+        connected.connect();
+        connected.publishWith().topic("sensors/sensor-1/t").qos(MqttQos.AT_LEAST_ONCE).payload(utf8("before")).send();
+        assertEquals("CN=server-1", TlsClients.servedCertificate(port).getSubjectX500Principal().getName());
+
+        Path staging = Files.createDirectories(dir.resolve("staging"));
+        TestPki.server(ca, "server-2").write(staging, "server");
+        Files.move(staging.resolve("server.key"), dir.resolve("server.key"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        Files.move(staging.resolve("server.crt"), dir.resolve("server.crt"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        await().atMost(Duration.ofSeconds(15)).until(() ->
+                TlsClients.servedCertificate(port).getSubjectX500Principal().getName().equals("CN=server-2"));
+
+        connected.publishWith().topic("sensors/sensor-1/t").qos(MqttQos.AT_LEAST_ONCE).payload(utf8("after")).send();
+        Mqtt5BlockingClient fresh = TlsClients.v5("sensor-1b", port, ca.cert, sensor);
+        fresh.connect();
+        fresh.publishWith().topic("sensors/sensor-1/t").qos(MqttQos.AT_LEAST_ONCE).payload(utf8("fresh")).send();
+        fresh.disconnect();
+
+        Files.writeString(dir.resolve("server.crt"), "-----BEGIN CERTIFICATE-----\ntruncated\n");
+        assertEquals(1, daemon.files().reloadAll(), "the broken certificate is refused (SIGHUP path)");
+        assertEquals("CN=server-2", TlsClients.servedCertificate(port).getSubjectX500Principal().getName());
+        connected.publishWith().topic("sensors/sensor-1/t").qos(MqttQos.AT_LEAST_ONCE).payload(utf8("still")).send();
+        connected.disconnect();
+
+        List<String> payloads = readings().stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+        assertEquals(List.of("before", "after", "fresh", "still"), payloads.stream().sorted(
+                java.util.Comparator.comparingInt(List.of("before", "after", "fresh", "still")::indexOf)).toList());
+        assertEquals(4, payloads.size());
+    }
+
+    @Test
+    void hiveMqClient_withACertificateOfAnotherCa_isRefused_andWritesNothing() throws Exception {
+        start("required", Map.of());
+        TestPki.Issued impostor = TestPki.client(TestPki.ca("sluice-test-ca"), "sensor-1", List.of());
+        Mqtt5BlockingClient c = TlsClients.v5("sensor-1", daemon.mqttTlsPort(), ca.cert, impostor);
+        assertThrows(RuntimeException.class, c::connect);
+        assertEquals(0, readings().size());
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private Result pub(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(MOSQUITTO_PUB.toString());
+        cmd.addAll(List.of("-h", "127.0.0.1", "-p", String.valueOf(daemon.mqttTlsPort())));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("mosquitto_pub did not finish within 60 s: " + String.join(" ", cmd));
+        }
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Result(p.exitValue(), String.join(" ", cmd) + "\n" + output);
+    }
+
+    private record Result(int exit, String output) {
+    }
+}
