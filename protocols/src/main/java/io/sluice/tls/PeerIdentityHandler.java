@@ -28,6 +28,8 @@ public final class PeerIdentityHandler extends ChannelInboundHandlerAdapter {
     private final TlsConfig.IdentitySource source;
     private final EventCounters events;
     private boolean done;
+    /** Set when the certificate had no identity: the connection is closing and nothing more may pass. */
+    private boolean refused;
 
     public PeerIdentityHandler(TlsConfig.IdentitySource source, EventCounters events) {
         this.source = source;
@@ -50,7 +52,7 @@ public final class PeerIdentityHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         // decrypted bytes only flow after the handshake; this guards the order in case an event is ever missed
-        if (!done && !takeIdentity(ctx)) {
+        if (refused || !takeIdentity(ctx)) {
             io.netty.util.ReferenceCountUtil.release(msg);
             return;
         }
@@ -72,6 +74,7 @@ public final class PeerIdentityHandler extends ChannelInboundHandlerAdapter {
                 LOG.warn("Closing {}: its certificate ({}) has no {} to take the identity from"
                                 + " (mqtt_tls.identity_from)", ctx.channel().remoteAddress(),
                         peer.get().getSubjectX500Principal(), source.name().toLowerCase(java.util.Locale.ROOT));
+                refused = true;
                 ctx.close();
                 return false;
             }
