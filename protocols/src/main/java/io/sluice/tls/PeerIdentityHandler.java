@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class PeerIdentityHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(PeerIdentityHandler.class);
 
+    /** At most 10 handshake failure lines a second across all connections; the rest are only counted. */
+    private static final LogLimit FAILURE_LINES = new LogLimit(10);
+
     private final TlsConfig.IdentitySource source;
     private final EventCounters events;
     private boolean done;
@@ -43,7 +46,10 @@ public final class PeerIdentityHandler extends ChannelInboundHandlerAdapter {
                 takeIdentity(ctx);
             } else {
                 events.count("tls_handshake_failed");
-                LOG.info("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), reason(e.cause()));
+                if (FAILURE_LINES.tryAcquire()) {
+                    LOG.info("TLS handshake with {} failed: {}{}", ctx.channel().remoteAddress(), reason(e.cause()),
+                            FAILURE_LINES.suppressedNote());
+                }
             }
         }
         super.userEventTriggered(ctx, evt);

@@ -176,6 +176,83 @@ class TlsIT {
         assertEquals(0, readings().size());
     }
 
+    /**
+     * 15,000 connection attempts from one source (127.0.0.2) at once, on three threads, each socket held open, while
+     * a client from another source publishes QoS 1 over TLS: the flood is refused at accept time (no handshake),
+     * counted in status and /metrics, and every reading of the other client is acknowledged and in Kafka.
+     */
+    @Test
+    void connectionFloodFromOneSource_isRefusedAtAccept_whileAnotherClientsQos1ReadingsAllArrive() throws Exception {
+        start("optional", Map.of("mqtt.source_limits_exempt", "", "mqtt.connection_rate_per_source", "100",
+                "mqtt.connection_burst_per_source", "1000"));
+        int port = daemon.mqttTlsPort();
+        Mqtt5BlockingClient steady = TlsClients.v5("steady", port, ca.cert, sensor);
+        steady.connect();
+        int attemptsPerThread = 5_000;
+        java.util.concurrent.atomic.AtomicInteger connected = new java.util.concurrent.atomic.AtomicInteger();
+        List<java.net.Socket> held = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> flood = new ArrayList<>();
+        long floodStart = System.nanoTime();
+        for (int t = 0; t < 3; t++) {
+            Thread th = new Thread(() -> {
+                for (int i = 0; i < attemptsPerThread; i++) {
+                    java.net.Socket s = new java.net.Socket();
+                    try {
+                        s.setSoLinger(true, 0);
+                        s.bind(new java.net.InetSocketAddress("127.0.0.2", 0));
+                        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5_000);
+                        connected.incrementAndGet();
+                        held.add(s);
+                    } catch (IOException e) {
+                        try {
+                            s.close();
+                        } catch (IOException ignored) {
+                            // nothing held
+                        }
+                    }
+                }
+            }, "flood-" + t);
+            th.start();
+            flood.add(th);
+        }
+        int readings = 300;
+        for (int i = 0; i < readings; i++) {
+            var result = steady.publishWith().topic("sensors/steady/t").qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(utf8("r" + i)).send();
+            assertTrue(result.getError().isEmpty(), "reading " + i + " acknowledged");
+        }
+        for (Thread th : flood) {
+            th.join(120_000);
+            assertTrue(!th.isAlive(), "flood thread done");
+        }
+        long floodSeconds = (System.nanoTime() - floodStart) / 1_000_000_000L + 1;
+        try {
+            assertTrue(connected.get() > 10_000, "the kernel accepted most attempts: " + connected.get());
+            var stats = daemon.mqttStats();
+            // every attempt the kernel accepted was either refused at accept time or reached the MQTT pipeline
+            await().atMost(Duration.ofSeconds(30)).until(() -> stats.event("connection_rate_per_source_exceeded")
+                    + stats.event("connections_per_source_exceeded") + stats.connectionsOpened.sum() - 1
+                    == connected.get());
+            long admitted = stats.connectionsOpened.sum() - 1;
+            assertTrue(admitted <= 1_000 + 100 * floodSeconds + 1,
+                    "the burst and the rate, no more: " + admitted + " in " + floodSeconds + " s");
+            assertTrue(stats.event("connection_rate_per_source_exceeded") >= connected.get() - admitted);
+            java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + daemon.adminPort()
+                            + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertTrue(metrics.body().contains("sluice_events_total{reason=\"connection_rate_per_source_exceeded\"}"),
+                    "a named event in /metrics");
+        } finally {
+            for (java.net.Socket s : held) {
+                s.close();
+            }
+        }
+        steady.disconnect();
+        List<ConsumerRecord<String, byte[]>> records = readings();
+        assertEquals(readings, records.size(), "every acknowledged reading is in Kafka once");
+        assertTrue(records.stream().allMatch(r -> "steady".equals(r.key())));
+    }
+
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
