@@ -105,6 +105,15 @@ class TlsIT {
 
         List<ConsumerRecord<String, byte[]>> records = readings();
         assertEquals(List.of("tls-sensor", "tls-sensor", "tls-sensor"), records.stream().map(ConsumerRecord::key).toList());
+
+        for (String version : List.of("-tls1_2", "-tls1_3")) {
+            Path session = dir.resolve("session" + version);
+            String first = sClient(version, "-sess_out", session.toString());
+            assertTrue(first.contains("Verify return code: 0 (ok)"), first);
+            assertTrue(first.contains("New, TLSv1."), first);
+            String second = sClient(version, "-sess_in", session.toString());
+            assertTrue(second.contains("Reused, TLSv1."), version + ": the session is resumed\n" + second);
+        }
         await().atMost(Duration.ofSeconds(10)).until(() -> daemon.mqttStats().event("tls_handshake_failed") >= 1);
     }
 
@@ -255,6 +264,38 @@ class TlsIT {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * openssl s_client against the TLS port: ends it (closing its stdin) once the handshake's summary is out and, for
+     * TLS 1.3, a session ticket arrived, so the session it saves can be resumed.
+     */
+    private String sClient(String version, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", version, "-connect",
+                "127.0.0.1:" + daemon.mqttTlsPort(), "-CAfile", dir.resolve("ca.crt").toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        StringBuffer out = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    out.append(line).append('\n');
+                }
+            } catch (IOException e) {
+                out.append(e);
+            }
+        });
+        reader.start();
+        String ready = version.equals("-tls1_3") ? "Post-Handshake New Session Ticket arrived" : "Verify return code";
+        await().atMost(Duration.ofSeconds(20)).until(() -> out.indexOf(ready) >= 0 || !p.isAlive());
+        p.getOutputStream().close();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("openssl s_client did not finish: " + cmd);
+        }
+        reader.join(10_000);
+        return out.toString();
     }
 
     private Result pub(String... args) throws IOException, InterruptedException {
