@@ -270,5 +270,8 @@ public final class MqttSource implements AutoCloseable {
         if (boss != null) {
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
+        if (listeners.tls() != null) {
+            listeners.tls().close();
+        }
     }
 }

@@ -77,7 +77,9 @@ public final class ServerTls implements Reloadable {
     private static SslProvider provider() {
         if (OpenSsl.isAvailable()) {
             LOG.info("TLS provider: OpenSSL ({}, via netty-tcnative)", OpenSsl.versionString());
-            return SslProvider.OPENSSL;
+            // reference-counted: each SslHandler releases its engine when its connection closes, and a replaced
+            // context is freed once its last connection is gone (no finalizers, no waiting for GC)
+            return SslProvider.OPENSSL_REFCNT;
         }
         Throwable why = OpenSsl.unavailabilityCause();
         LOG.warn("TLS provider: JDK (netty-tcnative could not load: {}); handshakes cost more CPU",
@@ -118,7 +120,22 @@ public final class ServerTls implements Reloadable {
 
     @Override
     public void reload() {
-        current.set(build());
+        Loaded next = build();
+        Loaded old = current.getAndUpdate(c -> c == null ? null : next);
+        if (old == null) {
+            io.netty.util.ReferenceCountUtil.release(next.context()); // closed meanwhile
+            return;
+        }
+        // open connections' engines hold their own reference; the native context goes when the last of them does
+        io.netty.util.ReferenceCountUtil.release(old.context());
+    }
+
+    /** Frees the current context (the listener is closed; engines of open connections keep theirs until closed). */
+    public void close() {
+        Loaded old = current.getAndSet(null);
+        if (old != null) {
+            io.netty.util.ReferenceCountUtil.release(old.context());
+        }
     }
 
     private Loaded build() {

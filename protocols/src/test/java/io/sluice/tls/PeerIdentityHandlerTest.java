@@ -44,6 +44,7 @@ class PeerIdentityHandlerTest {
     @TempDir
     Path dir;
     private EventLoopGroup group;
+    private ServerTls tls;
     private final EventCounters events = new EventCounters();
     /** What the next handler saw on its first read: the identity, or "none". */
     private final List<String> seenAtFirstRead = new CopyOnWriteArrayList<>();
@@ -53,6 +54,9 @@ class PeerIdentityHandlerTest {
         if (group != null) {
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         }
+        if (tls != null) {
+            tls.close();
+        }
     }
 
     private int serve(TlsConfig.IdentitySource source, TestPki.Ca ca) throws Exception {
@@ -61,6 +65,7 @@ class PeerIdentityHandlerTest {
         ServerTls tls = ServerTls.load(new TlsConfig("127.0.0.1", 0, dir.resolve("server.crt"),
                 dir.resolve("server.key"), null, dir.resolve("ca.crt"), null, TlsConfig.ClientAuthMode.OPTIONAL,
                 source, List.of("TLSv1.3"), List.of(), 5_000, 100, 60));
+        this.tls = tls;
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {

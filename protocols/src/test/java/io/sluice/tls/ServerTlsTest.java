@@ -18,6 +18,18 @@ import org.junit.jupiter.api.io.TempDir;
 class ServerTlsTest {
     @TempDir
     Path dir;
+    private final java.util.List<ServerTls> loaded = new java.util.ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void release() {
+        loaded.forEach(ServerTls::close);
+    }
+
+    private ServerTls load(TlsConfig c) {
+        ServerTls tls = ServerTls.load(c);
+        loaded.add(tls);
+        return tls;
+    }
 
     private TlsConfig config(ClientAuthMode auth, Path ca, Path crl, Path keyPassword) {
         return new TlsConfig("127.0.0.1", 0, dir.resolve("server.crt"), dir.resolve("server.key"), keyPassword, ca,
@@ -30,7 +42,7 @@ class ServerTlsTest {
         TestPki.server(ca, "server-1").write(dir, "server");
         TestPki.writeCert(dir.resolve("ca.crt"), ca.cert);
         TestPki.writeCrl(dir.resolve("ca.crl"), ca.crl());
-        ServerTls tls = ServerTls.load(config(ClientAuthMode.REQUIRED, dir.resolve("ca.crt"), dir.resolve("ca.crl"),
+        ServerTls tls = load(config(ClientAuthMode.REQUIRED, dir.resolve("ca.crt"), dir.resolve("ca.crl"),
                 null));
         assertEquals("CN=server-1", tls.serverCertificate().getSubjectX500Principal().getName());
         assertEquals("openssl", tls.providerName(), "netty-tcnative-boringssl-static loads on linux-x86_64");
@@ -44,7 +56,7 @@ class ServerTlsTest {
         TestPki.server(ca, "other").write(dir, "other");
         Files.copy(dir.resolve("other.key"), dir.resolve("server.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ServerTls.load(config(ClientAuthMode.NONE, null, null, null)));
+                () -> load(config(ClientAuthMode.NONE, null, null, null)));
         assertTrue(e.getMessage().contains("server.key") && e.getMessage().contains("does not belong"), e.getMessage());
     }
 
@@ -53,7 +65,7 @@ class ServerTlsTest {
         TestPki.Ca ca = TestPki.ca("test-ca");
         TestPki.server(ca, "server-1").write(dir, "server");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ServerTls.load(config(ClientAuthMode.REQUIRED, dir.resolve("nope-ca.crt"), null, null)));
+                () -> load(config(ClientAuthMode.REQUIRED, dir.resolve("nope-ca.crt"), null, null)));
         assertTrue(e.getMessage().contains("nope-ca.crt") && e.getMessage().contains("cannot read"), e.getMessage());
     }
 
@@ -64,7 +76,7 @@ class ServerTlsTest {
         TestPki.writeCert(dir.resolve("ca.crt"), ca.cert);
         TestPki.writeCrl(dir.resolve("ca.crl"), TestPki.ca("test-ca").crl()); // same name, another key
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ServerTls.load(config(ClientAuthMode.REQUIRED, dir.resolve("ca.crt"), dir.resolve("ca.crl"),
+                () -> load(config(ClientAuthMode.REQUIRED, dir.resolve("ca.crt"), dir.resolve("ca.crl"),
                         null)));
         assertTrue(e.getMessage().contains("ca.crl") && e.getMessage().contains("not signed"), e.getMessage());
     }
@@ -73,7 +85,7 @@ class ServerTlsTest {
     void reload_swapsInANewCertificate_butABrokenOneKeepsTheOld() throws Exception {
         TestPki.Ca ca = TestPki.ca("test-ca");
         TestPki.server(ca, "first").write(dir, "server");
-        ServerTls tls = ServerTls.load(config(ClientAuthMode.NONE, null, null, null));
+        ServerTls tls = load(config(ClientAuthMode.NONE, null, null, null));
         Files.writeString(dir.resolve("server.crt"), "-----BEGIN CERTIFICATE-----\nnot base64!\n");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, tls::reload);
         assertTrue(e.getMessage().contains("server.crt"), e.getMessage());
@@ -96,14 +108,14 @@ class ServerTlsTest {
         assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
         Files.move(dir.resolve("enc.key"), dir.resolve("server.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
-        ServerTls tls = ServerTls.load(config(ClientAuthMode.NONE, null, null, dir.resolve("pw")));
+        ServerTls tls = load(config(ClientAuthMode.NONE, null, null, dir.resolve("pw")));
         assertEquals("CN=server-1", tls.serverCertificate().getSubjectX500Principal().getName());
 
         Files.writeString(dir.resolve("pw"), "wrong\n");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, tls::reload);
         assertTrue(e.getMessage().contains("server.key") && e.getMessage().contains("cannot decrypt"), e.getMessage());
         IllegalArgumentException noPw = assertThrows(IllegalArgumentException.class,
-                () -> ServerTls.load(config(ClientAuthMode.NONE, null, null, null)));
+                () -> load(config(ClientAuthMode.NONE, null, null, null)));
         assertNotEquals(-1, noPw.getMessage().indexOf("no password file"), noPw.getMessage());
     }
 }
