@@ -125,6 +125,10 @@ class TlsIT {
                 "--key", dir.resolve("sensor.key").toString(), "-i", "sensor-1", "-q", "1",
                 "-t", "sensors/sensor-1/temperature", "-m", "21.5", "-V", "mqttv5");
         assertEquals(0, good.exit, good.output);
+        Result sub = run(Path.of("/usr/bin/mosquitto_sub"), "--cafile", cafile, "--cert",
+                dir.resolve("sensor.crt").toString(), "--key", dir.resolve("sensor.key").toString(), "-i", "sensor-1-sub",
+                "-q", "1", "-t", "commands/sensor-1/#", "-E", "-V", "mqttv5");
+        assertEquals(0, sub.exit, "mosquitto_sub -E exits 0 once its SUBACK arrived over mutual TLS\n" + sub.output);
 
         Result none = pub("--cafile", cafile, "-i", "no-cert", "-q", "1", "-t", "sensors/x/t", "-m", "1");
         assertNotEquals(0, none.exit, none.output);
@@ -299,14 +303,18 @@ class TlsIT {
     }
 
     private Result pub(String... args) throws IOException, InterruptedException {
+        return run(MOSQUITTO_PUB, args);
+    }
+
+    private Result run(Path client, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(MOSQUITTO_PUB.toString());
+        cmd.add(client.toString());
         cmd.addAll(List.of("-h", "127.0.0.1", "-p", String.valueOf(daemon.mqttTlsPort())));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            fail("mosquitto_pub did not finish within 60 s: " + String.join(" ", cmd));
+            fail(client.getFileName() + " did not finish within 60 s: " + String.join(" ", cmd));
         }
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new Result(p.exitValue(), String.join(" ", cmd) + "\n" + output);
