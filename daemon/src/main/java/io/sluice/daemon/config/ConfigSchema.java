@@ -164,8 +164,8 @@ public final class ConfigSchema {
                     "A TLS handshake not finished within this time closes the connection (event"
                             + " tls_handshake_failed); bounds how long a silent socket holds a handshake's state."),
             number("mqtt_tls.session_cache_size", INT, 20_000, 0, 10_000_000,
-                    "TLS sessions kept for resumption (an abbreviated handshake when a client reconnects); about"
-                            + " 1 KiB of heap each. 0: the provider's default."),
+                    "TLS sessions kept for resumption (an abbreviated handshake when a client reconnects); bounds"
+                            + " the session cache (native memory with BoringSSL). 0: the provider's default."),
             number("mqtt_tls.session_timeout_seconds", INT, 7_200, 0, 86_400,
                     "How long a TLS session may be resumed. 0: the provider's default."),
 
