@@ -163,6 +163,13 @@ class TlsIT {
                 TlsClients.servedCertificate(port).getSubjectX500Principal().getName().equals("CN=server-2"));
 
         connected.publishWith().topic("sensors/sensor-1/t").qos(MqttQos.AT_LEAST_ONCE).payload(utf8("after")).send();
+        String token = Files.readString(Path.of(daemon.config().admin().tokenFile())).strip();
+        java.net.http.HttpResponse<String> status = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + daemon.adminPort()
+                        + "/status")).header("Authorization", "Bearer " + token).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertTrue(status.body().contains("CN=server-2") && status.body().contains("\"tls_provider\":\"openssl\""),
+                "sluice status shows the certificate served now: " + status.body());
         Mqtt5BlockingClient fresh = TlsClients.v5("sensor-1b", port, ca.cert, sensor);
         fresh.connect();
         fresh.publishWith().topic("sensors/sensor-1/t").qos(MqttQos.AT_LEAST_ONCE).payload(utf8("fresh")).send();
