@@ -98,8 +98,12 @@ public final class SluiceDaemon implements AutoCloseable {
             log = Wiring.log(config);
             InflightBudget budget = new InflightBudget(config.ingest().maxInflightBytes());
             LogIngest ingest = new LogIngest(log, config.nodeId(), config.kafka().recordHeaders());
-            mqtt = new MqttSource(Wiring.mqttConfig(config), Wiring.sessionLimits(config), ingest, budget, sessions,
-                    Clock.systemUTC());
+            io.sluice.mqtt.Listeners listeners = Wiring.listeners(config);
+            mqtt = new MqttSource(Wiring.mqttConfig(config), listeners, Wiring.sessionLimits(config), ingest, budget,
+                    sessions, Clock.systemUTC());
+            if (listeners.tls() != null) {
+                files.register(listeners.tls());
+            }
             InflightBudget udpBudget = Wiring.udpBudget(config, budget);
             var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             Timer acks = Timer.builder("sluice.mqtt.puback.latency")
@@ -109,9 +113,10 @@ public final class SluiceDaemon implements AutoCloseable {
             try {
                 mqtt.start();
             } catch (Exception e) {
-                throw new StartupException("cannot listen for MQTT on " + config.mqtt().host() + ":"
-                        + config.mqtt().port() + " (mqtt.host, mqtt.port): " + e.getMessage()
-                        + privilegedPortHint(config.mqtt().port(), e), e);
+                boolean tls = e.getMessage() != null && e.getMessage().contains("(TLS)");
+                int port = tls ? config.mqttTls().port() : config.mqtt().port();
+                throw new StartupException(e.getMessage() + (tls ? " (mqtt_tls.host, mqtt_tls.port)"
+                        : " (mqtt.host, mqtt.port)") + privilegedPortHint(port, e), e);
             }
             if (config.mqttSn().enabled()) {
                 mqttSn = new MqttSnGateway(Wiring.mqttSnConfig(config), ingest, udpBudget);
@@ -136,13 +141,24 @@ public final class SluiceDaemon implements AutoCloseable {
                 daemon.shutdown(Duration.ZERO);
                 throw e;
             }
-            LOG.info("Sluice node {} ready: MQTT on {}:{}, Kafka {}, readings to '{}'", config.nodeId(),
-                    config.mqtt().host(), mqtt.port(), config.kafka().bootstrapServers(), config.kafka().readingsTopic());
+            LOG.info("Sluice node {} ready: MQTT on {}, Kafka {}, readings to '{}'", config.nodeId(),
+                    listening(config, mqtt), config.kafka().bootstrapServers(), config.kafka().readingsTopic());
             return daemon;
         } catch (RuntimeException e) {
             closeQuietly(files, fanout, lineUdp, mqttSn, mqtt, log, sessionLog, topics);
             throw e instanceof StartupException se ? se : new StartupException("start-up failed: " + e.getMessage(), e);
         }
+    }
+
+    private static String listening(SluiceConfig config, MqttSource mqtt) {
+        List<String> on = new java.util.ArrayList<>();
+        if (mqtt.port() >= 0) {
+            on.add(config.mqtt().host() + ":" + mqtt.port());
+        }
+        if (mqtt.tlsPort() >= 0) {
+            on.add(config.mqttTls().host() + ":" + mqtt.tlsPort() + " (TLS)");
+        }
+        return String.join(" and ", on);
     }
 
     /** A UDP listener's bind, with the section named when it fails (port taken, address not local). */
@@ -326,6 +342,11 @@ public final class SluiceDaemon implements AutoCloseable {
 
     public int mqttPort() {
         return mqtt.port();
+    }
+
+    /** The TLS listener's bound port, or -1 when mqtt_tls is off. */
+    public int mqttTlsPort() {
+        return mqtt.tlsPort();
     }
 
     public State state() {

@@ -23,6 +23,9 @@ import io.sluice.ingest.SessionStore;
 import io.sluice.mqtt.internal.Context;
 import io.sluice.mqtt.internal.MqttHandler;
 import io.sluice.mqtt.internal.SessionRegistry;
+import io.sluice.tls.AcceptLimiter;
+import io.sluice.tls.PeerIdentityHandler;
+import io.sluice.tls.ServerTls;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,8 +36,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The MQTT 3.1.1 / 5 listener. Accepted PUBLISHes go to {@link Ingest}; QoS 1 PUBLISHes are acknowledged only
- * once their delivery completes as delivered. Epoll when available, NIO otherwise; TCP_NODELAY on every socket.
+ * The MQTT 3.1.1 / 5 listeners: plain TCP and, when configured, TLS ({@link Listeners}); both feed one pipeline.
+ * Accepted PUBLISHes go to {@link Ingest}; QoS 1 PUBLISHes are acknowledged only once their delivery completes as
+ * delivered. Epoll when available, NIO otherwise; TCP_NODELAY on every socket. Connections beyond the per-source
+ * bounds are closed at accept time ({@link AcceptLimiter}), before any TLS work.
  *
  * <p>Lifecycle: {@link #start} (blocking: loads sessions, then binds), {@link #stopAccepting},
  * {@link #awaitInflight}, {@link #close}. Thread-safe.
@@ -43,6 +48,7 @@ public final class MqttSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MqttSource.class);
 
     private final MqttConfig config;
+    private final Listeners listeners;
     private final MqttStats stats = new MqttStats();
     private final SessionRegistry sessions;
     private final Context context;
@@ -50,6 +56,7 @@ public final class MqttSource implements AutoCloseable {
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel server;
+    private Channel tlsServer;
 
     public MqttSource(MqttConfig config, Ingest ingest, InflightBudget budget, SessionStore store, Clock clock) {
         this(config, SessionLimits.defaults(), ingest, budget, store, clock);
@@ -57,7 +64,13 @@ public final class MqttSource implements AutoCloseable {
 
     public MqttSource(MqttConfig config, SessionLimits limits, Ingest ingest, InflightBudget budget,
                       SessionStore store, Clock clock) {
+        this(config, Listeners.plainOnly(), limits, ingest, budget, store, clock);
+    }
+
+    public MqttSource(MqttConfig config, Listeners listeners, SessionLimits limits, Ingest ingest,
+                      InflightBudget budget, SessionStore store, Clock clock) {
         this.config = config;
+        this.listeners = listeners;
         this.sessions = new SessionRegistry(store, clock, stats, limits);
         this.context = new Context(config, ingest, budget, sessions, stats, clock, new AtomicLong(),
                 new AtomicBoolean(true));
@@ -71,35 +84,76 @@ public final class MqttSource implements AutoCloseable {
         workers = new MultiThreadIoEventLoopGroup(config.ioThreads(),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        ServerBootstrap b = new ServerBootstrap()
+        AcceptLimiter limiter = new AcceptLimiter(listeners.sourceLimits(), stats);
+        ServerTls tls = listeners.tls();
+        try {
+            if (listeners.plain()) {
+                server = bootstrap(channelType, limiter, null).bind(config.host(), config.port())
+                        .syncUninterruptibly().channel();
+            }
+            if (tls != null) {
+                tlsServer = bootstrap(channelType, limiter, tls).bind(tls.config().host(), tls.config().port())
+                        .syncUninterruptibly().channel();
+            }
+        } catch (RuntimeException e) {
+            boolean plainBound = server != null;
+            close();
+            String where = plainBound || !listeners.plain()
+                    ? tls.config().host() + ":" + tls.config().port() + " (TLS)"
+                    : config.host() + ":" + config.port();
+            throw new IllegalStateException("cannot listen for MQTT on " + where + ": " + e.getMessage(), e);
+        }
+        workers.next().scheduleAtFixedRate(sessions::sweepExpired, 30, 30, TimeUnit.SECONDS);
+        if (server != null) {
+            LOG.info("MQTT listening on {}:{} ({}, {} session(s) loaded)", config.host(), port(),
+                    epoll ? "epoll" : "nio", sessions.sessionCount());
+        }
+        if (tls != null) {
+            LOG.info("MQTT over TLS listening on {}:{} ({}, provider {}, client certificates {}, protocols {})",
+                    tls.config().host(), tlsPort(), epoll ? "epoll" : "nio", tls.providerName(),
+                    tls.config().clientAuth().name().toLowerCase(java.util.Locale.ROOT), tls.config().protocols());
+        }
+    }
+
+    /** One listener: the limiter on the listening socket, then (for TLS) SslHandler and identity, then MQTT. */
+    private ServerBootstrap bootstrap(Class<? extends ServerChannel> channelType, AcceptLimiter limiter,
+                                      ServerTls tls) {
+        return new ServerBootstrap()
                 .group(boss, workers)
                 .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(limiter)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()))
+                                    .addLast("identity", new PeerIdentityHandler(tls.config().identityFrom(), stats));
+                        }
                         MqttHandler.initPipeline(ch.pipeline(), context);
                     }
                 });
-        try {
-            server = b.bind(config.host(), config.port()).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
-            close();
-            throw new IllegalStateException("cannot listen for MQTT on " + config.host() + ":" + config.port()
-                    + ": " + e.getMessage(), e);
-        }
-        workers.next().scheduleAtFixedRate(sessions::sweepExpired, 30, 30, TimeUnit.SECONDS);
-        LOG.info("MQTT listening on {}:{} ({}, {} session(s) loaded)", config.host(), port(),
-                epoll ? "epoll" : "nio", sessions.sessionCount());
     }
 
-    /** The bound port (useful with port 0). */
+    /** The plain listener's bound port (useful with port 0), or -1 when it is turned off. */
     public int port() {
-        return ((InetSocketAddress) server.localAddress()).getPort();
+        Channel s = server;
+        return s == null ? -1 : ((InetSocketAddress) s.localAddress()).getPort();
+    }
+
+    /** The TLS listener's bound port, or -1 when there is none. */
+    public int tlsPort() {
+        Channel s = tlsServer;
+        return s == null ? -1 : ((InetSocketAddress) s.localAddress()).getPort();
+    }
+
+    /** The TLS listener's context (reloadable), or null when there is none. */
+    public ServerTls tls() {
+        return listeners.tls();
     }
 
     public MqttStats stats() {
@@ -146,9 +200,10 @@ public final class MqttSource implements AutoCloseable {
     /** Closes the listener; new connections are refused and CONNECTs still arriving get "server unavailable". */
     public void stopAccepting() {
         context.accepting().set(false);
-        Channel s = server;
-        if (s != null) {
-            s.close().syncUninterruptibly();
+        for (Channel s : new Channel[] {server, tlsServer}) {
+            if (s != null) {
+                s.close().syncUninterruptibly();
+            }
         }
     }
 
@@ -214,6 +269,9 @@ public final class MqttSource implements AutoCloseable {
         }
         if (boss != null) {
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (listeners.tls() != null) {
+            listeners.tls().close();
         }
     }
 }

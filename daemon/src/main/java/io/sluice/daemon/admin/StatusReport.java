@@ -96,6 +96,12 @@ final class StatusReport {
     private static void ingest(SluiceDaemon d, Map<String, Object> m) {
         MqttStats s = d.mqttStats();
         m.put("mqtt_port", d.mqttPort());
+        if (d.mqtt().tls() != null) {
+            m.put("mqtt_tls_port", d.mqttTlsPort());
+            m.put("tls_provider", d.mqtt().tls().providerName());
+            m.put("tls_certificate", d.mqtt().tls().serverCertificate().getSubjectX500Principal().getName()
+                    + ", valid until " + d.mqtt().tls().serverCertificate().getNotAfter().toInstant());
+        }
         m.put("connections_open", s.openConnections());
         m.put("sessions_persistent", d.sessionCount());
         m.put("sessions_live", d.mqtt().sessions().liveCount());

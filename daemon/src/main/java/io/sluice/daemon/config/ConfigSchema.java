@@ -25,6 +25,9 @@ public final class ConfigSchema {
                     "Name of this node, written into every record it takes (see docs/RECORDS.md); no whitespace."
                             + " Empty means the host name."),
 
+            bool("mqtt.enabled", true,
+                    "Open the plain (unencrypted) MQTT listener. Turn it off when every client uses the TLS"
+                            + " listener (mqtt_tls); the other mqtt.* keys apply to both listeners."),
             string("mqtt.host", "0.0.0.0", "Address the MQTT listener binds to."),
             number("mqtt.port", INT, 1883, 0, 65535, "TCP port of the MQTT listener (0 picks a free port)."),
             number("mqtt.io_threads", INT, 0, 0, 1024,
@@ -67,6 +70,30 @@ public final class ConfigSchema {
                             + " slow-loris socket is still closed in time. Complete packets and new connections are"
                             + " not held up. Caps that heap at this value plus one socket read (at most 64 KiB) per"
                             + " connection reading when it is reached. At least mqtt.max_packet_size_bytes."),
+            number("mqtt.connection_rate_per_source", INT, 100, 0, 10_000_000,
+                    "New connections one source address may open per second (a token bucket, on the plain and the"
+                            + " TLS listener together); beyond it connections are closed at accept time, before any"
+                            + " TLS handshake or MQTT packet (event connection_rate_per_source_exceeded). 0 turns it"
+                            + " off. A sensor reconnects rarely, so 100/s with a burst of"
+                            + " mqtt.connection_burst_per_source lets a whole site behind one NAT address reconnect"
+                            + " after an outage (1,000 at once, then 100 a second: 10,000 sensors in 90 s, their"
+                            + " retries back off meanwhile) while one host's reconnect storm costs at most 100"
+                            + " handshakes a second."),
+            number("mqtt.connection_burst_per_source", INT, 1_000, 1, 10_000_000,
+                    "New connections one source address may open at once above mqtt.connection_rate_per_source."),
+            number("mqtt.max_connections_per_source", INT, 10_000, 0, 100_000_000,
+                    "Connections one source address may hold open at once (both listeners); more are closed at"
+                            + " accept time (event connections_per_source_exceeded). 0 turns it off. Carrier-grade"
+                            + " NAT shares an address among tens to hundreds of subscribers and a site gateway"
+                            + " fronts a few thousand sensors, so 10,000 leaves room for both while keeping one host"
+                            + " from taking mqtt.max_connections for itself. Raise it for a larger fleet behind one"
+                            + " address."),
+            string("mqtt.source_limits_exempt", "127.0.0.0/8,::1/128",
+                    "Comma-separated CIDR networks the per-source limits above do not apply to. Loopback by"
+                            + " default: behind a local TLS terminator or proxy every client shows as a loopback"
+                            + " address, and local load generators and health checks are not a network storm. Add a"
+                            + " load balancer's addresses when it does not pass the client address on; set it"
+                            + " empty to limit loopback too."),
             number("mqtt.max_persistent_sessions", INT, 1_000_000, 0, 100_000_000,
                     "Persistent sessions this node stores (in the sessions topic and in heap, reloaded at start-up)."
                             + " A CONNECT that would create one more is refused (MQTT 5 CONNACK 0x97 quota exceeded,"
@@ -98,6 +125,49 @@ public final class ConfigSchema {
                             + " of encoded sessions plus 128 B each; writes for the same client id replace each"
                             + " other, so only the latest state waits. Beyond it a write fails at once (a CONNECT"
                             + " is refused with server unavailable). Caps that queue's heap at about this."),
+
+            bool("mqtt_tls.enabled", false,
+                    "Open the MQTT over TLS listener (docs/TLS.md). It shares every mqtt.* bound with the plain"
+                            + " listener; mqtt.enabled turns the plain one off."),
+            string("mqtt_tls.host", "0.0.0.0", "Address the TLS listener binds to."),
+            number("mqtt_tls.port", INT, 8883, 0, 65535, "TCP port of the TLS listener (0 picks a free port)."),
+            string("mqtt_tls.cert_file", "",
+                    "PEM certificate chain the listener presents, its own certificate first. Reloaded when it"
+                            + " changes and on SIGHUP; new connections get the new one."),
+            string("mqtt_tls.key_file", "",
+                    "PEM PKCS#8 private key of that certificate (-----BEGIN PRIVATE KEY-----, or ENCRYPTED PRIVATE"
+                            + " KEY with mqtt_tls.key_password_file). Reloaded with the certificate."),
+            string("mqtt_tls.key_password_file", "",
+                    "File whose first line is the password of an encrypted key; empty when the key is not"
+                            + " encrypted."),
+            string("mqtt_tls.ca_file", "",
+                    "PEM bundle of the CAs client certificates must chain to; needed when"
+                            + " mqtt_tls.client_auth is optional or required. Reloaded when it changes."),
+            string("mqtt_tls.crl_file", "",
+                    "PEM (or DER) certificate revocation lists of those CAs; a revoked client certificate is"
+                            + " refused in the handshake. Each CA that signs client certificates needs its CRL here."
+                            + " Empty: no revocation check. Reloaded when it changes."),
+            choice("mqtt_tls.client_auth", "none", List.of("none", "optional", "required"),
+                    "Client certificates: not asked for, verified when presented, or required (mTLS). A"
+                            + " client without a valid one is refused in the handshake when required."),
+            choice("mqtt_tls.identity_from", "cn", List.of("cn", "san_dns", "san_uri", "san_email"),
+                    "Where a verified client certificate's identity comes from: the subject CN, or the first"
+                            + " subject alternative name of that type. A certificate without one is closed"
+                            + " (event certificate_without_identity)."),
+            string("mqtt_tls.protocols", "TLSv1.3,TLSv1.2",
+                    "TLS versions offered, comma-separated: TLSv1.3 and/or TLSv1.2."),
+            string("mqtt_tls.ciphers", "",
+                    "Cipher suites offered, comma-separated (IANA names, e.g."
+                            + " TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256); empty: forward-secret AEAD suites only"
+                            + " (AES-GCM and ChaCha20-Poly1305 with ECDHE)."),
+            number("mqtt_tls.handshake_timeout_ms", INT, 10_000, 100, 600_000,
+                    "A TLS handshake not finished within this time closes the connection (event"
+                            + " tls_handshake_failed); bounds how long a silent socket holds a handshake's state."),
+            number("mqtt_tls.session_cache_size", INT, 20_000, 0, 10_000_000,
+                    "TLS sessions kept for resumption (an abbreviated handshake when a client reconnects); bounds"
+                            + " the session cache (native memory with BoringSSL). 0: the provider's default."),
+            number("mqtt_tls.session_timeout_seconds", INT, 7_200, 0, 86_400,
+                    "How long a TLS session may be resumed. 0: the provider's default."),
 
             bool("mqtt_sn.enabled", false,
                     "Run the MQTT-SN 1.2 gateway on UDP. QoS 1 PUBLISHes are acknowledged only once Kafka holds them;"

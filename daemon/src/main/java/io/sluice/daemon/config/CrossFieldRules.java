@@ -67,11 +67,70 @@ final class CrossFieldRules {
         }
         fanout(v, problems);
         udp(v, problems);
+        tls(v, problems);
         return problems;
     }
 
+    private static final List<String> TLS_FILE_KEYS = List.of("mqtt_tls.cert_file", "mqtt_tls.key_file",
+            "mqtt_tls.key_password_file", "mqtt_tls.ca_file", "mqtt_tls.crl_file");
+
+    /** The TLS listener: files present and readable, belonging together; listeners that can both open. */
+    private static void tls(ConfigValues v, List<String> problems) {
+        boolean tls = v.bool("mqtt_tls.enabled");
+        if (!v.bool("mqtt.enabled") && !tls) {
+            problems.add(v.where("mqtt.enabled") + ": mqtt.enabled is false and mqtt_tls.enabled is false ("
+                    + v.where("mqtt_tls.enabled") + "): at least one MQTT listener must be open");
+        }
+        if (!tls) {
+            return;
+        }
+        if (v.bool("mqtt.enabled") && v.integer("mqtt.port") != 0 && v.integer("mqtt.port") == v.integer("mqtt_tls.port")) {
+            problems.add(v.where("mqtt_tls.port") + ": mqtt_tls.port must differ from mqtt.port ("
+                    + v.integer("mqtt.port") + ")");
+        }
+        int before = problems.size();
+        for (String key : List.of("mqtt_tls.cert_file", "mqtt_tls.key_file")) {
+            if (v.string(key).isBlank()) {
+                problems.add(v.where(key) + ": " + key + " must name a PEM file when mqtt_tls.enabled is true");
+            }
+        }
+        if (!v.string("mqtt_tls.client_auth").equals("none") && v.string("mqtt_tls.ca_file").isBlank()) {
+            problems.add(v.where("mqtt_tls.ca_file") + ": mqtt_tls.ca_file must name the CA bundle when"
+                    + " mqtt_tls.client_auth is " + v.string("mqtt_tls.client_auth") + " ("
+                    + v.where("mqtt_tls.client_auth") + ")");
+        }
+        for (String key : TLS_FILE_KEYS) {
+            String file = v.string(key);
+            if (!file.isBlank() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
+                problems.add(v.where(key) + ": " + key + ": '" + file + "' "
+                        + (java.nio.file.Files.exists(java.nio.file.Path.of(file)) ? "is not readable" : "does not exist"));
+            }
+        }
+        for (String p : SluiceConfig.cidrs(v.string("mqtt_tls.protocols"))) {
+            if (!p.equals("TLSv1.3") && !p.equals("TLSv1.2")) {
+                problems.add(v.where("mqtt_tls.protocols") + ": mqtt_tls.protocols: '" + p
+                        + "' is not one of TLSv1.3, TLSv1.2 (older versions are not offered)");
+            }
+        }
+        if (SluiceConfig.cidrs(v.string("mqtt_tls.protocols")).isEmpty()) {
+            problems.add(v.where("mqtt_tls.protocols") + ": mqtt_tls.protocols must name at least one TLS version");
+        }
+        if (problems.size() > before) {
+            return; // the files are checked together only when each is there
+        }
+        try {
+            io.sluice.tls.ServerTls.check(SluiceConfig.mqttTls(v).tlsConfig());
+        } catch (IllegalArgumentException e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            // the message starts with the file at fault; name the key of the file it mentions first
+            String key = TLS_FILE_KEYS.stream().filter(k -> !v.string(k).isBlank() && msg.contains(v.string(k)))
+                    .min(java.util.Comparator.comparingInt(k -> msg.indexOf(v.string(k)))).orElse(msg.startsWith("mqtt_tls.ciphers") ? "mqtt_tls.ciphers" : "mqtt_tls.cert_file");
+            problems.add(v.where(key) + ": " + key + ": " + msg);
+        }
+    }
+
     private static void udp(ConfigValues v, List<String> problems) {
-        for (String key : List.of("mqtt_sn.allowed_sources", "line_udp.allowed_sources")) {
+        for (String key : List.of("mqtt_sn.allowed_sources", "line_udp.allowed_sources", "mqtt.source_limits_exempt")) {
             for (String cidr : SluiceConfig.cidrs(v.string(key))) {
                 if (!io.sluice.udp.LineDatagramConfig.isCidr(cidr)) {
                     problems.add(v.where(key) + ": " + key + ": '" + cidr + "' is not a CIDR network such as"

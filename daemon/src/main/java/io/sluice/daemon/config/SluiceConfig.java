@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * The whole validated configuration, immutable. Built only by {@link ConfigLoader}.
  */
-public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp lineUdp, Ingest ingest, Kafka kafka,
+public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqttSn, LineUdp lineUdp, Ingest ingest, Kafka kafka,
                            Fanout fanout, Admin admin, Shutdown shutdown, Log log) {
 
     public record MqttSn(boolean enabled, String host, int port, int sockets, int receiveBufferBytes,
@@ -28,7 +28,28 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                        int connectTimeoutMs, int maxKeepAliveSeconds, int packetArrivalTimeoutMs,
                        int maxPersistentSessions, int maxClientIdBytes,
                        int maxSubscriptionsPerSession, int maxTopicFilterBytes, int sessionStoreTimeoutMs,
-                       long sessionStoreMaxQueuedBytes, long maxPartialPacketBytes) {
+                       long sessionStoreMaxQueuedBytes, long maxPartialPacketBytes, boolean enabled,
+                       int connectionRatePerSource, int connectionBurstPerSource, int maxConnectionsPerSource,
+                       List<String> sourceLimitsExempt) {
+    }
+
+    /** The TLS listener; file keys are empty strings when not set. */
+    public record MqttTls(boolean enabled, String host, int port, String certFile, String keyFile,
+                          String keyPasswordFile, String caFile, String crlFile, String clientAuth,
+                          String identityFrom, List<String> protocols, List<String> ciphers, int handshakeTimeoutMs,
+                          int sessionCacheSize, int sessionTimeoutSeconds) {
+        /** The protocols module's TLS settings (valid once the loader checked the section). */
+        public io.sluice.tls.TlsConfig tlsConfig() {
+            return new io.sluice.tls.TlsConfig(host, port, path(certFile), path(keyFile), path(keyPasswordFile),
+                    path(caFile), path(crlFile),
+                    io.sluice.tls.TlsConfig.ClientAuthMode.valueOf(clientAuth.toUpperCase(java.util.Locale.ROOT)),
+                    io.sluice.tls.TlsConfig.IdentitySource.valueOf(identityFrom.toUpperCase(java.util.Locale.ROOT)),
+                    protocols, ciphers, handshakeTimeoutMs, sessionCacheSize, sessionTimeoutSeconds);
+        }
+
+        private static java.nio.file.Path path(String s) {
+            return s.isBlank() ? null : java.nio.file.Path.of(s);
+        }
     }
 
     public record Ingest(long maxInflightBytes, int udpMaxInflightPercent) {
@@ -78,7 +99,10 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                         v.integer("mqtt.max_subscriptions_per_session"), v.integer("mqtt.max_topic_filter_bytes"),
                         v.integer("mqtt.session_store_timeout_ms"),
                         v.longValue("mqtt.session_store_max_queued_bytes"),
-                        v.longValue("mqtt.max_partial_packet_bytes")),
+                        v.longValue("mqtt.max_partial_packet_bytes"), v.bool("mqtt.enabled"),
+                        v.integer("mqtt.connection_rate_per_source"), v.integer("mqtt.connection_burst_per_source"),
+                        v.integer("mqtt.max_connections_per_source"), cidrs(v.string("mqtt.source_limits_exempt"))),
+                mqttTls(v),
                 new MqttSn(v.bool("mqtt_sn.enabled"), v.string("mqtt_sn.host"), v.integer("mqtt_sn.port"),
                         v.integer("mqtt_sn.sockets"), v.integer("mqtt_sn.receive_buffer_bytes"),
                         v.integer("mqtt_sn.max_datagram_bytes"), v.longValue("mqtt_sn.client_idle_ms"),
@@ -116,6 +140,15 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttSn mqttSn, LineUdp line
                         v.integer("admin.max_connections")),
                 new Shutdown(v.integer("shutdown.drain_timeout_ms")),
                 new Log(v.string("log.level"), v.string("log.format")));
+    }
+
+    static MqttTls mqttTls(ConfigValues v) {
+        return new MqttTls(v.bool("mqtt_tls.enabled"), v.string("mqtt_tls.host"), v.integer("mqtt_tls.port"),
+                v.string("mqtt_tls.cert_file"), v.string("mqtt_tls.key_file"), v.string("mqtt_tls.key_password_file"),
+                v.string("mqtt_tls.ca_file"), v.string("mqtt_tls.crl_file"), v.string("mqtt_tls.client_auth"),
+                v.string("mqtt_tls.identity_from"), cidrs(v.string("mqtt_tls.protocols")),
+                cidrs(v.string("mqtt_tls.ciphers")), v.integer("mqtt_tls.handshake_timeout_ms"),
+                v.integer("mqtt_tls.session_cache_size"), v.integer("mqtt_tls.session_timeout_seconds"));
     }
 
     /** A comma-separated CIDR list (validated by {@link CrossFieldRules}). */

@@ -57,6 +57,7 @@ public final class Reload {
         List<String> needRestart = new ArrayList<>();
         compare("node_id", current.nodeId(), next.nodeId(), needRestart);
         compare("mqtt", current.mqtt(), next.mqtt(), needRestart);
+        compare("mqtt_tls", current.mqttTls(), next.mqttTls(), needRestart);
         compare("mqtt_sn", current.mqttSn(), next.mqttSn(), needRestart);
         compare("line_udp", current.lineUdp(), next.lineUdp(), needRestart);
         SluiceConfig.Ingest ingest = current.ingest();
@@ -87,7 +88,7 @@ public final class Reload {
         } else {
             LOG.warn("Reload: changes in {} take effect only after a restart (systemctl restart sluice)", needRestart);
         }
-        current = new SluiceConfig(current.nodeId(), current.mqtt(), current.mqttSn(), current.lineUdp(),
+        current = new SluiceConfig(current.nodeId(), current.mqtt(), current.mqttTls(), current.mqttSn(), current.lineUdp(),
                 ingest, current.kafka(),
                 fanout, current.admin(), current.shutdown(), next.log());
         return needRestart;

@@ -188,6 +188,30 @@ public final class Wiring {
         return global.share(c.ingest().udpMaxInflightPercent());
     }
 
+    /**
+     * The MQTT listeners: plain when mqtt.enabled, TLS when mqtt_tls.enabled (its files read now), and the
+     * per-source accept limits of both.
+     *
+     * @throws StartupException when a TLS file cannot be used (the message names it)
+     */
+    public static io.sluice.mqtt.Listeners listeners(SluiceConfig c) {
+        io.sluice.tls.ServerTls tls = null;
+        if (c.mqttTls().enabled()) {
+            try {
+                tls = io.sluice.tls.ServerTls.load(c.mqttTls().tlsConfig());
+            } catch (IllegalArgumentException e) {
+                throw new StartupException("mqtt_tls: " + e.getMessage(), e);
+            }
+        }
+        SluiceConfig.Mqtt m = c.mqtt();
+        return new io.sluice.mqtt.Listeners(m.enabled(), tls, new io.sluice.tls.SourceLimits(
+                m.connectionRatePerSource(), m.connectionBurstPerSource(), m.maxConnectionsPerSource(),
+                MAX_TRACKED_SOURCES, m.sourceLimitsExempt()));
+    }
+
+    /** Source addresses the accept-time limiter tracks at once (about 200 B each; idle ones are forgotten). */
+    static final int MAX_TRACKED_SOURCES = 262_144;
+
     public static MqttConfig mqttConfig(SluiceConfig c) {
         SluiceConfig.Mqtt m = c.mqtt();
         return new MqttConfig(m.host(), m.port(), m.ioThreads(), m.maxConnections(), m.maxPacketSizeBytes(),

@@ -60,6 +60,11 @@ final class TestKafka implements AutoCloseable {
 
     /** A daemon config on a free port with readings and sessions topics unique to this call. */
     SluiceConfig daemonConfig(String name) {
+        return daemonConfig(name, Map.of());
+    }
+
+    /** As {@link #daemonConfig(String)}, with {@code extra} settings on top. */
+    SluiceConfig daemonConfig(String name, Map<String, String> extra) {
         String suffix = name + "-" + UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> settings = new java.util.HashMap<>(adminSettings());
         settings.putAll(Map.of(
@@ -72,6 +77,7 @@ final class TestKafka implements AutoCloseable {
                 "kafka.topic_partitions", "3",
                 "kafka.topic_replication_factor", "1",
                 "kafka.topic_min_insync_replicas", "1"));
+        settings.putAll(extra);
         return ConfigLoader.fromMap(settings);
     }
 

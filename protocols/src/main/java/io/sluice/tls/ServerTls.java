@@ -1,0 +1,227 @@
+package io.sluice.tls;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.sluice.security.Reloadable;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.CertPathBuilder;
+import java.security.cert.CertStore;
+import java.security.cert.CollectionCertStoreParameters;
+import java.security.cert.PKIXBuilderParameters;
+import java.security.cert.PKIXRevocationChecker;
+import java.security.cert.X509CRL;
+import java.security.cert.X509CertSelector;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.CertPathTrustManagerParameters;
+import javax.net.ssl.TrustManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TLS listener's server context: certificate chain, key, CA bundle and CRL, built into a Netty
+ * {@link SslContext} on BoringSSL (netty-tcnative) or, where that cannot load, the JDK provider. {@link #reload()}
+ * reads and checks every file again and swaps the new context in only when all of it is valid; connections already
+ * open keep the context they started with. Thread-safe: {@link #newHandler} may be called from any event loop while
+ * {@link #reload()} runs on the file-watch thread.
+ */
+public final class ServerTls implements Reloadable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
+
+    private final TlsConfig config;
+    private final SslProvider provider;
+    private final AtomicReference<Loaded> current = new AtomicReference<>();
+
+    /** What one load produced: the context and the certificate it serves. */
+    private record Loaded(SslContext context, X509Certificate certificate) {
+    }
+
+    private ServerTls(TlsConfig config, SslProvider provider) {
+        this.config = config;
+        this.provider = provider;
+    }
+
+    /**
+     * Reads every file and builds the context.
+     *
+     * @throws IllegalArgumentException naming the file when one is missing, unreadable or does not fit the others
+     */
+    public static ServerTls load(TlsConfig config) {
+        ServerTls tls = new ServerTls(config, provider());
+        tls.current.set(tls.build());
+        return tls;
+    }
+
+    /**
+     * Reads and checks every file as {@link #load} does, without keeping or logging anything (config check).
+     *
+     * @throws IllegalArgumentException naming the file when one is missing, unreadable or does not fit the others
+     */
+    public static void check(TlsConfig config) {
+        new ServerTls(config, SslProvider.JDK).build();
+    }
+
+    /** BoringSSL when netty-tcnative loads, else the JDK provider; the choice and its reason go to the log. */
+    private static SslProvider provider() {
+        if (OpenSsl.isAvailable()) {
+            LOG.info("TLS provider: OpenSSL ({}, via netty-tcnative)", OpenSsl.versionString());
+            // reference-counted: each SslHandler releases its engine when its connection closes, and a replaced
+            // context is freed once its last connection is gone (no finalizers, no waiting for GC)
+            return SslProvider.OPENSSL_REFCNT;
+        }
+        Throwable why = OpenSsl.unavailabilityCause();
+        LOG.warn("TLS provider: JDK (netty-tcnative could not load: {}); handshakes cost more CPU",
+                why == null ? "unknown reason" : why.toString());
+        return SslProvider.JDK;
+    }
+
+    /** "openssl" or "jdk". */
+    public String providerName() {
+        return provider == SslProvider.JDK ? "jdk" : "openssl";
+    }
+
+    public TlsConfig config() {
+        return config;
+    }
+
+    /** A handler for one new connection, on the current context, with the handshake time limit. */
+    public SslHandler newHandler(ByteBufAllocator alloc) {
+        SslHandler h = current.get().context().newHandler(alloc);
+        h.setHandshakeTimeoutMillis(config.handshakeTimeoutMs());
+        return h;
+    }
+
+    /** The certificate new connections are served. */
+    public X509Certificate serverCertificate() {
+        return current.get().certificate();
+    }
+
+    @Override
+    public String describe() {
+        return "TLS certificate, key, CA bundle and CRL of mqtt_tls";
+    }
+
+    @Override
+    public List<Path> files() {
+        return config.files();
+    }
+
+    @Override
+    public void reload() {
+        Loaded next = build();
+        Loaded old = current.getAndUpdate(c -> c == null ? null : next);
+        if (old == null) {
+            io.netty.util.ReferenceCountUtil.release(next.context()); // closed meanwhile
+            return;
+        }
+        // open connections' engines hold their own reference; the native context goes when the last of them does
+        io.netty.util.ReferenceCountUtil.release(old.context());
+    }
+
+    /** Frees the current context (the listener is closed; engines of open connections keep theirs until closed). */
+    public void close() {
+        Loaded old = current.getAndSet(null);
+        if (old != null) {
+            io.netty.util.ReferenceCountUtil.release(old.context());
+        }
+    }
+
+    private Loaded build() {
+        List<X509Certificate> chain = PemFiles.certificates(config.certFile());
+        PrivateKey key = PemFiles.privateKey(config.keyFile(), config.keyPasswordFile());
+        PemFiles.checkPair(key, chain.get(0), config.keyFile(), config.certFile());
+        if (chain.get(0).getNotAfter().before(new Date())) {
+            LOG.warn("{}: the server certificate expired on {}; clients will refuse it", config.certFile(),
+                    chain.get(0).getNotAfter().toInstant());
+        }
+        SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+                .sslProvider(provider)
+                .protocols(config.protocols())
+                .ciphers(config.effectiveCiphers(), SupportedCipherSuiteFilter.INSTANCE)
+                .sessionCacheSize(config.sessionCacheSize())
+                .sessionTimeout(config.sessionTimeoutSeconds())
+                .clientAuth(switch (config.clientAuth()) {
+                    case NONE -> ClientAuth.NONE;
+                    case OPTIONAL -> ClientAuth.OPTIONAL;
+                    case REQUIRED -> ClientAuth.REQUIRE;
+                });
+        if (config.caFile() != null && config.clientAuth() != TlsConfig.ClientAuthMode.NONE) {
+            b.trustManager(trust());
+        }
+        SslContext ctx;
+        try {
+            ctx = b.build();
+        } catch (Exception e) {
+            throw new IllegalArgumentException(config.certFile() + ", " + config.keyFile()
+                    + ": cannot build a TLS context: " + e.getMessage(), e);
+        }
+        if (ctx.cipherSuites().isEmpty()) {
+            throw new IllegalArgumentException("mqtt_tls.ciphers: none of " + config.effectiveCiphers()
+                    + " is supported by the " + providerName() + " provider");
+        }
+        return new Loaded(ctx, chain.get(0));
+    }
+
+    /** PKIX trust in the CA bundle; with a CRL file, every client certificate's revocation is checked against it. */
+    private TrustManagerFactory trust() {
+        List<X509Certificate> cas = PemFiles.certificates(config.caFile());
+        List<X509CRL> crls = config.crlFile() == null ? List.of() : PemFiles.crls(config.crlFile());
+        for (X509CRL crl : crls) {
+            if (cas.stream().noneMatch(ca -> signedBy(crl, ca))) {
+                throw new IllegalArgumentException(config.crlFile() + ": the CRL of " + crl.getIssuerX500Principal()
+                        + " is not signed by a CA in " + config.caFile());
+            }
+        }
+        try {
+            KeyStore anchors = KeyStore.getInstance("PKCS12");
+            anchors.load(null, null);
+            for (int i = 0; i < cas.size(); i++) {
+                anchors.setCertificateEntry("ca-" + i, cas.get(i));
+            }
+            PKIXBuilderParameters params = new PKIXBuilderParameters(anchors, new X509CertSelector());
+            if (crls.isEmpty()) {
+                params.setRevocationEnabled(false);
+            } else {
+                params.addCertStore(CertStore.getInstance("Collection",
+                        new CollectionCertStoreParameters(new ArrayList<>(crls))));
+                PKIXRevocationChecker rc = (PKIXRevocationChecker) CertPathBuilder.getInstance("PKIX")
+                        .getRevocationChecker();
+                // the CRL file is the only source: no OCSP, no fetching distribution points from the network
+                rc.setOptions(EnumSet.of(PKIXRevocationChecker.Option.PREFER_CRLS,
+                        PKIXRevocationChecker.Option.NO_FALLBACK, PKIXRevocationChecker.Option.ONLY_END_ENTITY));
+                params.addCertPathChecker(rc);
+                params.setRevocationEnabled(true);
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+            tmf.init(new CertPathTrustManagerParameters(params));
+            return tmf;
+        } catch (Exception e) {
+            throw new IllegalArgumentException(config.caFile() + ": cannot build trust from the CA bundle: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static boolean signedBy(X509CRL crl, X509Certificate ca) {
+        if (!crl.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+            return false;
+        }
+        try {
+            crl.verify(ca.getPublicKey());
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}

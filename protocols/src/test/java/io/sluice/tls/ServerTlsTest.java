@@ -1,0 +1,121 @@
+package io.sluice.tls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sluice.tls.TlsConfig.ClientAuthMode;
+import io.sluice.tls.TlsConfig.IdentitySource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Building the server context from files, and the checks that name the file when one does not fit. */
+class ServerTlsTest {
+    @TempDir
+    Path dir;
+    private final java.util.List<ServerTls> loaded = new java.util.ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void release() {
+        loaded.forEach(ServerTls::close);
+    }
+
+    private ServerTls load(TlsConfig c) {
+        ServerTls tls = ServerTls.load(c);
+        loaded.add(tls);
+        return tls;
+    }
+
+    private TlsConfig config(ClientAuthMode auth, Path ca, Path crl, Path keyPassword) {
+        return new TlsConfig("127.0.0.1", 0, dir.resolve("server.crt"), dir.resolve("server.key"), keyPassword, ca,
+                crl, auth, IdentitySource.CN, List.of("TLSv1.3", "TLSv1.2"), List.of(), 10_000, 1024, 3600);
+    }
+
+    @Test
+    void validFiles_buildAContext_onBoringSsl() throws Exception {
+        TestPki.Ca ca = TestPki.ca("test-ca");
+        TestPki.server(ca, "server-1").write(dir, "server");
+        TestPki.writeCert(dir.resolve("ca.crt"), ca.cert);
+        TestPki.writeCrl(dir.resolve("ca.crl"), ca.crl());
+        ServerTls tls = load(config(ClientAuthMode.REQUIRED, dir.resolve("ca.crt"), dir.resolve("ca.crl"),
+                null));
+        assertEquals("CN=server-1", tls.serverCertificate().getSubjectX500Principal().getName());
+        assertEquals("openssl", tls.providerName(), "netty-tcnative-boringssl-static loads on linux-x86_64");
+        assertEquals(4, tls.files().size());
+    }
+
+    @Test
+    void keyOfAnotherCertificate_isRefused_namingTheKeyFile() throws Exception {
+        TestPki.Ca ca = TestPki.ca("test-ca");
+        TestPki.server(ca, "server-1").write(dir, "server");
+        TestPki.server(ca, "other").write(dir, "other");
+        Files.copy(dir.resolve("other.key"), dir.resolve("server.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load(config(ClientAuthMode.NONE, null, null, null)));
+        assertTrue(e.getMessage().contains("server.key") && e.getMessage().contains("does not belong"), e.getMessage());
+    }
+
+    @Test
+    void missingFile_isRefused_namingIt() throws Exception {
+        TestPki.Ca ca = TestPki.ca("test-ca");
+        TestPki.server(ca, "server-1").write(dir, "server");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load(config(ClientAuthMode.REQUIRED, dir.resolve("nope-ca.crt"), null, null)));
+        assertTrue(e.getMessage().contains("nope-ca.crt") && e.getMessage().contains("cannot read"), e.getMessage());
+    }
+
+    @Test
+    void crlOfAnotherCa_isRefused_namingTheCrlFile() throws Exception {
+        TestPki.Ca ca = TestPki.ca("test-ca");
+        TestPki.server(ca, "server-1").write(dir, "server");
+        TestPki.writeCert(dir.resolve("ca.crt"), ca.cert);
+        TestPki.writeCrl(dir.resolve("ca.crl"), TestPki.ca("test-ca").crl()); // same name, another key
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load(config(ClientAuthMode.REQUIRED, dir.resolve("ca.crt"), dir.resolve("ca.crl"),
+                        null)));
+        assertTrue(e.getMessage().contains("ca.crl") && e.getMessage().contains("not signed"), e.getMessage());
+    }
+
+    @Test
+    void reload_swapsInANewCertificate_butABrokenOneKeepsTheOld() throws Exception {
+        TestPki.Ca ca = TestPki.ca("test-ca");
+        TestPki.server(ca, "first").write(dir, "server");
+        ServerTls tls = load(config(ClientAuthMode.NONE, null, null, null));
+        Files.writeString(dir.resolve("server.crt"), "-----BEGIN CERTIFICATE-----\nnot base64!\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, tls::reload);
+        assertTrue(e.getMessage().contains("server.crt"), e.getMessage());
+        assertEquals("CN=first", tls.serverCertificate().getSubjectX500Principal().getName());
+
+        TestPki.server(ca, "second").write(dir, "server");
+        tls.reload();
+        assertEquals("CN=second", tls.serverCertificate().getSubjectX500Principal().getName());
+    }
+
+    @Test
+    void encryptedPkcs8Key_isReadWithThePasswordFile() throws Exception {
+        TestPki.Ca ca = TestPki.ca("test-ca");
+        TestPki.server(ca, "server-1").write(dir, "server");
+        Files.writeString(dir.resolve("pw"), "s3cret\n");
+        Process p = new ProcessBuilder("openssl", "pkcs8", "-topk8", "-v2", "aes-256-cbc",
+                "-in", dir.resolve("server.key").toString(), "-out", dir.resolve("enc.key").toString(),
+                "-passout", "file:" + dir.resolve("pw")).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
+        Files.move(dir.resolve("enc.key"), dir.resolve("server.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+        ServerTls tls = load(config(ClientAuthMode.NONE, null, null, dir.resolve("pw")));
+        assertEquals("CN=server-1", tls.serverCertificate().getSubjectX500Principal().getName());
+
+        Files.writeString(dir.resolve("pw"), "wrong\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, tls::reload);
+        assertTrue(e.getMessage().contains("server.key") && e.getMessage().contains("cannot decrypt"), e.getMessage());
+        IllegalArgumentException noPw = assertThrows(IllegalArgumentException.class,
+                () -> load(config(ClientAuthMode.NONE, null, null, null)));
+        assertNotEquals(-1, noPw.getMessage().indexOf("no password file"), noPw.getMessage());
+    }
+}
