@@ -19,7 +19,7 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public record PasswordHash(int iterations, byte[] salt, byte[] hash) {
     /** Iterations {@code sluice passwd} writes by default (docs/AUTH.md says why and what one costs). */
-    public static final int DEFAULT_ITERATIONS = 210_000;
+    public static final int DEFAULT_ITERATIONS = 10_000;
     /** Largest iteration count read: a hostile or mistyped file must not make one CONNECT cost minutes. */
     public static final int MAX_ITERATIONS = 10_000_000;
     private static final int SALT_BYTES = 12; // as mosquitto_passwd

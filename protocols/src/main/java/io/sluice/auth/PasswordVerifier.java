@@ -35,7 +35,7 @@ public final class PasswordVerifier implements AutoCloseable {
     private final ThreadLocal<Mac> macs;
     /** Bumped on every reload: a verification begun before it is not remembered after it. */
     private final AtomicInteger generation = new AtomicInteger();
-    private final PasswordHash dummy;
+    private volatile PasswordHash dummy;
     public final LongAdder computed = new LongAdder();
     public final LongAdder rememberedHits = new LongAdder();
     public final LongAdder refusedBusy = new LongAdder();
@@ -59,8 +59,6 @@ public final class PasswordVerifier implements AutoCloseable {
                 return size() > PasswordVerifier.this.maxRemembered;
             }
         };
-        // an unknown user costs as much as a known one, so timing does not tell which names exist
-        this.dummy = PasswordHash.create(new byte[0], PasswordHash.DEFAULT_ITERATIONS);
         file.onChange(this::forget);
     }
 
@@ -87,7 +85,7 @@ public final class PasswordVerifier implements AutoCloseable {
                     if (stored != null) {
                         ok = stored.verify(password);
                     } else {
-                        dummy.verify(password); // spent for its timing only
+                        dummy().verify(password); // spent for its timing only
                         ok = false;
                     }
                     if (ok) {
@@ -107,6 +105,16 @@ public final class PasswordVerifier implements AutoCloseable {
             result.complete(Result.BUSY);
         }
         return result;
+    }
+
+    /** An unknown user costs as much as a known one, so timing does not tell which names exist. */
+    private PasswordHash dummy() {
+        PasswordHash d = dummy;
+        if (d == null) {
+            d = PasswordHash.create(new byte[0], PasswordHash.DEFAULT_ITERATIONS);
+            dummy = d;
+        }
+        return d;
     }
 
     /** Forgets every remembered verification (the password file changed). */

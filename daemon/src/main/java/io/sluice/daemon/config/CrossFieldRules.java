@@ -67,6 +67,7 @@ final class CrossFieldRules {
         }
         fanout(v, problems);
         udp(v, problems);
+        AuthRules.check(v, problems);
         return problems;
     }
 
