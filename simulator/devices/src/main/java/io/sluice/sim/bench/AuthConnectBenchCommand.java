@@ -44,6 +44,9 @@ public final class AuthConnectBenchCommand implements Callable<Integer> {
             lines.put(user(i), PasswordHash.create(password(i), iterations));
         }
         PasswordFile.write(passwords, lines);
+        // Mosquitto started as root drops to its own user, which must be able to read the file
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(passwords, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         System.out.printf("bench-auth: %d users, PBKDF2-SHA512 %,d iterations, one CONNECT at a time, %d core(s)%n",
                 users, iterations, Runtime.getRuntime().availableProcessors());
         try (KafkaCluster kafka = KafkaCluster.start(1)) {
