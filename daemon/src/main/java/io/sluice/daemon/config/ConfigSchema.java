@@ -182,8 +182,8 @@ public final class ConfigSchema {
                             + " another gets CONNACK 0x85 (MQTT 5) / 0x02 (3.1.1), event client_id_not_identity."),
             number("auth.password_check_threads", INT, 1, 1, 256,
                     "Threads computing password hashes, apart from the event loops. One PBKDF2 at the default"
-                            + " 10,000 iterations costs about 17 ms of CPU (docs/AUTH.md), so one thread checks about"
-                            + " 60 new passwords per second; a remembered one costs no thread."),
+                            + " 10,000 iterations costs 10-17 ms of CPU (docs/AUTH.md), so one thread checks 60-100"
+                            + " new passwords per second; a remembered one costs no thread."),
             number("auth.password_check_queue", INT, 1_000, 1, 1_000_000,
                     "Password checks that may wait for a thread; more are refused at once with CONNACK 0x89 server"
                             + " busy (MQTT 5) / 0x03 (3.1.1), event password_check_busy. Each waiting CONNECT holds"

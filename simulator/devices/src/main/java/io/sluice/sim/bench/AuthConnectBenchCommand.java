@@ -34,8 +34,30 @@ public final class AuthConnectBenchCommand implements Callable<Integer> {
             description = "PBKDF2 iterations of every line (default ${DEFAULT-VALUE}, Sluice's default)")
     int iterations;
 
+    @Option(names = "--hash-only", description = "only time one password check in this JVM (thread CPU per check,"
+            + " after three warm-up checks), no servers")
+    boolean hashOnly;
+
+    @Option(names = "--checks", defaultValue = "20", description = "checks timed by --hash-only (default ${DEFAULT-VALUE})")
+    int checks;
+
     @Override
     public Integer call() throws Exception {
+        if (hashOnly) {
+            PasswordHash h = PasswordHash.create(password(0), iterations);
+            for (int i = 0; i < 3; i++) {
+                h.verify(password(0));
+            }
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            long c0 = mx.getCurrentThreadCpuTime();
+            for (int i = 0; i < checks; i++) {
+                h.verify(password(0));
+            }
+            long c1 = mx.getCurrentThreadCpuTime();
+            System.out.printf("PBKDF2-SHA512 %,d iterations: %.1f ms thread CPU per check (%d checks)%n", iterations,
+                    (c1 - c0) / 1e6 / checks, checks);
+            return 0;
+        }
         Logging.configure("error", "text");
         Path dir = Files.createTempDirectory("sluice-bench-auth-");
         Path passwords = dir.resolve("passwd");
