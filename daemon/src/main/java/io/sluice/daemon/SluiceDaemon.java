@@ -57,6 +57,8 @@ public final class SluiceDaemon implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     /** Certificates, keys, CA bundle, CRL, password and ACL files: reloaded when they change and on SIGHUP. */
     private volatile FileWatch files;
+    /** Authentication and authorization of MQTT clients; null on a fan-out-only node. */
+    private volatile io.sluice.auth.Authenticator auth;
     /** How often watched files are checked for changes. */
     static final long FILE_WATCH_INTERVAL_MS = 2_000;
 
@@ -87,6 +89,7 @@ public final class SluiceDaemon implements AutoCloseable {
         LineDatagramSource lineUdp = null;
         FileWatch files = new FileWatch(FILE_WATCH_INTERVAL_MS);
         io.sluice.daemon.internal.HeapCheck.warning(config, Runtime.getRuntime().maxMemory()).ifPresent(LOG::warn);
+        io.sluice.auth.Authenticator auth = null;
         try {
             topics = Wiring.topics(config);
             Wiring.awaitKafka(topics, Duration.ofMillis(config.kafka().startupTimeoutMs()));
@@ -99,8 +102,9 @@ public final class SluiceDaemon implements AutoCloseable {
             InflightBudget budget = new InflightBudget(config.ingest().maxInflightBytes());
             LogIngest ingest = new LogIngest(log, config.nodeId(), config.kafka().recordHeaders());
             io.sluice.mqtt.Listeners listeners = Wiring.listeners(config);
+            auth = Wiring.authenticator(config, files);
             mqtt = new MqttSource(Wiring.mqttConfig(config), listeners, Wiring.sessionLimits(config), ingest, budget,
-                    sessions, Clock.systemUTC());
+                    sessions, Clock.systemUTC(), auth);
             if (listeners.tls() != null) {
                 files.register(listeners.tls());
             }
@@ -119,10 +123,12 @@ public final class SluiceDaemon implements AutoCloseable {
                         : " (mqtt.host, mqtt.port)") + privilegedPortHint(port, e), e);
             }
             if (config.mqttSn().enabled()) {
+                Wiring.sayUdpIsAnonymous("mqtt_sn", config.mqttSn().allowedSources());
                 mqttSn = new MqttSnGateway(Wiring.mqttSnConfig(config), ingest, udpBudget);
                 bind(mqttSn::start, "mqtt_sn", config.mqttSn().port());
             }
             if (config.lineUdp().enabled()) {
+                Wiring.sayUdpIsAnonymous("line_udp", config.lineUdp().allowedSources());
                 lineUdp = new LineDatagramSource(Wiring.lineUdpConfig(config), ingest, udpBudget);
                 bind(lineUdp::start, "line_udp", config.lineUdp().port());
             }
@@ -134,6 +140,7 @@ public final class SluiceDaemon implements AutoCloseable {
             daemon.mqttSn = mqttSn;
             daemon.lineUdp = lineUdp;
             daemon.files = files;
+            daemon.auth = auth;
             daemon.state.set(State.READY);
             try {
                 daemon.admin = AdminServer.start(daemon);
@@ -145,7 +152,7 @@ public final class SluiceDaemon implements AutoCloseable {
                     listening(config, mqtt), config.kafka().bootstrapServers(), config.kafka().readingsTopic());
             return daemon;
         } catch (RuntimeException e) {
-            closeQuietly(files, fanout, lineUdp, mqttSn, mqtt, log, sessionLog, topics);
+            closeQuietly(files, fanout, lineUdp, mqttSn, mqtt, auth, log, sessionLog, topics);
             throw e instanceof StartupException se ? se : new StartupException("start-up failed: " + e.getMessage(), e);
         }
     }
@@ -415,7 +422,7 @@ public final class SluiceDaemon implements AutoCloseable {
         // Not drained means Kafka is slow or gone: flush() could wait without bound, so go straight to the
         // bounded close, which fails what is left (their clients got no PUBACK and will retransmit).
         // the fan-out stops last: it writes what it holds and commits, including what was just flushed
-        closeQuietly(files, mqtt, admin, log, sessionLog, fanout, topics);
+        closeQuietly(files, mqtt, auth, admin, log, sessionLog, fanout, topics);
         state.set(State.STOPPED);
         MqttStats s = mqtt.stats();
         LOG.info("Totals: {} QoS1 and {} QoS0 PUBLISHes, {} PUBACKs, {} error PUBACKs, {} delivery failures,"

@@ -1,5 +1,6 @@
 package io.sluice.ingest;
 
+import io.sluice.security.Identity;
 import java.util.List;
 import java.util.Objects;
 
@@ -17,6 +18,7 @@ import java.util.Objects;
  * @param contentType     MQTT 5 content type, or null
  * @param userProperties  MQTT 5 user properties in order (names may repeat); empty if none
  * @param source          the sender's address ("ip:port"), or null when not recorded
+ * @param identity        who sent it, as this node established it (anonymous for MQTT-SN and datagrams)
  */
 public record Envelope(
         String clientId,
@@ -28,19 +30,29 @@ public record Envelope(
         long receivedAtNanos,
         String contentType,
         List<UserProperty> userProperties,
-        String source) {
+        String source,
+        Identity identity) {
 
     public Envelope {
         Objects.requireNonNull(clientId, "clientId");
+        Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(protocol, "protocol");
         userProperties = userProperties == null ? List.of() : List.copyOf(userProperties);
     }
 
+    /** An envelope of an anonymous sender (MQTT-SN, datagrams, and MQTT without authentication). */
+    public Envelope(String clientId, String topic, byte[] payload, String protocol, String protocolVersion, int qos,
+                    long receivedAtNanos, String contentType, List<UserProperty> userProperties, String source) {
+        this(clientId, topic, payload, protocol, protocolVersion, qos, receivedAtNanos, contentType, userProperties,
+                source, Identity.ANONYMOUS);
+    }
+
     /**
      * Bytes a record of this envelope may hold in the log record, its record headers and producer buffer. Every
-     * part counts: the client id (the key), topic, content type, source, each user property's name and value
+     * part counts: the client id (the key), topic, content type, source, the identity and its method, each user
+     * property's name and value
      * (their record headers) and the log's own header fields
      * (receive time, protocol, version, QoS and a node id of up to {@link #MAX_NODE_ID_BYTES} bytes).
      *
@@ -54,6 +66,7 @@ public record Envelope(
     public int weightBytes() {
         long w = (long) payload.length + FIXED_OVERHEAD_BYTES;
         w += part(clientId) + part(topic) + part(protocol) + part(protocolVersion) + part(contentType) + part(source);
+        w += part(identity.name()) + part(identity.method().label());
         for (UserProperty p : userProperties) {
             w += part(p.name()) + part(p.value());
         }

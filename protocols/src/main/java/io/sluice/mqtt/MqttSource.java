@@ -64,16 +64,28 @@ public final class MqttSource implements AutoCloseable {
 
     public MqttSource(MqttConfig config, SessionLimits limits, Ingest ingest, InflightBudget budget,
                       SessionStore store, Clock clock) {
-        this(config, Listeners.plainOnly(), limits, ingest, budget, store, clock);
+        this(config, Listeners.plainOnly(), limits, ingest, budget, store, clock, io.sluice.auth.Authenticator.open());
     }
 
     public MqttSource(MqttConfig config, Listeners listeners, SessionLimits limits, Ingest ingest,
                       InflightBudget budget, SessionStore store, Clock clock) {
+        this(config, listeners, limits, ingest, budget, store, clock, io.sluice.auth.Authenticator.open());
+    }
+
+    /** With {@code auth} deciding who may connect and what each client may publish and subscribe to. */
+    public MqttSource(MqttConfig config, SessionLimits limits, Ingest ingest, InflightBudget budget,
+                      SessionStore store, Clock clock, io.sluice.auth.Authenticator auth) {
+        this(config, Listeners.plainOnly(), limits, ingest, budget, store, clock, auth);
+    }
+
+    /** Plain and TLS listeners as {@code listeners} says, with {@code auth} deciding who may do what. */
+    public MqttSource(MqttConfig config, Listeners listeners, SessionLimits limits, Ingest ingest,
+                      InflightBudget budget, SessionStore store, Clock clock, io.sluice.auth.Authenticator auth) {
         this.config = config;
         this.listeners = listeners;
         this.sessions = new SessionRegistry(store, clock, stats, limits);
         this.context = new Context(config, ingest, budget, sessions, stats, clock, new AtomicLong(),
-                new AtomicBoolean(true));
+                new AtomicBoolean(true), auth);
     }
 
     /** Loads persistent sessions, then binds. Blocking. */

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 StatusCommand.class,
                 SessionsCommand.class,
                 DrainCommand.class,
+                PasswdCommand.class,
                 picocli.AutoComplete.GenerateCompletion.class,
                 VersionCommand.class,
                 CommandLine.HelpCommand.class

@@ -28,7 +28,12 @@ public final class ConfigSchema {
             bool("mqtt.enabled", true,
                     "Open the plain (unencrypted) MQTT listener. Turn it off when every client uses the TLS"
                             + " listener (mqtt_tls); the other mqtt.* keys apply to both listeners."),
-            string("mqtt.host", "0.0.0.0", "Address the MQTT listener binds to."),
+            string("mqtt.host", "127.0.0.1",
+                    "Address the MQTT listener binds to. Loopback by default, as Mosquitto 2 does when unconfigured:"
+                            + " a fresh install takes local clients only until authentication is set up (auth"
+                            + " section). To serve other hosts set 0.0.0.0 (or an interface's address) together with"
+                            + " auth.password_file (or client certificates), or auth.allow_anonymous: true; `sluice"
+                            + " config check` refuses a non-loopback listener that would refuse every remote client."),
             number("mqtt.port", INT, 1883, 0, 65535, "TCP port of the MQTT listener (0 picks a free port)."),
             number("mqtt.io_threads", INT, 0, 0, 1024,
                     "Event-loop threads serving MQTT connections; 0 means one per CPU core."),
@@ -225,6 +230,43 @@ public final class ConfigSchema {
             number("line_udp.rate_per_second", INT, 0, 0, 10_000_000,
                     "Datagrams per second one source address may send; 0: no limit."),
             number("line_udp.burst", INT, 1000, 1, 10_000_000, "Datagrams a source may send at once above its rate."),
+
+            string("auth.password_file", "",
+                    "Password file in the format mosquitto_passwd writes (user:$7$iterations$salt$hash, PBKDF2-SHA512;"
+                            + " $6$ lines read for migration); manage it with `sluice passwd`. Reloaded when it changes"
+                            + " and on SIGHUP. Empty: no passwords; a user name in CONNECT then proves nothing and the"
+                            + " client is anonymous. See docs/AUTH.md."),
+            string("auth.acl_file", "",
+                    "ACL file in Mosquitto's acl_file format (user, topic [read|write|readwrite|deny], pattern with %c"
+                            + " and %u). Once set, what it does not allow is refused: PUBLISH gets MQTT 5 PUBACK 0x87 or"
+                            + " (3.1.1 QoS 1) a closed connection, SUBSCRIBE 0x87/0x80. Reloaded when it changes and on"
+                            + " SIGHUP. Empty: every client may publish and subscribe to every topic."),
+            bool("auth.allow_anonymous", false,
+                    "Accept clients without credentials on every listener. Off (as in Mosquitto 2): anonymous"
+                            + " clients are accepted only when no authentication is configured and they reach a"
+                            + " loopback address; elsewhere they get CONNACK 0x87 (MQTT 5) / 0x05 (3.1.1), event"
+                            + " anonymous_not_authorized. MQTT-SN and line_udp carry no credentials: with this off they"
+                            + " start only on a loopback host or with allowed_sources set."),
+            bool("auth.client_id_must_match_identity", false,
+                    "An authenticated client (password or certificate) must use its identity as client id;"
+                            + " another gets CONNACK 0x85 (MQTT 5) / 0x02 (3.1.1), event client_id_not_identity."),
+            number("auth.password_check_threads", INT, 1, 1, 256,
+                    "Threads computing password hashes, apart from the event loops. One PBKDF2 at the default"
+                            + " 10,000 iterations costs 10-17 ms of CPU (docs/AUTH.md), so one thread checks 60-100"
+                            + " new passwords per second; a remembered one costs no thread."),
+            number("auth.password_check_queue", INT, 1_000, 1, 1_000_000,
+                    "Password checks that may wait for a thread; more are refused at once with CONNACK 0x89 server"
+                            + " busy (MQTT 5) / 0x03 (3.1.1), event password_check_busy. Each waiting CONNECT holds"
+                            + " its connection, paused."),
+            number("auth.max_remembered_passwords", INT, 100_000, 0, 100_000_000,
+                    "Successful password checks remembered (a keyed HMAC of user and password, never the"
+                            + " password; about 200 B of heap each), so a device reconnecting costs one PBKDF2, not one"
+                            + " per CONNECT; least recently used forgotten first, all forgotten when the password file"
+                            + " changes. 0 remembers none."),
+            number("auth.acl_cache_topics_per_connection", INT, 8, 1, 65_535,
+                    "ACL answers one connection remembers, by topic, so a PUBLISH does not walk the ACL each time"
+                            + " (about 100 B + 2 x the topic's length each); when full they start over. A reload of the"
+                            + " ACL file forgets them."),
 
             number("ingest.max_inflight_bytes", LONG, 64 * MIB, 1024, 64L * 1024 * MIB,
                     "Global budget of bytes received but not yet acknowledged by Kafka. When spent, Sluice stops"

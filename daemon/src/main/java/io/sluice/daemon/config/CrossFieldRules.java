@@ -68,6 +68,7 @@ final class CrossFieldRules {
         fanout(v, problems);
         udp(v, problems);
         tls(v, problems);
+        AuthRules.check(v, problems);
         return problems;
     }
 

@@ -10,8 +10,14 @@ import java.util.Map;
 /**
  * The whole validated configuration, immutable. Built only by {@link ConfigLoader}.
  */
-public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqttSn, LineUdp lineUdp, Ingest ingest, Kafka kafka,
-                           Fanout fanout, Admin admin, Shutdown shutdown, Log log) {
+public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqttSn, LineUdp lineUdp, Ingest ingest,
+                           Kafka kafka, Fanout fanout, Admin admin, Shutdown shutdown, Log log, Auth auth) {
+
+    /** The auth section; file paths are empty when not set. */
+    public record Auth(String passwordFile, String aclFile, boolean allowAnonymous, boolean clientIdMustMatchIdentity,
+                       int passwordCheckThreads, int passwordCheckQueue, int maxRememberedPasswords,
+                       int aclCacheTopicsPerConnection) {
+    }
 
     public record MqttSn(boolean enabled, String host, int port, int sockets, int receiveBufferBytes,
                          int maxDatagramBytes, long clientIdleMs, List<String> allowedSources, int ratePerSecond,
@@ -139,7 +145,11 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                         v.integer("admin.request_timeout_ms"), v.integer("admin.max_request_bytes"),
                         v.integer("admin.max_connections")),
                 new Shutdown(v.integer("shutdown.drain_timeout_ms")),
-                new Log(v.string("log.level"), v.string("log.format")));
+                new Log(v.string("log.level"), v.string("log.format")),
+                new Auth(v.string("auth.password_file"), v.string("auth.acl_file"), v.bool("auth.allow_anonymous"),
+                        v.bool("auth.client_id_must_match_identity"), v.integer("auth.password_check_threads"),
+                        v.integer("auth.password_check_queue"), v.integer("auth.max_remembered_passwords"),
+                        v.integer("auth.acl_cache_topics_per_connection")));
     }
 
     static MqttTls mqttTls(ConfigValues v) {

@@ -3,6 +3,7 @@ package io.sluice.daemon.internal;
 import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Envelope;
 import io.sluice.ingest.Ingest;
+import io.sluice.security.Identity;
 import io.sluice.sinks.AppendResult;
 import io.sluice.sinks.HeaderLayout;
 import io.sluice.sinks.LogHeader;
@@ -56,6 +57,7 @@ public final class LogIngest implements Ingest {
             headers.add(new LogHeader(RecordHeaders.QOS, utf8(Integer.toString(e.qos()))));
             headers.add(new LogHeader(RecordHeaders.NODE, nodeId));
         }
+        headers.add(new LogHeader(RecordHeaders.IDENTITY, identity(e.identity())));
         if (e.contentType() != null) {
             headers.add(new LogHeader(RecordHeaders.CONTENT_TYPE, utf8(e.contentType())));
         }
@@ -66,6 +68,13 @@ public final class LogIngest implements Ingest {
             headers.add(new LogHeader(RecordHeaders.USER_PROPERTY_PREFIX + p.name(), utf8(p.value())));
         }
         return new LogRecord(e.clientId(), e.payload(), headers);
+    }
+
+    private static final byte[] ANONYMOUS = utf8(Identity.Method.ANONYMOUS.label());
+
+    /** The identity header's value: the method, and after a space the name, when there is one. */
+    static byte[] identity(Identity id) {
+        return id.anonymous() ? ANONYMOUS : utf8(id.method().label() + " " + id.name());
     }
 
     static Delivery toDelivery(AppendResult r) {

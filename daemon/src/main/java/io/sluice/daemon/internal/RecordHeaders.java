@@ -24,6 +24,11 @@ public final class RecordHeaders {
     public static final String CONTENT_TYPE = "sluice.content_type";
     /** Sender address (ip:port), when recorded. */
     public static final String SOURCE = "sluice.source";
+    /**
+     * Who sent the reading and how this node established it: {@code anonymous}, {@code password NAME} or
+     * {@code certificate NAME} (the method, one space, then the identity, which runs to the end and may hold spaces).
+     */
+    public static final String IDENTITY = "sluice.identity";
     /** Prefix of MQTT 5 user properties: property {@code unit=C} becomes header {@code mqtt.user.unit = C}. */
     public static final String USER_PROPERTY_PREFIX = "mqtt.user.";
 

@@ -83,6 +83,9 @@ public final class Reload {
         }
         compare("admin", current.admin(), next.admin(), needRestart);
         compare("shutdown", current.shutdown(), next.shutdown(), needRestart);
+        // the password and ACL files themselves are reloaded whenever they change; which files, and the rest of
+        // the auth section, are read at start-up
+        compare("auth", current.auth(), next.auth(), needRestart);
         if (needRestart.isEmpty()) {
             LOG.info("Reload done: nothing else changed");
         } else {
@@ -90,7 +93,7 @@ public final class Reload {
         }
         current = new SluiceConfig(current.nodeId(), current.mqtt(), current.mqttTls(), current.mqttSn(), current.lineUdp(),
                 ingest, current.kafka(),
-                fanout, current.admin(), current.shutdown(), next.log());
+                fanout, current.admin(), current.shutdown(), next.log(), current.auth());
         return needRestart;
     }
 

@@ -212,6 +212,50 @@ public final class Wiring {
     /** Source addresses the accept-time limiter tracks at once (about 200 B each; idle ones are forgotten). */
     static final int MAX_TRACKED_SOURCES = 262_144;
 
+    /**
+     * The authenticator of the MQTT listener: reads the password and ACL files (a broken one stops the start-up,
+     * naming file and line) and registers them with {@code files}, which reloads them when they change and on SIGHUP.
+     */
+    public static io.sluice.auth.Authenticator authenticator(SluiceConfig c, io.sluice.security.FileWatch files) {
+        SluiceConfig.Auth a = c.auth();
+        io.sluice.auth.PasswordFile passwords = null;
+        io.sluice.auth.AclFile acl = null;
+        try {
+            if (!a.passwordFile().isEmpty()) {
+                passwords = io.sluice.auth.PasswordFile.load(Path.of(a.passwordFile()));
+                files.register(passwords);
+                LOG.info("Password file {}: {} user(s)", a.passwordFile(), passwords.size());
+            }
+            if (!a.aclFile().isEmpty()) {
+                acl = io.sluice.auth.AclFile.load(Path.of(a.aclFile()));
+                files.register(acl);
+                LOG.info("ACL file {}: {} line(s); what it does not allow is refused", a.aclFile(),
+                        acl.acl().ruleCount());
+            }
+        } catch (IllegalArgumentException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+        // client certificates establish identities when the TLS listener asks for them
+        boolean certificates = c.mqttTls().enabled() && !"none".equals(c.mqttTls().clientAuth());
+        io.sluice.auth.AuthConfig config = new io.sluice.auth.AuthConfig(a.allowAnonymous(),
+                a.clientIdMustMatchIdentity(), certificates, a.passwordCheckThreads(), a.passwordCheckQueue(),
+                a.maxRememberedPasswords(), a.aclCacheTopicsPerConnection());
+        io.sluice.auth.Authenticator auth = new io.sluice.auth.Authenticator(config, passwords, acl);
+        if (a.allowAnonymous()) {
+            LOG.warn("auth.allow_anonymous is on: clients without credentials are accepted on every listener");
+        } else if (!auth.authenticationConfigured()) {
+            LOG.info("No authentication configured: anonymous MQTT clients are accepted on loopback addresses only");
+        }
+        return auth;
+    }
+
+    /** Says at start-up that a UDP listener cannot authenticate anyone, and what fences it. */
+    public static void sayUdpIsAnonymous(String section, List<String> allowedSources) {
+        LOG.warn("{} datagrams carry no credentials: every sender is anonymous (records say so); senders are fenced"
+                + " only by {}", section, allowedSources.isEmpty() ? "the bind address (" + section
+                + ".allowed_sources is empty)" : section + ".allowed_sources " + allowedSources);
+    }
+
     public static MqttConfig mqttConfig(SluiceConfig c) {
         SluiceConfig.Mqtt m = c.mqtt();
         return new MqttConfig(m.host(), m.port(), m.ioThreads(), m.maxConnections(), m.maxPacketSizeBytes(),

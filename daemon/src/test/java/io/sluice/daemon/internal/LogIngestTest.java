@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.ingest.Envelope;
+import io.sluice.security.Identity;
 import io.sluice.sinks.HeaderLayout;
 import io.sluice.sinks.LogHeader;
 import io.sluice.sinks.LogRecord;
@@ -32,7 +33,7 @@ class LogIngestTest {
     void compact_putsTheFieldsInOneHeader_andKeepsTheOptionalOnes() {
         LogRecord r = LogIngest.toRecord(READING, NODE, HeaderLayout.COMPACT);
         assertEquals("dev-1", r.key());
-        assertEquals(List.of("sluice", "sluice.content_type", "mqtt.user.unit"), names(r));
+        assertEquals(List.of("sluice", "sluice.identity", "sluice.content_type", "mqtt.user.unit"), names(r));
         assertEquals("1 1733450000123456789 mqtt 5 1 node-a sensors/dev 1/temp", text(r.headers().get(0)));
     }
 
@@ -40,11 +41,27 @@ class LogIngestTest {
     void full_writesOneHeaderPerField_withTheSameValues() {
         LogRecord full = LogIngest.toRecord(READING, NODE, HeaderLayout.FULL);
         assertEquals(List.of("sluice.topic", "sluice.received_ns", "sluice.protocol", "sluice.protocol_version",
-                "sluice.qos", "sluice.node", "sluice.content_type", "mqtt.user.unit"), names(full));
+                "sluice.qos", "sluice.node", "sluice.identity", "sluice.content_type", "mqtt.user.unit"), names(full));
         Map<String, String> fullFields = new LinkedHashMap<>();
         full.headers().subList(0, 6).forEach(h -> fullFields.put(h.name(), text(h)));
         LogRecord compact = LogIngest.toRecord(READING, NODE, HeaderLayout.COMPACT);
         assertEquals(fullFields, Map.copyOf(ReadingHeader.fields(compact.headers().get(0).value())));
+    }
+
+    @Test
+    void identityHeader_namesTheMethod_andTheIdentityWhenThereIsOne() {
+        Envelope e = new Envelope("dev-1", "t", new byte[0], "mqtt", "5", 1, 1L, null, List.of(), null,
+                Identity.certificate("CN with spaces"));
+        for (HeaderLayout layout : HeaderLayout.values()) {
+            Map<String, String> h = new LinkedHashMap<>();
+            LogIngest.toRecord(e, NODE, layout).headers().forEach(x -> h.put(x.name(), text(x)));
+            assertEquals("certificate CN with spaces", h.get("sluice.identity"));
+            LogIngest.toRecord(READING, NODE, layout).headers().forEach(x -> h.put(x.name(), text(x)));
+            assertEquals("anonymous", h.get("sluice.identity"));
+            LogIngest.toRecord(new Envelope("d", "t", new byte[0], "mqtt", "3.1.1", 0, 1L, null, List.of(), null,
+                    Identity.password("alice")), NODE, layout).headers().forEach(x -> h.put(x.name(), text(x)));
+            assertEquals("password alice", h.get("sluice.identity"));
+        }
     }
 
     /** Kafka's serialized size of a record, every varint at its widest (5 bytes; 10 for the timestamp delta). */
@@ -65,6 +82,8 @@ class LogIngestTest {
         }
         List<Envelope> envelopes = List.of(READING,
                 new Envelope("d", "t", new byte[0], "line-udp", null, 0, 1L, null, List.of(), "[2001:db8::1]:9"),
+                new Envelope("d", "t", new byte[0], "mqtt", "5", 0, 1L, null, List.of(), null,
+                        Identity.certificate("ид".repeat(2000))),
                 new Envelope("温度计-1", "温度/".repeat(300), new byte[] {1}, "mqtt", "5", 1, Long.MAX_VALUE,
                         "text/" + "ü".repeat(100), many, null));
         for (Envelope e : envelopes) {

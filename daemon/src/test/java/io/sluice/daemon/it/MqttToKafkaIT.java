@@ -49,9 +49,11 @@ class MqttToKafkaIT {
         ConsumerRecord<String, byte[]> r = records.get(0);
         assertEquals("sensor-v3", r.key());
         assertArrayEquals(payload, r.value());
-        // the default layout: topic, receive time, protocol, version, QoS and node in the one compact header
-        assertEquals(1, r.headers().toArray().length, "one header: " + List.of(r.headers().toArray()));
+        // the default layout: topic, receive time, protocol, version, QoS and node in the one compact header, then
+        // who sent it (an anonymous client on loopback: no authentication is configured here)
+        assertEquals(2, r.headers().toArray().length, "two headers: " + List.of(r.headers().toArray()));
         assertEquals("sluice", r.headers().toArray()[0].key());
+        assertEquals("anonymous", header(r, "sluice.identity"));
         assertEquals("sensors/boiler-1/temperature", header(r, "sluice.topic"));
         assertEquals("mqtt", header(r, "sluice.protocol"));
         assertEquals("3.1.1", header(r, "sluice.protocol_version"));

@@ -63,6 +63,8 @@ final class Connection {
     private final ArrayDeque<PendingAck> acks = new ArrayDeque<>(4);
     private Map<Integer, String> aliases;
     private Parked parked;
+    /** Who this client is and what it may do; set once authenticated. */
+    private io.sluice.auth.TopicPermissions permissions;
 
     Connection(Channel channel, Context ctx) {
         this.channel = channel;
@@ -85,7 +87,7 @@ final class Connection {
     // ---------------------------------------------------------------- CONNECT
 
     void onConnect(int protocolLevel, String requestedId, boolean clean, int keepAliveSeconds, MqttProperties props,
-                   Packets.Will willMessage, boolean willRetain) {
+                   Packets.Will willMessage, boolean willRetain, String userName, byte[] password) {
         if (phase != Phase.AWAIT_CONNECT) {
             violation("second_connect", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "a second CONNECT");
             return;
@@ -128,6 +130,25 @@ final class Connection {
         cleanStart = clean;
         will = willMessage == null ? null : new Packets.Will(willMessage.topic(), willMessage.payload(),
                 Math.min(1, willMessage.qos()));
+        phase = Phase.CONNECTING;
+        pause(PAUSE_CONNECTING); // clients may pipeline packets after CONNECT; they wait for the CONNACK
+        final String assignedId = assigned;
+        ConnectAuth.authenticate(channel, ctx, userName, password, id, (decision, error) -> {
+            if (phase == Phase.CLOSED) {
+                return;
+            }
+            if (!ConnectAuth.accepted(this, decision, error)) {
+                return;
+            }
+            permissions = ctx.auth().permissions(decision.identity(), clientId);
+            connectAuthenticated(clean, keepAliveSeconds, props, assignedId);
+        });
+    }
+
+    /** The rest of a CONNECT, once its client is authenticated: the session, then CONNACK. */
+    private void connectAuthenticated(boolean clean, int keepAliveSeconds, MqttProperties props, String assigned) {
+        String id = clientId;
+        SessionRegistry sessions = ctx.sessions();
         long requested = level == 5 ? sessionExpiryProperty(props) : (clean ? 0 : ctx.config().maxSessionExpirySeconds());
         expirySeconds = Math.min(requested, ctx.config().maxSessionExpirySeconds());
         boolean expiryCapped = level == 5 && requested != expirySeconds;
@@ -139,9 +160,6 @@ final class Connection {
                     MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED);
             return;
         }
-        phase = Phase.CONNECTING;
-        pause(PAUSE_CONNECTING); // clients may pipeline packets after CONNECT; they wait for the CONNACK
-
         Connection previous = ctx.sessions().register(id, this);
         if (previous != null && previous != this) {
             previous.takeOver();
@@ -313,13 +331,17 @@ final class Connection {
             violation("topic_name_invalid", MqttReasonCodes.Disconnect.TOPIC_NAME_INVALID, "invalid topic name");
             return;
         }
+        if (!permissions.mayPublish(topic)) {
+            publishNotAuthorized(p, topic);
+            return;
+        }
         if (p.qos() == 1 && level == 5 && inflightQos1 >= ctx.config().receiveMaximum()) {
             violation("receive_maximum_exceeded", MqttReasonCodes.Disconnect.RECEIVE_MAXIMUM_EXCEEDED,
                     "more than " + ctx.config().receiveMaximum() + " unacknowledged QoS 1 PUBLISHes");
             return;
         }
         Envelope e = new Envelope(clientId, topic, p.payload(), Protocols.MQTT, version(), p.qos(), receivedAtNanos,
-                p.contentType(), p.userProperties(), null);
+                p.contentType(), p.userProperties(), null, permissions.identity());
         (p.qos() == 1 ? ctx.stats().publishesQos1 : ctx.stats().publishesQos0).increment();
         ctx.stats().publishBytes.add(p.payload().length);
         int weight = e.weightBytes(); // walks every string of the message: once per PUBLISH
@@ -331,6 +353,38 @@ final class Connection {
             return;
         }
         submit(e, weight, p.packetId());
+    }
+
+    /**
+     * The ACL does not let this client write {@code topic}: nothing is written. MQTT 5 QoS 1 gets PUBACK 0x87 (in
+     * order, after the PUBACKs of earlier PUBLISHes), QoS 0 is dropped, MQTT 3.1.1 QoS 1 (which has no error PUBACK)
+     * loses its connection; never a success PUBACK. Counted as publish_not_authorized.
+     */
+    private void publishNotAuthorized(Packets.Publish p, String topic) {
+        if (p.qos() == 1 && level != 5) {
+            violation("publish_not_authorized", MqttReasonCodes.Disconnect.NOT_AUTHORIZED,
+                    "PUBLISH to '" + topic + "' not allowed by the ACL (MQTT 3.1.1 has no error PUBACK)");
+            return;
+        }
+        ctx.stats().count("publish_not_authorized");
+        LOG.warn("PUBLISH of '{}' to '{}' not allowed by the ACL: {} [publish_not_authorized]", clientId, topic,
+                p.qos() == 1 ? "PUBACK 0x87" : "QoS 0, dropped");
+        if (p.qos() == 1) {
+            PendingAck refused = new PendingAck(p.packetId(), 0);
+            refused.delivery = Delivery.rejected("not authorized");
+            refused.notAuthorized = true;
+            if (acks.isEmpty()) {
+                writeNotAuthorized(refused);
+                channel.flush();
+            } else {
+                acks.add(refused); // answered in order, once the PUBLISHes before it are
+            }
+        }
+    }
+
+    private void writeNotAuthorized(PendingAck a) {
+        channel.write(Replies.pubAck(a.packetId, MqttReasonCodes.PubAck.NOT_AUTHORIZED.byteValue(), null));
+        ctx.stats().pubackErrorsSent.increment();
     }
 
     private void retryParked() {
@@ -401,7 +455,10 @@ final class Connection {
             if (phase == Phase.CLOSED) {
                 continue;
             }
-            if (head.delivery.delivered()) {
+            if (head.notAuthorized) {
+                writeNotAuthorized(head);
+                wrote = true;
+            } else if (head.delivery.delivered()) {
                 channel.write(Replies.pubAck(head.packetId, (byte) 0, null));
                 ctx.stats().pubacksSent.increment();
                 java.time.Instant now = ctx.clock().instant();
@@ -460,6 +517,11 @@ final class Connection {
             if (!TopicNames.validFilter(s.filter())) {
                 ctx.stats().count("topic_filter_invalid");
                 codes.add(level == 5 ? 0x8F : 0x80);
+            } else if (!permissions.maySubscribe(s.filter())) {
+                ctx.stats().count("subscribe_not_authorized");
+                LOG.warn("SUBSCRIBE of '{}' to '{}' not allowed by the ACL [subscribe_not_authorized]", clientId,
+                        s.filter());
+                codes.add(level == 5 ? 0x87 : 0x80);
             } else if (level == 5 && s.filter().startsWith("$share/")) {
                 ctx.stats().count("shared_subscription_refused");
                 codes.add(0x9E);
@@ -649,8 +711,14 @@ final class Connection {
 
     private void publishWill() {
         Envelope e = new Envelope(clientId, will.topic(), will.payload(), Protocols.MQTT, version(), will.qos(),
-                ctx.clock().millis() * 1_000_000L, null, List.of(), null);
+                ctx.clock().millis() * 1_000_000L, null, List.of(), null, permissions.identity());
         int weight = e.weightBytes();
+        if (TopicNames.validName(will.topic()) && !permissions.mayPublish(will.topic())) {
+            ctx.stats().count("will_not_authorized");
+            LOG.warn("Will message of '{}' to '{}' dropped: not allowed by the ACL [will_not_authorized]", clientId,
+                    will.topic());
+            return;
+        }
         if (!TopicNames.validName(will.topic()) || !ctx.budget().tryAcquire(weight)) {
             ctx.stats().count("will_dropped");
             LOG.warn("Will message of '{}' dropped (invalid topic or in-flight budget spent)", clientId);
@@ -728,6 +796,8 @@ final class Connection {
         /** When the PUBLISH was read, in the clock's epoch nanoseconds. */
         final long receivedAtNanos;
         Delivery delivery;
+        /** Refused by the ACL: answered with PUBACK 0x87 in its turn. */
+        boolean notAuthorized;
 
         PendingAck(int packetId, long receivedAtNanos) {
             this.packetId = packetId;

@@ -139,7 +139,8 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
                     h.willQos());
         }
         connection.onConnect(h.version(), p.clientIdentifier(), h.isCleanSession(), h.keepAliveTimeSeconds(),
-                h.properties(), will, h.isWillRetain());
+                h.properties(), will, h.isWillRetain(), h.hasUserName() ? p.userName() : null,
+                h.hasPassword() ? p.passwordInBytes() : null);
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
             connectTimeout = null; // an idle connection keeps nothing of its connect timer

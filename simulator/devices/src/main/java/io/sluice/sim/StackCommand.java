@@ -43,6 +43,8 @@ final class StackCommand implements Callable<Integer> {
         try (KafkaCluster kafka = KafkaCluster.start(1)) {
             Map<String, String> settings = new HashMap<>(Map.ofEntries(
                     Map.entry("node_id", "stack"), Map.entry("mqtt.host", "0.0.0.0"),
+                    // a local stack for trying Sluice out: devices on other hosts may connect without credentials
+                    Map.entry("auth.allow_anonymous", "true"),
                     Map.entry("mqtt.port", Integer.toString(mqttPort)),
                     Map.entry("mqtt_sn.enabled", "true"), Map.entry("mqtt_sn.port", Integer.toString(mqttSnPort)),
                     Map.entry("line_udp.enabled", "true"), Map.entry("line_udp.port", Integer.toString(lineUdpPort)),

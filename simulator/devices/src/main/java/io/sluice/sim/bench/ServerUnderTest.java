@@ -27,10 +27,15 @@ final class ServerUnderTest implements AutoCloseable {
 
     /** Mosquitto from the distribution, no persistence, TCP_NODELAY on (Nagle would delay its PUBACKs ~10 ms). */
     static ServerUnderTest mosquitto(Path dir, int port) throws IOException {
+        return mosquitto(dir, port, List.of("allow_anonymous true"));
+    }
+
+    /** Mosquitto as above with these lines of authentication config (e.g. password_file, allow_anonymous). */
+    static ServerUnderTest mosquitto(Path dir, int port, List<String> authLines) throws IOException {
         Path conf = dir.resolve("mosquitto.conf");
         Files.writeString(conf, String.join("\n",
                 "listener " + port + " 127.0.0.1",
-                "allow_anonymous true",
+                String.join("\n", authLines),
                 "persistence false",
                 "set_tcp_nodelay true",
                 "max_inflight_messages 0",
@@ -41,8 +46,15 @@ final class ServerUnderTest implements AutoCloseable {
 
     /** The Sluice daemon from this classpath, writing to the given Kafka with acks=all. */
     static ServerUnderTest sluice(Path dir, int port, String bootstrap, String topic) throws IOException {
+        return sluice(dir, port, bootstrap, topic, List.of());
+    }
+
+    /** The Sluice daemon as above with these extra YAML lines (whole sections, e.g. an auth section). */
+    static ServerUnderTest sluice(Path dir, int port, String bootstrap, String topic, List<String> extraYaml)
+            throws IOException {
         Path conf = dir.resolve("sluice.yaml");
         Files.writeString(conf, String.join("\n",
+                String.join("\n", extraYaml),
                 "node_id: bench",
                 "mqtt:", "  host: 127.0.0.1", "  port: " + port,
                 "admin:", "  port: 0", "  token_file: " + dir.resolve("admin.token"),

@@ -1,0 +1,250 @@
+package io.sluice.daemon.it;
+
+import static io.sluice.daemon.it.Clients.header;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import io.sluice.daemon.SluiceDaemon;
+import io.sluice.daemon.config.ConfigLoader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Passwords and ACLs end to end: a password file made by Debian's {@code mosquitto_passwd}, an ACL in Mosquitto's
+ * format, independent clients ({@code mosquitto_pub}/{@code mosquitto_sub}, HiveMQ) against the real daemon and real
+ * Kafka. Refusals get the spec's answer and write nothing; records carry the identity; both files reload while
+ * clients stay connected.
+ */
+class AuthIT {
+    private static final Path PUB = Path.of("/usr/bin/mosquitto_pub");
+    private static final Path SUB = Path.of("/usr/bin/mosquitto_sub");
+    private static final Path PASSWD = Path.of("/usr/bin/mosquitto_passwd");
+    private static final String ACL = """
+            user alice
+            topic write sensors/alice/#
+            topic read cmd/alice/#
+            pattern write devices/%u/#
+            """;
+
+    @TempDir
+    Path dir;
+    private TestKafka kafka;
+    private SluiceDaemon daemon;
+    private Path passwords;
+    private Path acl;
+
+    @BeforeAll
+    static void needsMosquittoTools() {
+        boolean present = Files.isExecutable(PUB) && Files.isExecutable(SUB) && Files.isExecutable(PASSWD);
+        if (!present && "true".equals(System.getenv("CI"))) {
+            fail("mosquitto_pub/sub/passwd not found: .ci/run installs Debian's mosquitto-clients and mosquitto");
+        }
+        assumeTrue(present, "mosquitto tools not installed (apt-get install mosquitto-clients mosquitto)");
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        kafka = TestKafka.shared();
+        passwords = dir.resolve("passwd");
+        run(PASSWD.toString(), "-c", "-b", passwords.toString(), "alice", "alice-pw");
+        run(PASSWD.toString(), "-b", passwords.toString(), "sensor-9", "s9-pw");
+        acl = Files.writeString(dir.resolve("acl"), ACL);
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> s = new HashMap<>(TestKafka.adminSettings());
+        s.putAll(Map.of("node_id", "auth-node", "mqtt.host", "127.0.0.1", "mqtt.port", "0",
+                "kafka.bootstrap_servers", kafka.bootstrap(), "kafka.readings_topic", "readings-auth-" + suffix,
+                "kafka.sessions_topic", "sessions-auth-" + suffix, "kafka.topic_partitions", "1",
+                "kafka.topic_replication_factor", "1", "kafka.topic_min_insync_replicas", "1"));
+        s.putAll(Map.of("auth.password_file", passwords.toString(), "auth.acl_file", acl.toString(),
+                "auth.client_id_must_match_identity", "true"));
+        daemon = SluiceDaemon.start(ConfigLoader.fromMap(s));
+    }
+
+    @AfterEach
+    void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+    private List<ConsumerRecord<String, byte[]>> records() {
+        return kafka.readAll(daemon.config().kafka().readingsTopic());
+    }
+
+    @Test
+    void mosquittoClientsAndHiveMq_withMosquittoPasswdPasswords_publishAndSubscribe_andRecordsCarryTheIdentity()
+            throws Exception {
+        Result v311 = mosquitto(PUB, "-V", "mqttv311", "-i", "alice", "-u", "alice", "-P", "alice-pw", "-q", "1",
+                "-t", "sensors/alice/t", "-m", "1", "--repeat", "3", "--repeat-delay", "0");
+        assertEquals(0, v311.exit, v311.output);
+        Result v5 = mosquitto(PUB, "-V", "mqttv5", "-i", "alice", "-u", "alice", "-P", "alice-pw", "-q", "1",
+                "-t", "devices/alice/x", "-m", "2");
+        assertEquals(0, v5.exit, v5.output);
+        Result sub = mosquitto(SUB, "-V", "mqttv311", "-i", "alice", "-u", "alice", "-P", "alice-pw", "-q", "1",
+                "-t", "cmd/alice/#", "-E");
+        assertEquals(0, sub.exit, sub.output);
+
+        Mqtt5BlockingClient hive = MqttClient.builder().useMqttVersion5().identifier("sensor-9")
+                .serverHost("127.0.0.1").serverPort(daemon.mqttPort()).buildBlocking();
+        hive.connectWith().simpleAuth().username("sensor-9").password(utf8("s9-pw")).applySimpleAuth().send();
+        hive.publishWith().topic("devices/sensor-9/temp").qos(MqttQos.AT_LEAST_ONCE).payload(utf8("3")).send();
+        hive.disconnect();
+
+        List<ConsumerRecord<String, byte[]>> records = records();
+        assertEquals(5, records.size());
+        assertEquals(4, records.stream().filter(r -> "password alice".equals(header(r, "sluice.identity"))).count());
+        assertEquals("password sensor-9", records.stream().filter(r -> r.key().equals("sensor-9")).findFirst()
+                .map(r -> header(r, "sluice.identity")).orElseThrow());
+    }
+
+    @Test
+    void refused_withTheSpecsAnswer_andNothingInKafka() throws Exception {
+        Result wrong = mosquitto(PUB, "-V", "mqttv5", "-i", "alice", "-u", "alice", "-P", "nope", "-t",
+                "sensors/alice/t", "-m", "1");
+        assertNotEquals(0, wrong.exit);
+        assertTrue(wrong.output.toLowerCase().contains("bad user name or password"), wrong.output);
+        Result unknown = mosquitto(PUB, "-V", "mqttv311", "-i", "mallory", "-u", "mallory", "-P", "x", "-t",
+                "sensors/alice/t", "-m", "1");
+        assertNotEquals(0, unknown.exit);
+        assertTrue(unknown.output.toLowerCase().contains("bad user name or password"), unknown.output);
+        Result anonymous = mosquitto(PUB, "-V", "mqttv5", "-i", "anon", "-t", "sensors/alice/t", "-m", "1");
+        assertNotEquals(0, anonymous.exit);
+        assertTrue(anonymous.output.toLowerCase().contains("not authorized"), anonymous.output);
+        Result otherId = mosquitto(PUB, "-V", "mqttv311", "-i", "not-alice", "-u", "alice", "-P", "alice-pw",
+                "-t", "sensors/alice/t", "-m", "1");
+        assertNotEquals(0, otherId.exit);
+        assertTrue(otherId.output.toLowerCase().contains("identifier rejected"), otherId.output);
+
+        Mqtt5BlockingClient v5 = MqttClient.builder().useMqttVersion5().identifier("not-sensor-9")
+                .serverHost("127.0.0.1").serverPort(daemon.mqttPort()).buildBlocking();
+        Mqtt5ConnAckException idRefused = assertThrows(Mqtt5ConnAckException.class, () -> v5.connectWith()
+                .simpleAuth().username("sensor-9").password(utf8("s9-pw")).applySimpleAuth().send());
+        assertEquals(Mqtt5ConnAckReasonCode.CLIENT_IDENTIFIER_NOT_VALID, idRefused.getMqttMessage().getReasonCode());
+
+        Mqtt5BlockingClient alice = MqttClient.builder().useMqttVersion5().identifier("alice")
+                .serverHost("127.0.0.1").serverPort(daemon.mqttPort()).buildBlocking();
+        alice.connectWith().simpleAuth().username("alice").password(utf8("alice-pw")).applySimpleAuth().send();
+        Mqtt5PubAckException foreign = assertThrows(Mqtt5PubAckException.class, () -> alice.publishWith()
+                .topic("sensors/bob/t").qos(MqttQos.AT_LEAST_ONCE).payload(utf8("x")).send());
+        assertEquals(Mqtt5PubAckReasonCode.NOT_AUTHORIZED, foreign.getMqttMessage().getReasonCode());
+        Mqtt5SubAckException subRefused = assertThrows(Mqtt5SubAckException.class, () -> alice.subscribeWith()
+                .addSubscription().topicFilter("cmd/alice/#").applySubscription()
+                .addSubscription().topicFilter("cmd/#").applySubscription().send());
+        assertEquals(List.of(Mqtt5SubAckReasonCode.GRANTED_QOS_1, Mqtt5SubAckReasonCode.NOT_AUTHORIZED),
+                subRefused.getMqttMessage().getReasonCodes());
+        alice.disconnect();
+
+        Mqtt3BlockingClient v3 = MqttClient.builder().useMqttVersion3().identifier("alice")
+                .serverHost("127.0.0.1").serverPort(daemon.mqttPort()).buildBlocking();
+        v3.connectWith().simpleAuth().username("alice").password(utf8("alice-pw")).applySimpleAuth().send();
+        assertThrows(RuntimeException.class, () -> v3.publishWith().topic("sensors/bob/t")
+                .qos(MqttQos.AT_LEAST_ONCE).payload(utf8("x")).send(), "MQTT 3.1.1: the connection is closed");
+        Result sub311 = mosquitto(SUB, "-V", "mqttv311", "-i", "alice", "-u", "alice", "-P", "alice-pw", "-t",
+                "cmd/#", "-E");
+        assertTrue(sub311.output.contains("All subscription requests were denied"), sub311.output);
+
+        assertEquals(0, records().size(), "nothing of any refused client is in Kafka");
+        assertTrue(daemon.mqtt().stats().event("publish_not_authorized") >= 2);
+        assertEquals(2, daemon.mqtt().stats().event("bad_username_or_password"));
+    }
+
+    @Test
+    void replacingThePasswordAndAclFiles_whileConnected_newConnectionsSeeThem_existingContinue_brokenKeepsOld()
+            throws Exception {
+        Mqtt5BlockingClient connected = MqttClient.builder().useMqttVersion5().identifier("sensor-9")
+                .serverHost("127.0.0.1").serverPort(daemon.mqttPort()).buildBlocking();
+        connected.connectWith().simpleAuth().username("sensor-9").password(utf8("s9-pw")).applySimpleAuth().send();
+
+        Path next = dir.resolve("passwd.next");
+        Files.copy(passwords, next);
+        run(PASSWD.toString(), "-b", next.toString(), "alice", "alice-new");
+        run(PASSWD.toString(), "-b", next.toString(), "sensor-9", "s9-new");
+        Files.move(next, passwords, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.writeString(acl, ACL + "pattern write fleet/%u\n");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                mosquitto(PUB, "-i", "alice", "-u", "alice", "-P", "alice-new", "-q", "1", "-t", "fleet/alice",
+                        "-m", "new").exit == 0);
+        Result old = mosquitto(PUB, "-i", "alice", "-u", "alice", "-P", "alice-pw", "-q", "1", "-t",
+                "sensors/alice/t", "-m", "old");
+        assertTrue(old.output.toLowerCase().contains("bad user name or password"), old.output);
+
+        // the connection made with sensor-9's old password is still up; the reloaded ACL applies to it as well
+        connected.publishWith().topic("devices/sensor-9/t").qos(MqttQos.AT_LEAST_ONCE).payload(utf8("still")).send();
+        connected.publishWith().topic("fleet/sensor-9").qos(MqttQos.AT_LEAST_ONCE).payload(utf8("granted")).send();
+
+        Files.writeString(passwords, "alice:not-a-hash\n");
+        Files.writeString(acl, "topik broken\n");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                daemon.files().check() == 0 && Files.readString(passwords).contains("not-a-hash"));
+        daemon.files().reloadAll(); // as SIGHUP does: both refused, the previous files stay in use
+        assertEquals(0, mosquitto(PUB, "-i", "alice", "-u", "alice", "-P", "alice-new", "-q", "1", "-t",
+                "fleet/alice", "-m", "kept").exit);
+        connected.disconnect();
+
+        List<String> payloads = new ArrayList<>();
+        records().forEach(r -> payloads.add(new String(r.value(), StandardCharsets.UTF_8)));
+        assertTrue(payloads.containsAll(List.of("new", "still", "granted", "kept")), payloads.toString());
+        assertTrue(!payloads.contains("old"), payloads.toString());
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private Result mosquitto(Path tool, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(tool.toString(), "-h", "127.0.0.1", "-p",
+                String.valueOf(daemon.mqttPort())));
+        cmd.addAll(List.of(args));
+        if (tool.equals(SUB)) {
+            cmd.addAll(List.of("-W", "20"));
+        }
+        return run(cmd.toArray(String[]::new));
+    }
+
+    private static Result run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("did not finish within 60 s: " + String.join(" ", cmd));
+        }
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (cmd[0].equals(PASSWD.toString()) && p.exitValue() != 0) {
+            fail(String.join(" ", cmd) + ": " + output);
+        }
+        return new Result(p.exitValue(), String.join(" ", cmd) + "\n" + output);
+    }
+
+    private record Result(int exit, String output) {
+    }
+}

@@ -1,0 +1,66 @@
+package io.sluice.auth;
+
+/**
+ * MQTT topic filter arithmetic for authorization, without recursion and linear in the number of levels: whether a
+ * filter matches a topic name, whether one filter covers every topic another can match, and whether two filters
+ * can match a common topic. Topics beginning with {@code $} are not matched by a wildcard in the first level, as
+ * MQTT says [MQTT-4.7.2-1]. Stateless.
+ */
+final class TopicMatch {
+    private TopicMatch() {
+    }
+
+    /** True when {@code filter} matches topic name {@code topic}. */
+    static boolean matches(String filter, String topic) {
+        return covers(filter, topic);
+    }
+
+    /** True when every topic {@code inner} (a filter or a name) can match is matched by {@code outer}. */
+    static boolean covers(String outer, String inner) {
+        String[] a = outer.split("/", -1);
+        String[] s = inner.split("/", -1);
+        if (inner.startsWith("$") && (a[0].equals("+") || a[0].equals("#"))) {
+            return false;
+        }
+        for (int i = 0; ; i++) {
+            if (i < a.length && a[i].equals("#")) {
+                return true; // "a/#" also matches "a" itself
+            }
+            if (i == a.length || i == s.length) {
+                return i == a.length && i == s.length;
+            }
+            if (s[i].equals("#")) {
+                return false;
+            }
+            if (!a[i].equals("+") && (s[i].equals("+") || !a[i].equals(s[i]))) {
+                return false;
+            }
+        }
+    }
+
+    /** True when some topic name matches both filters. */
+    static boolean overlaps(String f1, String f2) {
+        String[] a = f1.split("/", -1);
+        String[] b = f2.split("/", -1);
+        boolean dollarA = f1.startsWith("$");
+        boolean dollarB = f2.startsWith("$");
+        if (dollarA != dollarB && (isWild(dollarA ? b[0] : a[0]) || !a[0].equals(b[0]))) {
+            return false;
+        }
+        for (int i = 0; ; i++) {
+            if ((i < a.length && a[i].equals("#")) || (i < b.length && b[i].equals("#"))) {
+                return true;
+            }
+            if (i == a.length || i == b.length) {
+                return i == a.length && i == b.length;
+            }
+            if (!a[i].equals("+") && !b[i].equals("+") && !a[i].equals(b[i])) {
+                return false;
+            }
+        }
+    }
+
+    private static boolean isWild(String level) {
+        return level.equals("+") || level.equals("#");
+    }
+}
