@@ -59,6 +59,7 @@ class TlsConfigCheckTest {
                   enabled: true
                   cert_file: %s/server.crt
                   key_file: %s/other.key
+                  host: 127.0.0.1
                 """.formatted(dir, dir)));
         assertEquals(1, e.problems().size(), e.getMessage());
         assertTrue(e.problems().get(0).startsWith("<inline>:4: mqtt_tls.key_file: " + dir + "/other.key: the key does"
