@@ -201,6 +201,12 @@ public final class ReadingDecoder {
     private Decoded decode(JsonLine.Cursor cursor, int ruleIndex, String measurement, byte[] series, int seriesLength,
                            boolean seriesAscii, Map<String, String> tags, byte[] payload, long receivedNs) {
         MappingRule rule = rules.get(ruleIndex);
+        if (rule.format() != io.sluice.sinks.PayloadFormat.LINE_PROTOCOL
+                && (measurement.isEmpty() || measurement.charAt(0) == '#')) {
+            // a line starting with '#' is a comment: the TSDB would drop the point without a word
+            return new Decoded.Failed("invalid_measurement", "measurement '" + measurement
+                    + "' (from the topic) is empty or starts with '#', which line protocol reads as a comment");
+        }
         if (rule.format() == io.sluice.sinks.PayloadFormat.JSON) {
             Point p = JsonLine.point(cursor, payload, measurement, series, seriesLength, seriesAscii,
                     separators[ruleIndex], timestampFields[ruleIndex], precisions[ruleIndex], receivedNs);

@@ -39,6 +39,15 @@ class ReadingDecoderTest {
                 + "gps_lon=-20.0 " + RECEIVED), lines(d));
     }
 
+    /** Found by ReadingDecoderFuzzTest: a measurement "#m" made a line the TSDB reads as a comment and drops. */
+    @Test
+    void measurementFromTheTopic_startingWithHash_isDeadLettered_notWrittenAsAComment() {
+        ReadingDecoder decoder = new ReadingDecoder(List.of(MappingRule.json("s/{measurement}")));
+        assertEquals("invalid_measurement", failed(decoder.decode(reading("s/#m", "{\"t\": 1}"))).reason());
+        assertEquals("invalid_measurement", failed(decoder.decode(reading("s/#\u00e9", "{\"t\": 1}"))).reason());
+        assertEquals(List.of("m#\\,x t=1 " + RECEIVED), lines(decoder.decode(reading("s/m#,x", "{\"t\": 1}"))));
+    }
+
     @Test
     void json_timestampFromField_inRulePrecision_andDotSeparator() {
         MappingRule rule = new MappingRule("plant/+/{line}", "machines", PayloadFormat.JSON, null, "ts",
