@@ -86,6 +86,23 @@ class InfluxV1WriterTest {
     }
 
     @Test
+    void lineTheServerCannotParse_besideATypeConflict_isFoundToo_notDroppedUnnamed() throws Exception {
+        assertEquals(204, db.write("sensors", "hidden,device=seed temp=1.5 " + T0));
+        List<MicroBatcher.Entry<Integer>> batch = batch("hidden", 20, Map.of(5, "\"hot\""));
+        // a timestamp past what InfluxDB takes: the conflict answer names the conflict only, but its dropped=N counts
+        // more than it names, so the rest is written again and a later answer names this line
+        batch.set(12, new MicroBatcher.Entry<>(12, new Point("hidden", "hidden,device=d12 temp=1 99999999999999999999")));
+        try (InfluxWriter writer = writer(db, sensors())) {
+            InfluxWriter.Result<Integer> r = writer.write(batch);
+            assertEquals(18, r.written());
+            assertEquals(List.of(5, 12), r.rejected().stream().map(x -> x.entry().source()).sorted().toList());
+            assertTrue(r.rejected().stream().anyMatch(x -> x.message().startsWith("unable to parse 'hidden,device=d12")),
+                    r.toString());
+        }
+        assertEquals(19, db.count("sensors", "hidden")); // the seed and 18
+    }
+
+    @Test
     void lineTheServerCannotParse_isDeadLettered_andTheRestIsWrittenOnce() throws Exception {
         List<MicroBatcher.Entry<Integer>> batch = batch("parse", 10, Map.of());
         // a timestamp past what InfluxDB takes: no syntax error Sluice's own check would catch
