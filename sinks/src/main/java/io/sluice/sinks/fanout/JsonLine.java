@@ -197,11 +197,12 @@ final class JsonLine {
             keyLen += n;
         }
 
-        /** The key path as a field key: {@code , = space} and backslash escaped, line breaks as spaces. */
+        /** The key path as a field key: {@code , = space} and backslash escaped, line breaks as escaped spaces. */
         void putKey() {
             for (int i = 0; i < keyLen; i++) {
                 byte ch = key[i];
                 if (ch == '\n' || ch == '\r') {
+                    put((byte) '\\');
                     put((byte) ' ');
                     continue;
                 }

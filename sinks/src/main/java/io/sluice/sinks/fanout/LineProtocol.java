@@ -47,7 +47,8 @@ final class LineProtocol {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '\n' || c == '\r') {
-                b.append(' ');
+                // line protocol cannot carry a line break here: it becomes a space, escaped like any other
+                b.append(special.indexOf(' ') >= 0 ? "\\ " : " ");
                 continue;
             }
             if (special.indexOf(c) >= 0 || c == '\\') {

@@ -193,7 +193,8 @@ final class TopicSeries {
             room(2 * (to - from));
             for (int i = from; i < to; i++) {
                 byte c = src[i];
-                if (c == '\n' || c == '\r') {
+                if (c == '\n' || c == '\r') { // line protocol cannot carry a line break: an escaped space
+                    b[len++] = '\\';
                     b[len++] = ' ';
                     continue;
                 }

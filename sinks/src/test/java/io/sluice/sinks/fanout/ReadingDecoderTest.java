@@ -39,6 +39,15 @@ class ReadingDecoderTest {
                 + "gps_lon=-20.0 " + RECEIVED), lines(d));
     }
 
+    /** Found by ReadingDecoderFuzzTest: a line break in a JSON name became an unescaped space, ending the field set. */
+    @Test
+    void lineBreakInAFieldName_becomesAnEscapedSpace_onBothJsonPaths() {
+        ReadingDecoder decoder = new ReadingDecoder(List.of(MappingRule.json("s/{measurement}")));
+        assertEquals(List.of("m k\\ x=1.0 " + RECEIVED), lines(decoder.decode(reading("s/m", "{\"k\\nx\": 1}"))));
+        assertEquals(List.of("m k\\ \\ \u00e1=1.0E-7 " + RECEIVED),
+                lines(decoder.decode(reading("s/m", "{\"k\\n \\u00e1\": 1e-7}"))));
+    }
+
     /** Found by ReadingDecoderFuzzTest: a measurement "#m" made a line the TSDB reads as a comment and drops. */
     @Test
     void measurementFromTheTopic_startingWithHash_isDeadLettered_notWrittenAsAComment() {
