@@ -1,0 +1,46 @@
+package io.sluice.delivery;
+
+import io.sluice.ingest.Delivery;
+import java.util.Collection;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The durable side of delivery, implemented outside {@code protocols} (the daemon wires it to Kafka: a delivery
+ * topic with a partition per node and a compacted retained-messages topic; see docs/DELIVERY.md). The MQTT side
+ * decides who needs a message; this log only makes it durable and hands it back to the nodes it was addressed to.
+ * A message reaches a subscriber only through {@link DeliveryListener}, i.e. only after the log holds it.
+ *
+ * <p>Threading: {@link #append} and {@link #retain} are called on event loops and never block; their stages
+ * complete exactly once, never exceptionally, on an arbitrary thread. {@link #start} is called once, after the
+ * sessions are loaded and before listeners open; the listener is called on one thread of the log's own.
+ */
+public interface DeliveryLog {
+    /**
+     * Appends {@code message} for delivery on each of {@code nodes} (node ids; this node's own id for local
+     * subscribers). Completes {@link Delivery#DELIVERED} once every copy is durable, otherwise retryable or
+     * rejected with a reason; a publisher is acknowledged only after this and the readings record both are.
+     */
+    CompletionStage<Delivery> append(Message message, Collection<String> nodes);
+
+    /**
+     * Makes {@code message} the retained message of its topic; an empty payload deletes it. Completes once durable.
+     * The new retained state reaches every node (this one too) through {@link DeliveryListener#onRetained}.
+     */
+    CompletionStage<Delivery> retain(Message message);
+
+    /**
+     * Reads the retained messages to the end (blocking, handing each to {@code listener.onRetained}), then starts
+     * following this node's deliveries from the last committed position and the retained topic live.
+     */
+    void start(DeliveryListener listener);
+
+    /**
+     * Records that every delivery of this node before {@code position} is finished (acknowledged by its subscriber,
+     * expired or dropped and counted); after a restart reading resumes there. May be called often; stores at most
+     * every few seconds and at {@link #close}.
+     */
+    void commit(long position);
+
+    /** Stops reading, stores the last committed position. */
+    void close();
+}
