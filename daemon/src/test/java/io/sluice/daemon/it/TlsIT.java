@@ -143,6 +143,48 @@ class TlsIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> daemon.mqttStats().event("tls_handshake_failed") >= 4);
     }
 
+    /**
+     * The identity is the certificate's DNS SAN (its CN says something else), an ACL pattern with %u gives each device
+     * its own topics: mosquitto_pub over mTLS writes its own topic (PUBACK 0, the record says who wrote it), is
+     * refused another device's (MQTT 5 PUBACK 0x87, nothing written), and a client id that is not the identity is
+     * refused at CONNECT.
+     */
+    @Test
+    void certificateSanIsTheIdentity_aclPatternWithU_allowsOnlyItsOwnTopics_andTheClientIdMustBeIt() throws Exception {
+        Path acl = Files.writeString(dir.resolve("devices.acl"), "pattern write sensors/%u/#\n");
+        TestPki.client(ca, "Fleet device seven", List.of(new GeneralName(GeneralName.dNSName, "sensor-7")))
+                .write(dir, "device7");
+        start("required", Map.of("mqtt_tls.identity_from", "san_dns", "auth.acl_file", acl.toString(),
+                "auth.client_id_must_match_identity", "true"));
+        String[] mtls = {"--cafile", dir.resolve("ca.crt").toString(), "--cert", dir.resolve("device7.crt").toString(),
+                "--key", dir.resolve("device7.key").toString(), "-V", "mqttv5", "-q", "1", "-d"};
+
+        Result own = pub(concat(mtls, "-i", "sensor-7", "-t", "sensors/sensor-7/temperature", "-m", "own"));
+        assertEquals(0, own.exit, own.output);
+        assertTrue(own.output.contains("received PUBACK (Mid: 1, RC:0)"), own.output);
+        Result foreign = pub(concat(mtls, "-i", "sensor-7", "-t", "sensors/sensor-8/temperature", "-m", "foreign"));
+        assertTrue(foreign.output.contains("received PUBACK (Mid: 1, RC:135)"), "0x87 not authorized\n"
+                + foreign.output);
+        Result otherId = pub(concat(mtls, "-i", "sensor-8", "-t", "sensors/sensor-8/temperature", "-m", "other-id"));
+        assertNotEquals(0, otherId.exit, otherId.output);
+        assertTrue(otherId.output.contains("received CONNACK (133)"), "0x85 client identifier not valid\n"
+                + otherId.output);
+
+        List<ConsumerRecord<String, byte[]>> records = readings();
+        assertEquals(List.of("own"), records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8))
+                .toList(), "only the reading on the device's own topic is in Kafka");
+        assertEquals("sensor-7", records.get(0).key());
+        assertEquals("certificate sensor-7", Clients.header(records.get(0), "sluice.identity"));
+        assertEquals(1, daemon.mqttStats().event("publish_not_authorized"));
+        assertEquals(1, daemon.mqttStats().event("client_id_not_identity"));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        List<String> all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        return all.toArray(String[]::new);
+    }
+
     @Test
     void serverCertificateReplaced_newConnectionsSeeIt_theConnectedClientKeepsPublishing_aBrokenFileChangesNothing()
             throws Exception {
