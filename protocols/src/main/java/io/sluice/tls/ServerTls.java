@@ -59,7 +59,7 @@ public final class ServerTls implements Reloadable {
      * @throws IllegalArgumentException naming the file when one is missing, unreadable or does not fit the others
      */
     public static ServerTls load(TlsConfig config) {
-        ServerTls tls = new ServerTls(config, provider());
+        ServerTls tls = new ServerTls(config, provider(config.provider()));
         tls.current.set(tls.build());
         return tls;
     }
@@ -70,11 +70,25 @@ public final class ServerTls implements Reloadable {
      * @throws IllegalArgumentException naming the file when one is missing, unreadable or does not fit the others
      */
     public static void check(TlsConfig config) {
+        if (config.provider() == TlsConfig.Provider.OPENSSL && !OpenSsl.isAvailable()) {
+            Throwable why = OpenSsl.unavailabilityCause();
+            throw new IllegalArgumentException("mqtt_tls.provider is openssl but netty-tcnative could not load: "
+                    + (why == null ? "unknown reason" : why.toString()) + " (set auto or jdk to use the JDK's TLS)");
+        }
         new ServerTls(config, SslProvider.JDK).build();
     }
 
-    /** BoringSSL when netty-tcnative loads, else the JDK provider; the choice and its reason go to the log. */
-    private static SslProvider provider() {
+    /**
+     * The provider {@code wanted} asks for: BoringSSL when netty-tcnative loads (auto, openssl), else the JDK's TLS
+     * (auto, jdk); the choice and its reason go to the log.
+     *
+     * @throws IllegalArgumentException when openssl is asked for and netty-tcnative cannot load
+     */
+    private static SslProvider provider(TlsConfig.Provider wanted) {
+        if (wanted == TlsConfig.Provider.JDK) {
+            LOG.info("TLS provider: JDK (mqtt_tls.provider: jdk); handshakes cost more CPU than on BoringSSL");
+            return SslProvider.JDK;
+        }
         if (OpenSsl.isAvailable()) {
             LOG.info("TLS provider: OpenSSL ({}, via netty-tcnative)", OpenSsl.versionString());
             // reference-counted: each SslHandler releases its engine when its connection closes, and a replaced
@@ -82,8 +96,12 @@ public final class ServerTls implements Reloadable {
             return SslProvider.OPENSSL_REFCNT;
         }
         Throwable why = OpenSsl.unavailabilityCause();
-        LOG.warn("TLS provider: JDK (netty-tcnative could not load: {}); handshakes cost more CPU",
-                why == null ? "unknown reason" : why.toString());
+        String reason = why == null ? "unknown reason" : why.toString();
+        if (wanted == TlsConfig.Provider.OPENSSL) {
+            throw new IllegalArgumentException("mqtt_tls.provider is openssl but netty-tcnative could not load: "
+                    + reason + " (set auto or jdk to use the JDK's TLS)");
+        }
+        LOG.warn("TLS provider: JDK (netty-tcnative could not load: {}); handshakes cost more CPU", reason);
         return SslProvider.JDK;
     }
 

@@ -22,11 +22,30 @@ import java.util.Objects;
  * @param handshakeTimeoutMs    a handshake not finished by then closes the connection
  * @param sessionCacheSize      TLS sessions kept for resumption (0: the provider's default)
  * @param sessionTimeoutSeconds how long a cached session may be resumed (0: the provider's default)
+ * @param provider              which TLS implementation runs the handshakes
  */
 public record TlsConfig(String host, int port, Path certFile, Path keyFile, Path keyPasswordFile, Path caFile,
                         Path crlFile, ClientAuthMode clientAuth, IdentitySource identityFrom, List<String> protocols,
                         List<String> ciphers, int handshakeTimeoutMs, int sessionCacheSize,
-                        int sessionTimeoutSeconds) {
+                        int sessionTimeoutSeconds, Provider provider) {
+
+    /** Which TLS implementation runs the handshakes. */
+    public enum Provider {
+        /** BoringSSL when netty-tcnative loads, else the JDK's TLS (said at start-up, with the reason). */
+        AUTO,
+        /** BoringSSL only: the listener does not start without it. */
+        OPENSSL,
+        /** The JDK's TLS, even where BoringSSL would load. */
+        JDK
+    }
+
+    /** As the canonical constructor, with {@link Provider#AUTO}. */
+    public TlsConfig(String host, int port, Path certFile, Path keyFile, Path keyPasswordFile, Path caFile,
+                     Path crlFile, ClientAuthMode clientAuth, IdentitySource identityFrom, List<String> protocols,
+                     List<String> ciphers, int handshakeTimeoutMs, int sessionCacheSize, int sessionTimeoutSeconds) {
+        this(host, port, certFile, keyFile, keyPasswordFile, caFile, crlFile, clientAuth, identityFrom, protocols,
+                ciphers, handshakeTimeoutMs, sessionCacheSize, sessionTimeoutSeconds, Provider.AUTO);
+    }
 
     /** Whether a client certificate is asked for. */
     public enum ClientAuthMode { NONE, OPTIONAL, REQUIRED }
@@ -55,6 +74,7 @@ public record TlsConfig(String host, int port, Path certFile, Path keyFile, Path
         Objects.requireNonNull(keyFile, "keyFile");
         Objects.requireNonNull(clientAuth, "clientAuth");
         Objects.requireNonNull(identityFrom, "identityFrom");
+        Objects.requireNonNull(provider, "provider");
         protocols = List.copyOf(protocols);
         ciphers = List.copyOf(ciphers);
         if (port < 0 || port > 65535 || handshakeTimeoutMs < 1 || sessionCacheSize < 0 || sessionTimeoutSeconds < 0

@@ -50,6 +50,20 @@ class ServerTlsTest {
     }
 
     @Test
+    void providerJdk_isUsedEvenWhereBoringSslLoads_andOpensslCanBeRequired() throws Exception {
+        TestPki.Ca ca = TestPki.ca("test-ca");
+        TestPki.server(ca, "server-1").write(dir, "server");
+        for (TlsConfig.Provider p : TlsConfig.Provider.values()) {
+            TlsConfig c = config(ClientAuthMode.NONE, null, null, null);
+            c = new TlsConfig(c.host(), c.port(), c.certFile(), c.keyFile(), null, null, null, c.clientAuth(),
+                    c.identityFrom(), c.protocols(), c.ciphers(), c.handshakeTimeoutMs(), c.sessionCacheSize(),
+                    c.sessionTimeoutSeconds(), p);
+            assertEquals(p == TlsConfig.Provider.JDK ? "jdk" : "openssl", load(c).providerName(), p.name());
+            ServerTls.check(c);
+        }
+    }
+
+    @Test
     void keyOfAnotherCertificate_isRefused_namingTheKeyFile() throws Exception {
         TestPki.Ca ca = TestPki.ca("test-ca");
         TestPki.server(ca, "server-1").write(dir, "server");

@@ -174,6 +174,11 @@ public final class ConfigSchema {
             number("mqtt_tls.session_timeout_seconds", INT, 7_200, 0, 86_400,
                     "How long a TLS session may be resumed. 0: the provider's default."),
 
+            choice("mqtt_tls.provider", "auto", List.of("auto", "openssl", "jdk"),
+                    "TLS implementation: auto (BoringSSL from netty-tcnative where it loads, else the JDK's TLS,"
+                            + " said at start-up), openssl (BoringSSL or no start), jdk (the JDK's TLS; more CPU per"
+                            + " handshake). `sluice status` shows the one in use (tls_provider)."),
+
             bool("mqtt_sn.enabled", false,
                     "Run the MQTT-SN 1.2 gateway on UDP. QoS 1 PUBLISHes are acknowledged only once Kafka holds them;"
                             + " QoS 0 and -1 are at most once."),

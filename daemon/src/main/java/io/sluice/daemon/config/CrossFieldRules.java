@@ -2,6 +2,7 @@ package io.sluice.daemon.config;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** Rules that tie keys together, all in one place. Each problem names both keys, their values and lines. */
 final class CrossFieldRules {
@@ -125,7 +126,9 @@ final class CrossFieldRules {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
             // the message starts with the file at fault; name the key of the file it mentions first
             String key = TLS_FILE_KEYS.stream().filter(k -> !v.string(k).isBlank() && msg.contains(v.string(k)))
-                    .min(java.util.Comparator.comparingInt(k -> msg.indexOf(v.string(k)))).orElse(msg.startsWith("mqtt_tls.ciphers") ? "mqtt_tls.ciphers" : "mqtt_tls.cert_file");
+                    .min(java.util.Comparator.comparingInt(k -> msg.indexOf(v.string(k))))
+                    .orElse(Stream.of("mqtt_tls.ciphers", "mqtt_tls.provider").filter(msg::startsWith).findFirst()
+                            .orElse("mqtt_tls.cert_file"));
             problems.add(v.where(key) + ": " + key + ": " + msg);
         }
     }

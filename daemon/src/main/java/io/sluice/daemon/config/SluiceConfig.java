@@ -43,14 +43,15 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
     public record MqttTls(boolean enabled, String host, int port, String certFile, String keyFile,
                           String keyPasswordFile, String caFile, String crlFile, String clientAuth,
                           String identityFrom, List<String> protocols, List<String> ciphers, int handshakeTimeoutMs,
-                          int sessionCacheSize, int sessionTimeoutSeconds) {
+                          int sessionCacheSize, int sessionTimeoutSeconds, String provider) {
         /** The protocols module's TLS settings (valid once the loader checked the section). */
         public io.sluice.tls.TlsConfig tlsConfig() {
             return new io.sluice.tls.TlsConfig(host, port, path(certFile), path(keyFile), path(keyPasswordFile),
                     path(caFile), path(crlFile),
                     io.sluice.tls.TlsConfig.ClientAuthMode.valueOf(clientAuth.toUpperCase(java.util.Locale.ROOT)),
                     io.sluice.tls.TlsConfig.IdentitySource.valueOf(identityFrom.toUpperCase(java.util.Locale.ROOT)),
-                    protocols, ciphers, handshakeTimeoutMs, sessionCacheSize, sessionTimeoutSeconds);
+                    protocols, ciphers, handshakeTimeoutMs, sessionCacheSize, sessionTimeoutSeconds,
+                    io.sluice.tls.TlsConfig.Provider.valueOf(provider.toUpperCase(java.util.Locale.ROOT)));
         }
 
         private static java.nio.file.Path path(String s) {
@@ -158,7 +159,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                 v.string("mqtt_tls.ca_file"), v.string("mqtt_tls.crl_file"), v.string("mqtt_tls.client_auth"),
                 v.string("mqtt_tls.identity_from"), cidrs(v.string("mqtt_tls.protocols")),
                 cidrs(v.string("mqtt_tls.ciphers")), v.integer("mqtt_tls.handshake_timeout_ms"),
-                v.integer("mqtt_tls.session_cache_size"), v.integer("mqtt_tls.session_timeout_seconds"));
+                v.integer("mqtt_tls.session_cache_size"), v.integer("mqtt_tls.session_timeout_seconds"),
+                v.string("mqtt_tls.provider"));
     }
 
     /** A comma-separated CIDR list (validated by {@link CrossFieldRules}). */

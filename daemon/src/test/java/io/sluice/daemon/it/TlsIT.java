@@ -179,6 +179,46 @@ class TlsIT {
         assertEquals(1, daemon.mqttStats().event("client_id_not_identity"));
     }
 
+    /**
+     * mqtt_tls.provider: jdk runs the listener on the JDK's TLS even though BoringSSL loads here: mosquitto_pub (TLS
+     * 1.3 and 1.2) and the HiveMQ client with a client certificate complete handshakes and QoS 1 publishes through
+     * it, and status names the provider.
+     */
+    @Test
+    void jdkProvider_forcedByConfig_servesLiveTlsConnections_withQos1Publishes() throws Exception {
+        start("required", Map.of("mqtt_tls.provider", "jdk"));
+        assertEquals("jdk", daemon.mqtt().tls().providerName());
+        for (String version : List.of("tlsv1.3", "tlsv1.2")) {
+            Result r = pub("--cafile", dir.resolve("ca.crt").toString(), "--cert", dir.resolve("sensor.crt").toString(),
+                    "--key", dir.resolve("sensor.key").toString(), "--tls-version", version, "-i", "jdk-" + version,
+                    "-q", "1", "-d", "-t", "sensors/jdk/t", "-m", version);
+            assertEquals(0, r.exit, r.output);
+            assertTrue(r.output.contains("received PUBACK"), r.output);
+        }
+        Mqtt5BlockingClient hive = TlsClients.v5("sensor-1", daemon.mqttTlsPort(), ca.cert, sensor);
+        hive.connect();
+        var ack = hive.publishWith().topic("sensors/sensor-1/t").qos(MqttQos.AT_LEAST_ONCE).payload(utf8("hive"))
+                .send();
+        assertTrue(ack.getError().isEmpty(), ack.toString());
+        hive.disconnect();
+
+        List<ConsumerRecord<String, byte[]>> records = readings();
+        assertEquals(java.util.Set.of("tlsv1.3", "tlsv1.2", "hive"), records.stream()
+                .map(r -> new String(r.value(), StandardCharsets.UTF_8)).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(3, records.size());
+        assertTrue(records.stream().allMatch(r -> "certificate sensor-1".equals(Clients.header(r, "sluice.identity"))),
+                "the JDK provider verified the client certificate and gave its identity");
+        assertTrue(status().contains("\"tls_provider\":\"jdk\""), "sluice status names the provider");
+    }
+
+    private String status() throws Exception {
+        String token = Files.readString(Path.of(daemon.config().admin().tokenFile())).strip();
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + daemon.adminPort() + "/status"))
+                .header("Authorization", "Bearer " + token).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     private static String[] concat(String[] a, String... b) {
         List<String> all = new ArrayList<>(List.of(a));
         all.addAll(List.of(b));
