@@ -2,7 +2,6 @@ package io.sluice.tls;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -44,8 +43,8 @@ public final class ServerTls implements Reloadable {
     private final SslProvider provider;
     private final AtomicReference<Loaded> current = new AtomicReference<>();
 
-    /** What one load produced: the context and the certificate it serves. */
-    private record Loaded(SslContext context, X509Certificate certificate) {
+    /** What one load produced: the context, the certificate it serves and the CRLs it checks against. */
+    private record Loaded(SslContext context, X509Certificate certificate, List<X509CRL> crls) {
     }
 
     private ServerTls(TlsConfig config, SslProvider provider) {
@@ -59,50 +58,22 @@ public final class ServerTls implements Reloadable {
      * @throws IllegalArgumentException naming the file when one is missing, unreadable or does not fit the others
      */
     public static ServerTls load(TlsConfig config) {
-        ServerTls tls = new ServerTls(config, provider(config.provider()));
+        ServerTls tls = new ServerTls(config, TlsProviders.choose(config.provider()));
         tls.current.set(tls.build());
+        tls.warnings().forEach(LOG::warn);
         return tls;
     }
 
     /**
      * Reads and checks every file as {@link #load} does, without keeping or logging anything (config check).
      *
+     * @return what {@link #warnings()} would say about these files now
      * @throws IllegalArgumentException naming the file when one is missing, unreadable or does not fit the others
      */
-    public static void check(TlsConfig config) {
-        if (config.provider() == TlsConfig.Provider.OPENSSL && !OpenSsl.isAvailable()) {
-            Throwable why = OpenSsl.unavailabilityCause();
-            throw new IllegalArgumentException("mqtt_tls.provider is openssl but netty-tcnative could not load: "
-                    + (why == null ? "unknown reason" : why.toString()) + " (set auto or jdk to use the JDK's TLS)");
-        }
-        new ServerTls(config, SslProvider.JDK).build();
-    }
-
-    /**
-     * The provider {@code wanted} asks for: BoringSSL when netty-tcnative loads (auto, openssl), else the JDK's TLS
-     * (auto, jdk); the choice and its reason go to the log.
-     *
-     * @throws IllegalArgumentException when openssl is asked for and netty-tcnative cannot load
-     */
-    private static SslProvider provider(TlsConfig.Provider wanted) {
-        if (wanted == TlsConfig.Provider.JDK) {
-            LOG.info("TLS provider: JDK (mqtt_tls.provider: jdk); handshakes cost more CPU than on BoringSSL");
-            return SslProvider.JDK;
-        }
-        if (OpenSsl.isAvailable()) {
-            LOG.info("TLS provider: OpenSSL ({}, via netty-tcnative)", OpenSsl.versionString());
-            // reference-counted: each SslHandler releases its engine when its connection closes, and a replaced
-            // context is freed once its last connection is gone (no finalizers, no waiting for GC)
-            return SslProvider.OPENSSL_REFCNT;
-        }
-        Throwable why = OpenSsl.unavailabilityCause();
-        String reason = why == null ? "unknown reason" : why.toString();
-        if (wanted == TlsConfig.Provider.OPENSSL) {
-            throw new IllegalArgumentException("mqtt_tls.provider is openssl but netty-tcnative could not load: "
-                    + reason + " (set auto or jdk to use the JDK's TLS)");
-        }
-        LOG.warn("TLS provider: JDK (netty-tcnative could not load: {}); handshakes cost more CPU", reason);
-        return SslProvider.JDK;
+    public static List<String> check(TlsConfig config) {
+        TlsProviders.check(config.provider());
+        Loaded checked = new ServerTls(config, SslProvider.JDK).build();
+        return warnings(config, checked, new Date());
     }
 
     /** "openssl" or "jdk". */
@@ -126,6 +97,33 @@ public final class ServerTls implements Reloadable {
         return current.get().certificate();
     }
 
+    /**
+     * What is wrong now but does not stop the listener, one line each naming the file and the date: a CRL past its
+     * nextUpdate (or before its thisUpdate). Such a CRL is not used, so every client certificate of its CA is refused
+     * in the handshake (as OpenSSL-based brokers do) until a current CRL is in place. Logged at load and at each
+     * reload; evaluated against the clock on every call (status, config check).
+     */
+    public List<String> warnings() {
+        Loaded l = current.get();
+        return l == null ? List.of() : warnings(config, l, new Date());
+    }
+
+    private static List<String> warnings(TlsConfig config, Loaded l, Date now) {
+        List<String> out = new ArrayList<>();
+        for (X509CRL crl : l.crls()) {
+            if (crl.getNextUpdate() != null && crl.getNextUpdate().before(now)) {
+                out.add(config.crlFile() + ": the CRL of " + crl.getIssuerX500Principal().getName()
+                        + " is past its nextUpdate " + crl.getNextUpdate().toInstant() + ": every client certificate"
+                        + " of that CA is refused until a current CRL replaces it");
+            } else if (crl.getThisUpdate().after(now)) {
+                out.add(config.crlFile() + ": the CRL of " + crl.getIssuerX500Principal().getName()
+                        + " is not valid before its thisUpdate " + crl.getThisUpdate().toInstant() + " (is the clock"
+                        + " right?): every client certificate of that CA is refused until then");
+            }
+        }
+        return out;
+    }
+
     @Override
     public String describe() {
         return "TLS certificate, key, CA bundle and CRL of mqtt_tls";
@@ -144,6 +142,7 @@ public final class ServerTls implements Reloadable {
             io.netty.util.ReferenceCountUtil.release(next.context()); // closed meanwhile
             return;
         }
+        warnings(config, next, new Date()).forEach(LOG::warn);
         // open connections' engines hold their own reference; the native context goes when the last of them does
         io.netty.util.ReferenceCountUtil.release(old.context());
     }
@@ -160,9 +159,14 @@ public final class ServerTls implements Reloadable {
         List<X509Certificate> chain = PemFiles.certificates(config.certFile());
         PrivateKey key = PemFiles.privateKey(config.keyFile(), config.keyPasswordFile());
         PemFiles.checkPair(key, chain.get(0), config.keyFile(), config.certFile());
-        if (chain.get(0).getNotAfter().before(new Date())) {
-            LOG.warn("{}: the server certificate expired on {}; clients will refuse it", config.certFile(),
-                    chain.get(0).getNotAfter().toInstant());
+        Date now = new Date();
+        if (chain.get(0).getNotAfter().before(now)) {
+            throw new IllegalArgumentException(config.certFile() + ": the server certificate expired on "
+                    + chain.get(0).getNotAfter().toInstant() + "; clients would refuse it");
+        }
+        if (chain.get(0).getNotBefore().after(now)) {
+            throw new IllegalArgumentException(config.certFile() + ": the server certificate is not valid before "
+                    + chain.get(0).getNotBefore().toInstant() + " (is the clock right?); clients would refuse it");
         }
         SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
                 .sslProvider(provider)
@@ -175,8 +179,10 @@ public final class ServerTls implements Reloadable {
                     case OPTIONAL -> ClientAuth.OPTIONAL;
                     case REQUIRED -> ClientAuth.REQUIRE;
                 });
+        List<X509CRL> crls = config.crlFile() == null || config.clientAuth() == TlsConfig.ClientAuthMode.NONE
+                ? List.of() : PemFiles.crls(config.crlFile());
         if (config.caFile() != null && config.clientAuth() != TlsConfig.ClientAuthMode.NONE) {
-            b.trustManager(trust());
+            b.trustManager(trust(crls));
         }
         SslContext ctx;
         try {
@@ -189,13 +195,12 @@ public final class ServerTls implements Reloadable {
             throw new IllegalArgumentException("mqtt_tls.ciphers: none of " + config.effectiveCiphers()
                     + " is supported by the " + providerName() + " provider");
         }
-        return new Loaded(ctx, chain.get(0));
+        return new Loaded(ctx, chain.get(0), crls);
     }
 
     /** PKIX trust in the CA bundle; with a CRL file, every client certificate's revocation is checked against it. */
-    private TrustManagerFactory trust() {
+    private TrustManagerFactory trust(List<X509CRL> crls) {
         List<X509Certificate> cas = PemFiles.certificates(config.caFile());
-        List<X509CRL> crls = config.crlFile() == null ? List.of() : PemFiles.crls(config.crlFile());
         for (X509CRL crl : crls) {
             if (cas.stream().noneMatch(ca -> signedBy(crl, ca))) {
                 throw new IllegalArgumentException(config.crlFile() + ": the CRL of " + crl.getIssuerX500Principal()

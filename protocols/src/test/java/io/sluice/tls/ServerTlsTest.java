@@ -64,6 +64,51 @@ class ServerTlsTest {
     }
 
     @Test
+    void expiredOrNotYetValidServerCertificate_isRefusedAtLoad_andAtReload_whichKeepsTheOne() throws Exception {
+        TestPki.Ca ca = TestPki.ca("test-ca");
+        java.time.Instant now = java.time.Instant.now();
+        TestPki.Issued expired = TestPki.issue(ca, "expired", List.of(), now.minus(java.time.Duration.ofDays(30)),
+                now.minus(java.time.Duration.ofDays(2)));
+        expired.write(dir, "server");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load(config(ClientAuthMode.NONE, null, null, null)));
+        assertTrue(e.getMessage().contains("server.crt: the server certificate expired on "
+                + expired.cert().getNotAfter().toInstant()), e.getMessage());
+
+        TestPki.server(ca, "valid").write(dir, "server");
+        ServerTls tls = load(config(ClientAuthMode.NONE, null, null, null));
+        TestPki.Issued early = TestPki.issue(ca, "early", List.of(), now.plus(java.time.Duration.ofDays(1)),
+                now.plus(java.time.Duration.ofDays(30)));
+        early.write(dir, "server");
+        e = assertThrows(IllegalArgumentException.class, tls::reload);
+        assertTrue(e.getMessage().contains("server.crt: the server certificate is not valid before "
+                + early.cert().getNotBefore().toInstant()), e.getMessage());
+        expired.write(dir, "server");
+        assertThrows(IllegalArgumentException.class, tls::reload);
+        assertEquals("CN=valid", tls.serverCertificate().getSubjectX500Principal().getName(),
+                "the valid certificate stays in use");
+    }
+
+    @Test
+    void crlPastItsNextUpdate_loads_andIsNamedWithItsDate_untilACurrentOneIsReloaded() throws Exception {
+        TestPki.Ca ca = TestPki.ca("test-ca");
+        TestPki.server(ca, "server-1").write(dir, "server");
+        TestPki.writeCert(dir.resolve("ca.crt"), ca.cert);
+        java.time.Instant due = java.time.Instant.now().minus(java.time.Duration.ofHours(3)).truncatedTo(
+                java.time.temporal.ChronoUnit.SECONDS);
+        TestPki.writeCrl(dir.resolve("ca.crl"), ca.crl(due.minus(java.time.Duration.ofDays(7)), due));
+        TlsConfig c = config(ClientAuthMode.REQUIRED, dir.resolve("ca.crt"), dir.resolve("ca.crl"), null);
+        ServerTls tls = load(c);
+        assertEquals(List.of(dir.resolve("ca.crl") + ": the CRL of CN=test-ca is past its nextUpdate " + due
+                + ": every client certificate of that CA is refused until a current CRL replaces it"), tls.warnings());
+        assertEquals(tls.warnings(), ServerTls.check(c), "config check says the same");
+
+        TestPki.writeCrl(dir.resolve("ca.crl"), ca.crl());
+        tls.reload();
+        assertEquals(List.of(), tls.warnings());
+    }
+
+    @Test
     void keyOfAnotherCertificate_isRefused_namingTheKeyFile() throws Exception {
         TestPki.Ca ca = TestPki.ca("test-ca");
         TestPki.server(ca, "server-1").write(dir, "server");

@@ -58,12 +58,17 @@ public final class TestPki {
 
         /** A CRL listing every certificate revoked so far, valid for a day. */
         public X509CRL crl() {
+            return crl(Instant.now(), Instant.now().plus(Duration.ofDays(1)));
+        }
+
+        /** A CRL listing every certificate revoked so far, issued at {@code thisUpdate}, due {@code nextUpdate}. */
+        public X509CRL crl(Instant thisUpdate, Instant nextUpdate) {
             try {
-                Date now = new Date();
-                X509v2CRLBuilder b = new JcaX509v2CRLBuilder(cert.getSubjectX500Principal(), now);
-                b.setNextUpdate(Date.from(Instant.now().plus(Duration.ofDays(1))));
+                Date issued = Date.from(thisUpdate);
+                X509v2CRLBuilder b = new JcaX509v2CRLBuilder(cert.getSubjectX500Principal(), issued);
+                b.setNextUpdate(Date.from(nextUpdate));
                 for (BigInteger serial : revoked) {
-                    b.addCRLEntry(serial, now, CRLReason.keyCompromise);
+                    b.addCRLEntry(serial, issued, CRLReason.keyCompromise);
                 }
                 return new JcaX509CRLConverter().getCRL(b.build(signer(key)));
             } catch (Exception e) {

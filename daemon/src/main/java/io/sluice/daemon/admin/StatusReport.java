@@ -101,6 +101,10 @@ final class StatusReport {
             m.put("tls_provider", d.mqtt().tls().providerName());
             m.put("tls_certificate", d.mqtt().tls().serverCertificate().getSubjectX500Principal().getName()
                     + ", valid until " + d.mqtt().tls().serverCertificate().getNotAfter().toInstant());
+            List<String> warnings = d.mqtt().tls().warnings();
+            if (!warnings.isEmpty()) {
+                m.put("tls_warnings", String.join("; ", warnings));
+            }
         }
         m.put("connections_open", s.openConnections());
         m.put("sessions_persistent", d.sessionCount());

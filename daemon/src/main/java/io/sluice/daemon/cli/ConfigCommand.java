@@ -28,12 +28,26 @@ final class ConfigCommand implements Runnable {
                 SluiceConfig config = ConfigLoader.load(file);
                 System.out.println(file + ": OK (node " + config.nodeId() + ", MQTT port " + config.mqtt().port()
                         + ", Kafka " + config.kafka().bootstrapServers() + ")");
+                warnings(config).forEach(w -> System.out.println(file + ": warning: " + w));
                 return 0;
             } catch (ConfigException e) {
                 e.problems().forEach(System.err::println);
                 System.err.println(file + ": " + e.problems().size() + " problem(s); nothing was started");
                 return SluiceCommand.EXIT_CONFIG;
             }
+        }
+    }
+
+    /** What is valid but will not work as an operator expects (a stale CRL), from the TLS listener's files. */
+    private static java.util.List<String> warnings(SluiceConfig config) {
+        if (!config.mqttTls().enabled()) {
+            return java.util.List.of();
+        }
+        try {
+            return io.sluice.tls.ServerTls.check(config.mqttTls().tlsConfig()).stream()
+                    .map(w -> "mqtt_tls.crl_file: " + w).toList();
+        } catch (IllegalArgumentException e) {
+            return java.util.List.of("mqtt_tls: " + e.getMessage()); // a file changed since it was validated
         }
     }
 

@@ -39,6 +39,39 @@ class ConfigCheckCommandTest {
     }
 
     @Test
+    void tlsWithAnExpiredServerCertificate_isRefused_andAStaleCrl_isAWarning(@TempDir Path dir) throws Exception {
+        io.sluice.tls.TestPki.Ca ca = io.sluice.tls.TestPki.ca("fleet-ca");
+        java.time.Instant now = java.time.Instant.now();
+        io.sluice.tls.TestPki.Issued expired = io.sluice.tls.TestPki.issue(ca, "server", java.util.List.of(),
+                now.minus(java.time.Duration.ofDays(400)), now.minus(java.time.Duration.ofDays(1)));
+        expired.write(dir, "server");
+        io.sluice.tls.TestPki.writeCert(dir.resolve("ca.crt"), ca.cert);
+        java.time.Instant due = now.minus(java.time.Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        io.sluice.tls.TestPki.writeCrl(dir.resolve("ca.crl"), ca.crl(due.minus(java.time.Duration.ofDays(7)), due));
+        Path file = dir.resolve("sluice.yaml");
+        Files.writeString(file, """
+                mqtt_tls:
+                  enabled: true
+                  cert_file: %1$s/server.crt
+                  key_file: %1$s/server.key
+                  client_auth: required
+                  ca_file: %1$s/ca.crt
+                  crl_file: %1$s/ca.crl
+                """.formatted(dir));
+        CliRun refused = CliRun.sluice("config", "check", file.toString());
+        assertEquals(SluiceCommand.EXIT_CONFIG, refused.exit());
+        assertTrue(refused.err().contains(file + ":3: mqtt_tls.cert_file: " + dir + "/server.crt: the server"
+                + " certificate expired on " + expired.cert().getNotAfter().toInstant()), refused.err());
+
+        io.sluice.tls.TestPki.server(ca, "server").write(dir, "server");
+        CliRun warned = CliRun.sluice("config", "check", file.toString());
+        assertEquals(0, warned.exit(), warned.err());
+        assertTrue(warned.out().contains(file + ": warning: mqtt_tls.crl_file: " + dir + "/ca.crl: the CRL of"
+                + " CN=fleet-ca is past its nextUpdate " + due + ": every client certificate of that CA is refused"),
+                warned.out());
+    }
+
+    @Test
     void missingFile_isAClearError(@TempDir Path dir) {
         CliRun run = CliRun.sluice("config", "check", dir.resolve("nope.yaml").toString());
         assertEquals(SluiceCommand.EXIT_CONFIG, run.exit());

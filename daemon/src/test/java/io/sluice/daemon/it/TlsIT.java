@@ -211,6 +211,55 @@ class TlsIT {
         assertTrue(status().contains("\"tls_provider\":\"jdk\""), "sluice status names the provider");
     }
 
+    /**
+     * A CRL past its nextUpdate is not used, so the fleet's valid certificate is refused in the handshake (as
+     * OpenSSL-based brokers do); it is named with its date in one log line at load and at each reload and in status;
+     * a current CRL reloaded lets the device in again.
+     */
+    @Test
+    void crlPastItsNextUpdate_refusesValidCertificates_isLoggedAtLoadAndReload_andACurrentCrlLetsThemIn()
+            throws Exception {
+        java.time.Instant due = java.time.Instant.now().minus(Duration.ofHours(2)).truncatedTo(
+                java.time.temporal.ChronoUnit.SECONDS);
+        Path crl = dir.resolve("stale.crl");
+        TestPki.writeCrl(crl, ca.crl(due.minus(Duration.ofDays(7)), due));
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                io.sluice.tls.ServerTls.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
+                new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        logger.addAppender(log);
+        String warning = crl + ": the CRL of CN=sluice-test-ca is past its nextUpdate " + due;
+        java.util.function.LongSupplier warned = () -> log.list.stream().filter(e -> e.getLevel()
+                == ch.qos.logback.classic.Level.WARN && e.getFormattedMessage().startsWith(warning)).count();
+        try {
+            start("required", Map.of("mqtt_tls.crl_file", crl.toString()));
+            assertEquals(1, warned.getAsLong(), "one line at load naming the file and the date: " + log.list);
+            String[] mtls = {"--cafile", dir.resolve("ca.crt").toString(), "--cert",
+                    dir.resolve("sensor.crt").toString(), "--key", dir.resolve("sensor.key").toString(), "-i",
+                    "sensor-1", "-q", "1", "-t", "sensors/sensor-1/t"};
+            Result stale = pub(concat(mtls, "-m", "stale"));
+            assertNotEquals(0, stale.exit, "refused while the CRL is stale\n" + stale.output);
+            assertTrue(status().contains(due.toString()), "status shows the stale CRL: " + status());
+
+            TestPki.writeCrl(crl, ca.crl());
+            daemon.files().reloadAll();
+            assertEquals(List.of(), daemon.mqtt().tls().warnings());
+            Result current = pub(concat(mtls, "-m", "current"));
+            assertEquals(0, current.exit, current.output);
+
+            TestPki.writeCrl(crl, ca.crl(due.minus(Duration.ofDays(7)), due));
+            daemon.files().reloadAll();
+            assertTrue(warned.getAsLong() >= 2, "logged again at reload: " + log.list);
+            Result staleAgain = pub(concat(mtls, "-m", "stale-again"));
+            assertNotEquals(0, staleAgain.exit, staleAgain.output);
+        } finally {
+            logger.detachAppender(log);
+        }
+        assertEquals(List.of("current"), readings().stream().map(r -> new String(r.value(), StandardCharsets.UTF_8))
+                .toList());
+    }
+
     private String status() throws Exception {
         String token = Files.readString(Path.of(daemon.config().admin().tokenFile())).strip();
         return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
