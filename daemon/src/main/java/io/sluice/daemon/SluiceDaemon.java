@@ -376,6 +376,11 @@ public final class SluiceDaemon implements AutoCloseable {
         return mqtt;
     }
 
+    /** Authentication and authorization of MQTT clients; null on a fan-out-only node. */
+    public io.sluice.auth.Authenticator auth() {
+        return auth;
+    }
+
     public KafkaTopics topics() {
         return topics;
     }

@@ -36,8 +36,11 @@ public final class PasswordVerifier implements AutoCloseable {
     /** Bumped on every reload: a verification begun before it is not remembered after it. */
     private final AtomicInteger generation = new AtomicInteger();
     private volatile PasswordHash dummy;
+    /** PBKDF2 verifications begun (known and unknown users, right and wrong passwords). */
     public final LongAdder computed = new LongAdder();
+    /** Verifications answered from memory, without a PBKDF2. */
     public final LongAdder rememberedHits = new LongAdder();
+    /** Verifications refused at once because the queue was full. */
     public final LongAdder refusedBusy = new LongAdder();
 
     public PasswordVerifier(PasswordFile file, int threads, int queue, int maxRemembered) {
@@ -123,6 +126,11 @@ public final class PasswordVerifier implements AutoCloseable {
             generation.incrementAndGet();
             remembered.clear();
         }
+    }
+
+    /** Checks waiting in the pool's queue now (at most {@code queue}; beyond it the answer is {@link Result#BUSY}). */
+    public int queueDepth() {
+        return pool.getQueue().size();
     }
 
     /** Verifications remembered now. */

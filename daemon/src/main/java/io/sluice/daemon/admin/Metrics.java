@@ -26,6 +26,7 @@ final class Metrics {
         }
         if (daemon.ingests()) {
             ingest(daemon.mqttStats());
+            passwords();
         }
         if (daemon.mqttSn() != null) {
             MqttSnStats sn = daemon.mqttSn().stats();
@@ -62,6 +63,30 @@ final class Metrics {
                 d -> d.fanout() == null ? 0 : d.fanout().running());
         gauge("sluice.fanout.members.stopped", "fan-out members configured but not running (stopped on an error,"
                 + " not yet replaced)", d -> d.fanout() == null ? 0 : d.fanout().stopped());
+    }
+
+    /** The password checks (zero without a password file). */
+    private void passwords() {
+        passwordCounter("sluice.auth.password.checks", "password verifications computed (one PBKDF2 each)",
+                v -> v.computed.sum());
+        passwordCounter("sluice.auth.password.remembered.hits", "CONNECTs whose password matched a remembered"
+                + " verification (no PBKDF2)", v -> v.rememberedHits.sum());
+        passwordCounter("sluice.auth.password.checks.busy", "password checks refused because"
+                + " auth.password_check_queue was full (CONNACK server busy)", v -> v.refusedBusy.sum());
+        gauge("sluice.auth.password.check.queue", "password checks waiting for a thread (auth.password_check_queue)",
+                d -> verifier(d) == null ? 0 : verifier(d).queueDepth());
+        gauge("sluice.auth.password.remembered", "verifications remembered (auth.max_remembered_passwords)",
+                d -> verifier(d) == null ? 0 : verifier(d).rememberedCount());
+    }
+
+    private static io.sluice.auth.PasswordVerifier verifier(SluiceDaemon d) {
+        return d.auth() == null ? null : d.auth().verifier();
+    }
+
+    private void passwordCounter(String name, String help,
+                                 java.util.function.ToLongFunction<io.sluice.auth.PasswordVerifier> f) {
+        FunctionCounter.builder(name, daemon, d -> verifier(d) == null ? 0 : f.applyAsLong(verifier(d)))
+                .description(help).register(registry);
     }
 
     private void fanoutCounter(String name, String help, java.util.function.ToLongFunction<FanoutStats> f) {

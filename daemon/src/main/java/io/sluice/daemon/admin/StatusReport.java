@@ -117,6 +117,16 @@ final class StatusReport {
         m.put("inflight_bytes", d.budget().usedBytes());
         m.put("inflight_bytes_max", d.budget().capacityBytes());
         m.put("reads_paused", s.readsPaused.sum());
+        io.sluice.auth.PasswordVerifier v = d.auth() == null ? null : d.auth().verifier();
+        if (v != null) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("computed", v.computed.sum());
+            p.put("remembered_hits", v.rememberedHits.sum());
+            p.put("refused_busy", v.refusedBusy.sum());
+            p.put("queue", v.queueDepth() + "/" + d.config().auth().passwordCheckQueue());
+            p.put("remembered", v.rememberedCount());
+            m.put("password_checks", p);
+        }
     }
 
     static Map<String, Object> session(SessionInfo i) {

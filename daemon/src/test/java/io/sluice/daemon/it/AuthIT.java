@@ -121,6 +121,17 @@ class AuthIT {
         hive.publishWith().topic("devices/sensor-9/temp").qos(MqttQos.AT_LEAST_ONCE).payload(utf8("3")).send();
         hive.disconnect();
 
+        // alice connected three times with one password, sensor-9 once: two PBKDF2s, two remembered
+        String metrics = admin("/metrics");
+        assertTrue(metrics.contains("sluice_auth_password_checks_total 2.0"), metrics);
+        assertTrue(metrics.contains("sluice_auth_password_remembered_hits_total 2.0"), metrics);
+        assertTrue(metrics.contains("sluice_auth_password_checks_busy_total 0.0"), metrics);
+        assertTrue(metrics.contains("sluice_auth_password_check_queue 0.0"), metrics);
+        assertTrue(metrics.contains("sluice_auth_password_remembered 2.0"), metrics);
+        String status = admin("/status");
+        assertTrue(status.contains("\"password_checks\":{\"computed\":2,\"remembered_hits\":2,\"refused_busy\":0,"
+                + "\"queue\":\"0/1000\",\"remembered\":2}"), status);
+
         List<ConsumerRecord<String, byte[]>> records = records();
         assertEquals(5, records.size());
         assertEquals(4, records.stream().filter(r -> "password alice".equals(header(r, "sluice.identity"))).count());
@@ -216,6 +227,15 @@ class AuthIT {
         records().forEach(r -> payloads.add(new String(r.value(), StandardCharsets.UTF_8)));
         assertTrue(payloads.containsAll(List.of("new", "still", "granted", "kept")), payloads.toString());
         assertTrue(!payloads.contains("old"), payloads.toString());
+    }
+
+    /** GET from the admin endpoint, with the token (which /metrics does not need). */
+    private String admin(String path) throws Exception {
+        String token = Files.readString(Path.of(daemon.config().admin().tokenFile())).strip();
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + daemon.adminPort() + path))
+                .header("Authorization", "Bearer " + token).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private static byte[] utf8(String s) {
