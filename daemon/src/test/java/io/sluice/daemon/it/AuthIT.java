@@ -63,6 +63,7 @@ class AuthIT {
     private SluiceDaemon daemon;
     private Path passwords;
     private Path acl;
+    private Map<String, String> settings;
 
     @BeforeAll
     static void needsMosquittoTools() {
@@ -88,6 +89,7 @@ class AuthIT {
                 "kafka.topic_replication_factor", "1", "kafka.topic_min_insync_replicas", "1"));
         s.putAll(Map.of("auth.password_file", passwords.toString(), "auth.acl_file", acl.toString(),
                 "auth.client_id_must_match_identity", "true"));
+        settings = Map.copyOf(s);
         daemon = SluiceDaemon.start(ConfigLoader.fromMap(s));
     }
 
@@ -227,6 +229,61 @@ class AuthIT {
         records().forEach(r -> payloads.add(new String(r.value(), StandardCharsets.UTF_8)));
         assertTrue(payloads.containsAll(List.of("new", "still", "granted", "kept")), payloads.toString());
         assertTrue(!payloads.contains("old"), payloads.toString());
+    }
+
+    /**
+     * One password-check thread, one queue slot, a hash that takes seconds: with one check running and one waiting,
+     * a further CONNECT is answered at once with CONNACK 0x89 server busy (MQTT 5) or 0x03 server unavailable (MQTT
+     * 3.1.1), counted as password_check_busy and in the password-check metrics; the queued check still completes.
+     */
+    @Test
+    void passwordCheckPoolSaturated_connectIsAnsweredServerBusy_v5_0x89_v311_0x03_andCounted() throws Exception {
+        daemon.close();
+        // a hash no password matches (nobody logs in here), checked with 2,000,000 iterations: seconds per check
+        io.sluice.auth.PasswordFile.write(passwords, Map.of("slow", new io.sluice.auth.PasswordHash(2_000_000,
+                new byte[12], new byte[64])));
+        Map<String, String> s = new HashMap<>(settings);
+        s.putAll(Map.of("auth.password_check_threads", "1", "auth.password_check_queue", "1"));
+        daemon = SluiceDaemon.start(ConfigLoader.fromMap(s));
+        io.sluice.auth.PasswordVerifier checks = daemon.auth().verifier();
+
+        var running = slowConnect("busy-a", "wrong-a");
+        await().atMost(Duration.ofSeconds(30)).until(() -> checks.computed.sum() == 1);
+        var waiting = slowConnect("busy-b", "wrong-b");
+        await().atMost(Duration.ofSeconds(30)).until(() -> checks.queueDepth() == 1);
+        assertTrue(admin("/metrics").contains("sluice_auth_password_check_queue 1.0"), "queue depth in /metrics");
+
+        Mqtt5BlockingClient v5 = MqttClient.builder().useMqttVersion5().identifier("busy-c")
+                .serverHost("127.0.0.1").serverPort(daemon.mqttPort()).buildBlocking();
+        Mqtt5ConnAckException busy = assertThrows(Mqtt5ConnAckException.class, () -> v5.connectWith().simpleAuth()
+                .username("slow").password(utf8("any")).applySimpleAuth().send());
+        assertEquals(Mqtt5ConnAckReasonCode.SERVER_BUSY, busy.getMqttMessage().getReasonCode());
+        Mqtt3BlockingClient v311 = MqttClient.builder().useMqttVersion3().identifier("busy-d")
+                .serverHost("127.0.0.1").serverPort(daemon.mqttPort()).buildBlocking();
+        com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException unavailable = assertThrows(
+                com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException.class, () -> v311.connectWith()
+                        .simpleAuth().username("slow").password(utf8("any")).applySimpleAuth().send());
+        assertEquals(com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCode.SERVER_UNAVAILABLE,
+                unavailable.getMqttMessage().getReturnCode());
+        assertEquals(1, checks.queueDepth(), "both were refused while the pool was saturated");
+
+        assertEquals(2, daemon.mqttStats().event("password_check_busy"));
+        String metrics = admin("/metrics");
+        assertTrue(metrics.contains("sluice_auth_password_checks_busy_total 2.0"), metrics);
+        assertTrue(metrics.contains("sluice_events_total{reason=\"password_check_busy\"} 2.0"), metrics);
+        for (var connect : List.of(running, waiting)) {
+            var e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> connect.get(120, TimeUnit.SECONDS));
+            assertEquals(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD,
+                    ((Mqtt5ConnAckException) e.getCause()).getMqttMessage().getReasonCode(), "checked, not dropped");
+        }
+        assertEquals(2, checks.computed.sum());
+    }
+
+    private java.util.concurrent.CompletableFuture<?> slowConnect(String clientId, String password) {
+        return MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost("127.0.0.1")
+                .serverPort(daemon.mqttPort()).buildAsync().connectWith().simpleAuth().username("slow")
+                .password(utf8(password)).applySimpleAuth().send();
     }
 
     /** GET from the admin endpoint, with the token (which /metrics does not need). */
