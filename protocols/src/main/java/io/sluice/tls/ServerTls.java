@@ -71,8 +71,9 @@ public final class ServerTls implements Reloadable {
      * @throws IllegalArgumentException naming the file when one is missing, unreadable or does not fit the others
      */
     public static List<String> check(TlsConfig config) {
-        TlsProviders.check(config.provider());
-        Loaded checked = new ServerTls(config, SslProvider.JDK).build();
+        // built on the provider that will run it: the two support different cipher suites
+        Loaded checked = new ServerTls(config, TlsProviders.check(config.provider())).build();
+        io.netty.util.ReferenceCountUtil.release(checked.context());
         return warnings(config, checked, new Date());
     }
 
@@ -192,6 +193,7 @@ public final class ServerTls implements Reloadable {
                     + ": cannot build a TLS context: " + e.getMessage(), e);
         }
         if (ctx.cipherSuites().isEmpty()) {
+            io.netty.util.ReferenceCountUtil.release(ctx);
             throw new IllegalArgumentException("mqtt_tls.ciphers: none of " + config.effectiveCiphers()
                     + " is supported by the " + providerName() + " provider");
         }

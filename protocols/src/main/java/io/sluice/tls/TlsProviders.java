@@ -38,12 +38,19 @@ final class TlsProviders {
         return SslProvider.JDK;
     }
 
-    /** For config check: throws as {@link #choose} would, without logging. */
-    static void check(TlsConfig.Provider wanted) {
-        if (wanted == TlsConfig.Provider.OPENSSL && !OpenSsl.isAvailable()) {
+    /** For config check: the provider {@link #choose} would pick (or its exception), without logging. */
+    static SslProvider check(TlsConfig.Provider wanted) {
+        if (wanted == TlsConfig.Provider.JDK) {
+            return SslProvider.JDK;
+        }
+        if (OpenSsl.isAvailable()) {
+            return SslProvider.OPENSSL_REFCNT;
+        }
+        if (wanted == TlsConfig.Provider.OPENSSL) {
             Throwable why = OpenSsl.unavailabilityCause();
             throw unavailable(why == null ? "unknown reason" : why.toString());
         }
+        return SslProvider.JDK;
     }
 
     private static IllegalArgumentException unavailable(String reason) {

@@ -129,7 +129,7 @@ final class CrossFieldRules {
                     .min(java.util.Comparator.comparingInt(k -> msg.indexOf(v.string(k))))
                     .orElse(Stream.of("mqtt_tls.ciphers", "mqtt_tls.provider").filter(msg::startsWith).findFirst()
                             .orElse("mqtt_tls.cert_file"));
-            problems.add(v.where(key) + ": " + key + ": " + msg);
+            problems.add(v.where(key) + ": " + (msg.startsWith(key) ? "" : key + ": ") + msg);
         }
     }
 

@@ -67,6 +67,19 @@ class TlsConfigCheckTest {
     }
 
     @Test
+    void cipherListOnlyTheJdkSupports_isCheckedAgainstTheProviderThatWillRunIt() throws Exception {
+        TestPki.Ca ca = TestPki.ca("ca");
+        TestPki.server(ca, "server").write(dir, "server");
+        String dheOnly = "  protocols: TLSv1.2\n  ciphers: TLS_DHE_RSA_WITH_AES_128_GCM_SHA256\n  host: 127.0.0.1\n";
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromYaml(section(dheOnly)));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.problems().get(0).startsWith("<inline>:6: mqtt_tls.ciphers: none of"
+                + " [TLS_DHE_RSA_WITH_AES_128_GCM_SHA256] is supported by the openssl provider"), e.getMessage());
+        SluiceConfig jdk = ConfigLoader.fromYaml(section(dheOnly + "  provider: jdk\n"));
+        assertEquals("jdk", jdk.mqttTls().provider());
+    }
+
+    @Test
     void bothListenersOff_isRefused() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromYaml("mqtt:\n  enabled: false\n"));
         assertTrue(e.getMessage().contains("<inline>:2: mqtt.enabled is false and mqtt_tls.enabled is false"),
