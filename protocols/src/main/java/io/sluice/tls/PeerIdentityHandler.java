@@ -104,6 +104,10 @@ public final class PeerIdentityHandler extends ChannelInboundHandlerAdapter {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        return root.getMessage() == null ? root.toString() : root.getMessage();
+        String why = root.getMessage() == null ? root.toString() : root.getMessage();
+        // the JDK's words when no CRL in force covers the client's CA: name the likely cause
+        return why.contains("Could not determine revocation status")
+                ? why + " (no current CRL of its CA in mqtt_tls.crl_file: a stale one shows in sluice status,"
+                        + " tls_warnings)" : why;
     }
 }

@@ -229,6 +229,9 @@ class TlsIT {
                 new ch.qos.logback.core.read.ListAppender<>();
         log.start();
         logger.addAppender(log);
+        ch.qos.logback.classic.Logger handshakes = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                io.sluice.tls.PeerIdentityHandler.class);
+        handshakes.addAppender(log);
         String warning = crl + ": the CRL of CN=sluice-test-ca is past its nextUpdate " + due;
         java.util.function.LongSupplier warned = () -> log.list.stream().filter(e -> e.getLevel()
                 == ch.qos.logback.classic.Level.WARN && e.getFormattedMessage().startsWith(warning)).count();
@@ -240,6 +243,9 @@ class TlsIT {
                     "sensor-1", "-q", "1", "-t", "sensors/sensor-1/t"};
             Result stale = pub(concat(mtls, "-m", "stale"));
             assertNotEquals(0, stale.exit, "refused while the CRL is stale\n" + stale.output);
+            assertTrue(log.list.stream().anyMatch(e -> e.getFormattedMessage().contains("failed: Could not determine"
+                    + " revocation status (no current CRL of its CA in mqtt_tls.crl_file")), "the refusal names the"
+                    + " likely cause: " + log.list);
             assertTrue(status().contains(due.toString()), "status shows the stale CRL: " + status());
 
             TestPki.writeCrl(crl, ca.crl());
@@ -255,6 +261,7 @@ class TlsIT {
             assertNotEquals(0, staleAgain.exit, staleAgain.output);
         } finally {
             logger.detachAppender(log);
+            handshakes.detachAppender(log);
         }
         assertEquals(List.of("current"), readings().stream().map(r -> new String(r.value(), StandardCharsets.UTF_8))
                 .toList());
