@@ -44,7 +44,7 @@ public final class ServerTls implements Reloadable {
     private final AtomicReference<Loaded> current = new AtomicReference<>();
 
     /** What one load produced: the context, the certificate it serves and the CRLs it checks against. */
-    private record Loaded(SslContext context, X509Certificate certificate, List<X509CRL> crls) {
+    private record Loaded(SslContext context, X509Certificate certificate, CrlFreshness crls) {
     }
 
     private ServerTls(TlsConfig config, SslProvider provider) {
@@ -59,8 +59,9 @@ public final class ServerTls implements Reloadable {
      */
     public static ServerTls load(TlsConfig config) {
         ServerTls tls = new ServerTls(config, TlsProviders.choose(config.provider()));
-        tls.current.set(tls.build());
-        tls.warnings().forEach(LOG::warn);
+        Loaded loaded = tls.build();
+        tls.current.set(loaded);
+        loaded.crls().sayNow();
         return tls;
     }
 
@@ -74,7 +75,7 @@ public final class ServerTls implements Reloadable {
         // built on the provider that will run it: the two support different cipher suites
         Loaded checked = new ServerTls(config, TlsProviders.check(config.provider())).build();
         io.netty.util.ReferenceCountUtil.release(checked.context());
-        return warnings(config, checked, new Date());
+        return checked.crls().warnings(new Date());
     }
 
     /** "openssl" or "jdk". */
@@ -86,9 +87,14 @@ public final class ServerTls implements Reloadable {
         return config;
     }
 
-    /** A handler for one new connection, on the current context, with the handshake time limit. */
+    /**
+     * A handler for one new connection, on the current context, with the handshake time limit. The first connection
+     * after a CRL went stale logs the warnings (once), so a CRL that expires while Sluice runs is said in the log.
+     */
     public SslHandler newHandler(ByteBufAllocator alloc) {
-        SslHandler h = current.get().context().newHandler(alloc);
+        Loaded l = current.get();
+        l.crls().sayWhenStale(System.currentTimeMillis());
+        SslHandler h = l.context().newHandler(alloc);
         h.setHandshakeTimeoutMillis(config.handshakeTimeoutMs());
         return h;
     }
@@ -100,29 +106,11 @@ public final class ServerTls implements Reloadable {
 
     /**
      * What is wrong now but does not stop the listener, one line each naming the file and the date: a CRL past its
-     * nextUpdate (or before its thisUpdate). Such a CRL is not used, so every client certificate of its CA is refused
-     * in the handshake (as OpenSSL-based brokers do) until a current CRL is in place. Logged at load and at each
-     * reload; evaluated against the clock on every call (status, config check).
+     * nextUpdate (or before its thisUpdate); see {@link CrlFreshness}. Evaluated against the clock on every call.
      */
     public List<String> warnings() {
         Loaded l = current.get();
-        return l == null ? List.of() : warnings(config, l, new Date());
-    }
-
-    private static List<String> warnings(TlsConfig config, Loaded l, Date now) {
-        List<String> out = new ArrayList<>();
-        for (X509CRL crl : l.crls()) {
-            if (crl.getNextUpdate() != null && crl.getNextUpdate().before(now)) {
-                out.add(config.crlFile() + ": the CRL of " + crl.getIssuerX500Principal().getName()
-                        + " is past its nextUpdate " + crl.getNextUpdate().toInstant() + ": every client certificate"
-                        + " of that CA is refused until a current CRL replaces it");
-            } else if (crl.getThisUpdate().after(now)) {
-                out.add(config.crlFile() + ": the CRL of " + crl.getIssuerX500Principal().getName()
-                        + " is not valid before its thisUpdate " + crl.getThisUpdate().toInstant() + " (is the clock"
-                        + " right?): every client certificate of that CA is refused until then");
-            }
-        }
-        return out;
+        return l == null ? List.of() : l.crls().warnings(new Date());
     }
 
     @Override
@@ -143,7 +131,7 @@ public final class ServerTls implements Reloadable {
             io.netty.util.ReferenceCountUtil.release(next.context()); // closed meanwhile
             return;
         }
-        warnings(config, next, new Date()).forEach(LOG::warn);
+        next.crls().sayNow();
         // open connections' engines hold their own reference; the native context goes when the last of them does
         io.netty.util.ReferenceCountUtil.release(old.context());
     }
@@ -197,7 +185,7 @@ public final class ServerTls implements Reloadable {
             throw new IllegalArgumentException("mqtt_tls.ciphers: none of " + config.effectiveCiphers()
                     + " is supported by the " + providerName() + " provider");
         }
-        return new Loaded(ctx, chain.get(0), crls);
+        return new Loaded(ctx, chain.get(0), new CrlFreshness(config.crlFile(), crls));
     }
 
     /** PKIX trust in the CA bundle; with a CRL file, every client certificate's revocation is checked against it. */

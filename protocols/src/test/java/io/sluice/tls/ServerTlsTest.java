@@ -109,6 +109,44 @@ class ServerTlsTest {
     }
 
     @Test
+    void crlGoingStaleWhileRunning_isLoggedOnce_byTheNextConnection() throws Exception {
+        TestPki.Ca ca = TestPki.ca("test-ca");
+        TestPki.server(ca, "server-1").write(dir, "server");
+        TestPki.writeCert(dir.resolve("ca.crt"), ca.cert);
+        java.time.Instant due = java.time.Instant.now().plusSeconds(2).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        TestPki.writeCrl(dir.resolve("ca.crl"), ca.crl(due.minus(java.time.Duration.ofDays(1)), due));
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                ServerTls.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
+                new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        logger.addAppender(log);
+        try {
+            ServerTls tls = load(config(ClientAuthMode.REQUIRED, dir.resolve("ca.crt"), dir.resolve("ca.crl"), null));
+            assertEquals(List.of(), tls.warnings(), "current at load");
+            newConnection(tls);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> !tls.warnings().isEmpty());
+            assertTrue(log.list.stream().noneMatch(e -> e.getFormattedMessage().contains("nextUpdate")),
+                    "nothing said before a connection arrives: " + log.list);
+            for (int i = 0; i < 3; i++) {
+                newConnection(tls);
+            }
+            List<String> said = log.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .filter(m -> m.contains("nextUpdate")).toList();
+            assertEquals(List.of(dir.resolve("ca.crl") + ": the CRL of CN=test-ca is past its nextUpdate " + due
+                    + ": every client certificate of that CA is refused until a current CRL replaces it"), said);
+        } finally {
+            logger.detachAppender(log);
+        }
+    }
+
+    private static void newConnection(ServerTls tls) {
+        io.netty.handler.ssl.SslHandler h = tls.newHandler(io.netty.buffer.ByteBufAllocator.DEFAULT);
+        io.netty.util.ReferenceCountUtil.release(h.engine());
+    }
+
+    @Test
     void keyOfAnotherCertificate_isRefused_namingTheKeyFile() throws Exception {
         TestPki.Ca ca = TestPki.ca("test-ca");
         TestPki.server(ca, "server-1").write(dir, "server");
