@@ -1,0 +1,29 @@
+package io.sluice.mqtt;
+
+/**
+ * Bounds on what delivery to subscribers can make a node hold, each a key of the daemon's {@code delivery} section
+ * (see docs/LIMITS.md). Immutable; validated by the daemon's config loader, the constructor only rejects values no
+ * caller could mean.
+ *
+ * @param maxInflightPerSession       QoS 1/2 messages sent to an MQTT 3.1.1 subscriber and not yet acknowledged
+ *                                    ({@code delivery.max_inflight_per_session}); MQTT 5 clients set their own with
+ *                                    Receive Maximum, capped by this too
+ * @param maxQueuedMessagesPerSession messages waiting for one session, connected or offline
+ *                                    ({@code delivery.max_queued_messages_per_session}); beyond it a new message for
+ *                                    that session is dropped and counted {@code queue_full}
+ * @param maxQueuedBytes              bytes of messages waiting across all sessions ({@code delivery.max_queued_bytes});
+ *                                    beyond it a new copy is dropped and counted {@code queued_bytes_full}
+ */
+public record DeliveryLimits(int maxInflightPerSession, int maxQueuedMessagesPerSession, long maxQueuedBytes) {
+    public DeliveryLimits {
+        if (maxInflightPerSession < 1 || maxInflightPerSession > 65_535 || maxQueuedMessagesPerSession < 0
+                || maxQueuedBytes < 0) {
+            throw new IllegalArgumentException("invalid delivery limits: " + this);
+        }
+    }
+
+    /** The daemon's defaults (see the config keys' docs for why). */
+    public static DeliveryLimits defaults() {
+        return new DeliveryLimits(32, 10_000, 128L << 20);
+    }
+}
