@@ -108,6 +108,8 @@ public final class MqttSource implements AutoCloseable {
     public synchronized void start() {
         sessions.load();
         if (broker != null) {
+            sessions.onEnded(broker::end);
+            sessions.sessions().forEach((id, s) -> broker.restore(id, s.subscriptions(), s.subscriptionIds()));
             broker.log().start(broker.listener()); // retained messages read to the end, then deliveries follow
         }
         boolean epoll = Epoll.isAvailable();
@@ -220,12 +222,17 @@ public final class MqttSource implements AutoCloseable {
         return sessions.kick(clientId);
     }
 
-    private static SessionInfo info(String id, io.sluice.mqtt.internal.SessionState s, boolean connected) {
+    private SessionInfo info(String id, io.sluice.mqtt.internal.SessionState s, boolean connected) {
+        Broker.QueueView q = broker == null ? null : broker.view(id);
+        int queued = q == null ? 0 : q.queued();
+        int inflight = q == null ? 0 : q.inflight();
+        long dropped = q == null ? 0 : q.dropped();
         if (s == null) {
-            return new SessionInfo(id, "", false, connected, 0, 0, java.util.List.of());
+            return new SessionInfo(id, "", false, connected, 0, 0, java.util.List.of(), queued, inflight, dropped);
         }
         return new SessionInfo(id, s.protocolLevel() == 5 ? "5" : "3.1.1", true, connected, s.expirySeconds(),
-                connected ? 0 : s.disconnectedAtMillis(), java.util.List.copyOf(s.subscriptions().keySet()));
+                connected ? 0 : s.disconnectedAtMillis(), java.util.List.copyOf(s.subscriptions().keySet()), queued,
+                inflight, dropped);
     }
 
     /** Closes the listener; new connections are refused and CONNECTs still arriving get "server unavailable". */
