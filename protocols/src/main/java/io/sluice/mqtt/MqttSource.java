@@ -108,9 +108,7 @@ public final class MqttSource implements AutoCloseable {
     public synchronized void start() {
         sessions.load();
         if (broker != null) {
-            sessions.onEnded(broker::end);
-            sessions.sessions().forEach((id, s) -> broker.restore(id, s.subscriptions(), s.subscriptionIds()));
-            broker.log().start(broker.listener()); // retained messages read to the end, then deliveries follow
+            broker.start(sessions); // retained messages read to the end, then deliveries follow
         }
         boolean epoll = Epoll.isAvailable();
         boss = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());

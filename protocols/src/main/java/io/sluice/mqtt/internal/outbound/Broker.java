@@ -86,6 +86,17 @@ public final class Broker {
         return clock;
     }
 
+    /**
+     * Starts delivery once {@code sessions} are loaded: every persistent session's subscriptions go into the index
+     * (with an offline queue), sessions that end drop theirs, and the log starts (reading the retained messages to
+     * the end, then following this node's deliveries from its committed position). Blocking; before listening.
+     */
+    public void start(io.sluice.mqtt.internal.SessionRegistry sessions) {
+        sessions.onEnded(this::end);
+        sessions.sessions().forEach((id, s) -> restore(id, s.subscriptions(), s.subscriptionIds()));
+        log.start(dispatcher);
+    }
+
     /** What the delivery log calls with this node's messages and retained changes. */
     public DeliveryListener listener() {
         return dispatcher;
