@@ -318,6 +318,20 @@ public final class ConfigSchema {
                             + " client Sluice builds: producers, consumers and admin clients. See \"Securing the Kafka"
                             + " connection\" in README.md."),
 
+            number("delivery.max_inflight_per_session", INT, 32, 1, 65_535,
+                    "QoS 1/2 messages sent to one MQTT 3.1.1 subscriber and not yet acknowledged; the next waits for"
+                            + " a PUBACK/PUBCOMP. MQTT 5 clients set their own with Receive Maximum."),
+            number("delivery.max_queued_messages_per_session", INT, 10_000, 0, 10_000_000,
+                    "Messages waiting for one session (sent and unacknowledged ones included), connected or"
+                            + " offline. Beyond it a new message for that session is dropped: event queue_full,"
+                            + " shown per session by `sluice sessions show`. QoS 0 messages are never queued for an"
+                            + " offline session (event qos0_offline_dropped)."),
+            number("delivery.max_queued_bytes", LONG, 128 * MIB, 0, 1024L * 1024 * MIB,
+                    "Bytes of messages waiting for subscribers across all sessions, each queued copy counted as"
+                            + " its payload + 2 x its topic + 160 B (copies of one message share its payload, so this"
+                            + " overstates their heap). Beyond it a new message for a session is dropped: event"
+                            + " queued_bytes_full."),
+
             bool("fanout.enabled", false,
                     "Run the fan-out (readings topic to an InfluxDB-compatible TSDB) inside `sluice run`. `sluice"
                             + " fanout` runs it alone, whatever this says, so it can scale apart from ingest."),
