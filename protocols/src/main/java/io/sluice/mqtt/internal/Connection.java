@@ -616,28 +616,16 @@ final class Connection {
         }));
     }
 
-    /** PUBACK, PUBREC, PUBCOMP of messages sent to this client: its outbound side takes them. */
-    void onPubAck(int packetId) {
+    /**
+     * PUBACK, PUBREC or PUBCOMP of a message sent to this client: its outbound side takes it. Nothing sent (delivery
+     * off, not connected): a stray PUBACK is ignored as MQTT 5 allows, a PUBREC or PUBCOMP is a protocol error.
+     */
+    void onAckOfSent(io.netty.handler.codec.mqtt.MqttMessageType type, int packetId, int reasonCode) {
+        boolean puback = type == io.netty.handler.codec.mqtt.MqttMessageType.PUBACK;
         if (outbound != null && phase == Phase.CONNECTED) {
-            outbound.onPubAck(packetId);
-        } else if (phase != Phase.CONNECTED) {
-            violation("puback_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "PUBACK before CONNECT");
-        } // delivery off: nothing was sent, a stray PUBACK is ignored as MQTT 5 allows
-    }
-
-    void onPubRec(int packetId, int reasonCode) {
-        if (outbound != null && phase == Phase.CONNECTED) {
-            outbound.onPubRec(packetId, reasonCode);
-        } else {
-            violation("unexpected_packet", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "unexpected PUBREC packet");
-        }
-    }
-
-    void onPubComp(int packetId) {
-        if (outbound != null && phase == Phase.CONNECTED) {
-            outbound.onPubComp(packetId);
-        } else {
-            violation("unexpected_packet", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "unexpected PUBCOMP packet");
+            outbound.onAck(type, packetId, reasonCode);
+        } else if (!puback) {
+            violation("unexpected_packet", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "unexpected " + type + " packet");
         }
     }
 

@@ -114,9 +114,8 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
             switch (m.fixedHeader().messageType()) {
                 case CONNECT -> onConnect((MqttConnectMessage) m);
                 case PUBLISH -> connection.onPublish(publish((MqttPublishMessage) m), receivedAtNanos);
-                case PUBACK -> connection.onPubAck(packetId(m));
-                case PUBREC -> connection.onPubRec(packetId(m), reasonCode(m));
-                case PUBCOMP -> connection.onPubComp(packetId(m));
+                case PUBACK, PUBREC, PUBCOMP -> connection.onAckOfSent(m.fixedHeader().messageType(), packetId(m),
+                        reasonCode(m));
                 case SUBSCRIBE -> onSubscribe((MqttSubscribeMessage) m);
                 case UNSUBSCRIBE -> {
                     MqttUnsubscribeMessage u = (MqttUnsubscribeMessage) m;

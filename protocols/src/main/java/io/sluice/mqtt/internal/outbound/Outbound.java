@@ -87,6 +87,16 @@ public final class Outbound {
         }
     }
 
+    /** PUBACK, PUBREC or PUBCOMP from the client. */
+    public void onAck(MqttMessageType type, int packetId, int reasonCode) {
+        switch (type) {
+            case PUBACK -> onPubAck(packetId);
+            case PUBREC -> onPubRec(packetId, reasonCode);
+            case PUBCOMP -> onPubComp(packetId);
+            default -> throw new IllegalArgumentException(type.toString());
+        }
+    }
+
     /** PUBACK from the client. */
     public void onPubAck(int packetId) {
         if (queue.acknowledged(this, packetId, 1)) {
