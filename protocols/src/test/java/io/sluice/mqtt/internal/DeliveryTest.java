@@ -63,9 +63,29 @@ class DeliveryTest {
         assertEquals(1, got.get(0).fixedHeader().qosLevel().value());
         assertFalse(got.get(0).fixedHeader().isRetain());
         assertEquals(0, node.log.committed, "not finished before the subscriber's PUBACK");
+        assertEquals(1, node.stats.deliveriesSent.sum());
+        assertEquals(1, node.stats.deliveryInflight.get());
+        assertEquals(1, node.stats.deliveryQueued.get());
 
         sub.send(ack(MqttMessageType.PUBACK, packetId(got.get(0))));
         assertEquals(1, node.log.committed, "finished: the log may move past it");
+        assertEquals(0, node.stats.deliveryInflight.get());
+        assertEquals(0, node.stats.deliveryQueued.get());
+        assertEquals(1, node.stats.deliveriesCompleted.sum());
+        assertEquals(0, node.broker.queuedBytes());
+    }
+
+    @Test
+    void publishToDeliveryLatency_isReported() {
+        java.util.List<Long> seen = new java.util.ArrayList<>();
+        node.stats.onDeliveryLatency(seen::add);
+        MqttHarness sub = node.connect(MqttVersion.MQTT_5, "sub", 0);
+        subscribed(sub, subscribe(1, "t", 0));
+        node.connect(MqttVersion.MQTT_5, "pub", 0).send(publish("t", 0, 0, bytes("x")));
+        node.clock.advance(java.time.Duration.ofMillis(7));
+        node.log.deliver();
+        sub.pump();
+        assertEquals(List.of(7L), seen);
     }
 
     @Test

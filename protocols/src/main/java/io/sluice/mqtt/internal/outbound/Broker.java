@@ -240,6 +240,7 @@ public final class Broker {
                 return false;
             }
             if (queuedBytes.compareAndSet(now, now + weight)) {
+                stats.deliveryQueued.incrementAndGet();
                 return true;
             }
         }
@@ -250,8 +251,15 @@ public final class Broker {
         if (c.reserved) {
             c.reserved = false;
             queuedBytes.addAndGet(-c.weight);
+            stats.deliveryQueued.decrementAndGet();
         }
         positions.finished(c.position);
+    }
+
+    /** A copy reached its subscriber (acknowledged, or written at QoS 0). */
+    void completed(Copy c) {
+        stats.deliveriesCompleted.increment();
+        finished(c);
     }
 
     /** A copy is dropped for {@code reason}: counted, one debug line, finished. */

@@ -75,9 +75,13 @@ public final class Outbound {
             }
             for (Copy c : batch) {
                 channel.write(c.released ? pubRel(c.packetId) : publish(c, now));
-                broker.stats().count(c.released ? "delivery_pubrel_resent" : "delivery_sent");
-                if (c.dup && !c.released) {
+                if (c.released) {
+                    broker.stats().count("delivery_pubrel_resent");
+                } else if (c.dup) {
                     broker.stats().count("delivery_resent");
+                } else {
+                    broker.stats().deliveriesSent.increment();
+                    broker.stats().deliveryLatency(Math.max(0, now - c.message.publishedAtMillis()));
                 }
             }
             wrote = true;

@@ -108,6 +108,7 @@ public final class SessionQueue {
                         c.packetId = nextPacketId();
                     }
                     inflight.put(c.packetId, c);
+                    broker.stats().deliveryInflight.incrementAndGet();
                 } else {
                     refused.add(c); // QoS 0: finished as it is written, at most once
                     reasons.add(null);
@@ -119,7 +120,7 @@ public final class SessionQueue {
         }
         for (int i = 0; i < refused.size(); i++) {
             if (reasons.get(i) == null) {
-                broker.finished(refused.get(i));
+                broker.completed(refused.get(i));
             } else {
                 broker.dropped(clientId, refused.get(i), reasons.get(i));
             }
@@ -139,8 +140,9 @@ public final class SessionQueue {
                 return false;
             }
             inflight.remove(packetId);
+            broker.stats().deliveryInflight.decrementAndGet();
         }
-        broker.finished(c);
+        broker.completed(c);
         return true;
     }
 
@@ -159,6 +161,9 @@ public final class SessionQueue {
         Copy c;
         synchronized (this) {
             c = attached == o ? inflight.remove(packetId) : null;
+            if (c != null) {
+                broker.stats().deliveryInflight.decrementAndGet();
+            }
         }
         if (c != null) {
             broker.finished(c);
@@ -204,6 +209,7 @@ public final class SessionQueue {
 
     private void requeueInflight() {
         List<Copy> back = new ArrayList<>(inflight.values());
+        broker.stats().deliveryInflight.addAndGet(-back.size());
         inflight.clear();
         for (int i = back.size() - 1; i >= 0; i--) {
             pending.addFirst(back.get(i));
@@ -218,6 +224,7 @@ public final class SessionQueue {
             attached = null;
             all = new ArrayList<>(inflight.values());
             all.addAll(pending);
+            broker.stats().deliveryInflight.addAndGet(-inflight.size());
             inflight.clear();
             pending.clear();
         }
