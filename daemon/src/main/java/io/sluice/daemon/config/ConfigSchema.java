@@ -331,6 +331,12 @@ public final class ConfigSchema {
                             + " its payload + 2 x its topic + 160 B (copies of one message share its payload, so this"
                             + " overstates their heap). Beyond it a new message for a session is dropped: event"
                             + " queued_bytes_full."),
+            number("delivery.max_retained_bytes", LONG, 64 * MIB, 0, 1024L * 1024 * MIB,
+                    "Bytes of retained messages this node holds in memory (payload + 2 x topic + 200 B each). A"
+                            + " PUBLISH with RETAIN that would add a retained topic beyond it is refused for good"
+                            + " (MQTT 5 PUBACK 0x80 with a reason string; MQTT 3.1.1 has no error PUBACK, so its connection"
+                            + " is closed), event retained_full; replacing or deleting a retained message is always"
+                            + " allowed. One written by another node beyond it is not held here, event retained_full."),
 
             bool("fanout.enabled", false,
                     "Run the fan-out (readings topic to an InfluxDB-compatible TSDB) inside `sluice run`. `sluice"

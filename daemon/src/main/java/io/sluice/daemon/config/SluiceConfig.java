@@ -15,7 +15,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                            Delivery delivery) {
 
     /** The delivery section: bounds of delivery to subscribers (docs/LIMITS.md). */
-    public record Delivery(int maxInflightPerSession, int maxQueuedMessagesPerSession, long maxQueuedBytes) {
+    public record Delivery(int maxInflightPerSession, int maxQueuedMessagesPerSession, long maxQueuedBytes,
+                           long maxRetainedBytes) {
     }
 
     /** The auth section; file paths are empty when not set. */
@@ -157,7 +158,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                         v.integer("auth.acl_cache_topics_per_connection")),
                 new Delivery(v.integer("delivery.max_inflight_per_session"),
                         v.integer("delivery.max_queued_messages_per_session"),
-                        v.longValue("delivery.max_queued_bytes")));
+                        v.longValue("delivery.max_queued_bytes"), v.longValue("delivery.max_retained_bytes")));
     }
 
     static MqttTls mqttTls(ConfigValues v) {

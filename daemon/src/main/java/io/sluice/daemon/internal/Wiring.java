@@ -184,7 +184,7 @@ public final class Wiring {
     public static io.sluice.mqtt.DeliveryLimits deliveryLimits(SluiceConfig c) {
         SluiceConfig.Delivery d = c.delivery();
         return new io.sluice.mqtt.DeliveryLimits(d.maxInflightPerSession(), d.maxQueuedMessagesPerSession(),
-                d.maxQueuedBytes());
+                d.maxQueuedBytes(), d.maxRetainedBytes());
     }
 
     /**

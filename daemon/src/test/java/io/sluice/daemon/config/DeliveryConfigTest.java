@@ -17,6 +17,7 @@ class DeliveryConfigTest {
         assertEquals(32, l.maxInflightPerSession());
         assertEquals(10_000, l.maxQueuedMessagesPerSession());
         assertEquals(128L << 20, l.maxQueuedBytes());
+        assertEquals(64L << 20, l.maxRetainedBytes());
     }
 
     @Test
@@ -26,8 +27,9 @@ class DeliveryConfigTest {
                   max_inflight_per_session: 5
                   max_queued_messages_per_session: 1000
                   max_queued_bytes: 1048576
+                  max_retained_bytes: 4096
                 """));
-        assertEquals(new DeliveryLimits(5, 1000, 1 << 20), l);
+        assertEquals(new DeliveryLimits(5, 1000, 1 << 20, 4096), l);
     }
 
     @Test

@@ -45,7 +45,7 @@ final class DeliveryFixture {
     }
 
     DeliveryFixture() {
-        this(new DeliveryLimits(4, 100, 1 << 20));
+        this(new DeliveryLimits(4, 100, 1 << 20, 1 << 20));
     }
 
     private DeliveryFixture(MemorySessionStore store, MemoryDeliveryLog log, MqttHarness.ManualClock clock,

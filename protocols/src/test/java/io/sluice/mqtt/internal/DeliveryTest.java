@@ -271,6 +271,28 @@ class DeliveryTest {
     }
 
     @Test
+    void retainedMessages_beyondTheirBound_areRefused_butReplacingOneStaysAllowed() {
+        node.close();
+        node = new DeliveryFixture(new io.sluice.mqtt.DeliveryLimits(4, 100, 1 << 20, 300));
+        MqttHarness pub = node.connect(MqttVersion.MQTT_5, "pub", 0);
+        assertEquals(0, reason(pub.send(DeliveryFixture.retained("a", 1, 1, new byte[10])).get(0)));
+        node.log.deliver();
+        MqttMessage refused = pub.send(DeliveryFixture.retained("b", 1, 2, new byte[10])).get(0);
+        assertEquals(MqttMessageType.PUBACK, refused.fixedHeader().messageType());
+        assertEquals(0x80, reason(refused), "refused for good: the retained map is full");
+        assertEquals(1, node.log.retainWrites.size(), "nothing written to the retained topic");
+        assertEquals(1, node.stats.event("retained_full"));
+        assertEquals(0, reason(pub.send(DeliveryFixture.retained("a", 1, 3, new byte[20])).get(0)), "replacing");
+        node.log.deliver();
+        assertTrue(node.broker.retained().bytes() <= 300);
+    }
+
+    private static int reason(MqttMessage puback) {
+        return ((io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader) puback.variableHeader()).reasonCode()
+                & 0xff;
+    }
+
+    @Test
     void qos2Outbound_runsPubrecPubrelPubcomp() {
         MqttHarness sub = node.connect(MqttVersion.MQTT_5, "sub", 0);
         MqttSubAckMessage suback = (MqttSubAckMessage) subscribed(sub, subscribe(1, "t", 2)).get(0);

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /** Offline queues of persistent sessions, redelivery after a reconnect and after a restart, and their bounds. */
 class OfflineQueueTest {
-    private DeliveryFixture node = new DeliveryFixture(new DeliveryLimits(4, 5, 1 << 20));
+    private DeliveryFixture node = new DeliveryFixture(new DeliveryLimits(4, 5, 1 << 20, 1 << 20));
 
     @AfterEach
     void close() {
@@ -113,7 +113,7 @@ class OfflineQueueTest {
     @Test
     void theBytesBoundAcrossSessions_dropsAndCounts() {
         node.close();
-        node = new DeliveryFixture(new DeliveryLimits(4, 100, 1_000));
+        node = new DeliveryFixture(new DeliveryLimits(4, 100, 1_000, 1 << 20));
         offlineSubscriber();
         node.connect(MqttVersion.MQTT_3_1_1, "pub", 0).send(publish("t", 1, 1, new byte[600]),
                 publish("t", 1, 2, new byte[600]));

@@ -38,7 +38,7 @@ public final class Broker {
     private final MqttStats stats;
     private final Clock clock;
     private final SubscriptionIndex index = new SubscriptionIndex();
-    private final RetainedMessages retained = new RetainedMessages();
+    private final RetainedMessages retained;
     private final Positions positions;
     private final Map<String, SessionQueue> queues = new ConcurrentHashMap<>();
     private final AtomicLong queuedBytes = new AtomicLong();
@@ -52,6 +52,7 @@ public final class Broker {
         this.stats = stats;
         this.clock = clock;
         this.positions = new Positions(log);
+        this.retained = new RetainedMessages(limits.maxRetainedBytes(), stats);
     }
 
     public DeliveryLog log() {
@@ -115,7 +116,15 @@ public final class Broker {
             all = worst(all, safe(log.append(message, thisNode)));
         }
         if (message.retain()) {
-            all = worst(all, safe(log.retain(message)));
+            if (retained.admits(message)) {
+                all = worst(all, safe(log.retain(message)));
+            } else {
+                stats.count("retained_full");
+                LOG.warn("Retained PUBLISH of '{}' to '{}' refused: delivery.max_retained_bytes ({}) reached"
+                        + " [retained_full]", message.publisherClientId(), message.topic(), limits.maxRetainedBytes());
+                all = worst(all, java.util.concurrent.CompletableFuture.completedFuture(
+                        Delivery.rejected("retained messages full (delivery.max_retained_bytes)")));
+            }
         }
         return all;
     }
