@@ -366,4 +366,66 @@ class DeliveryTest {
         assertEquals(0, node.broker.index().size());
         assertNull(node.broker.view("sub"));
     }
+
+    @Test
+    void aWill_reachesSubscribers_andWithWillRetainBecomesTheRetainedMessage() {
+        MqttHarness sub = node.connect(MqttVersion.MQTT_5, "sub", 0);
+        subscribed(sub, subscribe(1, "status/dev", 1));
+        MqttHarness dev = node.client();
+        List<MqttMessage> c = dev.send(io.netty.handler.codec.mqtt.MqttMessageBuilders.connect()
+                .protocolVersion(MqttVersion.MQTT_5).clientId("dev").cleanSession(true).keepAlive(60)
+                .willFlag(true).willTopic("status/dev").willMessage(bytes("gone")).willQoS(
+                        io.netty.handler.codec.mqtt.MqttQoS.AT_LEAST_ONCE).willRetain(true).build());
+        assertEquals(0, ((MqttConnAckMessage) c.get(0)).variableHeader().connectReturnCode().byteValue());
+        dev.server.close(); // no DISCONNECT: the will goes out
+        dev.pump();
+        assertEquals(1, node.log.appended.size());
+        assertEquals(1, node.log.retainWrites.size());
+        node.log.deliver();
+        MqttPublishMessage will = publishes(sub.pump()).get(0);
+        assertEquals("gone", text(will));
+        assertEquals(1, node.broker.retained().size());
+    }
+
+    @Test
+    void unsubscribe_stopsDelivery() {
+        MqttHarness sub = node.connect(MqttVersion.MQTT_3_1_1, "sub", 0);
+        subscribed(sub, subscribe(1, "t", 1));
+        List<MqttMessage> un = sub.send(io.netty.handler.codec.mqtt.MqttMessageBuilders.unsubscribe().messageId(2)
+                .addTopicFilter("t").build());
+        assertEquals(MqttMessageType.UNSUBACK, un.get(0).fixedHeader().messageType());
+        MqttHarness pub = node.connect(MqttVersion.MQTT_3_1_1, "pub", 0);
+        pub.send(publish("t", 1, 1, bytes("x")));
+        assertTrue(node.log.appended.isEmpty(), "no subscriber left: nothing for the delivery log");
+    }
+
+    @Test
+    void subscriptionIdentifierZero_isAProtocolError() {
+        MqttHarness sub = node.connect(MqttVersion.MQTT_5, "sub", 0);
+        MqttProperties p = new MqttProperties();
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER, 0));
+        List<MqttMessage> a = sub.send(io.netty.handler.codec.mqtt.MqttMessageBuilders.subscribe().messageId(1)
+                .addSubscription(io.netty.handler.codec.mqtt.MqttQoS.AT_LEAST_ONCE, "t").properties(p).build());
+        assertFalse(sub.server.isActive());
+        assertTrue(a.isEmpty() || a.get(0).fixedHeader().messageType() == MqttMessageType.DISCONNECT);
+    }
+
+    @Test
+    void aSessionTakenOver_getsItsUnacknowledgedMessagesOnTheNewConnection() {
+        MqttHarness first = node.connect(MqttVersion.MQTT_3_1_1, "sub", 3600);
+        subscribed(first, subscribe(1, "t", 1));
+        node.connect(MqttVersion.MQTT_3_1_1, "pub", 0).send(publish("t", 1, 1, bytes("x")));
+        node.log.deliver();
+        MqttPublishMessage sent = publishes(first.pump()).get(0);
+        MqttHarness second = node.client();
+        List<MqttMessage> a = second.send(io.netty.handler.codec.mqtt.MqttMessageBuilders.connect()
+                .protocolVersion(MqttVersion.MQTT_3_1_1).clientId("sub").cleanSession(false).keepAlive(60).build());
+        first.pump();
+        a.addAll(second.pump());
+        MqttPublishMessage resent = publishes(a).get(0);
+        assertTrue(resent.fixedHeader().isDup());
+        assertEquals(packetId(sent), packetId(resent));
+        second.send(ack(MqttMessageType.PUBACK, packetId(resent)));
+        assertEquals(1, node.log.committed);
+    }
 }
