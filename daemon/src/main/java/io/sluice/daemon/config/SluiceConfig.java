@@ -11,7 +11,13 @@ import java.util.Map;
  * The whole validated configuration, immutable. Built only by {@link ConfigLoader}.
  */
 public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqttSn, LineUdp lineUdp, Ingest ingest,
-                           Kafka kafka, Fanout fanout, Admin admin, Shutdown shutdown, Log log, Auth auth) {
+                           Kafka kafka, Fanout fanout, Admin admin, Shutdown shutdown, Log log, Auth auth,
+                           Delivery delivery) {
+
+    /** The delivery section: bounds of delivery to subscribers (docs/LIMITS.md). */
+    public record Delivery(int maxInflightPerSession, int maxQueuedMessagesPerSession, long maxQueuedBytes,
+                           long maxRetainedBytes) {
+    }
 
     /** The auth section; file paths are empty when not set. */
     public record Auth(String passwordFile, String aclFile, boolean allowAnonymous, boolean clientIdMustMatchIdentity,
@@ -150,7 +156,10 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                 new Auth(v.string("auth.password_file"), v.string("auth.acl_file"), v.bool("auth.allow_anonymous"),
                         v.bool("auth.client_id_must_match_identity"), v.integer("auth.password_check_threads"),
                         v.integer("auth.password_check_queue"), v.integer("auth.max_remembered_passwords"),
-                        v.integer("auth.acl_cache_topics_per_connection")));
+                        v.integer("auth.acl_cache_topics_per_connection")),
+                new Delivery(v.integer("delivery.max_inflight_per_session"),
+                        v.integer("delivery.max_queued_messages_per_session"),
+                        v.longValue("delivery.max_queued_bytes"), v.longValue("delivery.max_retained_bytes")));
     }
 
     static MqttTls mqttTls(ConfigValues v) {
