@@ -115,6 +115,8 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
                 case CONNECT -> onConnect((MqttConnectMessage) m);
                 case PUBLISH -> connection.onPublish(publish((MqttPublishMessage) m), receivedAtNanos);
                 case PUBACK -> { } // Sluice sends no QoS 1 messages yet; a stray PUBACK is ignored, as MQTT 5 allows
+                case PUBREL -> connection.onPubRel(
+                        ((io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader) m.variableHeader()).messageId());
                 case SUBSCRIBE -> onSubscribe((MqttSubscribeMessage) m);
                 case UNSUBSCRIBE -> {
                     MqttUnsubscribeMessage u = (MqttUnsubscribeMessage) m;
