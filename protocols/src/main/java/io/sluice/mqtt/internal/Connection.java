@@ -131,7 +131,7 @@ final class Connection {
         clientId = id;
         cleanStart = clean;
         will = willMessage == null ? null : new Packets.Will(willMessage.topic(), willMessage.payload(),
-                qos2Enabled() ? willMessage.qos() : Math.min(1, willMessage.qos()));
+                qos2Enabled() ? willMessage.qos() : Math.min(1, willMessage.qos()), willMessage.delaySeconds());
         phase = Phase.CONNECTING;
         pause(PAUSE_CONNECTING); // clients may pipeline packets after CONNECT; they wait for the CONNACK
         final String assignedId = assigned;
@@ -163,6 +163,7 @@ final class Connection {
             return;
         }
         Connection previous = ctx.sessions().register(id, this);
+        ctx.sessions().delayedWills().onConnect(id, clean); // back within a will delay: no will (clean start: now)
         if (previous != null && previous != this) {
             previous.takeOver();
         }
@@ -780,7 +781,14 @@ final class Connection {
             return; // never connected, or taken over: the newer connection owns the session now
         }
         if (will != null && !normalDisconnect && !takenOver && was == Phase.CONNECTED) {
-            publishWill();
+            // the will waits for its delay or the end of the session, whichever comes first
+            long delaySeconds = Math.min(will.delaySeconds(), expirySeconds);
+            if (delaySeconds > 0) {
+                ctx.sessions().delayedWills().schedule(clientId, channel.eventLoop(), delaySeconds * 1000,
+                        this::publishWill);
+            } else {
+                publishWill();
+            }
         }
         if (expirySeconds > 0 && session != null) {
             ctx.sessions().store(session.disconnected(ctx.clock().millis(), expirySeconds));

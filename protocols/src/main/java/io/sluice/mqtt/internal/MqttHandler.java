@@ -137,8 +137,14 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
         MqttConnectPayload p = m.payload();
         Packets.Will will = null;
         if (h.isWillFlag()) {
+            long delay = 0;
+            MqttProperties.MqttProperty<?> d = p.willProperties() == null ? null
+                    : p.willProperties().getProperty(MqttProperties.MqttPropertyType.WILL_DELAY_INTERVAL.value());
+            if (h.version() == 5 && d != null) {
+                delay = Integer.toUnsignedLong((Integer) d.value());
+            }
             will = new Packets.Will(p.willTopic(), p.willMessageInBytes() == null ? new byte[0] : p.willMessageInBytes(),
-                    h.willQos());
+                    h.willQos(), delay);
         }
         connection.onConnect(h.version(), p.clientIdentifier(), h.isCleanSession(), h.keepAliveTimeSeconds(),
                 h.properties(), will, h.isWillRetain(), h.hasUserName() ? p.userName() : null,

@@ -41,6 +41,7 @@ public final class SessionRegistry {
     private final Map<String, Set<Integer>> remembered = new ConcurrentHashMap<>();
     /** The latest QoS 2 write per client id, until it completes; its outcome is known once this completes. */
     private final Map<String, CompletableFuture<Void>> exactlyOnceTail = new ConcurrentHashMap<>();
+    private final DelayedWills delayedWills;
 
     public SessionRegistry(SessionStore store, Clock clock, MqttStats stats) {
         this(store, clock, stats, SessionLimits.defaults());
@@ -51,6 +52,12 @@ public final class SessionRegistry {
         this.clock = clock;
         this.stats = stats;
         this.limits = limits;
+        this.delayedWills = new DelayedWills(stats);
+    }
+
+    /** MQTT 5 wills waiting out their delay. */
+    DelayedWills delayedWills() {
+        return delayedWills;
     }
 
     public SessionLimits limits() {
