@@ -17,6 +17,7 @@ import io.sluice.sinks.FanoutListener;
 import io.sluice.udp.LineDatagramSource;
 import io.sluice.udp.MqttSnGateway;
 import io.sluice.sinks.kafka.KafkaLog;
+import io.sluice.sinks.kafka.KafkaTransactionalLog;
 import io.sluice.sinks.kafka.KafkaSessionLog;
 import io.sluice.sinks.kafka.KafkaTopics;
 import java.time.Clock;
@@ -59,6 +60,8 @@ public final class SluiceDaemon implements AutoCloseable {
     private volatile FileWatch files;
     /** Authentication and authorization of MQTT clients; null on a fan-out-only node. */
     private volatile io.sluice.auth.Authenticator auth;
+    /** Writes QoS 2 readings with their session records in one transaction; null when mqtt.qos2_enabled is off. */
+    private volatile KafkaTransactionalLog transactional;
     /** How often watched files are checked for changes. */
     static final long FILE_WATCH_INTERVAL_MS = 2_000;
 
@@ -83,6 +86,7 @@ public final class SluiceDaemon implements AutoCloseable {
         KafkaTopics topics = null;
         KafkaSessionLog sessionLog = null;
         KafkaLog log = null;
+        KafkaTransactionalLog transactional = null;
         MqttSource mqtt = null;
         FanoutService fanout = null;
         MqttSnGateway mqttSn = null;
@@ -100,7 +104,8 @@ public final class SluiceDaemon implements AutoCloseable {
             KafkaSessionStore sessions = new KafkaSessionStore(sessionLog);
             log = Wiring.log(config);
             InflightBudget budget = new InflightBudget(config.ingest().maxInflightBytes());
-            LogIngest ingest = new LogIngest(log, config.nodeId(), config.kafka().recordHeaders());
+            transactional = Wiring.transactionalLog(config, log);
+            LogIngest ingest = new LogIngest(log, transactional, config.nodeId(), config.kafka().recordHeaders());
             io.sluice.mqtt.Listeners listeners = Wiring.listeners(config);
             auth = Wiring.authenticator(config, files);
             mqtt = new MqttSource(Wiring.mqttConfig(config), listeners, Wiring.sessionLimits(config), ingest, budget,
@@ -141,6 +146,7 @@ public final class SluiceDaemon implements AutoCloseable {
             daemon.lineUdp = lineUdp;
             daemon.files = files;
             daemon.auth = auth;
+            daemon.transactional = transactional;
             daemon.state.set(State.READY);
             try {
                 daemon.admin = AdminServer.start(daemon);
@@ -152,7 +158,7 @@ public final class SluiceDaemon implements AutoCloseable {
                     listening(config, mqtt), config.kafka().bootstrapServers(), config.kafka().readingsTopic());
             return daemon;
         } catch (RuntimeException e) {
-            closeQuietly(files, fanout, lineUdp, mqttSn, mqtt, auth, log, sessionLog, topics);
+            closeQuietly(files, fanout, lineUdp, mqttSn, mqtt, auth, transactional, log, sessionLog, topics);
             throw e instanceof StartupException se ? se : new StartupException("start-up failed: " + e.getMessage(), e);
         }
     }
@@ -427,7 +433,7 @@ public final class SluiceDaemon implements AutoCloseable {
         // Not drained means Kafka is slow or gone: flush() could wait without bound, so go straight to the
         // bounded close, which fails what is left (their clients got no PUBACK and will retransmit).
         // the fan-out stops last: it writes what it holds and commits, including what was just flushed
-        closeQuietly(files, mqtt, auth, admin, log, sessionLog, fanout, topics);
+        closeQuietly(files, mqtt, auth, admin, transactional, log, sessionLog, fanout, topics);
         state.set(State.STOPPED);
         MqttStats s = mqtt.stats();
         LOG.info("Totals: {} QoS1 and {} QoS0 PUBLISHes, {} PUBACKs, {} error PUBACKs, {} delivery failures,"

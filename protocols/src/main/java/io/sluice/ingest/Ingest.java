@@ -15,4 +15,12 @@ import java.util.concurrent.CompletionStage;
  */
 public interface Ingest {
     CompletionStage<Delivery> submit(Envelope envelope);
+
+    /**
+     * The atomic reading-and-session write that MQTT QoS 2 needs to be exactly once into the log across restarts, or
+     * null when this ingest has none (then MQTT QoS 2 is refused, as the spec allows, and CONNACK says Maximum QoS 1).
+     */
+    default ExactlyOnce exactlyOnce() {
+        return null;
+    }
 }

@@ -13,6 +13,7 @@ public final class MqttStats extends EventCounters {
     public final LongAdder connectsAccepted = new LongAdder();
     public final LongAdder publishesQos0 = new LongAdder();
     public final LongAdder publishesQos1 = new LongAdder();
+    public final LongAdder publishesQos2 = new LongAdder();
     public final LongAdder publishBytes = new LongAdder();
     public final LongAdder pubacksSent = new LongAdder();
     public final LongAdder pubackErrorsSent = new LongAdder();

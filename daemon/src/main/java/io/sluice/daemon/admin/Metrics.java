@@ -99,6 +99,8 @@ final class Metrics {
         counter("sluice.mqtt.connects.accepted", "CONNECTs answered with CONNACK accepted", s.connectsAccepted);
         counter("sluice.mqtt.publishes.qos0", "QoS 0 PUBLISHes received", s.publishesQos0);
         counter("sluice.mqtt.publishes.qos1", "QoS 1 PUBLISHes received", s.publishesQos1);
+        counter("sluice.mqtt.publishes.qos2", "QoS 2 PUBLISHes received (retransmissions of held packet ids not counted)",
+                s.publishesQos2);
         counter("sluice.mqtt.publish.bytes", "payload bytes received", s.publishBytes);
         counter("sluice.mqtt.pubacks", "PUBACKs sent after Kafka acknowledged", s.pubacksSent);
         counter("sluice.mqtt.puback.errors", "MQTT 5 PUBACKs with an error reason code", s.pubackErrorsSent);

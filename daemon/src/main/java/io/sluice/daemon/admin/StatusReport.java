@@ -111,6 +111,7 @@ final class StatusReport {
         m.put("sessions_live", d.mqtt().sessions().liveCount());
         m.put("publishes_qos0", s.publishesQos0.sum());
         m.put("publishes_qos1", s.publishesQos1.sum());
+        m.put("publishes_qos2", s.publishesQos2.sum());
         m.put("pubacks_sent", s.pubacksSent.sum());
         m.put("puback_errors_sent", s.pubackErrorsSent.sum());
         m.put("inflight_messages", s.inflightMessages.sum());

@@ -130,6 +130,12 @@ public final class ConfigSchema {
                             + " of encoded sessions plus 128 B each; writes for the same client id replace each"
                             + " other, so only the latest state waits. Beyond it a write fails at once (a CONNECT"
                             + " is refused with server unavailable). Caps that queue's heap at about this."),
+            bool("mqtt.qos2_enabled", true,
+                    "Accept QoS 2 PUBLISHes, exactly once into the readings topic (docs/MQTT.md): PUBREC once Kafka"
+                            + " holds the reading, and for a persistent session its packet id is remembered in the"
+                            + " sessions topic in the same Kafka transaction until PUBREL. Needs a Kafka that allows"
+                            + " transactions (transactional.id sluice-qos2-<node_id>; a transaction per group commit)."
+                            + " Off: QoS 2 is refused (MQTT 5: Maximum QoS 1 in CONNACK, DISCONNECT 0x9B)."),
 
             bool("mqtt_tls.enabled", false,
                     "Open the MQTT over TLS listener (docs/TLS.md). It shares every mqtt.* bound with the plain"

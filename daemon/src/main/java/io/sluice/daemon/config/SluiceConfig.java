@@ -42,7 +42,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                        int maxSubscriptionsPerSession, int maxTopicFilterBytes, int sessionStoreTimeoutMs,
                        long sessionStoreMaxQueuedBytes, long maxPartialPacketBytes, boolean enabled,
                        int connectionRatePerSource, int connectionBurstPerSource, int maxConnectionsPerSource,
-                       List<String> sourceLimitsExempt) {
+                       List<String> sourceLimitsExempt, boolean qos2Enabled) {
     }
 
     /** The TLS listener; file keys are empty strings when not set. */
@@ -114,7 +114,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                         v.longValue("mqtt.session_store_max_queued_bytes"),
                         v.longValue("mqtt.max_partial_packet_bytes"), v.bool("mqtt.enabled"),
                         v.integer("mqtt.connection_rate_per_source"), v.integer("mqtt.connection_burst_per_source"),
-                        v.integer("mqtt.max_connections_per_source"), cidrs(v.string("mqtt.source_limits_exempt"))),
+                        v.integer("mqtt.max_connections_per_source"), cidrs(v.string("mqtt.source_limits_exempt")),
+                        v.bool("mqtt.qos2_enabled")),
                 mqttTls(v),
                 new MqttSn(v.bool("mqtt_sn.enabled"), v.string("mqtt_sn.host"), v.integer("mqtt_sn.port"),
                         v.integer("mqtt_sn.sockets"), v.integer("mqtt_sn.receive_buffer_bytes"),

@@ -2,6 +2,7 @@ package io.sluice.daemon.internal;
 
 import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Envelope;
+import io.sluice.ingest.ExactlyOnce;
 import io.sluice.ingest.Ingest;
 import io.sluice.security.Identity;
 import io.sluice.sinks.AppendResult;
@@ -10,6 +11,7 @@ import io.sluice.sinks.LogHeader;
 import io.sluice.sinks.LogRecord;
 import io.sluice.sinks.ReadingHeader;
 import io.sluice.sinks.kafka.KafkaLog;
+import io.sluice.sinks.kafka.KafkaTransactionalLog;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,16 +27,30 @@ public final class LogIngest implements Ingest {
     private final KafkaLog log;
     private final byte[] nodeId;
     private final HeaderLayout layout;
+    /** The atomic reading-and-session write of MQTT QoS 2; null when QoS 2 is off. */
+    private final ExactlyOnce exactlyOnce;
 
     public LogIngest(KafkaLog log, String nodeId, HeaderLayout layout) {
+        this(log, null, nodeId, layout);
+    }
+
+    /** With {@code transactional} (null: none) writing QoS 2 readings together with their session records. */
+    public LogIngest(KafkaLog log, KafkaTransactionalLog transactional, String nodeId, HeaderLayout layout) {
         this.log = log;
         this.nodeId = utf8(nodeId);
         this.layout = layout;
+        this.exactlyOnce = transactional == null ? null : (envelope, key, value) ->
+                transactional.append(toRecord(envelope, this.nodeId, layout), key, value).thenApply(LogIngest::toDelivery);
     }
 
     @Override
     public CompletionStage<Delivery> submit(Envelope envelope) {
         return log.append(toRecord(envelope, nodeId, layout)).thenApply(LogIngest::toDelivery);
+    }
+
+    @Override
+    public ExactlyOnce exactlyOnce() {
+        return exactlyOnce;
     }
 
     /**

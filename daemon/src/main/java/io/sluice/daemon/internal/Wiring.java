@@ -8,6 +8,7 @@ import io.sluice.sinks.SessionLogConfig;
 import io.sluice.sinks.TopicCheck;
 import io.sluice.sinks.kafka.KafkaLog;
 import io.sluice.sinks.kafka.KafkaSessionLog;
+import io.sluice.sinks.kafka.KafkaTransactionalLog;
 import io.sluice.sinks.kafka.KafkaTopics;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.mqtt.MqttConfig;
@@ -141,6 +142,17 @@ public final class Wiring {
         return new KafkaLog(new LogConfig(k.bootstrapServers(), k.readingsTopic(), k.lingerMs(), k.batchSizeBytes(),
                 k.bufferMemoryBytes(), k.deliveryTimeoutMs(), k.requestTimeoutMs(), k.maxBlockMs(),
                 "sluice-" + c.nodeId(), producerProperties(c)));
+    }
+
+    /**
+     * The QoS 2 writer (readings and session records in one transaction, transactional.id sluice-qos2-NODE), or null
+     * when mqtt.qos2_enabled is off.
+     */
+    public static KafkaTransactionalLog transactionalLog(SluiceConfig c, KafkaLog log) {
+        if (!c.mqtt().qos2Enabled()) {
+            return null;
+        }
+        return new KafkaTransactionalLog(log.config(), c.kafka().sessionsTopic(), "sluice-qos2-" + c.nodeId());
     }
 
     public static KafkaSessionLog sessionLog(SluiceConfig c) {

@@ -63,6 +63,8 @@ final class Connection {
     private final ArrayDeque<PendingAck> acks = new ArrayDeque<>(4);
     private Map<Integer, String> aliases;
     private Parked parked;
+    /** The inbound QoS 2 flow; null until this connection uses QoS 2. */
+    private Qos2Inbound qos2;
     /** Who this client is and what it may do; set once authenticated. */
     private io.sluice.auth.TopicPermissions permissions;
     /** Messages to this client (delivery on, once connected); see {@link DeliveryHooks}. */
@@ -105,7 +107,7 @@ final class Connection {
             refuse("bad_authentication_method", null, MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD);
             return;
         }
-        if (willMessage != null && level == 5 && willMessage.qos() > 1) {
+        if (willMessage != null && level == 5 && willMessage.qos() > 1 && !qos2Enabled()) {
             refuse("will_qos_not_supported", null, MqttConnectReturnCode.CONNECTION_REFUSED_QOS_NOT_SUPPORTED);
             return;
         }
@@ -133,7 +135,7 @@ final class Connection {
         cleanStart = clean;
         this.willRetain = willRetain && ctx.broker() != null;
         will = willMessage == null ? null : new Packets.Will(willMessage.topic(), willMessage.payload(),
-                Math.min(1, willMessage.qos()));
+                qos2Enabled() ? willMessage.qos() : Math.min(1, willMessage.qos()), willMessage.delaySeconds());
         phase = Phase.CONNECTING;
         pause(PAUSE_CONNECTING); // clients may pipeline packets after CONNECT; they wait for the CONNACK
         final String assignedId = assigned;
@@ -165,12 +167,14 @@ final class Connection {
             return;
         }
         Connection previous = ctx.sessions().register(id, this);
+        ctx.sessions().delayedWills().onConnect(id, clean); // back within a will delay: no will (clean start: now)
         if (previous != null && previous != this) {
             previous.takeOver();
         }
         SessionState existing = clean ? null : ctx.sessions().get(id);
         boolean present = existing != null;
-        CompletionStage<Void> durable = clean ? ctx.sessions().discard(id) : CompletableFuture.completedFuture(null);
+        // QoS 2 writes of an earlier connection of this client settle first, so their packet ids are known here
+        CompletionStage<Void> durable = clean ? ctx.sessions().discard(id) : ctx.sessions().exactlyOnceSettled(id);
         if (expirySeconds > 0) {
             SessionState next = existing != null ? existing.connected(level, expirySeconds)
                     : new SessionState(id, level, expirySeconds, 0, Map.of());
@@ -218,6 +222,12 @@ final class Connection {
             return;
         }
         phase = Phase.CONNECTED;
+        if (present && qos2Enabled()) {
+            java.util.Set<Integer> remembered = ctx.sessions().rememberedIds(clientId);
+            if (!remembered.isEmpty()) {
+                qos2 = new Qos2Inbound(this, channel, ctx, remembered); // their PUBRELs may come now
+            }
+        }
         int maxKeepAlive = ctx.config().maxKeepAliveSeconds();
         int keepAlive = keepAliveSeconds == 0 || keepAliveSeconds > maxKeepAlive ? maxKeepAlive : keepAliveSeconds;
         ReadDeadlines deadlines = deadlines();
@@ -228,13 +238,15 @@ final class Connection {
         if (level == 5) {
             MqttMessageBuilders.ConnAckPropertiesBuilder b = new MqttMessageBuilders.ConnAckPropertiesBuilder()
                     .receiveMaximum(ctx.config().receiveMaximum())
-                    .maximumQos((byte) 1)
                     .retainAvailable(ctx.broker() != null)
                     .maximumPacketSize(ctx.config().maxPacketSizeBytes())
                     .topicAliasMaximum(ctx.config().topicAliasMaximum())
                     .wildcardSubscriptionAvailable(true)
                     .subscriptionIdentifiersAvailable(ctx.broker() != null)
                     .sharedSubscriptionAvailable(ctx.broker() != null);
+            if (!qos2Enabled()) {
+                b.maximumQos((byte) 1); // absent means 2
+            }
             if (assignedId != null) {
                 b.assignedClientId(assignedId);
             }
@@ -303,7 +315,7 @@ final class Connection {
             violation("publish_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "PUBLISH before CONNECT");
             return;
         }
-        if (p.qos() == 2) {
+        if (p.qos() == 2 && !qos2Enabled()) {
             violation("qos2_not_supported", MqttReasonCodes.Disconnect.QOS_NOT_SUPPORTED, "QoS 2 PUBLISH");
             return;
         }
@@ -336,18 +348,24 @@ final class Connection {
             violation("topic_name_invalid", MqttReasonCodes.Disconnect.TOPIC_NAME_INVALID, "invalid topic name");
             return;
         }
+        if (p.qos() == 2 && qos2 != null && qos2.answeredAsDuplicate(p.packetId())) {
+            return; // a retransmission of a message already taken: never written twice
+        }
         if (!permissions.mayPublish(topic)) {
             publishNotAuthorized(p, topic);
             return;
         }
-        if (p.qos() == 1 && level == 5 && inflightQos1 >= ctx.config().receiveMaximum()) {
+        int awaitingPubRel = qos2 == null ? 0 : qos2.awaitingClient();
+        if (p.qos() >= 1 && (level == 5 ? inflightQos1 + awaitingPubRel >= ctx.config().receiveMaximum()
+                : p.qos() == 2 && awaitingPubRel >= ctx.config().receiveMaximum())) {
             violation("receive_maximum_exceeded", MqttReasonCodes.Disconnect.RECEIVE_MAXIMUM_EXCEEDED,
-                    "more than " + ctx.config().receiveMaximum() + " unacknowledged QoS 1 PUBLISHes");
+                    "more than " + ctx.config().receiveMaximum() + " unacknowledged QoS 1 and 2 PUBLISHes");
             return;
         }
         Envelope e = new Envelope(clientId, topic, p.payload(), Protocols.MQTT, version(), p.qos(), receivedAtNanos,
                 p.contentType(), p.userProperties(), null, permissions.identity());
-        (p.qos() == 1 ? ctx.stats().publishesQos1 : ctx.stats().publishesQos0).increment();
+        (p.qos() == 2 ? ctx.stats().publishesQos2 : p.qos() == 1 ? ctx.stats().publishesQos1
+                : ctx.stats().publishesQos0).increment();
         ctx.stats().publishBytes.add(p.payload().length);
         int weight = e.weightBytes(); // walks every string of the message: once per PUBLISH
         io.sluice.delivery.Message m = ctx.broker() == null ? null
@@ -368,15 +386,19 @@ final class Connection {
      * loses its connection; never a success PUBACK. Counted as publish_not_authorized.
      */
     private void publishNotAuthorized(Packets.Publish p, String topic) {
-        if (p.qos() == 1 && level != 5) {
+        if (p.qos() >= 1 && level != 5) {
             violation("publish_not_authorized", MqttReasonCodes.Disconnect.NOT_AUTHORIZED,
                     "PUBLISH to '" + topic + "' not allowed by the ACL (MQTT 3.1.1 has no error PUBACK)");
             return;
         }
         ctx.stats().count("publish_not_authorized");
         LOG.warn("PUBLISH of '{}' to '{}' not allowed by the ACL: {} [publish_not_authorized]", clientId, topic,
-                p.qos() == 1 ? "PUBACK 0x87" : "QoS 0, dropped");
-        if (p.qos() == 1) {
+                p.qos() == 1 ? "PUBACK 0x87" : p.qos() == 2 ? "PUBREC 0x87" : "QoS 0, dropped");
+        if (p.qos() == 2) {
+            // the flow ends with this refusal: the id is not held, no PUBREL follows
+            channel.writeAndFlush(Replies.pubRec(p.packetId(), MqttReasonCodes.PubRec.NOT_AUTHORIZED.byteValue(), null));
+            ctx.stats().pubackErrorsSent.increment();
+        } else if (p.qos() == 1) {
             PendingAck refused = new PendingAck(p.packetId(), 0);
             refused.delivery = Delivery.rejected("not authorized");
             refused.notAuthorized = true;
@@ -420,6 +442,18 @@ final class Connection {
      * delivery log ({@code m}; null when delivery is off).
      */
     private void submit(Envelope e, int weight, int packetId, io.sluice.delivery.Message m) {
+        if (e.qos() == 2) {
+            if (takenOver || ctx.sessions().live(clientId) != this) {
+                // taken over while this PUBLISH was read: the newer connection owns the session's packet ids now
+                ctx.budget().release(weight);
+                return;
+            }
+            if (qos2 == null) {
+                qos2 = new Qos2Inbound(this, channel, ctx, java.util.Set.of());
+            }
+            qos2.submit(e, weight, packetId, m);
+            return;
+        }
         PendingAck ack = null;
         if (e.qos() == 1) {
             ack = new PendingAck(packetId, e.receivedAtNanos());
@@ -483,7 +517,7 @@ final class Connection {
                 ctx.stats().pubackErrorsSent.increment();
                 wrote = true;
             } else {
-                closeUnacknowledged(head); // flushes what was written before it
+                closeUnacknowledged(head.packetId, head.delivery); // flushes what was written before it
                 wrote = false;
             }
         }
@@ -495,22 +529,69 @@ final class Connection {
         }
     }
 
-    /** Ends the connection without acknowledging {@code head}, after flushing the PUBACKs written before it. */
-    private void closeUnacknowledged(PendingAck head) {
-        boolean retryable = head.delivery.outcome() != Outcome.REJECTED;
+    /** Ends the connection without acknowledging {@code packetId}, after flushing the acks written before it. */
+    void closeUnacknowledged(int packetId, Delivery delivery) {
+        boolean retryable = delivery.outcome() != Outcome.REJECTED;
         ctx.stats().count(retryable ? "kafka_retryable_connection_closed" : "kafka_rejected_connection_closed");
         LOG.warn("Closing MQTT {} connection of '{}' without acknowledging message {}: Kafka did not take it{}: {}",
-                version(), clientId, head.packetId, retryable ? " (the client retransmits it)" : "",
-                head.delivery.reason());
+                version(), clientId, packetId, retryable ? " (the client retransmits it)" : "",
+                delivery.reason());
         phase = Phase.CLOSED;
         if (level == 5) {
             channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.SERVER_BUSY.byteValue(),
-                    "Kafka did not take message " + head.packetId + ": " + head.delivery.reason()))
+                    "Kafka did not take message " + packetId + ": " + delivery.reason()))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
             channel.flush();
             channel.close();
         }
+    }
+
+    // ---------------------------------------------------------------- QoS 2 (Qos2Inbound)
+
+    /** True when QoS 2 PUBLISHes are taken: the ingest can write a reading and its packet id atomically. */
+    private boolean qos2Enabled() {
+        return ctx.ingest().exactlyOnce() != null;
+    }
+
+    void onPubRel(int packetId) {
+        if (phase != Phase.CONNECTED) {
+            violation("pubrel_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "PUBREL before CONNECT");
+            return;
+        }
+        if (qos2 == null) {
+            qos2 = new Qos2Inbound(this, channel, ctx, java.util.Set.of());
+        }
+        qos2.onPubRel(packetId);
+    }
+
+    /** A QoS 2 message went to Kafka: it counts as in flight, as an unacknowledged QoS 1 message does. */
+    void inflightAdded() {
+        inflightQos1++;
+        if (inflightQos1 >= ctx.config().receiveMaximum()) {
+            pause(PAUSE_INFLIGHT);
+        }
+    }
+
+    /** Kafka answered for a QoS 2 message. */
+    void inflightSettled() {
+        inflightQos1--;
+        if (inflightQos1 < ctx.config().receiveMaximum()) {
+            resume(PAUSE_INFLIGHT);
+        }
+    }
+
+    /** True when this connection's session outlives it, so QoS 2 packet ids must be remembered durably. */
+    boolean persistent() {
+        return expirySeconds > 0;
+    }
+
+    boolean closed() {
+        return phase == Phase.CLOSED;
+    }
+
+    int level() {
+        return level;
     }
 
     // ---------------------------------------------------------------- SUBSCRIBE, UNSUBSCRIBE, PING, DISCONNECT
@@ -754,7 +835,14 @@ final class Connection {
             return; // never connected, or taken over: the newer connection owns the session now
         }
         if (will != null && !normalDisconnect && !takenOver && was == Phase.CONNECTED) {
-            publishWill();
+            // the will waits for its delay or the end of the session, whichever comes first
+            long delaySeconds = Math.min(will.delaySeconds(), expirySeconds);
+            if (delaySeconds > 0) {
+                ctx.sessions().delayedWills().schedule(clientId, channel.eventLoop(), delaySeconds * 1000,
+                        this::publishWill);
+            } else {
+                publishWill();
+            }
         }
         if (expirySeconds > 0 && session != null) {
             ctx.sessions().store(session.disconnected(ctx.clock().millis(), expirySeconds));
@@ -838,7 +926,7 @@ final class Connection {
         };
     }
 
-    private void onLoop(Runnable r) {
+    void onLoop(Runnable r) {
         try {
             channel.eventLoop().execute(r);
         } catch (RejectedExecutionException e) {

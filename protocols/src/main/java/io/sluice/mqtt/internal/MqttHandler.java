@@ -116,6 +116,8 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
                 case PUBLISH -> connection.onPublish(publish((MqttPublishMessage) m), receivedAtNanos);
                 case PUBACK, PUBREC, PUBCOMP -> connection.onAckOfSent(m.fixedHeader().messageType(), packetId(m),
                         reasonCode(m));
+                case PUBREL -> connection.onPubRel(
+                        ((io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader) m.variableHeader()).messageId());
                 case SUBSCRIBE -> onSubscribe((MqttSubscribeMessage) m);
                 case UNSUBSCRIBE -> {
                     MqttUnsubscribeMessage u = (MqttUnsubscribeMessage) m;
@@ -136,8 +138,14 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
         MqttConnectPayload p = m.payload();
         Packets.Will will = null;
         if (h.isWillFlag()) {
+            long delay = 0;
+            MqttProperties.MqttProperty<?> d = p.willProperties() == null ? null
+                    : p.willProperties().getProperty(MqttProperties.MqttPropertyType.WILL_DELAY_INTERVAL.value());
+            if (h.version() == 5 && d != null) {
+                delay = Integer.toUnsignedLong((Integer) d.value());
+            }
             will = new Packets.Will(p.willTopic(), p.willMessageInBytes() == null ? new byte[0] : p.willMessageInBytes(),
-                    h.willQos());
+                    h.willQos(), delay);
         }
         connection.onConnect(h.version(), p.clientIdentifier(), h.isCleanSession(), h.keepAliveTimeSeconds(),
                 h.properties(), will, h.isWillRetain(), h.hasUserName() ? p.userName() : null,

@@ -36,7 +36,10 @@ final class Packets {
         }
     }
 
-    /** A will message to publish if the connection ends without a normal DISCONNECT. */
-    record Will(String topic, byte[] payload, int qos) {
+    /**
+     * A will message to publish if the connection ends without a normal DISCONNECT; {@code delaySeconds} is MQTT 5's
+     * Will Delay Interval (0 for none and for MQTT 3.1.1).
+     */
+    record Will(String topic, byte[] payload, int qos, long delaySeconds) {
     }
 }

@@ -43,6 +43,27 @@ final class Replies {
         return b.build();
     }
 
+    /** PUBREC (QoS 2, first answer): reason 0x00 accepts the message, 0x80 and above refuse it (MQTT 5 only). */
+    static MqttMessage pubRec(int packetId, byte reasonCode, String reason) {
+        return pubReply(MqttMessageType.PUBREC, packetId, reasonCode, reason);
+    }
+
+    /** PUBCOMP (QoS 2, last answer): 0x00, or MQTT 5's 0x92 when the packet id was not awaiting a PUBREL. */
+    static MqttMessage pubComp(int packetId, byte reasonCode) {
+        return pubReply(MqttMessageType.PUBCOMP, packetId, reasonCode, null);
+    }
+
+    private static MqttMessage pubReply(MqttMessageType type, int packetId, byte reasonCode, String reason) {
+        MqttProperties props = MqttProperties.NO_PROPERTIES;
+        if (reason != null) {
+            props = new MqttProperties();
+            props.add(new MqttProperties.StringProperty(MqttProperties.MqttPropertyType.REASON_STRING.value(),
+                    reason.length() > 200 ? reason.substring(0, 200) : reason));
+        }
+        return new MqttMessage(new MqttFixedHeader(type, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                new io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader(packetId, reasonCode, props));
+    }
+
     static MqttSubAckMessage subAck(int packetId, List<Integer> codes) {
         int[] c = codes.stream().mapToInt(Integer::intValue).toArray();
         return new MqttSubAckMessage(new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),

@@ -111,6 +111,46 @@ public final class SessionCodec {
         }
     }
 
+    /** Separates a client id from a remembered packet id in a key; an MQTT string never holds it [MQTT-1.5.4-2]. */
+    private static final char KEY_SEPARATOR = '\u0000';
+    private static final byte EXACTLY_ONCE_V1 = 1;
+
+    /**
+     * The sessions-topic key under which one QoS 2 packet id of {@code clientId} is remembered until its PUBREL: a
+     * record of its own per packet id, so a PUBLISH's transaction and a PUBREL's tombstone each touch only their own
+     * id and no write can carry a stale copy of the others. It never equals a session's key (a client id).
+     */
+    public static String exactlyOnceKey(String clientId, int packetId) {
+        return clientId + KEY_SEPARATOR + packetId;
+    }
+
+    /** The value of an {@link #exactlyOnceKey} record: version 1, then the packet id (2 bytes). */
+    public static byte[] encodeExactlyOnce(int packetId) {
+        return new byte[] {EXACTLY_ONCE_V1, (byte) (packetId >>> 8), (byte) packetId};
+    }
+
+    /** A remembered QoS 2 packet id read back from the sessions topic. */
+    record RememberedId(String clientId, int packetId) {
+    }
+
+    /** True for the key of a remembered packet id, false for a session's key. */
+    static boolean isExactlyOnceKey(String key) {
+        return key.indexOf(KEY_SEPARATOR) >= 0;
+    }
+
+    /** @throws IllegalArgumentException when key and value are not a remembered packet id */
+    static RememberedId decodeExactlyOnce(String key, byte[] value) {
+        int at = key.lastIndexOf(KEY_SEPARATOR);
+        if (at < 0 || value == null || value.length != 3 || value[0] != EXACTLY_ONCE_V1) {
+            throw new IllegalArgumentException("not a remembered QoS 2 packet id");
+        }
+        int id = ((value[1] & 0xff) << 8) | (value[2] & 0xff);
+        if (id == 0 || !key.substring(at + 1).equals(Integer.toString(id))) {
+            throw new IllegalArgumentException("remembered QoS 2 packet id " + id + " does not match its key");
+        }
+        return new RememberedId(key.substring(0, at), id);
+    }
+
     private static void writeString(DataOutputStream out, String s) throws IOException {
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
         writeVarInt(out, utf8.length);

@@ -18,8 +18,8 @@ public final class KafkaRecords {
     }
 
     /**
-     * Every record of {@code topic} from the beginning to the end offsets at call time (all partitions, no consumer
-     * group). Blocking; throws when the end is not reached within {@code timeout}.
+     * Every committed record of {@code topic} (read_committed, as the fan-out reads) from the beginning to the end
+     * offsets at call time (all partitions, no consumer group). Blocking; throws when the end is not reached within {@code timeout}.
      */
     public static List<ConsumerRecord<String, byte[]>> readAll(String bootstrap, String topic, Duration timeout) {
         return readAll(bootstrap, Map.of(), topic, timeout);
@@ -47,6 +47,8 @@ public final class KafkaRecords {
     public static void forEach(String bootstrap, Map<String, String> clientProperties, String topic, Duration timeout,
                                java.util.function.Consumer<ConsumerRecord<String, byte[]>> action) {
         Properties p = new Properties();
+        // what the fan-out reads: records of aborted transactions (a QoS 2 write that failed) never count
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.putAll(clientProperties);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

@@ -116,6 +116,8 @@ public final class KafkaSessionLog implements AutoCloseable {
         // no group: partitions are assigned by hand and nothing is committed
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // QoS 2 packet ids are written in transactions with their readings: an aborted one was never remembered
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // a missing sessions topic must be an error, not a topic auto-created without compaction
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(config.requestTimeoutMs()));

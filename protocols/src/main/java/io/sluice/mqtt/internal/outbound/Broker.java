@@ -111,7 +111,15 @@ public final class Broker {
      * outcome of them all, never exceptionally; the publisher is acknowledged only when it is delivered.
      */
     public CompletionStage<Delivery> publish(Envelope readings, Message message, Ingest ingest) {
-        CompletionStage<Delivery> all = safe(ingest.submit(readings));
+        return publish(ingest.submit(readings), message);
+    }
+
+    /**
+     * As {@link #publish(Envelope, Message, Ingest)} with the readings record already on its way
+     * ({@code readingsWritten}; for QoS 2 the exactly-once write of the reading and its session).
+     */
+    public CompletionStage<Delivery> publish(CompletionStage<Delivery> readingsWritten, Message message) {
+        CompletionStage<Delivery> all = safe(readingsWritten);
         if (index.anyMatch(message.topic())) {
             all = worst(all, safe(log.append(message, thisNode)));
         }
