@@ -89,13 +89,13 @@ public final class Qos1BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Logging.configure("error", "text");
         Path dir = Files.createTempDirectory("sluice-bench-");
-        if (tls) {
-            return new TlsQos1Runs(this, dir).call();
-        }
         System.out.printf("bench-qos1: %d devices x %d messages, window %d, %d B payload, MQTT %s, fixed rate %s,"
                         + " %d core(s), %s%n", devices, messages, window, payloadBytes, mqttVersion == 5 ? "5" : "3.1.1",
                 rate > 0 ? String.format("%,.0f/s for %.0f s", rate, rateSeconds) : "off",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        if (tls) {
+            return new TlsQos1Runs(this, dir).call();
+        }
         List<Qos1Report.Row> rows = new ArrayList<>();
         List<Double> performance = new ArrayList<>();
         List<Double> handWritten = new ArrayList<>();
