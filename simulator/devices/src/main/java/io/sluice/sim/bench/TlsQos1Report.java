@@ -8,7 +8,7 @@ import java.util.function.ToDoubleFunction;
  * The rows of {@code bench-qos1 --tls} as a Markdown table, and per server the CPU seconds per million messages
  * over TLS and plain TCP, the TLS overhead and the ratio Sluice/Mosquitto. The summary is the mean of the rounds
  * after the first when there are two or more (the first still pays for Sluice's JIT on the measured paths).
- * Immutable; printed by the bench's thread.
+ * Printed once, by the bench's thread.
  */
 final class TlsQos1Report {
     /** One measured run and the round (from 1) it belongs to. */
