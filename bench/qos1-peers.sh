@@ -5,6 +5,8 @@
 # its own process with its CPU read from /proc; per round a closed-loop run and a fixed-rate run per server, then
 # Kafka's own ProducerPerformance and a hand-written producer against the same broker as the ceiling. Extra
 # arguments go to `sluice-sim bench-qos1` (e.g. --devices 50 --messages 4000 --rounds 3 --rate 10000).
+# `--tls` runs Sluice and Mosquitto only, each over TLS 1.3 and plain TCP in the same process at the fixed rate
+# (certificate made with openssl, same cipher; the generator is the same HiveMQ load given the CA).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || { apt-get update -qq && apt-get install -y -qq mosquitto; }

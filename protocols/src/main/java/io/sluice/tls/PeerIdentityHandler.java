@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * certificate (if one was presented) and stores it with {@link CertificateIdentity} before any decrypted byte
  * reaches the MQTT decoder; then removes itself. A certificate without an identity of the configured kind closes the
  * connection (event {@code certificate_without_identity}); a failed handshake is counted as
- * {@code tls_handshake_failed} (the {@link SslHandler} closes the connection). One instance per connection; runs on
- * its event loop.
+ * {@code tls_handshake_failed} (the {@link SslHandler} closes the connection). After a successful TLS 1.3 handshake
+ * the session tickets are sent at once ({@link SessionTickets}). One instance per connection; runs on its event
+ * loop.
  */
 public final class PeerIdentityHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(PeerIdentityHandler.class);
@@ -43,7 +44,10 @@ public final class PeerIdentityHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslHandshakeCompletionEvent e) {
             if (e.isSuccess()) {
-                takeIdentity(ctx);
+                SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+                if (takeIdentity(ctx)) {
+                    SessionTickets.sendNow(ssl, ctx.channel());
+                }
             } else {
                 events.count("tls_handshake_failed");
                 if (FAILURE_LINES.tryAcquire()) {

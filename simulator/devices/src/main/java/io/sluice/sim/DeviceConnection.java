@@ -1,6 +1,7 @@
 package io.sluice.sim;
 
 import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientTransportConfig;
 import com.hivemq.client.mqtt.MqttClientTransportConfigBuilder;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -9,20 +10,36 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
 
-/** One MQTT connection (HiveMQ async client), version 3.1.1 or 5, optionally from a given local address. */
+/**
+ * One MQTT connection (HiveMQ async client), version 3.1.1 or 5, optionally from a given local address, optionally
+ * over TLS.
+ */
 final class DeviceConnection implements Publisher {
     private final Mqtt3AsyncClient v3;
     private final Mqtt5AsyncClient v5;
 
     DeviceConnection(String id, LoadSpec spec) {
-        this(id, spec.host(), spec.port(), spec.mqttVersion(), null);
+        this(id, spec, null);
+    }
+
+    /** {@code tls} null connects in plain TCP. */
+    DeviceConnection(String id, LoadSpec spec, MqttClientSslConfig tls) {
+        this(id, spec.host(), spec.port(), spec.mqttVersion(), null, tls);
     }
 
     /** {@code localAddress} null lets the kernel choose the source address. */
     DeviceConnection(String id, String host, int port, int mqttVersion, InetAddress localAddress) {
+        this(id, host, port, mqttVersion, localAddress, null);
+    }
+
+    private DeviceConnection(String id, String host, int port, int mqttVersion, InetAddress localAddress,
+                             MqttClientSslConfig tls) {
         MqttClientTransportConfigBuilder transport = MqttClientTransportConfig.builder().serverHost(host).serverPort(port);
         if (localAddress != null) {
             transport.localAddress(localAddress);
+        }
+        if (tls != null) {
+            transport.sslConfig(tls);
         }
         MqttClientTransportConfig config = transport.build();
         if (mqttVersion == 5) {

@@ -20,6 +20,7 @@ public final class MqttLoad {
 
     private volatile long baseMillis;
     private double ratePerSecond;
+    private com.hivemq.client.mqtt.MqttClientSslConfig tls;
 
     /**
      * Open loop: PUBLISHes are scheduled at {@code ratePerSecond} in total, round-robin over the devices, whatever
@@ -28,6 +29,12 @@ public final class MqttLoad {
      */
     public MqttLoad openLoop(double ratePerSecond) {
         this.ratePerSecond = ratePerSecond;
+        return this;
+    }
+
+    /** Connects every device over TLS with this configuration (null: plain TCP, the default). */
+    public MqttLoad tls(com.hivemq.client.mqtt.MqttClientSslConfig config) {
+        this.tls = config;
         return this;
     }
 
@@ -43,7 +50,7 @@ public final class MqttLoad {
         long connectStart = System.nanoTime();
         List<CompletableFuture<?>> connects = new ArrayList<>();
         for (int i = 0; i < spec.devices(); i++) {
-            DeviceConnection c = new DeviceConnection(spec.deviceId(i), spec);
+            DeviceConnection c = new DeviceConnection(spec.deviceId(i), spec, tls);
             connections.add(c);
             connects.add(c.connect());
         }

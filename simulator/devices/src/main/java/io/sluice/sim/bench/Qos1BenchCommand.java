@@ -1,5 +1,6 @@
 package io.sluice.sim.bench;
 
+import com.hivemq.client.mqtt.MqttClientSslConfig;
 import io.sluice.daemon.internal.Logging;
 import io.sluice.sim.AckLedger;
 import io.sluice.sim.Auditor;
@@ -58,17 +59,29 @@ public final class Qos1BenchCommand implements Callable<Integer> {
     @Option(names = "--rate-seconds", defaultValue = "10", description = "length of each fixed-rate run")
     double rateSeconds;
 
-    /** A server under test and, when it writes to Kafka, its topic and the acknowledged records it must hold. */
-    private static final class Peer {
-        final ServerUnderTest server;
+    @Option(names = "--tls", description = "instead: Sluice and Mosquitto only, each over TLS 1.3 and plain in the same"
+            + " process (same certificate, made with openssl, and cipher), fixed-rate runs only; see TlsQos1Report")
+    boolean tls;
+
+    /** The acknowledged records a Kafka topic must hold, shared by the listeners writing to it. */
+    static final class Tally {
         final String topic;
         final KafkaTopicCount count;
         long acknowledged;
 
-        Peer(ServerUnderTest server, KafkaCluster kafka, String topic) throws Exception {
-            this.server = server;
+        Tally(KafkaCluster kafka, String topic) throws Exception {
             this.topic = topic;
-            this.count = topic == null ? null : new KafkaTopicCount(kafka, topic);
+            this.count = new KafkaTopicCount(kafka, topic);
+        }
+    }
+
+    /**
+     * One listener under test: its server process, the name its rows carry, its port, the client's TLS config (null
+     * for plain TCP) and, when it writes to Kafka, the tally of its topic.
+     */
+    record Peer(ServerUnderTest server, String name, int port, MqttClientSslConfig tls, Tally tally) {
+        Peer(ServerUnderTest server, KafkaCluster kafka, String topic) throws Exception {
+            this(server, server.name, server.port, null, topic == null ? null : new Tally(kafka, topic));
         }
     }
 
@@ -80,6 +93,9 @@ public final class Qos1BenchCommand implements Callable<Integer> {
                         + " %d core(s), %s%n", devices, messages, window, payloadBytes, mqttVersion == 5 ? "5" : "3.1.1",
                 rate > 0 ? String.format("%,.0f/s for %.0f s", rate, rateSeconds) : "off",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        if (tls) {
+            return new TlsQos1Runs(this, dir).call();
+        }
         List<Qos1Report.Row> rows = new ArrayList<>();
         List<Double> performance = new ArrayList<>();
         List<Double> handWritten = new ArrayList<>();
@@ -128,42 +144,43 @@ public final class Qos1BenchCommand implements Callable<Integer> {
         return ServerUnderTest.moquetteBridge(dir, freePort(), kafka.bootstrapServers(), topic);
     }
 
-    private Qos1Report.Row run(KafkaCluster kafka, Peer peer, String tag, int perDevice, double offered)
-            throws Exception {
-        ServerUnderTest server = peer.server;
-        LoadSpec spec = new LoadSpec("127.0.0.1", server.port, devices, perDevice, window, payloadBytes, mqttVersion,
-                1, "bench-" + server.name + "-" + tag + "-", "sensors");
+    /** One run against one listener: {@code perDevice} messages from each device, closed loop or at {@code offered}/s. */
+    Qos1Report.Row run(KafkaCluster kafka, Peer peer, String tag, int perDevice, double offered) throws Exception {
+        ServerUnderTest server = peer.server();
+        LoadSpec spec = new LoadSpec("127.0.0.1", peer.port(), devices, perDevice, window, payloadBytes, mqttVersion,
+                1, "bench-" + peer.name().replace(' ', '-') + "-" + tag + "-", "sensors");
         AckLedger ledger = new AckLedger();
-        long brokerPid = peer.topic == null ? -1 : kafka.pids().get(0);
+        Tally tally = peer.tally();
+        long brokerPid = tally == null ? -1 : kafka.pids().get(0);
         double s0 = ProcCpu.seconds(server.pid());
         double b0 = brokerPid > 0 ? ProcCpu.seconds(brokerPid) : 0;
         double g0 = ProcCpu.self();
-        LoadReport report = new MqttLoad(spec, ledger).openLoop(offered).run(null);
+        LoadReport report = new MqttLoad(spec, ledger).openLoop(offered).tls(peer.tls()).run(null);
         double generatorCpu = ProcCpu.self() - g0;
         double kafkaLag = Double.NaN;
         long missing = -1;
-        if (peer.topic != null) {
+        if (tally != null) {
             // a bridge that PUBACKs on receipt is done only when Kafka holds what it acknowledged; its CPU until then counts
-            peer.acknowledged += report.acknowledged();
-            kafkaLag = peer.count.awaitAtLeast(peer.acknowledged, Duration.ofSeconds(120));
+            tally.acknowledged += report.acknowledged();
+            kafkaLag = tally.count.awaitAtLeast(tally.acknowledged, Duration.ofSeconds(120));
         }
         double serverCpu = ProcCpu.seconds(server.pid()) - s0;
         double brokerCpu = brokerPid > 0 ? ProcCpu.seconds(brokerPid) - b0 : -1;
-        if (peer.topic != null && !tag.equals("warm")) {
-            missing = Auditor.audit(kafka.bootstrapServers(), peer.topic, ledger, Duration.ofSeconds(120)).missing();
+        if (tally != null && !tag.equals("warm")) {
+            missing = Auditor.audit(kafka.bootstrapServers(), tally.topic, ledger, Duration.ofSeconds(120)).missing();
         }
         String load = offered > 0 ? String.format("%,.0f/s", offered) : "closed";
         if (!tag.equals("warm")) {
-            System.out.printf("%-9s %-8s %s%n", server.name, load, report.summary().replace('\n', ' '));
+            System.out.printf("%-13s %-8s %s%n", peer.name(), load, report.summary().replace('\n', ' '));
         }
-        return new Qos1Report.Row(server.name, load, report, serverCpu, brokerCpu, generatorCpu, kafkaLag, missing);
+        return new Qos1Report.Row(peer.name(), load, report, serverCpu, brokerCpu, generatorCpu, kafkaLag, missing);
     }
 
     private static double mean(List<Double> values) {
         return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     }
 
-    private static int freePort() throws java.io.IOException {
+    static int freePort() throws java.io.IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
