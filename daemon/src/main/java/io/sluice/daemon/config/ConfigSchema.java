@@ -307,7 +307,8 @@ public final class ConfigSchema {
             number("kafka.startup_timeout_ms", INT, 120_000, 1_000, Integer.MAX_VALUE,
                     "How long start-up waits for Kafka to answer before giving up."),
             bool("kafka.create_topics", true,
-                    "Create the readings and sessions topics at start-up when absent (never alters existing ones)."),
+                    "Create the readings and sessions topics (and the delivery topics when delivery.enabled) at"
+                            + " start-up when absent (never alters existing ones)."),
             number("kafka.topic_partitions", INT, 12, 1, 100_000, "Partitions of a readings topic Sluice creates."),
             number("kafka.topic_replication_factor", INT, 3, 1, 32, "Replication factor of topics Sluice creates."),
             number("kafka.topic_min_insync_replicas", INT, 2, 1, 32,
@@ -317,6 +318,42 @@ public final class ConfigSchema {
                     "Extra Kafka client properties (e.g. security.protocol, sasl.*, ssl.*) applied to every Kafka"
                             + " client Sluice builds: producers, consumers and admin clients. See \"Securing the Kafka"
                             + " connection\" in README.md."),
+
+            bool("delivery.enabled", true,
+                    "Deliver published messages to MQTT subscribers, keep retained messages and offline queues"
+                            + " (docs/DELIVERY.md). Off: SUBSCRIBE is still granted and stored, nothing is delivered"
+                            + " and a PUBLISH with RETAIN is refused; the delivery topics are neither created nor read."),
+            string("delivery.topic", "sluice.delivery",
+                    "Topic of messages on their way to subscribers: one record per message and node that has a"
+                            + " matching subscriber, keyed by that node's node_id (docs/RECORDS.md). Each node reads"
+                            + " only its own partition. Created at start-up like the other topics (cleanup.policy"
+                            + " delete, kafka.topic_replication_factor and kafka.topic_min_insync_replicas)."),
+            string("delivery.retained_topic", "sluice.retained",
+                    "Compacted topic of retained messages, keyed by MQTT topic; an empty retained payload is"
+                            + " written as a tombstone. Every node reads it whole at start-up and follows it."),
+            number("delivery.partitions", INT, 16, 1, 100_000,
+                    "Partitions of delivery.topic: a node's partition is murmur2(node_id) modulo this, as Kafka's"
+                            + " own partitioner picks, so every node of a cluster must say the same and the topic must"
+                            + " have exactly this many (start-up stops naming this key otherwise). More partitions"
+                            + " spread nodes apart: nodes sharing a partition read and pass over each other's"
+                            + " records. Also the partitions of delivery.retained_topic when Sluice creates it."),
+            number("delivery.commit_interval_ms", INT, 1_000, 10, 600_000,
+                    "How often this node stores its position in its delivery partition (consumer group"
+                            + " sluice.delivery.<node_id>), and at shutdown. After a restart or a kill -9 the node"
+                            + " reads again from the last stored position: messages finished after it are delivered"
+                            + " again (at least once), none are lost."),
+            number("delivery.max_retained_messages", INT, 100_000, 0, 100_000_000,
+                    "Retained messages this node holds in heap. Beyond it the retained message of a further topic"
+                            + " is not held (not served to new subscribers), counted (retained_refused in sluice"
+                            + " status) and logged once; it stays in the retained topic."),
+            number("delivery.max_retained_bytes", LONG, 64 * MIB, 0, 64L * 1024 * MIB,
+                    "Payload bytes (plus two per topic character) of the retained messages held in heap; beyond"
+                            + " it as for delivery.max_retained_messages. A retained message replaced by one that does"
+                            + " not fit is no longer held."),
+            number("delivery.max_pending_bytes", LONG, 32 * MIB, 1024 * 1024, 64L * 1024 * MIB,
+                    "Bytes of delivery and retained writes waiting for Kafka's acknowledgement (also the delivery"
+                            + " producer's buffer.memory). Beyond it a publish that needs such a write gets no PUBACK"
+                            + " (retryable, as when Kafka is unreachable) instead of Sluice holding more."),
 
             bool("fanout.enabled", false,
                     "Run the fan-out (readings topic to an InfluxDB-compatible TSDB) inside `sluice run`. `sluice"

@@ -11,7 +11,13 @@ import java.util.Map;
  * The whole validated configuration, immutable. Built only by {@link ConfigLoader}.
  */
 public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqttSn, LineUdp lineUdp, Ingest ingest,
-                           Kafka kafka, Fanout fanout, Admin admin, Shutdown shutdown, Log log, Auth auth) {
+                           Kafka kafka, Fanout fanout, Admin admin, Shutdown shutdown, Log log, Auth auth,
+                           Delivery delivery) {
+
+    /** The delivery section (docs/DELIVERY.md). */
+    public record Delivery(boolean enabled, String topic, String retainedTopic, int partitions, int commitIntervalMs,
+                           int maxRetainedMessages, long maxRetainedBytes, long maxPendingBytes) {
+    }
 
     /** The auth section; file paths are empty when not set. */
     public record Auth(String passwordFile, String aclFile, boolean allowAnonymous, boolean clientIdMustMatchIdentity,
@@ -149,7 +155,11 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                 new Auth(v.string("auth.password_file"), v.string("auth.acl_file"), v.bool("auth.allow_anonymous"),
                         v.bool("auth.client_id_must_match_identity"), v.integer("auth.password_check_threads"),
                         v.integer("auth.password_check_queue"), v.integer("auth.max_remembered_passwords"),
-                        v.integer("auth.acl_cache_topics_per_connection")));
+                        v.integer("auth.acl_cache_topics_per_connection")),
+                new Delivery(v.bool("delivery.enabled"), v.string("delivery.topic"), v.string("delivery.retained_topic"),
+                        v.integer("delivery.partitions"), v.integer("delivery.commit_interval_ms"),
+                        v.integer("delivery.max_retained_messages"), v.longValue("delivery.max_retained_bytes"),
+                        v.longValue("delivery.max_pending_bytes")));
     }
 
     static MqttTls mqttTls(ConfigValues v) {

@@ -86,6 +86,7 @@ public final class Reload {
         // the password and ACL files themselves are reloaded whenever they change; which files, and the rest of
         // the auth section, are read at start-up
         compare("auth", current.auth(), next.auth(), needRestart);
+        compare("delivery", current.delivery(), next.delivery(), needRestart);
         if (needRestart.isEmpty()) {
             LOG.info("Reload done: nothing else changed");
         } else {
@@ -93,7 +94,7 @@ public final class Reload {
         }
         current = new SluiceConfig(current.nodeId(), current.mqtt(), current.mqttTls(), current.mqttSn(), current.lineUdp(),
                 ingest, current.kafka(),
-                fanout, current.admin(), current.shutdown(), next.log(), current.auth());
+                fanout, current.admin(), current.shutdown(), next.log(), current.auth(), current.delivery());
         return needRestart;
     }
 

@@ -104,6 +104,11 @@ final class TestKafka implements AutoCloseable {
         sb.append("  readings_topic: readings-").append(suffix).append('\n');
         sb.append("  sessions_topic: sessions-").append(suffix).append('\n');
         sb.append("  topic_partitions: 3\n  topic_replication_factor: 1\n  topic_min_insync_replicas: 1\n");
+        if (java.util.Arrays.stream(extraSections).noneMatch(s -> s.startsWith("delivery:"))) {
+            // every test its own delivery topics: no retained message or position of another test's
+            sb.append("delivery:\n  topic: delivery-").append(suffix).append("\n  retained_topic: retained-")
+                    .append(suffix).append("\n  partitions: 2\n");
+        }
         return sb.toString();
     }
 
