@@ -16,6 +16,7 @@ import io.sluice.mqtt.MqttStats;
 import io.sluice.sinks.FanoutListener;
 import io.sluice.udp.LineDatagramSource;
 import io.sluice.udp.MqttSnGateway;
+import io.sluice.sinks.delivery.KafkaDeliveryLog;
 import io.sluice.sinks.kafka.KafkaLog;
 import io.sluice.sinks.kafka.KafkaSessionLog;
 import io.sluice.sinks.kafka.KafkaTopics;
@@ -59,6 +60,8 @@ public final class SluiceDaemon implements AutoCloseable {
     private volatile FileWatch files;
     /** Authentication and authorization of MQTT clients; null on a fan-out-only node. */
     private volatile io.sluice.auth.Authenticator auth;
+    /** The delivery log (started and closed by the MQTT source); null when delivery is off or on a fan-out node. */
+    private volatile KafkaDeliveryLog deliveryLog;
     /** How often watched files are checked for changes. */
     static final long FILE_WATCH_INTERVAL_MS = 2_000;
 
@@ -386,6 +389,11 @@ public final class SluiceDaemon implements AutoCloseable {
 
     public KafkaLog log() {
         return log;
+    }
+
+    /** The delivery log, or null when delivery.enabled is off or this node runs the fan-out only. */
+    public KafkaDeliveryLog deliveryLog() {
+        return deliveryLog;
     }
 
     /**

@@ -77,6 +77,10 @@ final class TestKafka implements AutoCloseable {
                 "kafka.topic_partitions", "3",
                 "kafka.topic_replication_factor", "1",
                 "kafka.topic_min_insync_replicas", "1"));
+        // every test its own delivery topics: no retained message or position of another test's
+        settings.put("delivery.topic", "delivery-" + suffix);
+        settings.put("delivery.retained_topic", "retained-" + suffix);
+        settings.put("delivery.partitions", "2");
         settings.putAll(extra);
         return ConfigLoader.fromMap(settings);
     }

@@ -17,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -42,6 +43,7 @@ public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
     private final DeliveryLogConfig config;
     private final DeliveryWriter writer;
     private final DeliveryReader reader;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * Creates the producer, the consumer and the sender thread; contacts no Kafka until {@link #start}.
@@ -104,6 +106,9 @@ public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         Duration timeout = Duration.ofMillis(config.requestTimeoutMs());
         reader.close(timeout);
         writer.close(timeout);
