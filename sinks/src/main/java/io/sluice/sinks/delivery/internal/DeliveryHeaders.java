@@ -2,6 +2,7 @@ package io.sluice.sinks.delivery.internal;
 
 import io.sluice.delivery.Message;
 import io.sluice.ingest.Envelope.UserProperty;
+import io.sluice.sinks.HeaderNames;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,22 +11,22 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * The record headers of a delivery or retained record (docs/RECORDS.md): everything of a {@link Message} but its
- * payload (the record's value) as UTF-8 text or raw bytes, so any Kafka tool shows them. The names of what a reading
- * record also carries are the readings' own ({@code sluice.topic}, {@code sluice.qos}, {@code sluice.content_type},
- * {@code mqtt.user.*}). Optional fields are left out when absent. Stateless; thread-safe.
+ * payload (the record's value) as UTF-8 text or raw bytes, so any Kafka tool shows them. What a reading record also
+ * carries has the readings' names ({@link HeaderNames}). Optional fields are left out when absent. Stateless;
+ * thread-safe.
  */
 public final class DeliveryHeaders {
-    public static final String TOPIC = "sluice.topic";
-    public static final String QOS = "sluice.qos";
+    public static final String TOPIC = HeaderNames.TOPIC;
+    public static final String QOS = HeaderNames.QOS;
     public static final String RETAIN = "sluice.retain";
     public static final String PUBLISHER = "sluice.publisher";
     public static final String PUBLISHED_MS = "sluice.published_ms";
     public static final String EXPIRY_S = "mqtt.expiry_s";
     public static final String PAYLOAD_FORMAT = "mqtt.payload_format";
-    public static final String CONTENT_TYPE = "sluice.content_type";
+    public static final String CONTENT_TYPE = HeaderNames.CONTENT_TYPE;
     public static final String RESPONSE_TOPIC = "mqtt.response_topic";
     public static final String CORRELATION_DATA = "mqtt.correlation_data";
-    public static final String USER_PROPERTY_PREFIX = "mqtt.user.";
+    public static final String USER_PROPERTY_PREFIX = HeaderNames.USER_PROPERTY_PREFIX;
 
     private static final byte[] ONE = {'1'};
 
