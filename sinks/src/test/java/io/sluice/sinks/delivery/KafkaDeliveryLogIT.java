@@ -233,6 +233,25 @@ class KafkaDeliveryLogIT {
     }
 
     @Test
+    void aRecordNotWrittenAsSluiceWritesThem_isCountedAndSkipped_andTheNextOneIsStillDelivered() throws Exception {
+        var listener = new RecordingListener();
+        var log = started("node-u", listener);
+        var props = new java.util.Properties();
+        props.put("bootstrap.servers", TestKafka.bootstrap());
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(props,
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic,
+                    Partitions.of("node-u", PARTITIONS), "node-u", "no headers".getBytes(UTF_8))).get();
+        }
+        awaitDelivered(log.append(message(7), List.of("node-u")));
+
+        await().atMost(AWAIT).until(() -> listener.messages().size() == 1);
+        assertEquals(List.of("payload-7"), payloads(listener));
+        assertEquals(1, log.stats().undecodable());
+    }
+
+    @Test
     void aDeliveryTopicWithOtherPartitionsThanConfigured_stopsTheStart_namingTheKey() {
         var log = open("node-x", PARTITIONS + 1);
 
