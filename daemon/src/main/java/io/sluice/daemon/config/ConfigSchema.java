@@ -347,7 +347,7 @@ public final class ConfigSchema {
                             + " is not held (not served to new subscribers), counted (retained_refused in sluice"
                             + " status) and logged once; it stays in the retained topic."),
             number("delivery.max_retained_bytes", LONG, 64 * MIB, 0, 64L * 1024 * MIB,
-                    "Payload bytes (plus two per topic character) of the retained messages held in heap; beyond"
+                    "Bytes of the retained messages held in heap (payload + 2 x topic + 200 B each); beyond"
                             + " it as for delivery.max_retained_messages. A retained message replaced by one that does"
                             + " not fit is no longer held."),
             number("delivery.max_pending_bytes", LONG, 32 * MIB, 1024 * 1024, 64L * 1024 * MIB,

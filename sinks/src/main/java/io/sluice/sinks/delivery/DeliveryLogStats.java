@@ -12,7 +12,7 @@ package io.sluice.sinks.delivery;
  * @param undecodable      records not written as Sluice writes them, passed over
  * @param listenerFailures records the listener threw on
  * @param retained         retained messages held
- * @param retainedBytes    their weight (payload plus two bytes per topic character)
+ * @param retainedBytes    their weight (payload + 2 x topic + 200 B each)
  * @param retainedRefused  retained messages not held because of delivery.max_retained_messages or _bytes
  * @param writesDurable    appends and retains Kafka acknowledged
  * @param writesRetryable  appends and retains completed retryable (Kafka unreachable, timeout, log full)

@@ -30,7 +30,7 @@ class RetainedBoundTest {
 
         assertEquals(2, bound.count());
         assertEquals(1, bound.refused());
-        assertEquals(20 + 2 + 10 + 2, bound.bytes());
+        assertEquals(20 + 2 + 200 + 10 + 2 + 200, bound.bytes());
     }
 
     @Test
@@ -49,7 +49,7 @@ class RetainedBoundTest {
 
     @Test
     void aHeldTopicReplacedBeyondTheByteBound_isDeleted_notLeftStale() {
-        var bound = new RetainedBound(10, 100);
+        var bound = new RetainedBound(10, 300);
         bound.admit(retained("a", 50));
 
         Message handed = bound.admit(retained("a", 200));

@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the retained messages handed to the listener within {@code delivery.max_retained_messages} and
- * {@code delivery.max_retained_bytes} (payload plus topic, two bytes a character). A retained message beyond either
+ * {@code delivery.max_retained_bytes} (payload, two bytes a topic character and 200 B each: the weight the MQTT
+ * side's retained map uses for the same bound). A retained message beyond either
  * is counted, logged once, and not handed on; one that replaces a held message and does not fit deletes the held
  * one (the log no longer has it as retained either). Remembers each held topic and its weight.
  *
@@ -16,6 +17,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RetainedBound {
     private static final Logger LOG = LoggerFactory.getLogger(RetainedBound.class);
+    /** Per retained message beyond payload and topic: the message, its headers' objects, the map entry. */
+    static final int OVERHEAD_BYTES = 200;
 
     private final int maxMessages;
     private final long maxBytes;
@@ -44,7 +47,7 @@ public final class RetainedBound {
             forget(m.topic(), old);
             return m;
         }
-        long weight = m.payload().length + 2L * m.topic().length();
+        long weight = m.payload().length + 2L * m.topic().length() + OVERHEAD_BYTES;
         int nextCount = held.size() + (old == null ? 1 : 0);
         long nextBytes = bytes - (old == null ? 0 : old) + weight;
         if (nextCount > maxMessages || nextBytes > maxBytes) {
@@ -89,7 +92,7 @@ public final class RetainedBound {
         return count;
     }
 
-    /** Their weight (payload plus two bytes per topic character). */
+    /** Their weight (payload, two bytes per topic character, 200 B each). */
     public long bytes() {
         return heldBytes;
     }
