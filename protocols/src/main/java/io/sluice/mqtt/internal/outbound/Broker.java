@@ -216,6 +216,11 @@ public final class Broker {
         }
     }
 
+    /** True when {@code clientId}'s session has a queue (it subscribed, or it is a restored persistent session). */
+    public boolean hasQueue(String clientId) {
+        return queues.containsKey(clientId);
+    }
+
     SessionQueue queue(String clientId) {
         return queues.get(clientId);
     }
