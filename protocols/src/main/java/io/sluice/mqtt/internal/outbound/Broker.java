@@ -201,7 +201,7 @@ public final class Broker {
         if (q == null) {
             return;
         }
-        int[] ids = subscriptionId > 0 ? new int[] {subscriptionId} : new int[0];
+        int[] ids = subscriptionId > 0 ? new int[] {subscriptionId} : SubscriptionIndex.NO_IDS;
         Outbound wake = null;
         for (Message m : retained.matching(filter)) {
             if (m.expiredAt(clock.millis())) {

@@ -31,11 +31,16 @@ import java.util.function.Predicate;
 public final class SubscriptionIndex {
     private static final int NO_LOCAL = 0x04;
     private static final int RETAIN_AS_PUBLISHED = 0x08;
+    /** Shared by every target without subscription identifiers (most of them): a copy costs no array of its own. */
+    static final int[] NO_IDS = new int[0];
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Node root = new Node(null, null);
-    /** Per client id: the filters it holds (as subscribed, {@code $share/} included) and what each is. */
-    private final Map<String, Map<String, Sub>> byClient = new HashMap<>();
+    /**
+     * Per client id, the subscriptions it holds (filters as subscribed, {@code $share/} included): its {@link Sub}
+     * when it holds one (most sessions), else a map from filter to Sub.
+     */
+    private final Map<String, Object> byClient = new HashMap<>();
     private int count;
 
     /** Adds or replaces one subscription of {@code clientId}; {@code subscriptionId} 0 for none. */
@@ -44,10 +49,10 @@ public final class SubscriptionIndex {
         try {
             removeLocked(clientId, filter);
             SharedFilter shared = SharedFilter.parse(filter);
-            Sub sub = new Sub(options, subscriptionId, shared == null ? null : shared.group());
+            Sub sub = new Sub(filter, options, subscriptionId, shared == null ? null : shared.group());
             Node n = root;
             for (String level : levels(shared == null ? filter : shared.filter())) {
-                n = n.child(level);
+                n = n.child(level.equals("#") ? "#" : level.equals("+") ? "+" : level); // one instance of each
             }
             if (shared == null) {
                 n.direct().put(clientId, sub);
@@ -55,7 +60,7 @@ public final class SubscriptionIndex {
                 n.groups().computeIfAbsent(shared.group(), g -> new Group()).members.put(clientId, sub);
             }
             sub.node = n;
-            byClient.computeIfAbsent(clientId, c -> new LinkedHashMap<>(4)).put(filter, sub);
+            hold(clientId, sub);
             count++;
         } finally {
             lock.writeLock().unlock();
@@ -76,11 +81,8 @@ public final class SubscriptionIndex {
     public void removeClient(String clientId) {
         lock.writeLock().lock();
         try {
-            Map<String, Sub> subs = byClient.get(clientId);
-            if (subs != null) {
-                for (String f : List.copyOf(subs.keySet())) {
-                    removeLocked(clientId, f);
-                }
+            for (String f : filtersOf(clientId)) {
+                removeLocked(clientId, f);
             }
         } finally {
             lock.writeLock().unlock();
@@ -94,17 +96,14 @@ public final class SubscriptionIndex {
     public void replaceClient(String clientId, Map<String, Integer> subscriptions, Map<String, Integer> subscriptionIds) {
         lock.writeLock().lock();
         try {
-            Map<String, Sub> old = byClient.get(clientId);
-            if (old != null) {
-                for (String f : List.copyOf(old.keySet())) {
-                    if (!subscriptions.containsKey(f)) {
-                        removeLocked(clientId, f);
-                    }
+            for (String f : filtersOf(clientId)) {
+                if (!subscriptions.containsKey(f)) {
+                    removeLocked(clientId, f);
                 }
             }
             for (Map.Entry<String, Integer> e : subscriptions.entrySet()) {
                 int id = subscriptionIds.getOrDefault(e.getKey(), 0);
-                Sub current = old == null ? null : old.get(e.getKey());
+                Sub current = held(clientId, e.getKey());
                 if (current == null || current.options != e.getValue() || current.subscriptionId != id) {
                     add(clientId, e.getKey(), e.getValue(), id); // the write lock is reentrant
                 }
@@ -218,13 +217,9 @@ public final class SubscriptionIndex {
     }
 
     private boolean removeLocked(String clientId, String filter) {
-        Map<String, Sub> subs = byClient.get(clientId);
-        Sub sub = subs == null ? null : subs.remove(filter);
+        Sub sub = release(clientId, filter);
         if (sub == null) {
             return false;
-        }
-        if (subs.isEmpty()) {
-            byClient.remove(clientId);
         }
         Node n = sub.node;
         if (sub.group == null) {
@@ -242,6 +237,61 @@ public final class SubscriptionIndex {
             n = n.parent;
         }
         return true;
+    }
+
+    private Sub held(String clientId, String filter) {
+        Object o = byClient.get(clientId);
+        if (o instanceof Sub s) {
+            return s.filter.equals(filter) ? s : null;
+        }
+        return o == null ? null : subs(o).get(filter);
+    }
+
+    private void hold(String clientId, Sub sub) {
+        Object o = byClient.get(clientId);
+        if (o == null || o instanceof Sub s && s.filter.equals(sub.filter)) {
+            byClient.put(clientId, sub);
+        } else if (o instanceof Sub s) {
+            Map<String, Sub> m = new LinkedHashMap<>(4);
+            m.put(s.filter, s);
+            m.put(sub.filter, sub);
+            byClient.put(clientId, m);
+        } else {
+            subs(o).put(sub.filter, sub);
+        }
+    }
+
+    private Sub release(String clientId, String filter) {
+        Object o = byClient.get(clientId);
+        if (o instanceof Sub s) {
+            if (!s.filter.equals(filter)) {
+                return null;
+            }
+            byClient.remove(clientId);
+            return s;
+        }
+        if (o == null) {
+            return null;
+        }
+        Map<String, Sub> m = subs(o);
+        Sub s = m.remove(filter);
+        if (m.size() == 1) {
+            byClient.put(clientId, m.values().iterator().next());
+        }
+        return s;
+    }
+
+    private List<String> filtersOf(String clientId) {
+        Object o = byClient.get(clientId);
+        if (o instanceof Sub s) {
+            return List.of(s.filter);
+        }
+        return o == null ? List.of() : List.copyOf(subs(o).keySet());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Sub> subs(Object held) {
+        return (Map<String, Sub>) held;
     }
 
     static String[] levels(String topicOrFilter) {
@@ -288,12 +338,14 @@ public final class SubscriptionIndex {
     }
 
     private static final class Sub {
+        final String filter;
         final int options;
         final int subscriptionId;
         final String group;
         Node node;
 
-        Sub(int options, int subscriptionId, String group) {
+        Sub(String filter, int options, int subscriptionId, String group) {
+            this.filter = filter;
             this.options = options;
             this.subscriptionId = subscriptionId;
             this.group = group;
@@ -321,7 +373,7 @@ public final class SubscriptionIndex {
                 }
             }
             Sub s = chosen.getValue();
-            int[] ids = s.subscriptionId == 0 ? new int[0] : new int[] {s.subscriptionId};
+            int[] ids = s.subscriptionId == 0 ? NO_IDS : new int[] {s.subscriptionId};
             return new Target(chosen.getKey(), s.options & 0x03, (s.options & RETAIN_AS_PUBLISHED) != 0, ids, true);
         }
     }
@@ -330,7 +382,7 @@ public final class SubscriptionIndex {
     private static final class Acc {
         int qos;
         boolean retainAsPublished;
-        int[] ids = new int[0];
+        int[] ids = NO_IDS;
 
         void add(Sub s) {
             qos = Math.max(qos, s.options & 0x03);
