@@ -544,7 +544,7 @@ final class Connection {
             if (!TopicNames.validFilter(s.filter())) {
                 ctx.stats().count("topic_filter_invalid");
                 codes.add(level == 5 ? 0x8F : 0x80);
-            } else if (!permissions.maySubscribe(s.filter())) {
+            } else if (!permissions.maySubscribe(DeliveryHooks.aclFilter(ctx, s.filter()))) {
                 ctx.stats().count("subscribe_not_authorized");
                 LOG.warn("SUBSCRIBE of '{}' to '{}' not allowed by the ACL [subscribe_not_authorized]", clientId,
                         s.filter());

@@ -107,6 +107,15 @@ final class DeliveryHooks {
         }
     }
 
+    /**
+     * What the ACL is asked about for a SUBSCRIBE to {@code filter}: a shared subscription {@code $share/G/F} reads
+     * what F reads, so F (with delivery on; without it a 3.1.1 client's {@code $share/...} is an ordinary filter).
+     */
+    static String aclFilter(Context ctx, String filter) {
+        SharedFilter shared = ctx.broker() == null ? null : SharedFilter.parse(filter);
+        return shared == null ? filter : shared.filter();
+    }
+
     /** True when {@code filter} is a shared subscription this node cannot take: delivery off, or malformed. */
     static boolean sharedRefused(Context ctx, String filter, int level) {
         if (!SharedFilter.isShared(filter)) {
