@@ -39,7 +39,8 @@ public final class SubscriptionIndex {
      * when it holds one (most sessions), else a map from filter to IndexedSubscription.
      */
     private final Map<String, Object> byClient = new HashMap<>();
-    private int count;
+    /** Written under the write lock; read without it by {@link #anyMatch}'s fast path (no subscription at all). */
+    private volatile int count;
 
     /** Adds or replaces one subscription of {@code clientId}; {@code subscriptionId} 0 for none. */
     public void add(String clientId, String filter, int options, int subscriptionId) {
@@ -59,7 +60,7 @@ public final class SubscriptionIndex {
             }
             sub.node = n;
             hold(clientId, sub);
-            count++;
+            count = count + 1;
         } finally {
             lock.writeLock().unlock();
         }
@@ -123,6 +124,9 @@ public final class SubscriptionIndex {
 
     /** True when any subscription matches {@code topic} (no-local not considered): the message needs the log. */
     public boolean anyMatch(String topic) {
+        if (count == 0) {
+            return false; // a node whose clients never subscribe pays nothing per PUBLISH
+        }
         lock.readLock().lock();
         try {
             for (TrieNode n : matchingNodes(topic)) {
@@ -229,7 +233,7 @@ public final class SubscriptionIndex {
                 n.groups.remove(sub.group);
             }
         }
-        count--;
+        count = count - 1;
         while (n.parent != null && n.isEmpty()) {
             n.parent.children.remove(n.level);
             n = n.parent;
