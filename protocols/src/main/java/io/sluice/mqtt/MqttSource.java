@@ -17,12 +17,14 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.sluice.delivery.DeliveryLog;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.ingest.Ingest;
 import io.sluice.ingest.SessionStore;
 import io.sluice.mqtt.internal.Context;
 import io.sluice.mqtt.internal.MqttHandler;
 import io.sluice.mqtt.internal.SessionRegistry;
+import io.sluice.mqtt.internal.outbound.Broker;
 import io.sluice.tls.AcceptLimiter;
 import io.sluice.tls.PeerIdentityHandler;
 import io.sluice.tls.ServerTls;
@@ -52,6 +54,8 @@ public final class MqttSource implements AutoCloseable {
     private final MqttStats stats = new MqttStats();
     private final SessionRegistry sessions;
     private final Context context;
+    /** Delivery to subscribers; null when it is off. */
+    private final Broker broker;
     private final ChannelGroup channels = new DefaultChannelGroup("mqtt", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup boss;
     private EventLoopGroup workers;
@@ -78,19 +82,34 @@ public final class MqttSource implements AutoCloseable {
         this(config, Listeners.plainOnly(), limits, ingest, budget, store, clock, auth);
     }
 
-    /** Plain and TLS listeners as {@code listeners} says, with {@code auth} deciding who may do what. */
+    /** Plain and TLS listeners as {@code listeners} says, with {@code auth} deciding who may do what; no delivery. */
     public MqttSource(MqttConfig config, Listeners listeners, SessionLimits limits, Ingest ingest,
                       InflightBudget budget, SessionStore store, Clock clock, io.sluice.auth.Authenticator auth) {
+        this(config, listeners, limits, ingest, budget, store, clock, auth, null, null, DeliveryLimits.defaults());
+    }
+
+    /**
+     * With delivery to subscribers through {@code deliveryLog} (null: delivery off, RETAIN refused, nothing
+     * delivered). {@link #start} starts the log (after loading sessions, before binding) and {@link #close} closes
+     * it. {@code nodeId} names this node in the log (the target of its own subscribers' messages).
+     */
+    public MqttSource(MqttConfig config, Listeners listeners, SessionLimits limits, Ingest ingest,
+                      InflightBudget budget, SessionStore store, Clock clock, io.sluice.auth.Authenticator auth,
+                      DeliveryLog deliveryLog, String nodeId, DeliveryLimits deliveryLimits) {
         this.config = config;
         this.listeners = listeners;
         this.sessions = new SessionRegistry(store, clock, stats, limits);
+        this.broker = deliveryLog == null ? null : new Broker(deliveryLog, nodeId, deliveryLimits, stats, clock);
         this.context = new Context(config, ingest, budget, sessions, stats, clock, new AtomicLong(),
-                new AtomicBoolean(true), auth);
+                new AtomicBoolean(true), auth, broker);
     }
 
     /** Loads persistent sessions, then binds. Blocking. */
     public synchronized void start() {
         sessions.load();
+        if (broker != null) {
+            broker.start(sessions); // retained messages read to the end, then deliveries follow
+        }
         boolean epoll = Epoll.isAvailable();
         boss = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(config.ioThreads(),
@@ -201,12 +220,17 @@ public final class MqttSource implements AutoCloseable {
         return sessions.kick(clientId);
     }
 
-    private static SessionInfo info(String id, io.sluice.mqtt.internal.SessionState s, boolean connected) {
+    private SessionInfo info(String id, io.sluice.mqtt.internal.SessionState s, boolean connected) {
+        Broker.QueueView q = broker == null ? null : broker.view(id);
+        int queued = q == null ? 0 : q.queued();
+        int inflight = q == null ? 0 : q.inflight();
+        long dropped = q == null ? 0 : q.dropped();
         if (s == null) {
-            return new SessionInfo(id, "", false, connected, 0, 0, java.util.List.of());
+            return new SessionInfo(id, "", false, connected, 0, 0, java.util.List.of(), queued, inflight, dropped);
         }
         return new SessionInfo(id, s.protocolLevel() == 5 ? "5" : "3.1.1", true, connected, s.expirySeconds(),
-                connected ? 0 : s.disconnectedAtMillis(), java.util.List.copyOf(s.subscriptions().keySet()));
+                connected ? 0 : s.disconnectedAtMillis(), java.util.List.copyOf(s.subscriptions().keySet()), queued,
+                inflight, dropped);
     }
 
     /** Closes the listener; new connections are refused and CONNECTs still arriving get "server unavailable". */
@@ -284,6 +308,9 @@ public final class MqttSource implements AutoCloseable {
         }
         if (listeners.tls() != null) {
             listeners.tls().close();
+        }
+        if (broker != null) {
+            broker.log().close();
         }
     }
 }

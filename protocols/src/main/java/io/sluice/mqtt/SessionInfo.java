@@ -12,7 +12,18 @@ import java.util.List;
  * @param expirySeconds        how long it outlives a disconnect
  * @param disconnectedAtMillis when its client last disconnected (epoch ms), 0 while connected or unknown
  * @param subscriptions        stored topic filters
+ * @param queued               messages waiting to be sent to it (delivery on; 0 otherwise)
+ * @param inflight             messages sent to it and not yet acknowledged
+ * @param queueFullDrops       messages it did not get because {@code delivery.max_queued_messages_per_session} or
+ *                             {@code delivery.max_queued_bytes} was reached (since this node started)
  */
 public record SessionInfo(String clientId, String protocolVersion, boolean persistent, boolean connected,
-                          long expirySeconds, long disconnectedAtMillis, List<String> subscriptions) {
+                          long expirySeconds, long disconnectedAtMillis, List<String> subscriptions, int queued,
+                          int inflight, long queueFullDrops) {
+    /** Without delivery figures. */
+    public SessionInfo(String clientId, String protocolVersion, boolean persistent, boolean connected,
+                       long expirySeconds, long disconnectedAtMillis, List<String> subscriptions) {
+        this(clientId, protocolVersion, persistent, connected, expirySeconds, disconnectedAtMillis, subscriptions, 0,
+                0, 0);
+    }
 }

@@ -119,6 +119,18 @@ final class Metrics {
         FunctionCounter.builder("sluice.kafka.rejected", daemon, d -> d.log().rejectedCount())
                 .description("records Kafka rejected").register(registry);
         gauge("sluice.kafka.pending", "records handed to the producer without an outcome", d -> d.log().pendingCount());
+        counter("sluice.mqtt.deliveries.sent", "PUBLISHes written to subscribers (first sends)", s.deliveriesSent);
+        counter("sluice.mqtt.deliveries.completed", "messages subscribers acknowledged, or got at QoS 0",
+                s.deliveriesCompleted);
+        gauge("sluice.mqtt.deliveries.queued", "messages waiting for subscribers, unacknowledged ones included",
+                d -> d.mqttStats().deliveryQueued.get());
+        gauge("sluice.mqtt.deliveries.inflight", "messages sent to subscribers and not yet acknowledged",
+                d -> d.mqttStats().deliveryInflight.get());
+        io.micrometer.core.instrument.Timer latency = io.micrometer.core.instrument.Timer
+                .builder("sluice.mqtt.delivery.latency")
+                .description("from accepting a PUBLISH to writing it to a subscriber (first sends)")
+                .publishPercentileHistogram().register(registry);
+        s.onDeliveryLatency(ms -> latency.record(ms, java.util.concurrent.TimeUnit.MILLISECONDS));
     }
 
     private void counter(String name, String help, LongAdder adder) {

@@ -151,6 +151,9 @@ final class StatusReport {
         m.put("expiry_seconds", i.expirySeconds());
         m.put("disconnected_at", i.disconnectedAtMillis() == 0 ? null : Instant.ofEpochMilli(i.disconnectedAtMillis()).toString());
         m.put("subscriptions", i.subscriptions());
+        m.put("queued_messages", i.queued());
+        m.put("inflight_messages", i.inflight());
+        m.put("queue_full_drops", i.queueFullDrops());
         return m;
     }
 

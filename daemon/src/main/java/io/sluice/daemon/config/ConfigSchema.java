@@ -342,14 +342,31 @@ public final class ConfigSchema {
                             + " sluice.delivery.<node_id>), and at shutdown. After a restart or a kill -9 the node"
                             + " reads again from the last stored position: messages finished after it are delivered"
                             + " again (at least once), none are lost."),
+            number("delivery.max_inflight_per_session", INT, 32, 1, 65_535,
+                    "QoS 1/2 messages sent to one MQTT 3.1.1 subscriber and not yet acknowledged; the next waits for"
+                            + " a PUBACK/PUBCOMP. MQTT 5 clients set their own with Receive Maximum."),
+            number("delivery.max_queued_messages_per_session", INT, 10_000, 0, 10_000_000,
+                    "Messages waiting for one session (sent and unacknowledged ones included), connected or"
+                            + " offline. Beyond it a new message for that session is dropped: event queue_full,"
+                            + " shown per session by `sluice sessions show`. QoS 0 messages are never queued for an"
+                            + " offline session (event qos0_offline_dropped)."),
+            number("delivery.max_queued_bytes", LONG, 128 * MIB, 0, 1024L * 1024 * MIB,
+                    "Bytes of messages waiting for subscribers across all sessions, each queued copy counted as"
+                            + " its payload + 2 x its topic + 160 B (copies of one message share its payload, so this"
+                            + " overstates their heap). Beyond it a new message for a session is dropped: event"
+                            + " queued_bytes_full."),
             number("delivery.max_retained_messages", INT, 100_000, 0, 100_000_000,
                     "Retained messages this node holds in heap. Beyond it the retained message of a further topic"
                             + " is not held (not served to new subscribers), counted (retained_refused in sluice"
                             + " status) and logged once; it stays in the retained topic."),
-            number("delivery.max_retained_bytes", LONG, 64 * MIB, 0, 64L * 1024 * MIB,
-                    "Bytes of the retained messages held in heap (payload + 2 x topic + 200 B each); beyond"
-                            + " it as for delivery.max_retained_messages. A retained message replaced by one that does"
-                            + " not fit is no longer held."),
+            number("delivery.max_retained_bytes", LONG, 64 * MIB, 0, 1024L * 1024 * MIB,
+                    "Bytes of retained messages this node holds in memory (payload + 2 x topic + 200 B each). A"
+                            + " PUBLISH with RETAIN that would add a retained topic beyond it is refused for good"
+                            + " (MQTT 5 PUBACK 0x80 with a reason string; MQTT 3.1.1 has no error PUBACK, so its connection"
+                            + " is closed), event retained_full; replacing or deleting a retained message is always"
+                            + " allowed. One written by another node beyond it is not held here, event retained_full (the delivery"
+                            + " log counts it too, retained_refused in sluice status, and stops holding a retained"
+                            + " message replaced by one that does not fit)."),
             number("delivery.max_pending_bytes", LONG, 32 * MIB, 1024 * 1024, 64L * 1024 * MIB,
                     "Bytes of delivery and retained writes waiting for Kafka's acknowledgement (also the delivery"
                             + " producer's buffer.memory). Beyond it a publish that needs such a write gets no PUBACK"

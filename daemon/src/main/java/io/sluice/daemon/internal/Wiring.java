@@ -215,6 +215,13 @@ public final class Wiring {
                 m.maxTopicFilterBytes(), m.sessionStoreTimeoutMs());
     }
 
+    /** Bounds of delivery to subscribers (docs/LIMITS.md). */
+    public static io.sluice.mqtt.DeliveryLimits deliveryLimits(SluiceConfig c) {
+        SluiceConfig.Delivery d = c.delivery();
+        return new io.sluice.mqtt.DeliveryLimits(d.maxInflightPerSession(), d.maxQueuedMessagesPerSession(),
+                d.maxQueuedBytes(), d.maxRetainedBytes());
+    }
+
     /**
      * The budget the UDP sources share: ingest.udp_max_inflight_percent of the global one, counted there too, so
      * a datagram flood leaves MQTT readers the rest.

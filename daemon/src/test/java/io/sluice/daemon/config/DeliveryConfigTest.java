@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sluice.daemon.internal.Wiring;
+import io.sluice.mqtt.DeliveryLimits;
 import org.junit.jupiter.api.Test;
 
-/** The delivery section: on by default, its topics distinct from every other topic of Sluice's. */
+/**
+ * The delivery section: on by default, its topics distinct from every other topic of Sluice's; its bounds reach the
+ * MQTT side; errors name key and line.
+ */
 class DeliveryConfigTest {
 
     @Test
@@ -39,7 +44,8 @@ class DeliveryConfigTest {
                 """).delivery();
 
         assertFalse(d.enabled());
-        assertEquals(new SluiceConfig.Delivery(false, "d", "r", 3, 250, 7, 4096, 2_097_152), d);
+        assertEquals(new SluiceConfig.Delivery(false, "d", "r", 3, 250, 32, 10_000, 128L << 20, 7, 4096, 2_097_152),
+                d);
     }
 
     @Test
@@ -74,5 +80,37 @@ class DeliveryConfigTest {
                 """));
 
         assertTrue(String.join("\n", e.problems()).contains("delivery.retained_topic"), e.problems().toString());
+    }
+
+    @Test
+    void defaults_reachTheMqttSide() {
+        DeliveryLimits l = Wiring.deliveryLimits(ConfigLoader.fromYaml(""));
+        assertEquals(DeliveryLimits.defaults(), l);
+        assertEquals(32, l.maxInflightPerSession());
+        assertEquals(10_000, l.maxQueuedMessagesPerSession());
+        assertEquals(128L << 20, l.maxQueuedBytes());
+        assertEquals(64L << 20, l.maxRetainedBytes());
+    }
+
+    @Test
+    void setValues_reachTheMqttSide() {
+        DeliveryLimits l = Wiring.deliveryLimits(ConfigLoader.fromYaml("""
+                delivery:
+                  max_inflight_per_session: 5
+                  max_queued_messages_per_session: 1000
+                  max_queued_bytes: 1048576
+                  max_retained_bytes: 4096
+                """));
+        assertEquals(new DeliveryLimits(5, 1000, 1 << 20, 4096), l);
+    }
+
+    @Test
+    void anOutOfRangeBound_isAnErrorNamingKeyAndLine() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromYaml("""
+                delivery:
+                  max_inflight_per_session: 0
+                """));
+        assertTrue(e.getMessage().contains("<inline>:2: delivery.max_inflight_per_session: value '0'"),
+                e.getMessage());
     }
 }

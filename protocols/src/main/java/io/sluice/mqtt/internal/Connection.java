@@ -65,6 +65,12 @@ final class Connection {
     private Parked parked;
     /** Who this client is and what it may do; set once authenticated. */
     private io.sluice.auth.TopicPermissions permissions;
+    /** Messages to this client (delivery on, once it subscribes or its session has a queue); {@link DeliveryHooks}. */
+    private io.sluice.mqtt.internal.outbound.Outbound outbound;
+    /** The client's Receive Maximum (MQTT 5; 0 for 3.1.1) and Maximum Packet Size (0: none), for {@link #outbound}. */
+    private int clientReceiveMaximum;
+    private long clientMaxPacketSize;
+    private boolean willRetain;
 
     Connection(Channel channel, Context ctx) {
         this.channel = channel;
@@ -106,7 +112,7 @@ final class Connection {
             refuse("will_qos_not_supported", null, MqttConnectReturnCode.CONNECTION_REFUSED_QOS_NOT_SUPPORTED);
             return;
         }
-        if (willMessage != null && level == 5 && willRetain) {
+        if (willMessage != null && level == 5 && willRetain && ctx.broker() == null) {
             refuse("will_retain_not_supported", null, MqttConnectReturnCode.CONNECTION_REFUSED_RETAIN_NOT_SUPPORTED);
             return;
         }
@@ -128,6 +134,7 @@ final class Connection {
         }
         clientId = id;
         cleanStart = clean;
+        this.willRetain = willRetain && ctx.broker() != null;
         will = willMessage == null ? null : new Packets.Will(willMessage.topic(), willMessage.payload(),
                 Math.min(1, willMessage.qos()));
         phase = Phase.CONNECTING;
@@ -187,7 +194,7 @@ final class Connection {
         }
         final String assignedId = assigned;
         ctx.sessions().awaitable(durable).whenComplete((v, err) -> onLoop(() -> completeConnect(err, present,
-                assignedId, expiryCapped, keepAliveSeconds)));
+                assignedId, expiryCapped, keepAliveSeconds, props)));
     }
 
     private static int utf8Length(String s) {
@@ -195,7 +202,7 @@ final class Connection {
     }
 
     private void completeConnect(Throwable storeError, boolean present, String assignedId, boolean expiryCapped,
-                                 int keepAliveSeconds) {
+                                 int keepAliveSeconds, MqttProperties connectProps) {
         if (phase == Phase.CLOSED) {
             return;
         }
@@ -225,12 +232,12 @@ final class Connection {
             MqttMessageBuilders.ConnAckPropertiesBuilder b = new MqttMessageBuilders.ConnAckPropertiesBuilder()
                     .receiveMaximum(ctx.config().receiveMaximum())
                     .maximumQos((byte) 1)
-                    .retainAvailable(false)
+                    .retainAvailable(ctx.broker() != null)
                     .maximumPacketSize(ctx.config().maxPacketSizeBytes())
                     .topicAliasMaximum(ctx.config().topicAliasMaximum())
                     .wildcardSubscriptionAvailable(true)
-                    .subscriptionIdentifiersAvailable(false)
-                    .sharedSubscriptionAvailable(false);
+                    .subscriptionIdentifiersAvailable(ctx.broker() != null)
+                    .sharedSubscriptionAvailable(ctx.broker() != null);
             if (assignedId != null) {
                 b.assignedClientId(assignedId);
             }
@@ -244,6 +251,9 @@ final class Connection {
         }
         ctx.stats().connectsAccepted.increment();
         channel.writeAndFlush(Replies.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, present, props));
+        clientReceiveMaximum = DeliveryHooks.receiveMaximum(level, connectProps);
+        clientMaxPacketSize = DeliveryHooks.maxPacketSize(level, connectProps);
+        attachOutbound(false);
         if (!ctx.accepting().get()) {
             pause(PAUSE_DRAINING); // accepted while a drain began: it reads nothing more either
         }
@@ -302,7 +312,7 @@ final class Connection {
             violation("qos2_not_supported", MqttReasonCodes.Disconnect.QOS_NOT_SUPPORTED, "QoS 2 PUBLISH");
             return;
         }
-        if (p.retain() && level == 5) {
+        if (p.retain() && level == 5 && ctx.broker() == null) {
             violation("retain_not_supported", MqttReasonCodes.Disconnect.RETAIN_NOT_SUPPORTED, "retained PUBLISH");
             return;
         }
@@ -345,14 +355,16 @@ final class Connection {
         (p.qos() == 1 ? ctx.stats().publishesQos1 : ctx.stats().publishesQos0).increment();
         ctx.stats().publishBytes.add(p.payload().length);
         int weight = e.weightBytes(); // walks every string of the message: once per PUBLISH
+        io.sluice.delivery.Message m = ctx.broker() == null ? null
+                : DeliveryHooks.message(p, topic, clientId, ctx.clock());
         if (!ctx.budget().tryAcquire(weight)) {
             // Keep this one message (it is already read) and stop reading until Kafka acknowledges enough.
-            parked = new Parked(e, weight, p.packetId());
+            parked = new Parked(e, weight, p.packetId(), m);
             pause(PAUSE_BUDGET);
             ctx.budget().park(weight, () -> onLoop(this::retryParked));
             return;
         }
-        submit(e, weight, p.packetId());
+        submit(e, weight, p.packetId(), m);
     }
 
     /**
@@ -401,15 +413,18 @@ final class Connection {
         if (ctx.budget().tryAcquire(parked.weight)) {
             Parked p = parked;
             parked = null;
-            submit(p.envelope, p.weight, p.packetId);
+            submit(p.envelope, p.weight, p.packetId, p.message);
             resume(PAUSE_BUDGET);
         } else {
             ctx.budget().park(parked.weight, () -> onLoop(this::retryParked));
         }
     }
 
-    /** Hands a message whose {@code weight} the budget already granted to ingest. */
-    private void submit(Envelope e, int weight, int packetId) {
+    /**
+     * Hands a message whose {@code weight} the budget already granted to ingest and, with delivery on, to the
+     * delivery log ({@code m}; null when delivery is off).
+     */
+    private void submit(Envelope e, int weight, int packetId, io.sluice.delivery.Message m) {
         PendingAck ack = null;
         if (e.qos() == 1) {
             ack = new PendingAck(packetId, e.receivedAtNanos());
@@ -422,7 +437,7 @@ final class Connection {
         ctx.outstanding().incrementAndGet();
         ctx.stats().inflightMessages.increment();
         final PendingAck pending = ack;
-        ctx.ingest().submit(e).whenComplete((delivery, err) -> {
+        (m == null ? ctx.ingest().submit(e) : ctx.broker().publish(e, m, ctx.ingest())).whenComplete((delivery, err) -> {
             Delivery d = err == null ? delivery : Delivery.retryable("ingest failed: " + err);
             ctx.budget().release(weight);
             ctx.stats().inflightMessages.decrement();
@@ -506,25 +521,43 @@ final class Connection {
     // ---------------------------------------------------------------- SUBSCRIBE, UNSUBSCRIBE, PING, DISCONNECT
 
     void onSubscribe(int packetId, List<Packets.Subscription> subscriptions) {
+        onSubscribe(packetId, subscriptions, -1);
+    }
+
+    /** {@code subscriptionId}: the MQTT 5 Subscription Identifier, -1 when absent. */
+    void onSubscribe(int packetId, List<Packets.Subscription> subscriptions, int subscriptionId) {
         if (phase != Phase.CONNECTED) {
             violation("subscribe_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "SUBSCRIBE before CONNECT");
             return;
         }
-        Map<String, Integer> subs = new LinkedHashMap<>(session.subscriptions());
+        if (subscriptionId == 0 || subscriptionId > 0 && ctx.broker() == null) {
+            violation("subscription_identifier_invalid", MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
+                    "subscription identifier " + subscriptionId + (subscriptionId == 0 ? "" : " (not available)"));
+            return;
+        }
+        Map<String, Integer> before = session.subscriptions();
+        Map<String, Integer> subs = new LinkedHashMap<>(before);
+        List<String> granted = new ArrayList<>();
         List<Integer> codes = new ArrayList<>();
         io.sluice.mqtt.SessionLimits limits = ctx.sessions().limits();
         for (Packets.Subscription s : subscriptions) {
             if (!TopicNames.validFilter(s.filter())) {
                 ctx.stats().count("topic_filter_invalid");
                 codes.add(level == 5 ? 0x8F : 0x80);
-            } else if (!permissions.maySubscribe(s.filter())) {
+            } else if (!permissions.maySubscribe(DeliveryHooks.aclFilter(ctx, s.filter()))) {
                 ctx.stats().count("subscribe_not_authorized");
                 LOG.warn("SUBSCRIBE of '{}' to '{}' not allowed by the ACL [subscribe_not_authorized]", clientId,
                         s.filter());
                 codes.add(level == 5 ? 0x87 : 0x80);
-            } else if (level == 5 && s.filter().startsWith("$share/")) {
-                ctx.stats().count("shared_subscription_refused");
-                codes.add(0x9E);
+            } else if (DeliveryHooks.sharedRefused(ctx, s.filter(), level)) {
+                boolean off = ctx.broker() == null;
+                ctx.stats().count(off ? "shared_subscription_refused" : "topic_filter_invalid");
+                codes.add(level != 5 ? 0x80 : off ? 0x9E : 0x8F);
+            } else if (level == 5 && (s.options() & DeliveryHooks.NO_LOCAL) != 0
+                    && io.sluice.mqtt.internal.outbound.SharedFilter.isShared(s.filter())) {
+                violation("shared_subscription_no_local", MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
+                        "No Local on a shared subscription"); // [MQTT-3.8.3-4]
+                return;
             } else if (utf8Length(s.filter()) > limits.maxTopicFilterBytes()) {
                 ctx.stats().count("topic_filter_too_long");
                 codes.add(level == 5 ? 0x8F : 0x80);
@@ -532,15 +565,17 @@ final class Connection {
                 ctx.stats().count("subscriptions_per_session_exceeded");
                 codes.add(level == 5 ? 0x97 : 0x80);
             } else {
-                int granted = Math.min(1, s.qos());
-                subs.put(s.filter(), (s.options() & ~0x03) | granted);
-                codes.add(granted);
+                int qos = Math.min(ctx.broker() == null ? 1 : 2, s.qos());
+                subs.put(s.filter(), (s.options() & ~0x03) | qos);
+                granted.add(s.filter());
+                codes.add(qos);
             }
         }
-        SessionState next = session.withSubscriptions(subs);
+        SessionState next = session.withSubscriptions(subs, DeliveryHooks.idsAfter(session, granted, subscriptionId));
         session = next;
         if (expirySeconds == 0 || next.sameDurableContent(ctx.sessions().get(clientId))) {
             channel.writeAndFlush(Replies.subAck(packetId, codes));
+            subscribedForDelivery(next, before, granted, subscriptionId);
             return;
         }
         ctx.sessions().awaitable(ctx.sessions().store(next)).whenComplete((v, err) -> onLoop(() -> {
@@ -553,8 +588,24 @@ final class Connection {
                 channel.writeAndFlush(Replies.subAck(packetId, codes.stream().map(c -> 0x80).toList()));
             } else {
                 channel.writeAndFlush(Replies.subAck(packetId, codes));
+                subscribedForDelivery(next, before, granted, subscriptionId);
             }
         }));
+    }
+
+    /** Binds this connection to its session's queue: when {@code force}, or when the session already has one. */
+    private void attachOutbound(boolean force) {
+        if (outbound == null) {
+            outbound = DeliveryHooks.attach(ctx, channel, clientId, level, expirySeconds > 0, clientReceiveMaximum,
+                    clientMaxPacketSize, force);
+        }
+    }
+
+    private void subscribedForDelivery(SessionState next, Map<String, Integer> before, List<String> granted, int id) {
+        if (!granted.isEmpty()) {
+            attachOutbound(true);
+        }
+        DeliveryHooks.subscribed(ctx, next, before, granted, id);
     }
 
     void onUnsubscribe(int packetId, List<String> filters) {
@@ -571,6 +622,7 @@ final class Connection {
         session = next;
         if (expirySeconds == 0 || next.sameDurableContent(ctx.sessions().get(clientId))) {
             channel.writeAndFlush(Replies.unsubAck(level, packetId, codes));
+            DeliveryHooks.unsubscribed(ctx, next);
             return;
         }
         ctx.sessions().awaitable(ctx.sessions().store(next)).whenComplete((v, err) -> onLoop(() -> {
@@ -578,7 +630,23 @@ final class Connection {
                 List<Short> result = err == null ? codes : codes.stream().map(c -> (short) 0x80).toList();
                 channel.writeAndFlush(Replies.unsubAck(level, packetId, result));
             }
+            if (err == null) {
+                DeliveryHooks.unsubscribed(ctx, next);
+            }
         }));
+    }
+
+    /**
+     * PUBACK, PUBREC or PUBCOMP of a message sent to this client: its outbound side takes it. Nothing sent (delivery
+     * off, not connected): a stray PUBACK is ignored as MQTT 5 allows, a PUBREC or PUBCOMP is a protocol error.
+     */
+    void onAckOfSent(io.netty.handler.codec.mqtt.MqttMessageType type, int packetId, int reasonCode) {
+        boolean puback = type == io.netty.handler.codec.mqtt.MqttMessageType.PUBACK;
+        if (outbound != null && phase == Phase.CONNECTED) {
+            outbound.onAck(type, packetId, reasonCode);
+        } else if (!puback) {
+            violation("unexpected_packet", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "unexpected " + type + " packet");
+        }
     }
 
     void onPingReq() {
@@ -683,6 +751,9 @@ final class Connection {
     void onWritabilityChanged(boolean writable) {
         if (writable) {
             resume(PAUSE_WRITABILITY);
+            if (outbound != null) {
+                outbound.onWritable();
+            }
         } else {
             pause(PAUSE_WRITABILITY);
         }
@@ -696,6 +767,9 @@ final class Connection {
             ctx.stats().count("qos0_dropped_connection_closed");
         }
         parked = null;
+        if (outbound != null) {
+            outbound.closed(expirySeconds > 0); // a session that does not outlive this connection ends below
+        }
         if (clientId == null || was == Phase.AWAIT_CONNECT || !ctx.sessions().unregister(clientId, this)) {
             return; // never connected, or taken over: the newer connection owns the session now
         }
@@ -726,7 +800,8 @@ final class Connection {
         }
         ctx.stats().count("will_published");
         ctx.outstanding().incrementAndGet();
-        ctx.ingest().submit(e).whenComplete((d, err) -> {
+        (ctx.broker() == null ? ctx.ingest().submit(e) : ctx.broker().publish(e,
+                DeliveryHooks.willMessage(will, willRetain, clientId, ctx.clock()), ctx.ingest())).whenComplete((d, err) -> {
             ctx.budget().release(weight);
             ctx.outstanding().decrementAndGet();
         });
@@ -805,6 +880,6 @@ final class Connection {
         }
     }
 
-    private record Parked(Envelope envelope, int weight, int packetId) {
+    private record Parked(Envelope envelope, int weight, int packetId, io.sluice.delivery.Message message) {
     }
 }

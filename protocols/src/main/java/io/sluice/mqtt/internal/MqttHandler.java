@@ -114,7 +114,8 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
             switch (m.fixedHeader().messageType()) {
                 case CONNECT -> onConnect((MqttConnectMessage) m);
                 case PUBLISH -> connection.onPublish(publish((MqttPublishMessage) m), receivedAtNanos);
-                case PUBACK -> { } // Sluice sends no QoS 1 messages yet; a stray PUBACK is ignored, as MQTT 5 allows
+                case PUBACK, PUBREC, PUBCOMP -> connection.onAckOfSent(m.fixedHeader().messageType(), packetId(m),
+                        reasonCode(m));
                 case SUBSCRIBE -> onSubscribe((MqttSubscribeMessage) m);
                 case UNSUBSCRIBE -> {
                     MqttUnsubscribeMessage u = (MqttUnsubscribeMessage) m;
@@ -177,7 +178,37 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
         }
         return new Packets.Publish(m.variableHeader().topicName(), alias, m.fixedHeader().qosLevel().value(),
                 m.fixedHeader().isDup(), m.fixedHeader().isRetain(), m.variableHeader().packetId(), payload,
-                contentType, ups);
+                contentType, ups, forwarded(props));
+    }
+
+    /** The PUBLISH properties a subscriber gets as they were sent. */
+    private static Packets.Forwarded forwarded(MqttProperties props) {
+        if (props.isEmpty()) {
+            return Packets.Forwarded.NONE;
+        }
+        MqttProperties.MqttProperty<?> expiry = props.getProperty(MqttProperties.PUBLICATION_EXPIRY_INTERVAL);
+        MqttProperties.MqttProperty<?> format = props.getProperty(MqttProperties.PAYLOAD_FORMAT_INDICATOR);
+        MqttProperties.MqttProperty<?> response = props.getProperty(MqttProperties.RESPONSE_TOPIC);
+        MqttProperties.MqttProperty<?> correlation = props.getProperty(MqttProperties.CORRELATION_DATA);
+        if (expiry == null && format == null && response == null && correlation == null) {
+            return Packets.Forwarded.NONE;
+        }
+        return new Packets.Forwarded(expiry == null ? 0 : Integer.toUnsignedLong((Integer) expiry.value()),
+                format == null ? -1 : (Integer) format.value(), response == null ? null : (String) response.value(),
+                correlation == null ? null : (byte[]) correlation.value());
+    }
+
+    private static int packetId(MqttMessage m) {
+        Object h = m.variableHeader();
+        if (h instanceof io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader id) {
+            return id.messageId();
+        }
+        return h instanceof io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader r ? r.messageId() : 0;
+    }
+
+    private static int reasonCode(MqttMessage m) {
+        return m.variableHeader() instanceof io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader r
+                ? r.reasonCode() & 0xff : 0;
     }
 
     private void onSubscribe(MqttSubscribeMessage m) {
@@ -188,7 +219,10 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
                     | (o.retainHandling().value() << 4);
             subs.add(new Packets.Subscription(t.topicFilter(), options));
         }
-        connection.onSubscribe(m.idAndPropertiesVariableHeader().messageId(), subs);
+        MqttProperties.MqttProperty<?> id = m.idAndPropertiesVariableHeader().properties()
+                .getProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER);
+        connection.onSubscribe(m.idAndPropertiesVariableHeader().messageId(), subs,
+                id == null ? -1 : (Integer) id.value());
     }
 
     private void onDisconnect(MqttMessage m) {

@@ -10,7 +10,23 @@ final class Packets {
 
     /** A PUBLISH: topic may be empty when an MQTT 5 topic alias stands for it (alias 0 = none). */
     record Publish(String topic, int topicAlias, int qos, boolean dup, boolean retain, int packetId, byte[] payload,
-                   String contentType, List<Envelope.UserProperty> userProperties) {
+                   String contentType, List<Envelope.UserProperty> userProperties, Forwarded forwarded) {
+        Publish(String topic, int topicAlias, int qos, boolean dup, boolean retain, int packetId, byte[] payload,
+                String contentType, List<Envelope.UserProperty> userProperties) {
+            this(topic, topicAlias, qos, dup, retain, packetId, payload, contentType, userProperties, Forwarded.NONE);
+        }
+    }
+
+    /**
+     * The MQTT 5 PUBLISH properties a subscriber receives unchanged (besides content type and user properties).
+     *
+     * @param expirySeconds   message expiry interval, 0 for none
+     * @param payloadFormat   payload format indicator, -1 when absent
+     * @param responseTopic   response topic, or null
+     * @param correlationData correlation data, or null
+     */
+    record Forwarded(long expirySeconds, int payloadFormat, String responseTopic, byte[] correlationData) {
+        static final Forwarded NONE = new Forwarded(0, -1, null, null);
     }
 
     /** One SUBSCRIBE entry; options as the MQTT 5 options byte (QoS in the low two bits). */

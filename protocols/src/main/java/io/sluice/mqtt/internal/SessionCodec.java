@@ -24,6 +24,10 @@ import java.util.Map;
  * {@link DataOutputStream#writeUTF}, whose modified UTF-8 overflows its 65,535-byte limit for long filters made of
  * supplementary characters).
  *
+ * <p>Layout v3 (written when a subscription has an MQTT 5 subscription identifier): as v2, with each subscription's
+ * identifier after its options byte, as an unsigned varint (0 for none). Sessions without identifiers are still
+ * written as v2, byte for byte as before.
+ *
  * <p>Layout v1 (still read): the same fields with strings as written by {@code writeUTF}.
  *
  * <p>Decoding reads the sessions topic, which anyone with write access to it can fill, so it trusts no length:
@@ -33,6 +37,7 @@ import java.util.Map;
 public final class SessionCodec {
     private static final byte V1 = 1;
     private static final byte V2 = 2;
+    private static final byte V3 = 3;
     /** Fewest bytes one encoded subscription takes (v2: a 1-byte length and the options byte; v1: 3). */
     private static final int MIN_SUBSCRIPTION_BYTES = 2;
 
@@ -42,7 +47,8 @@ public final class SessionCodec {
     public static byte[] encode(SessionState s) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(48 + s.clientId().length());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(V2);
+            boolean ids = !s.subscriptionIds().isEmpty();
+            out.writeByte(ids ? V3 : V2);
             writeString(out, s.clientId());
             out.writeByte(s.protocolLevel());
             out.writeLong(s.expirySeconds());
@@ -51,6 +57,9 @@ public final class SessionCodec {
             for (Map.Entry<String, Integer> e : s.subscriptions().entrySet()) {
                 writeString(out, e.getKey());
                 out.writeByte(e.getValue());
+                if (ids) {
+                    writeVarInt(out, s.subscriptionIds().getOrDefault(e.getKey(), 0));
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -65,7 +74,7 @@ public final class SessionCodec {
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte version = in.readByte();
-            if (version != V1 && version != V2) {
+            if (version != V1 && version != V2 && version != V3) {
                 throw new IllegalArgumentException("unknown session encoding version " + version);
             }
             String clientId = readString(in, version);
@@ -79,13 +88,24 @@ public final class SessionCodec {
                         + in.available() + " bytes left");
             }
             Map<String, Integer> subs = new LinkedHashMap<>();
+            Map<String, Integer> ids = new LinkedHashMap<>();
             for (int i = 0; i < n; i++) {
-                subs.put(readString(in, version), in.readUnsignedByte());
+                String filter = readString(in, version);
+                subs.put(filter, in.readUnsignedByte());
+                if (version == V3) {
+                    int id = readVarInt(in);
+                    if (id < 0 || id > 268_435_455) {
+                        throw new IllegalArgumentException("subscription identifier " + id + " out of range");
+                    }
+                    if (id > 0) {
+                        ids.put(filter, id);
+                    }
+                }
             }
             if (in.available() > 0) {
                 throw new IllegalArgumentException(in.available() + " unexpected bytes after the session");
             }
-            return new SessionState(clientId, level, expiry, disconnectedAt, subs);
+            return new SessionState(clientId, level, expiry, disconnectedAt, subs, ids);
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated session record", e);
         }
@@ -93,13 +113,31 @@ public final class SessionCodec {
 
     private static void writeString(DataOutputStream out, String s) throws IOException {
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        int n = utf8.length;
+        writeVarInt(out, utf8.length);
+        out.write(utf8);
+    }
+
+    private static void writeVarInt(DataOutputStream out, int n) throws IOException {
         while ((n & ~0x7F) != 0) {
             out.writeByte((n & 0x7F) | 0x80);
             n >>>= 7;
         }
         out.writeByte(n);
-        out.write(utf8);
+    }
+
+    /** An unsigned varint of at most 5 bytes; may come out negative (above 2^31), which callers refuse. */
+    private static int readVarInt(DataInputStream in) throws IOException {
+        int value = 0;
+        for (int shift = 0; ; shift += 7) {
+            if (shift > 28) {
+                throw new IllegalArgumentException("varint longer than 5 bytes");
+            }
+            int b = in.readUnsignedByte();
+            value |= (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                return value;
+            }
+        }
     }
 
     private static String readString(DataInputStream in, byte version) throws IOException {
@@ -108,17 +146,7 @@ public final class SessionCodec {
             // surrogates, which no MQTT string holds and standard UTF-8 (v2) cannot store: refuse them here
             return wellFormed(in.readUTF());
         }
-        int length = 0;
-        for (int shift = 0; ; shift += 7) {
-            if (shift > 28) {
-                throw new IllegalArgumentException("string length varint longer than 5 bytes");
-            }
-            int b = in.readUnsignedByte();
-            length |= (b & 0x7F) << shift;
-            if ((b & 0x80) == 0) {
-                break;
-            }
-        }
+        int length = readVarInt(in);
         if (length < 0 || length > in.available()) {
             throw new IllegalArgumentException("string of " + Integer.toUnsignedString(length) + " bytes with "
                     + in.available() + " bytes left");

@@ -37,6 +37,8 @@ public final class SessionRegistry {
     /** Client ids whose new persistent session is being written: they count against the cap already. */
     private final Set<String> creating = ConcurrentHashMap.newKeySet();
     private final Map<String, Connection> live = new ConcurrentHashMap<>();
+    /** Told the client id of every session that ends here (delivery drops its queue and subscriptions). */
+    private volatile java.util.function.Consumer<String> onEnded = id -> { };
 
     public SessionRegistry(SessionStore store, Clock clock, MqttStats stats) {
         this(store, clock, stats, SessionLimits.defaults());
@@ -145,8 +147,14 @@ public final class SessionRegistry {
         return write.toCompletableFuture().copy().orTimeout(limits.storeTimeoutMs(), TimeUnit.MILLISECONDS);
     }
 
+    /** Calls {@code listener} with the client id of each session that ends (discarded or expired); any thread. */
+    public void onEnded(java.util.function.Consumer<String> listener) {
+        this.onEnded = listener == null ? id -> { } : listener;
+    }
+
     /** Deletes a session; completes when the tombstone is durable. */
     CompletionStage<Void> discard(String clientId) {
+        onEnded.accept(clientId);
         // a write still on its way must not bring the session back: it is not applied here, and a tombstone follows it
         boolean writing = requested.remove(clientId) != null;
         creating.remove(clientId);

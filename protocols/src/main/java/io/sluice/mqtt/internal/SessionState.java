@@ -12,25 +12,40 @@ import java.util.Map;
  * @param expirySeconds        how long the session outlives a disconnect
  * @param disconnectedAtMillis when the client last disconnected (epoch ms), 0 while connected
  * @param subscriptions        topic filter to options byte (low two bits: granted QoS; MQTT 5 option bits above)
+ * @param subscriptionIds      topic filter to its MQTT 5 subscription identifier, for the filters that have one
  */
 public record SessionState(String clientId, int protocolLevel, long expirySeconds, long disconnectedAtMillis,
-                           Map<String, Integer> subscriptions) {
+                           Map<String, Integer> subscriptions, Map<String, Integer> subscriptionIds) {
     public SessionState {
         // most sensors never subscribe: share one empty map instead of one per session
         subscriptions = subscriptions.isEmpty() ? Map.of()
                 : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(subscriptions));
+        subscriptionIds = subscriptionIds == null || subscriptionIds.isEmpty() ? Map.of()
+                : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(subscriptionIds));
+    }
+
+    /** Without subscription identifiers. */
+    public SessionState(String clientId, int protocolLevel, long expirySeconds, long disconnectedAtMillis,
+                        Map<String, Integer> subscriptions) {
+        this(clientId, protocolLevel, expirySeconds, disconnectedAtMillis, subscriptions, Map.of());
     }
 
     SessionState connected(int level, long expiry) {
-        return new SessionState(clientId, level, expiry, 0, subscriptions);
+        return new SessionState(clientId, level, expiry, 0, subscriptions, subscriptionIds);
     }
 
     SessionState disconnected(long atMillis, long expiry) {
-        return new SessionState(clientId, protocolLevel, expiry, atMillis, subscriptions);
+        return new SessionState(clientId, protocolLevel, expiry, atMillis, subscriptions, subscriptionIds);
     }
 
     SessionState withSubscriptions(Map<String, Integer> subs) {
-        return new SessionState(clientId, protocolLevel, expirySeconds, disconnectedAtMillis, subs);
+        Map<String, Integer> ids = new LinkedHashMap<>(subscriptionIds);
+        ids.keySet().retainAll(subs.keySet());
+        return new SessionState(clientId, protocolLevel, expirySeconds, disconnectedAtMillis, subs, ids);
+    }
+
+    SessionState withSubscriptions(Map<String, Integer> subs, Map<String, Integer> ids) {
+        return new SessionState(clientId, protocolLevel, expirySeconds, disconnectedAtMillis, subs, ids);
     }
 
     /** True when the session has outlived its expiry after a disconnect. */
@@ -41,6 +56,6 @@ public record SessionState(String clientId, int protocolLevel, long expirySecond
     /** Same durable content (what session-present and resumption depend on), ignoring connection timestamps. */
     boolean sameDurableContent(SessionState other) {
         return other != null && other.protocolLevel == protocolLevel && other.expirySeconds == expirySeconds
-                && other.subscriptions.equals(subscriptions);
+                && other.subscriptions.equals(subscriptions) && other.subscriptionIds.equals(subscriptionIds);
     }
 }

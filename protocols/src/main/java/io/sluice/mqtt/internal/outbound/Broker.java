@@ -1,0 +1,285 @@
+package io.sluice.mqtt.internal.outbound;
+
+import io.netty.channel.Channel;
+import io.sluice.delivery.DeliveryListener;
+import io.sluice.delivery.DeliveryLog;
+import io.sluice.delivery.Message;
+import io.sluice.ingest.Delivery;
+import io.sluice.ingest.Envelope;
+import io.sluice.ingest.Ingest;
+import io.sluice.ingest.Outcome;
+import io.sluice.mqtt.DeliveryLimits;
+import io.sluice.mqtt.MqttStats;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivery to subscribers on this node (docs/MQTT.md, "Delivery"): the subscription index, the retained messages,
+ * one {@link SessionQueue} per session with subscriptions, and the {@link Dispatcher} the delivery log feeds. The
+ * publish path ({@link #publish}) writes a message to the log only when a subscription matches it (and to the
+ * retained topic when RETAIN is set). One per MQTT listener; exists only when delivery is on.
+ *
+ * <p>Threading: thread-safe. Connections call it on their event loops, the log on its own thread.
+ */
+public final class Broker {
+    private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+
+    private final DeliveryLog log;
+    private final String nodeId;
+    private final List<String> thisNode;
+    private final DeliveryLimits limits;
+    private final MqttStats stats;
+    private final Clock clock;
+    private final SubscriptionIndex index = new SubscriptionIndex();
+    private final RetainedMessages retained;
+    private final Positions positions;
+    private final Map<String, SessionQueue> queues = new ConcurrentHashMap<>();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final Dispatcher dispatcher = new Dispatcher(this);
+
+    public Broker(DeliveryLog log, String nodeId, DeliveryLimits limits, MqttStats stats, Clock clock) {
+        this.log = Objects.requireNonNull(log, "log");
+        this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+        this.thisNode = List.of(nodeId);
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.stats = stats;
+        this.clock = clock;
+        this.positions = new Positions(log);
+        this.retained = new RetainedMessages(limits.maxRetainedBytes(), stats);
+    }
+
+    public DeliveryLog log() {
+        return log;
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public DeliveryLimits limits() {
+        return limits;
+    }
+
+    public SubscriptionIndex index() {
+        return index;
+    }
+
+    public RetainedMessages retained() {
+        return retained;
+    }
+
+    public Positions positions() {
+        return positions;
+    }
+
+    MqttStats stats() {
+        return stats;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    /**
+     * Starts delivery once {@code sessions} are loaded: every persistent session's subscriptions go into the index
+     * (with an offline queue), sessions that end drop theirs, and the log starts (reading the retained messages to
+     * the end, then following this node's deliveries from its committed position). Blocking; before listening.
+     */
+    public void start(io.sluice.mqtt.internal.SessionRegistry sessions) {
+        sessions.onEnded(this::end);
+        sessions.sessions().forEach((id, s) -> restore(id, s.subscriptions(), s.subscriptionIds()));
+        log.start(dispatcher);
+    }
+
+    /** What the delivery log calls with this node's messages and retained changes. */
+    public DeliveryListener listener() {
+        return dispatcher;
+    }
+
+    // ---------------------------------------------------------------- publish path
+
+    /**
+     * The stages of an accepted PUBLISH (design steps 2-4): the readings record through {@code ingest}; the delivery
+     * log when a subscription matches its topic; the retained topic when RETAIN is set. Completes with the worst
+     * outcome of them all, never exceptionally; the publisher is acknowledged only when it is delivered.
+     */
+    public CompletionStage<Delivery> publish(Envelope readings, Message message, Ingest ingest) {
+        CompletionStage<Delivery> all = safe(ingest.submit(readings));
+        if (index.anyMatch(message.topic())) {
+            all = worst(all, safe(log.append(message, thisNode)));
+        }
+        if (message.retain()) {
+            if (retained.admits(message)) {
+                all = worst(all, safe(log.retain(message)));
+            } else {
+                stats.count("retained_full");
+                LOG.warn("Retained PUBLISH of '{}' to '{}' refused: delivery.max_retained_bytes ({}) reached"
+                        + " [retained_full]", message.publisherClientId(), message.topic(), limits.maxRetainedBytes());
+                all = worst(all, java.util.concurrent.CompletableFuture.completedFuture(
+                        Delivery.rejected("retained messages full (delivery.max_retained_bytes)")));
+            }
+        }
+        return all;
+    }
+
+    private static CompletionStage<Delivery> safe(CompletionStage<Delivery> s) {
+        return s.handle((d, err) -> err != null ? Delivery.retryable("failed: " + err)
+                : d == null ? Delivery.retryable("no outcome") : d);
+    }
+
+    private static CompletionStage<Delivery> worst(CompletionStage<Delivery> a, CompletionStage<Delivery> b) {
+        return a.thenCombine(b, (x, y) -> {
+            Outcome o = x.outcome().merge(y.outcome());
+            return o == x.outcome() ? x : y;
+        });
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    /**
+     * A persistent session known at start-up: its subscriptions go into the index and it gets an (offline) queue,
+     * so messages for it are kept until its client comes back.
+     */
+    public void restore(String clientId, Map<String, Integer> subscriptions, Map<String, Integer> subscriptionIds) {
+        if (subscriptions.isEmpty()) {
+            return;
+        }
+        queues.computeIfAbsent(clientId, id -> new SessionQueue(id, this, true));
+        index.replaceClient(clientId, subscriptions, subscriptionIds);
+    }
+
+    /**
+     * A client connected (CONNACK written): its session's queue is bound to {@code channel}. Copies left
+     * unacknowledged by an earlier connection are resent first (DUP, or PUBREL after a PUBREC), then the queue in
+     * order. {@code receiveMaximum}: the client's (MQTT 5), 0 for MQTT 3.1.1 ({@code max_inflight_per_session});
+     * {@code maxPacketSize}: the client's, 0 for none. Event loop of {@code channel}.
+     */
+    public Outbound attach(Channel channel, String clientId, int level, boolean persistent, int receiveMaximum,
+                           long maxPacketSize) {
+        SessionQueue q = queues.computeIfAbsent(clientId, id -> new SessionQueue(id, this, persistent));
+        int window = receiveMaximum > 0 ? receiveMaximum : limits.maxInflightPerSession();
+        Outbound o = new Outbound(channel, q, this, level, window, maxPacketSize > 0 ? maxPacketSize : Long.MAX_VALUE);
+        q.attach(o, persistent);
+        o.drain();
+        return o;
+    }
+
+    /** The subscriptions of {@code clientId} are now these (after a granted SUBSCRIBE or an UNSUBSCRIBE). */
+    public void subscriptionsChanged(String clientId, Map<String, Integer> subscriptions,
+                                     Map<String, Integer> subscriptionIds) {
+        index.replaceClient(clientId, subscriptions, subscriptionIds);
+    }
+
+    /**
+     * The session of {@code clientId} ended (clean start, expiry, a non-persistent session's close): its
+     * subscriptions leave the index and every copy it held is finished. Any thread.
+     */
+    public void end(String clientId) {
+        index.removeClient(clientId);
+        SessionQueue q = queues.remove(clientId);
+        if (q != null) {
+            q.end();
+        }
+    }
+
+    /**
+     * Sends the retained messages {@code filter} matches to {@code clientId} (after its SUBACK), RETAIN set, at
+     * most at {@code grantedQos}. A new shared subscription gets none (MQTT 5 section 4.8.2).
+     */
+    public void serveRetained(String clientId, String filter, int grantedQos, int subscriptionId) {
+        if (SharedFilter.isShared(filter)) {
+            return;
+        }
+        SessionQueue q = queues.get(clientId);
+        if (q == null) {
+            return;
+        }
+        int[] ids = subscriptionId > 0 ? new int[] {subscriptionId} : SubscriptionIndex.NO_IDS;
+        Outbound wake = null;
+        for (Message m : retained.matching(filter)) {
+            if (m.expiredAt(clock.millis())) {
+                continue;
+            }
+            stats.count("retained_served");
+            Outbound w = q.offer(new Copy(m, Positions.NONE, Math.min(m.qos(), grantedQos), true, ids));
+            wake = w != null ? w : wake;
+        }
+        if (wake != null) {
+            wake.wake();
+        }
+    }
+
+    /** True when {@code clientId}'s session has a queue (it subscribed, or it is a restored persistent session). */
+    public boolean hasQueue(String clientId) {
+        return queues.containsKey(clientId);
+    }
+
+    SessionQueue queue(String clientId) {
+        return queues.get(clientId);
+    }
+
+    boolean isConnected(String clientId) {
+        SessionQueue q = queues.get(clientId);
+        return q != null && q.connected();
+    }
+
+    /** Queued and in-flight copies of one session and the copies it dropped at a bound; null when it has none. */
+    public QueueView view(String clientId) {
+        SessionQueue q = queues.get(clientId);
+        return q == null ? null : new QueueView(q.queued(), q.inflight(), q.droppedCount());
+    }
+
+    /** Copies queued (sent or not) across sessions, and their bytes. */
+    public long queuedBytes() {
+        return queuedBytes.get();
+    }
+
+    /** What a session holds on its way out. */
+    public record QueueView(int queued, int inflight, long dropped) {
+    }
+
+    // ---------------------------------------------------------------- accounting
+
+    boolean reserveBytes(int weight) {
+        while (true) {
+            long now = queuedBytes.get();
+            if (now + weight > limits.maxQueuedBytes()) {
+                return false;
+            }
+            if (queuedBytes.compareAndSet(now, now + weight)) {
+                stats.deliveryQueued.incrementAndGet();
+                return true;
+            }
+        }
+    }
+
+    /** A copy is done with (acknowledged, written at QoS 0, or its session ended). */
+    void finished(Copy c) {
+        if (c.reserved) {
+            c.reserved = false;
+            queuedBytes.addAndGet(-c.weight);
+            stats.deliveryQueued.decrementAndGet();
+        }
+        positions.finished(c.position);
+    }
+
+    /** A copy reached its subscriber (acknowledged, or written at QoS 0). */
+    void completed(Copy c) {
+        stats.deliveriesCompleted.increment();
+        finished(c);
+    }
+
+    /** A copy is dropped for {@code reason}: counted, one debug line, finished. */
+    void dropped(String clientId, Copy c, String reason) {
+        stats.count(reason);
+        LOG.debug("Message to '{}' on '{}' not delivered to '{}' [{}]", c.message.topic(), nodeId, clientId, reason);
+        finished(c);
+    }
+}

@@ -1,0 +1,73 @@
+package io.sluice.mqtt.internal.outbound;
+
+import io.sluice.delivery.DeliveryListener;
+import io.sluice.delivery.Message;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes this node's messages from the delivery log, in log order, and queues one copy per matching session (see
+ * {@link SubscriptionIndex#match}); feeds the retained map. The copies' connections write them on their own event
+ * loops; the position of each message is finished once all its copies are ({@link Positions}).
+ *
+ * <p>Threading: called on the log's single thread. It never blocks: queuing is a short lock per session, writing is
+ * handed to event loops. Nothing a message holds can make it throw past {@link #onMessage}: a failure is counted
+ * and the message's position finished, so the log moves on.
+ */
+final class Dispatcher implements DeliveryListener {
+    private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+
+    private final Broker broker;
+
+    Dispatcher(Broker broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public void onMessage(long position, Message message) {
+        Positions positions = broker.positions();
+        int opened = -1;
+        int handled = 0;
+        try {
+            if (message.expiredAt(broker.clock().millis())) {
+                broker.stats().count("delivery_expired");
+                positions.opened(position, 0);
+                return;
+            }
+            List<Target> targets = broker.index().match(message.topic(), message.publisherClientId(),
+                    broker::isConnected);
+            opened = targets.size();
+            positions.opened(position, opened); // before any copy can finish
+            for (Target t : targets) {
+                SessionQueue q = broker.queue(t.clientId());
+                Copy c = new Copy(message, position, Math.min(message.qos(), t.qos()),
+                        t.retainAsPublished() && message.retain(), t.subscriptionIds());
+                handled++;
+                if (q == null) {
+                    broker.dropped(t.clientId(), c, "delivery_no_session");
+                    continue;
+                }
+                Outbound wake = q.offer(c);
+                if (wake != null) {
+                    wake.wake();
+                }
+            }
+        } catch (RuntimeException e) {
+            broker.stats().count("delivery_dispatch_failed");
+            LOG.warn("Could not dispatch the message at delivery position {} (topic '{}'): {}", position,
+                    message.topic(), e.toString());
+            if (opened < 0) {
+                positions.opened(position, 0);
+            }
+            for (int i = handled; i < opened; i++) {
+                positions.finished(position);
+            }
+        }
+    }
+
+    @Override
+    public void onRetained(Message message) {
+        broker.retained().update(message);
+    }
+}

@@ -1,0 +1,190 @@
+package io.sluice.mqtt.internal.outbound;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.sluice.delivery.Message;
+import io.sluice.ingest.Envelope.UserProperty;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The outbound side of one connection: writes its session's queued copies as PUBLISH packets within the client's
+ * window (MQTT 5 Receive Maximum, MQTT 3.1.1 {@code delivery.max_inflight_per_session}) while the channel is
+ * writable, and takes the client's PUBACK, PUBREC and PUBCOMP (sending PUBREL).
+ *
+ * <p>Threading: {@link #wake} from any thread; everything else on the channel's event loop.
+ */
+public final class Outbound {
+    /** Copies taken from the queue per pass; the channel's writability is checked between passes. */
+    private static final int BATCH = 32;
+
+    private final Channel channel;
+    private final SessionQueue queue;
+    private final Broker broker;
+    private final int level;
+    private final int window;
+    private final long maxPacketSize;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+
+    Outbound(Channel channel, SessionQueue queue, Broker broker, int level, int window, long maxPacketSize) {
+        this.channel = channel;
+        this.queue = queue;
+        this.broker = broker;
+        this.level = level;
+        this.window = window;
+        this.maxPacketSize = maxPacketSize;
+    }
+
+    int level() {
+        return level;
+    }
+
+    long maxPacketSize() {
+        return maxPacketSize;
+    }
+
+    /** Something was queued: drain on the event loop (at most one pass scheduled at a time). Any thread. */
+    void wake() {
+        if (scheduled.compareAndSet(false, true)) {
+            try {
+                channel.eventLoop().execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                scheduled.set(false); // shutting down: the channel closes and the queue keeps the copies
+            }
+        }
+    }
+
+    /** Writes what the window and the channel's writability allow. Event loop. */
+    public void drain() {
+        scheduled.set(false);
+        boolean wrote = false;
+        while (channel.isActive() && channel.isWritable()) {
+            long now = broker.clock().millis();
+            List<Copy> batch = queue.take(this, window, BATCH, now);
+            if (batch.isEmpty()) {
+                break;
+            }
+            for (Copy c : batch) {
+                channel.write(c.released ? pubRel(c.packetId) : publish(c, now));
+                if (c.released) {
+                    broker.stats().count("delivery_pubrel_resent");
+                } else if (c.dup) {
+                    broker.stats().count("delivery_resent");
+                } else {
+                    broker.stats().deliveriesSent.increment();
+                    broker.stats().deliveryLatency(Math.max(0, now - c.message.publishedAtMillis()));
+                }
+            }
+            wrote = true;
+        }
+        if (wrote) {
+            channel.flush();
+        }
+    }
+
+    /** PUBACK, PUBREC or PUBCOMP from the client. */
+    public void onAck(MqttMessageType type, int packetId, int reasonCode) {
+        switch (type) {
+            case PUBACK -> onPubAck(packetId);
+            case PUBREC -> onPubRec(packetId, reasonCode);
+            case PUBCOMP -> onPubComp(packetId);
+            default -> throw new IllegalArgumentException(type.toString());
+        }
+    }
+
+    /** PUBACK from the client. */
+    public void onPubAck(int packetId) {
+        if (queue.acknowledged(this, packetId, 1)) {
+            drain();
+        } else {
+            broker.stats().count("puback_unknown_packet_id");
+        }
+    }
+
+    /** PUBREC from the client: PUBREL goes back, or, with an error reason code, the flow ends there. */
+    public void onPubRec(int packetId, int reasonCode) {
+        if (reasonCode >= 0x80) {
+            if (queue.refusedByClient(this, packetId)) {
+                broker.stats().count("delivery_refused_by_client");
+                drain();
+            }
+            return;
+        }
+        if (queue.received(this, packetId)) {
+            channel.writeAndFlush(pubRel(packetId));
+        } else {
+            broker.stats().count("pubrec_unknown_packet_id");
+            // MQTT 5 answers an unknown PUBREC's PUBREL with 0x92; a PUBREL lets the client finish either way
+            channel.writeAndFlush(pubRel(packetId));
+        }
+    }
+
+    /** PUBCOMP from the client: the QoS 2 copy is finished. */
+    public void onPubComp(int packetId) {
+        if (queue.acknowledged(this, packetId, 2)) {
+            drain();
+        } else {
+            broker.stats().count("pubcomp_unknown_packet_id");
+        }
+    }
+
+    /** The channel became writable again. */
+    public void onWritable() {
+        drain();
+    }
+
+    /** The connection closed; {@code persistent}: its session outlives it (else the caller ends the session). */
+    public void closed(boolean persistent) {
+        queue.detach(this, persistent);
+    }
+
+    private MqttPublishMessage publish(Copy c, long now) {
+        Message m = c.message;
+        MqttProperties props = MqttProperties.NO_PROPERTIES;
+        if (level == 5) {
+            props = new MqttProperties();
+            if (m.payloadFormat() >= 0) {
+                props.add(new MqttProperties.IntegerProperty(MqttProperties.PAYLOAD_FORMAT_INDICATOR,
+                        m.payloadFormat()));
+            }
+            long expiry = m.remainingExpirySeconds(now);
+            if (expiry > 0) {
+                props.add(new MqttProperties.IntegerProperty(MqttProperties.PUBLICATION_EXPIRY_INTERVAL,
+                        (int) Math.min(expiry, 0xFFFF_FFFFL)));
+            }
+            if (m.contentType() != null) {
+                props.add(new MqttProperties.StringProperty(MqttProperties.CONTENT_TYPE, m.contentType()));
+            }
+            if (m.responseTopic() != null) {
+                props.add(new MqttProperties.StringProperty(MqttProperties.RESPONSE_TOPIC, m.responseTopic()));
+            }
+            if (m.correlationData() != null) {
+                props.add(new MqttProperties.BinaryProperty(MqttProperties.CORRELATION_DATA, m.correlationData()));
+            }
+            for (UserProperty p : m.userProperties()) {
+                props.add(new MqttProperties.UserProperty(p.name(), p.value()));
+            }
+            for (int id : c.subscriptionIds) {
+                props.add(new MqttProperties.IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER, id));
+            }
+        }
+        MqttFixedHeader header = new MqttFixedHeader(MqttMessageType.PUBLISH, c.dup,
+                MqttQoS.valueOf(c.qos), c.retain, 0);
+        return new MqttPublishMessage(header, new MqttPublishVariableHeader(m.topic(), c.qos > 0 ? c.packetId : -1,
+                props), Unpooled.wrappedBuffer(m.payload()));
+    }
+
+    private static MqttMessage pubRel(int packetId) {
+        return new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBREL, false, MqttQoS.AT_LEAST_ONCE, false, 0),
+                MqttMessageIdVariableHeader.from(packetId));
+    }
+}

@@ -1,0 +1,302 @@
+package io.sluice.mqtt.internal.outbound;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Predicate;
+
+/**
+ * The subscriptions of every session this node knows, as a trie by topic level, answering "who gets a copy of a
+ * message published to this topic" (MQTT 5 sections 4.7 and 4.8, MQTT 3.1.1 section 4.7):
+ * <ul>
+ *   <li>{@code +} matches one level, {@code #} the rest (and the parent level: {@code a/#} matches {@code a});</li>
+ *   <li>a topic starting with {@code $} is not matched by a filter starting with {@code +} or {@code #};</li>
+ *   <li>per session one copy at the highest granted QoS of its matching subscriptions, with every matching
+ *       subscription identifier; no-local subscriptions do not match the session's own messages;</li>
+ *   <li>a shared subscription {@code $share/G/F} gives one copy per group and filter, to one member: connected
+ *       members first, taken in turn.</li>
+ * </ul>
+ * Its size is bounded by the sessions and subscriptions a node admits ({@code mqtt.max_persistent_sessions},
+ * {@code mqtt.max_connections}, {@code mqtt.max_subscriptions_per_session}). Matching walks the trie level by
+ * level with a work list (no recursion on input), its work bounded by the trie's size.
+ *
+ * <p>Threading: thread-safe. Changes take a write lock; matching takes a read lock and runs on the delivery log's
+ * thread and on event loops (publishers ask {@link #anyMatch}).
+ */
+public final class SubscriptionIndex {
+    private static final int NO_LOCAL = 0x04;
+    static final int RETAIN_AS_PUBLISHED = 0x08;
+    /** Shared by every target without subscription identifiers (most of them): a copy costs no array of its own. */
+    static final int[] NO_IDS = new int[0];
+
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final TrieNode root = new TrieNode(null, null);
+    /**
+     * Per client id, the subscriptions it holds (filters as subscribed, {@code $share/} included): its {@link IndexedSubscription}
+     * when it holds one (most sessions), else a map from filter to IndexedSubscription.
+     */
+    private final Map<String, Object> byClient = new HashMap<>();
+    /** Written under the write lock; read without it by {@link #anyMatch}'s fast path (no subscription at all). */
+    private volatile int count;
+
+    /** Adds or replaces one subscription of {@code clientId}; {@code subscriptionId} 0 for none. */
+    public void add(String clientId, String filter, int options, int subscriptionId) {
+        lock.writeLock().lock();
+        try {
+            removeLocked(clientId, filter);
+            SharedFilter shared = SharedFilter.parse(filter);
+            IndexedSubscription sub = new IndexedSubscription(filter, options, subscriptionId, shared == null ? null : shared.group());
+            TrieNode n = root;
+            for (String level : levels(shared == null ? filter : shared.filter())) {
+                n = n.child(level.equals("#") ? "#" : level.equals("+") ? "+" : level); // one instance of each
+            }
+            if (shared == null) {
+                n.direct().put(clientId, sub);
+            } else {
+                n.groups().computeIfAbsent(shared.group(), g -> new SharedGroup()).members.put(clientId, sub);
+            }
+            sub.node = n;
+            hold(clientId, sub);
+            count = count + 1;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Removes one subscription; false when {@code clientId} did not hold {@code filter}. */
+    public boolean remove(String clientId, String filter) {
+        lock.writeLock().lock();
+        try {
+            return removeLocked(clientId, filter);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Removes every subscription of {@code clientId} (its session ended). */
+    public void removeClient(String clientId) {
+        lock.writeLock().lock();
+        try {
+            for (String f : filtersOf(clientId)) {
+                removeLocked(clientId, f);
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Makes {@code subscriptions} (filter to options byte) the whole set of {@code clientId}'s subscriptions, with
+     * the subscription identifiers in {@code subscriptionIds} (filter to identifier; absent for none).
+     */
+    public void replaceClient(String clientId, Map<String, Integer> subscriptions, Map<String, Integer> subscriptionIds) {
+        lock.writeLock().lock();
+        try {
+            for (String f : filtersOf(clientId)) {
+                if (!subscriptions.containsKey(f)) {
+                    removeLocked(clientId, f);
+                }
+            }
+            for (Map.Entry<String, Integer> e : subscriptions.entrySet()) {
+                int id = subscriptionIds.getOrDefault(e.getKey(), 0);
+                IndexedSubscription current = held(clientId, e.getKey());
+                if (current == null || current.options != e.getValue() || current.subscriptionId != id) {
+                    add(clientId, e.getKey(), e.getValue(), id); // the write lock is reentrant
+                }
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Subscriptions held, over all sessions. */
+    public int size() {
+        lock.readLock().lock();
+        try {
+            return count;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** True when any subscription matches {@code topic} (no-local not considered): the message needs the log. */
+    public boolean anyMatch(String topic) {
+        if (count == 0) {
+            return false; // a node whose clients never subscribe pays nothing per PUBLISH
+        }
+        lock.readLock().lock();
+        try {
+            for (TrieNode n : matchingNodes(topic)) {
+                if (n.direct != null && !n.direct.isEmpty() || n.groups != null && !n.groups.isEmpty()) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Who gets a copy of a message to {@code topic} published by {@code publisherClientId}: one target per session
+     * subscribed without sharing, then one per shared group and filter, whose member is the next in turn for which
+     * {@code connected} holds (or the next in turn when none does).
+     */
+    public List<Target> match(String topic, String publisherClientId, Predicate<String> connected) {
+        lock.readLock().lock();
+        try {
+            Map<String, MergedTarget> perSession = new LinkedHashMap<>();
+            List<Target> shared = new ArrayList<>(0);
+            for (TrieNode n : matchingNodes(topic)) {
+                if (n.direct != null) {
+                    for (Map.Entry<String, IndexedSubscription> e : n.direct.entrySet()) {
+                        IndexedSubscription s = e.getValue();
+                        if ((s.options & NO_LOCAL) != 0 && e.getKey().equals(publisherClientId)) {
+                            continue; // [MQTT-3.8.3-3]
+                        }
+                        perSession.computeIfAbsent(e.getKey(), k -> new MergedTarget()).add(s);
+                    }
+                }
+                if (n.groups != null) {
+                    for (SharedGroup g : n.groups.values()) {
+                        Target t = g.pick(connected);
+                        if (t != null) {
+                            shared.add(t);
+                        }
+                    }
+                }
+            }
+            List<Target> out = new ArrayList<>(perSession.size() + shared.size());
+            perSession.forEach((id, acc) -> out.add(acc.target(id)));
+            out.addAll(shared);
+            return out;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The trie nodes whose subscriptions match {@code topic}, level by level (a work list, no recursion). */
+    private List<TrieNode> matchingNodes(String topic) {
+        String[] levels = levels(topic);
+        boolean dollar = topic.startsWith("$");
+        List<TrieNode> hits = new ArrayList<>();
+        List<TrieNode> frontier = List.of(root);
+        for (int i = 0; i < levels.length && !frontier.isEmpty(); i++) {
+            List<TrieNode> next = new ArrayList<>(frontier.size());
+            boolean wildcardsMatch = !(dollar && i == 0); // [MQTT-4.7.2-1]
+            for (TrieNode n : frontier) {
+                if (n.children == null) {
+                    continue;
+                }
+                if (wildcardsMatch) {
+                    TrieNode hash = n.children.get("#");
+                    if (hash != null) {
+                        hits.add(hash);
+                    }
+                    TrieNode plus = n.children.get("+");
+                    if (plus != null) {
+                        next.add(plus);
+                    }
+                }
+                TrieNode exact = n.children.get(levels[i]);
+                if (exact != null) {
+                    next.add(exact);
+                }
+            }
+            frontier = next;
+        }
+        for (TrieNode n : frontier) {
+            hits.add(n);
+            TrieNode hash = n.children == null ? null : n.children.get("#");
+            if (hash != null) {
+                hits.add(hash); // "a/#" matches "a" too [MQTT-4.7.1-2]
+            }
+        }
+        return hits;
+    }
+
+    private boolean removeLocked(String clientId, String filter) {
+        IndexedSubscription sub = release(clientId, filter);
+        if (sub == null) {
+            return false;
+        }
+        TrieNode n = sub.node;
+        if (sub.group == null) {
+            n.direct.remove(clientId);
+        } else {
+            SharedGroup g = n.groups.get(sub.group);
+            g.members.remove(clientId);
+            if (g.members.isEmpty()) {
+                n.groups.remove(sub.group);
+            }
+        }
+        count = count - 1;
+        while (n.parent != null && n.isEmpty()) {
+            n.parent.children.remove(n.level);
+            n = n.parent;
+        }
+        return true;
+    }
+
+    private IndexedSubscription held(String clientId, String filter) {
+        Object o = byClient.get(clientId);
+        if (o instanceof IndexedSubscription s) {
+            return s.filter.equals(filter) ? s : null;
+        }
+        return o == null ? null : subs(o).get(filter);
+    }
+
+    private void hold(String clientId, IndexedSubscription sub) {
+        Object o = byClient.get(clientId);
+        if (o == null || o instanceof IndexedSubscription s && s.filter.equals(sub.filter)) {
+            byClient.put(clientId, sub);
+        } else if (o instanceof IndexedSubscription s) {
+            Map<String, IndexedSubscription> m = new LinkedHashMap<>(4);
+            m.put(s.filter, s);
+            m.put(sub.filter, sub);
+            byClient.put(clientId, m);
+        } else {
+            subs(o).put(sub.filter, sub);
+        }
+    }
+
+    private IndexedSubscription release(String clientId, String filter) {
+        Object o = byClient.get(clientId);
+        if (o instanceof IndexedSubscription s) {
+            if (!s.filter.equals(filter)) {
+                return null;
+            }
+            byClient.remove(clientId);
+            return s;
+        }
+        if (o == null) {
+            return null;
+        }
+        Map<String, IndexedSubscription> m = subs(o);
+        IndexedSubscription s = m.remove(filter);
+        if (m.size() == 1) {
+            byClient.put(clientId, m.values().iterator().next());
+        }
+        return s;
+    }
+
+    private List<String> filtersOf(String clientId) {
+        Object o = byClient.get(clientId);
+        if (o instanceof IndexedSubscription s) {
+            return List.of(s.filter);
+        }
+        return o == null ? List.of() : List.copyOf(subs(o).keySet());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, IndexedSubscription> subs(Object held) {
+        return (Map<String, IndexedSubscription>) held;
+    }
+
+    static String[] levels(String topicOrFilter) {
+        return topicOrFilter.split("/", -1);
+    }
+}
