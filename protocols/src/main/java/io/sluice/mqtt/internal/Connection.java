@@ -67,8 +67,11 @@ final class Connection {
     private Qos2Inbound qos2;
     /** Who this client is and what it may do; set once authenticated. */
     private io.sluice.auth.TopicPermissions permissions;
-    /** Messages to this client (delivery on, once connected); see {@link DeliveryHooks}. */
+    /** Messages to this client (delivery on, once it subscribes or its session has a queue); {@link DeliveryHooks}. */
     private io.sluice.mqtt.internal.outbound.Outbound outbound;
+    /** The client's Receive Maximum (MQTT 5; 0 for 3.1.1) and Maximum Packet Size (0: none), for {@link #outbound}. */
+    private int clientReceiveMaximum;
+    private long clientMaxPacketSize;
     private boolean willRetain;
 
     Connection(Channel channel, Context ctx) {
@@ -260,7 +263,9 @@ final class Connection {
         }
         ctx.stats().connectsAccepted.increment();
         channel.writeAndFlush(Replies.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, present, props));
-        outbound = DeliveryHooks.attach(ctx, channel, clientId, level, expirySeconds > 0, connectProps);
+        clientReceiveMaximum = DeliveryHooks.receiveMaximum(level, connectProps);
+        clientMaxPacketSize = DeliveryHooks.maxPacketSize(level, connectProps);
+        attachOutbound(false);
         if (!ctx.accepting().get()) {
             pause(PAUSE_DRAINING); // accepted while a drain began: it reads nothing more either
         }
@@ -620,7 +625,7 @@ final class Connection {
             if (!TopicNames.validFilter(s.filter())) {
                 ctx.stats().count("topic_filter_invalid");
                 codes.add(level == 5 ? 0x8F : 0x80);
-            } else if (!permissions.maySubscribe(s.filter())) {
+            } else if (!permissions.maySubscribe(DeliveryHooks.aclFilter(ctx, s.filter()))) {
                 ctx.stats().count("subscribe_not_authorized");
                 LOG.warn("SUBSCRIBE of '{}' to '{}' not allowed by the ACL [subscribe_not_authorized]", clientId,
                         s.filter());
@@ -651,7 +656,7 @@ final class Connection {
         session = next;
         if (expirySeconds == 0 || next.sameDurableContent(ctx.sessions().get(clientId))) {
             channel.writeAndFlush(Replies.subAck(packetId, codes));
-            DeliveryHooks.subscribed(ctx, next, before, granted, subscriptionId);
+            subscribedForDelivery(next, before, granted, subscriptionId);
             return;
         }
         ctx.sessions().awaitable(ctx.sessions().store(next)).whenComplete((v, err) -> onLoop(() -> {
@@ -664,9 +669,24 @@ final class Connection {
                 channel.writeAndFlush(Replies.subAck(packetId, codes.stream().map(c -> 0x80).toList()));
             } else {
                 channel.writeAndFlush(Replies.subAck(packetId, codes));
-                DeliveryHooks.subscribed(ctx, next, before, granted, subscriptionId);
+                subscribedForDelivery(next, before, granted, subscriptionId);
             }
         }));
+    }
+
+    /** Binds this connection to its session's queue: when {@code force}, or when the session already has one. */
+    private void attachOutbound(boolean force) {
+        if (outbound == null) {
+            outbound = DeliveryHooks.attach(ctx, channel, clientId, level, expirySeconds > 0, clientReceiveMaximum,
+                    clientMaxPacketSize, force);
+        }
+    }
+
+    private void subscribedForDelivery(SessionState next, Map<String, Integer> before, List<String> granted, int id) {
+        if (!granted.isEmpty()) {
+            attachOutbound(true);
+        }
+        DeliveryHooks.subscribed(ctx, next, before, granted, id);
     }
 
     void onUnsubscribe(int packetId, List<String> filters) {

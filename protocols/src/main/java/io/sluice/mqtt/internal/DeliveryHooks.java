@@ -35,23 +35,34 @@ final class DeliveryHooks {
                 null, null, List.of());
     }
 
+    /** The client's Receive Maximum: MQTT 5 as sent (65,535 when absent), 0 for MQTT 3.1.1. */
+    static int receiveMaximum(int level, MqttProperties connectProps) {
+        if (level != 5 || connectProps == null) {
+            return 0;
+        }
+        MqttProperties.MqttProperty<?> rm = connectProps.getProperty(MqttProperties.RECEIVE_MAXIMUM);
+        return rm == null ? 65_535 : (Integer) rm.value();
+    }
+
+    /** The client's Maximum Packet Size (MQTT 5), 0 for none. */
+    static long maxPacketSize(int level, MqttProperties connectProps) {
+        if (level != 5 || connectProps == null) {
+            return 0;
+        }
+        MqttProperties.MqttProperty<?> mps = connectProps.getProperty(MqttProperties.MAXIMUM_PACKET_SIZE);
+        return mps == null ? 0 : Integer.toUnsignedLong((Integer) mps.value());
+    }
+
     /**
-     * Binds the session's queue to this channel once CONNACK is written; null when delivery is off. The client's
-     * Receive Maximum and Maximum Packet Size (MQTT 5) shape what is sent to it.
+     * Binds the session's queue to this channel (after CONNACK): when {@code force} (a SUBSCRIBE was granted) or when
+     * the session already has a queue; otherwise null, so a connection that never subscribes holds nothing of
+     * delivery. Null when delivery is off.
      */
     static Outbound attach(Context ctx, Channel channel, String clientId, int level, boolean persistent,
-                           MqttProperties connectProps) {
+                           int receiveMaximum, long maxPacketSize, boolean force) {
         Broker broker = ctx.broker();
-        if (broker == null) {
+        if (broker == null || !force && !broker.hasQueue(clientId)) {
             return null;
-        }
-        int receiveMaximum = 0;
-        long maxPacketSize = 0;
-        if (level == 5 && connectProps != null) {
-            MqttProperties.MqttProperty<?> rm = connectProps.getProperty(MqttProperties.RECEIVE_MAXIMUM);
-            receiveMaximum = rm == null ? 65_535 : (Integer) rm.value();
-            MqttProperties.MqttProperty<?> mps = connectProps.getProperty(MqttProperties.MAXIMUM_PACKET_SIZE);
-            maxPacketSize = mps == null ? 0 : Integer.toUnsignedLong((Integer) mps.value());
         }
         return broker.attach(channel, clientId, level, persistent, receiveMaximum, maxPacketSize);
     }
@@ -94,6 +105,15 @@ final class DeliveryHooks {
         if (ctx.broker() != null) {
             ctx.broker().subscriptionsChanged(session.clientId(), session.subscriptions(), session.subscriptionIds());
         }
+    }
+
+    /**
+     * What the ACL is asked about for a SUBSCRIBE to {@code filter}: a shared subscription {@code $share/G/F} reads
+     * what F reads, so F (with delivery on; without it a 3.1.1 client's {@code $share/...} is an ordinary filter).
+     */
+    static String aclFilter(Context ctx, String filter) {
+        SharedFilter shared = ctx.broker() == null ? null : SharedFilter.parse(filter);
+        return shared == null ? filter : shared.filter();
     }
 
     /** True when {@code filter} is a shared subscription this node cannot take: delivery off, or malformed. */

@@ -55,6 +55,10 @@ class AuthConnectionTest {
     }
 
     private MqttHarness harness(boolean allowAnonymous, boolean idMustMatch) throws Exception {
+        return harness(allowAnonymous, idMustMatch, false);
+    }
+
+    private MqttHarness harness(boolean allowAnonymous, boolean idMustMatch, boolean delivery) throws Exception {
         if (auth == null) {
             Path pw = dir.resolve("passwd");
             PasswordFile.write(pw, Map.of("alice", PasswordHash.create(utf8("alice-pw"), 1000)));
@@ -72,8 +76,13 @@ class AuthConnectionTest {
         MqttStats stats = new MqttStats();
         SessionRegistry registry = new SessionRegistry(new MemorySessionStore(), Clock.systemUTC(), stats);
         registry.load();
+        io.sluice.mqtt.internal.outbound.Broker broker = !delivery ? null : new io.sluice.mqtt.internal.outbound.Broker(
+                new MemoryDeliveryLog(), "node-a", io.sluice.mqtt.DeliveryLimits.defaults(), stats, Clock.systemUTC());
         Context ctx = new Context(MqttHarness.config(64, 4, 4096), ingest, new InflightBudget(1 << 20), registry,
-                stats, Clock.systemUTC(), new AtomicLong(), new AtomicBoolean(true), auth);
+                stats, Clock.systemUTC(), new AtomicLong(), new AtomicBoolean(true), auth, broker);
+        if (broker != null) {
+            broker.start(registry);
+        }
         MqttHarness h = new MqttHarness(ctx, ingest);
         open.add(h);
         return h;
@@ -202,6 +211,17 @@ class AuthConnectionTest {
             assertEquals(List.of(1, v == MqttVersion.MQTT_5 ? 0x87 : 0x80), suback.payload().reasonCodes());
             assertEquals(1, h.ctx.stats().event("subscribe_not_authorized"));
         }
+    }
+
+    @Test
+    void aSharedSubscription_isAuthorizedAsTheFilterItShares() throws Exception {
+        MqttHarness h = harness(false, false, true);
+        connect(h, MqttVersion.MQTT_5, "c-shared", "alice", "alice-pw");
+        MqttMessage sub = MqttMessageBuilders.subscribe().messageId(5)
+                .addSubscription(MqttQoS.AT_LEAST_ONCE, "$share/g/cmd/alice/#")
+                .addSubscription(MqttQoS.AT_LEAST_ONCE, "$share/g/cmd/#").build();
+        MqttSubAckMessage suback = (MqttSubAckMessage) h.send(sub).get(0);
+        assertEquals(List.of(1, 0x87), suback.payload().reasonCodes());
     }
 
     @Test

@@ -94,6 +94,7 @@ class DeliveryTest {
         assertEquals(MqttMessageType.PUBACK, pub.send(publish("nobody/listens", 1, 1, bytes("x"))).get(0)
                 .fixedHeader().messageType());
         assertTrue(node.log.appended.isEmpty());
+        assertFalse(node.broker.hasQueue("pub"), "a connection that never subscribed holds nothing of delivery");
     }
 
     @Test
@@ -348,6 +349,7 @@ class DeliveryTest {
     @Test
     void anUnknownPuback_isCountedAndIgnored() {
         MqttHarness sub = node.connect(MqttVersion.MQTT_5, "sub", 0);
+        subscribed(sub, subscribe(1, "t", 1));
         assertTrue(sub.send(ack(MqttMessageType.PUBACK, 77)).isEmpty());
         assertTrue(sub.server.isActive());
         assertEquals(1, node.stats.event("puback_unknown_packet_id"));

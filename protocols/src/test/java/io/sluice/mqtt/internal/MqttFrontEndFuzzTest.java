@@ -61,6 +61,9 @@ class MqttFrontEndFuzzTest {
     private static final AttributeKey<MqttVersion> MQTT_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
     private static final Set<MqttMessageType> SERVER_PACKETS = Set.of(MqttMessageType.CONNACK, MqttMessageType.PUBACK,
             MqttMessageType.SUBACK, MqttMessageType.UNSUBACK, MqttMessageType.PINGRESP, MqttMessageType.DISCONNECT);
+    /** What a server sends besides, with delivery on. */
+    private static final Set<MqttMessageType> DELIVERY_PACKETS = Set.of(MqttMessageType.PUBLISH,
+            MqttMessageType.PUBREL);
     private static final int MAX_ROUNDS = 10_000;
 
     @BeforeAll
@@ -85,15 +88,16 @@ class MqttFrontEndFuzzTest {
      * What the two control bytes choose. Byte 0: bits 0-2 the read size (0: the whole stream in one read, n: reads
      * of 2^(n-1) bytes); bits 3-4 the completions (0: delivered at once; 1: delivered, retryable or rejected by the
      * reading's index and byte 1's bits 5-7; 2: all delivered after the whole stream; 3: the client closes first and
-     * completions come late). Byte 1: bit 0 a 256-byte budget (else 1 MiB), bit 1 receive maximum 2 (else 64),
-     * bit 2 a 64-byte maximum packet (else 4096), bit 3 the session store fails, bit 4 the listener is shutting down.
+     * completions come late); bit 5 delivery to subscribers on (an in-memory delivery log that hands messages back
+     * after every read). Byte 1: bit 0 a 256-byte budget (else 1 MiB), bit 1 receive maximum 2 (else 64), bit 2 a
+     * 64-byte maximum packet (else 4096), bit 3 the session store fails, bit 4 the listener is shutting down.
      */
     record Plan(int readSize, int completion, long budgetBytes, int receiveMaximum, int maxPacket, boolean storeFails,
-                boolean shuttingDown, int outcomeShift) {
+                boolean shuttingDown, int outcomeShift, boolean delivery) {
         Plan(byte b0, byte b1) {
             this((b0 & 0x07) == 0 ? Integer.MAX_VALUE : 1 << ((b0 & 0x07) - 1), (b0 >> 3) & 0x03,
                     (b1 & 0x01) != 0 ? 256 : 1 << 20, (b1 & 0x02) != 0 ? 2 : 64, (b1 & 0x04) != 0 ? 64 : 4096,
-                    (b1 & 0x08) != 0, (b1 & 0x10) != 0, (b1 >> 5) & 0x07);
+                    (b1 & 0x08) != 0, (b1 & 0x10) != 0, (b1 >> 5) & 0x07, (b0 & 0x20) != 0);
         }
     }
 
@@ -158,6 +162,8 @@ class MqttFrontEndFuzzTest {
         /** Submitted client QoS 1 PUBLISHes not yet answered by a PUBACK, in submission order. */
         final Deque<Submission> awaitingAck = new ArrayDeque<>();
         int connAcks;
+        final MemoryDeliveryLog log = new MemoryDeliveryLog();
+        final io.sluice.mqtt.internal.outbound.Broker broker;
         /** Bytes the server wrote, and bytes of them that made whole packets as the client's decoder read them. */
         long replyBytes;
         long decodedReplyBytes;
@@ -170,8 +176,13 @@ class MqttFrontEndFuzzTest {
                     3600, 10_000, 1200, 30_000, 32L << 20);
             ctx = MqttHarness.context(config, null, new InflightBudget(plan.budgetBytes()), store);
             ctx.accepting().set(!plan.shuttingDown());
+            broker = !plan.delivery() ? null : new io.sluice.mqtt.internal.outbound.Broker(log, "node-a",
+                    io.sluice.mqtt.DeliveryLimits.defaults(), ctx.stats(), ctx.clock());
             Context withIngest = new Context(ctx.config(), this, ctx.budget(), ctx.sessions(), ctx.stats(), ctx.clock(),
-                    ctx.outstanding(), ctx.accepting());
+                    ctx.outstanding(), ctx.accepting(), io.sluice.auth.Authenticator.open(), broker);
+            if (broker != null) {
+                broker.start(ctx.sessions());
+            }
             server = new EmbeddedChannel(false, false, new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
@@ -292,6 +303,10 @@ class MqttFrontEndFuzzTest {
         /** Runs the event loop's tasks and checks what the server wrote. */
         private void settle() {
             server.runPendingTasks();
+            if (broker != null) {
+                log.deliver(); // what the publish path wrote comes back: PUBLISH (and PUBREL) to subscribers
+                server.runPendingTasks();
+            }
             Object o;
             while ((o = server.readOutbound()) != null) {
                 assertTrue(o instanceof ByteBuf, "the server writes encoded bytes: " + o);
@@ -313,7 +328,8 @@ class MqttFrontEndFuzzTest {
             int length = m.fixedHeader().remainingLength();
             decodedReplyBytes += 1 + (length < 128 ? 1 : length < 16_384 ? 2 : length < 2_097_152 ? 3 : 4) + length;
             MqttMessageType type = m.fixedHeader().messageType();
-            assertTrue(SERVER_PACKETS.contains(type), "a server sends no " + type);
+            assertTrue(SERVER_PACKETS.contains(type) || broker != null && DELIVERY_PACKETS.contains(type),
+                    "a server sends no " + type);
             // Not checked: "nothing after a DISCONNECT". EmbeddedChannel.close() runs the loop's pending tasks inline,
             // inside the CLOSE listener of the DISCONNECT's write, before Connection marks itself closed; a real event
             // loop runs them later, so a reply queued before the violation would be a false finding here.

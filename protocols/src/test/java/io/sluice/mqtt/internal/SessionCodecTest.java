@@ -24,6 +24,31 @@ class SessionCodecTest {
     }
 
     @Test
+    void subscriptionIdentifiers_roundTrip_asVersion3_andSessionsWithoutThemStayVersion2() {
+        Map<String, Integer> subs = new LinkedHashMap<>();
+        subs.put("a/#", 1);
+        subs.put("b/+", 2 | 0x08);
+        SessionState with = new SessionState("dev-1", 5, 3600, 0, subs, Map.of("b/+", 268_435_455));
+        byte[] bytes = SessionCodec.encode(with);
+        assertEquals(3, bytes[0]);
+        SessionState back = SessionCodec.decode(bytes);
+        assertEquals(with, back);
+        assertEquals(Map.of("b/+", 268_435_455), back.subscriptionIds());
+        assertEquals(2, SessionCodec.encode(new SessionState("dev-1", 5, 3600, 0, subs))[0], "as before");
+    }
+
+    @Test
+    void aVersion3SubscriptionIdentifierOutOfRange_isRejected() {
+        SessionState s = new SessionState("d", 5, 1, 0, Map.of("f", 1), Map.of("f", 5));
+        byte[] bytes = SessionCodec.encode(s);
+        // the identifier is the last varint: make it 2^28 (5 bytes: 0x80 0x80 0x80 0x80 0x01)
+        byte[] big = java.util.Arrays.copyOf(bytes, bytes.length + 4);
+        System.arraycopy(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01}, 0, big,
+                bytes.length - 1, 5);
+        assertThrows(IllegalArgumentException.class, () -> SessionCodec.decode(big));
+    }
+
+    @Test
     void anOfflineSessionWithoutSubscriptions_isCompact() {
         byte[] bytes = SessionCodec.encode(new SessionState("device-0001234", 4, 604800, 0, Map.of()));
         assertTrue(bytes.length < 48, "bytes: " + bytes.length);

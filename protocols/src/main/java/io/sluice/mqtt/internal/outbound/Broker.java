@@ -209,7 +209,7 @@ public final class Broker {
         if (q == null) {
             return;
         }
-        int[] ids = subscriptionId > 0 ? new int[] {subscriptionId} : new int[0];
+        int[] ids = subscriptionId > 0 ? new int[] {subscriptionId} : SubscriptionIndex.NO_IDS;
         Outbound wake = null;
         for (Message m : retained.matching(filter)) {
             if (m.expiredAt(clock.millis())) {
@@ -222,6 +222,11 @@ public final class Broker {
         if (wake != null) {
             wake.wake();
         }
+    }
+
+    /** True when {@code clientId}'s session has a queue (it subscribed, or it is a restored persistent session). */
+    public boolean hasQueue(String clientId) {
+        return queues.containsKey(clientId);
     }
 
     SessionQueue queue(String clientId) {

@@ -23,8 +23,9 @@ import java.util.Map;
 public final class SessionQueue {
     private final String clientId;
     private final Broker broker;
-    private final ArrayDeque<Copy> pending = new ArrayDeque<>();
-    private final Map<Integer, Copy> inflight = new LinkedHashMap<>();
+    // allocated on first use: most offline sessions never get a message
+    private ArrayDeque<Copy> pending;
+    private Map<Integer, Copy> inflight;
     private Outbound attached;
     private boolean persistent;
     private boolean ended;
@@ -53,7 +54,7 @@ public final class SessionQueue {
                 refusal = "delivery_session_ended";
             } else if (attached == null && c.qos == 0) {
                 refusal = "qos0_offline_dropped";
-            } else if (pending.size() + inflight.size() >= broker.limits().maxQueuedMessagesPerSession()) {
+            } else if (size(pending) + size(inflight) >= broker.limits().maxQueuedMessagesPerSession()) {
                 refusal = "queue_full";
                 dropped++;
             } else if (!broker.reserveBytes(c.weight)) {
@@ -61,7 +62,7 @@ public final class SessionQueue {
                 dropped++;
             } else {
                 c.reserved = true;
-                pending.add(c);
+                pending().add(c);
                 refusal = null;
                 wake = attached;
             }
@@ -86,12 +87,12 @@ public final class SessionQueue {
             if (attached != o || ended) {
                 return out;
             }
-            while (out.size() < max && !pending.isEmpty()) {
-                Copy c = pending.peek();
-                if (c.qos > 0 && inflight.size() >= window) {
+            while (out.size() < max && !pending().isEmpty()) {
+                Copy c = pending().peek();
+                if (c.qos > 0 && inflightMap().size() >= window) {
                     break;
                 }
-                pending.poll();
+                pending().poll();
                 if (!c.released && c.message.expiredAt(nowMillis)) {
                     refused.add(c);
                     reasons.add("delivery_expired");
@@ -107,7 +108,7 @@ public final class SessionQueue {
                     if (c.packetId == 0) {
                         c.packetId = nextPacketId();
                     }
-                    inflight.put(c.packetId, c);
+                    inflightMap().put(c.packetId, c);
                     broker.stats().deliveryInflight.incrementAndGet();
                 } else {
                     refused.add(c); // QoS 0: finished as it is written, at most once
@@ -135,11 +136,11 @@ public final class SessionQueue {
             if (attached != o) {
                 return false;
             }
-            c = inflight.get(packetId);
+            c = inflightMap().get(packetId);
             if (c == null || c.qos != expectedQos || (expectedQos == 2 && !c.released)) {
                 return false;
             }
-            inflight.remove(packetId);
+            inflightMap().remove(packetId);
             broker.stats().deliveryInflight.decrementAndGet();
         }
         broker.completed(c);
@@ -148,7 +149,7 @@ public final class SessionQueue {
 
     /** PUBREC from {@code o}'s client: true when the copy now waits for PUBCOMP (PUBREL is to be sent). */
     synchronized boolean received(Outbound o, int packetId) {
-        Copy c = attached == o ? inflight.get(packetId) : null;
+        Copy c = attached == o ? inflightMap().get(packetId) : null;
         if (c == null || c.qos != 2) {
             return false;
         }
@@ -160,7 +161,7 @@ public final class SessionQueue {
     boolean refusedByClient(Outbound o, int packetId) {
         Copy c;
         synchronized (this) {
-            c = attached == o ? inflight.remove(packetId) : null;
+            c = attached == o ? inflightMap().remove(packetId) : null;
             if (c != null) {
                 broker.stats().deliveryInflight.decrementAndGet();
             }
@@ -194,7 +195,7 @@ public final class SessionQueue {
             attached = null;
             persistent = persistentSession;
             requeueInflight();
-            for (Iterator<Copy> it = pending.iterator(); it.hasNext(); ) {
+            for (Iterator<Copy> it = pending().iterator(); it.hasNext(); ) {
                 Copy c = it.next();
                 if (c.qos == 0) {
                     it.remove();
@@ -208,11 +209,14 @@ public final class SessionQueue {
     }
 
     private void requeueInflight() {
-        List<Copy> back = new ArrayList<>(inflight.values());
+        if (size(inflight) == 0) {
+            return;
+        }
+        List<Copy> back = new ArrayList<>(inflightMap().values());
         broker.stats().deliveryInflight.addAndGet(-back.size());
-        inflight.clear();
+        inflightMap().clear();
         for (int i = back.size() - 1; i >= 0; i--) {
-            pending.addFirst(back.get(i));
+            pending().addFirst(back.get(i));
         }
     }
 
@@ -222,11 +226,11 @@ public final class SessionQueue {
         synchronized (this) {
             ended = true;
             attached = null;
-            all = new ArrayList<>(inflight.values());
-            all.addAll(pending);
-            broker.stats().deliveryInflight.addAndGet(-inflight.size());
-            inflight.clear();
-            pending.clear();
+            all = new ArrayList<>(inflightMap().values());
+            all.addAll(pending());
+            broker.stats().deliveryInflight.addAndGet(-inflightMap().size());
+            inflightMap().clear();
+            pending().clear();
         }
         for (Copy c : all) {
             broker.finished(c);
@@ -236,7 +240,7 @@ public final class SessionQueue {
     private int nextPacketId() {
         for (int i = 0; i < 65_535; i++) {
             lastPacketId = lastPacketId % 65_535 + 1;
-            if (!inflight.containsKey(lastPacketId) && !heldByPending(lastPacketId)) {
+            if (!inflightMap().containsKey(lastPacketId) && !heldByPending(lastPacketId)) {
                 return lastPacketId;
             }
         }
@@ -245,7 +249,7 @@ public final class SessionQueue {
 
     private boolean heldByPending(int packetId) {
         // only resends hold ids in pending, and they head it: stop at the first copy without one
-        for (Copy c : pending) {
+        for (Copy c : pending()) {
             if (c.packetId == 0) {
                 return false;
             }
@@ -254,6 +258,28 @@ public final class SessionQueue {
             }
         }
         return false;
+    }
+
+    private ArrayDeque<Copy> pending() {
+        if (pending == null) {
+            pending = new ArrayDeque<>(4);
+        }
+        return pending;
+    }
+
+    private Map<Integer, Copy> inflightMap() {
+        if (inflight == null) {
+            inflight = new LinkedHashMap<>(4);
+        }
+        return inflight;
+    }
+
+    private static int size(java.util.Collection<?> c) {
+        return c == null ? 0 : c.size();
+    }
+
+    private static int size(Map<?, ?> m) {
+        return m == null ? 0 : m.size();
     }
 
     synchronized boolean connected() {
@@ -266,12 +292,12 @@ public final class SessionQueue {
 
     /** Copies waiting to be sent. */
     synchronized int queued() {
-        return pending.size();
+        return size(pending);
     }
 
     /** Copies sent and not yet acknowledged. */
     synchronized int inflight() {
-        return inflight.size();
+        return size(inflight);
     }
 
     /** Copies this session refused because a bound was reached (queue_full, queued_bytes_full). */

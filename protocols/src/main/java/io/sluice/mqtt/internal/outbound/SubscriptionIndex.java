@@ -1,12 +1,10 @@
 package io.sluice.mqtt.internal.outbound;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Predicate;
 
@@ -30,13 +28,19 @@ import java.util.function.Predicate;
  */
 public final class SubscriptionIndex {
     private static final int NO_LOCAL = 0x04;
-    private static final int RETAIN_AS_PUBLISHED = 0x08;
+    static final int RETAIN_AS_PUBLISHED = 0x08;
+    /** Shared by every target without subscription identifiers (most of them): a copy costs no array of its own. */
+    static final int[] NO_IDS = new int[0];
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private final Node root = new Node(null, null);
-    /** Per client id: the filters it holds (as subscribed, {@code $share/} included) and what each is. */
-    private final Map<String, Map<String, Sub>> byClient = new HashMap<>();
-    private int count;
+    private final TrieNode root = new TrieNode(null, null);
+    /**
+     * Per client id, the subscriptions it holds (filters as subscribed, {@code $share/} included): its {@link IndexedSubscription}
+     * when it holds one (most sessions), else a map from filter to IndexedSubscription.
+     */
+    private final Map<String, Object> byClient = new HashMap<>();
+    /** Written under the write lock; read without it by {@link #anyMatch}'s fast path (no subscription at all). */
+    private volatile int count;
 
     /** Adds or replaces one subscription of {@code clientId}; {@code subscriptionId} 0 for none. */
     public void add(String clientId, String filter, int options, int subscriptionId) {
@@ -44,19 +48,19 @@ public final class SubscriptionIndex {
         try {
             removeLocked(clientId, filter);
             SharedFilter shared = SharedFilter.parse(filter);
-            Sub sub = new Sub(options, subscriptionId, shared == null ? null : shared.group());
-            Node n = root;
+            IndexedSubscription sub = new IndexedSubscription(filter, options, subscriptionId, shared == null ? null : shared.group());
+            TrieNode n = root;
             for (String level : levels(shared == null ? filter : shared.filter())) {
-                n = n.child(level);
+                n = n.child(level.equals("#") ? "#" : level.equals("+") ? "+" : level); // one instance of each
             }
             if (shared == null) {
                 n.direct().put(clientId, sub);
             } else {
-                n.groups().computeIfAbsent(shared.group(), g -> new Group()).members.put(clientId, sub);
+                n.groups().computeIfAbsent(shared.group(), g -> new SharedGroup()).members.put(clientId, sub);
             }
             sub.node = n;
-            byClient.computeIfAbsent(clientId, c -> new LinkedHashMap<>(4)).put(filter, sub);
-            count++;
+            hold(clientId, sub);
+            count = count + 1;
         } finally {
             lock.writeLock().unlock();
         }
@@ -76,11 +80,8 @@ public final class SubscriptionIndex {
     public void removeClient(String clientId) {
         lock.writeLock().lock();
         try {
-            Map<String, Sub> subs = byClient.get(clientId);
-            if (subs != null) {
-                for (String f : List.copyOf(subs.keySet())) {
-                    removeLocked(clientId, f);
-                }
+            for (String f : filtersOf(clientId)) {
+                removeLocked(clientId, f);
             }
         } finally {
             lock.writeLock().unlock();
@@ -94,17 +95,14 @@ public final class SubscriptionIndex {
     public void replaceClient(String clientId, Map<String, Integer> subscriptions, Map<String, Integer> subscriptionIds) {
         lock.writeLock().lock();
         try {
-            Map<String, Sub> old = byClient.get(clientId);
-            if (old != null) {
-                for (String f : List.copyOf(old.keySet())) {
-                    if (!subscriptions.containsKey(f)) {
-                        removeLocked(clientId, f);
-                    }
+            for (String f : filtersOf(clientId)) {
+                if (!subscriptions.containsKey(f)) {
+                    removeLocked(clientId, f);
                 }
             }
             for (Map.Entry<String, Integer> e : subscriptions.entrySet()) {
                 int id = subscriptionIds.getOrDefault(e.getKey(), 0);
-                Sub current = old == null ? null : old.get(e.getKey());
+                IndexedSubscription current = held(clientId, e.getKey());
                 if (current == null || current.options != e.getValue() || current.subscriptionId != id) {
                     add(clientId, e.getKey(), e.getValue(), id); // the write lock is reentrant
                 }
@@ -126,9 +124,12 @@ public final class SubscriptionIndex {
 
     /** True when any subscription matches {@code topic} (no-local not considered): the message needs the log. */
     public boolean anyMatch(String topic) {
+        if (count == 0) {
+            return false; // a node whose clients never subscribe pays nothing per PUBLISH
+        }
         lock.readLock().lock();
         try {
-            for (Node n : matchingNodes(topic)) {
+            for (TrieNode n : matchingNodes(topic)) {
                 if (n.direct != null && !n.direct.isEmpty() || n.groups != null && !n.groups.isEmpty()) {
                     return true;
                 }
@@ -147,20 +148,20 @@ public final class SubscriptionIndex {
     public List<Target> match(String topic, String publisherClientId, Predicate<String> connected) {
         lock.readLock().lock();
         try {
-            Map<String, Acc> perSession = new LinkedHashMap<>();
+            Map<String, MergedTarget> perSession = new LinkedHashMap<>();
             List<Target> shared = new ArrayList<>(0);
-            for (Node n : matchingNodes(topic)) {
+            for (TrieNode n : matchingNodes(topic)) {
                 if (n.direct != null) {
-                    for (Map.Entry<String, Sub> e : n.direct.entrySet()) {
-                        Sub s = e.getValue();
+                    for (Map.Entry<String, IndexedSubscription> e : n.direct.entrySet()) {
+                        IndexedSubscription s = e.getValue();
                         if ((s.options & NO_LOCAL) != 0 && e.getKey().equals(publisherClientId)) {
                             continue; // [MQTT-3.8.3-3]
                         }
-                        perSession.computeIfAbsent(e.getKey(), k -> new Acc()).add(s);
+                        perSession.computeIfAbsent(e.getKey(), k -> new MergedTarget()).add(s);
                     }
                 }
                 if (n.groups != null) {
-                    for (Group g : n.groups.values()) {
+                    for (SharedGroup g : n.groups.values()) {
                         Target t = g.pick(connected);
                         if (t != null) {
                             shared.add(t);
@@ -178,38 +179,38 @@ public final class SubscriptionIndex {
     }
 
     /** The trie nodes whose subscriptions match {@code topic}, level by level (a work list, no recursion). */
-    private List<Node> matchingNodes(String topic) {
+    private List<TrieNode> matchingNodes(String topic) {
         String[] levels = levels(topic);
         boolean dollar = topic.startsWith("$");
-        List<Node> hits = new ArrayList<>();
-        List<Node> frontier = List.of(root);
+        List<TrieNode> hits = new ArrayList<>();
+        List<TrieNode> frontier = List.of(root);
         for (int i = 0; i < levels.length && !frontier.isEmpty(); i++) {
-            List<Node> next = new ArrayList<>(frontier.size());
+            List<TrieNode> next = new ArrayList<>(frontier.size());
             boolean wildcardsMatch = !(dollar && i == 0); // [MQTT-4.7.2-1]
-            for (Node n : frontier) {
+            for (TrieNode n : frontier) {
                 if (n.children == null) {
                     continue;
                 }
                 if (wildcardsMatch) {
-                    Node hash = n.children.get("#");
+                    TrieNode hash = n.children.get("#");
                     if (hash != null) {
                         hits.add(hash);
                     }
-                    Node plus = n.children.get("+");
+                    TrieNode plus = n.children.get("+");
                     if (plus != null) {
                         next.add(plus);
                     }
                 }
-                Node exact = n.children.get(levels[i]);
+                TrieNode exact = n.children.get(levels[i]);
                 if (exact != null) {
                     next.add(exact);
                 }
             }
             frontier = next;
         }
-        for (Node n : frontier) {
+        for (TrieNode n : frontier) {
             hits.add(n);
-            Node hash = n.children == null ? null : n.children.get("#");
+            TrieNode hash = n.children == null ? null : n.children.get("#");
             if (hash != null) {
                 hits.add(hash); // "a/#" matches "a" too [MQTT-4.7.1-2]
             }
@@ -218,25 +219,21 @@ public final class SubscriptionIndex {
     }
 
     private boolean removeLocked(String clientId, String filter) {
-        Map<String, Sub> subs = byClient.get(clientId);
-        Sub sub = subs == null ? null : subs.remove(filter);
+        IndexedSubscription sub = release(clientId, filter);
         if (sub == null) {
             return false;
         }
-        if (subs.isEmpty()) {
-            byClient.remove(clientId);
-        }
-        Node n = sub.node;
+        TrieNode n = sub.node;
         if (sub.group == null) {
             n.direct.remove(clientId);
         } else {
-            Group g = n.groups.get(sub.group);
+            SharedGroup g = n.groups.get(sub.group);
             g.members.remove(clientId);
             if (g.members.isEmpty()) {
                 n.groups.remove(sub.group);
             }
         }
-        count--;
+        count = count - 1;
         while (n.parent != null && n.isEmpty()) {
             n.parent.children.remove(n.level);
             n = n.parent;
@@ -244,106 +241,62 @@ public final class SubscriptionIndex {
         return true;
     }
 
-    static String[] levels(String topicOrFilter) {
-        return topicOrFilter.split("/", -1);
+    private IndexedSubscription held(String clientId, String filter) {
+        Object o = byClient.get(clientId);
+        if (o instanceof IndexedSubscription s) {
+            return s.filter.equals(filter) ? s : null;
+        }
+        return o == null ? null : subs(o).get(filter);
     }
 
-    private static final class Node {
-        final Node parent;
-        final String level;
-        Map<String, Node> children;
-        Map<String, Sub> direct;
-        Map<String, Group> groups;
-
-        Node(Node parent, String level) {
-            this.parent = parent;
-            this.level = level;
-        }
-
-        Node child(String level) {
-            if (children == null) {
-                children = new HashMap<>(4);
-            }
-            return children.computeIfAbsent(level, l -> new Node(this, l));
-        }
-
-        Map<String, Sub> direct() {
-            if (direct == null) {
-                direct = new LinkedHashMap<>(4);
-            }
-            return direct;
-        }
-
-        Map<String, Group> groups() {
-            if (groups == null) {
-                groups = new LinkedHashMap<>(2);
-            }
-            return groups;
-        }
-
-        boolean isEmpty() {
-            return (children == null || children.isEmpty()) && (direct == null || direct.isEmpty())
-                    && (groups == null || groups.isEmpty());
+    private void hold(String clientId, IndexedSubscription sub) {
+        Object o = byClient.get(clientId);
+        if (o == null || o instanceof IndexedSubscription s && s.filter.equals(sub.filter)) {
+            byClient.put(clientId, sub);
+        } else if (o instanceof IndexedSubscription s) {
+            Map<String, IndexedSubscription> m = new LinkedHashMap<>(4);
+            m.put(s.filter, s);
+            m.put(sub.filter, sub);
+            byClient.put(clientId, m);
+        } else {
+            subs(o).put(sub.filter, sub);
         }
     }
 
-    private static final class Sub {
-        final int options;
-        final int subscriptionId;
-        final String group;
-        Node node;
-
-        Sub(int options, int subscriptionId, String group) {
-            this.options = options;
-            this.subscriptionId = subscriptionId;
-            this.group = group;
-        }
-    }
-
-    /** Members of one shared subscription group on one filter, taken in turn. */
-    private static final class Group {
-        final LinkedHashMap<String, Sub> members = new LinkedHashMap<>(4);
-        final AtomicInteger next = new AtomicInteger();
-
-        Target pick(Predicate<String> connected) {
-            if (members.isEmpty()) {
+    private IndexedSubscription release(String clientId, String filter) {
+        Object o = byClient.get(clientId);
+        if (o instanceof IndexedSubscription s) {
+            if (!s.filter.equals(filter)) {
                 return null;
             }
-            @SuppressWarnings("unchecked")
-            Map.Entry<String, Sub>[] all = members.entrySet().toArray(new Map.Entry[0]);
-            int start = Math.floorMod(next.getAndIncrement(), all.length);
-            Map.Entry<String, Sub> chosen = all[start];
-            for (int i = 0; i < all.length; i++) {
-                Map.Entry<String, Sub> e = all[(start + i) % all.length];
-                if (connected.test(e.getKey())) {
-                    chosen = e;
-                    break;
-                }
-            }
-            Sub s = chosen.getValue();
-            int[] ids = s.subscriptionId == 0 ? new int[0] : new int[] {s.subscriptionId};
-            return new Target(chosen.getKey(), s.options & 0x03, (s.options & RETAIN_AS_PUBLISHED) != 0, ids, true);
+            byClient.remove(clientId);
+            return s;
         }
+        if (o == null) {
+            return null;
+        }
+        Map<String, IndexedSubscription> m = subs(o);
+        IndexedSubscription s = m.remove(filter);
+        if (m.size() == 1) {
+            byClient.put(clientId, m.values().iterator().next());
+        }
+        return s;
     }
 
-    /** One session's matching subscriptions merged: the highest QoS, every subscription identifier. */
-    private static final class Acc {
-        int qos;
-        boolean retainAsPublished;
-        int[] ids = new int[0];
-
-        void add(Sub s) {
-            qos = Math.max(qos, s.options & 0x03);
-            retainAsPublished |= (s.options & RETAIN_AS_PUBLISHED) != 0;
-            if (s.subscriptionId != 0) {
-                ids = Arrays.copyOf(ids, ids.length + 1);
-                ids[ids.length - 1] = s.subscriptionId;
-            }
+    private List<String> filtersOf(String clientId) {
+        Object o = byClient.get(clientId);
+        if (o instanceof IndexedSubscription s) {
+            return List.of(s.filter);
         }
+        return o == null ? List.of() : List.copyOf(subs(o).keySet());
+    }
 
-        Target target(String clientId) {
-            Arrays.sort(ids);
-            return new Target(clientId, qos, retainAsPublished, ids, false);
-        }
+    @SuppressWarnings("unchecked")
+    private static Map<String, IndexedSubscription> subs(Object held) {
+        return (Map<String, IndexedSubscription>) held;
+    }
+
+    static String[] levels(String topicOrFilter) {
+        return topicOrFilter.split("/", -1);
     }
 }
