@@ -60,6 +60,26 @@ class DeliveryIT {
     }
 
     @Test
+    void aClientThatFallsSilent_isClosedAtItsKeepAlive_andItsWillReachesSubscribers() throws Exception {
+        try (SluiceDaemon daemon = SluiceDaemon.start(kafka.daemonConfig("delivery-keepalive-will"))) {
+            int port = daemon.mqttPort();
+            Mqtt5BlockingClient sub = Clients.v5("will-watcher", port);
+            sub.connect();
+            var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
+            sub.subscribeWith().topicFilter("wills/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            try (RawMqtt silent = new RawMqtt(port)) {
+                silent.send(RawMqtt.connectWithWill("silent-device", 2, "wills/silent-device",
+                        "keep alive expired".getBytes(StandardCharsets.UTF_8)));
+                assertEquals(0x20, silent.readPacket()[0] & 0xff, "CONNACK");
+                // it sends nothing more: the server closes it after 1.5 x 2 s, which is a network failure for
+                // MQTT, so its will is due although the server, not the client, ended the connection
+                assertEquals(Optional.of("wills/silent-device keep alive expired"), next(publishes));
+            }
+            sub.disconnect();
+        }
+    }
+
+    @Test
     void qos0And1_reachEveryMatchingWildcardSubscriber_hivemqAndMosquitto_andNothingElse() throws Exception {
         try (SluiceDaemon daemon = SluiceDaemon.start(kafka.daemonConfig("delivery-pubsub"))) {
             int port = daemon.mqttPort();

@@ -76,6 +76,22 @@ final class RawMqtt implements AutoCloseable {
         return frame(0x10, vh.toByteArray());
     }
 
+    /** A 3.1.1 CONNECT, clean session, with a QoS 0 will and the given keep alive. */
+    static byte[] connectWithWill(String clientId, int keepAliveSeconds, String willTopic, byte[] willPayload) {
+        ByteArrayOutputStream vh = new ByteArrayOutputStream();
+        writeString(vh, "MQTT");
+        vh.write(4);
+        vh.write(0x02 | 0x04); // clean session, will flag, will QoS 0
+        vh.write(keepAliveSeconds >> 8);
+        vh.write(keepAliveSeconds & 0xff);
+        writeString(vh, clientId);
+        writeString(vh, willTopic);
+        vh.write(willPayload.length >> 8);
+        vh.write(willPayload.length & 0xff);
+        vh.writeBytes(willPayload);
+        return frame(0x10, vh.toByteArray());
+    }
+
     static byte[] publishQos0(int level, byte[] topicUtf8, byte[] payload) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(topicUtf8.length >> 8);

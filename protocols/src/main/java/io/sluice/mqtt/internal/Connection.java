@@ -56,6 +56,8 @@ final class Connection {
     private SessionState session;
     private Packets.Will will;
     private boolean normalDisconnect;
+    /** Set once the successful CONNACK is sent; a close by the server after it (keep alive, violation) owes the will. */
+    private boolean connackSent;
     private boolean takenOver;
     private int pauseMask;
     private int inflightQos1;
@@ -225,6 +227,7 @@ final class Connection {
             return;
         }
         phase = Phase.CONNECTED;
+        connackSent = true;
         if (present && qos2Enabled()) {
             java.util.Set<Integer> remembered = ctx.sessions().rememberedIds(clientId);
             if (!remembered.isEmpty()) {
@@ -854,7 +857,7 @@ final class Connection {
         if (clientId == null || was == Phase.AWAIT_CONNECT || !ctx.sessions().unregister(clientId, this)) {
             return; // never connected, or taken over: the newer connection owns the session now
         }
-        if (will != null && !normalDisconnect && !takenOver && was == Phase.CONNECTED) {
+        if (will != null && !normalDisconnect && !takenOver && connackSent) {
             // the will waits for its delay or the end of the session, whichever comes first
             long delaySeconds = Math.min(will.delaySeconds(), expirySeconds);
             if (delaySeconds > 0) {

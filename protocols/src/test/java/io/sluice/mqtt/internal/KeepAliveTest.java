@@ -41,8 +41,10 @@ class KeepAliveTest {
         return harness(MqttHarness.config(64, 4, 4096), 1 << 20);
     }
 
+    private ManualIngest ingest;
+
     private MqttHarness harness(MqttConfig config, long budgetBytes) {
-        ManualIngest ingest = new ManualIngest();
+        ingest = new ManualIngest();
         h = new MqttHarness(MqttHarness.context(config, ingest, new InflightBudget(budgetBytes),
                 new MemorySessionStore()), ingest);
         return h;
@@ -89,6 +91,25 @@ class KeepAliveTest {
                 "DISCONNECT keep alive timeout");
         assertFalse(h.server.isActive());
         assertEquals(1, h.ctx.stats().event("keep_alive_timeout"));
+    }
+
+    @Test
+    void silentClient_withAWill_hasItsWillPublished_whenTheKeepAliveRunsOut() {
+        for (MqttVersion version : List.of(MqttVersion.MQTT_3_1_1, MqttVersion.MQTT_5)) {
+            MqttHarness h = harness();
+            h.send(MqttMessageBuilders.connect().protocolVersion(version).clientId("sleepy").keepAlive(10)
+                    .willFlag(true).willTopic("wills/sleepy").willMessage("gone".getBytes())
+                    .willQoS(io.netty.handler.codec.mqtt.MqttQoS.AT_MOST_ONCE).build());
+            h.server.advanceTimeBy(16, TimeUnit.SECONDS);
+            h.pump();
+            h.server.runPendingTasks();
+            assertFalse(h.server.isActive());
+            assertEquals(1, ingest.count(), "the server closed the connection, not the client: the will is owed ("
+                    + version + ")");
+            assertEquals("wills/sleepy", ingest.received.get(0).topic());
+            assertEquals(1, h.ctx.stats().event("will_published"));
+            h.close();
+        }
     }
 
     @Test
