@@ -312,7 +312,14 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
         ctx.stats().count("connection_error");
-        LOG.debug("Connection {} error: {}", c.channel().remoteAddress(), cause.toString());
+        if (cause instanceof java.io.IOException) {
+            // the peer reset or the network failed: ordinary for devices
+            LOG.debug("Connection {} error: {}", c.channel().remoteAddress(), cause.toString());
+        } else {
+            // anything else is a defect of Sluice's: say where, so it can be fixed
+            LOG.warn("Connection {} closed on an unexpected error [connection_error]", c.channel().remoteAddress(),
+                    cause);
+        }
         c.close();
     }
 
