@@ -111,8 +111,12 @@ public final class Broker {
      * outcome of them all, never exceptionally; the publisher is acknowledged only when it is delivered.
      */
     public CompletionStage<Delivery> publish(Envelope readings, Message message, Ingest ingest) {
+        boolean subscribed = index.anyMatch(message.topic());
+        if (!subscribed && !message.retain()) {
+            return ingest.submit(readings);
+        }
         CompletionStage<Delivery> all = safe(ingest.submit(readings));
-        if (index.anyMatch(message.topic())) {
+        if (subscribed) {
             all = worst(all, safe(log.append(message, thisNode)));
         }
         if (message.retain()) {
@@ -127,6 +131,11 @@ public final class Broker {
             }
         }
         return all;
+    }
+
+    /** True when a PUBLISH to {@code topic} needs more than its readings record (a subscriber, or RETAIN). */
+    public boolean wants(String topic, boolean retain) {
+        return retain || index.anyMatch(topic);
     }
 
     private static CompletionStage<Delivery> safe(CompletionStage<Delivery> s) {
