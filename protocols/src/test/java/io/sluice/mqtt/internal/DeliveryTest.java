@@ -356,6 +356,16 @@ class DeliveryTest {
     }
 
     @Test
+    void anUnknownPubrec_getsPubrel0x92_inMqtt5() {
+        MqttHarness sub = node.connect(MqttVersion.MQTT_5, "sub", 0);
+        subscribed(sub, subscribe(1, "t", 2));
+        List<MqttMessage> a = sub.send(ack(MqttMessageType.PUBREC, 99));
+        assertEquals(MqttMessageType.PUBREL, a.get(0).fixedHeader().messageType());
+        assertEquals(0x92, reason(a.get(0)));
+        assertEquals(1, node.stats.event("pubrec_unknown_packet_id"));
+    }
+
+    @Test
     void aNonPersistentSessionsEnd_finishesWhatItHeld() {
         MqttHarness sub = node.connect(MqttVersion.MQTT_5, "sub", 0);
         subscribed(sub, subscribe(1, "t", 1));

@@ -111,11 +111,20 @@ public final class Broker {
      * outcome of them all, never exceptionally; the publisher is acknowledged only when it is delivered.
      */
     public CompletionStage<Delivery> publish(Envelope readings, Message message, Ingest ingest) {
+        return publish(() -> ingest.submit(readings), message);
+    }
+
+    /**
+     * As {@link #publish(Envelope, Message, Ingest)}, with the readings record written by {@code readings} (for a
+     * write of its own, such as QoS 2's exactly-once one); it is called once, on this thread.
+     */
+    public CompletionStage<Delivery> publish(java.util.function.Supplier<CompletionStage<Delivery>> readings,
+                                             Message message) {
         boolean subscribed = index.anyMatch(message.topic());
         if (!subscribed && !message.retain()) {
-            return ingest.submit(readings);
+            return readings.get();
         }
-        CompletionStage<Delivery> all = safe(ingest.submit(readings));
+        CompletionStage<Delivery> all = safe(readings.get());
         if (subscribed) {
             all = worst(all, safe(log.append(message, thisNode)));
         }
