@@ -16,6 +16,8 @@ import io.sluice.mqtt.MqttStats;
 import io.sluice.sinks.FanoutListener;
 import io.sluice.udp.LineDatagramSource;
 import io.sluice.udp.MqttSnGateway;
+import io.sluice.sinks.delivery.DeliveryLogException;
+import io.sluice.sinks.delivery.KafkaDeliveryLog;
 import io.sluice.sinks.kafka.KafkaLog;
 import io.sluice.sinks.kafka.KafkaSessionLog;
 import io.sluice.sinks.kafka.KafkaTopics;
@@ -59,6 +61,8 @@ public final class SluiceDaemon implements AutoCloseable {
     private volatile FileWatch files;
     /** Authentication and authorization of MQTT clients; null on a fan-out-only node. */
     private volatile io.sluice.auth.Authenticator auth;
+    /** The delivery log (started and closed by the MQTT source); null when delivery is off or on a fan-out node. */
+    private volatile KafkaDeliveryLog deliveryLog;
     /** How often watched files are checked for changes. */
     static final long FILE_WATCH_INTERVAL_MS = 2_000;
 
@@ -90,6 +94,7 @@ public final class SluiceDaemon implements AutoCloseable {
         FileWatch files = new FileWatch(FILE_WATCH_INTERVAL_MS);
         io.sluice.daemon.internal.HeapCheck.warning(config, Runtime.getRuntime().maxMemory()).ifPresent(LOG::warn);
         io.sluice.auth.Authenticator auth = null;
+        KafkaDeliveryLog deliveryLog = null;
         try {
             topics = Wiring.topics(config);
             Wiring.awaitKafka(topics, Duration.ofMillis(config.kafka().startupTimeoutMs()));
@@ -103,8 +108,9 @@ public final class SluiceDaemon implements AutoCloseable {
             LogIngest ingest = new LogIngest(log, config.nodeId(), config.kafka().recordHeaders());
             io.sluice.mqtt.Listeners listeners = Wiring.listeners(config);
             auth = Wiring.authenticator(config, files);
+            deliveryLog = config.delivery().enabled() ? Wiring.deliveryLog(config) : null;
             mqtt = new MqttSource(Wiring.mqttConfig(config), listeners, Wiring.sessionLimits(config), ingest, budget,
-                    sessions, Clock.systemUTC(), auth);
+                    sessions, Clock.systemUTC(), auth, deliveryLog, config.nodeId(), Wiring.deliveryLimits(config));
             if (listeners.tls() != null) {
                 files.register(listeners.tls());
             }
@@ -115,7 +121,9 @@ public final class SluiceDaemon implements AutoCloseable {
                     .publishPercentileHistogram().register(registry);
             mqtt.stats().onAckLatency(nanos -> acks.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS));
             try {
-                mqtt.start();
+                mqtt.start(); // loads sessions, starts the delivery log (reads the retained topic), then binds
+            } catch (DeliveryLogException e) {
+                throw new StartupException(e.getMessage(), e);
             } catch (Exception e) {
                 boolean tls = e.getMessage() != null && e.getMessage().contains("(TLS)");
                 int port = tls ? config.mqttTls().port() : config.mqtt().port();
@@ -141,6 +149,7 @@ public final class SluiceDaemon implements AutoCloseable {
             daemon.lineUdp = lineUdp;
             daemon.files = files;
             daemon.auth = auth;
+            daemon.deliveryLog = deliveryLog;
             daemon.state.set(State.READY);
             try {
                 daemon.admin = AdminServer.start(daemon);
@@ -152,7 +161,8 @@ public final class SluiceDaemon implements AutoCloseable {
                     listening(config, mqtt), config.kafka().bootstrapServers(), config.kafka().readingsTopic());
             return daemon;
         } catch (RuntimeException e) {
-            closeQuietly(files, fanout, lineUdp, mqttSn, mqtt, auth, log, sessionLog, topics);
+            // the MQTT source closes the delivery log it was given; closing it again does nothing
+            closeQuietly(files, fanout, lineUdp, mqttSn, mqtt, deliveryLog, auth, log, sessionLog, topics);
             throw e instanceof StartupException se ? se : new StartupException("start-up failed: " + e.getMessage(), e);
         }
     }
@@ -386,6 +396,11 @@ public final class SluiceDaemon implements AutoCloseable {
 
     public KafkaLog log() {
         return log;
+    }
+
+    /** The delivery log, or null when delivery.enabled is off or this node runs the fan-out only. */
+    public KafkaDeliveryLog deliveryLog() {
+        return deliveryLog;
     }
 
     /**

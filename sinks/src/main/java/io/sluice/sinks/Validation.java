@@ -6,24 +6,24 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /** Field checks shared by the config records; every message names the field, the value and the rule. */
-final class Validation {
+public final class Validation {
     private Validation() {
     }
 
-    static void notBlank(String field, String value) {
+    public static void notBlank(String field, String value) {
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException(field + " must not be blank: " + (value == null ? "null" : "'" + value + "'"));
         }
     }
 
-    static void atLeast(String field, long value, long min) {
+    public static void atLeast(String field, long value, long min) {
         if (value < min) {
             throw new IllegalArgumentException(field + " must be >= " + min + ": " + value);
         }
     }
 
     /** An immutable, sorted copy of extra client properties, refusing keys Sluice sets itself. */
-    static Map<String, String> extraProperties(Map<String, String> props, Set<String> reserved) {
+    public static Map<String, String> extraProperties(Map<String, String> props, Set<String> reserved) {
         if (props == null) {
             return Map.of();
         }

@@ -1,10 +1,16 @@
 package io.sluice.sinks;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.sluice.ingest.Delivery;
+import io.sluice.ingest.Envelope;
+import io.sluice.ingest.Outcome;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,8 +29,18 @@ class ArchitectureTest {
 
     @Test
     void sinks_neverUseProtocolsOrTheDaemon() {
-        noClasses().should().dependOnClassesThat()
-                .resideInAnyPackage("io.sluice.protocols..", "io.sluice.ingest..", "io.sluice.daemon..")
+        // the one way in: the delivery interface protocols owns, and the value types it names
+        noClasses().should().dependOnClassesThat(resideInAnyPackage("io.sluice.protocols..", "io.sluice.ingest..",
+                        "io.sluice.daemon..", "io.sluice.mqtt..", "io.sluice.udp..", "io.sluice.auth..",
+                        "io.sluice.tls..", "io.sluice.security..", "io.sluice.notify..")
+                        .and(not(belongToAnyOf(Delivery.class, Outcome.class, Envelope.UserProperty.class))))
+                .check(SINKS);
+    }
+
+    @Test
+    void onlyTheDeliveryPackage_implementsTheDeliveryInterface() {
+        noClasses().that().resideOutsideOfPackages("io.sluice.sinks.delivery..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.sluice.delivery..", "io.sluice.ingest..")
                 .check(SINKS);
     }
 

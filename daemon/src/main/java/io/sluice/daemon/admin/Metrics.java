@@ -27,6 +27,9 @@ final class Metrics {
         if (daemon.ingests()) {
             ingest(daemon.mqttStats());
         }
+        if (daemon.deliveryLog() != null) {
+            deliveryLog(daemon.deliveryLog());
+        }
         if (daemon.mqttSn() != null) {
             MqttSnStats sn = daemon.mqttSn().stats();
             counter("sluice.mqttsn.datagrams", "MQTT-SN datagrams received", sn.datagrams);
@@ -42,6 +45,27 @@ final class Metrics {
             counter("sluice.lineudp.delivery.failures", "line-protocol lines Kafka did not take",
                     ls.deliveryFailures);
         }
+    }
+
+    private void deliveryLog(io.sluice.sinks.delivery.KafkaDeliveryLog log) {
+        Gauge.builder("sluice.delivery.log.lag", log, l -> l.stats().lag())
+                .description("records of this node's delivery partition not yet read").register(registry);
+        Gauge.builder("sluice.delivery.log.committed", log, l -> l.stats().committed())
+                .description("the stored position of this node's delivery partition (a restart resumes there)")
+                .register(registry);
+        Gauge.builder("sluice.delivery.retained", log, l -> l.stats().retained())
+                .description("retained messages held").register(registry);
+        FunctionCounter.builder("sluice.delivery.retained.refused", log, l -> l.stats().retainedRefused())
+                .description("retained messages not held (delivery.max_retained_messages or _bytes)")
+                .register(registry);
+        FunctionCounter.builder("sluice.delivery.log.messages", log, l -> l.stats().messages())
+                .description("messages of this node read from the delivery topic").register(registry);
+        FunctionCounter.builder("sluice.delivery.log.writes", log, l -> l.stats().writesDurable()).tag("outcome", "durable")
+                .description("delivery and retained writes by outcome").register(registry);
+        FunctionCounter.builder("sluice.delivery.log.writes", log, l -> l.stats().writesRetryable())
+                .tag("outcome", "retryable").description("delivery and retained writes by outcome").register(registry);
+        FunctionCounter.builder("sluice.delivery.log.writes", log, l -> l.stats().writesRejected())
+                .tag("outcome", "rejected").description("delivery and retained writes by outcome").register(registry);
     }
 
     /** Looked up through the daemon on every scrape: a reload may replace the fan-out. */
@@ -125,6 +149,9 @@ final class Metrics {
                         .description("drops, refusals and protocol violations by reason").tag("reason", reason)
                         .register(registry);
             }
+        }
+        if (daemon.deliveryLog() != null) {
+            deliveryLog(daemon.deliveryLog());
         }
         if (daemon.mqttSn() != null) {
             MqttSnStats sn = daemon.mqttSn().stats();

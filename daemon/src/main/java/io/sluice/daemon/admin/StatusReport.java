@@ -8,6 +8,8 @@ import io.sluice.udp.MqttSnStats;
 import io.sluice.mqtt.MqttStats;
 import io.sluice.mqtt.SessionInfo;
 import io.sluice.sinks.ClusterHealth;
+import io.sluice.sinks.delivery.DeliveryLogStats;
+import io.sluice.sinks.delivery.KafkaDeliveryLog;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -41,6 +43,9 @@ final class StatusReport {
             m.put("kafka_pending", d.log().pendingCount());
             m.put("events", d.mqttStats().events());
         }
+        if (d.deliveryLog() != null) {
+            m.put("delivery", delivery(d.deliveryLog()));
+        }
         if (d.mqttSn() != null) {
             MqttSnStats sn = d.mqttSn().stats();
             Map<String, Object> u = new LinkedHashMap<>();
@@ -65,6 +70,28 @@ final class StatusReport {
         if (d.fanout() != null) {
             m.put("fanout", fanout(d.fanout()));
         }
+        return m;
+    }
+
+    /** The delivery log: where this node reads its partition, how far behind, the retained messages it holds. */
+    static Map<String, Object> delivery(KafkaDeliveryLog log) {
+        DeliveryLogStats s = log.stats();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("topic", log.config().topic() + " partition " + s.partition());
+        m.put("position", s.position());
+        m.put("committed", s.committed());
+        m.put("lag", s.lag());
+        m.put("messages", s.messages());
+        m.put("skipped_other_nodes", s.skipped());
+        m.put("undecodable", s.undecodable());
+        m.put("retained", s.retained());
+        m.put("retained_bytes", s.retainedBytes());
+        m.put("retained_refused", s.retainedRefused());
+        m.put("writes_durable", s.writesDurable());
+        m.put("writes_retryable", s.writesRetryable());
+        m.put("writes_rejected", s.writesRejected());
+        m.put("writes_refused_full", s.writesRefusedFull());
+        m.put("pending_bytes", s.pendingBytes());
         return m;
     }
 

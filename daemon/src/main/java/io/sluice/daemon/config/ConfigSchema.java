@@ -307,7 +307,8 @@ public final class ConfigSchema {
             number("kafka.startup_timeout_ms", INT, 120_000, 1_000, Integer.MAX_VALUE,
                     "How long start-up waits for Kafka to answer before giving up."),
             bool("kafka.create_topics", true,
-                    "Create the readings and sessions topics at start-up when absent (never alters existing ones)."),
+                    "Create the readings and sessions topics (and the delivery topics when delivery.enabled) at"
+                            + " start-up when absent (never alters existing ones)."),
             number("kafka.topic_partitions", INT, 12, 1, 100_000, "Partitions of a readings topic Sluice creates."),
             number("kafka.topic_replication_factor", INT, 3, 1, 32, "Replication factor of topics Sluice creates."),
             number("kafka.topic_min_insync_replicas", INT, 2, 1, 32,
@@ -318,6 +319,29 @@ public final class ConfigSchema {
                             + " client Sluice builds: producers, consumers and admin clients. See \"Securing the Kafka"
                             + " connection\" in README.md."),
 
+            bool("delivery.enabled", true,
+                    "Deliver published messages to MQTT subscribers, keep retained messages and offline queues"
+                            + " (docs/DELIVERY.md). Off: SUBSCRIBE is still granted and stored, nothing is delivered"
+                            + " and a PUBLISH with RETAIN is refused; the delivery topics are neither created nor read."),
+            string("delivery.topic", "sluice.delivery",
+                    "Topic of messages on their way to subscribers: one record per message and node that has a"
+                            + " matching subscriber, keyed by that node's node_id (docs/RECORDS.md). Each node reads"
+                            + " only its own partition. Created at start-up like the other topics (cleanup.policy"
+                            + " delete, kafka.topic_replication_factor and kafka.topic_min_insync_replicas)."),
+            string("delivery.retained_topic", "sluice.retained",
+                    "Compacted topic of retained messages, keyed by MQTT topic; an empty retained payload is"
+                            + " written as a tombstone. Every node reads it whole at start-up and follows it."),
+            number("delivery.partitions", INT, 16, 1, 100_000,
+                    "Partitions of delivery.topic: a node's partition is murmur2(node_id) modulo this, as Kafka's"
+                            + " own partitioner picks, so every node of a cluster must say the same and the topic must"
+                            + " have exactly this many (start-up stops naming this key otherwise). More partitions"
+                            + " spread nodes apart: nodes sharing a partition read and pass over each other's"
+                            + " records. Also the partitions of delivery.retained_topic when Sluice creates it."),
+            number("delivery.commit_interval_ms", INT, 1_000, 10, 600_000,
+                    "How often this node stores its position in its delivery partition (consumer group"
+                            + " sluice.delivery.<node_id>), and at shutdown. After a restart or a kill -9 the node"
+                            + " reads again from the last stored position: messages finished after it are delivered"
+                            + " again (at least once), none are lost."),
             number("delivery.max_inflight_per_session", INT, 32, 1, 65_535,
                     "QoS 1/2 messages sent to one MQTT 3.1.1 subscriber and not yet acknowledged; the next waits for"
                             + " a PUBACK/PUBCOMP. MQTT 5 clients set their own with Receive Maximum."),
@@ -331,12 +355,22 @@ public final class ConfigSchema {
                             + " its payload + 2 x its topic + 160 B (copies of one message share its payload, so this"
                             + " overstates their heap). Beyond it a new message for a session is dropped: event"
                             + " queued_bytes_full."),
+            number("delivery.max_retained_messages", INT, 100_000, 0, 100_000_000,
+                    "Retained messages this node holds in heap. Beyond it the retained message of a further topic"
+                            + " is not held (not served to new subscribers), counted (retained_refused in sluice"
+                            + " status) and logged once; it stays in the retained topic."),
             number("delivery.max_retained_bytes", LONG, 64 * MIB, 0, 1024L * 1024 * MIB,
                     "Bytes of retained messages this node holds in memory (payload + 2 x topic + 200 B each). A"
                             + " PUBLISH with RETAIN that would add a retained topic beyond it is refused for good"
                             + " (MQTT 5 PUBACK 0x80 with a reason string; MQTT 3.1.1 has no error PUBACK, so its connection"
                             + " is closed), event retained_full; replacing or deleting a retained message is always"
-                            + " allowed. One written by another node beyond it is not held here, event retained_full."),
+                            + " allowed. One written by another node beyond it is not held here, event retained_full (the delivery"
+                            + " log counts it too, retained_refused in sluice status, and stops holding a retained"
+                            + " message replaced by one that does not fit)."),
+            number("delivery.max_pending_bytes", LONG, 32 * MIB, 1024 * 1024, 64L * 1024 * MIB,
+                    "Bytes of delivery and retained writes waiting for Kafka's acknowledgement (also the delivery"
+                            + " producer's buffer.memory). Beyond it a publish that needs such a write gets no PUBACK"
+                            + " (retryable, as when Kafka is unreachable) instead of Sluice holding more."),
 
             bool("fanout.enabled", false,
                     "Run the fan-out (readings topic to an InfluxDB-compatible TSDB) inside `sluice run`. `sluice"

@@ -55,7 +55,8 @@ final class CrossFieldRules {
         if (v.string("kafka.bootstrap_servers").isBlank()) {
             problems.add(v.where("kafka.bootstrap_servers") + ": kafka.bootstrap_servers must name at least one host:port");
         }
-        for (String topicKey : List.of("kafka.readings_topic", "kafka.sessions_topic", "fanout.dead_letter_topic")) {
+        for (String topicKey : List.of("kafka.readings_topic", "kafka.sessions_topic", "fanout.dead_letter_topic",
+                "delivery.topic", "delivery.retained_topic")) {
             String topic = v.string(topicKey);
             if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
                 problems.add(v.where(topicKey) + ": " + topicKey + ": value '" + topic
@@ -65,11 +66,32 @@ final class CrossFieldRules {
         if (v.string("kafka.readings_topic").equals(v.string("kafka.sessions_topic"))) {
             problems.add(v.where("kafka.sessions_topic") + ": kafka.sessions_topic must differ from kafka.readings_topic");
         }
+        deliveryTopics(v, problems);
         fanout(v, problems);
         udp(v, problems);
         tls(v, problems);
         AuthRules.check(v, problems);
         return problems;
+    }
+
+    /** The delivery topics hold records of their own: neither may be another topic of Sluice's, nor each other. */
+    private static void deliveryTopics(ConfigValues v, List<String> problems) {
+        if (!v.bool("delivery.enabled")) {
+            return;
+        }
+        List<String> others = List.of("kafka.readings_topic", "kafka.sessions_topic", "fanout.dead_letter_topic");
+        for (String key : List.of("delivery.topic", "delivery.retained_topic")) {
+            for (String other : others) {
+                if (v.string(key).equals(v.string(other))) {
+                    problems.add(v.where(key) + ": " + key + " ('" + v.string(key) + "') must differ from " + other
+                            + " (" + v.where(other) + ")");
+                }
+            }
+        }
+        if (v.string("delivery.topic").equals(v.string("delivery.retained_topic"))) {
+            problems.add(v.where("delivery.retained_topic") + ": delivery.retained_topic must differ from"
+                    + " delivery.topic ('" + v.string("delivery.topic") + "')");
+        }
     }
 
     private static final List<String> TLS_FILE_KEYS = List.of("mqtt_tls.cert_file", "mqtt_tls.key_file",

@@ -14,9 +14,10 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                            Kafka kafka, Fanout fanout, Admin admin, Shutdown shutdown, Log log, Auth auth,
                            Delivery delivery) {
 
-    /** The delivery section: bounds of delivery to subscribers (docs/LIMITS.md). */
-    public record Delivery(int maxInflightPerSession, int maxQueuedMessagesPerSession, long maxQueuedBytes,
-                           long maxRetainedBytes) {
+    /** The delivery section (docs/DELIVERY.md; its bounds in docs/LIMITS.md). */
+    public record Delivery(boolean enabled, String topic, String retainedTopic, int partitions, int commitIntervalMs,
+                           int maxInflightPerSession, int maxQueuedMessagesPerSession, long maxQueuedBytes,
+                           int maxRetainedMessages, long maxRetainedBytes, long maxPendingBytes) {
     }
 
     /** The auth section; file paths are empty when not set. */
@@ -156,9 +157,12 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                         v.bool("auth.client_id_must_match_identity"), v.integer("auth.password_check_threads"),
                         v.integer("auth.password_check_queue"), v.integer("auth.max_remembered_passwords"),
                         v.integer("auth.acl_cache_topics_per_connection")),
-                new Delivery(v.integer("delivery.max_inflight_per_session"),
+                new Delivery(v.bool("delivery.enabled"), v.string("delivery.topic"), v.string("delivery.retained_topic"),
+                        v.integer("delivery.partitions"), v.integer("delivery.commit_interval_ms"),
+                        v.integer("delivery.max_inflight_per_session"),
                         v.integer("delivery.max_queued_messages_per_session"),
-                        v.longValue("delivery.max_queued_bytes"), v.longValue("delivery.max_retained_bytes")));
+                        v.longValue("delivery.max_queued_bytes"), v.integer("delivery.max_retained_messages"),
+                        v.longValue("delivery.max_retained_bytes"), v.longValue("delivery.max_pending_bytes")));
     }
 
     static MqttTls mqttTls(ConfigValues v) {

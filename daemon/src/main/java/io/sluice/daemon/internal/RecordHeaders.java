@@ -9,19 +9,19 @@ package io.sluice.daemon.internal;
  */
 public final class RecordHeaders {
     /** The MQTT topic (or the topic assigned to a datagram). */
-    public static final String TOPIC = "sluice.topic";
+    public static final String TOPIC = io.sluice.sinks.HeaderNames.TOPIC;
     /** "mqtt", "mqtt-sn" or "line-udp". */
     public static final String PROTOCOL = "sluice.protocol";
     /** "3.1.1" or "5" for MQTT. */
     public static final String PROTOCOL_VERSION = "sluice.protocol_version";
     /** The QoS the client published with, as a decimal. */
-    public static final String QOS = "sluice.qos";
+    public static final String QOS = io.sluice.sinks.HeaderNames.QOS;
     /** Receive time, nanoseconds since the epoch, as a decimal. */
     public static final String RECEIVED_NS = "sluice.received_ns";
     /** The node_id of the Sluice node that received the reading. */
     public static final String NODE = "sluice.node";
     /** MQTT 5 content type, when the client sent one. */
-    public static final String CONTENT_TYPE = "sluice.content_type";
+    public static final String CONTENT_TYPE = io.sluice.sinks.HeaderNames.CONTENT_TYPE;
     /** Sender address (ip:port), when recorded. */
     public static final String SOURCE = "sluice.source";
     /**
@@ -30,7 +30,7 @@ public final class RecordHeaders {
      */
     public static final String IDENTITY = "sluice.identity";
     /** Prefix of MQTT 5 user properties: property {@code unit=C} becomes header {@code mqtt.user.unit = C}. */
-    public static final String USER_PROPERTY_PREFIX = "mqtt.user.";
+    public static final String USER_PROPERTY_PREFIX = io.sluice.sinks.HeaderNames.USER_PROPERTY_PREFIX;
 
     private RecordHeaders() {
     }

@@ -9,6 +9,8 @@ import io.sluice.sinks.TopicCheck;
 import io.sluice.sinks.kafka.KafkaLog;
 import io.sluice.sinks.kafka.KafkaSessionLog;
 import io.sluice.sinks.kafka.KafkaTopics;
+import io.sluice.sinks.delivery.DeliveryLogConfig;
+import io.sluice.sinks.delivery.KafkaDeliveryLog;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.mqtt.MqttConfig;
 import io.sluice.mqtt.SessionLimits;
@@ -83,6 +85,9 @@ public final class Wiring {
         if (c.fanout().enabled()) {
             checks.add(ensureDeadLetterTopic(topics, c, partitions, rf, minIsr));
         }
+        if (c.delivery().enabled()) {
+            checks.addAll(ensureDeliveryTopics(topics, c, rf, minIsr));
+        }
         for (TopicCheck check : checks) {
             if (out != null) {
                 out.println(check.describe());
@@ -92,6 +97,36 @@ public final class Wiring {
             }
         }
         return checks.stream().allMatch(TopicCheck::matches);
+    }
+
+    /**
+     * The delivery topic with exactly delivery.partitions partitions (every node computes its partition from that
+     * number, so {@link KafkaDeliveryLog#start} refuses another count) and the compacted retained topic.
+     *
+     * @throws StartupException when the retained topic exists but is not compacted: its retained messages would
+     *                          expire with the retention instead of lasting until replaced
+     */
+    public static List<TopicCheck> ensureDeliveryTopics(KafkaTopics topics, SluiceConfig c, int rf, int minIsr) {
+        SluiceConfig.Delivery d = c.delivery();
+        TopicCheck delivery = topics.ensureDeliveryTopic(d.topic(), d.partitions(), rf, minIsr);
+        TopicCheck retained = topics.ensureRetainedTopic(d.retainedTopic(), d.partitions(), rf, minIsr);
+        for (TopicCheck.Difference diff : retained.differences()) {
+            if (diff.property().equals("cleanup.policy")) {
+                throw new StartupException("delivery.retained_topic: " + retained.describe() + "; retained messages"
+                        + " need a compacted topic (set cleanup.policy=compact on it, or name another topic)", null);
+            }
+        }
+        return List.of(delivery, retained);
+    }
+
+    /** The delivery log of this node, from the delivery section and the Kafka connection's settings. */
+    public static KafkaDeliveryLog deliveryLog(SluiceConfig c) {
+        SluiceConfig.Kafka k = c.kafka();
+        SluiceConfig.Delivery d = c.delivery();
+        return new KafkaDeliveryLog(new DeliveryLogConfig(k.bootstrapServers(), c.nodeId(), d.topic(),
+                d.retainedTopic(), d.partitions(), d.commitIntervalMs(), d.maxRetainedMessages(),
+                d.maxRetainedBytes(), d.maxPendingBytes(), k.lingerMs(), k.deliveryTimeoutMs(), k.requestTimeoutMs(),
+                k.maxBlockMs(), k.startupTimeoutMs(), "sluice-delivery-" + c.nodeId(), producerProperties(c)));
     }
 
     /** The fan-out's dead-letter topic: a plain (deleting) topic with at most 6 partitions; few records go there. */

@@ -77,6 +77,10 @@ final class TestKafka implements AutoCloseable {
                 "kafka.topic_partitions", "3",
                 "kafka.topic_replication_factor", "1",
                 "kafka.topic_min_insync_replicas", "1"));
+        // every test its own delivery topics: no retained message or position of another test's
+        settings.put("delivery.topic", "delivery-" + suffix);
+        settings.put("delivery.retained_topic", "retained-" + suffix);
+        settings.put("delivery.partitions", "2");
         settings.putAll(extra);
         return ConfigLoader.fromMap(settings);
     }
@@ -104,6 +108,11 @@ final class TestKafka implements AutoCloseable {
         sb.append("  readings_topic: readings-").append(suffix).append('\n');
         sb.append("  sessions_topic: sessions-").append(suffix).append('\n');
         sb.append("  topic_partitions: 3\n  topic_replication_factor: 1\n  topic_min_insync_replicas: 1\n");
+        if (java.util.Arrays.stream(extraSections).noneMatch(s -> s.startsWith("delivery:"))) {
+            // every test its own delivery topics: no retained message or position of another test's
+            sb.append("delivery:\n  topic: delivery-").append(suffix).append("\n  retained_topic: retained-")
+                    .append(suffix).append("\n  partitions: 2\n");
+        }
         return sb.toString();
     }
 

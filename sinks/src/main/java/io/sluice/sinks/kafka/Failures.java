@@ -20,13 +20,13 @@ import org.apache.kafka.common.errors.SerializationException;
  * TransactionalIdAuthorizationException, ...) are RETRYABLE for the same reason: they concern this node's
  * credentials and ACLs towards Kafka, which an operator can fix, and say nothing about the reading.
  */
-final class Failures {
+public final class Failures {
     private static final int MAX_REASON_CHARS = 300;
 
     private Failures() {
     }
 
-    static AppendResult classify(Throwable failure) {
+    public static AppendResult classify(Throwable failure) {
         Throwable t = unwrap(failure);
         String reason = reason(t);
         if (rejects(t)) {
@@ -36,7 +36,7 @@ final class Failures {
     }
 
     /** True when no retry of the same record can succeed. */
-    static boolean rejects(Throwable failure) {
+    public static boolean rejects(Throwable failure) {
         Throwable t = unwrap(failure);
         if (t instanceof RetriableException) {
             return false;
@@ -49,7 +49,7 @@ final class Failures {
     }
 
     /** {@code SimpleName: message}, shortened; what goes into results, reason codes and log lines. */
-    static String reason(Throwable failure) {
+    public static String reason(Throwable failure) {
         Throwable t = unwrap(failure);
         String message = t.getMessage();
         String reason = message == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + message;
@@ -57,18 +57,18 @@ final class Failures {
     }
 
     /** The failure's own message (or its class name when it has none), for log lines that name the class. */
-    static String message(Throwable failure) {
+    public static String message(Throwable failure) {
         Throwable t = unwrap(failure);
         String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         return message.length() <= MAX_REASON_CHARS ? message : message.substring(0, MAX_REASON_CHARS - 3) + "...";
     }
 
     /** The failure class, for grouping log lines. */
-    static String kind(Throwable failure) {
+    public static String kind(Throwable failure) {
         return unwrap(failure).getClass().getSimpleName();
     }
 
-    static Throwable unwrap(Throwable t) {
+    public static Throwable unwrap(Throwable t) {
         while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
             t = t.getCause();
         }

@@ -2,6 +2,7 @@ package io.sluice.sinks.kafka;
 
 import io.sluice.sinks.SessionLogConfig;
 import io.sluice.sinks.SessionLogException;
+import io.sluice.sinks.internal.KafkaClients;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -13,17 +14,11 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,37 +86,16 @@ public final class KafkaSessionLog implements AutoCloseable {
     }
 
     private static Properties producerProperties(SessionLogConfig config) {
-        var props = new Properties();
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        props.putAll(config.clientProperties());
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-writer");
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        // session writes are rare and someone waits for each: do not hold them back for batching
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(config.deliveryTimeoutMs()));
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(config.requestTimeoutMs()));
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(config.maxBlockMs()));
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return props;
+        // session writes are rare and someone waits for each: do not hold them back for batching (linger 0)
+        return KafkaClients.durableProducer(config.bootstrapServers(), config.clientId() + "-writer",
+                config.clientProperties(), 0, config.deliveryTimeoutMs(), config.requestTimeoutMs(),
+                config.maxBlockMs());
     }
 
     private static Properties consumerProperties(SessionLogConfig config) {
-        var props = new Properties();
-        props.putAll(config.clientProperties());
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.clientId() + "-loader");
         // no group: partitions are assigned by hand and nothing is committed
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        // a missing sessions topic must be an error, not a topic auto-created without compaction
-        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(config.requestTimeoutMs()));
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        return props;
+        return KafkaClients.assignedConsumer(config.bootstrapServers(), config.clientId() + "-loader",
+                config.clientProperties(), config.requestTimeoutMs());
     }
 
     /**

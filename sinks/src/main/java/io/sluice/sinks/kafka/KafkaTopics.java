@@ -87,6 +87,19 @@ public final class KafkaTopics implements AutoCloseable {
         return ensure(name, partitions, replicationFactor, minInsyncReplicas, TopicConfig.CLEANUP_POLICY_COMPACT);
     }
 
+    /**
+     * Ensures the delivery topic (docs/DELIVERY.md): {@code cleanup.policy=delete} like the readings topic, since
+     * each record is one message on its way to a node.
+     */
+    public TopicCheck ensureDeliveryTopic(String name, int partitions, int replicationFactor, int minInsyncReplicas) {
+        return ensure(name, partitions, replicationFactor, minInsyncReplicas, TopicConfig.CLEANUP_POLICY_DELETE);
+    }
+
+    /** Ensures the retained-messages topic: {@code cleanup.policy=compact}, so one message per MQTT topic remains. */
+    public TopicCheck ensureRetainedTopic(String name, int partitions, int replicationFactor, int minInsyncReplicas) {
+        return ensure(name, partitions, replicationFactor, minInsyncReplicas, TopicConfig.CLEANUP_POLICY_COMPACT);
+    }
+
     private TopicCheck ensure(String name, int partitions, int rf, int minIsr, String cleanupPolicy) {
         checkArguments(name, partitions, rf, minIsr);
         Map<String, String> configs = Map.of(

@@ -1,0 +1,129 @@
+package io.sluice.sinks.delivery;
+
+import io.sluice.delivery.DeliveryListener;
+import io.sluice.delivery.DeliveryLog;
+import io.sluice.delivery.Message;
+import io.sluice.ingest.Delivery;
+import io.sluice.sinks.delivery.internal.DeliveryHeaders;
+import io.sluice.sinks.delivery.internal.DeliveryReader;
+import io.sluice.sinks.delivery.internal.DeliveryWriter;
+import io.sluice.sinks.delivery.internal.Partitions;
+import io.sluice.sinks.internal.KafkaClients;
+import io.sluice.sinks.kafka.Failures;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.header.Header;
+
+/**
+ * The delivery log on Kafka (docs/DELIVERY.md). {@link #append} writes one record per target node to the delivery
+ * topic (key = node id, partition = {@link Partitions#of} the node id, value = payload, headers = the rest of the
+ * message, docs/RECORDS.md); {@link #retain} writes the compacted retained topic (key = MQTT topic, an empty
+ * payload as a tombstone). A node reads only its own delivery partition, from its committed position, and the whole
+ * retained topic.
+ *
+ * <p><b>Threading.</b> {@link #append} and {@link #retain} never block (a sender thread does the sending) and their
+ * stages complete once, never exceptionally, normally on the producer's I/O thread. {@link #start} blocks until the
+ * retained topic is read (up to {@link DeliveryLogConfig#startTimeoutMs}); the listener is then called on the log's
+ * single reader thread. {@link #commit} is cheap and thread-safe. {@link #close} blocks up to the request timeout.
+ */
+public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
+    /** A write's weight beyond its payload and headers: the record objects, callback and queue entry. */
+    static final long RECORD_OVERHEAD_BYTES = 128;
+
+    private final DeliveryLogConfig config;
+    private final DeliveryWriter writer;
+    private final DeliveryReader reader;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * Creates the producer, the consumer and the sender thread; contacts no Kafka until {@link #start}.
+     *
+     * @throws IllegalArgumentException when Kafka refuses the configuration
+     */
+    public KafkaDeliveryLog(DeliveryLogConfig config) {
+        this.config = config;
+        this.writer = new DeliveryWriter(config);
+        try {
+            this.reader = new DeliveryReader(config, new KafkaConsumer<>(consumerProperties(config)));
+        } catch (KafkaException e) {
+            writer.close(Duration.ZERO);
+            throw new IllegalArgumentException("cannot create the Kafka consumer for delivery topic '" + config.topic()
+                    + "' at " + config.bootstrapServers() + ": " + Failures.reason(e), e);
+        }
+    }
+
+    private static Properties consumerProperties(DeliveryLogConfig config) {
+        Properties props = KafkaClients.assignedConsumer(config.bootstrapServers(), config.clientId() + "-reader",
+                config.clientProperties(), config.requestTimeoutMs());
+        // the group only stores this node's position: partitions are assigned by hand, never subscribed; a stored
+        // position older than the retention resumes from the oldest record still there (auto.offset.reset)
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "sluice.delivery." + config.nodeId());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return props;
+    }
+
+    @Override
+    public CompletionStage<Delivery> append(Message message, Collection<String> nodes) {
+        Header[] headers = DeliveryHeaders.encode(message);
+        long weight = DeliveryHeaders.weight(message) + message.payload().length + RECORD_OVERHEAD_BYTES;
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(nodes.size());
+        for (String node : new LinkedHashSet<>(nodes)) {
+            records.add(new ProducerRecord<>(config.topic(), Partitions.of(node, config.partitions()), null, node,
+                    message.payload(), List.of(headers)));
+        }
+        return writer.write(records, weight * records.size());
+    }
+
+    @Override
+    public CompletionStage<Delivery> retain(Message message) {
+        byte[] value = message.payload().length == 0 ? null : message.payload();
+        var record = new ProducerRecord<>(config.retainedTopic(), null, null, message.topic(), value,
+                List.of(DeliveryHeaders.encode(message)));
+        long weight = DeliveryHeaders.weight(message) + message.payload().length + RECORD_OVERHEAD_BYTES;
+        return writer.write(List.of(record), weight);
+    }
+
+    /** @throws DeliveryLogException when a topic is missing or wrong, or the retained topic is not read in time */
+    @Override
+    public void start(DeliveryListener listener) {
+        reader.start(listener);
+    }
+
+    @Override
+    public void commit(long position) {
+        reader.commit(position);
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Duration timeout = Duration.ofMillis(config.requestTimeoutMs());
+        reader.close(timeout);
+        writer.close(timeout);
+    }
+
+    public DeliveryLogConfig config() {
+        return config;
+    }
+
+    /** What {@code sluice status} and /metrics show of the delivery log. */
+    public DeliveryLogStats stats() {
+        DeliveryWriter.Counts w = writer.counts();
+        DeliveryReader.Counts r = reader.counts();
+        return new DeliveryLogStats(r.partition(), r.position(), r.stored(), r.lag(), r.handed(), r.skipped(),
+                r.undecodable(), r.listenerFailures(), reader.retained().count(), reader.retained().bytes(), reader.retained().refused(), w.durable(),
+                w.retryable(), w.rejected(), w.refusedFull(), w.pendingBytes());
+    }
+}

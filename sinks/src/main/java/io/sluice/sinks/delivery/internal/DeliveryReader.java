@@ -1,0 +1,243 @@
+package io.sluice.sinks.delivery.internal;
+
+import io.sluice.delivery.DeliveryListener;
+import io.sluice.delivery.Message;
+import io.sluice.sinks.delivery.DeliveryLogConfig;
+import io.sluice.sinks.delivery.DeliveryLogException;
+import io.sluice.sinks.internal.FailureLog;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The read side of the delivery log: one thread, one consumer assigned this node's delivery partition and every
+ * retained partition (no subscribe, no rebalance). Hands this node's messages and every retained change to the
+ * listener in log order, skips records keyed to other nodes, and stores the committed position of the delivery
+ * partition at most every {@code commit_interval_ms} (and at close) under the group {@code sluice.delivery.<node>}.
+ *
+ * <p><b>Threading.</b> The consumer is touched only by the thread that calls {@link #start} (until it returns) and
+ * then by the reader thread; {@link #commit} and the counters may be used from any thread.
+ */
+public final class DeliveryReader {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryReader.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private final DeliveryLogConfig config;
+    private final Consumer<String, byte[]> consumer;
+    private final TopicPartition own;
+    private final RetainedBound retained;
+    private final FailureLog failureLog = new FailureLog();
+    private final CommitPositions commits;
+    private final LongAdder handed = new LongAdder();
+    private final LongAdder skipped = new LongAdder();
+    private final LongAdder undecodable = new LongAdder();
+    private final LongAdder listenerFailures = new LongAdder();
+    private DeliveryListener listener;
+    private Thread thread;
+    private volatile boolean running;
+    private volatile long position = -1;
+    private volatile long lag;
+
+    public DeliveryReader(DeliveryLogConfig config, Consumer<String, byte[]> consumer) {
+        this.config = config;
+        this.consumer = consumer;
+        this.own = new TopicPartition(config.topic(), Partitions.of(config.nodeId(), config.partitions()));
+        this.retained = new RetainedBound(config.maxRetainedMessages(), config.maxRetainedBytes());
+        this.commits = new CommitPositions(config.commitIntervalMs());
+    }
+
+    /**
+     * Reads the retained topic to its end on the caller's thread (handing each to the listener), positions the
+     * delivery partition at the committed position, then starts the reader thread.
+     *
+     * @throws DeliveryLogException when a topic is missing or wrong, or the retained topic is not read in time
+     */
+    public void start(DeliveryListener listener) {
+        this.listener = listener;
+        long deadline = System.nanoTime() + Duration.ofMillis(config.startTimeoutMs()).toNanos();
+        List<TopicPartition> retainedPartitions = new TopicLayout(consumer, config).check(deadline);
+        var all = new ArrayList<>(retainedPartitions);
+        all.add(own);
+        consumer.assign(all);
+        consumer.pause(List.of(own));
+        consumer.seekToBeginning(retainedPartitions);
+        long records = new RetainedLoad(consumer, retainedPartitions, config.retainedTopic(), POLL)
+                .run(deadline, this::onRetained);
+        positionOwnPartition(deadline);
+        consumer.resume(List.of(own));
+        LOG.info("Delivery log of node '{}': {} retained messages held ({} records read from '{}'), reading '{}'"
+                + " partition {} from offset {}", config.nodeId(), retained.count(), records, config.retainedTopic(),
+                config.topic(), own.partition(), position);
+        running = true;
+        thread = new Thread(this::run, "sluice-delivery-reader");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** From the committed position; a node that never stored one starts at the end and stores that at once. */
+    private void positionOwnPartition(long deadline) {
+        OffsetAndMetadata committed = consumer.committed(java.util.Set.of(own), remaining(deadline)).get(own);
+        long start;
+        if (committed != null) {
+            start = committed.offset();
+            consumer.seek(own, start);
+        } else {
+            start = consumer.endOffsets(List.of(own), remaining(deadline)).get(own);
+            consumer.seek(own, start);
+            consumer.commitSync(Map.of(own, new OffsetAndMetadata(start)), remaining(deadline));
+            LOG.info("Delivery partition {} of '{}' had no committed position for node '{}': starting at its end, {}",
+                    own.partition(), config.topic(), config.nodeId(), start);
+        }
+        position = start;
+        commits.startAt(start);
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+                    if (r.topic().equals(config.topic())) {
+                        onDelivery(r);
+                    } else {
+                        onRetained(r);
+                    }
+                }
+                position = consumer.position(own);
+                lag = consumer.currentLag(own).orElse(lag);
+                store(false);
+            }
+        } catch (WakeupException e) {
+            // close() asked us to stop
+        } catch (KafkaException | IllegalStateException e) {
+            LOG.error("Delivery log reader of node '{}' stopped: {}", config.nodeId(), e.toString());
+        } finally {
+            store(true);
+            consumer.close(Duration.ofMillis(config.requestTimeoutMs()));
+        }
+    }
+
+    private void onDelivery(ConsumerRecord<String, byte[]> r) {
+        commits.read(r.offset());
+        if (!config.nodeId().equals(r.key()) || r.value() == null) {
+            skipped.increment();
+            return;
+        }
+        Message m = decode(r);
+        if (m == null) {
+            return;
+        }
+        commits.handed(r.offset());
+        handed.increment();
+        try {
+            listener.onMessage(r.offset(), m);
+        } catch (RuntimeException e) {
+            listenerFailures.increment();
+            logFailure("listener failed", e.toString());
+        }
+    }
+
+    private void onRetained(ConsumerRecord<String, byte[]> r) {
+        if (r.key() == null) {
+            undecodable.increment();
+            return;
+        }
+        Message m = decode(r);
+        Message admitted = m == null ? null : retained.admit(m);
+        if (admitted == null) {
+            return;
+        }
+        try {
+            listener.onRetained(admitted);
+        } catch (RuntimeException e) {
+            listenerFailures.increment();
+            logFailure("listener failed", e.toString());
+        }
+    }
+
+    private Message decode(ConsumerRecord<String, byte[]> r) {
+        try {
+            return DeliveryHeaders.decode(r.headers(), r.value(), r.topic().equals(config.topic()) ? null : r.key());
+        } catch (IllegalArgumentException e) {
+            undecodable.increment();
+            logFailure("undecodable record", r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
+                    + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Stores the position {@link CommitPositions} says is due; a failure is logged and tried again later. */
+    private void store(boolean now) {
+        long target = commits.due(now, System.nanoTime());
+        if (target < 0) {
+            return;
+        }
+        try {
+            consumer.commitSync(Map.of(own, new OffsetAndMetadata(target)),
+                    Duration.ofMillis(config.requestTimeoutMs()));
+            commits.stored(target, System.nanoTime());
+        } catch (KafkaException e) {
+            if (e instanceof WakeupException && !now) {
+                throw e;
+            }
+            logFailure("commit failed", e.toString());
+        }
+    }
+
+    /** Every delivery before {@code next} is finished; stored later by the reader thread. Any thread. */
+    public void commit(long next) {
+        commits.request(next);
+    }
+
+    /** Stops the thread (it stores the last committed position and closes the consumer); waits up to the timeout. */
+    public void close(Duration timeout) {
+        running = false;
+        consumer.wakeup();
+        if (thread == null) {
+            consumer.close(Duration.ZERO);
+            return;
+        }
+        try {
+            thread.join(Math.max(1, timeout.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (String line : failureLog.drain()) {
+            LOG.warn("Delivery log of node '{}': {}", config.nodeId(), line);
+        }
+    }
+
+    private void logFailure(String kind, String detail) {
+        String line = failureLog.record(kind, detail);
+        if (line != null) {
+            LOG.warn("Delivery log of node '{}': {}", config.nodeId(), line);
+        }
+    }
+
+    static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    /** The reader's positions and counters since start. */
+    public record Counts(int partition, long position, long stored, long lag, long handed, long skipped,
+                         long undecodable, long listenerFailures) {
+    }
+
+    public Counts counts() {
+        return new Counts(own.partition(), position, commits.stored(), lag, handed.sum(), skipped.sum(),
+                undecodable.sum(), listenerFailures.sum());
+    }
+
+    public RetainedBound retained() {
+        return retained;
+    }
+}
