@@ -376,7 +376,7 @@ final class Connection {
                 : ctx.stats().publishesQos0).increment();
         ctx.stats().publishBytes.add(p.payload().length);
         int weight = e.weightBytes(); // walks every string of the message: once per PUBLISH
-        io.sluice.delivery.Message m = ctx.broker() == null ? null
+        io.sluice.delivery.Message m = ctx.broker() == null || !ctx.broker().wants(topic, p.retain()) ? null
                 : DeliveryHooks.message(p, topic, clientId, ctx.clock());
         if (!ctx.budget().tryAcquire(weight)) {
             // Keep this one message (it is already read) and stop reading until Kafka acknowledges enough.

@@ -101,12 +101,10 @@ final class Qos2Inbound {
         conn.inflightAdded();
         ctx.outstanding().incrementAndGet();
         ctx.stats().inflightMessages.increment();
-        CompletionStage<Delivery> written = conn.persistent()
+        java.util.function.Supplier<CompletionStage<Delivery>> write = () -> conn.persistent()
                 ? ctx.sessions().writeExactlyOnce(ctx.ingest().exactlyOnce(), e, packetId)
                 : ctx.ingest().submit(e);
-        if (m != null) {
-            written = ctx.broker().publish(written, m);
-        }
+        CompletionStage<Delivery> written = m == null ? write.get() : ctx.broker().publish(write, m);
         written.whenComplete((delivery, err) -> {
             Delivery d = err == null ? delivery : Delivery.retryable("ingest failed: " + err);
             ctx.budget().release(weight);

@@ -356,6 +356,34 @@ class DeliveryTest {
     }
 
     @Test
+    void nothingIsWrittenWhileTheSubscribersSocketIsNotWritable_andEverythingFollowsOnceItIs() {
+        MqttHarness sub = node.connect(MqttVersion.MQTT_5, "sub", 0);
+        subscribed(sub, subscribe(1, "t", 0));
+        sub.server.unsafe().outboundBuffer().setUserDefinedWritability(1, false); // as a full send buffer would
+        MqttHarness pub = node.connect(MqttVersion.MQTT_5, "pub", 0);
+        for (int i = 0; i < 3; i++) {
+            pub.send(publish("t", 0, 0, bytes("m" + i)));
+        }
+        node.log.deliver();
+        assertTrue(publishes(sub.pump()).isEmpty());
+        assertEquals(3, node.broker.view("sub").queued(), "waiting in its queue");
+
+        sub.server.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+        List<MqttPublishMessage> got = publishes(sub.pump());
+        assertEquals(List.of("m0", "m1", "m2"), got.stream().map(DeliveryFixture::text).toList());
+    }
+
+    @Test
+    void anUnknownPubrec_getsPubrel0x92_inMqtt5() {
+        MqttHarness sub = node.connect(MqttVersion.MQTT_5, "sub", 0);
+        subscribed(sub, subscribe(1, "t", 2));
+        List<MqttMessage> a = sub.send(ack(MqttMessageType.PUBREC, 99));
+        assertEquals(MqttMessageType.PUBREL, a.get(0).fixedHeader().messageType());
+        assertEquals(0x92, reason(a.get(0)));
+        assertEquals(1, node.stats.event("pubrec_unknown_packet_id"));
+    }
+
+    @Test
     void aNonPersistentSessionsEnd_finishesWhatItHeld() {
         MqttHarness sub = node.connect(MqttVersion.MQTT_5, "sub", 0);
         subscribed(sub, subscribe(1, "t", 1));

@@ -34,11 +34,14 @@ import org.apache.kafka.common.header.Header;
  * <p><b>Threading.</b> {@link #append} and {@link #retain} never block (a sender thread does the sending) and their
  * stages complete once, never exceptionally, normally on the producer's I/O thread. {@link #start} blocks until the
  * retained topic is read (up to {@link DeliveryLogConfig#startTimeoutMs}); the listener is then called on the log's
- * single reader thread. {@link #commit} is cheap and thread-safe. {@link #close} blocks up to the request timeout.
+ * single reader thread. {@link #commit} is cheap and thread-safe. {@link #close} blocks up to about 16 s (Kafka
+ * down).
  */
 public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
     /** A write's weight beyond its payload and headers: the record objects, callback and queue entry. */
     static final long RECORD_OVERHEAD_BYTES = 128;
+    /** How long each half of {@link #close} may take. */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(8);
 
     private final DeliveryLogConfig config;
     private final DeliveryWriter writer;
@@ -109,9 +112,11 @@ public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        Duration timeout = Duration.ofMillis(config.requestTimeoutMs());
-        reader.close(timeout);
-        writer.close(timeout);
+        // bounded apart from the request timeout, so a Kafka outage does not stretch a shutdown much: the reader
+        // stores its position (or the next start reads a little more); what is not acknowledged by then completes
+        // retryable (those publishers had no acknowledgement and send again)
+        reader.close(CLOSE_TIMEOUT);
+        writer.close(CLOSE_TIMEOUT);
     }
 
     public DeliveryLogConfig config() {

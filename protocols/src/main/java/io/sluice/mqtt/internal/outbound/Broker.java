@@ -111,16 +111,21 @@ public final class Broker {
      * outcome of them all, never exceptionally; the publisher is acknowledged only when it is delivered.
      */
     public CompletionStage<Delivery> publish(Envelope readings, Message message, Ingest ingest) {
-        return publish(ingest.submit(readings), message);
+        return publish(() -> ingest.submit(readings), message);
     }
 
     /**
-     * As {@link #publish(Envelope, Message, Ingest)} with the readings record already on its way
-     * ({@code readingsWritten}; for QoS 2 the exactly-once write of the reading and its session).
+     * As {@link #publish(Envelope, Message, Ingest)}, with the readings record written by {@code readings} (for a
+     * write of its own, such as QoS 2's exactly-once one); it is called once, on this thread.
      */
-    public CompletionStage<Delivery> publish(CompletionStage<Delivery> readingsWritten, Message message) {
-        CompletionStage<Delivery> all = safe(readingsWritten);
-        if (index.anyMatch(message.topic())) {
+    public CompletionStage<Delivery> publish(java.util.function.Supplier<CompletionStage<Delivery>> readings,
+                                             Message message) {
+        boolean subscribed = index.anyMatch(message.topic());
+        if (!subscribed && !message.retain()) {
+            return readings.get();
+        }
+        CompletionStage<Delivery> all = safe(readings.get());
+        if (subscribed) {
             all = worst(all, safe(log.append(message, thisNode)));
         }
         if (message.retain()) {
@@ -135,6 +140,11 @@ public final class Broker {
             }
         }
         return all;
+    }
+
+    /** True when a PUBLISH to {@code topic} needs more than its readings record (a subscriber, or RETAIN). */
+    public boolean wants(String topic, boolean retain) {
+        return retain || index.anyMatch(topic);
     }
 
     private static CompletionStage<Delivery> safe(CompletionStage<Delivery> s) {

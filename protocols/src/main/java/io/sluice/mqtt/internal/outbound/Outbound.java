@@ -123,8 +123,8 @@ public final class Outbound {
             channel.writeAndFlush(pubRel(packetId));
         } else {
             broker.stats().count("pubrec_unknown_packet_id");
-            // MQTT 5 answers an unknown PUBREC's PUBREL with 0x92; a PUBREL lets the client finish either way
-            channel.writeAndFlush(pubRel(packetId));
+            // a PUBREL lets the client finish its flow either way; MQTT 5 says the id was not found (0x92)
+            channel.writeAndFlush(level == 5 ? pubRelNotFound(packetId) : pubRel(packetId));
         }
     }
 
@@ -181,6 +181,12 @@ public final class Outbound {
                 MqttQoS.valueOf(c.qos), c.retain, 0);
         return new MqttPublishMessage(header, new MqttPublishVariableHeader(m.topic(), c.qos > 0 ? c.packetId : -1,
                 props), Unpooled.wrappedBuffer(m.payload()));
+    }
+
+    private static MqttMessage pubRelNotFound(int packetId) {
+        return new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBREL, false, MqttQoS.AT_LEAST_ONCE, false, 0),
+                new io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader(packetId, (byte) 0x92,
+                        MqttProperties.NO_PROPERTIES));
     }
 
     private static MqttMessage pubRel(int packetId) {

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * ({@link io.sluice.delivery.DeliveryListener#onRetained}), so nothing is served that the log does not hold.
  * Bounded by {@code delivery.max_retained_bytes} (each message weighs its payload + 2 x its topic + 200 B): a
  * PUBLISH that would add a topic beyond it is refused before it is written ({@link #admits}); one arriving beyond it
- * anyway (written by another node, or several admitted at once) is not held, counted {@code retained_full}.
+ * anyway (written by another node, or several admitted at once) is not held, counted {@code retained_full}, and the
+ * message it replaces is dropped too (it is no longer the topic's retained message).
  *
  * <p>Threading: thread-safe; updated on the log's thread only, read on event loops.
  */
@@ -58,6 +59,10 @@ public final class RetainedMessages {
             stats.count("retained_full");
             LOG.warn("Retained message of '{}' not held: delivery.max_retained_bytes ({}) reached [retained_full]",
                     m.topic(), maxBytes);
+            Message stale = byTopic.remove(m.topic()); // the topic's retained message is the new one: never the old
+            if (stale != null) {
+                bytes.addAndGet(-weight(stale));
+            }
             return;
         }
         Message old = byTopic.put(m.topic(), m);

@@ -34,6 +34,20 @@ public final class OfflineSessionsBenchCommand implements Callable<Integer> {
     boolean subscribed;
     @Option(names = "--heap", description = "the node's -Xmx (default ${DEFAULT-VALUE})")
     String heap = "4g";
+    @Option(names = "--queued", description = "then publish this many QoS 1 messages to the first sessions' command"
+            + " topics (needs --subscribed) and report the heap per queued message (default ${DEFAULT-VALUE})")
+    int queued = 0;
+    @Option(names = "--queued-sessions", description = "sessions the --queued messages are spread over"
+            + " (default ${DEFAULT-VALUE}; at most delivery.max_queued_messages_per_session each)")
+    int queuedSessions = 100;
+    @Option(names = "--payload-bytes", description = "payload of each --queued message (default ${DEFAULT-VALUE})")
+    int payloadBytes = 32;
+
+    private static int freePort() throws java.io.IOException {
+        try (var s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -63,9 +77,11 @@ public final class OfflineSessionsBenchCommand implements Callable<Integer> {
                     subscribed ? " (one subscription each)" : "", (System.nanoTime() - t0) / 1e9);
 
             Path conf = dir.resolve("sluice.yaml");
+            int mqttPort = freePort();
+            int adminPort = freePort();
             Files.writeString(conf, String.join("\n", "node_id: bench-sessions",
-                    "mqtt:", "  host: 127.0.0.1", "  port: 0",
-                    "admin:", "  port: 0", "  token_file: " + dir.resolve("admin.token"),
+                    "mqtt:", "  host: 127.0.0.1", "  port: " + mqttPort,
+                    "admin:", "  port: " + adminPort, "  token_file: " + dir.resolve("admin.token"),
                     "kafka:", "  bootstrap_servers: " + kafka.bootstrapServers(), "  readings_topic: bench.readings",
                     "  sessions_topic: " + topic, "  topic_partitions: 12", "  topic_replication_factor: 1",
                     "  topic_min_insync_replicas: 1", "log:", "  level: info", ""));
@@ -92,6 +108,16 @@ public final class OfflineSessionsBenchCommand implements Callable<Integer> {
                                 + " full GC, %.0f bytes per session (%,.0f MiB for 10M at that rate)%s%n", heap, ready,
                         heapKib, heapKib * 1024.0 / sessions, heapKib * 1024.0 / sessions * 10_000_000 / (1 << 20),
                         loaded);
+                if (queued > 0) {
+                    long t1 = System.nanoTime();
+                    QueuedMessages.publish(mqttPort, queued, queuedSessions, payloadBytes);
+                    QueuedMessages.awaitDispatched(adminPort, dir.resolve("admin.token"), queued);
+                    long queuedKib = IdleConnectionsBenchCommand.liveHeapKib(node.pid());
+                    System.out.printf("%,d QoS 1 messages (%d-byte payload) queued for %,d offline sessions in %.1f"
+                                    + " s: live heap %,d KiB, %.0f bytes per queued message%n", queued, payloadBytes,
+                            queuedSessions, (System.nanoTime() - t1) / 1e9, queuedKib,
+                            (queuedKib - heapKib) * 1024.0 / queued);
+                }
             } finally {
                 node.destroy();
                 if (!node.waitFor(60, TimeUnit.SECONDS)) {

@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class DeliveryReader {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryReader.class);
     private static final Duration POLL = Duration.ofMillis(100);
+    /** How long each step of closing (the last commit, the consumer's close) may wait for Kafka. */
+    private static final Duration CLOSE_STEP = Duration.ofSeconds(3);
 
     private final DeliveryLogConfig config;
     private final Consumer<String, byte[]> consumer;
@@ -122,7 +124,7 @@ public final class DeliveryReader {
             LOG.error("Delivery log reader of node '{}' stopped: {}", config.nodeId(), e.toString());
         } finally {
             store(true);
-            consumer.close(Duration.ofMillis(config.requestTimeoutMs()));
+            consumer.close(CLOSE_STEP); // assigned, never subscribed: there is no group to leave
         }
     }
 
@@ -182,8 +184,9 @@ public final class DeliveryReader {
             return;
         }
         try {
+            // at close, a Kafka that does not answer must not hold the shutdown: the next start reads a little more
             consumer.commitSync(Map.of(own, new OffsetAndMetadata(target)),
-                    Duration.ofMillis(config.requestTimeoutMs()));
+                    now ? CLOSE_STEP : Duration.ofMillis(config.requestTimeoutMs()));
             commits.stored(target, System.nanoTime());
         } catch (KafkaException e) {
             if (e instanceof WakeupException && !now) {
