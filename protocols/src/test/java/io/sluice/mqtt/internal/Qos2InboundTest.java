@@ -253,4 +253,21 @@ class Qos2InboundTest {
         fresh.send(publish(8, false, "new"));
         assertEquals(2, ingest.received.size(), "a new session: id 8 is a new message");
     }
+
+    @Test
+    void clientIdHoldingUPlus0000_isRefusedByTheDecoder_soNoSessionKeyCanLookLikeARememberedPacketId() {
+        MqttHarness h = connection(node(64));
+        byte[] id = "dev\u00005".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0, 0, 60, 0, (byte) id.length});
+        body.writeBytes(id);
+        byte[] frame = new byte[2 + body.size()];
+        frame[0] = 0x10;
+        frame[1] = (byte) body.size();
+        System.arraycopy(body.toByteArray(), 0, frame, 2, body.size());
+        assertTrue(h.sendRaw(frame).isEmpty(), "no CONNACK: strict UTF-8 decoding refuses U+0000");
+        assertFalse(h.server.isActive());
+        assertEquals(1, h.ctx.stats().event("malformed_packet"));
+        assertTrue(store.data.isEmpty());
+    }
 }
