@@ -97,6 +97,16 @@ final class Metrics {
         FunctionCounter.builder("sluice.kafka.rejected", daemon, d -> d.log().rejectedCount())
                 .description("records Kafka rejected").register(registry);
         gauge("sluice.kafka.pending", "records handed to the producer without an outcome", d -> d.log().pendingCount());
+        FunctionCounter.builder("sluice.kafka.qos2.transactions", daemon,
+                        d -> d.transactionalLog() == null ? 0 : d.transactionalLog().transactionCount())
+                .description("Kafka transactions committed by the QoS 2 writer (each holds every QoS 2 reading waiting)")
+                .register(registry);
+        FunctionCounter.builder("sluice.kafka.qos2.committed", daemon,
+                        d -> d.transactionalLog() == null ? 0 : d.transactionalLog().committedCount())
+                .description("QoS 2 readings committed with the record of their packet id").register(registry);
+        FunctionCounter.builder("sluice.kafka.qos2.failed", daemon,
+                        d -> d.transactionalLog() == null ? 0 : d.transactionalLog().failedCount())
+                .description("QoS 2 readings whose transaction did not commit (retryable or rejected)").register(registry);
     }
 
     private void counter(String name, String help, LongAdder adder) {
