@@ -415,6 +415,11 @@ public final class SluiceDaemon implements AutoCloseable {
         return deliveryLog;
     }
 
+    /** The QoS 2 writer (readings with their session records, in transactions); null when QoS 2 is off. */
+    public KafkaTransactionalLog transactionalLog() {
+        return transactional;
+    }
+
     /**
      * Graceful stop: refuse new connections, wait up to {@code drainTimeout} for every outstanding Kafka
      * acknowledgement (so their PUBACKs go out), flush, then close everything. Blocking; idempotent.

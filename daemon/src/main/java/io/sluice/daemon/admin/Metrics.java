@@ -158,6 +158,16 @@ final class Metrics {
                 .description("from accepting a PUBLISH to writing it to a subscriber (first sends)")
                 .publishPercentileHistogram().register(registry);
         s.onDeliveryLatency(ms -> latency.record(ms, java.util.concurrent.TimeUnit.MILLISECONDS));
+        FunctionCounter.builder("sluice.kafka.qos2.transactions", daemon,
+                        d -> d.transactionalLog() == null ? 0 : d.transactionalLog().transactionCount())
+                .description("Kafka transactions committed by the QoS 2 writer (each holds every QoS 2 reading waiting)")
+                .register(registry);
+        FunctionCounter.builder("sluice.kafka.qos2.committed", daemon,
+                        d -> d.transactionalLog() == null ? 0 : d.transactionalLog().committedCount())
+                .description("QoS 2 readings committed with the record of their packet id").register(registry);
+        FunctionCounter.builder("sluice.kafka.qos2.failed", daemon,
+                        d -> d.transactionalLog() == null ? 0 : d.transactionalLog().failedCount())
+                .description("QoS 2 readings whose transaction did not commit (retryable or rejected)").register(registry);
     }
 
     private void counter(String name, String help, LongAdder adder) {

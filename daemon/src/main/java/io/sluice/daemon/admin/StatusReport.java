@@ -41,6 +41,11 @@ final class StatusReport {
             m.put("kafka_retryable", d.log().retryableCount());
             m.put("kafka_rejected", d.log().rejectedCount());
             m.put("kafka_pending", d.log().pendingCount());
+            if (d.transactionalLog() != null) {
+                m.put("kafka_qos2_transactions", d.transactionalLog().transactionCount());
+                m.put("kafka_qos2_committed", d.transactionalLog().committedCount());
+                m.put("kafka_qos2_failed", d.transactionalLog().failedCount());
+            }
             m.put("events", d.mqttStats().events());
         }
         if (d.deliveryLog() != null) {

@@ -40,9 +40,7 @@ public final class SessionRegistry {
     /** Told the client id of every session that ends here (delivery drops its queue and subscriptions). */
     private volatile java.util.function.Consumer<String> onEnded = id -> { };
     /** QoS 2 packet ids of persistent sessions, durable with their reading and not yet released by a PUBREL. */
-    private final Map<String, Set<Integer>> remembered = new ConcurrentHashMap<>();
-    /** The latest QoS 2 write per client id, until it completes; its outcome is known once this completes. */
-    private final Map<String, CompletableFuture<Void>> exactlyOnceTail = new ConcurrentHashMap<>();
+    private final RememberedPacketIds remembered;
     private final DelayedWills delayedWills;
 
     public SessionRegistry(SessionStore store, Clock clock, MqttStats stats) {
@@ -55,6 +53,7 @@ public final class SessionRegistry {
         this.stats = stats;
         this.limits = limits;
         this.delayedWills = new DelayedWills(stats);
+        this.remembered = new RememberedPacketIds(store, stats);
     }
 
     /** MQTT 5 wills waiting out their delay. */
@@ -93,7 +92,7 @@ public final class SessionRegistry {
                 LOG.warn("Skipping stored session of '{}': {}", e.getKey(), ex.getMessage());
             }
         }
-        int ids = loadRemembered(loaded);
+        int ids = remembered.load(loaded, durable::containsKey);
         LOG.info("Loaded {} persistent session(s) ({} QoS 2 packet id(s) awaiting PUBREL), removed {} expired",
                 durable.size(), ids, expired);
         if (durable.size() >= limits.maxPersistentSessions()) {
@@ -104,86 +103,28 @@ public final class SessionRegistry {
         return durable.size();
     }
 
-    /** Remembered QoS 2 packet ids of the loaded sessions; those of sessions that no longer exist are removed. */
-    private int loadRemembered(Map<String, byte[]> loaded) {
-        int count = 0;
-        for (Map.Entry<String, byte[]> e : loaded.entrySet()) {
-            if (!SessionCodec.isExactlyOnceKey(e.getKey())) {
-                continue;
-            }
-            try {
-                SessionCodec.RememberedId r = SessionCodec.decodeExactlyOnce(e.getKey(), e.getValue());
-                if (durable.containsKey(r.clientId())) {
-                    remembered.computeIfAbsent(r.clientId(), k -> ConcurrentHashMap.newKeySet()).add(r.packetId());
-                    count++;
-                } else {
-                    store.remove(e.getKey()); // its session ended or expired
-                }
-            } catch (IllegalArgumentException ex) {
-                stats.count("session_undecodable");
-                LOG.warn("Skipping stored QoS 2 packet id under key '{}': {}", e.getKey().replace('\u0000', '/'),
-                        ex.getMessage());
-            }
-        }
-        return count;
-    }
-
     /**
      * Writes a QoS 2 reading of a persistent session and the record remembering its packet id in one transaction;
-     * once delivered, the id is remembered here too until {@link #release}. Any thread; never blocks.
+     * see {@link RememberedPacketIds#write}. Any thread; never blocks.
      */
     CompletionStage<io.sluice.ingest.Delivery> writeExactlyOnce(io.sluice.ingest.ExactlyOnce writer,
                                                                 io.sluice.ingest.Envelope e, int packetId) {
-        String id = e.clientId();
-        CompletableFuture<io.sluice.ingest.Delivery> result = writer.submit(e, SessionCodec.exactlyOnceKey(id, packetId),
-                SessionCodec.encodeExactlyOnce(packetId)).toCompletableFuture().thenApply(d -> {
-                    if (d.delivered()) {
-                        remembered.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(packetId);
-                    }
-                    return d;
-                });
-        CompletableFuture<Void> done = result.handle((d, err) -> null);
-        exactlyOnceTail.put(id, done);
-        done.whenComplete((v, err) -> exactlyOnceTail.remove(id, done));
-        return result;
+        return remembered.write(writer, e, packetId);
     }
 
-    /**
-     * Completes once every QoS 2 write of {@code clientId} made so far has its outcome (writes complete in the order
-     * they were made), so a connection taking the session over sees every packet id its predecessor wrote.
-     */
+    /** Completes once every QoS 2 write of {@code clientId} made so far has its outcome. */
     CompletionStage<Void> exactlyOnceSettled(String clientId) {
-        CompletableFuture<Void> tail = exactlyOnceTail.get(clientId);
-        return tail == null ? CompletableFuture.completedFuture(null) : tail;
+        return remembered.settled(clientId);
     }
 
     /** The QoS 2 packet ids of a persistent session durably remembered and not released (a copy). */
     Set<Integer> rememberedIds(String clientId) {
-        Set<Integer> ids = remembered.get(clientId);
-        return ids == null ? Set.of() : Set.copyOf(ids);
+        return remembered.ids(clientId);
     }
 
-    /**
-     * A PUBREL released {@code packetId}: its record is deleted (a tombstone); completes once that is durable, and
-     * at once when the id was never durably remembered (a session without expiry).
-     */
+    /** A PUBREL released {@code packetId}; completes once that is durable (at once when it was never stored). */
     CompletionStage<Void> release(String clientId, int packetId) {
-        Set<Integer> ids = remembered.get(clientId);
-        if (ids == null || !ids.contains(packetId)) {
-            return CompletableFuture.completedFuture(null);
-        }
-        return store.remove(SessionCodec.exactlyOnceKey(clientId, packetId)).thenRun(() -> ids.remove(packetId));
-    }
-
-    /** Once the QoS 2 writes of {@code clientId} have settled, deletes the records of its remembered packet ids. */
-    private CompletionStage<Void> forgetRemembered(String clientId) {
-        return exactlyOnceSettled(clientId).thenCompose(v -> {
-            Set<Integer> ids = remembered.remove(clientId);
-            CompletableFuture<?>[] writes = ids == null ? new CompletableFuture<?>[0] : ids.stream()
-                    .map(p -> store.remove(SessionCodec.exactlyOnceKey(clientId, p)).toCompletableFuture())
-                    .toArray(CompletableFuture<?>[]::new);
-            return CompletableFuture.allOf(writes);
-        });
+        return remembered.release(clientId, packetId);
     }
 
     /** The durable, unexpired session of a client id, or null. */
@@ -257,12 +198,12 @@ public final class SessionRegistry {
         // a write still on its way must not bring the session back: it is not applied here, and a tombstone follows it
         boolean writing = requested.remove(clientId) != null;
         creating.remove(clientId);
-        boolean exactlyOnce = remembered.containsKey(clientId) || exactlyOnceTail.containsKey(clientId);
+        boolean exactlyOnce = remembered.holds(clientId);
         if (durable.remove(clientId) == null && !writing) {
-            return exactlyOnce ? forgetRemembered(clientId) : CompletableFuture.completedFuture(null);
+            return exactlyOnce ? remembered.forget(clientId) : CompletableFuture.completedFuture(null);
         }
         CompletionStage<Void> tombstone = store.remove(clientId);
-        return exactlyOnce ? tombstone.thenCombine(forgetRemembered(clientId), (a, b) -> null) : tombstone;
+        return exactlyOnce ? tombstone.thenCombine(remembered.forget(clientId), (a, b) -> null) : tombstone;
     }
 
     /**

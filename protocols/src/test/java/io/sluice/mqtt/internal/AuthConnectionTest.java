@@ -190,6 +190,34 @@ class AuthConnectionTest {
     }
 
     @Test
+    void publishToAForeignTopic_qos2_getsPubrec0x87InMqtt5_andClosesMqtt311_andNothingIsWritten() throws Exception {
+        harness(false, false); // the authenticator
+        for (MqttVersion v : List.of(MqttVersion.MQTT_5, MqttVersion.MQTT_3_1_1)) {
+            ExactlyOnceIngest ingest = new ExactlyOnceIngest(new MemorySessionStore());
+            MqttStats stats = new MqttStats();
+            SessionRegistry registry = new SessionRegistry(new MemorySessionStore(), Clock.systemUTC(), stats);
+            registry.load();
+            MqttHarness h = new MqttHarness(new Context(MqttHarness.config(64, 4, 4096), ingest,
+                    new InflightBudget(1 << 20), registry, stats, Clock.systemUTC(), new AtomicLong(),
+                    new AtomicBoolean(true), auth), null);
+            open.add(h);
+            connect(h, v, "c-" + v, "alice", "alice-pw");
+            List<MqttMessage> answers = h.send(publish("sensors/bob/t", 2, 1, new byte[] {1}));
+            if (v == MqttVersion.MQTT_5) {
+                assertEquals(io.netty.handler.codec.mqtt.MqttMessageType.PUBREC, answers.get(0).fixedHeader().messageType());
+                assertEquals(0x87, ((MqttPubReplyMessageVariableHeader) answers.get(0).variableHeader()).reasonCode()
+                        & 0xff);
+                assertTrue(h.server.isActive());
+            } else {
+                assertTrue(answers.isEmpty(), "MQTT 3.1.1 has no error PUBREC");
+                assertFalse(h.server.isActive());
+            }
+            assertTrue(ingest.received.isEmpty());
+            assertEquals(1, stats.event("publish_not_authorized"));
+        }
+    }
+
+    @Test
     void publishToAForeignTopic_mqtt311Qos1_closesTheConnection() throws Exception {
         MqttHarness h = harness(false, false);
         connect(h, MqttVersion.MQTT_3_1_1, "c1", "alice", "alice-pw");

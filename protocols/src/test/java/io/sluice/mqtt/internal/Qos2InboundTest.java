@@ -253,4 +253,62 @@ class Qos2InboundTest {
         fresh.send(publish(8, false, "new"));
         assertEquals(2, ingest.received.size(), "a new session: id 8 is a new message");
     }
+
+    @Test
+    void clientIdHoldingUPlus0000_isRefusedByTheDecoder_soNoSessionKeyCanLookLikeARememberedPacketId() {
+        MqttHarness h = connection(node(64));
+        byte[] id = "dev\u00005".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0, 0, 60, 0, (byte) id.length});
+        body.writeBytes(id);
+        byte[] frame = new byte[2 + body.size()];
+        frame[0] = 0x10;
+        frame[1] = (byte) body.size();
+        System.arraycopy(body.toByteArray(), 0, frame, 2, body.size());
+        assertTrue(h.sendRaw(frame).isEmpty(), "no CONNACK: strict UTF-8 decoding refuses U+0000");
+        assertFalse(h.server.isActive());
+        assertEquals(1, h.ctx.stats().event("malformed_packet"));
+        assertTrue(store.data.isEmpty());
+    }
+
+    @Test
+    void pubrel_beforeItsPubrec_isAProtocolError() {
+        MqttHarness h = connection(node(64));
+        h.connect(MqttVersion.MQTT_5, "dev", true, 0);
+        h.send(publish(2, false, "a"));
+        List<MqttMessage> answers = h.send(pubRel(2));
+        assertEquals(0x82, disconnectReason(answers.get(0)));
+        assertEquals(1, h.ctx.stats().event("pubrel_before_pubrec"));
+    }
+
+    @Test
+    void mqtt311_moreIdsAwaitingPubrelThanTheMaximum_closesTheConnection() {
+        MqttHarness h = connection(node(2));
+        h.connect(MqttVersion.MQTT_3_1_1, "dev", true, 0);
+        h.send(publish(1, false, "a"), publish(2, false, "b"));
+        ingest.complete(0, Delivery.DELIVERED);
+        ingest.complete(1, Delivery.DELIVERED);
+        assertEquals(2, h.pump().size(), "two PUBRECs");
+        assertTrue(h.send(publish(3, false, "c")).isEmpty());
+        assertFalse(h.server.isActive());
+        assertEquals(2, ingest.received.size());
+        assertEquals(1, h.ctx.stats().event("receive_maximum_exceeded"));
+    }
+
+    @Test
+    void reconnect_whileTheDroppedConnectionsWriteIsUnderWay_waitsForIt_soTheRetransmissionIsNotWrittenAgain() {
+        Context node = node(64);
+        MqttHarness first = connection(node);
+        first.connect(MqttVersion.MQTT_5, "dev", true, 600);
+        first.send(publish(7, false, "a"));
+        first.server.close(); // dropped before Kafka answered: no PUBREC reached the client
+
+        MqttHarness second = connection(node);
+        assertNull(second.connect(MqttVersion.MQTT_5, "dev", false, 600), "no CONNACK while the write is under way");
+        ingest.complete(0, Delivery.DELIVERED);
+        MqttConnAckMessage ack = (MqttConnAckMessage) second.pump().get(0);
+        assertTrue(ack.variableHeader().isSessionPresent());
+        assertReply(second.send(publish(7, true, "a")).get(0), MqttMessageType.PUBREC, 7, 0);
+        assertEquals(1, ingest.received.size(), "written once");
+    }
 }
