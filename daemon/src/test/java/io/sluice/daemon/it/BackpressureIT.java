@@ -40,7 +40,8 @@ class BackpressureIT {
         int port = DaemonProcess.freePort();
         String yaml = kafka.daemonYaml("backpressure", port,
                 "ingest:\n  max_inflight_bytes: 4194304").replace("node_id: it-node", "node_id: " + node)
-                + "  buffer_memory_bytes: 8388608\n"; // appended to the kafka section written last by daemonYaml
+                .replace("\nkafka:\n", "\nkafka:\n  buffer_memory_bytes: 8388608\n");
+        assertTrue(yaml.contains("buffer_memory_bytes: 8388608"), yaml);
         // 64 MiB of heap; 8 x 160 x 64 KiB = 80 MiB of incompressible payload offered, so buffering instead of
         // pushing back would not fit.
         try (DaemonProcess daemon = new DaemonProcess(dir, yaml, port,
