@@ -25,8 +25,9 @@ import java.util.Map;
  * wherever they stand, with a level of exactly {@code %c} or {@code %u} replaced (a pattern naming {@code %u} never
  * applies to an anonymous client, nor one whose value holds {@code / + #}). Default deny: what no line allows is
  * refused, and a {@code deny} line wins over any that allows. A PUBLISH needs a write line matching its topic; a
- * SUBSCRIBE needs a read line covering every topic its filter can match, and no deny line that could match one of
- * them. Thread-safe (immutable); {@link #allowed} walks the lines that apply (callers cache its answers).
+ * SUBSCRIBE needs a read line covering every topic its filter can match, and is refused by a deny line only when that
+ * line covers the whole filter (a deny line that matches some of its topics is applied per message, at delivery,
+ * where the topic asked about is a name). Thread-safe (immutable); {@link #allowed} walks the lines that apply (callers cache its answers).
  */
 public final class Acl {
     /** What a client wants to do. */
@@ -128,7 +129,7 @@ public final class Acl {
                     continue;
                 }
                 if (r.deny) {
-                    if (access == Access.WRITE ? TopicMatch.matches(filter, topic) : TopicMatch.overlaps(filter, topic)) {
+                    if (TopicMatch.covers(filter, topic)) { // a name: matches; a filter: every topic it can match
                         return false;
                     }
                 } else if (!granted && (access == Access.WRITE ? r.write && TopicMatch.matches(filter, topic)

@@ -2,9 +2,8 @@ package io.sluice.auth;
 
 /**
  * MQTT topic filter arithmetic for authorization, without recursion and linear in the number of levels: whether a
- * filter matches a topic name, whether one filter covers every topic another can match, and whether two filters
- * can match a common topic. Topics beginning with {@code $} are not matched by a wildcard in the first level, as
- * MQTT says [MQTT-4.7.2-1]. Stateless.
+ * filter matches a topic name, and whether one filter covers every topic another can match. Topics beginning with
+ * {@code $} are not matched by a wildcard in the first level, as MQTT says [MQTT-4.7.2-1]. Stateless.
  */
 final class TopicMatch {
     private TopicMatch() {
@@ -36,31 +35,5 @@ final class TopicMatch {
                 return false;
             }
         }
-    }
-
-    /** True when some topic name matches both filters. */
-    static boolean overlaps(String f1, String f2) {
-        String[] a = f1.split("/", -1);
-        String[] b = f2.split("/", -1);
-        boolean dollarA = f1.startsWith("$");
-        boolean dollarB = f2.startsWith("$");
-        if (dollarA != dollarB && (isWild(dollarA ? b[0] : a[0]) || !a[0].equals(b[0]))) {
-            return false;
-        }
-        for (int i = 0; ; i++) {
-            if ((i < a.length && a[i].equals("#")) || (i < b.length && b[i].equals("#"))) {
-                return true;
-            }
-            if (i == a.length || i == b.length) {
-                return i == a.length && i == b.length;
-            }
-            if (!a[i].equals("+") && !b[i].equals("+") && !a[i].equals(b[i])) {
-                return false;
-            }
-        }
-    }
-
-    private static boolean isWild(String level) {
-        return level.equals("+") || level.equals("#");
     }
 }

@@ -43,20 +43,43 @@ class AclTest {
     }
 
     @Test
-    void subscribe_needsReadOnEveryTopicTheFilterCanMatch(@TempDir Path dir) throws Exception {
+    void subscribe_needsReadOnEveryTopicTheFilterCanMatch_andIsRefusedOnlyByADenyCoveringTheWholeFilter(
+            @TempDir Path dir) throws Exception {
         Acl acl = acl(dir, """
                 user alice
                 topic read cmd/alice/#
                 topic read fleet/+/status
                 topic deny cmd/alice/private
+                topic deny cmd/alice/secret/#
                 """);
         assertTrue(acl.allowed(ALICE, "c", "cmd/alice/reboot", Access.READ));
-        assertFalse(acl.allowed(ALICE, "c", "cmd/alice/+", Access.READ), "could match the denied topic");
+        assertTrue(acl.allowed(ALICE, "c", "cmd/alice/+", Access.READ), "a deny line matching one topic: per message");
+        assertTrue(acl.allowed(ALICE, "c", "cmd/alice/#", Access.READ), "a deny line matching one topic: per message");
+        assertFalse(acl.allowed(ALICE, "c", "cmd/alice/private", Access.READ), "the deny line covers the filter");
+        assertFalse(acl.allowed(ALICE, "c", "cmd/alice/secret/+", Access.READ), "the deny line covers the filter");
+        assertFalse(acl.allowed(ALICE, "c", "cmd/alice/secret/#", Access.READ), "the deny line covers the filter");
+        assertFalse(acl.allowed(ALICE, "c", "cmd/alice/secret/x/y", Access.READ), "a name the deny line matches");
         assertTrue(acl.allowed(ALICE, "c", "fleet/+/status", Access.READ));
         assertFalse(acl.allowed(ALICE, "c", "fleet/#", Access.READ), "wider than what alice may read");
         assertFalse(acl.allowed(ALICE, "c", "#", Access.READ));
-        assertFalse(acl.allowed(ALICE, "c", "cmd/alice/#", Access.READ), "could match the denied topic");
         assertFalse(acl.allowed(ALICE, "c", "cmd/alice/reboot", Access.WRITE), "read is not write");
+    }
+
+    @Test
+    void conformanceSuiteAcl_grantsWildcards_andRefusesOnlyTheDeniedFilter(@TempDir Path dir) throws Exception {
+        Acl acl = acl(dir, """
+                pattern readwrite #
+                pattern readwrite $TopicA/#
+                pattern deny nosubscribe
+                pattern deny test/nosubscribe
+                """);
+        for (String f : new String[] {"#", "+/+", "+", "test/#", "$TopicA/B"}) {
+            assertTrue(acl.allowed(Identity.ANONYMOUS, "c", f, Access.READ), f);
+        }
+        assertFalse(acl.allowed(Identity.ANONYMOUS, "c", "nosubscribe", Access.READ));
+        assertFalse(acl.allowed(ALICE, "c", "test/nosubscribe", Access.READ));
+        assertTrue(acl.allowed(Identity.ANONYMOUS, "c", "$TopicA/B", Access.WRITE));
+        assertFalse(acl.allowed(Identity.ANONYMOUS, "c", "$SYS/x", Access.WRITE), "# does not match $ topics");
     }
 
     @Test

@@ -275,9 +275,10 @@ public final class ConfigSchema {
                             + " per CONNECT; least recently used forgotten first, all forgotten when the password file"
                             + " changes. 0 remembers none."),
             number("auth.acl_cache_topics_per_connection", INT, 8, 1, 65_535,
-                    "ACL answers one connection remembers, by topic, so a PUBLISH does not walk the ACL each time"
-                            + " (about 100 B + 2 x the topic's length each); when full they start over. A reload of the"
-                            + " ACL file forgets them."),
+                    "ACL answers one connection remembers, by topic, so a PUBLISH (or a message sent to it) does not"
+                            + " walk the ACL each time: this many for publishing and as many for receiving (about"
+                            + " 100 B + 2 x the topic's length each); when full they start over. A reload of the ACL"
+                            + " file forgets them."),
 
             number("ingest.max_inflight_bytes", LONG, 64 * MIB, 1024, 64L * 1024 * MIB,
                     "Global budget of bytes received but not yet acknowledged by Kafka. When spent, Sluice stops"

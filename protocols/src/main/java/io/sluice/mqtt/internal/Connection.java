@@ -681,7 +681,7 @@ final class Connection {
     private void attachOutbound(boolean force) {
         if (outbound == null) {
             outbound = DeliveryHooks.attach(ctx, channel, clientId, level, expirySeconds > 0, clientReceiveMaximum,
-                    clientMaxPacketSize, force);
+                    clientMaxPacketSize, force, permissions);
         }
     }
 

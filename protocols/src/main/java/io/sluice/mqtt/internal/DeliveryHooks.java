@@ -56,15 +56,16 @@ final class DeliveryHooks {
     /**
      * Binds the session's queue to this channel (after CONNACK): when {@code force} (a SUBSCRIBE was granted) or when
      * the session already has a queue; otherwise null, so a connection that never subscribes holds nothing of
-     * delivery. Null when delivery is off.
+     * delivery. Null when delivery is off. Every copy is sent only if {@code permissions} let it read its topic.
      */
     static Outbound attach(Context ctx, Channel channel, String clientId, int level, boolean persistent,
-                           int receiveMaximum, long maxPacketSize, boolean force) {
+                           int receiveMaximum, long maxPacketSize, boolean force,
+                           io.sluice.auth.TopicPermissions permissions) {
         Broker broker = ctx.broker();
         if (broker == null || !force && !broker.hasQueue(clientId)) {
             return null;
         }
-        return broker.attach(channel, clientId, level, persistent, receiveMaximum, maxPacketSize);
+        return broker.attach(channel, clientId, level, persistent, receiveMaximum, maxPacketSize, permissions);
     }
 
     /** The subscription identifiers of {@code session} after SUBSCRIBE granted {@code granted} with {@code id}. */

@@ -67,6 +67,9 @@ class AuthConnectionTest {
                     user alice
                     topic write sensors/alice/#
                     topic read cmd/alice/#
+                    topic write cmd/alice/#
+                    topic deny cmd/alice/private
+                    topic deny cmd/alice/secret/#
                     pattern write devices/%u/#
                     """);
             auth = new Authenticator(new AuthConfig(allowAnonymous, idMustMatch, true, 1, 16, 100, 4),
@@ -238,6 +241,23 @@ class AuthConnectionTest {
             MqttSubAckMessage suback = (MqttSubAckMessage) h.send(sub).get(0);
             assertEquals(List.of(1, v == MqttVersion.MQTT_5 ? 0x87 : 0x80), suback.payload().reasonCodes());
             assertEquals(1, h.ctx.stats().event("subscribe_not_authorized"));
+        }
+    }
+
+    @Test
+    void aDenyLine_refusesOnlyTheFiltersItCoversWhole_notWildcardsOverlappingIt() throws Exception {
+        for (MqttVersion v : List.of(MqttVersion.MQTT_5, MqttVersion.MQTT_3_1_1)) {
+            MqttHarness h = harness(false, false);
+            connect(h, v, "c-" + v, "alice", "alice-pw");
+            MqttMessage sub = MqttMessageBuilders.subscribe().messageId(5)
+                    .addSubscription(MqttQoS.AT_LEAST_ONCE, "cmd/alice/#")
+                    .addSubscription(MqttQoS.AT_LEAST_ONCE, "cmd/alice/+")
+                    .addSubscription(MqttQoS.AT_LEAST_ONCE, "cmd/alice/private")
+                    .addSubscription(MqttQoS.AT_LEAST_ONCE, "cmd/alice/secret/+").build();
+            MqttSubAckMessage suback = (MqttSubAckMessage) h.send(sub).get(0);
+            int no = v == MqttVersion.MQTT_5 ? 0x87 : 0x80;
+            assertEquals(List.of(1, 1, no, no), suback.payload().reasonCodes());
+            assertEquals(2, h.ctx.stats().event("subscribe_not_authorized"));
         }
     }
 

@@ -37,11 +37,17 @@ final class DeliveryFixture {
     final Broker broker;
     final Context ctx;
     final ManualIngest unused = new ManualIngest();
+    private final io.sluice.auth.Authenticator auth;
     private final List<MqttHarness> clients = new ArrayList<>();
 
     DeliveryFixture(DeliveryLimits limits) {
+        this(limits, io.sluice.auth.Authenticator.open());
+    }
+
+    /** A node whose clients are authenticated and authorized by {@code auth} (for example with an ACL file). */
+    DeliveryFixture(DeliveryLimits limits, io.sluice.auth.Authenticator auth) {
         this(new MemorySessionStore(), new MemoryDeliveryLog(), new MqttHarness.ManualClock(1_700_000_000_000L),
-                limits);
+                limits, auth);
     }
 
     DeliveryFixture() {
@@ -49,7 +55,8 @@ final class DeliveryFixture {
     }
 
     private DeliveryFixture(MemorySessionStore store, MemoryDeliveryLog log, MqttHarness.ManualClock clock,
-                            DeliveryLimits limits) {
+                            DeliveryLimits limits, io.sluice.auth.Authenticator auth) {
+        this.auth = auth;
         this.store = store;
         this.log = log;
         this.clock = clock;
@@ -60,7 +67,7 @@ final class DeliveryFixture {
         // readings are taken at once: these tests are about delivery
         this.ctx = new Context(MqttHarness.config(64, 4, 1 << 20), e -> CompletableFuture.completedFuture(
                 Delivery.DELIVERED), new InflightBudget(1 << 20), registry, stats, clock, new AtomicLong(),
-                new AtomicBoolean(true), io.sluice.auth.Authenticator.open(), broker);
+                new AtomicBoolean(true), auth, broker);
         broker.start(registry);
     }
 
@@ -68,7 +75,7 @@ final class DeliveryFixture {
     DeliveryFixture restart() {
         close();
         log.restart();
-        return new DeliveryFixture(store, log, clock, limits);
+        return new DeliveryFixture(store, log, clock, limits, auth);
     }
 
     MqttHarness client() {

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code sluice-sim stack}: a local Kafka broker (child JVM) and a Sluice daemon on it, up until interrupted, so the
  * other commands ({@code fleet}, {@code mqtt}, {@code churn}) can be pointed at a real deployment on one machine.
- * Prints the MQTT, MQTT-SN and line-protocol ports, the bootstrap servers, the topic and the daemon's pid.
+ * Prints the MQTT, MQTT-SN and line-protocol ports, the bootstrap servers, the topic and the daemon's pid. The
+ * daemon uses the ACL {@link #ACL}, written to the stack's temporary directory.
  */
 @Command(name = "stack", mixinStandardHelpOptions = true,
         description = "Starts a local Kafka broker and a Sluice daemon (MQTT, MQTT-SN, line protocol over UDP) and"
@@ -34,17 +35,34 @@ final class StackCommand implements Callable<Integer> {
     @Option(names = "--topic", description = "readings topic (default ${DEFAULT-VALUE})")
     String topic = "sluice.readings";
 
+    /**
+     * The stack's ACL: every client may read and write every topic, except two it may not subscribe to or receive,
+     * which is what MQTT conformance suites (Paho's interoperability tests) check as "subscribe failure". Leading
+     * wildcards never match topics starting with '$', so a '$' topic needs a line of its own.
+     */
+    static final String ACL = """
+            # sluice-sim stack: everything readable and writable (pattern lines apply to every client) ...
+            pattern readwrite #
+            # ... '$' topics are not matched by a leading wildcard: the conformance suites publish to $TopicA/B
+            pattern readwrite $TopicA/#
+            # ... except these, which MQTT conformance suites (Paho's interoperability tests) expect a broker to
+            # refuse on SUBSCRIBE (SUBACK 0x80 for MQTT 3.1.1, 0x87 for MQTT 5) as their "subscribe failure" case
+            pattern deny nosubscribe
+            pattern deny test/nosubscribe
+            """;
+
     @Override
     public Integer call() throws Exception {
         Logging.configure("warn", "text");
         Path dir = Files.createTempDirectory("sluice-stack-");
+        Path acl = Files.writeString(dir.resolve("acl"), ACL);
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         try (KafkaCluster kafka = KafkaCluster.start(1)) {
             Map<String, String> settings = new HashMap<>(Map.ofEntries(
                     Map.entry("node_id", "stack"), Map.entry("mqtt.host", "0.0.0.0"),
                     // a local stack for trying Sluice out: devices on other hosts may connect without credentials
-                    Map.entry("auth.allow_anonymous", "true"),
+                    Map.entry("auth.allow_anonymous", "true"), Map.entry("auth.acl_file", acl.toString()),
                     Map.entry("mqtt.port", Integer.toString(mqttPort)),
                     Map.entry("mqtt_sn.enabled", "true"), Map.entry("mqtt_sn.port", Integer.toString(mqttSnPort)),
                     Map.entry("line_udp.enabled", "true"), Map.entry("line_udp.port", Integer.toString(lineUdpPort)),

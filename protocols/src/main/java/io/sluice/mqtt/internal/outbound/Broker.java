@@ -1,6 +1,7 @@
 package io.sluice.mqtt.internal.outbound;
 
 import io.netty.channel.Channel;
+import io.sluice.auth.TopicPermissions;
 import io.sluice.delivery.DeliveryListener;
 import io.sluice.delivery.DeliveryLog;
 import io.sluice.delivery.Message;
@@ -177,13 +178,15 @@ public final class Broker {
      * A client connected (CONNACK written): its session's queue is bound to {@code channel}. Copies left
      * unacknowledged by an earlier connection are resent first (DUP, or PUBREL after a PUBREC), then the queue in
      * order. {@code receiveMaximum}: the client's (MQTT 5), 0 for MQTT 3.1.1 ({@code max_inflight_per_session});
-     * {@code maxPacketSize}: the client's, 0 for none. Event loop of {@code channel}.
+     * {@code maxPacketSize}: the client's, 0 for none; {@code permissions}: what the connection may read, every
+     * copy checked as it is sent (null, or one without an ACL: everything). Event loop of {@code channel}.
      */
     public Outbound attach(Channel channel, String clientId, int level, boolean persistent, int receiveMaximum,
-                           long maxPacketSize) {
+                           long maxPacketSize, TopicPermissions permissions) {
         SessionQueue q = queues.computeIfAbsent(clientId, id -> new SessionQueue(id, this, persistent));
         int window = receiveMaximum > 0 ? receiveMaximum : limits.maxInflightPerSession();
-        Outbound o = new Outbound(channel, q, this, level, window, maxPacketSize > 0 ? maxPacketSize : Long.MAX_VALUE);
+        Outbound o = new Outbound(channel, q, this, level, window, maxPacketSize > 0 ? maxPacketSize : Long.MAX_VALUE,
+                permissions == null || !permissions.restricts() ? null : permissions);
         q.attach(o, persistent);
         o.drain();
         return o;

@@ -10,6 +10,7 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.sluice.auth.TopicPermissions;
 import io.sluice.delivery.Message;
 import io.sluice.ingest.Envelope.UserProperty;
 import java.util.List;
@@ -19,7 +20,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The outbound side of one connection: writes its session's queued copies as PUBLISH packets within the client's
  * window (MQTT 5 Receive Maximum, MQTT 3.1.1 {@code delivery.max_inflight_per_session}) while the channel is
- * writable, and takes the client's PUBACK, PUBREC and PUBCOMP (sending PUBREL).
+ * writable, and takes the client's PUBACK, PUBREC and PUBCOMP (sending PUBREL). With an ACL, each copy is sent only
+ * when the connection may read its topic (checked as it is taken from the queue, so live, queued, retained and
+ * resent copies alike); one it may not is dropped, {@code delivery_not_authorized}.
  *
  * <p>Threading: {@link #wake} from any thread; everything else on the channel's event loop.
  */
@@ -33,15 +36,24 @@ public final class Outbound {
     private final int level;
     private final int window;
     private final long maxPacketSize;
+    /** What the connection may read (checked per copy as it is sent); null: no ACL, everything. */
+    private final TopicPermissions readable;
     private final AtomicBoolean scheduled = new AtomicBoolean();
 
-    Outbound(Channel channel, SessionQueue queue, Broker broker, int level, int window, long maxPacketSize) {
+    Outbound(Channel channel, SessionQueue queue, Broker broker, int level, int window, long maxPacketSize,
+             TopicPermissions readable) {
         this.channel = channel;
         this.queue = queue;
         this.broker = broker;
         this.level = level;
         this.window = window;
         this.maxPacketSize = maxPacketSize;
+        this.readable = readable;
+    }
+
+    /** True when the connection's ACL lets it receive a message published to {@code topic}. Event loop. */
+    boolean mayRead(String topic) {
+        return readable == null || readable.mayRead(topic);
     }
 
     int level() {

@@ -76,8 +76,9 @@ public final class SessionQueue {
     /**
      * Up to {@code max} copies for {@code o} to write now, as far as its window of {@code window} unacknowledged
      * QoS 1/2 copies allows: resends first (they head the queue), then new ones in order. QoS 1/2 copies become
-     * in-flight (a new one gets a packet id); QoS 0 ones are finished once handed out. Copies that expired or are
-     * larger than the client accepts are dropped here, counted.
+     * in-flight (a new one gets a packet id); QoS 0 ones are finished once handed out. Copies the connection may not
+     * read (its ACL), that expired or are larger than the client accepts are dropped here, counted. A copy whose
+     * PUBREC came (only PUBREL is left to send) is not checked again: the client holds it already.
      */
     List<Copy> take(Outbound o, int window, int max, long nowMillis) {
         List<Copy> out = new ArrayList<>();
@@ -93,6 +94,11 @@ public final class SessionQueue {
                     break;
                 }
                 pending().poll();
+                if (!c.released && !o.mayRead(c.message.topic())) {
+                    refused.add(c); // the ACL (or its reload) does not let this connection read the topic
+                    reasons.add("delivery_not_authorized");
+                    continue;
+                }
                 if (!c.released && c.message.expiredAt(nowMillis)) {
                     refused.add(c);
                     reasons.add("delivery_expired");
