@@ -40,6 +40,8 @@ final class ServerUnderTest implements AutoCloseable {
      * {@code maxInflight} QoS 1 messages unacknowledged per subscriber (Sluice's delivery.max_inflight_per_session).
      */
     static ServerUnderTest mosquittoPersistent(Path dir, int port, int maxInflight) throws IOException {
+        // started as root, Mosquitto drops to its own user, which must be able to write its store here
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         return mosquitto(dir, port, List.of("allow_anonymous true"), List.of("persistence true",
                 "persistence_location " + dir + "/", "max_inflight_messages " + maxInflight));
     }
