@@ -66,14 +66,15 @@ final class DeliveryReport {
         out.println(HEADER);
         rows.forEach(r -> out.println(r.line()));
         out.println();
+        String rounds = rows.stream().anyMatch(r -> r.round().contains("warm")) ? "warm rounds" : "cold round only";
         for (String shape : rows.stream().map(Row::shape).distinct().toList()) {
             String load = "closed";
             double s = mean(DeliveryBenchCommand.SLUICE, shape, load, r -> r.result().deliveriesPerSecond());
             double m = mean(DeliveryBenchCommand.MOSQUITTO, shape, load, r -> r.result().deliveriesPerSecond());
             if (!Double.isNaN(s)) {
-                out.printf("%s closed loop, warm rounds: deliveries/s Sluice %,.0f, Mosquitto %,.0f (ratio %.2f);"
+                out.printf("%s closed loop, %s: deliveries/s Sluice %,.0f, Mosquitto %,.0f (ratio %.2f);"
                                 + " deliveries per CPU-s Sluice %,.0f (with broker %,.0f), Mosquitto %,.0f;"
-                                + " ratio Sluice/Mosquitto %.2f (with broker %.2f; target >= 1)%n", shape, s, m, s / m,
+                                + " ratio Sluice/Mosquitto %.2f (with broker %.2f; target >= 1)%n", shape, rounds, s, m, s / m,
                         mean(DeliveryBenchCommand.SLUICE, shape, load, Row::perServerCpuSecond),
                         mean(DeliveryBenchCommand.SLUICE, shape, load, Row::perCpuSecondWithBroker),
                         mean(DeliveryBenchCommand.MOSQUITTO, shape, load, Row::perServerCpuSecond),
@@ -85,7 +86,7 @@ final class DeliveryReport {
         }
         if (rate > 0) {
             String load = String.format("%,.0f/s", rate);
-            out.printf("at %s offered, warm rounds: p99 ms Sluice %.2f (target <= 10), Mosquitto %.2f%n", load,
+            out.printf("at %s offered, %s: p99 ms Sluice %.2f (target <= 10), Mosquitto %.2f%n", load, rounds,
                     mean(DeliveryBenchCommand.SLUICE, null, load, Row::p99),
                     mean(DeliveryBenchCommand.MOSQUITTO, null, load, Row::p99));
         }

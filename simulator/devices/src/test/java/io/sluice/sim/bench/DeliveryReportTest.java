@@ -39,8 +39,17 @@ class DeliveryReportTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new DeliveryReport(rows, 0).print(new PrintStream(out, true, StandardCharsets.UTF_8));
         String printed = out.toString(StandardCharsets.UTF_8);
-        assertTrue(printed.contains("deliveries/s Sluice 10,000, Mosquitto 10,000"
+        assertTrue(printed.contains("1->1 closed loop, warm rounds: deliveries/s Sluice 10,000, Mosquitto 10,000"
                 + " (ratio 1.00); deliveries per CPU-s Sluice 25,000 (with broker 20,000), Mosquitto 20,000;"
                 + " ratio Sluice/Mosquitto 1.25 (with broker 1.00; target >= 1)"), printed);
+    }
+
+    @Test
+    void aRunWithoutWarmRoundsSaysSo() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new DeliveryReport(List.of(row("sluice", "r0 cold", 10_000, 1, 1), row("mosquitto", "r0 cold", 10_000, 1, -1)),
+                0).print(new PrintStream(out, true, StandardCharsets.UTF_8));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("1->1 closed loop, cold round only: deliveries/s Sluice 1,000"), printed);
     }
 }
