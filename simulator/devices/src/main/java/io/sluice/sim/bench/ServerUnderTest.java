@@ -32,13 +32,28 @@ final class ServerUnderTest implements AutoCloseable {
 
     /** Mosquitto as above with these lines of authentication config (e.g. password_file, allow_anonymous). */
     static ServerUnderTest mosquitto(Path dir, int port, List<String> authLines) throws IOException {
+        return mosquitto(dir, port, authLines, List.of("persistence false", "max_inflight_messages 0"));
+    }
+
+    /**
+     * Mosquitto as a broker delivering to subscribers: persistence on (in {@code dir}), TCP_NODELAY on, at most
+     * {@code maxInflight} QoS 1 messages unacknowledged per subscriber (Sluice's delivery.max_inflight_per_session).
+     */
+    static ServerUnderTest mosquittoPersistent(Path dir, int port, int maxInflight) throws IOException {
+        // started as root, Mosquitto drops to its own user, which must be able to write its store here
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        return mosquitto(dir, port, List.of("allow_anonymous true"), List.of("persistence true",
+                "persistence_location " + dir + "/", "max_inflight_messages " + maxInflight));
+    }
+
+    private static ServerUnderTest mosquitto(Path dir, int port, List<String> authLines, List<String> storeLines)
+            throws IOException {
         Path conf = dir.resolve("mosquitto.conf");
         Files.writeString(conf, String.join("\n",
                 "listener " + port + " 127.0.0.1",
                 String.join("\n", authLines),
-                "persistence false",
+                String.join("\n", storeLines),
                 "set_tcp_nodelay true",
-                "max_inflight_messages 0",
                 "max_queued_messages 0",
                 "log_type error", ""));
         return start("mosquitto", port, List.of("mosquitto", "-c", conf.toString()), dir.resolve("mosquitto.log"));
