@@ -120,7 +120,14 @@ final class MqttHarness {
             client.writeInbound(o);
         }
         while ((o = client.readInbound()) != null) {
-            answers.add((MqttMessage) o);
+            if (o instanceof io.netty.handler.codec.mqtt.MqttPublishMessage p) {
+                // tests keep what they read without releasing it: hand them an unpooled copy, release the original
+                byte[] payload = io.netty.buffer.ByteBufUtil.getBytes(p.payload());
+                answers.add(p.replace(Unpooled.wrappedBuffer(payload)));
+                p.release();
+            } else {
+                answers.add((MqttMessage) o);
+            }
         }
         return answers;
     }
