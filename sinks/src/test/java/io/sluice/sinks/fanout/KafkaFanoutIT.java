@@ -202,8 +202,10 @@ class KafkaFanoutIT {
         long beforeRestart = db.count("killed");
         assertTrue(beforeRestart < 20000, "the child finished before it was killed: " + beforeRestart);
         try (KafkaFanout restarted = KafkaFanout.start(cfg)) {
-            await().atMost(Duration.ofSeconds(120)).until(() -> db.count("killed") == 20000);
-            await().atMost(Duration.ofSeconds(30)).until(() -> committedTotal(cfg.groupId()) == 20000);
+            await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertEquals(20000, db.count("killed"),
+                    () -> "points in the TSDB; the restarted member: " + restarted.stats()));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(20000,
+                    committedTotal(cfg.groupId()), "offsets committed"));
         }
         assertEquals(20000, db.count("killed"));
     }
