@@ -126,7 +126,7 @@ public final class Wiring {
         SluiceConfig.Delivery d = c.delivery();
         return new KafkaDeliveryLog(new DeliveryLogConfig(k.bootstrapServers(), c.nodeId(), d.topic(),
                 d.retainedTopic(), d.partitions(), d.commitIntervalMs(), d.maxRetainedMessages(),
-                d.maxRetainedBytes(), d.maxPendingBytes(), k.lingerMs(), k.deliveryTimeoutMs(), k.requestTimeoutMs(),
+                d.maxRetainedBytes(), d.maxPendingBytes(), d.lingerMs(), k.deliveryTimeoutMs(), k.requestTimeoutMs(),
                 k.maxBlockMs(), k.startupTimeoutMs(), "sluice-delivery-" + c.nodeId(), producerProperties(c)));
     }
 

@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Which position of this node's delivery partition to store next. The listener asks for positions ({@link
  * #request}: every delivery before it is finished); the reader tells what it handed on and what it read. When
  * everything handed on is finished, the stored position also moves past the records of other nodes read since, so a
- * restart does not read them again. Stores are spaced by the commit interval.
+ * restart does not read them again. Stores are spaced by the commit interval, and at most one is in flight.
  *
  * <p>{@link #request} and the getters are thread-safe; the rest is called on the reader thread only.
  */
@@ -17,6 +17,7 @@ final class CommitPositions {
     private long handedNext;
     private long readNext;
     private long lastStoreNanos;
+    private boolean inFlight;
 
     CommitPositions(int commitIntervalMs) {
         this.intervalNanos = commitIntervalMs * 1_000_000L;
@@ -49,14 +50,29 @@ final class CommitPositions {
         if (target >= handedNext) {
             target = Math.max(target, readNext);
         }
-        if (target <= stored || (!now && nanoTime - lastStoreNanos < intervalNanos)) {
+        if (target <= stored || (!now && (inFlight || nanoTime - lastStoreNanos < intervalNanos))) {
             return -1;
         }
         return target;
     }
 
+    /** A store of some position was sent to Kafka at {@code nanoTime}; its answer comes with {@link #answered}. */
+    void sent(long nanoTime) {
+        inFlight = true;
+        lastStoreNanos = nanoTime;
+    }
+
+    /** Kafka answered the store in flight: {@code position} is stored, or -1 when the store failed. */
+    void answered(long position) {
+        inFlight = false;
+        if (position > stored) {
+            stored = position;
+        }
+    }
+
     void stored(long position, long nanoTime) {
-        stored = position;
+        inFlight = false;
+        stored = Math.max(stored, position);
         lastStoreNanos = nanoTime;
     }
 

@@ -183,15 +183,23 @@ public final class DeliveryReader {
         if (target < 0) {
             return;
         }
+        if (!now) {
+            // while running, the reader does not wait for Kafka's answer (a synchronous store held every delivery
+            // behind it for a round trip each interval); the answer comes back on this thread inside poll
+            commits.sent(System.nanoTime());
+            consumer.commitAsync(Map.of(own, new OffsetAndMetadata(target)), (offsets, e) -> {
+                commits.answered(e == null ? target : -1);
+                if (e != null) {
+                    logFailure("commit failed", e.toString());
+                }
+            });
+            return;
+        }
         try {
             // at close, a Kafka that does not answer must not hold the shutdown: the next start reads a little more
-            consumer.commitSync(Map.of(own, new OffsetAndMetadata(target)),
-                    now ? CLOSE_STEP : Duration.ofMillis(config.requestTimeoutMs()));
+            consumer.commitSync(Map.of(own, new OffsetAndMetadata(target)), CLOSE_STEP);
             commits.stored(target, System.nanoTime());
         } catch (KafkaException e) {
-            if (e instanceof WakeupException && !now) {
-                throw e;
-            }
             logFailure("commit failed", e.toString());
         }
     }

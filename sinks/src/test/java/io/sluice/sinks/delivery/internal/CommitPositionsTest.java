@@ -63,4 +63,27 @@ class CommitPositionsTest {
 
         assertEquals(7, p.due(true, 0));
     }
+
+    @Test
+    void oneAsyncStoreInFlight_atATime_aFailedOneIsTriedAgainAfterTheInterval() {
+        var p = new CommitPositions(1_000);
+        p.startAt(0);
+        p.read(0);
+        p.handed(0);
+        p.request(1);
+
+        assertEquals(1, p.due(false, 2_000 * MS));
+        p.sent(2_000 * MS);
+        p.request(1);
+        p.read(1);
+        assertEquals(-1, p.due(false, 9_000 * MS), "the first store is still in flight");
+        assertEquals(2, p.due(true, 9_000 * MS), "at close it is stored regardless");
+        p.answered(-1); // Kafka refused it
+        assertEquals(0, p.stored());
+        assertEquals(2, p.due(false, 9_000 * MS), "tried again: the interval since the failed one has passed");
+        p.sent(9_000 * MS);
+        p.answered(2);
+        assertEquals(2, p.stored());
+        assertEquals(-1, p.due(false, 20_000 * MS), "nothing new");
+    }
 }
