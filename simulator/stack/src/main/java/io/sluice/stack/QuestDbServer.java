@@ -161,6 +161,20 @@ public final class QuestDbServer implements AutoCloseable {
         return singleLong(json);
     }
 
+    /**
+     * The WAL state of {@code table} as QuestDB reports it (suspended, writer and sequencer transactions), for
+     * failure messages: rows acknowledged to a writer but not yet applied are not counted by {@link #count}.
+     */
+    public String walStatus(String table) {
+        try {
+            String json = query("SELECT * FROM wal_tables() WHERE name = '" + table.replace("'", "''") + "'");
+            int at = json.indexOf("\"dataset\"");
+            return at < 0 ? json : json.substring(at);
+        } catch (RuntimeException e) {
+            return "wal_tables() failed: " + e;
+        }
+    }
+
     /** Runs one SQL statement and returns the JSON body; throws if QuestDB reports an error. */
     public String exec(String sql) {
         String json = query(sql);

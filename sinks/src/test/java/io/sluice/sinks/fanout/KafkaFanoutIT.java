@@ -203,7 +203,8 @@ class KafkaFanoutIT {
         assertTrue(beforeRestart < 20000, "the child finished before it was killed: " + beforeRestart);
         try (KafkaFanout restarted = KafkaFanout.start(cfg)) {
             await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertEquals(20000, db.count("killed"),
-                    () -> "points in the TSDB; the restarted member: " + restarted.stats()));
+                    () -> "points in the TSDB; the restarted member: " + restarted.stats() + "; the table's WAL: "
+                            + db.walStatus("killed") + "; QuestDB's log:\n" + db.logTail(30)));
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(20000,
                     committedTotal(cfg.groupId()), "offsets committed"));
         }
