@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,6 +52,18 @@ public final class DeliveryBenchCommand implements Callable<Integer> {
             description = "QoS 1 messages unacknowledged per subscriber, both servers (Sluice's default)")
     int inflight;
 
+    @Option(names = "--servers", defaultValue = "sluice,mosquitto", split = ",",
+            description = "which servers to measure (sluice, mosquitto)")
+    List<String> servers;
+
+    @Option(names = "--shapes", defaultValue = "one,fanout,fanin", split = ",",
+            description = "closed-loop shapes to run: one (1->1), fanout (1->N), fanin (N->1)")
+    List<String> shapeNames;
+
+    @Option(names = "--sluice-delivery", paramLabel = "KEY=VALUE",
+            description = "a key of Sluice's delivery section for this run (repeatable), e.g. linger_ms=5")
+    Map<String, String> sluiceDelivery = new java.util.LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
         Logging.configure("error", "text");
@@ -59,8 +72,12 @@ public final class DeliveryBenchCommand implements Callable<Integer> {
                         + " deliveries/s; %.0f s per run, %d B payload, QoS 1, MQTT 3.1.1, in-flight %d, %d round(s),"
                         + " %d core(s), %s%n", fanout, fanin, window, fanin, rate, seconds, payloadBytes, inflight, rounds,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        List<DeliveryLoad.Shape> shapes = List.of(new DeliveryLoad.Shape("one", 1, 1, false),
-                new DeliveryLoad.Shape("fanout", 1, fanout, false), new DeliveryLoad.Shape("fanin", fanin, 1, true));
+        List<DeliveryLoad.Shape> shapes = new ArrayList<>(List.of(new DeliveryLoad.Shape("one", 1, 1, false),
+                new DeliveryLoad.Shape("fanout", 1, fanout, false), new DeliveryLoad.Shape("fanin", fanin, 1, true)));
+        shapes.removeIf(sh -> !shapeNames.contains(sh.name()));
+        List<String> deliveryYaml = new ArrayList<>(List.of("delivery:", "  enabled: true",
+                "  max_inflight_per_session: " + inflight));
+        sluiceDelivery.forEach((k, v) -> deliveryYaml.add("  " + k + ": " + v));
         DeliveryLoad.Shape atRate = new DeliveryLoad.Shape("rate", fanin, 1, true);
         List<DeliveryReport.Row> rows = new ArrayList<>();
         Path mosquittoDir = Files.createDirectories(dir.resolve("mosquitto"));
@@ -69,10 +86,10 @@ public final class DeliveryBenchCommand implements Callable<Integer> {
              ServerUnderTest mosquitto = ServerUnderTest.mosquittoPersistent(mosquittoDir,
                      Qos1BenchCommand.freePort(), inflight);
              ServerUnderTest sluice = ServerUnderTest.sluice(sluiceDir, Qos1BenchCommand.freePort(),
-                     kafka.bootstrapServers(), "bench.readings", List.of("delivery:", "  enabled: true",
-                             "  max_inflight_per_session: " + inflight))) {
+                     kafka.bootstrapServers(), "bench.readings", deliveryYaml)) {
             long brokerPid = kafka.pids().get(0);
-            List<ServerUnderTest> servers = List.of(sluice, mosquitto);
+            List<ServerUnderTest> servers = new ArrayList<>(List.of(sluice, mosquitto));
+            servers.removeIf(sv -> !this.servers.contains(sv.name));
             for (int r = 0; r < rounds; r++) {
                 String round = r == 0 ? "r0 cold" : "r" + r + " warm";
                 for (int i = 0; i < servers.size(); i++) { // rotating order: no server always runs first
