@@ -60,6 +60,10 @@ public final class DeliveryBenchCommand implements Callable<Integer> {
             description = "closed-loop shapes to run: one (1->1), fanout (1->N), fanin (N->1)")
     List<String> shapeNames;
 
+    @Option(names = "--rate-shapes", defaultValue = "fanin", split = ",",
+            description = "shapes also run at the fixed --rate (deliveries/s): one, fanout, fanin")
+    List<String> rateShapeNames;
+
     @Option(names = "--sluice-delivery", paramLabel = "KEY=VALUE",
             description = "a key of Sluice's delivery section for this run (repeatable), e.g. linger_ms=5")
     Map<String, String> sluiceDelivery = new java.util.LinkedHashMap<>();
@@ -78,7 +82,9 @@ public final class DeliveryBenchCommand implements Callable<Integer> {
         List<String> deliveryYaml = new ArrayList<>(List.of("delivery:", "  enabled: true",
                 "  max_inflight_per_session: " + inflight));
         sluiceDelivery.forEach((k, v) -> deliveryYaml.add("  " + k + ": " + v));
-        DeliveryLoad.Shape atRate = new DeliveryLoad.Shape("rate", fanin, 1, true);
+        List<DeliveryLoad.Shape> atRate = new ArrayList<>(List.of(new DeliveryLoad.Shape("one", 1, 1, false),
+                new DeliveryLoad.Shape("fanout", 1, fanout, false), new DeliveryLoad.Shape("rate", fanin, 1, true)));
+        atRate.removeIf(sh -> !rateShapeNames.contains(sh.name().equals("rate") ? "fanin" : sh.name()));
         List<DeliveryReport.Row> rows = new ArrayList<>();
         Path mosquittoDir = Files.createDirectories(dir.resolve("mosquitto"));
         Path sluiceDir = Files.createDirectories(dir.resolve("sluice"));
@@ -98,8 +104,8 @@ public final class DeliveryBenchCommand implements Callable<Integer> {
                     for (DeliveryLoad.Shape shape : shapes) {
                         rows.add(run(server, broker, shape, round, 0));
                     }
-                    if (rate > 0) {
-                        rows.add(run(server, broker, atRate, round, rate));
+                    for (DeliveryLoad.Shape shape : rate > 0 ? atRate : List.<DeliveryLoad.Shape>of()) {
+                        rows.add(run(server, broker, shape, round, rate));
                     }
                 }
             }

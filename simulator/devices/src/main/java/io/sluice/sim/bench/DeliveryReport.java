@@ -86,9 +86,11 @@ final class DeliveryReport {
         }
         if (rate > 0) {
             String load = String.format("%,.0f/s", rate);
-            out.printf("at %s offered, %s: p99 ms Sluice %.2f (target <= 10), Mosquitto %.2f%n", load, rounds,
-                    mean(DeliveryBenchCommand.SLUICE, null, load, Row::p99),
-                    mean(DeliveryBenchCommand.MOSQUITTO, null, load, Row::p99));
+            for (String shape : rows.stream().filter(r -> r.load().equals(load)).map(Row::shape).distinct().toList()) {
+                out.printf("%s at %s offered, %s: p99 ms Sluice %.2f (target <= 10), Mosquitto %.2f%n", shape, load,
+                        rounds, mean(DeliveryBenchCommand.SLUICE, shape, load, Row::p99),
+                        mean(DeliveryBenchCommand.MOSQUITTO, shape, load, Row::p99));
+            }
         }
     }
 
