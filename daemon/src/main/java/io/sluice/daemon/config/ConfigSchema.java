@@ -354,11 +354,12 @@ public final class ConfigSchema {
                             + " sluice.delivery.<node_id>), and at shutdown. After a restart or a kill -9 the node"
                             + " reads again from the last stored position: messages finished after it are delivered"
                             + " again (at least once), none are lost."),
-            number("delivery.linger_ms", INT, 0, 0, 1_000,
+            number("delivery.linger_ms", INT, 5, 0, 1_000,
                     "How long the delivery log's producer waits to batch writes to delivery.topic and"
-                            + " delivery.retained_topic (its linger.ms). Every delivered message waits this long"
-                            + " before Kafka has it, so it adds to publish-to-delivery latency; batching still happens"
-                            + " while earlier writes are in flight. Readings keep kafka.linger_ms."),
+                            + " delivery.retained_topic (its linger.ms); readings keep kafka.linger_ms. A delivered"
+                            + " message waits up to this long before Kafka has it: lower it for publish-to-delivery"
+                            + " latency at the cost of more, smaller Kafka requests (more CPU in Sluice and the"
+                            + " broker at the same rate; docs/BENCHMARKS.md)."),
             number("delivery.max_inflight_per_session", INT, 32, 1, 65_535,
                     "QoS 1/2 messages sent to one MQTT 3.1.1 subscriber and not yet acknowledged; the next waits for"
                             + " a PUBACK/PUBCOMP. MQTT 5 clients set their own with Receive Maximum."),
