@@ -139,8 +139,8 @@ final class Connection {
         clientId = id;
         cleanStart = clean;
         this.willRetain = willRetain && ctx.broker() != null;
-        will = willMessage == null ? null : new Packets.Will(willMessage.topic(), willMessage.payload(),
-                qos2Enabled() ? willMessage.qos() : Math.min(1, willMessage.qos()), willMessage.delaySeconds());
+        will = willMessage == null ? null
+                : willMessage.withQos(qos2Enabled() ? willMessage.qos() : Math.min(1, willMessage.qos()));
         phase = Phase.CONNECTING;
         pause(PAUSE_CONNECTING); // clients may pipeline packets after CONNECT; they wait for the CONNACK
         final String assignedId = assigned;
@@ -876,7 +876,8 @@ final class Connection {
 
     private void publishWill() {
         Envelope e = new Envelope(clientId, will.topic(), will.payload(), Protocols.MQTT, version(), will.qos(),
-                ctx.clock().millis() * 1_000_000L, null, List.of(), null, permissions.identity());
+                ctx.clock().millis() * 1_000_000L, will.contentType(), will.userProperties(), null,
+                permissions.identity());
         int weight = e.weightBytes();
         if (TopicNames.validName(will.topic()) && !permissions.mayPublish(will.topic())) {
             ctx.stats().count("will_not_authorized");

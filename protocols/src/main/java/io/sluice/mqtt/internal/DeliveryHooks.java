@@ -31,8 +31,9 @@ final class DeliveryHooks {
 
     /** A will message as subscribers receive it. */
     static Message willMessage(Packets.Will will, boolean retain, String clientId, java.time.Clock clock) {
-        return new Message(will.topic(), will.payload(), will.qos(), retain, clientId, clock.millis(), 0, -1, null,
-                null, null, List.of());
+        Packets.Forwarded f = will.forwarded();
+        return new Message(will.topic(), will.payload(), will.qos(), retain, clientId, clock.millis(), f.expirySeconds(),
+                f.payloadFormat(), will.contentType(), f.responseTopic(), f.correlationData(), will.userProperties());
     }
 
     /** The client's Receive Maximum: MQTT 5 as sent (65,535 when absent), 0 for MQTT 3.1.1. */

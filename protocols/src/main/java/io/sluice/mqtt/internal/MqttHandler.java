@@ -144,8 +144,12 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
             if (h.version() == 5 && d != null) {
                 delay = Integer.toUnsignedLong((Integer) d.value());
             }
-            will = new Packets.Will(p.willTopic(), p.willMessageInBytes() == null ? new byte[0] : p.willMessageInBytes(),
-                    h.willQos(), delay);
+            byte[] payload = p.willMessageInBytes() == null ? new byte[0] : p.willMessageInBytes();
+            MqttProperties wp = p.willProperties();
+            will = h.version() == 5 && wp != null && !wp.isEmpty()
+                    ? new Packets.Will(p.willTopic(), payload, h.willQos(), delay, contentType(wp), userProperties(wp),
+                            forwarded(wp))
+                    : new Packets.Will(p.willTopic(), payload, h.willQos(), delay);
         }
         connection.onConnect(h.version(), p.clientIdentifier(), h.isCleanSession(), h.keepAliveTimeSeconds(),
                 h.properties(), will, h.isWillRetain(), h.hasUserName() ? p.userName() : null,
@@ -165,31 +169,36 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
         if (aliasProp != null) {
             alias = (Integer) aliasProp.value();
         }
-        String contentType = null;
-        MqttProperties.MqttProperty<?> ct = props.getProperty(MqttProperties.MqttPropertyType.CONTENT_TYPE.value());
-        if (ct != null) {
-            contentType = (String) ct.value();
-        }
-        List<Envelope.UserProperty> ups = List.of();
-        List<? extends MqttProperties.MqttProperty> userProps =
-                props.getProperties(MqttProperties.MqttPropertyType.USER_PROPERTY.value());
-        if (!userProps.isEmpty()) {
-            List<Envelope.UserProperty> list = new ArrayList<>();
-            for (MqttProperties.MqttProperty<?> up : userProps) {
-                if (up instanceof MqttProperties.UserProperty single) {
-                    list.add(new Envelope.UserProperty(single.value().key, single.value().value));
-                } else if (up instanceof MqttProperties.UserProperties many) {
-                    many.value().forEach(pair -> list.add(new Envelope.UserProperty(pair.key, pair.value)));
-                }
-            }
-            ups = list;
-        }
         return new Packets.Publish(m.variableHeader().topicName(), alias, m.fixedHeader().qosLevel().value(),
                 m.fixedHeader().isDup(), m.fixedHeader().isRetain(), m.variableHeader().packetId(), payload,
-                contentType, ups, forwarded(props));
+                contentType(props), userProperties(props), forwarded(props));
     }
 
-    /** The PUBLISH properties a subscriber gets as they were sent. */
+    /** The Content Type property of a PUBLISH or a will, or null. */
+    private static String contentType(MqttProperties props) {
+        MqttProperties.MqttProperty<?> ct = props.getProperty(MqttProperties.MqttPropertyType.CONTENT_TYPE.value());
+        return ct == null ? null : (String) ct.value();
+    }
+
+    /** The User Properties of a PUBLISH or a will, in the order sent. */
+    private static List<Envelope.UserProperty> userProperties(MqttProperties props) {
+        List<? extends MqttProperties.MqttProperty> userProps =
+                props.getProperties(MqttProperties.MqttPropertyType.USER_PROPERTY.value());
+        if (userProps.isEmpty()) {
+            return List.of();
+        }
+        List<Envelope.UserProperty> list = new ArrayList<>();
+        for (MqttProperties.MqttProperty<?> up : userProps) {
+            if (up instanceof MqttProperties.UserProperty single) {
+                list.add(new Envelope.UserProperty(single.value().key, single.value().value));
+            } else if (up instanceof MqttProperties.UserProperties many) {
+                many.value().forEach(pair -> list.add(new Envelope.UserProperty(pair.key, pair.value)));
+            }
+        }
+        return list;
+    }
+
+    /** The PUBLISH (or will) properties a subscriber gets as they were sent. */
     private static Packets.Forwarded forwarded(MqttProperties props) {
         if (props.isEmpty()) {
             return Packets.Forwarded.NONE;

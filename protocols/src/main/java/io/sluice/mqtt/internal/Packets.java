@@ -38,8 +38,20 @@ final class Packets {
 
     /**
      * A will message to publish if the connection ends without a normal DISCONNECT; {@code delaySeconds} is MQTT 5's
-     * Will Delay Interval (0 for none and for MQTT 3.1.1).
+     * Will Delay Interval (0 for none and for MQTT 3.1.1). Its other MQTT 5 will properties (content type, user
+     * properties, payload format, message expiry, response topic, correlation data) go to subscribers as a
+     * PUBLISH's would [MQTT-3.1.3-10 .. 3.1.3.2].
      */
-    record Will(String topic, byte[] payload, int qos, long delaySeconds) {
+    record Will(String topic, byte[] payload, int qos, long delaySeconds, String contentType,
+                List<Envelope.UserProperty> userProperties, Forwarded forwarded) {
+        /** A will without MQTT 5 properties (MQTT 3.1.1). */
+        Will(String topic, byte[] payload, int qos, long delaySeconds) {
+            this(topic, payload, qos, delaySeconds, null, List.of(), Forwarded.NONE);
+        }
+
+        /** The same will at another QoS. */
+        Will withQos(int q) {
+            return new Will(topic, payload, q, delaySeconds, contentType, userProperties, forwarded);
+        }
     }
 }

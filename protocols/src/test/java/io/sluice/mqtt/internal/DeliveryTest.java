@@ -418,6 +418,42 @@ class DeliveryTest {
     }
 
     @Test
+    void anMqtt5Will_carriesItsProperties_toSubscribers() {
+        MqttHarness sub = node.connect(MqttVersion.MQTT_5, "sub", 0);
+        subscribed(sub, subscribe(1, "status/dev", 1));
+        MqttProperties wp = new MqttProperties();
+        wp.add(new MqttProperties.StringProperty(MqttProperties.CONTENT_TYPE, "text/plain"));
+        wp.add(new MqttProperties.StringProperty(MqttProperties.RESPONSE_TOPIC, "status/dev/ack"));
+        wp.add(new MqttProperties.BinaryProperty(MqttProperties.CORRELATION_DATA, bytes("c-7")));
+        wp.add(new MqttProperties.IntegerProperty(MqttProperties.PAYLOAD_FORMAT_INDICATOR, 1));
+        wp.add(new MqttProperties.IntegerProperty(MqttProperties.PUBLICATION_EXPIRY_INTERVAL, 600));
+        wp.add(new MqttProperties.UserProperty("reason", "power"));
+        MqttHarness dev = node.client();
+        List<MqttMessage> c = dev.send(io.netty.handler.codec.mqtt.MqttMessageBuilders.connect()
+                .protocolVersion(MqttVersion.MQTT_5).clientId("dev").cleanSession(true).keepAlive(60)
+                .willFlag(true).willTopic("status/dev").willMessage(bytes("gone")).willProperties(wp).willQoS(
+                        io.netty.handler.codec.mqtt.MqttQoS.AT_LEAST_ONCE).build());
+        assertEquals(0, ((MqttConnAckMessage) c.get(0)).variableHeader().connectReturnCode().byteValue());
+        dev.server.close(); // no DISCONNECT: the will goes out
+        dev.pump();
+        node.log.deliver();
+        MqttPublishMessage will = publishes(sub.pump()).get(0);
+        assertEquals("gone", text(will));
+        MqttProperties got = will.variableHeader().properties();
+        assertEquals("text/plain", got.getProperty(MqttProperties.CONTENT_TYPE).value());
+        assertEquals("status/dev/ack", got.getProperty(MqttProperties.RESPONSE_TOPIC).value());
+        assertEquals("c-7", new String((byte[]) got.getProperty(MqttProperties.CORRELATION_DATA).value(),
+                java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(1, got.getProperty(MqttProperties.PAYLOAD_FORMAT_INDICATOR).value());
+        int expiry = (Integer) got.getProperty(MqttProperties.PUBLICATION_EXPIRY_INTERVAL).value();
+        assertTrue(expiry > 0 && expiry <= 600, "the remaining expiry: " + expiry);
+        var ups = got.getProperties(MqttProperties.USER_PROPERTY);
+        assertEquals(1, ups.size());
+        assertEquals("reason", ((MqttProperties.UserProperty) ups.get(0)).value().key);
+        assertEquals("power", ((MqttProperties.UserProperty) ups.get(0)).value().value);
+    }
+
+    @Test
     void unsubscribe_stopsDelivery() {
         MqttHarness sub = node.connect(MqttVersion.MQTT_3_1_1, "sub", 0);
         subscribed(sub, subscribe(1, "t", 1));
