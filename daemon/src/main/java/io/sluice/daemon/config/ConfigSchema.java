@@ -360,6 +360,11 @@ public final class ConfigSchema {
                             + " message waits up to this long before Kafka has it: lower it for publish-to-delivery"
                             + " latency at the cost of more, smaller Kafka requests (more CPU in Sluice and the"
                             + " broker at the same rate; docs/BENCHMARKS.md)."),
+            choice("delivery.compression", "lz4", List.of("none", "lz4", "snappy", "zstd", "gzip"),
+                    "Compression of the delivery log's writes (its producer's compression.type; overrides one in"
+                            + " kafka.client_properties). Delivery records are read back within milliseconds by the"
+                            + " subscribers' node: none saves the compression work in Sluice and the broker for more"
+                            + " bytes on the wire and on disk."),
             number("delivery.max_inflight_per_session", INT, 32, 1, 65_535,
                     "QoS 1/2 messages sent to one MQTT 3.1.1 subscriber and not yet acknowledged; the next waits for"
                             + " a PUBACK/PUBCOMP. MQTT 5 clients set their own with Receive Maximum."),

@@ -16,7 +16,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
 
     /** The delivery section (docs/DELIVERY.md; its bounds in docs/LIMITS.md). */
     public record Delivery(boolean enabled, String topic, String retainedTopic, int partitions, int commitIntervalMs,
-                           int lingerMs, int maxInflightPerSession, int maxQueuedMessagesPerSession, long maxQueuedBytes,
+                           int lingerMs, String compression, int maxInflightPerSession, int maxQueuedMessagesPerSession, long maxQueuedBytes,
                            int maxRetainedMessages, long maxRetainedBytes, long maxPendingBytes) {
     }
 
@@ -161,7 +161,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                         v.integer("auth.acl_cache_topics_per_connection")),
                 new Delivery(v.bool("delivery.enabled"), v.string("delivery.topic"), v.string("delivery.retained_topic"),
                         v.integer("delivery.partitions"), v.integer("delivery.commit_interval_ms"),
-                        v.integer("delivery.linger_ms"), v.integer("delivery.max_inflight_per_session"),
+                        v.integer("delivery.linger_ms"), v.string("delivery.compression"),
+                        v.integer("delivery.max_inflight_per_session"),
                         v.integer("delivery.max_queued_messages_per_session"),
                         v.longValue("delivery.max_queued_bytes"), v.integer("delivery.max_retained_messages"),
                         v.longValue("delivery.max_retained_bytes"), v.longValue("delivery.max_pending_bytes")));

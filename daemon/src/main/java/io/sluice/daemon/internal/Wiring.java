@@ -127,7 +127,14 @@ public final class Wiring {
         return new KafkaDeliveryLog(new DeliveryLogConfig(k.bootstrapServers(), c.nodeId(), d.topic(),
                 d.retainedTopic(), d.partitions(), d.commitIntervalMs(), d.maxRetainedMessages(),
                 d.maxRetainedBytes(), d.maxPendingBytes(), d.lingerMs(), k.deliveryTimeoutMs(), k.requestTimeoutMs(),
-                k.maxBlockMs(), k.startupTimeoutMs(), "sluice-delivery-" + c.nodeId(), producerProperties(c)));
+                k.maxBlockMs(), k.startupTimeoutMs(), "sluice-delivery-" + c.nodeId(), deliveryProperties(c)));
+    }
+
+    /** The readings producer's properties with the delivery section's compression. */
+    private static Map<String, String> deliveryProperties(SluiceConfig c) {
+        Map<String, String> props = producerProperties(c);
+        props.put("compression.type", c.delivery().compression());
+        return props;
     }
 
     /** The fan-out's dead-letter topic: a plain (deleting) topic with at most 6 partitions; few records go there. */

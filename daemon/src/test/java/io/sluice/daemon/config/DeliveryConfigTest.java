@@ -39,13 +39,14 @@ class DeliveryConfigTest {
                   partitions: 3
                   commit_interval_ms: 250
                   linger_ms: 2
+                  compression: none
                   max_retained_messages: 7
                   max_retained_bytes: 4096
                   max_pending_bytes: 2097152
                 """).delivery();
 
         assertFalse(d.enabled());
-        assertEquals(new SluiceConfig.Delivery(false, "d", "r", 3, 250, 2, 32, 10_000, 128L << 20, 7, 4096, 2_097_152),
+        assertEquals(new SluiceConfig.Delivery(false, "d", "r", 3, 250, 2, "none", 32, 10_000, 128L << 20, 7, 4096, 2_097_152),
                 d);
     }
 
