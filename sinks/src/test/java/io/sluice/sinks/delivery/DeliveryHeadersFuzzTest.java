@@ -97,6 +97,8 @@ class DeliveryHeadersFuzzTest {
             assertFalse(why.isBlank(), "a refusal says why");
             assertTrue(why.length() <= MAX_ERROR_CHARS, "a refusal is one short line, not the record: "
                     + why.length() + " chars");
+            assertTrue(why.chars().noneMatch(Character::isISOControl), "a refusal is one line, without control"
+                    + " characters a record could forge log lines with: " + why);
             return;
         }
         Message m = (Message) outcome;
