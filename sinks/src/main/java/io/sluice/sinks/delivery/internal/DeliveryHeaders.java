@@ -3,11 +3,9 @@ package io.sluice.sinks.delivery.internal;
 import io.sluice.delivery.Message;
 import io.sluice.ingest.Envelope.UserProperty;
 import io.sluice.sinks.HeaderNames;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -32,7 +30,7 @@ public final class DeliveryHeaders {
     public static final String USER_PROPERTY_PREFIX = HeaderNames.USER_PROPERTY_PREFIX;
 
     /** The longest MQTT string or binary field (MQTT 5 sections 1.5.4 and 1.5.6). */
-    static final int MQTT_STRING_MAX_BYTES = 65_535;
+    private static final int MQTT_STRING_MAX_BYTES = 65_535;
     /** How much of a refused value a refusal's message quotes. */
     private static final int QUOTED_MAX_BYTES = 64;
     private static final byte[] ONE = {'1'};
@@ -166,12 +164,12 @@ public final class DeliveryHeaders {
     /** Well-formed UTF-8 of at most an MQTT string's 65,535 bytes; never replaced, so what is sent is what was read. */
     private static String text(String name, byte[] v) {
         fitting(name, v);
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(v)).toString();
-        } catch (CharacterCodingException e) {
+        String s = new String(v, StandardCharsets.UTF_8);
+        // malformed input decodes to U+FFFD, which encodes back to other bytes; a real U+FFFD encodes back the same
+        if (s.indexOf('\uFFFD') >= 0 && !Arrays.equals(utf8(s), v)) {
             throw new IllegalArgumentException(abbreviate(name) + " is not UTF-8: " + quoted(v));
         }
+        return s;
     }
 
     private static byte[] fitting(String name, byte[] v) {
