@@ -87,4 +87,77 @@ class DeliveryHeadersTest {
                 new RecordHeader("sluice.published_ms", "-1".getBytes(UTF_8))), new byte[] {1}, null));
         assertTrue(notANumber.getMessage().contains("sluice.published_ms"), notANumber.getMessage());
     }
+
+    // Defects DeliveryHeadersFuzzTest found (each reproducer is in its corpus): what decode let through before.
+
+    private static RecordHeader header(String name, String value) {
+        return new RecordHeader(name, value.getBytes(UTF_8));
+    }
+
+    private static IllegalArgumentException refused(String retainedKey, RecordHeader... headers) {
+        return assertThrows(IllegalArgumentException.class,
+                () -> DeliveryHeaders.decode(List.of(headers), new byte[] {1}, retainedKey));
+    }
+
+    @Test
+    void aTopicWithAWildcardOrU0000_isRefused_asNoPublishCanCarryIt() {
+        for (String topic : List.of("a/+/b", "a/#", "#", "abc\u0000\u0000x")) {
+            var e = refused(null, header("sluice.topic", topic));
+            assertTrue(e.getMessage().contains("not a topic name"), e.getMessage());
+        }
+        var fromKey = refused("lights/#");
+        assertTrue(fromKey.getMessage().contains("not a topic name"), fromKey.getMessage());
+    }
+
+    @Test
+    void aRetainedRecordWhoseTopicHeaderIsNotItsKey_isRefused_notHeldUnderAnotherTopic() {
+        var e = refused("lights/hall", header("sluice.topic", "lights/kitchen"));
+
+        assertTrue(e.getMessage().contains("sluice.topic 'lights/kitchen' is not the retained record's key"
+                + " 'lights/hall'"), e.getMessage());
+        assertEquals("lights/hall", DeliveryHeaders.decode(List.of(header("sluice.topic", "lights/hall")), null,
+                "lights/hall").topic());
+    }
+
+    @Test
+    void textThatIsNotUtf8_isRefused_notReplaced() {
+        for (String name : List.of("sluice.topic", "sluice.publisher", "sluice.content_type", "mqtt.response_topic",
+                "mqtt.user.unit")) {
+            var e = refused(null, header("sluice.topic", "t"), new RecordHeader(name, new byte[] {'r', (byte) 0xce, '#'}));
+            assertTrue(e.getMessage().startsWith(name + " is not UTF-8"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aFieldLongerThanAnMqttStringOrBinaryField_isRefused_namingTheHeader() {
+        byte[] tooLong = new byte[65_536];
+        Arrays.fill(tooLong, (byte) 'a');
+        for (String name : List.of("sluice.topic", "sluice.publisher", "sluice.content_type", "mqtt.response_topic",
+                "mqtt.correlation_data", "mqtt.user.unit")) {
+            var e = refused(null, header("sluice.topic", "t"), new RecordHeader(name, tooLong));
+            assertTrue(e.getMessage().startsWith(name + " has 65536 bytes"), e.getMessage());
+            byte[] fits = Arrays.copyOf(tooLong, 65_535);
+            DeliveryHeaders.decode(List.of(header("sluice.topic", "t"), new RecordHeader(name, fits)), null, null);
+        }
+        var longName = refused(null, header("sluice.topic", "t"), header("mqtt.user." + "n".repeat(65_536), "v"));
+        assertTrue(longName.getMessage().contains("longer than an MQTT string"), longName.getMessage());
+        var keyTooLong = refused("k".repeat(65_536));
+        assertTrue(keyTooLong.getMessage().contains("longer than an MQTT string"), keyTooLong.getMessage());
+    }
+
+    @Test
+    void aRefusal_quotesOnlyTheStartOfALongValue() {
+        var e = refused(null, header("sluice.topic", "t"), header("mqtt.expiry_s", "t.user.u".repeat(115)));
+
+        assertTrue(e.getMessage().startsWith("mqtt.expiry_s is not a number: 't.user.u"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("(920 bytes)"), e.getMessage());
+        assertTrue(e.getMessage().length() < 120, e.getMessage());
+    }
+
+    @Test
+    void aRefusal_isOneLine_evenWhenTheRecordHoldsLineBreaks() {
+        var e = refused(null, header("sluice.topic", "t"), header("sluice.qos", "1\n2026-12-07 WARN forged line"));
+
+        assertEquals("sluice.qos is not a number: '1?2026-12-07 WARN forged line'", e.getMessage());
+    }
 }

@@ -243,12 +243,22 @@ class KafkaDeliveryLogIT {
                 new org.apache.kafka.common.serialization.ByteArraySerializer())) {
             producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic,
                     Partitions.of("node-u", PARTITIONS), "node-u", "no headers".getBytes(UTF_8))).get();
+            // what no MQTT PUBLISH can carry: a wildcard topic, a content type longer than an MQTT string
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic,
+                    Partitions.of("node-u", PARTITIONS), null, "node-u", "wildcard".getBytes(UTF_8), List.of(
+                    new org.apache.kafka.common.header.internals.RecordHeader("sluice.topic",
+                            "plant/+/cmd".getBytes(UTF_8))))).get();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic,
+                    Partitions.of("node-u", PARTITIONS), null, "node-u", "long".getBytes(UTF_8), List.of(
+                    new org.apache.kafka.common.header.internals.RecordHeader("sluice.topic", "a".getBytes(UTF_8)),
+                    new org.apache.kafka.common.header.internals.RecordHeader("sluice.content_type",
+                            new byte[70_000])))).get();
         }
         awaitDelivered(log.append(message(7), List.of("node-u")));
 
         await().atMost(AWAIT).until(() -> listener.messages().size() == 1);
         assertEquals(List.of("payload-7"), payloads(listener));
-        assertEquals(1, log.stats().undecodable());
+        assertEquals(3, log.stats().undecodable());
     }
 
     @Test

@@ -9,26 +9,26 @@ import java.util.Arrays;
  * up), within the caller's bound, so most inputs stay small and fast and long runs stay one mutation away. Seeds
  * are easy to write by hand: {@code 00 00} then the payload.
  */
-final class FuzzInput {
+public final class FuzzInput {
     private final byte[] b;
     private int i;
 
-    FuzzInput(byte[] b) {
+    public FuzzInput(byte[] b) {
         this.b = b;
     }
 
-    int u8() {
+    public int u8() {
         return i < b.length ? b[i++] & 0xff : 0;
     }
 
-    byte[] bytes(int n) {
+    public byte[] bytes(int n) {
         int from = Math.min(i, b.length);
         i = (int) Math.min(b.length, (long) from + n);
         return Arrays.copyOfRange(b, from, i);
     }
 
     /** The unit repeated (at most {@code maxBytes} in all from the repeats), then the rest of the input. */
-    byte[] repeatedThenTail(int maxBytes) {
+    public byte[] repeatedThenTail(int maxBytes) {
         byte[] unit = bytes(u8() % 9);
         int count = u8();
         long repeat = count < 224 ? count : 1L << (count - 216);

@@ -5,6 +5,7 @@ import io.sluice.ingest.Envelope.UserProperty;
 import io.sluice.sinks.HeaderNames;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -28,6 +29,10 @@ public final class DeliveryHeaders {
     public static final String CORRELATION_DATA = "mqtt.correlation_data";
     public static final String USER_PROPERTY_PREFIX = HeaderNames.USER_PROPERTY_PREFIX;
 
+    /** The longest MQTT string or binary field (MQTT 5 sections 1.5.4 and 1.5.6). */
+    private static final int MQTT_STRING_MAX_BYTES = 65_535;
+    /** How much of a refused value a refusal's message quotes. */
+    private static final int QUOTED_MAX_BYTES = 64;
     private static final byte[] ONE = {'1'};
 
     private DeliveryHeaders() {
@@ -65,14 +70,18 @@ public final class DeliveryHeaders {
     }
 
     /**
-     * The message a record holds. {@code fallbackTopic} (the retained record's key) stands in when the record has no
-     * topic header; a null {@code payload} (a tombstone) gives an empty one.
+     * The message a record holds. {@code retainedKey} is the key of a retained record (its topic, which stands in
+     * when the record has no topic header), null for a delivery record; a null {@code payload} (a tombstone) gives an
+     * empty one. Reads no length field: what it holds is at most the size of the headers it is given.
      *
-     * @throws IllegalArgumentException when the record was not written as Sluice writes them (no topic, a QoS
-     *                                  that is not 0-2, a number that is not one); the message says which header
+     * @throws IllegalArgumentException when the record was not written as Sluice writes them or an MQTT PUBLISH
+     *                                  could not carry it: no topic, a topic that is not a topic name (a wildcard,
+     *                                  U+0000) or is not the retained record's key, a QoS that is not 0-2, a number
+     *                                  that is not one, text that is not UTF-8, a field longer than an MQTT string or
+     *                                  binary field (65,535 bytes); the message says which header, in one short line
      */
-    public static Message decode(Iterable<Header> headers, byte[] payload, String fallbackTopic) {
-        String topic = fallbackTopic;
+    public static Message decode(Iterable<Header> headers, byte[] payload, String retainedKey) {
+        String topic = null;
         int qos = 0;
         boolean retain = false;
         String publisher = "";
@@ -90,26 +99,34 @@ public final class DeliveryHeaders {
                 continue;
             }
             switch (name) {
-                case TOPIC -> topic = text(v);
+                case TOPIC -> topic = text(name, v);
                 case QOS -> qos = (int) number(name, v, 2);
                 case RETAIN -> retain = v.length == 1 && v[0] == '1';
-                case PUBLISHER -> publisher = text(v);
+                case PUBLISHER -> publisher = text(name, v);
                 case PUBLISHED_MS -> publishedMs = number(name, v, Long.MAX_VALUE);
                 case EXPIRY_S -> expiry = number(name, v, 4_294_967_295L);
                 case PAYLOAD_FORMAT -> format = (int) number(name, v, 1);
-                case CONTENT_TYPE -> contentType = text(v);
-                case RESPONSE_TOPIC -> responseTopic = text(v);
-                case CORRELATION_DATA -> correlation = v;
+                case CONTENT_TYPE -> contentType = text(name, v);
+                case RESPONSE_TOPIC -> responseTopic = text(name, v);
+                case CORRELATION_DATA -> correlation = fitting(name, v);
                 default -> {
                     if (name.startsWith(USER_PROPERTY_PREFIX)) {
-                        props.add(new UserProperty(name.substring(USER_PROPERTY_PREFIX.length()), text(v)));
+                        props.add(new UserProperty(userPropertyName(name), text(name, v)));
                     }
                 }
             }
         }
+        if (retainedKey != null) {
+            if (topic != null && !topic.equals(retainedKey)) {
+                throw new IllegalArgumentException(TOPIC + " '" + abbreviate(topic)
+                        + "' is not the retained record's key '" + abbreviate(retainedKey) + "'");
+            }
+            topic = retainedKey;
+        }
         if (topic == null || topic.isEmpty()) {
             throw new IllegalArgumentException("no " + TOPIC + " header");
         }
+        checkTopicName(topic);
         return new Message(topic, payload == null ? new byte[0] : payload, qos, retain, publisher, publishedMs, expiry,
                 format, contentType, responseTopic, correlation, props);
     }
@@ -129,23 +146,84 @@ public final class DeliveryHeaders {
     /** A non-negative decimal of at most {@code max}. */
     private static long number(String name, byte[] v, long max) {
         if (v.length == 0 || v.length > 19) {
-            throw new IllegalArgumentException(name + " is not a number: '" + text(v) + "'");
+            throw new IllegalArgumentException(name + " is not a number: " + quoted(v));
         }
         long n = 0;
         for (byte b : v) {
             if (b < '0' || b > '9') {
-                throw new IllegalArgumentException(name + " is not a number: '" + text(v) + "'");
+                throw new IllegalArgumentException(name + " is not a number: " + quoted(v));
             }
             n = n * 10 + (b - '0');
         }
-        if (n < 0 || n > max) {
-            throw new IllegalArgumentException(name + " is out of range (0.." + max + "): " + n);
+        if (n < 0 || n > max) { // 19 digits may pass Long.MAX_VALUE: n wrapped to a negative
+            throw new IllegalArgumentException(name + " is out of range (0.." + max + "): " + quoted(v));
         }
         return n;
     }
 
-    private static String text(byte[] v) {
-        return new String(v, StandardCharsets.UTF_8);
+    /** Well-formed UTF-8 of at most an MQTT string's 65,535 bytes; never replaced, so what is sent is what was read. */
+    private static String text(String name, byte[] v) {
+        fitting(name, v);
+        String s = new String(v, StandardCharsets.UTF_8);
+        // malformed input decodes to U+FFFD, which encodes back to other bytes; a real U+FFFD encodes back the same
+        if (s.indexOf('\uFFFD') >= 0 && !Arrays.equals(utf8(s), v)) {
+            throw new IllegalArgumentException(abbreviate(name) + " is not UTF-8: " + quoted(v));
+        }
+        return s;
+    }
+
+    private static byte[] fitting(String name, byte[] v) {
+        if (v.length > MQTT_STRING_MAX_BYTES) {
+            throw new IllegalArgumentException(abbreviate(name) + " has " + v.length + " bytes, more than an MQTT"
+                    + " field holds (" + MQTT_STRING_MAX_BYTES + ")");
+        }
+        return v;
+    }
+
+    /** The name of the user property header {@code name}; Kafka has read the header name leniently as UTF-8. */
+    private static String userPropertyName(String name) {
+        String p = name.substring(USER_PROPERTY_PREFIX.length());
+        if (utf8(p).length > MQTT_STRING_MAX_BYTES) {
+            throw new IllegalArgumentException("user property header name " + abbreviate(name) + " is longer than"
+                    + " an MQTT string (" + MQTT_STRING_MAX_BYTES + " bytes)");
+        }
+        return p;
+    }
+
+    /** What Sluice's MQTT front end accepts as a PUBLISH topic, and an MQTT string can hold. */
+    private static void checkTopicName(String topic) {
+        for (int i = 0; i < topic.length(); i++) {
+            char c = topic.charAt(i);
+            if (c == '+' || c == '#' || c == '\u0000') {
+                throw new IllegalArgumentException("topic '" + abbreviate(topic) + "' is not a topic name: it holds "
+                        + (c == '\u0000' ? "U+0000" : "the wildcard " + c));
+            }
+        }
+        if (utf8(topic).length > MQTT_STRING_MAX_BYTES) {
+            throw new IllegalArgumentException("topic '" + abbreviate(topic) + "' is longer than an MQTT string ("
+                    + MQTT_STRING_MAX_BYTES + " bytes)");
+        }
+    }
+
+    /** The value as text for a message, abbreviated: a refusal is one short log line, not the record. */
+    private static String quoted(byte[] v) {
+        String head = new String(v, 0, Math.min(v.length, QUOTED_MAX_BYTES), StandardCharsets.UTF_8);
+        return "'" + oneLine(head) + (v.length > QUOTED_MAX_BYTES ? "...' (" + v.length + " bytes)" : "'");
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= QUOTED_MAX_BYTES ? oneLine(s)
+                : oneLine(s.substring(0, QUOTED_MAX_BYTES)) + "... (" + s.length() + " chars)";
+    }
+
+    /** Control characters (line breaks among them) shown as '?', so a record cannot forge log lines. */
+    private static String oneLine(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            b.append(Character.isISOControl(c) ? '?' : c);
+        }
+        return b.toString();
     }
 
     private static byte[] utf8(String s) {

@@ -1,7 +1,6 @@
 package io.sluice.sinks.delivery.internal;
 
 import io.sluice.delivery.DeliveryListener;
-import io.sluice.delivery.Message;
 import io.sluice.sinks.delivery.DeliveryLogConfig;
 import io.sluice.sinks.delivery.DeliveryLogException;
 import io.sluice.sinks.internal.FailureLog;
@@ -9,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -22,8 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The read side of the delivery log: one thread, one consumer assigned this node's delivery partition and every
  * retained partition (no subscribe, no rebalance). Hands this node's messages and every retained change to the
- * listener in log order, skips records keyed to other nodes, and stores the committed position of the delivery
- * partition at most every {@code commit_interval_ms} (and at close) under the group {@code sluice.delivery.<node>}.
+ * listener in log order, skips records keyed to other nodes and records it cannot decode ({@link RecordIntake}: no
+ * record's content ends the thread), and stores the committed position of the delivery partition at most every
+ * {@code commit_interval_ms} (and at close) under the group {@code sluice.delivery.<node>}.
  *
  * <p><b>Threading.</b> The consumer is touched only by the thread that calls {@link #start} (until it returns) and
  * then by the reader thread; {@link #commit} and the counters may be used from any thread.
@@ -40,10 +39,7 @@ public final class DeliveryReader {
     private final RetainedBound retained;
     private final FailureLog failureLog = new FailureLog();
     private final CommitPositions commits;
-    private final LongAdder handed = new LongAdder();
-    private final LongAdder skipped = new LongAdder();
-    private final LongAdder undecodable = new LongAdder();
-    private final LongAdder listenerFailures = new LongAdder();
+    private final RecordIntake intake;
     private DeliveryListener listener;
     private Thread thread;
     private volatile boolean running;
@@ -56,6 +52,8 @@ public final class DeliveryReader {
         this.own = new TopicPartition(config.topic(), Partitions.of(config.nodeId(), config.partitions()));
         this.retained = new RetainedBound(config.maxRetainedMessages(), config.maxRetainedBytes());
         this.commits = new CommitPositions(config.commitIntervalMs());
+        this.intake = new RecordIntake(config.topic(), config.nodeId(), retained, commits, DeliveryHeaders::decode,
+                this::logFailure);
     }
 
     /**
@@ -74,7 +72,7 @@ public final class DeliveryReader {
         consumer.pause(List.of(own));
         consumer.seekToBeginning(retainedPartitions);
         long records = new RetainedLoad(consumer, retainedPartitions, config.retainedTopic(), POLL)
-                .run(deadline, this::onRetained);
+                .run(deadline, r -> intake.accept(r, listener));
         positionOwnPartition(deadline);
         consumer.resume(List.of(own));
         LOG.info("Delivery log of node '{}': {} retained messages held ({} records read from '{}'), reading '{}'"
@@ -108,11 +106,7 @@ public final class DeliveryReader {
         try {
             while (running) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
-                    if (r.topic().equals(config.topic())) {
-                        onDelivery(r);
-                    } else {
-                        onRetained(r);
-                    }
+                    intake.accept(r, listener);
                 }
                 position = consumer.position(own);
                 lag = consumer.currentLag(own).orElse(lag);
@@ -125,55 +119,6 @@ public final class DeliveryReader {
         } finally {
             store(true);
             consumer.close(CLOSE_STEP); // assigned, never subscribed: there is no group to leave
-        }
-    }
-
-    private void onDelivery(ConsumerRecord<String, byte[]> r) {
-        commits.read(r.offset());
-        if (!config.nodeId().equals(r.key()) || r.value() == null) {
-            skipped.increment();
-            return;
-        }
-        Message m = decode(r);
-        if (m == null) {
-            return;
-        }
-        commits.handed(r.offset());
-        handed.increment();
-        try {
-            listener.onMessage(r.offset(), m);
-        } catch (RuntimeException e) {
-            listenerFailures.increment();
-            logFailure("listener failed", e.toString());
-        }
-    }
-
-    private void onRetained(ConsumerRecord<String, byte[]> r) {
-        if (r.key() == null) {
-            undecodable.increment();
-            return;
-        }
-        Message m = decode(r);
-        Message admitted = m == null ? null : retained.admit(m);
-        if (admitted == null) {
-            return;
-        }
-        try {
-            listener.onRetained(admitted);
-        } catch (RuntimeException e) {
-            listenerFailures.increment();
-            logFailure("listener failed", e.toString());
-        }
-    }
-
-    private Message decode(ConsumerRecord<String, byte[]> r) {
-        try {
-            return DeliveryHeaders.decode(r.headers(), r.value(), r.topic().equals(config.topic()) ? null : r.key());
-        } catch (IllegalArgumentException e) {
-            undecodable.increment();
-            logFailure("undecodable record", r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
-                    + e.getMessage());
-            return null;
         }
     }
 
@@ -244,8 +189,8 @@ public final class DeliveryReader {
     }
 
     public Counts counts() {
-        return new Counts(own.partition(), position, commits.stored(), lag, handed.sum(), skipped.sum(),
-                undecodable.sum(), listenerFailures.sum());
+        return new Counts(own.partition(), position, commits.stored(), lag, intake.handed(), intake.skipped(),
+                intake.undecodable(), intake.listenerFailures());
     }
 
     public RetainedBound retained() {
