@@ -65,7 +65,7 @@ public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
         }
     }
 
-    private static Properties consumerProperties(DeliveryLogConfig config) {
+    static Properties consumerProperties(DeliveryLogConfig config) {
         Properties props = KafkaClients.assignedConsumer(config.bootstrapServers(), config.clientId() + "-reader",
                 config.clientProperties(), config.requestTimeoutMs());
         // the group only stores this node's position: partitions are assigned by hand, never subscribed; a stored

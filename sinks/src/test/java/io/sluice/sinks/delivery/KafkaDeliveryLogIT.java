@@ -12,9 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sluice.delivery.Message;
 import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Envelope.UserProperty;
+import io.sluice.sinks.delivery.internal.DeliveryReader;
 import io.sluice.sinks.delivery.internal.Partitions;
 import io.sluice.sinks.kafka.KafkaTopics;
 import io.sluice.sinks.kafka.TestKafka;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +25,12 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,6 +112,45 @@ class KafkaDeliveryLogIT {
             }
         }
         throw new AssertionError("no node id shares a partition with node-a");
+    }
+
+    @Test
+    void aFailureKafkaReportsFromPoll_isLoggedAndPolledAgain_andDeliveryGoesOn() throws Exception {
+        var listener = new RecordingListener();
+        DeliveryLogConfig config = DeliveryLogConfig.defaults(TestKafka.bootstrap(), "node-a")
+                .withTopics(topic, retainedTopic, PARTITIONS).withCommitIntervalMs(100)
+                .withTimeouts(30_000, 10_000, 10_000, 30_000);
+        var real = new KafkaConsumer<String, byte[]>(KafkaDeliveryLog.consumerProperties(config));
+        var failNextPoll = new AtomicBoolean();
+        // the real consumer, except that one poll reports what Kafka reports for, e.g., a refused authorization
+        @SuppressWarnings("unchecked")
+        Consumer<String, byte[]> consumer = (Consumer<String, byte[]>) Proxy.newProxyInstance(
+                Consumer.class.getClassLoader(), new Class<?>[] {Consumer.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("poll") && failNextPoll.compareAndSet(true, false)) {
+                        throw new KafkaException("injected failure of one poll");
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        var reader = new DeliveryReader(config, consumer);
+        var writer = open("node-a", PARTITIONS); // appends only; its own reader is never started
+        try {
+            reader.start(listener);
+            awaitDelivered(writer.append(message(1), List.of("node-a")));
+            await().atMost(AWAIT).until(() -> listener.messages().size() == 1);
+
+            failNextPoll.set(true);
+            await().atMost(AWAIT).until(() -> !failNextPoll.get());
+            awaitDelivered(writer.append(message(2), List.of("node-a")));
+
+            await().atMost(AWAIT).until(() -> listener.messages().size() == 2);
+            assertEquals("publisher-2", listener.messages().get(1).message().publisherClientId());
+        } finally {
+            reader.close(Duration.ofSeconds(10));
+        }
     }
 
     @Test

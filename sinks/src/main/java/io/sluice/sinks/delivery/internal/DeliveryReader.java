@@ -13,6 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,8 @@ public final class DeliveryReader {
     private static final Duration POLL = Duration.ofMillis(100);
     /** How long each step of closing (the last commit, the consumer's close) may wait for Kafka. */
     private static final Duration CLOSE_STEP = Duration.ofSeconds(3);
+    /** How long the reader waits before polling again after Kafka reported a failure from poll. */
+    private static final Duration POLL_FAILURE_PAUSE = Duration.ofMillis(500);
 
     private final DeliveryLogConfig config;
     private final Consumer<String, byte[]> consumer;
@@ -105,7 +108,7 @@ public final class DeliveryReader {
     private void run() {
         try {
             while (running) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+                for (ConsumerRecord<String, byte[]> r : poll()) {
                     intake.accept(r, listener);
                 }
                 position = consumer.position(own);
@@ -120,6 +123,32 @@ public final class DeliveryReader {
             store(true);
             consumer.close(CLOSE_STEP); // assigned, never subscribed: there is no group to leave
         }
+    }
+
+    /**
+     * The next records. A record that does not deserialize is counted and skipped; any other failure Kafka reports
+     * from poll (authorization, a corrupt batch, ...) is logged (rate-limited) and polled again after a pause, so no
+     * record and no Kafka error can end delivery on this node; only {@link #close} does.
+     */
+    private Iterable<ConsumerRecord<String, byte[]>> poll() {
+        try {
+            return consumer.poll(POLL);
+        } catch (RecordDeserializationException e) {
+            intake.notDeserialized(e.topicPartition().topic(), e.topicPartition().partition(), e.offset(),
+                    String.valueOf(e.getMessage()));
+            consumer.seek(e.topicPartition(), e.offset() + 1);
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            logFailure("poll failed", e.toString());
+            try {
+                Thread.sleep(POLL_FAILURE_PAUSE.toMillis()); // bounded; close() waits at most this much longer
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+        return List.of();
     }
 
     /** Stores the position {@link CommitPositions} says is due; a failure is logged and tried again later. */

@@ -97,6 +97,18 @@ final class RecordIntake {
         }
     }
 
+    /**
+     * A record the consumer could not even hand over (its key or value did not deserialize): counted undecodable
+     * and reported like one that did not decode; on the delivery topic its offset counts as read.
+     */
+    void notDeserialized(String topic, int partition, long offset, String why) {
+        if (topic.equals(deliveryTopic)) {
+            commits.read(offset);
+        }
+        undecodable.increment();
+        failures.accept("undecodable record", topic + "-" + partition + "@" + offset + ": " + why);
+    }
+
     /** The record's message, or null when it is undecodable (counted and reported). */
     private Message decode(ConsumerRecord<String, byte[]> r, String retainedKey) {
         try {
