@@ -11,14 +11,11 @@ import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Envelope;
 import io.sluice.ingest.Outcome;
 import io.sluice.ingest.Protocols;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -35,8 +32,8 @@ final class Connection {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
 
     private static final int PAUSE_CONNECTING = 1;
-    private static final int PAUSE_BUDGET = 2;
-    private static final int PAUSE_INFLIGHT = 4;
+    static final int PAUSE_BUDGET = 2;
+    static final int PAUSE_INFLIGHT = 4;
     private static final int PAUSE_WRITABILITY = 8;
     private static final int PAUSE_DRAINING = 16;
     /** mqtt.max_partial_packet_bytes reached while this client holds part of a packet: its own deadlines run on. */
@@ -60,13 +57,8 @@ final class Connection {
     private boolean connackSent;
     private boolean takenOver;
     private int pauseMask;
-    private int inflightQos1;
-    // per-connection state is allocated on first use: an idle sensor connection should cost little
-    private final ArrayDeque<PendingAck> acks = new ArrayDeque<>(4);
-    private Map<Integer, String> aliases;
-    private Parked parked;
-    /** The inbound QoS 2 flow; null until this connection uses QoS 2. */
-    private Qos2Inbound qos2;
+    /** PUBLISH, PUBACK and PUBREL of messages from this client. */
+    private final InboundPublishes inbound;
     /** Who this client is and what it may do; set once authenticated. */
     private io.sluice.auth.TopicPermissions permissions;
     /** Messages to this client (delivery on, once it subscribes or its session has a queue); {@link DeliveryHooks}. */
@@ -79,6 +71,7 @@ final class Connection {
     Connection(Channel channel, Context ctx) {
         this.channel = channel;
         this.ctx = ctx;
+        this.inbound = new InboundPublishes(this, channel, ctx);
     }
 
     String clientId() {
@@ -231,7 +224,7 @@ final class Connection {
         if (present && qos2Enabled()) {
             java.util.Set<Integer> remembered = ctx.sessions().rememberedIds(clientId);
             if (!remembered.isEmpty()) {
-                qos2 = new Qos2Inbound(this, channel, ctx, remembered); // their PUBRELs may come now
+                inbound.resumeQos2(remembered); // their PUBRELs may come now
             }
         }
         int maxKeepAlive = ctx.config().maxKeepAliveSeconds();
@@ -319,222 +312,7 @@ final class Connection {
     // ---------------------------------------------------------------- PUBLISH
 
     void onPublish(Packets.Publish p, long receivedAtNanos) {
-        if (phase != Phase.CONNECTED) {
-            violation("publish_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "PUBLISH before CONNECT");
-            return;
-        }
-        if (p.qos() == 2 && !qos2Enabled()) {
-            violation("qos2_not_supported", MqttReasonCodes.Disconnect.QOS_NOT_SUPPORTED, "QoS 2 PUBLISH");
-            return;
-        }
-        if (p.retain() && level == 5 && ctx.broker() == null) {
-            violation("retain_not_supported", MqttReasonCodes.Disconnect.RETAIN_NOT_SUPPORTED, "retained PUBLISH");
-            return;
-        }
-        String topic = p.topic();
-        if (p.topicAlias() != 0) {
-            if (level != 5 || p.topicAlias() > ctx.config().topicAliasMaximum()) {
-                violation("topic_alias_invalid", MqttReasonCodes.Disconnect.TOPIC_ALIAS_INVALID,
-                        "topic alias " + p.topicAlias() + " above maximum " + ctx.config().topicAliasMaximum());
-                return;
-            }
-            if (topic.isEmpty()) {
-                topic = aliases == null ? null : aliases.get(p.topicAlias());
-                if (topic == null) {
-                    violation("topic_alias_unknown", MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
-                            "unknown topic alias " + p.topicAlias());
-                    return;
-                }
-            } else {
-                if (aliases == null) {
-                    aliases = new HashMap<>(4);
-                }
-                aliases.put(p.topicAlias(), topic);
-            }
-        }
-        if (!TopicNames.validName(topic)) {
-            violation("topic_name_invalid", MqttReasonCodes.Disconnect.TOPIC_NAME_INVALID, "invalid topic name");
-            return;
-        }
-        if (p.qos() == 2 && qos2 != null && qos2.answeredAsDuplicate(p.packetId())) {
-            return; // a retransmission of a message already taken: never written twice
-        }
-        if (!permissions.mayPublish(topic)) {
-            publishNotAuthorized(p, topic);
-            return;
-        }
-        int awaitingPubRel = qos2 == null ? 0 : qos2.awaitingClient();
-        if (p.qos() >= 1 && (level == 5 ? inflightQos1 + awaitingPubRel >= ctx.config().receiveMaximum()
-                : p.qos() == 2 && awaitingPubRel >= ctx.config().receiveMaximum())) {
-            violation("receive_maximum_exceeded", MqttReasonCodes.Disconnect.RECEIVE_MAXIMUM_EXCEEDED,
-                    "more than " + ctx.config().receiveMaximum() + " unacknowledged QoS 1 and 2 PUBLISHes");
-            return;
-        }
-        Envelope e = new Envelope(clientId, topic, p.payload(), Protocols.MQTT, version(), p.qos(), receivedAtNanos,
-                p.contentType(), p.userProperties(), null, permissions.identity());
-        (p.qos() == 2 ? ctx.stats().publishesQos2 : p.qos() == 1 ? ctx.stats().publishesQos1
-                : ctx.stats().publishesQos0).increment();
-        ctx.stats().publishBytes.add(p.payload().length);
-        int weight = e.weightBytes(); // walks every string of the message: once per PUBLISH
-        io.sluice.delivery.Message m = ctx.broker() == null || !ctx.broker().wants(topic, p.retain()) ? null
-                : DeliveryHooks.message(p, topic, clientId, ctx.clock());
-        if (!ctx.budget().tryAcquire(weight)) {
-            // Keep this one message (it is already read) and stop reading until Kafka acknowledges enough.
-            parked = new Parked(e, weight, p.packetId(), m);
-            pause(PAUSE_BUDGET);
-            ctx.budget().park(weight, () -> onLoop(this::retryParked));
-            return;
-        }
-        submit(e, weight, p.packetId(), m);
-    }
-
-    /**
-     * The ACL does not let this client write {@code topic}: nothing is written. MQTT 5 QoS 1 gets PUBACK 0x87 (in
-     * order, after the PUBACKs of earlier PUBLISHes), QoS 0 is dropped, MQTT 3.1.1 QoS 1 (which has no error PUBACK)
-     * loses its connection; never a success PUBACK. Counted as publish_not_authorized.
-     */
-    private void publishNotAuthorized(Packets.Publish p, String topic) {
-        if (p.qos() >= 1 && level != 5) {
-            violation("publish_not_authorized", MqttReasonCodes.Disconnect.NOT_AUTHORIZED,
-                    "PUBLISH to '" + topic + "' not allowed by the ACL (MQTT 3.1.1 has no error PUBACK)");
-            return;
-        }
-        ctx.stats().count("publish_not_authorized");
-        LOG.warn("PUBLISH of '{}' to '{}' not allowed by the ACL: {} [publish_not_authorized]", clientId, topic,
-                p.qos() == 1 ? "PUBACK 0x87" : p.qos() == 2 ? "PUBREC 0x87" : "QoS 0, dropped");
-        if (p.qos() == 2) {
-            // the flow ends with this refusal: the id is not held, no PUBREL follows
-            channel.writeAndFlush(Replies.pubRec(p.packetId(), MqttReasonCodes.PubRec.NOT_AUTHORIZED.byteValue(), null));
-            ctx.stats().pubackErrorsSent.increment();
-        } else if (p.qos() == 1) {
-            PendingAck refused = new PendingAck(p.packetId(), 0);
-            refused.delivery = Delivery.rejected("not authorized");
-            refused.notAuthorized = true;
-            if (acks.isEmpty()) {
-                writeNotAuthorized(refused);
-                channel.flush();
-            } else {
-                acks.add(refused); // answered in order, once the PUBLISHes before it are
-            }
-        }
-    }
-
-    private void writeNotAuthorized(PendingAck a) {
-        channel.write(Replies.pubAck(a.packetId, MqttReasonCodes.PubAck.NOT_AUTHORIZED.byteValue(), null));
-        ctx.stats().pubackErrorsSent.increment();
-    }
-
-    private void retryParked() {
-        if (parked == null) {
-            return;
-        }
-        if (phase == Phase.CLOSED) {
-            if (parked.envelope.qos() == 0) {
-                ctx.stats().count("qos0_dropped_connection_closed");
-            }
-            parked = null;
-            return;
-        }
-        if (ctx.budget().tryAcquire(parked.weight)) {
-            Parked p = parked;
-            parked = null;
-            submit(p.envelope, p.weight, p.packetId, p.message);
-            resume(PAUSE_BUDGET);
-        } else {
-            ctx.budget().park(parked.weight, () -> onLoop(this::retryParked));
-        }
-    }
-
-    /**
-     * Hands a message whose {@code weight} the budget already granted to ingest and, with delivery on, to the
-     * delivery log ({@code m}; null when delivery is off).
-     */
-    private void submit(Envelope e, int weight, int packetId, io.sluice.delivery.Message m) {
-        if (e.qos() == 2) {
-            if (takenOver || ctx.sessions().live(clientId) != this) {
-                // taken over while this PUBLISH was read: the newer connection owns the session's packet ids now
-                ctx.budget().release(weight);
-                return;
-            }
-            if (qos2 == null) {
-                qos2 = new Qos2Inbound(this, channel, ctx, java.util.Set.of());
-            }
-            qos2.submit(e, weight, packetId, m);
-            return;
-        }
-        PendingAck ack = null;
-        if (e.qos() == 1) {
-            ack = new PendingAck(packetId, e.receivedAtNanos());
-            acks.add(ack);
-            inflightQos1++;
-            if (inflightQos1 >= ctx.config().receiveMaximum()) {
-                pause(PAUSE_INFLIGHT);
-            }
-        }
-        ctx.outstanding().incrementAndGet();
-        ctx.stats().inflightMessages.increment();
-        final PendingAck pending = ack;
-        (m == null ? ctx.ingest().submit(e) : ctx.broker().publish(e, m, ctx.ingest())).whenComplete((delivery, err) -> {
-            Delivery d = err == null ? delivery : Delivery.retryable("ingest failed: " + err);
-            ctx.budget().release(weight);
-            ctx.stats().inflightMessages.decrement();
-            ctx.outstanding().decrementAndGet();
-            if (!d.delivered()) {
-                ctx.stats().deliveryFailures.increment();
-            }
-            if (pending != null) {
-                onLoop(() -> onDelivered(pending, d));
-            } else if (!d.delivered()) {
-                ctx.stats().count("qos0_not_delivered");
-                LOG.warn("QoS 0 message of '{}' not written to Kafka: {}", e.clientId(), d.reason());
-            }
-        });
-    }
-
-    /**
-     * Sends PUBACKs in the order the PUBLISHes arrived, as far as outcomes are known. A reading Kafka did not take
-     * but might take later (RETRYABLE) is never acknowledged, not even with an MQTT 5 error PUBACK, which the client
-     * would treat as final [MQTT-4.4.0-2]: the PUBACKs before it go out, then the connection closes (MQTT 5:
-     * DISCONNECT 0x89 server busy), so the client retransmits it and everything after it. A reading Kafka refused
-     * for good (REJECTED) gets an MQTT 5 error PUBACK 0x80; MQTT 3.1.1 has none, so its connection closes.
-     */
-    private void onDelivered(PendingAck ack, Delivery d) {
-        ack.delivery = d;
-        inflightQos1--;
-        boolean wrote = false;
-        while (!acks.isEmpty() && acks.peek().delivery != null) {
-            PendingAck head = acks.poll();
-            if (phase == Phase.CLOSED) {
-                continue;
-            }
-            if (head.notAuthorized) {
-                writeNotAuthorized(head);
-                wrote = true;
-            } else if (head.delivery.delivered()) {
-                channel.write(Replies.pubAck(head.packetId, (byte) 0, null));
-                ctx.stats().pubacksSent.increment();
-                java.time.Instant now = ctx.clock().instant();
-                ctx.stats().ackLatency(now.getEpochSecond() * 1_000_000_000L + now.getNano() - head.receivedAtNanos);
-                wrote = true;
-            } else if (head.delivery.outcome() == Outcome.REJECTED && level == 5) {
-                ctx.stats().count("kafka_rejected_error_puback");
-                LOG.warn("Kafka refused message {} of '{}' for good: error PUBACK 0x80: {}", head.packetId, clientId,
-                        head.delivery.reason());
-                channel.write(Replies.pubAck(head.packetId, MqttReasonCodes.PubAck.UNSPECIFIED_ERROR.byteValue(),
-                        head.delivery.reason()));
-                ctx.stats().pubackErrorsSent.increment();
-                wrote = true;
-            } else {
-                closeUnacknowledged(head.packetId, head.delivery); // flushes what was written before it
-                wrote = false;
-            }
-        }
-        if (wrote) {
-            channel.flush();
-        }
-        if (inflightQos1 < ctx.config().receiveMaximum()) {
-            resume(PAUSE_INFLIGHT);
-        }
+        inbound.onPublish(p, receivedAtNanos);
     }
 
     /** Ends the connection without acknowledging {@code packetId}, after flushing the acks written before it. */
@@ -558,40 +336,26 @@ final class Connection {
     // ---------------------------------------------------------------- QoS 2 (Qos2Inbound)
 
     /** True when QoS 2 PUBLISHes are taken: the ingest can write a reading and its packet id atomically. */
-    private boolean qos2Enabled() {
+    boolean qos2Enabled() {
         return ctx.ingest().exactlyOnce() != null;
     }
 
     void onPubRel(int packetId) {
-        if (phase != Phase.CONNECTED) {
-            violation("pubrel_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "PUBREL before CONNECT");
-            return;
-        }
-        if (qos2 == null) {
-            qos2 = new Qos2Inbound(this, channel, ctx, java.util.Set.of());
-        }
-        qos2.onPubRel(packetId);
-    }
-
-    /** A QoS 2 message went to Kafka: it counts as in flight, as an unacknowledged QoS 1 message does. */
-    void inflightAdded() {
-        inflightQos1++;
-        if (inflightQos1 >= ctx.config().receiveMaximum()) {
-            pause(PAUSE_INFLIGHT);
-        }
-    }
-
-    /** Kafka answered for a QoS 2 message. */
-    void inflightSettled() {
-        inflightQos1--;
-        if (inflightQos1 < ctx.config().receiveMaximum()) {
-            resume(PAUSE_INFLIGHT);
-        }
+        inbound.onPubRel(packetId);
     }
 
     /** True when this connection's session outlives it, so QoS 2 packet ids must be remembered durably. */
     boolean persistent() {
         return expirySeconds > 0;
+    }
+
+    /** True once a newer connection of this client id took this one over. */
+    boolean takenOver() {
+        return takenOver;
+    }
+
+    io.sluice.auth.TopicPermissions permissions() {
+        return permissions;
     }
 
     boolean closed() {
@@ -847,10 +611,7 @@ final class Connection {
     void onClosed() {
         Phase was = phase;
         phase = Phase.CLOSED;
-        if (parked != null && parked.envelope.qos() == 0) {
-            ctx.stats().count("qos0_dropped_connection_closed");
-        }
-        parked = null;
+        inbound.onClosed();
         if (outbound != null) {
             outbound.closed(expirySeconds > 0); // a session that does not outlive this connection ends below
         }
@@ -900,7 +661,7 @@ final class Connection {
 
     // ---------------------------------------------------------------- read gate
 
-    private void pause(int reason) {
+    void pause(int reason) {
         if (pauseMask == 0) {
             channel.config().setAutoRead(false);
             if (reason != PAUSE_CONNECTING) {
@@ -916,7 +677,7 @@ final class Connection {
         pauseMask |= reason;
     }
 
-    private void resume(int reason) {
+    void resume(int reason) {
         if ((pauseMask & reason) == 0) {
             return;
         }
@@ -941,7 +702,7 @@ final class Connection {
         return pauseMask != 0;
     }
 
-    private String version() {
+    String version() {
         return switch (level) {
             case 5 -> "5";
             case 3 -> "3.1";
@@ -955,22 +716,5 @@ final class Connection {
         } catch (RejectedExecutionException e) {
             // the event loop is shutting down; the channel is closed and the client will retransmit
         }
-    }
-
-    private static final class PendingAck {
-        final int packetId;
-        /** When the PUBLISH was read, in the clock's epoch nanoseconds. */
-        final long receivedAtNanos;
-        Delivery delivery;
-        /** Refused by the ACL: answered with PUBACK 0x87 in its turn. */
-        boolean notAuthorized;
-
-        PendingAck(int packetId, long receivedAtNanos) {
-            this.packetId = packetId;
-            this.receivedAtNanos = receivedAtNanos;
-        }
-    }
-
-    private record Parked(Envelope envelope, int weight, int packetId, io.sluice.delivery.Message message) {
     }
 }
