@@ -11,8 +11,6 @@ import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Envelope;
 import io.sluice.ingest.Outcome;
 import io.sluice.ingest.Protocols;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -43,14 +41,14 @@ final class Connection {
 
     private enum Phase { AWAIT_CONNECT, CONNECTING, CONNECTED, CLOSED }
 
-    private final Channel channel;
-    private final Context ctx;
+    final Channel channel;
+    final Context ctx;
     private Phase phase = Phase.AWAIT_CONNECT;
     private int level;
     private String clientId;
-    private long expirySeconds;
+    long expirySeconds;
     private boolean cleanStart;
-    private SessionState session;
+    SessionState session;
     private Packets.Will will;
     private boolean normalDisconnect;
     /** Set once the successful CONNACK is sent; a close by the server after it (keep alive, violation) owes the will. */
@@ -196,7 +194,7 @@ final class Connection {
                 assignedId, expiryCapped, keepAliveSeconds, props)));
     }
 
-    private static int utf8Length(String s) {
+    static int utf8Length(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
@@ -374,114 +372,19 @@ final class Connection {
 
     /** {@code subscriptionId}: the MQTT 5 Subscription Identifier, -1 when absent. */
     void onSubscribe(int packetId, List<Packets.Subscription> subscriptions, int subscriptionId) {
-        if (phase != Phase.CONNECTED) {
-            violation("subscribe_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "SUBSCRIBE before CONNECT");
-            return;
-        }
-        if (subscriptionId == 0 || subscriptionId > 0 && ctx.broker() == null) {
-            violation("subscription_identifier_invalid", MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
-                    "subscription identifier " + subscriptionId + (subscriptionId == 0 ? "" : " (not available)"));
-            return;
-        }
-        Map<String, Integer> before = session.subscriptions();
-        Map<String, Integer> subs = new LinkedHashMap<>(before);
-        List<String> granted = new ArrayList<>();
-        List<Integer> codes = new ArrayList<>();
-        io.sluice.mqtt.SessionLimits limits = ctx.sessions().limits();
-        for (Packets.Subscription s : subscriptions) {
-            if (!TopicNames.validFilter(s.filter())) {
-                ctx.stats().count("topic_filter_invalid");
-                codes.add(level == 5 ? 0x8F : 0x80);
-            } else if (!permissions.maySubscribe(DeliveryHooks.aclFilter(ctx, s.filter()))) {
-                ctx.stats().count("subscribe_not_authorized");
-                LOG.warn("SUBSCRIBE of '{}' to '{}' not allowed by the ACL [subscribe_not_authorized]", clientId,
-                        s.filter());
-                codes.add(level == 5 ? 0x87 : 0x80);
-            } else if (DeliveryHooks.sharedRefused(ctx, s.filter(), level)) {
-                boolean off = ctx.broker() == null;
-                ctx.stats().count(off ? "shared_subscription_refused" : "topic_filter_invalid");
-                codes.add(level != 5 ? 0x80 : off ? 0x9E : 0x8F);
-            } else if (level == 5 && (s.options() & DeliveryHooks.NO_LOCAL) != 0
-                    && io.sluice.mqtt.internal.outbound.SharedFilter.isShared(s.filter())) {
-                violation("shared_subscription_no_local", MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
-                        "No Local on a shared subscription"); // [MQTT-3.8.3-4]
-                return;
-            } else if (utf8Length(s.filter()) > limits.maxTopicFilterBytes()) {
-                ctx.stats().count("topic_filter_too_long");
-                codes.add(level == 5 ? 0x8F : 0x80);
-            } else if (!subs.containsKey(s.filter()) && subs.size() >= limits.maxSubscriptionsPerSession()) {
-                ctx.stats().count("subscriptions_per_session_exceeded");
-                codes.add(level == 5 ? 0x97 : 0x80);
-            } else {
-                int qos = Math.min(ctx.broker() == null ? 1 : 2, s.qos());
-                subs.put(s.filter(), (s.options() & ~0x03) | qos);
-                granted.add(s.filter());
-                codes.add(qos);
-            }
-        }
-        SessionState next = session.withSubscriptions(subs, DeliveryHooks.idsAfter(session, granted, subscriptionId));
-        session = next;
-        if (expirySeconds == 0 || next.sameDurableContent(ctx.sessions().get(clientId))) {
-            channel.writeAndFlush(Replies.subAck(packetId, codes));
-            subscribedForDelivery(next, before, granted, subscriptionId);
-            return;
-        }
-        ctx.sessions().awaitable(ctx.sessions().store(next)).whenComplete((v, err) -> onLoop(() -> {
-            if (phase == Phase.CLOSED) {
-                return;
-            }
-            if (err != null) {
-                ctx.stats().count("session_store_failed");
-                LOG.warn("SUBSCRIBE of '{}' failed: session not stored: {}", clientId, err.toString());
-                channel.writeAndFlush(Replies.subAck(packetId, codes.stream().map(c -> 0x80).toList()));
-            } else {
-                channel.writeAndFlush(Replies.subAck(packetId, codes));
-                subscribedForDelivery(next, before, granted, subscriptionId);
-            }
-        }));
+        SubscriptionRequests.onSubscribe(this, packetId, subscriptions, subscriptionId);
     }
 
     /** Binds this connection to its session's queue: when {@code force}, or when the session already has one. */
-    private void attachOutbound(boolean force) {
+    void attachOutbound(boolean force) {
         if (outbound == null) {
             outbound = DeliveryHooks.attach(ctx, channel, clientId, level, expirySeconds > 0, clientReceiveMaximum,
                     clientMaxPacketSize, force, permissions);
         }
     }
 
-    private void subscribedForDelivery(SessionState next, Map<String, Integer> before, List<String> granted, int id) {
-        if (!granted.isEmpty()) {
-            attachOutbound(true);
-        }
-        DeliveryHooks.subscribed(ctx, next, before, granted, id);
-    }
-
     void onUnsubscribe(int packetId, List<String> filters) {
-        if (phase != Phase.CONNECTED) {
-            violation("unsubscribe_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "UNSUBSCRIBE before CONNECT");
-            return;
-        }
-        Map<String, Integer> subs = new LinkedHashMap<>(session.subscriptions());
-        List<Short> codes = new ArrayList<>();
-        for (String f : filters) {
-            codes.add(subs.remove(f) != null ? (short) 0x00 : (short) 0x11);
-        }
-        SessionState next = session.withSubscriptions(subs);
-        session = next;
-        if (expirySeconds == 0 || next.sameDurableContent(ctx.sessions().get(clientId))) {
-            channel.writeAndFlush(Replies.unsubAck(level, packetId, codes));
-            DeliveryHooks.unsubscribed(ctx, next);
-            return;
-        }
-        ctx.sessions().awaitable(ctx.sessions().store(next)).whenComplete((v, err) -> onLoop(() -> {
-            if (phase != Phase.CLOSED) {
-                List<Short> result = err == null ? codes : codes.stream().map(c -> (short) 0x80).toList();
-                channel.writeAndFlush(Replies.unsubAck(level, packetId, result));
-            }
-            if (err == null) {
-                DeliveryHooks.unsubscribed(ctx, next);
-            }
-        }));
+        SubscriptionRequests.onUnsubscribe(this, packetId, filters);
     }
 
     /**
