@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttMessage;
-import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.sluice.ingest.Delivery;
@@ -12,59 +11,64 @@ import io.sluice.ingest.Envelope;
 import io.sluice.ingest.Outcome;
 import io.sluice.ingest.Protocols;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The MQTT protocol state of one connection: CONNECT handling, sessions, PUBLISH to ingest, in-order PUBACKs
- * after the Kafka acknowledgement, and read pausing for backpressure.
+ * The MQTT protocol state of one connection and its lifecycle: the phase (awaiting CONNECT, connecting, connected,
+ * closed), who the client is (level, client id, session, will, permissions), the read gate (reads pause for
+ * backpressure, a drain, CONNECT to CONNACK), protocol violations, keep alive and packet arrival deadlines, take-over
+ * and kick, DISCONNECT, and what a close releases (the will, the session's end or its store). The packets' own work
+ * is done beside it: {@link Handshake} (CONNECT to CONNACK), {@link InboundPublishes} (PUBLISH, PUBACK order, PUBREL)
+ * and {@link SubscriptionRequests} (SUBSCRIBE, UNSUBSCRIBE); the outbound side is {@code outbound.Outbound}.
  *
- * <p>Threading: every method runs on the channel's event loop, except {@link #takeOver}, which re-dispatches.
- * Delivery completions arrive on arbitrary threads and are re-dispatched to the event loop.
+ * <p>The fields those classes set or read are package-private; nothing outside this package sees this class.
+ *
+ * <p>Threading: every method runs on the channel's event loop, except {@link #takeOver} and {@link #kick}, which
+ * re-dispatch. Delivery completions arrive on arbitrary threads and are re-dispatched to the event loop.
  */
 final class Connection {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
 
-    private static final int PAUSE_CONNECTING = 1;
+    static final int PAUSE_CONNECTING = 1;
     static final int PAUSE_BUDGET = 2;
     static final int PAUSE_INFLIGHT = 4;
     private static final int PAUSE_WRITABILITY = 8;
-    private static final int PAUSE_DRAINING = 16;
+    static final int PAUSE_DRAINING = 16;
     /** mqtt.max_partial_packet_bytes reached while this client holds part of a packet: its own deadlines run on. */
     private static final int PAUSE_PARTIAL_CAP = 32;
     /** Pauses of Sluice's own making: the client's read deadlines do not run meanwhile. */
     private static final int SERVER_PAUSES = PAUSE_CONNECTING | PAUSE_BUDGET | PAUSE_INFLIGHT | PAUSE_DRAINING;
 
-    private enum Phase { AWAIT_CONNECT, CONNECTING, CONNECTED, CLOSED }
+    enum Phase { AWAIT_CONNECT, CONNECTING, CONNECTED, CLOSED }
 
     final Channel channel;
     final Context ctx;
-    private Phase phase = Phase.AWAIT_CONNECT;
-    private int level;
-    private String clientId;
+    // set by Handshake from the CONNECT (and the session by SubscriptionRequests); read everywhere
+    Phase phase = Phase.AWAIT_CONNECT;
+    int level;
+    String clientId;
     long expirySeconds;
-    private boolean cleanStart;
+    boolean cleanStart;
     SessionState session;
-    private Packets.Will will;
-    private boolean normalDisconnect;
+    Packets.Will will;
     /** Set once the successful CONNACK is sent; a close by the server after it (keep alive, violation) owes the will. */
-    private boolean connackSent;
+    boolean connackSent;
+    /** Who this client is and what it may do; set once authenticated. */
+    io.sluice.auth.TopicPermissions permissions;
+    /** The client's Receive Maximum (MQTT 5; 0 for 3.1.1) and Maximum Packet Size (0: none), for {@link #outbound}. */
+    int clientReceiveMaximum;
+    long clientMaxPacketSize;
+    boolean willRetain;
+    // this class's own
+    private boolean normalDisconnect;
     private boolean takenOver;
     private int pauseMask;
     /** PUBLISH, PUBACK and PUBREL of messages from this client. */
-    private final InboundPublishes inbound;
-    /** Who this client is and what it may do; set once authenticated. */
-    private io.sluice.auth.TopicPermissions permissions;
+    final InboundPublishes inbound;
     /** Messages to this client (delivery on, once it subscribes or its session has a queue); {@link DeliveryHooks}. */
     private io.sluice.mqtt.internal.outbound.Outbound outbound;
-    /** The client's Receive Maximum (MQTT 5; 0 for 3.1.1) and Maximum Packet Size (0: none), for {@link #outbound}. */
-    private int clientReceiveMaximum;
-    private long clientMaxPacketSize;
-    private boolean willRetain;
 
     Connection(Channel channel, Context ctx) {
         this.channel = channel;
@@ -89,186 +93,12 @@ final class Connection {
 
     void onConnect(int protocolLevel, String requestedId, boolean clean, int keepAliveSeconds, MqttProperties props,
                    Packets.Will willMessage, boolean willRetain, String userName, byte[] password) {
-        if (phase != Phase.AWAIT_CONNECT) {
-            violation("second_connect", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "a second CONNECT");
-            return;
-        }
-        level = protocolLevel;
-        if (!ctx.accepting().get()) {
-            refuse("refused_shutting_down", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
-                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5);
-            return;
-        }
-        if (level == 5 && props.getProperty(MqttProperties.MqttPropertyType.AUTHENTICATION_METHOD.value()) != null) {
-            refuse("bad_authentication_method", null, MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD);
-            return;
-        }
-        if (willMessage != null && level == 5 && willMessage.qos() > 1 && !qos2Enabled()) {
-            refuse("will_qos_not_supported", null, MqttConnectReturnCode.CONNECTION_REFUSED_QOS_NOT_SUPPORTED);
-            return;
-        }
-        if (willMessage != null && level == 5 && willRetain && ctx.broker() == null) {
-            refuse("will_retain_not_supported", null, MqttConnectReturnCode.CONNECTION_REFUSED_RETAIN_NOT_SUPPORTED);
-            return;
-        }
-        SessionRegistry sessions = ctx.sessions();
-        if (requestedId != null && utf8Length(requestedId) > sessions.limits().maxClientIdBytes()) {
-            refuse("client_id_too_long", MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
-                    MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID);
-            return;
-        }
-        String assigned = null;
-        String id = requestedId;
-        if (id == null || id.isEmpty()) {
-            if (level != 5 && !clean) {
-                refuse("identifier_rejected", MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, null);
-                return;
-            }
-            id = "sluice-" + UUID.randomUUID();
-            assigned = level == 5 ? id : null;
-        }
-        clientId = id;
-        cleanStart = clean;
-        this.willRetain = willRetain && ctx.broker() != null;
-        will = willMessage == null ? null : new Packets.Will(willMessage.topic(), willMessage.payload(),
-                qos2Enabled() ? willMessage.qos() : Math.min(1, willMessage.qos()), willMessage.delaySeconds());
-        phase = Phase.CONNECTING;
-        pause(PAUSE_CONNECTING); // clients may pipeline packets after CONNECT; they wait for the CONNACK
-        final String assignedId = assigned;
-        ConnectAuth.authenticate(channel, ctx, userName, password, id, (decision, error) -> {
-            if (phase == Phase.CLOSED) {
-                return;
-            }
-            if (!ConnectAuth.accepted(this, decision, error)) {
-                return;
-            }
-            permissions = ctx.auth().permissions(decision.identity(), clientId);
-            connectAuthenticated(clean, keepAliveSeconds, props, assignedId);
-        });
-    }
-
-    /** The rest of a CONNECT, once its client is authenticated: the session, then CONNACK. */
-    private void connectAuthenticated(boolean clean, int keepAliveSeconds, MqttProperties props, String assigned) {
-        String id = clientId;
-        SessionRegistry sessions = ctx.sessions();
-        long requested = level == 5 ? sessionExpiryProperty(props) : (clean ? 0 : ctx.config().maxSessionExpirySeconds());
-        expirySeconds = Math.min(requested, ctx.config().maxSessionExpirySeconds());
-        boolean expiryCapped = level == 5 && requested != expirySeconds;
-        boolean creating = expirySeconds > 0 && sessions.get(id) == null;
-        if (creating && !sessions.admitNew(id)) {
-            // a new persistent session beyond the cap; resuming a stored one never gets here
-            clientId = id;
-            refuse("persistent_sessions_full", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
-                    MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED);
-            return;
-        }
-        Connection previous = ctx.sessions().register(id, this);
-        ctx.sessions().delayedWills().onConnect(id, clean); // back within a will delay: no will (clean start: now)
-        if (previous != null && previous != this) {
-            previous.takeOver();
-        }
-        SessionState existing = clean ? null : ctx.sessions().get(id);
-        boolean present = existing != null;
-        // QoS 2 writes of an earlier connection of this client settle first, so their packet ids are known here
-        CompletionStage<Void> durable = clean ? ctx.sessions().discard(id) : ctx.sessions().exactlyOnceSettled(id);
-        if (expirySeconds > 0) {
-            SessionState next = existing != null ? existing.connected(level, expirySeconds)
-                    : new SessionState(id, level, expirySeconds, 0, Map.of());
-            session = next;
-            if (next.sameDurableContent(existing)) {
-                // Resuming an unchanged durable session needs no write before CONNACK: reconnects keep working
-                // while Kafka is unreachable. The connected marker is refreshed in the background.
-                ctx.sessions().store(next);
-            } else {
-                durable = durable.thenCompose(v -> ctx.sessions().store(next));
-            }
-        } else {
-            session = new SessionState(id, level, 0, 0, existing == null ? Map.of() : existing.subscriptions());
-        }
-        if (creating) {
-            final String newId = id;
-            durable.whenComplete((v, err) -> sessions.settled(newId)); // counted as stored, or not at all
-        }
-        final String assignedId = assigned;
-        ctx.sessions().awaitable(durable).whenComplete((v, err) -> onLoop(() -> completeConnect(err, present,
-                assignedId, expiryCapped, keepAliveSeconds, props)));
+        Handshake.onConnect(this, protocolLevel, requestedId, clean, keepAliveSeconds, props, willMessage, willRetain,
+                userName, password);
     }
 
     static int utf8Length(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-    }
-
-    private void completeConnect(Throwable storeError, boolean present, String assignedId, boolean expiryCapped,
-                                 int keepAliveSeconds, MqttProperties connectProps) {
-        if (phase == Phase.CLOSED) {
-            return;
-        }
-        if (storeError != null) {
-            boolean timedOut = storeError instanceof java.util.concurrent.TimeoutException;
-            LOG.warn("CONNECT of '{}' refused: its session could not be stored{}: {}", clientId,
-                    timedOut ? " within mqtt.session_store_timeout_ms" : "", storeError.toString());
-            if (!present && session != null && session.expirySeconds() > 0) {
-                // the write may still land: make sure a refused CONNECT leaves no new session behind
-                ctx.sessions().abandon(clientId);
-                session = null;
-            }
-            refuse(timedOut ? "session_store_timeout" : "session_store_failed",
-                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
-                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5);
-            return;
-        }
-        phase = Phase.CONNECTED;
-        connackSent = true;
-        if (present && qos2Enabled()) {
-            java.util.Set<Integer> remembered = ctx.sessions().rememberedIds(clientId);
-            if (!remembered.isEmpty()) {
-                inbound.resumeQos2(remembered); // their PUBRELs may come now
-            }
-        }
-        int maxKeepAlive = ctx.config().maxKeepAliveSeconds();
-        int keepAlive = keepAliveSeconds == 0 || keepAliveSeconds > maxKeepAlive ? maxKeepAlive : keepAliveSeconds;
-        ReadDeadlines deadlines = deadlines();
-        if (deadlines != null) {
-            deadlines.keepAlive(keepAlive * 1500L); // 1.5 times the keep alive, as the spec says
-        }
-        MqttProperties props = null;
-        if (level == 5) {
-            MqttMessageBuilders.ConnAckPropertiesBuilder b = new MqttMessageBuilders.ConnAckPropertiesBuilder()
-                    .receiveMaximum(ctx.config().receiveMaximum())
-                    .retainAvailable(ctx.broker() != null)
-                    .maximumPacketSize(ctx.config().maxPacketSizeBytes())
-                    .topicAliasMaximum(ctx.config().topicAliasMaximum())
-                    .wildcardSubscriptionAvailable(true)
-                    .subscriptionIdentifiersAvailable(ctx.broker() != null)
-                    .sharedSubscriptionAvailable(ctx.broker() != null);
-            if (!qos2Enabled()) {
-                b.maximumQos((byte) 1); // absent means 2
-            }
-            if (assignedId != null) {
-                b.assignedClientId(assignedId);
-            }
-            if (expiryCapped) {
-                b.sessionExpiryInterval(expirySeconds);
-            }
-            if (keepAlive != keepAliveSeconds) {
-                b.serverKeepAlive(keepAlive); // the client must use it instead of its own [MQTT-3.2.2-21]
-            }
-            props = b.build();
-        }
-        ctx.stats().connectsAccepted.increment();
-        channel.writeAndFlush(Replies.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, present, props));
-        clientReceiveMaximum = DeliveryHooks.receiveMaximum(level, connectProps);
-        clientMaxPacketSize = DeliveryHooks.maxPacketSize(level, connectProps);
-        attachOutbound(false);
-        if (!ctx.accepting().get()) {
-            pause(PAUSE_DRAINING); // accepted while a drain began: it reads nothing more either
-        }
-        resume(PAUSE_CONNECTING);
-    }
-
-    private static long sessionExpiryProperty(MqttProperties props) {
-        MqttProperties.MqttProperty<?> p = props.getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
-        return p == null ? 0 : Integer.toUnsignedLong((Integer) p.value());
     }
 
     /** Another connection took this client id: MQTT 5 gets DISCONNECT 0x8E, then the connection closes. */
@@ -597,7 +427,7 @@ final class Connection {
         }
     }
 
-    private ReadDeadlines deadlines() {
+    ReadDeadlines deadlines() {
         return channel.pipeline().get(ReadDeadlines.class);
     }
 
