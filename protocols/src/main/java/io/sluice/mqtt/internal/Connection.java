@@ -17,11 +17,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The MQTT protocol state of one connection and its lifecycle: the phase (awaiting CONNECT, connecting, connected,
- * closed), who the client is (level, client id, session, will, permissions), the read gate (reads pause for
- * backpressure, a drain, CONNECT to CONNACK), protocol violations, keep alive and packet arrival deadlines, take-over
- * and kick, DISCONNECT, and what a close releases (the will, the session's end or its store). The packets' own work
- * is done beside it: {@link Handshake} (CONNECT to CONNACK), {@link InboundPublishes} (PUBLISH, PUBACK order, PUBREL)
- * and {@link SubscriptionRequests} (SUBSCRIBE, UNSUBSCRIBE); the outbound side is {@code outbound.Outbound}.
+ * closed), who the client is (level, client id, session, will, permissions), protocol violations, keep alive and
+ * packet arrival deadlines, take-over and kick, PINGREQ, DISCONNECT, and what a close releases (the will, the
+ * session's end or its store). The packets' own work is done beside it: {@link Handshake} (CONNECT to CONNACK),
+ * {@link InboundPublishes} (PUBLISH, PUBACK order, PUBREL) and {@link SubscriptionRequests} (SUBSCRIBE,
+ * UNSUBSCRIBE); reads pause and resume through its {@link ReadGate}; the outbound side is
+ * {@code outbound.Outbound}.
  *
  * <p>The fields those classes set or read are package-private; nothing outside this package sees this class.
  *
@@ -30,16 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Connection {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
-
-    static final int PAUSE_CONNECTING = 1;
-    static final int PAUSE_BUDGET = 2;
-    static final int PAUSE_INFLIGHT = 4;
-    private static final int PAUSE_WRITABILITY = 8;
-    static final int PAUSE_DRAINING = 16;
-    /** mqtt.max_partial_packet_bytes reached while this client holds part of a packet: its own deadlines run on. */
-    private static final int PAUSE_PARTIAL_CAP = 32;
-    /** Pauses of Sluice's own making: the client's read deadlines do not run meanwhile. */
-    private static final int SERVER_PAUSES = PAUSE_CONNECTING | PAUSE_BUDGET | PAUSE_INFLIGHT | PAUSE_DRAINING;
 
     enum Phase { AWAIT_CONNECT, CONNECTING, CONNECTED, CLOSED }
 
@@ -64,7 +55,8 @@ final class Connection {
     // this class's own
     private boolean normalDisconnect;
     private boolean takenOver;
-    private int pauseMask;
+    /** Whether this channel reads, and why not. */
+    final ReadGate reads;
     /** PUBLISH, PUBACK and PUBREL of messages from this client. */
     final InboundPublishes inbound;
     /** Messages to this client (delivery on, once it subscribes or its session has a queue); {@link DeliveryHooks}. */
@@ -73,6 +65,7 @@ final class Connection {
     Connection(Channel channel, Context ctx) {
         this.channel = channel;
         this.ctx = ctx;
+        this.reads = new ReadGate(channel, ctx.stats());
         this.inbound = new InboundPublishes(this, channel, ctx);
     }
 
@@ -306,7 +299,7 @@ final class Connection {
      */
     void stopReading() {
         if (phase != Phase.CLOSED) {
-            pause(PAUSE_DRAINING);
+            reads.pause(ReadGate.PAUSE_DRAINING);
         }
     }
 
@@ -322,21 +315,21 @@ final class Connection {
         LOG.debug("Not reading {} ('{}') for now: mqtt.max_partial_packet_bytes ({}) held in incomplete packets"
                 + " [partial_packet_bytes_full]", channel.remoteAddress(), clientId,
                 ctx.config().maxPartialPacketBytes());
-        pause(PAUSE_PARTIAL_CAP);
+        reads.pause(ReadGate.PAUSE_PARTIAL_CAP);
     }
 
     void onPartialPacketCapFreed() {
-        resume(PAUSE_PARTIAL_CAP);
+        reads.resume(ReadGate.PAUSE_PARTIAL_CAP);
     }
 
     void onWritabilityChanged(boolean writable) {
         if (writable) {
-            resume(PAUSE_WRITABILITY);
+            reads.resume(ReadGate.PAUSE_WRITABILITY);
             if (outbound != null) {
                 outbound.onWritable();
             }
         } else {
-            pause(PAUSE_WRITABILITY);
+            reads.pause(ReadGate.PAUSE_WRITABILITY);
         }
     }
 
@@ -390,49 +383,6 @@ final class Connection {
             ctx.budget().release(weight);
             ctx.outstanding().decrementAndGet();
         });
-    }
-
-    // ---------------------------------------------------------------- read gate
-
-    void pause(int reason) {
-        if (pauseMask == 0) {
-            channel.config().setAutoRead(false);
-            if (reason != PAUSE_CONNECTING) {
-                ctx.stats().readsPaused.increment();
-            }
-        }
-        if ((pauseMask & SERVER_PAUSES) == 0 && (reason & SERVER_PAUSES) != 0) {
-            ReadDeadlines deadlines = deadlines();
-            if (deadlines != null) {
-                deadlines.suspend(); // Sluice stopped reading: the client's keep alive must not run out meanwhile
-            }
-        }
-        pauseMask |= reason;
-    }
-
-    void resume(int reason) {
-        if ((pauseMask & reason) == 0) {
-            return;
-        }
-        boolean serverPaused = (pauseMask & SERVER_PAUSES) != 0;
-        pauseMask &= ~reason;
-        if (serverPaused && (pauseMask & SERVER_PAUSES) == 0) {
-            ReadDeadlines deadlines = deadlines();
-            if (deadlines != null) {
-                deadlines.resume();
-            }
-        }
-        if (pauseMask == 0 && channel.isActive()) {
-            channel.config().setAutoRead(true);
-        }
-    }
-
-    ReadDeadlines deadlines() {
-        return channel.pipeline().get(ReadDeadlines.class);
-    }
-
-    boolean readsPaused() {
-        return pauseMask != 0;
     }
 
     String version() {

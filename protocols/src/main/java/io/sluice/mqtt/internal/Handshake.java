@@ -81,7 +81,7 @@ final class Handshake {
                 conn.qos2Enabled() ? willMessage.qos() : Math.min(1, willMessage.qos()), willMessage.delaySeconds());
         conn.phase = Connection.Phase.CONNECTING;
         // clients may pipeline packets after CONNECT; they wait for the CONNACK
-        conn.pause(Connection.PAUSE_CONNECTING);
+        conn.reads.pause(ReadGate.PAUSE_CONNECTING);
         final String assignedId = assigned;
         ConnectAuth.authenticate(conn.channel, ctx, userName, password, id, (decision, error) -> {
             if (conn.phase == Connection.Phase.CLOSED) {
@@ -177,7 +177,7 @@ final class Handshake {
         }
         int maxKeepAlive = ctx.config().maxKeepAliveSeconds();
         int keepAlive = keepAliveSeconds == 0 || keepAliveSeconds > maxKeepAlive ? maxKeepAlive : keepAliveSeconds;
-        ReadDeadlines deadlines = conn.deadlines();
+        ReadDeadlines deadlines = conn.reads.deadlines();
         if (deadlines != null) {
             deadlines.keepAlive(keepAlive * 1500L); // 1.5 times the keep alive, as the spec says
         }
@@ -211,9 +211,9 @@ final class Handshake {
         conn.clientMaxPacketSize = DeliveryHooks.maxPacketSize(conn.level, connectProps);
         conn.attachOutbound(false);
         if (!ctx.accepting().get()) {
-            conn.pause(Connection.PAUSE_DRAINING); // accepted while a drain began: it reads nothing more either
+            conn.reads.pause(ReadGate.PAUSE_DRAINING); // accepted while a drain began: it reads nothing more either
         }
-        conn.resume(Connection.PAUSE_CONNECTING);
+        conn.reads.resume(ReadGate.PAUSE_CONNECTING);
     }
 
     private static long sessionExpiryProperty(MqttProperties props) {

@@ -124,7 +124,7 @@ final class InboundPublishes {
         if (!ctx.budget().tryAcquire(weight)) {
             // Keep this one message (it is already read) and stop reading until Kafka acknowledges enough.
             parked = new Parked(e, weight, p.packetId(), m);
-            conn.pause(Connection.PAUSE_BUDGET);
+            conn.reads.pause(ReadGate.PAUSE_BUDGET);
             ctx.budget().park(weight, () -> conn.onLoop(this::retryParked));
             return;
         }
@@ -182,7 +182,7 @@ final class InboundPublishes {
             Parked p = parked;
             parked = null;
             submit(p.envelope, p.weight, p.packetId, p.message);
-            conn.resume(Connection.PAUSE_BUDGET);
+            conn.reads.resume(ReadGate.PAUSE_BUDGET);
         } else {
             ctx.budget().park(parked.weight, () -> conn.onLoop(this::retryParked));
         }
@@ -211,7 +211,7 @@ final class InboundPublishes {
             acks.add(ack);
             inflightQos1++;
             if (inflightQos1 >= ctx.config().receiveMaximum()) {
-                conn.pause(Connection.PAUSE_INFLIGHT);
+                conn.reads.pause(ReadGate.PAUSE_INFLIGHT);
             }
         }
         ctx.outstanding().incrementAndGet();
@@ -276,7 +276,7 @@ final class InboundPublishes {
             channel.flush();
         }
         if (inflightQos1 < ctx.config().receiveMaximum()) {
-            conn.resume(Connection.PAUSE_INFLIGHT);
+            conn.reads.resume(ReadGate.PAUSE_INFLIGHT);
         }
     }
 
@@ -295,7 +295,7 @@ final class InboundPublishes {
     void inflightAdded() {
         inflightQos1++;
         if (inflightQos1 >= ctx.config().receiveMaximum()) {
-            conn.pause(Connection.PAUSE_INFLIGHT);
+            conn.reads.pause(ReadGate.PAUSE_INFLIGHT);
         }
     }
 
@@ -303,7 +303,7 @@ final class InboundPublishes {
     void inflightSettled() {
         inflightQos1--;
         if (inflightQos1 < ctx.config().receiveMaximum()) {
-            conn.resume(Connection.PAUSE_INFLIGHT);
+            conn.reads.resume(ReadGate.PAUSE_INFLIGHT);
         }
     }
 
