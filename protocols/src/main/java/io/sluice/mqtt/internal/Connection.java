@@ -57,8 +57,8 @@ final class Connection {
     private boolean takenOver;
     /** Whether this channel reads, and why not. */
     final ReadGate reads;
-    /** PUBLISH, PUBACK and PUBREL of messages from this client. */
-    final InboundPublishes inbound;
+    /** PUBLISH, PUBACK and PUBREL of messages from this client; null until the first ({@link #inbound()}). */
+    private InboundPublishes inbound;
     /** Messages to this client (delivery on, once it subscribes or its session has a queue); {@link DeliveryHooks}. */
     private io.sluice.mqtt.internal.outbound.Outbound outbound;
 
@@ -66,7 +66,6 @@ final class Connection {
         this.channel = channel;
         this.ctx = ctx;
         this.reads = new ReadGate(channel, ctx.stats());
-        this.inbound = new InboundPublishes(this, channel, ctx);
     }
 
     String clientId() {
@@ -133,7 +132,7 @@ final class Connection {
     // ---------------------------------------------------------------- PUBLISH
 
     void onPublish(Packets.Publish p, long receivedAtNanos) {
-        inbound.onPublish(p, receivedAtNanos);
+        inbound().onPublish(p, receivedAtNanos);
     }
 
     /** Ends the connection without acknowledging {@code packetId}, after flushing the acks written before it. */
@@ -162,7 +161,15 @@ final class Connection {
     }
 
     void onPubRel(int packetId) {
-        inbound.onPubRel(packetId);
+        inbound().onPubRel(packetId);
+    }
+
+    /** The inbound side, allocated on first use: a connection that never publishes holds none. */
+    InboundPublishes inbound() {
+        if (inbound == null) {
+            inbound = new InboundPublishes(this, channel, ctx);
+        }
+        return inbound;
     }
 
     /** True when this connection's session outlives it, so QoS 2 packet ids must be remembered durably. */
@@ -337,7 +344,9 @@ final class Connection {
     void onClosed() {
         Phase was = phase;
         phase = Phase.CLOSED;
-        inbound.onClosed();
+        if (inbound != null) {
+            inbound.onClosed();
+        }
         if (outbound != null) {
             outbound.closed(expirySeconds > 0); // a session that does not outlive this connection ends below
         }

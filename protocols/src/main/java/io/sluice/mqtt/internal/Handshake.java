@@ -172,7 +172,7 @@ final class Handshake {
         if (present && conn.qos2Enabled()) {
             java.util.Set<Integer> remembered = ctx.sessions().rememberedIds(conn.clientId);
             if (!remembered.isEmpty()) {
-                conn.inbound.resumeQos2(remembered); // their PUBRELs may come now
+                conn.inbound().resumeQos2(remembered); // their PUBRELs may come now
             }
         }
         int maxKeepAlive = ctx.config().maxKeepAliveSeconds();
