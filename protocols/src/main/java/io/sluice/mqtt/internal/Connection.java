@@ -81,7 +81,7 @@ final class Connection {
         return phase != Phase.AWAIT_CONNECT;
     }
 
-    // ---------------------------------------------------------------- CONNECT
+    // ---------------------------------------------------------------- CONNECT (Handshake), take-over, kick
 
     void onConnect(int protocolLevel, String requestedId, boolean clean, int keepAliveSeconds, MqttProperties props,
                    Packets.Will willMessage, boolean willRetain, String userName, byte[] password) {
@@ -89,6 +89,7 @@ final class Connection {
                 userName, password);
     }
 
+    /** The length of {@code s} in UTF-8, as MQTT counts a string (client ids, topic filters). */
     static int utf8Length(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
@@ -129,7 +130,7 @@ final class Connection {
         });
     }
 
-    // ---------------------------------------------------------------- PUBLISH
+    // ---------------------------------------------------------------- PUBLISH (InboundPublishes)
 
     void onPublish(Packets.Publish p, long receivedAtNanos) {
         inbound().onPublish(p, receivedAtNanos);
@@ -153,7 +154,7 @@ final class Connection {
         }
     }
 
-    // ---------------------------------------------------------------- QoS 2 (Qos2Inbound)
+    // ---------------------------------------------------------------- PUBREL; what the classes beside this one read
 
     /** True when QoS 2 PUBLISHes are taken: the ingest can write a reading and its packet id atomically. */
     boolean qos2Enabled() {

@@ -12,11 +12,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * CONNECT to CONNACK for one {@link Connection}: the checks of a CONNECT (a second one, a drain under way, the
- * client id, will QoS and retain), the client id assigned when none was sent, authentication ({@link ConnectAuth}),
- * the session (its expiry capped, the cap on persistent sessions, taking over an earlier connection of the client
- * id, storing it before CONNACK when it changed), then the CONNACK with its MQTT 5 properties, the keep alive, the
- * QoS 2 ids a resumed session awaits PUBREL for, and the outbound side. Reads stay paused from CONNECT to CONNACK.
+ * CONNECT to CONNACK for one {@link Connection}: the checks of a CONNECT (a second one, a drain under way, an
+ * authentication method, will QoS and retain, the client id), the client id assigned when none was sent,
+ * authentication ({@link ConnectAuth}), the session (its expiry capped, the cap on persistent sessions, taking over
+ * an earlier connection of the client id, storing it before CONNACK when it changed), then the CONNACK with its
+ * MQTT 5 properties, the keep alive, the QoS 2 ids a resumed session awaits PUBREL for, and the outbound side. Reads
+ * stay paused from CONNECT to CONNACK. A refusal goes through {@link Connection#refuse}.
  *
  * <p>Stateless: what it learns (level, client id, will, permissions, session) it sets on the connection, whose state
  * it is. Threading: the channel's event loop; a password check and a session store complete elsewhere and are

@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * after Kafka's answer. QoS 2 goes on to {@link Qos2Inbound}, allocated on first use; PUBREL goes to it too.
  *
  * <p>Owns: the pending PUBACKs, the parked PUBLISH, the topic aliases, the in-flight count and the QoS 2 flow. The
- * connection's phase, identity and read gate stay in {@link Connection}; a close goes through it.
+ * connection's phase and identity stay in {@link Connection}, which closes it; reads pause through its
+ * {@link ReadGate}. Allocated on the connection's first PUBLISH or PUBREL (or when its resumed session has QoS 2 ids
+ * awaiting PUBREL).
  *
  * <p>Threading: the channel's event loop only. Ingest completions arrive on arbitrary threads and are re-dispatched
  * to it ({@link Connection#onLoop}).
@@ -52,7 +54,7 @@ final class InboundPublishes {
         qos2 = new Qos2Inbound(conn, this, channel, ctx, remembered);
     }
 
-    /** The connection closed: a parked PUBLISH is dropped (a QoS 0 one counted; QoS 1 and 2 are retransmitted). */
+    /** The connection closed: a parked PUBLISH is dropped (a QoS 0 one counted; a QoS 1 or 2 one was never acked). */
     void onClosed() {
         if (parked != null && parked.envelope.qos() == 0) {
             ctx.stats().count("qos0_dropped_connection_closed");
