@@ -4,81 +4,68 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttMessage;
-import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Envelope;
 import io.sluice.ingest.Outcome;
 import io.sluice.ingest.Protocols;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The MQTT protocol state of one connection: CONNECT handling, sessions, PUBLISH to ingest, in-order PUBACKs
- * after the Kafka acknowledgement, and read pausing for backpressure.
+ * The MQTT protocol state of one connection and its lifecycle: the phase (awaiting CONNECT, connecting, connected,
+ * closed), who the client is (level, client id, session, will, permissions), protocol violations, keep alive and
+ * packet arrival deadlines, take-over and kick, PINGREQ, DISCONNECT, and what a close releases (the will, the
+ * session's end or its store). The packets' own work is done beside it: {@link Handshake} (CONNECT to CONNACK),
+ * {@link InboundPublishes} (PUBLISH, PUBACK order, PUBREL) and {@link SubscriptionRequests} (SUBSCRIBE,
+ * UNSUBSCRIBE); reads pause and resume through its {@link ReadGate}; the outbound side is
+ * {@code outbound.Outbound}.
  *
- * <p>Threading: every method runs on the channel's event loop, except {@link #takeOver}, which re-dispatches.
- * Delivery completions arrive on arbitrary threads and are re-dispatched to the event loop.
+ * <p>The fields those classes set or read are package-private; nothing outside this package sees this class.
+ *
+ * <p>Threading: every method runs on the channel's event loop, except {@link #takeOver} and {@link #kick}, which
+ * re-dispatch. Delivery completions arrive on arbitrary threads and are re-dispatched to the event loop.
  */
 final class Connection {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
 
-    private static final int PAUSE_CONNECTING = 1;
-    private static final int PAUSE_BUDGET = 2;
-    private static final int PAUSE_INFLIGHT = 4;
-    private static final int PAUSE_WRITABILITY = 8;
-    private static final int PAUSE_DRAINING = 16;
-    /** mqtt.max_partial_packet_bytes reached while this client holds part of a packet: its own deadlines run on. */
-    private static final int PAUSE_PARTIAL_CAP = 32;
-    /** Pauses of Sluice's own making: the client's read deadlines do not run meanwhile. */
-    private static final int SERVER_PAUSES = PAUSE_CONNECTING | PAUSE_BUDGET | PAUSE_INFLIGHT | PAUSE_DRAINING;
+    enum Phase { AWAIT_CONNECT, CONNECTING, CONNECTED, CLOSED }
 
-    private enum Phase { AWAIT_CONNECT, CONNECTING, CONNECTED, CLOSED }
-
-    private final Channel channel;
-    private final Context ctx;
-    private Phase phase = Phase.AWAIT_CONNECT;
-    private int level;
-    private String clientId;
-    private long expirySeconds;
-    private boolean cleanStart;
-    private SessionState session;
-    private Packets.Will will;
-    private boolean normalDisconnect;
+    final Channel channel;
+    final Context ctx;
+    // set by Handshake from the CONNECT (and the session by SubscriptionRequests); read everywhere
+    Phase phase = Phase.AWAIT_CONNECT;
+    int level;
+    String clientId;
+    long expirySeconds;
+    boolean cleanStart;
+    SessionState session;
+    Packets.Will will;
     /** Set once the successful CONNACK is sent; a close by the server after it (keep alive, violation) owes the will. */
-    private boolean connackSent;
-    private boolean takenOver;
-    private int pauseMask;
-    private int inflightQos1;
-    // per-connection state is allocated on first use: an idle sensor connection should cost little
-    private final ArrayDeque<PendingAck> acks = new ArrayDeque<>(4);
-    private Map<Integer, String> aliases;
-    private Parked parked;
-    /** The inbound QoS 2 flow; null until this connection uses QoS 2. */
-    private Qos2Inbound qos2;
+    boolean connackSent;
     /** Who this client is and what it may do; set once authenticated. */
-    private io.sluice.auth.TopicPermissions permissions;
+    io.sluice.auth.TopicPermissions permissions;
+    /** The client's Receive Maximum (MQTT 5; 0 for 3.1.1) and Maximum Packet Size (0: none), for {@link #outbound}. */
+    int clientReceiveMaximum;
+    long clientMaxPacketSize;
+    boolean willRetain;
+    // this class's own
+    private boolean normalDisconnect;
+    private boolean takenOver;
+    /** Whether this channel reads, and why not. */
+    final ReadGate reads;
+    /** PUBLISH, PUBACK and PUBREL of messages from this client; null until the first ({@link #inbound()}). */
+    private InboundPublishes inbound;
     /** Messages to this client (delivery on, once it subscribes or its session has a queue); {@link DeliveryHooks}. */
     private io.sluice.mqtt.internal.outbound.Outbound outbound;
-    /** The client's Receive Maximum (MQTT 5; 0 for 3.1.1) and Maximum Packet Size (0: none), for {@link #outbound}. */
-    private int clientReceiveMaximum;
-    private long clientMaxPacketSize;
-    private boolean willRetain;
 
     Connection(Channel channel, Context ctx) {
         this.channel = channel;
         this.ctx = ctx;
+        this.reads = new ReadGate(channel, ctx.stats());
     }
 
     String clientId() {
@@ -94,190 +81,17 @@ final class Connection {
         return phase != Phase.AWAIT_CONNECT;
     }
 
-    // ---------------------------------------------------------------- CONNECT
+    // ---------------------------------------------------------------- CONNECT (Handshake), take-over, kick
 
     void onConnect(int protocolLevel, String requestedId, boolean clean, int keepAliveSeconds, MqttProperties props,
                    Packets.Will willMessage, boolean willRetain, String userName, byte[] password) {
-        if (phase != Phase.AWAIT_CONNECT) {
-            violation("second_connect", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "a second CONNECT");
-            return;
-        }
-        level = protocolLevel;
-        if (!ctx.accepting().get()) {
-            refuse("refused_shutting_down", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
-                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5);
-            return;
-        }
-        if (level == 5 && props.getProperty(MqttProperties.MqttPropertyType.AUTHENTICATION_METHOD.value()) != null) {
-            refuse("bad_authentication_method", null, MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD);
-            return;
-        }
-        if (willMessage != null && level == 5 && willMessage.qos() > 1 && !qos2Enabled()) {
-            refuse("will_qos_not_supported", null, MqttConnectReturnCode.CONNECTION_REFUSED_QOS_NOT_SUPPORTED);
-            return;
-        }
-        if (willMessage != null && level == 5 && willRetain && ctx.broker() == null) {
-            refuse("will_retain_not_supported", null, MqttConnectReturnCode.CONNECTION_REFUSED_RETAIN_NOT_SUPPORTED);
-            return;
-        }
-        SessionRegistry sessions = ctx.sessions();
-        if (requestedId != null && utf8Length(requestedId) > sessions.limits().maxClientIdBytes()) {
-            refuse("client_id_too_long", MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
-                    MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID);
-            return;
-        }
-        String assigned = null;
-        String id = requestedId;
-        if (id == null || id.isEmpty()) {
-            if (level != 5 && !clean) {
-                refuse("identifier_rejected", MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, null);
-                return;
-            }
-            id = "sluice-" + UUID.randomUUID();
-            assigned = level == 5 ? id : null;
-        }
-        clientId = id;
-        cleanStart = clean;
-        this.willRetain = willRetain && ctx.broker() != null;
-        will = willMessage == null ? null
-                : willMessage.withQos(qos2Enabled() ? willMessage.qos() : Math.min(1, willMessage.qos()));
-        phase = Phase.CONNECTING;
-        pause(PAUSE_CONNECTING); // clients may pipeline packets after CONNECT; they wait for the CONNACK
-        final String assignedId = assigned;
-        ConnectAuth.authenticate(channel, ctx, userName, password, id, (decision, error) -> {
-            if (phase == Phase.CLOSED) {
-                return;
-            }
-            if (!ConnectAuth.accepted(this, decision, error)) {
-                return;
-            }
-            permissions = ctx.auth().permissions(decision.identity(), clientId);
-            connectAuthenticated(clean, keepAliveSeconds, props, assignedId);
-        });
+        Handshake.onConnect(this, protocolLevel, requestedId, clean, keepAliveSeconds, props, willMessage, willRetain,
+                userName, password);
     }
 
-    /** The rest of a CONNECT, once its client is authenticated: the session, then CONNACK. */
-    private void connectAuthenticated(boolean clean, int keepAliveSeconds, MqttProperties props, String assigned) {
-        String id = clientId;
-        SessionRegistry sessions = ctx.sessions();
-        long requested = level == 5 ? sessionExpiryProperty(props) : (clean ? 0 : ctx.config().maxSessionExpirySeconds());
-        expirySeconds = Math.min(requested, ctx.config().maxSessionExpirySeconds());
-        boolean expiryCapped = level == 5 && requested != expirySeconds;
-        boolean creating = expirySeconds > 0 && sessions.get(id) == null;
-        if (creating && !sessions.admitNew(id)) {
-            // a new persistent session beyond the cap; resuming a stored one never gets here
-            clientId = id;
-            refuse("persistent_sessions_full", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
-                    MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED);
-            return;
-        }
-        Connection previous = ctx.sessions().register(id, this);
-        ctx.sessions().delayedWills().onConnect(id, clean); // back within a will delay: no will (clean start: now)
-        if (previous != null && previous != this) {
-            previous.takeOver();
-        }
-        SessionState existing = clean ? null : ctx.sessions().get(id);
-        boolean present = existing != null;
-        // QoS 2 writes of an earlier connection of this client settle first, so their packet ids are known here
-        CompletionStage<Void> durable = clean ? ctx.sessions().discard(id) : ctx.sessions().exactlyOnceSettled(id);
-        if (expirySeconds > 0) {
-            SessionState next = existing != null ? existing.connected(level, expirySeconds)
-                    : new SessionState(id, level, expirySeconds, 0, Map.of());
-            session = next;
-            if (next.sameDurableContent(existing)) {
-                // Resuming an unchanged durable session needs no write before CONNACK: reconnects keep working
-                // while Kafka is unreachable. The connected marker is refreshed in the background.
-                ctx.sessions().store(next);
-            } else {
-                durable = durable.thenCompose(v -> ctx.sessions().store(next));
-            }
-        } else {
-            session = new SessionState(id, level, 0, 0, existing == null ? Map.of() : existing.subscriptions());
-        }
-        if (creating) {
-            final String newId = id;
-            durable.whenComplete((v, err) -> sessions.settled(newId)); // counted as stored, or not at all
-        }
-        final String assignedId = assigned;
-        ctx.sessions().awaitable(durable).whenComplete((v, err) -> onLoop(() -> completeConnect(err, present,
-                assignedId, expiryCapped, keepAliveSeconds, props)));
-    }
-
-    private static int utf8Length(String s) {
+    /** The length of {@code s} in UTF-8, as MQTT counts a string (client ids, topic filters). */
+    static int utf8Length(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-    }
-
-    private void completeConnect(Throwable storeError, boolean present, String assignedId, boolean expiryCapped,
-                                 int keepAliveSeconds, MqttProperties connectProps) {
-        if (phase == Phase.CLOSED) {
-            return;
-        }
-        if (storeError != null) {
-            boolean timedOut = storeError instanceof java.util.concurrent.TimeoutException;
-            LOG.warn("CONNECT of '{}' refused: its session could not be stored{}: {}", clientId,
-                    timedOut ? " within mqtt.session_store_timeout_ms" : "", storeError.toString());
-            if (!present && session != null && session.expirySeconds() > 0) {
-                // the write may still land: make sure a refused CONNECT leaves no new session behind
-                ctx.sessions().abandon(clientId);
-                session = null;
-            }
-            refuse(timedOut ? "session_store_timeout" : "session_store_failed",
-                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
-                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5);
-            return;
-        }
-        phase = Phase.CONNECTED;
-        connackSent = true;
-        if (present && qos2Enabled()) {
-            java.util.Set<Integer> remembered = ctx.sessions().rememberedIds(clientId);
-            if (!remembered.isEmpty()) {
-                qos2 = new Qos2Inbound(this, channel, ctx, remembered); // their PUBRELs may come now
-            }
-        }
-        int maxKeepAlive = ctx.config().maxKeepAliveSeconds();
-        int keepAlive = keepAliveSeconds == 0 || keepAliveSeconds > maxKeepAlive ? maxKeepAlive : keepAliveSeconds;
-        ReadDeadlines deadlines = deadlines();
-        if (deadlines != null) {
-            deadlines.keepAlive(keepAlive * 1500L); // 1.5 times the keep alive, as the spec says
-        }
-        MqttProperties props = null;
-        if (level == 5) {
-            MqttMessageBuilders.ConnAckPropertiesBuilder b = new MqttMessageBuilders.ConnAckPropertiesBuilder()
-                    .receiveMaximum(ctx.config().receiveMaximum())
-                    .retainAvailable(ctx.broker() != null)
-                    .maximumPacketSize(ctx.config().maxPacketSizeBytes())
-                    .topicAliasMaximum(ctx.config().topicAliasMaximum())
-                    .wildcardSubscriptionAvailable(true)
-                    .subscriptionIdentifiersAvailable(ctx.broker() != null)
-                    .sharedSubscriptionAvailable(ctx.broker() != null);
-            if (!qos2Enabled()) {
-                b.maximumQos((byte) 1); // absent means 2
-            }
-            if (assignedId != null) {
-                b.assignedClientId(assignedId);
-            }
-            if (expiryCapped) {
-                b.sessionExpiryInterval(expirySeconds);
-            }
-            if (keepAlive != keepAliveSeconds) {
-                b.serverKeepAlive(keepAlive); // the client must use it instead of its own [MQTT-3.2.2-21]
-            }
-            props = b.build();
-        }
-        ctx.stats().connectsAccepted.increment();
-        channel.writeAndFlush(Replies.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, present, props));
-        clientReceiveMaximum = DeliveryHooks.receiveMaximum(level, connectProps);
-        clientMaxPacketSize = DeliveryHooks.maxPacketSize(level, connectProps);
-        attachOutbound(false);
-        if (!ctx.accepting().get()) {
-            pause(PAUSE_DRAINING); // accepted while a drain began: it reads nothing more either
-        }
-        resume(PAUSE_CONNECTING);
-    }
-
-    private static long sessionExpiryProperty(MqttProperties props) {
-        MqttProperties.MqttProperty<?> p = props.getProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value());
-        return p == null ? 0 : Integer.toUnsignedLong((Integer) p.value());
     }
 
     /** Another connection took this client id: MQTT 5 gets DISCONNECT 0x8E, then the connection closes. */
@@ -316,225 +130,10 @@ final class Connection {
         });
     }
 
-    // ---------------------------------------------------------------- PUBLISH
+    // ---------------------------------------------------------------- PUBLISH (InboundPublishes)
 
     void onPublish(Packets.Publish p, long receivedAtNanos) {
-        if (phase != Phase.CONNECTED) {
-            violation("publish_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "PUBLISH before CONNECT");
-            return;
-        }
-        if (p.qos() == 2 && !qos2Enabled()) {
-            violation("qos2_not_supported", MqttReasonCodes.Disconnect.QOS_NOT_SUPPORTED, "QoS 2 PUBLISH");
-            return;
-        }
-        if (p.retain() && level == 5 && ctx.broker() == null) {
-            violation("retain_not_supported", MqttReasonCodes.Disconnect.RETAIN_NOT_SUPPORTED, "retained PUBLISH");
-            return;
-        }
-        String topic = p.topic();
-        if (p.topicAlias() != 0) {
-            if (level != 5 || p.topicAlias() > ctx.config().topicAliasMaximum()) {
-                violation("topic_alias_invalid", MqttReasonCodes.Disconnect.TOPIC_ALIAS_INVALID,
-                        "topic alias " + p.topicAlias() + " above maximum " + ctx.config().topicAliasMaximum());
-                return;
-            }
-            if (topic.isEmpty()) {
-                topic = aliases == null ? null : aliases.get(p.topicAlias());
-                if (topic == null) {
-                    violation("topic_alias_unknown", MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
-                            "unknown topic alias " + p.topicAlias());
-                    return;
-                }
-            } else {
-                if (aliases == null) {
-                    aliases = new HashMap<>(4);
-                }
-                aliases.put(p.topicAlias(), topic);
-            }
-        }
-        if (!TopicNames.validName(topic)) {
-            violation("topic_name_invalid", MqttReasonCodes.Disconnect.TOPIC_NAME_INVALID, "invalid topic name");
-            return;
-        }
-        if (p.qos() == 2 && qos2 != null && qos2.answeredAsDuplicate(p.packetId())) {
-            return; // a retransmission of a message already taken: never written twice
-        }
-        if (!permissions.mayPublish(topic)) {
-            publishNotAuthorized(p, topic);
-            return;
-        }
-        int awaitingPubRel = qos2 == null ? 0 : qos2.awaitingClient();
-        if (p.qos() >= 1 && (level == 5 ? inflightQos1 + awaitingPubRel >= ctx.config().receiveMaximum()
-                : p.qos() == 2 && awaitingPubRel >= ctx.config().receiveMaximum())) {
-            violation("receive_maximum_exceeded", MqttReasonCodes.Disconnect.RECEIVE_MAXIMUM_EXCEEDED,
-                    "more than " + ctx.config().receiveMaximum() + " unacknowledged QoS 1 and 2 PUBLISHes");
-            return;
-        }
-        Envelope e = new Envelope(clientId, topic, p.payload(), Protocols.MQTT, version(), p.qos(), receivedAtNanos,
-                p.contentType(), p.userProperties(), null, permissions.identity());
-        (p.qos() == 2 ? ctx.stats().publishesQos2 : p.qos() == 1 ? ctx.stats().publishesQos1
-                : ctx.stats().publishesQos0).increment();
-        ctx.stats().publishBytes.add(p.payload().length);
-        int weight = e.weightBytes(); // walks every string of the message: once per PUBLISH
-        io.sluice.delivery.Message m = ctx.broker() == null || !ctx.broker().wants(topic, p.retain()) ? null
-                : DeliveryHooks.message(p, topic, clientId, ctx.clock());
-        if (!ctx.budget().tryAcquire(weight)) {
-            // Keep this one message (it is already read) and stop reading until Kafka acknowledges enough.
-            parked = new Parked(e, weight, p.packetId(), m);
-            pause(PAUSE_BUDGET);
-            ctx.budget().park(weight, () -> onLoop(this::retryParked));
-            return;
-        }
-        submit(e, weight, p.packetId(), m);
-    }
-
-    /**
-     * The ACL does not let this client write {@code topic}: nothing is written. MQTT 5 QoS 1 gets PUBACK 0x87 (in
-     * order, after the PUBACKs of earlier PUBLISHes), QoS 0 is dropped, MQTT 3.1.1 QoS 1 (which has no error PUBACK)
-     * loses its connection; never a success PUBACK. Counted as publish_not_authorized.
-     */
-    private void publishNotAuthorized(Packets.Publish p, String topic) {
-        if (p.qos() >= 1 && level != 5) {
-            violation("publish_not_authorized", MqttReasonCodes.Disconnect.NOT_AUTHORIZED,
-                    "PUBLISH to '" + topic + "' not allowed by the ACL (MQTT 3.1.1 has no error PUBACK)");
-            return;
-        }
-        ctx.stats().count("publish_not_authorized");
-        LOG.warn("PUBLISH of '{}' to '{}' not allowed by the ACL: {} [publish_not_authorized]", clientId, topic,
-                p.qos() == 1 ? "PUBACK 0x87" : p.qos() == 2 ? "PUBREC 0x87" : "QoS 0, dropped");
-        if (p.qos() == 2) {
-            // the flow ends with this refusal: the id is not held, no PUBREL follows
-            channel.writeAndFlush(Replies.pubRec(p.packetId(), MqttReasonCodes.PubRec.NOT_AUTHORIZED.byteValue(), null));
-            ctx.stats().pubackErrorsSent.increment();
-        } else if (p.qos() == 1) {
-            PendingAck refused = new PendingAck(p.packetId(), 0);
-            refused.delivery = Delivery.rejected("not authorized");
-            refused.notAuthorized = true;
-            if (acks.isEmpty()) {
-                writeNotAuthorized(refused);
-                channel.flush();
-            } else {
-                acks.add(refused); // answered in order, once the PUBLISHes before it are
-            }
-        }
-    }
-
-    private void writeNotAuthorized(PendingAck a) {
-        channel.write(Replies.pubAck(a.packetId, MqttReasonCodes.PubAck.NOT_AUTHORIZED.byteValue(), null));
-        ctx.stats().pubackErrorsSent.increment();
-    }
-
-    private void retryParked() {
-        if (parked == null) {
-            return;
-        }
-        if (phase == Phase.CLOSED) {
-            if (parked.envelope.qos() == 0) {
-                ctx.stats().count("qos0_dropped_connection_closed");
-            }
-            parked = null;
-            return;
-        }
-        if (ctx.budget().tryAcquire(parked.weight)) {
-            Parked p = parked;
-            parked = null;
-            submit(p.envelope, p.weight, p.packetId, p.message);
-            resume(PAUSE_BUDGET);
-        } else {
-            ctx.budget().park(parked.weight, () -> onLoop(this::retryParked));
-        }
-    }
-
-    /**
-     * Hands a message whose {@code weight} the budget already granted to ingest and, with delivery on, to the
-     * delivery log ({@code m}; null when delivery is off).
-     */
-    private void submit(Envelope e, int weight, int packetId, io.sluice.delivery.Message m) {
-        if (e.qos() == 2) {
-            if (takenOver || ctx.sessions().live(clientId) != this) {
-                // taken over while this PUBLISH was read: the newer connection owns the session's packet ids now
-                ctx.budget().release(weight);
-                return;
-            }
-            if (qos2 == null) {
-                qos2 = new Qos2Inbound(this, channel, ctx, java.util.Set.of());
-            }
-            qos2.submit(e, weight, packetId, m);
-            return;
-        }
-        PendingAck ack = null;
-        if (e.qos() == 1) {
-            ack = new PendingAck(packetId, e.receivedAtNanos());
-            acks.add(ack);
-            inflightQos1++;
-            if (inflightQos1 >= ctx.config().receiveMaximum()) {
-                pause(PAUSE_INFLIGHT);
-            }
-        }
-        ctx.outstanding().incrementAndGet();
-        ctx.stats().inflightMessages.increment();
-        final PendingAck pending = ack;
-        (m == null ? ctx.ingest().submit(e) : ctx.broker().publish(e, m, ctx.ingest())).whenComplete((delivery, err) -> {
-            Delivery d = err == null ? delivery : Delivery.retryable("ingest failed: " + err);
-            ctx.budget().release(weight);
-            ctx.stats().inflightMessages.decrement();
-            ctx.outstanding().decrementAndGet();
-            if (!d.delivered()) {
-                ctx.stats().deliveryFailures.increment();
-            }
-            if (pending != null) {
-                onLoop(() -> onDelivered(pending, d));
-            } else if (!d.delivered()) {
-                ctx.stats().count("qos0_not_delivered");
-                LOG.warn("QoS 0 message of '{}' not written to Kafka: {}", e.clientId(), d.reason());
-            }
-        });
-    }
-
-    /**
-     * Sends PUBACKs in the order the PUBLISHes arrived, as far as outcomes are known. A reading Kafka did not take
-     * but might take later (RETRYABLE) is never acknowledged, not even with an MQTT 5 error PUBACK, which the client
-     * would treat as final [MQTT-4.4.0-2]: the PUBACKs before it go out, then the connection closes (MQTT 5:
-     * DISCONNECT 0x89 server busy), so the client retransmits it and everything after it. A reading Kafka refused
-     * for good (REJECTED) gets an MQTT 5 error PUBACK 0x80; MQTT 3.1.1 has none, so its connection closes.
-     */
-    private void onDelivered(PendingAck ack, Delivery d) {
-        ack.delivery = d;
-        inflightQos1--;
-        boolean wrote = false;
-        while (!acks.isEmpty() && acks.peek().delivery != null) {
-            PendingAck head = acks.poll();
-            if (phase == Phase.CLOSED) {
-                continue;
-            }
-            if (head.notAuthorized) {
-                writeNotAuthorized(head);
-                wrote = true;
-            } else if (head.delivery.delivered()) {
-                channel.write(Replies.pubAck(head.packetId, (byte) 0, null));
-                ctx.stats().pubacksSent.increment();
-                java.time.Instant now = ctx.clock().instant();
-                ctx.stats().ackLatency(now.getEpochSecond() * 1_000_000_000L + now.getNano() - head.receivedAtNanos);
-                wrote = true;
-            } else if (head.delivery.outcome() == Outcome.REJECTED && level == 5) {
-                ctx.stats().count("kafka_rejected_error_puback");
-                LOG.warn("Kafka refused message {} of '{}' for good: error PUBACK 0x80: {}", head.packetId, clientId,
-                        head.delivery.reason());
-                channel.write(Replies.pubAck(head.packetId, MqttReasonCodes.PubAck.UNSPECIFIED_ERROR.byteValue(),
-                        head.delivery.reason()));
-                ctx.stats().pubackErrorsSent.increment();
-                wrote = true;
-            } else {
-                closeUnacknowledged(head.packetId, head.delivery); // flushes what was written before it
-                wrote = false;
-            }
-        }
-        if (wrote) {
-            channel.flush();
-        }
-        if (inflightQos1 < ctx.config().receiveMaximum()) {
-            resume(PAUSE_INFLIGHT);
-        }
+        inbound().onPublish(p, receivedAtNanos);
     }
 
     /** Ends the connection without acknowledging {@code packetId}, after flushing the acks written before it. */
@@ -555,43 +154,37 @@ final class Connection {
         }
     }
 
-    // ---------------------------------------------------------------- QoS 2 (Qos2Inbound)
+    // ---------------------------------------------------------------- PUBREL; what the classes beside this one read
 
     /** True when QoS 2 PUBLISHes are taken: the ingest can write a reading and its packet id atomically. */
-    private boolean qos2Enabled() {
+    boolean qos2Enabled() {
         return ctx.ingest().exactlyOnce() != null;
     }
 
     void onPubRel(int packetId) {
-        if (phase != Phase.CONNECTED) {
-            violation("pubrel_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "PUBREL before CONNECT");
-            return;
-        }
-        if (qos2 == null) {
-            qos2 = new Qos2Inbound(this, channel, ctx, java.util.Set.of());
-        }
-        qos2.onPubRel(packetId);
+        inbound().onPubRel(packetId);
     }
 
-    /** A QoS 2 message went to Kafka: it counts as in flight, as an unacknowledged QoS 1 message does. */
-    void inflightAdded() {
-        inflightQos1++;
-        if (inflightQos1 >= ctx.config().receiveMaximum()) {
-            pause(PAUSE_INFLIGHT);
+    /** The inbound side, allocated on first use: a connection that never publishes holds none. */
+    InboundPublishes inbound() {
+        if (inbound == null) {
+            inbound = new InboundPublishes(this, channel, ctx);
         }
-    }
-
-    /** Kafka answered for a QoS 2 message. */
-    void inflightSettled() {
-        inflightQos1--;
-        if (inflightQos1 < ctx.config().receiveMaximum()) {
-            resume(PAUSE_INFLIGHT);
-        }
+        return inbound;
     }
 
     /** True when this connection's session outlives it, so QoS 2 packet ids must be remembered durably. */
     boolean persistent() {
         return expirySeconds > 0;
+    }
+
+    /** True once a newer connection of this client id took this one over. */
+    boolean takenOver() {
+        return takenOver;
+    }
+
+    io.sluice.auth.TopicPermissions permissions() {
+        return permissions;
     }
 
     boolean closed() {
@@ -610,114 +203,19 @@ final class Connection {
 
     /** {@code subscriptionId}: the MQTT 5 Subscription Identifier, -1 when absent. */
     void onSubscribe(int packetId, List<Packets.Subscription> subscriptions, int subscriptionId) {
-        if (phase != Phase.CONNECTED) {
-            violation("subscribe_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "SUBSCRIBE before CONNECT");
-            return;
-        }
-        if (subscriptionId == 0 || subscriptionId > 0 && ctx.broker() == null) {
-            violation("subscription_identifier_invalid", MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
-                    "subscription identifier " + subscriptionId + (subscriptionId == 0 ? "" : " (not available)"));
-            return;
-        }
-        Map<String, Integer> before = session.subscriptions();
-        Map<String, Integer> subs = new LinkedHashMap<>(before);
-        List<String> granted = new ArrayList<>();
-        List<Integer> codes = new ArrayList<>();
-        io.sluice.mqtt.SessionLimits limits = ctx.sessions().limits();
-        for (Packets.Subscription s : subscriptions) {
-            if (!TopicNames.validFilter(s.filter())) {
-                ctx.stats().count("topic_filter_invalid");
-                codes.add(level == 5 ? 0x8F : 0x80);
-            } else if (!permissions.maySubscribe(DeliveryHooks.aclFilter(ctx, s.filter()))) {
-                ctx.stats().count("subscribe_not_authorized");
-                LOG.warn("SUBSCRIBE of '{}' to '{}' not allowed by the ACL [subscribe_not_authorized]", clientId,
-                        s.filter());
-                codes.add(level == 5 ? 0x87 : 0x80);
-            } else if (DeliveryHooks.sharedRefused(ctx, s.filter(), level)) {
-                boolean off = ctx.broker() == null;
-                ctx.stats().count(off ? "shared_subscription_refused" : "topic_filter_invalid");
-                codes.add(level != 5 ? 0x80 : off ? 0x9E : 0x8F);
-            } else if (level == 5 && (s.options() & DeliveryHooks.NO_LOCAL) != 0
-                    && io.sluice.mqtt.internal.outbound.SharedFilter.isShared(s.filter())) {
-                violation("shared_subscription_no_local", MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
-                        "No Local on a shared subscription"); // [MQTT-3.8.3-4]
-                return;
-            } else if (utf8Length(s.filter()) > limits.maxTopicFilterBytes()) {
-                ctx.stats().count("topic_filter_too_long");
-                codes.add(level == 5 ? 0x8F : 0x80);
-            } else if (!subs.containsKey(s.filter()) && subs.size() >= limits.maxSubscriptionsPerSession()) {
-                ctx.stats().count("subscriptions_per_session_exceeded");
-                codes.add(level == 5 ? 0x97 : 0x80);
-            } else {
-                int qos = Math.min(ctx.broker() == null ? 1 : 2, s.qos());
-                subs.put(s.filter(), (s.options() & ~0x03) | qos);
-                granted.add(s.filter());
-                codes.add(qos);
-            }
-        }
-        SessionState next = session.withSubscriptions(subs, DeliveryHooks.idsAfter(session, granted, subscriptionId));
-        session = next;
-        if (expirySeconds == 0 || next.sameDurableContent(ctx.sessions().get(clientId))) {
-            channel.writeAndFlush(Replies.subAck(packetId, codes));
-            subscribedForDelivery(next, before, granted, subscriptionId);
-            return;
-        }
-        ctx.sessions().awaitable(ctx.sessions().store(next)).whenComplete((v, err) -> onLoop(() -> {
-            if (phase == Phase.CLOSED) {
-                return;
-            }
-            if (err != null) {
-                ctx.stats().count("session_store_failed");
-                LOG.warn("SUBSCRIBE of '{}' failed: session not stored: {}", clientId, err.toString());
-                channel.writeAndFlush(Replies.subAck(packetId, codes.stream().map(c -> 0x80).toList()));
-            } else {
-                channel.writeAndFlush(Replies.subAck(packetId, codes));
-                subscribedForDelivery(next, before, granted, subscriptionId);
-            }
-        }));
+        SubscriptionRequests.onSubscribe(this, packetId, subscriptions, subscriptionId);
     }
 
     /** Binds this connection to its session's queue: when {@code force}, or when the session already has one. */
-    private void attachOutbound(boolean force) {
+    void attachOutbound(boolean force) {
         if (outbound == null) {
             outbound = DeliveryHooks.attach(ctx, channel, clientId, level, expirySeconds > 0, clientReceiveMaximum,
                     clientMaxPacketSize, force, permissions);
         }
     }
 
-    private void subscribedForDelivery(SessionState next, Map<String, Integer> before, List<String> granted, int id) {
-        if (!granted.isEmpty()) {
-            attachOutbound(true);
-        }
-        DeliveryHooks.subscribed(ctx, next, before, granted, id);
-    }
-
     void onUnsubscribe(int packetId, List<String> filters) {
-        if (phase != Phase.CONNECTED) {
-            violation("unsubscribe_before_connack", MqttReasonCodes.Disconnect.PROTOCOL_ERROR, "UNSUBSCRIBE before CONNECT");
-            return;
-        }
-        Map<String, Integer> subs = new LinkedHashMap<>(session.subscriptions());
-        List<Short> codes = new ArrayList<>();
-        for (String f : filters) {
-            codes.add(subs.remove(f) != null ? (short) 0x00 : (short) 0x11);
-        }
-        SessionState next = session.withSubscriptions(subs);
-        session = next;
-        if (expirySeconds == 0 || next.sameDurableContent(ctx.sessions().get(clientId))) {
-            channel.writeAndFlush(Replies.unsubAck(level, packetId, codes));
-            DeliveryHooks.unsubscribed(ctx, next);
-            return;
-        }
-        ctx.sessions().awaitable(ctx.sessions().store(next)).whenComplete((v, err) -> onLoop(() -> {
-            if (phase != Phase.CLOSED) {
-                List<Short> result = err == null ? codes : codes.stream().map(c -> (short) 0x80).toList();
-                channel.writeAndFlush(Replies.unsubAck(level, packetId, result));
-            }
-            if (err == null) {
-                DeliveryHooks.unsubscribed(ctx, next);
-            }
-        }));
+        SubscriptionRequests.onUnsubscribe(this, packetId, filters);
     }
 
     /**
@@ -809,7 +307,7 @@ final class Connection {
      */
     void stopReading() {
         if (phase != Phase.CLOSED) {
-            pause(PAUSE_DRAINING);
+            reads.pause(ReadGate.PAUSE_DRAINING);
         }
     }
 
@@ -825,21 +323,21 @@ final class Connection {
         LOG.debug("Not reading {} ('{}') for now: mqtt.max_partial_packet_bytes ({}) held in incomplete packets"
                 + " [partial_packet_bytes_full]", channel.remoteAddress(), clientId,
                 ctx.config().maxPartialPacketBytes());
-        pause(PAUSE_PARTIAL_CAP);
+        reads.pause(ReadGate.PAUSE_PARTIAL_CAP);
     }
 
     void onPartialPacketCapFreed() {
-        resume(PAUSE_PARTIAL_CAP);
+        reads.resume(ReadGate.PAUSE_PARTIAL_CAP);
     }
 
     void onWritabilityChanged(boolean writable) {
         if (writable) {
-            resume(PAUSE_WRITABILITY);
+            reads.resume(ReadGate.PAUSE_WRITABILITY);
             if (outbound != null) {
                 outbound.onWritable();
             }
         } else {
-            pause(PAUSE_WRITABILITY);
+            reads.pause(ReadGate.PAUSE_WRITABILITY);
         }
     }
 
@@ -847,10 +345,9 @@ final class Connection {
     void onClosed() {
         Phase was = phase;
         phase = Phase.CLOSED;
-        if (parked != null && parked.envelope.qos() == 0) {
-            ctx.stats().count("qos0_dropped_connection_closed");
+        if (inbound != null) {
+            inbound.onClosed();
         }
-        parked = null;
         if (outbound != null) {
             outbound.closed(expirySeconds > 0); // a session that does not outlive this connection ends below
         }
@@ -899,50 +396,7 @@ final class Connection {
         });
     }
 
-    // ---------------------------------------------------------------- read gate
-
-    private void pause(int reason) {
-        if (pauseMask == 0) {
-            channel.config().setAutoRead(false);
-            if (reason != PAUSE_CONNECTING) {
-                ctx.stats().readsPaused.increment();
-            }
-        }
-        if ((pauseMask & SERVER_PAUSES) == 0 && (reason & SERVER_PAUSES) != 0) {
-            ReadDeadlines deadlines = deadlines();
-            if (deadlines != null) {
-                deadlines.suspend(); // Sluice stopped reading: the client's keep alive must not run out meanwhile
-            }
-        }
-        pauseMask |= reason;
-    }
-
-    private void resume(int reason) {
-        if ((pauseMask & reason) == 0) {
-            return;
-        }
-        boolean serverPaused = (pauseMask & SERVER_PAUSES) != 0;
-        pauseMask &= ~reason;
-        if (serverPaused && (pauseMask & SERVER_PAUSES) == 0) {
-            ReadDeadlines deadlines = deadlines();
-            if (deadlines != null) {
-                deadlines.resume();
-            }
-        }
-        if (pauseMask == 0 && channel.isActive()) {
-            channel.config().setAutoRead(true);
-        }
-    }
-
-    private ReadDeadlines deadlines() {
-        return channel.pipeline().get(ReadDeadlines.class);
-    }
-
-    boolean readsPaused() {
-        return pauseMask != 0;
-    }
-
-    private String version() {
+    String version() {
         return switch (level) {
             case 5 -> "5";
             case 3 -> "3.1";
@@ -956,22 +410,5 @@ final class Connection {
         } catch (RejectedExecutionException e) {
             // the event loop is shutting down; the channel is closed and the client will retransmit
         }
-    }
-
-    private static final class PendingAck {
-        final int packetId;
-        /** When the PUBLISH was read, in the clock's epoch nanoseconds. */
-        final long receivedAtNanos;
-        Delivery delivery;
-        /** Refused by the ACL: answered with PUBACK 0x87 in its turn. */
-        boolean notAuthorized;
-
-        PendingAck(int packetId, long receivedAtNanos) {
-            this.packetId = packetId;
-            this.receivedAtNanos = receivedAtNanos;
-        }
-    }
-
-    private record Parked(Envelope envelope, int weight, int packetId, io.sluice.delivery.Message message) {
     }
 }

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * so the client retransmits; one refused for good (REJECTED) gets MQTT 5's PUBREC 0x80 (the message is not
  * accepted and the flow ends there), and an MQTT 3.1.1 connection, which has no error PUBREC, closes.
  *
- * <p>Bound: every id held here counts against the Receive Maximum until its PUBCOMP (checked by the connection).
+ * <p>Bound: every id held here counts against the Receive Maximum until its PUBCOMP (checked by {@link InboundPublishes}).
  * Allocated on a connection's first QoS 2 PUBLISH (or when its resumed session has ids awaiting PUBREL).
  *
  * <p>Threading: the channel's event loop only; write completions are re-dispatched to it.
@@ -38,6 +38,8 @@ final class Qos2Inbound {
     private enum State { WRITING, RECEIVED, RELEASING }
 
     private final Connection conn;
+    /** The connection's inbound side, which counts QoS 2 writes in flight with QoS 1's. */
+    private final InboundPublishes inbound;
     private final Channel channel;
     private final Context ctx;
     private final Map<Integer, State> ids = new HashMap<>(4);
@@ -56,8 +58,9 @@ final class Qos2Inbound {
     }
 
     /** With {@code remembered}: the ids a resumed session received (PUBREC sent) and that await their PUBREL. */
-    Qos2Inbound(Connection conn, Channel channel, Context ctx, Set<Integer> remembered) {
+    Qos2Inbound(Connection conn, InboundPublishes inbound, Channel channel, Context ctx, Set<Integer> remembered) {
         this.conn = conn;
+        this.inbound = inbound;
         this.channel = channel;
         this.ctx = ctx;
         remembered.forEach(id -> ids.put(id, State.RECEIVED));
@@ -98,7 +101,7 @@ final class Qos2Inbound {
         Pending pending = new Pending(packetId, e.receivedAtNanos());
         ids.put(packetId, State.WRITING);
         writes.add(pending);
-        conn.inflightAdded();
+        inbound.inflightAdded();
         ctx.outstanding().incrementAndGet();
         ctx.stats().inflightMessages.increment();
         java.util.function.Supplier<CompletionStage<Delivery>> write = () -> conn.persistent()
@@ -120,7 +123,7 @@ final class Qos2Inbound {
     /** Sends PUBRECs in arrival order, as far as outcomes are known; see the class comment for failures. */
     private void onWritten(Pending pending, Delivery d) {
         pending.delivery = d;
-        conn.inflightSettled();
+        inbound.inflightSettled();
         boolean wrote = false;
         while (!writes.isEmpty() && writes.peek().delivery != null) {
             Pending head = writes.poll();
