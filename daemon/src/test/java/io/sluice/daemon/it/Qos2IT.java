@@ -50,9 +50,12 @@ class Qos2IT {
         daemon.close();
     }
 
-    /** Records of {@code clientId} with {@code payload} in the readings topic, read committed. */
+    /**
+     * Records of {@code clientId} with {@code payload} in the readings topic, read committed once the transactions
+     * open now are finished (a commit is acknowledged before its markers are written).
+     */
     private static long written(String clientId, String payload) {
-        return kafka.readAll(readings).stream().filter(r -> clientId.equals(r.key()))
+        return kafka.readAllSettled(readings).stream().filter(r -> clientId.equals(r.key()))
                 .filter(r -> payload.equals(new String(r.value(), StandardCharsets.UTF_8))).count();
     }
 
@@ -69,7 +72,7 @@ class Qos2IT {
         }
         v5.disconnect();
         v3.disconnect();
-        List<ConsumerRecord<String, byte[]>> all = kafka.readAll(readings);
+        List<ConsumerRecord<String, byte[]>> all = kafka.readAllSettled(readings);
         for (int i = 0; i < 5; i++) {
             assertEquals(1, written("hive-q2-5", "h5-" + i), "h5-" + i);
             assertEquals(1, written("hive-q2-3", "h3-" + i), "h3-" + i);
@@ -90,7 +93,7 @@ class Qos2IT {
             Result r = pub("-V", v, "-i", id, "-q", "2", "-t", "sensors/mq2/" + v, "-m", "m-" + v, "--repeat", "3",
                     "--repeat-delay", "0");
             assertEquals(0, r.exit, r.output);
-            assertEquals(3, kafka.readAll(readings).stream().filter(rec -> id.equals(rec.key())).count(), r.output);
+            assertEquals(3, kafka.readAllSettled(readings).stream().filter(rec -> id.equals(rec.key())).count(), r.output);
         }
     }
 

@@ -128,6 +128,11 @@ final class TestKafka implements AutoCloseable {
         return KafkaRecords.readAll(bootstrap(), topic, Duration.ofSeconds(30));
     }
 
+    /** As {@link #readAll}, once the transactions open on the topic now have their markers (QoS 2 writes). */
+    List<ConsumerRecord<String, byte[]>> readAllSettled(String topic) {
+        return KafkaRecords.readAllSettled(bootstrap(), topic, Duration.ofSeconds(30));
+    }
+
     /** Sets (or with 0 removes) a broker-enforced produce quota in bytes/s for a client id. */
     void throttleProducer(String clientId, long bytesPerSecond) throws Exception {
         ClientQuotaEntity entity = new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, clientId));

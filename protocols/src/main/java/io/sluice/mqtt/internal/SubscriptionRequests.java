@@ -76,8 +76,9 @@ final class SubscriptionRequests {
                 codes.add(qos);
             }
         }
-        SessionState next = conn.session.withSubscriptions(subs,
-                DeliveryHooks.idsAfter(conn.session, granted, subscriptionId));
+        SessionState previous = conn.session;
+        SessionState next = previous.withSubscriptions(subs,
+                DeliveryHooks.idsAfter(previous, granted, subscriptionId));
         conn.session = next;
         if (conn.expirySeconds == 0 || next.sameDurableContent(ctx.sessions().get(conn.clientId()))) {
             channel.writeAndFlush(Replies.subAck(packetId, codes));
@@ -91,6 +92,7 @@ final class SubscriptionRequests {
             if (err != null) {
                 ctx.stats().count("session_store_failed");
                 LOG.warn("SUBSCRIBE of '{}' failed: session not stored: {}", conn.clientId(), err.toString());
+                undo(conn, next, previous);
                 channel.writeAndFlush(Replies.subAck(packetId, codes.stream().map(c -> 0x80).toList()));
             } else {
                 channel.writeAndFlush(Replies.subAck(packetId, codes));
@@ -120,7 +122,8 @@ final class SubscriptionRequests {
         for (String f : filters) {
             codes.add(subs.remove(f) != null ? (short) 0x00 : (short) 0x11);
         }
-        SessionState next = conn.session.withSubscriptions(subs);
+        SessionState previous = conn.session;
+        SessionState next = previous.withSubscriptions(subs);
         conn.session = next;
         if (conn.expirySeconds == 0 || next.sameDurableContent(ctx.sessions().get(conn.clientId()))) {
             channel.writeAndFlush(Replies.unsubAck(conn.level(), packetId, codes));
@@ -128,6 +131,11 @@ final class SubscriptionRequests {
             return;
         }
         ctx.sessions().awaitable(ctx.sessions().store(next)).whenComplete((v, err) -> conn.onLoop(() -> {
+            if (err != null) {
+                ctx.stats().count("session_store_failed");
+                LOG.warn("UNSUBSCRIBE of '{}' failed: session not stored: {}", conn.clientId(), err.toString());
+                undo(conn, next, previous);
+            }
             if (!conn.closed()) {
                 List<Short> result = err == null ? codes : codes.stream().map(c -> (short) 0x80).toList();
                 channel.writeAndFlush(Replies.unsubAck(conn.level(), packetId, result));
@@ -136,5 +144,16 @@ final class SubscriptionRequests {
                 DeliveryHooks.unsubscribed(ctx, next);
             }
         }));
+    }
+
+    /**
+     * A change the client was told failed (0x80) must not stay in the session, where the next store (another
+     * SUBSCRIBE, the close) would save it: back to the session before it, unless a later SUBSCRIBE or UNSUBSCRIBE
+     * was built on it meanwhile (then that one's own store decides what is kept).
+     */
+    private static void undo(Connection conn, SessionState failed, SessionState previous) {
+        if (conn.session == failed) {
+            conn.session = previous;
+        }
     }
 }

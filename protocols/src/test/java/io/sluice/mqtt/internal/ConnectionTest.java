@@ -18,6 +18,7 @@ import io.netty.handler.codec.mqtt.MqttVersion;
 import io.sluice.ingest.Delivery;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.mqtt.MqttConfig;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -323,6 +324,41 @@ class ConnectionTest {
         var suback = (io.netty.handler.codec.mqtt.MqttSubAckMessage) answers.get(0);
         assertEquals(List.of(1, 0x8F, 0x9E), suback.payload().reasonCodes());
         assertEquals(1, h.ctx.sessions().get("sub").subscriptions().size(), "stored in the session");
+    }
+
+    @Test
+    void aSubscribeOrUnsubscribeThatCouldNotBeStored_isRefused_andLeavesNothingALaterStoreWouldSave() {
+        MemorySessionStore store = new MemorySessionStore();
+        ManualIngest ingest = new ManualIngest();
+        var ctx = MqttHarness.context(MqttHarness.config(64, 4, 4096), ingest, new InflightBudget(1 << 20), store);
+        MqttHarness h = new MqttHarness(ctx, ingest);
+        h.connect(MqttVersion.MQTT_5, "dev", false, 600);
+        var keep = io.netty.handler.codec.mqtt.MqttMessageBuilders.subscribe().messageId(1)
+                .addSubscription(io.netty.handler.codec.mqtt.MqttQoS.AT_LEAST_ONCE, "keep/#").build();
+        h.send(keep);
+        h.pump();
+
+        store.failing = true;
+        var refused = io.netty.handler.codec.mqtt.MqttMessageBuilders.subscribe().messageId(2)
+                .addSubscription(io.netty.handler.codec.mqtt.MqttQoS.AT_LEAST_ONCE, "refused/#").build();
+        List<MqttMessage> a = new ArrayList<>(h.send(refused));
+        a.addAll(h.pump());
+        assertEquals(List.of(0x80), ((io.netty.handler.codec.mqtt.MqttSubAckMessage) a.get(0)).payload().reasonCodes());
+        var unsub = io.netty.handler.codec.mqtt.MqttMessageBuilders.unsubscribe().messageId(3)
+                .addTopicFilter("keep/#").build();
+        List<MqttMessage> u = new ArrayList<>(h.send(unsub));
+        u.addAll(h.pump());
+        assertEquals(MqttMessageType.UNSUBACK, u.get(0).fixedHeader().messageType());
+        assertEquals(2, ctx.stats().event("session_store_failed"),
+                "both failed stores are counted");
+
+        store.failing = false;
+        var later = io.netty.handler.codec.mqtt.MqttMessageBuilders.subscribe().messageId(4)
+                .addSubscription(io.netty.handler.codec.mqtt.MqttQoS.AT_LEAST_ONCE, "later/#").build();
+        h.send(later);
+        h.pump();
+        assertEquals(java.util.Set.of("keep/#", "later/#"), ctx.sessions().get("dev").subscriptions().keySet(),
+                "the refused SUBSCRIBE is not in the session, the refused UNSUBSCRIBE did not remove keep/#");
     }
 
     @Test

@@ -25,6 +25,43 @@ public final class KafkaRecords {
         return readAll(bootstrap, Map.of(), topic, timeout);
     }
 
+    /**
+     * As {@link #readAll(String, String, Duration)}, once every transaction open on the topic at call time has its
+     * markers written. A transactional producer's commit returns before the broker writes the commit markers, so
+     * right after a client was told its write is durable (QoS 2 PUBREC/PUBCOMP) a read_committed read may not see
+     * it yet; this waits until each partition's committed end (last stable offset) reaches its end at call time.
+     */
+    public static List<ConsumerRecord<String, byte[]>> readAllSettled(String bootstrap, String topic,
+                                                                      Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<String, byte[]> uncommitted = consumer(bootstrap, "read_uncommitted");
+             KafkaConsumer<String, byte[]> committed = consumer(bootstrap, "read_committed")) {
+            List<TopicPartition> partitions = uncommitted.partitionsFor(topic, timeout).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            Map<TopicPartition, Long> end = uncommitted.endOffsets(partitions, timeout);
+            while (true) {
+                Map<TopicPartition, Long> stable = committed.endOffsets(partitions, timeout);
+                if (end.entrySet().stream().allMatch(e -> stable.get(e.getKey()) >= e.getValue())) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("a transaction on " + topic + " stayed open for " + timeout
+                            + ": last stable offsets " + stable + ", ends " + end);
+                }
+                Thread.onSpinWait();
+            }
+        }
+        return readAll(bootstrap, topic, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+    }
+
+    private static KafkaConsumer<String, byte[]> consumer(String bootstrap, String isolation) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
     /** As {@link #readAll(String, String, Duration)}, with client properties (security) for the consumer. */
     public static List<ConsumerRecord<String, byte[]>> readAll(String bootstrap, Map<String, String> clientProperties,
                                                               String topic, Duration timeout) {
