@@ -10,4 +10,4 @@ set -euo pipefail
 export PATH="$PATH:/usr/sbin"
 cd "$(dirname "$0")/.."
 echo "commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-exec bench/sim.sh bench-mosquitto-sessions --sessions "${SESSIONS:-100000}" --concurrency "${CONCURRENCY:-2000}" "$@"
+exec bench/sim.sh bench-mosquitto-sessions --sessions "${SESSIONS:-100000}" --concurrency "${CONCURRENCY:-1000}" "$@"

@@ -30,7 +30,7 @@ public final class MosquittoSessionsBenchCommand implements Callable<Integer> {
     int sessions = 100_000;
     @Option(names = "--concurrency", description = "sessions being made at once, each an open socket"
             + " (default ${DEFAULT-VALUE})")
-    int concurrency = 2_000;
+    int concurrency = 1_000;
     @Option(names = "--port", description = "Mosquitto's port (default: a free one)")
     int port = 0;
     @Option(names = "--dir", description = "directory for the config and the store (default: a new temporary one,"
@@ -78,8 +78,8 @@ public final class MosquittoSessionsBenchCommand implements Callable<Integer> {
                     (n, s) -> System.out.printf("  %,d sessions started in %.1f s (load average %.2f)%n", n, s,
                             DeliveryBenchCommand.loadAverage()));
             long full = IdleConnectionsBenchCommand.rssKib(mosquitto.pid());
-            System.out.printf("made %,d offline persistent sessions (%,d failed%s) in %.1f s, %,.0f/s (load average"
-                            + " %.2f)%n", made.ok(), made.failed(),
+            System.out.printf("made %,d offline persistent sessions (%,d failed, %,d attempts repeated%s) in %.1f s,"
+                            + " %,.0f/s (load average %.2f)%n", made.ok(), made.failed(), made.retries(),
                     made.firstFailure() == null ? "" : "; first: " + made.firstFailure(), made.seconds(),
                     made.perSecond(), DeliveryBenchCommand.loadAverage());
             System.out.printf("VmRSS %,d KiB -> %,d KiB (%,.1f MiB), %.0f B per session%n", empty, full, full / 1024.0,
