@@ -102,7 +102,9 @@ public final class OfflineSessionsBenchCommand implements Callable<Integer> {
                 }
                 double ready = (System.nanoTime() - start) / 1e9;
                 long heapKib = IdleConnectionsBenchCommand.liveHeapKib(node.pid());
-                String loaded = Files.readString(log).lines().filter(l -> l.contains("Loaded") && l.contains("session"))
+                // the start-up steps the node logs with their times, to see where the time to ready goes
+                String loaded = Files.readString(log).lines().filter(l -> l.contains("Loaded") && l.contains("session")
+                                || l.contains("Delivery index") || l.contains("Delivery log") || l.contains("MQTT listening"))
                         .reduce("", (a, b) -> a + "\n  " + b);
                 System.out.printf("node with -Xmx%s: ready %.1f s after its process started; live heap %,d KiB after a"
                                 + " full GC, %.0f bytes per session (%,.0f MiB for 10M at that rate)%s%n", heap, ready,
