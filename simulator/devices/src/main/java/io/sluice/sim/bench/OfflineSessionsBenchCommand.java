@@ -42,6 +42,9 @@ public final class OfflineSessionsBenchCommand implements Callable<Integer> {
     int queuedSessions = 100;
     @Option(names = "--payload-bytes", description = "payload of each --queued message (default ${DEFAULT-VALUE})")
     int payloadBytes = 32;
+    @Option(names = "--node-jvm-option", description = "a further JVM option of the node, e.g."
+            + " -Xlog:gc:file=/tmp/gc.log (repeatable)")
+    java.util.List<String> nodeJvmOptions = new java.util.ArrayList<>();
 
     private static int freePort() throws java.io.IOException {
         try (var s = new java.net.ServerSocket(0)) {
@@ -88,9 +91,12 @@ public final class OfflineSessionsBenchCommand implements Callable<Integer> {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Path log = dir.resolve("sluice.log");
             long start = System.nanoTime();
-            Process node = new ProcessBuilder(java, "-Xmx" + heap, "--enable-native-access=ALL-UNNAMED", "-cp",
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(java, "-Xmx" + heap));
+            cmd.addAll(nodeJvmOptions);
+            cmd.addAll(java.util.List.of("--enable-native-access=ALL-UNNAMED", "-cp",
                     System.getProperty("java.class.path"), "io.sluice.daemon.cli.SluiceCommand", "run", "--config",
-                    conf.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                    conf.toString()));
+            Process node = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
                 long deadline = start + TimeUnit.MINUTES.toNanos(30);
                 while (!Files.readString(log, StandardCharsets.UTF_8).contains(" ready: MQTT on ")) {
