@@ -7,6 +7,8 @@ import io.sluice.stack.KafkaCluster;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -44,7 +46,7 @@ public final class OfflineSessionsBenchCommand implements Callable<Integer> {
     int payloadBytes = 32;
     @Option(names = "--node-jvm-option", description = "a further JVM option of the node, e.g."
             + " -Xlog:gc:file=/tmp/gc.log (repeatable)")
-    java.util.List<String> nodeJvmOptions = new java.util.ArrayList<>();
+    List<String> nodeJvmOptions = new ArrayList<>();
 
     private static int freePort() throws java.io.IOException {
         try (var s = new java.net.ServerSocket(0)) {
@@ -91,9 +93,9 @@ public final class OfflineSessionsBenchCommand implements Callable<Integer> {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Path log = dir.resolve("sluice.log");
             long start = System.nanoTime();
-            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(java, "-Xmx" + heap));
+            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap));
             cmd.addAll(nodeJvmOptions);
-            cmd.addAll(java.util.List.of("--enable-native-access=ALL-UNNAMED", "-cp",
+            cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp",
                     System.getProperty("java.class.path"), "io.sluice.daemon.cli.SluiceCommand", "run", "--config",
                     conf.toString()));
             Process node = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
