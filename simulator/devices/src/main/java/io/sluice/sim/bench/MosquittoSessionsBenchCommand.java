@@ -31,6 +31,9 @@ public final class MosquittoSessionsBenchCommand implements Callable<Integer> {
     @Option(names = "--concurrency", description = "sessions being made at once, each an open socket"
             + " (default ${DEFAULT-VALUE})")
     int concurrency = 1_000;
+    @Option(names = "--restarts", description = "restarts on the store to time, one after the other"
+            + " (default ${DEFAULT-VALUE})")
+    int restarts = 1;
     @Option(names = "--port", description = "Mosquitto's port (default: a free one)")
     int port = 0;
     @Option(names = "--dir", description = "directory for the config and the store (default: a new temporary one,"
@@ -95,6 +98,14 @@ public final class MosquittoSessionsBenchCommand implements Callable<Integer> {
                 stop(mosquitto);
             }
         }
+        for (int r = 0; r < restarts; r++) {
+            restart(conf, mqttPort);
+        }
+        return 0;
+    }
+
+    /** One restart on the store: time to the first CONNACK, VmRSS then, a session of each end present; then SIGTERM. */
+    private void restart(Path conf, int mqttPort) throws Exception {
         System.out.printf("restarting on the store (load average %.2f)%n", DeliveryBenchCommand.loadAverage());
         long t1 = System.nanoTime();
         Process restarted = start(conf);
@@ -110,7 +121,6 @@ public final class MosquittoSessionsBenchCommand implements Callable<Integer> {
         } finally {
             stop(restarted);
         }
-        return 0;
     }
 
     private static Process start(Path conf) throws IOException {
