@@ -70,6 +70,7 @@ public final class SessionRegistry {
         long now = clock.millis();
         int expired = 0;
         Map<String, byte[]> loaded = store.loadAll();
+        long decodeStart = System.nanoTime();
         for (Map.Entry<String, byte[]> e : loaded.entrySet()) {
             if (SessionCodec.isExactlyOnceKey(e.getKey())) {
                 continue; // after the sessions, which they belong to
@@ -93,8 +94,8 @@ public final class SessionRegistry {
             }
         }
         int ids = remembered.load(loaded, durable::containsKey);
-        LOG.info("Loaded {} persistent session(s) ({} QoS 2 packet id(s) awaiting PUBREL), removed {} expired",
-                durable.size(), ids, expired);
+        LOG.info("Loaded {} persistent session(s) ({} QoS 2 packet id(s) awaiting PUBREL), removed {} expired;"
+                + " decoded in {} ms", durable.size(), ids, expired, (System.nanoTime() - decodeStart) / 1_000_000);
         if (durable.size() >= limits.maxPersistentSessions()) {
             LOG.warn("{} persistent sessions stored, mqtt.max_persistent_sessions is {}: they can all resume, but"
                     + " CONNECTs creating new ones are refused until sessions expire", durable.size(),

@@ -7,6 +7,8 @@ import io.sluice.stack.KafkaCluster;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -42,6 +44,9 @@ public final class OfflineSessionsBenchCommand implements Callable<Integer> {
     int queuedSessions = 100;
     @Option(names = "--payload-bytes", description = "payload of each --queued message (default ${DEFAULT-VALUE})")
     int payloadBytes = 32;
+    @Option(names = "--node-jvm-option", description = "a further JVM option of the node, e.g."
+            + " -Xlog:gc:file=/tmp/gc.log (repeatable)")
+    List<String> nodeJvmOptions = new ArrayList<>();
 
     private static int freePort() throws java.io.IOException {
         try (var s = new java.net.ServerSocket(0)) {
@@ -88,9 +93,12 @@ public final class OfflineSessionsBenchCommand implements Callable<Integer> {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Path log = dir.resolve("sluice.log");
             long start = System.nanoTime();
-            Process node = new ProcessBuilder(java, "-Xmx" + heap, "--enable-native-access=ALL-UNNAMED", "-cp",
+            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap));
+            cmd.addAll(nodeJvmOptions);
+            cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp",
                     System.getProperty("java.class.path"), "io.sluice.daemon.cli.SluiceCommand", "run", "--config",
-                    conf.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                    conf.toString()));
+            Process node = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
                 long deadline = start + TimeUnit.MINUTES.toNanos(30);
                 while (!Files.readString(log, StandardCharsets.UTF_8).contains(" ready: MQTT on ")) {
@@ -102,7 +110,9 @@ public final class OfflineSessionsBenchCommand implements Callable<Integer> {
                 }
                 double ready = (System.nanoTime() - start) / 1e9;
                 long heapKib = IdleConnectionsBenchCommand.liveHeapKib(node.pid());
-                String loaded = Files.readString(log).lines().filter(l -> l.contains("Loaded") && l.contains("session"))
+                // the start-up steps the node logs with their times, to see where the time to ready goes
+                String loaded = Files.readString(log).lines().filter(l -> l.contains("Loaded") && l.contains("session")
+                                || l.contains("Delivery index") || l.contains("Delivery log") || l.contains("MQTT listening"))
                         .reduce("", (a, b) -> a + "\n  " + b);
                 System.out.printf("node with -Xmx%s: ready %.1f s after its process started; live heap %,d KiB after a"
                                 + " full GC, %.0f bytes per session (%,.0f MiB for 10M at that rate)%s%n", heap, ready,

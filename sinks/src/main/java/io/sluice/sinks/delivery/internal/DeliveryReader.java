@@ -67,20 +67,24 @@ public final class DeliveryReader {
      */
     public void start(DeliveryListener listener) {
         this.listener = listener;
-        long deadline = System.nanoTime() + Duration.ofMillis(config.startTimeoutMs()).toNanos();
+        long started = System.nanoTime();
+        long deadline = started + Duration.ofMillis(config.startTimeoutMs()).toNanos();
         List<TopicPartition> retainedPartitions = new TopicLayout(consumer, config).check(deadline);
         var all = new ArrayList<>(retainedPartitions);
         all.add(own);
         consumer.assign(all);
         consumer.pause(List.of(own));
         consumer.seekToBeginning(retainedPartitions);
+        long t0 = System.nanoTime();
         long records = new RetainedLoad(consumer, retainedPartitions, config.retainedTopic(), POLL)
                 .run(deadline, r -> intake.accept(r, listener));
+        long t1 = System.nanoTime();
         positionOwnPartition(deadline);
         consumer.resume(List.of(own));
-        LOG.info("Delivery log of node '{}': {} retained messages held ({} records read from '{}'), reading '{}'"
-                + " partition {} from offset {}", config.nodeId(), retained.count(), records, config.retainedTopic(),
-                config.topic(), own.partition(), position);
+        LOG.info("Delivery log of node '{}': topics checked in {} ms; {} retained messages held ({} records read"
+                        + " from '{}' in {} ms); reading '{}' partition {} from offset {} (position found in {} ms)",
+                config.nodeId(), (t0 - started) / 1_000_000, retained.count(), records, config.retainedTopic(),
+                (t1 - t0) / 1_000_000, config.topic(), own.partition(), position, (System.nanoTime() - t1) / 1_000_000);
         running = true;
         thread = new Thread(this::run, "sluice-delivery-reader");
         thread.setDaemon(true);
