@@ -57,10 +57,12 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
      * and this handler.
      */
     public static void initPipeline(ChannelPipeline pipeline, Context ctx) {
+        ProtocolLevelPin level = new ProtocolLevelPin();
         pipeline.addLast("deadlines", new ReadDeadlines(ctx.config().packetArrivalTimeoutMs(), ctx.partials()))
                 .addLast("decoder", new MqttDecoder(ctx.config().maxPacketSizeBytes(), 65_535, true))
-                .addLast("level", new ProtocolLevelPin())
+                .addLast("level", level)
                 .addLast("encoder", MqttEncoder.INSTANCE)
+                .addLast("level-out", level.beforeEncoding())
                 .addLast("flow", new FlowControlHandler())
                 .addLast("handler", new MqttHandler(ctx));
     }

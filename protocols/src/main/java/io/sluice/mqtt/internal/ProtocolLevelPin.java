@@ -2,6 +2,9 @@ package io.sluice.mqtt.internal;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandler;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttVersion;
@@ -13,7 +16,10 @@ import io.netty.util.AttributeKey;
  * the connection) would make the decoder read, and the encoder write, everything after it in another level: an
  * MQTT 5 error PUBACK would go out as a 3.1.1 PUBACK, which reads as a success. Placed right after the decoder, so
  * the level is restored before the decoder reads the next packet and before any reply is encoded (flow control may
- * hold the CONNECT itself for a while).
+ * hold the CONNECT itself for a while). And on the way out ({@link #beforeEncoding}): a second CONNECT only partly
+ * received has already set the codec's level while the decoder waits for the rest of it, and a reply written
+ * meanwhile (the first CONNECT's CONNACK, after authentication) would be encoded in that level, so every write
+ * restores the pinned level before it reaches the encoder.
  *
  * <p>Threading: the channel's event loop only.
  */
@@ -36,5 +42,18 @@ final class ProtocolLevelPin extends ChannelInboundHandlerAdapter {
             }
         }
         c.fireChannelRead(msg);
+    }
+
+    /** This pin's outbound side, to be placed after the encoder (so writes pass it before they are encoded). */
+    ChannelOutboundHandler beforeEncoding() {
+        return new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext c, Object msg, ChannelPromise promise) {
+                if (pinned != null) {
+                    c.channel().attr(CODEC_LEVEL).set(pinned);
+                }
+                c.write(msg, promise);
+            }
+        };
     }
 }

@@ -186,10 +186,12 @@ class MqttFrontEndFuzzTest {
             server = new EmbeddedChannel(false, false, new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
+                    ProtocolLevelPin level = new ProtocolLevelPin();
                     ch.pipeline()
                             .addLast("decoder", new MqttDecoder(config.maxPacketSizeBytes(), 65_535, true))
-                            .addLast("level", new ProtocolLevelPin())
+                            .addLast("level", level)
                             .addLast("encoder", MqttEncoder.INSTANCE)
+                            .addLast("level-out", level.beforeEncoding())
                             .addLast("flow", new FlowControlHandler())
                             .addLast("handler", new MqttHandler(withIngest));
                 }
