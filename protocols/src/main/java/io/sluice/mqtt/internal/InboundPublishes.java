@@ -258,8 +258,7 @@ final class InboundPublishes {
             } else if (head.delivery.delivered()) {
                 channel.write(Replies.pubAck(head.packetId, (byte) 0, null));
                 ctx.stats().pubacksSent.increment();
-                java.time.Instant now = ctx.clock().instant();
-                ctx.stats().ackLatency(now.getEpochSecond() * 1_000_000_000L + now.getNano() - head.receivedAtNanos);
+                ctx.stats().ackLatency(MqttHandler.epochNanos(ctx.clock()) - head.receivedAtNanos);
                 wrote = true;
             } else if (head.delivery.outcome() == Outcome.REJECTED && conn.level() == 5) {
                 ctx.stats().count("kafka_rejected_error_puback");

@@ -335,7 +335,12 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
     }
 
     private long nowNanos() {
-        java.time.Instant now = ctx.clock().instant();
+        return epochNanos(ctx.clock());
+    }
+
+    /** Nanoseconds since the epoch on {@code clock}: when a packet arrived, and when its acknowledgement went out. */
+    static long epochNanos(java.time.Clock clock) {
+        java.time.Instant now = clock.instant();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 }

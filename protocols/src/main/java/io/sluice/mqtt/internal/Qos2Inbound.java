@@ -135,8 +135,7 @@ final class Qos2Inbound {
                 ids.put(head.packetId, State.RECEIVED);
                 channel.write(Replies.pubRec(head.packetId, (byte) 0, null));
                 ctx.stats().count("qos2_pubrec_sent");
-                java.time.Instant now = ctx.clock().instant();
-                ctx.stats().ackLatency(now.getEpochSecond() * 1_000_000_000L + now.getNano() - head.receivedAtNanos);
+                ctx.stats().ackLatency(MqttHandler.epochNanos(ctx.clock()) - head.receivedAtNanos);
                 wrote = true;
             } else if (head.delivery.outcome() == Outcome.REJECTED && conn.level() == 5) {
                 ids.remove(head.packetId);
