@@ -68,6 +68,10 @@ public final class DeliveryBenchCommand implements Callable<Integer> {
             description = "a key of Sluice's delivery section for this run (repeatable), e.g. linger_ms=5")
     Map<String, String> sluiceDelivery = new java.util.LinkedHashMap<>();
 
+    @Option(names = "--sluice", paramLabel = "SECTION.KEY=VALUE",
+            description = "a key of Sluice's mqtt or kafka section for this run (repeatable), e.g. kafka.linger_ms=1")
+    Map<String, String> sluiceKeys = new java.util.LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
         Logging.configure("error", "text");
@@ -76,6 +80,9 @@ public final class DeliveryBenchCommand implements Callable<Integer> {
                         + " deliveries/s; %.0f s per run, %d B payload, QoS 1, MQTT 3.1.1, in-flight %d, %d round(s),"
                         + " %d core(s), %s%n", fanout, fanin, window, fanin, rate, seconds, payloadBytes, inflight, rounds,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        if (!sluiceDelivery.isEmpty() || !sluiceKeys.isEmpty()) {
+            System.out.printf("Sluice keys set for this run: delivery %s, %s%n", sluiceDelivery, sluiceKeys);
+        }
         List<DeliveryLoad.Shape> shapes = new ArrayList<>(List.of(new DeliveryLoad.Shape("one", 1, 1, false),
                 new DeliveryLoad.Shape("fanout", 1, fanout, false), new DeliveryLoad.Shape("fanin", fanin, 1, true)));
         shapes.removeIf(sh -> !shapeNames.contains(sh.name()));
@@ -92,7 +99,7 @@ public final class DeliveryBenchCommand implements Callable<Integer> {
              ServerUnderTest mosquitto = ServerUnderTest.mosquittoPersistent(mosquittoDir,
                      Qos1BenchCommand.freePort(), inflight);
              ServerUnderTest sluice = ServerUnderTest.sluice(sluiceDir, Qos1BenchCommand.freePort(),
-                     kafka.bootstrapServers(), "bench.readings", deliveryYaml)) {
+                     kafka.bootstrapServers(), "bench.readings", deliveryYaml, sluiceKeys)) {
             long brokerPid = kafka.pids().get(0);
             List<ServerUnderTest> servers = new ArrayList<>(List.of(sluice, mosquitto));
             servers.removeIf(sv -> !this.servers.contains(sv.name));

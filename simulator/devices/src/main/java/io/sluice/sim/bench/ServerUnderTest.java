@@ -67,16 +67,42 @@ final class ServerUnderTest implements AutoCloseable {
     /** The Sluice daemon as above with these extra YAML lines (whole sections, e.g. an auth section). */
     static ServerUnderTest sluice(Path dir, int port, String bootstrap, String topic, List<String> extraYaml)
             throws IOException {
+        return sluice(dir, port, bootstrap, topic, extraYaml, java.util.Map.of());
+    }
+
+    /**
+     * The Sluice daemon as above, with {@code mqttKafka} keys ({@code mqtt.KEY} or {@code kafka.KEY}, e.g.
+     * {@code kafka.linger_ms}) added to or overriding those two sections.
+     */
+    static ServerUnderTest sluice(Path dir, int port, String bootstrap, String topic, List<String> extraYaml,
+                                  java.util.Map<String, String> mqttKafka) throws IOException {
+        java.util.Map<String, String> mqtt = new java.util.LinkedHashMap<>(java.util.Map.of("host", "127.0.0.1",
+                "port", Integer.toString(port)));
+        java.util.Map<String, String> kafka = new java.util.LinkedHashMap<>();
+        kafka.put("bootstrap_servers", bootstrap);
+        kafka.put("readings_topic", topic);
+        kafka.put("sessions_topic", topic + "-sessions");
+        kafka.put("topic_partitions", "6");
+        kafka.put("topic_replication_factor", "1");
+        kafka.put("topic_min_insync_replicas", "1");
+        mqttKafka.forEach((key, value) -> {
+            String[] parts = key.split("\\.", 2);
+            switch (parts[0]) {
+                case "mqtt" -> mqtt.put(parts[1], value);
+                case "kafka" -> kafka.put(parts[1], value);
+                default -> throw new IllegalArgumentException("not a mqtt.* or kafka.* key: " + key);
+            }
+        });
+        List<String> lines = new ArrayList<>(extraYaml);
+        lines.add("node_id: bench");
+        lines.add("mqtt:");
+        mqtt.forEach((k, v) -> lines.add("  " + k + ": " + v));
+        lines.addAll(List.of("admin:", "  port: 0", "  token_file: " + dir.resolve("admin.token")));
+        lines.add("kafka:");
+        kafka.forEach((k, v) -> lines.add("  " + k + ": " + v));
+        lines.addAll(List.of("log:", "  level: warn", ""));
         Path conf = dir.resolve("sluice.yaml");
-        Files.writeString(conf, String.join("\n",
-                String.join("\n", extraYaml),
-                "node_id: bench",
-                "mqtt:", "  host: 127.0.0.1", "  port: " + port,
-                "admin:", "  port: 0", "  token_file: " + dir.resolve("admin.token"),
-                "kafka:", "  bootstrap_servers: " + bootstrap, "  readings_topic: " + topic,
-                "  sessions_topic: " + topic + "-sessions",
-                "  topic_partitions: 6", "  topic_replication_factor: 1", "  topic_min_insync_replicas: 1",
-                "log:", "  level: warn", ""));
+        Files.writeString(conf, String.join("\n", lines));
         List<String> cmd = javaCommand(System.getProperty("java.class.path"));
         cmd.addAll(List.of("io.sluice.daemon.cli.SluiceCommand", "run", "--config", conf.toString()));
         return start("sluice", port, cmd, dir.resolve("sluice.log"));
