@@ -42,7 +42,7 @@ public final class ConfigSchema {
             number("mqtt.max_packet_size_bytes", INT, 262_144, 64, 268_435_455,
                     "Largest MQTT packet accepted (advertised to MQTT 5 clients as Maximum Packet Size). Keep it"
                             + " below the Kafka broker's message.max.bytes."),
-            number("mqtt.max_inflight_messages", INT, 64, 1, 65_535,
+            number("mqtt.max_inflight_messages", INT, 128, 1, 65_535,
                     "QoS1 messages one connection may have waiting for the Kafka acknowledgement; advertised to"
                             + " MQTT 5 clients as Receive Maximum. When reached, Sluice stops reading that socket."),
             number("mqtt.topic_alias_maximum", INT, 16, 0, 65_535,
@@ -354,7 +354,7 @@ public final class ConfigSchema {
                             + " sluice.delivery.<node_id>), and at shutdown. After a restart or a kill -9 the node"
                             + " reads again from the last stored position: messages finished after it are delivered"
                             + " again (at least once), none are lost."),
-            number("delivery.linger_ms", INT, 5, 0, 1_000,
+            number("delivery.linger_ms", INT, 1, 0, 1_000,
                     "How long the delivery log's producer waits to batch writes to delivery.topic and"
                             + " delivery.retained_topic (its linger.ms); readings keep kafka.linger_ms. A delivered"
                             + " message waits up to this long before Kafka has it: lower it for publish-to-delivery"
