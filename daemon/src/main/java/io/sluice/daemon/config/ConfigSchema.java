@@ -383,7 +383,7 @@ public final class ConfigSchema {
                             + " is not held (not served to new subscribers), counted (retained_refused in sluice"
                             + " status) and logged once; it stays in the retained topic."),
             number("delivery.max_retained_bytes", LONG, 64 * MIB, 0, 1024L * 1024 * MIB,
-                    "Bytes of retained messages this node holds in memory (payload + 2 x topic + 200 B each). A"
+                    "Bytes of retained messages this node holds in memory (payload + 2 x topic + 200 B + 160 B per topic level each, the last for the index SUBSCRIBE searches). A"
                             + " PUBLISH with RETAIN that would add a retained topic beyond it is refused for good"
                             + " (MQTT 5 PUBACK 0x80 with a reason string; MQTT 3.1.1 has no error PUBACK, so its connection"
                             + " is closed), event retained_full; replacing or deleting a retained message is always"

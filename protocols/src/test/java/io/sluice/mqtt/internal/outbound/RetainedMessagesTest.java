@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class RetainedMessagesTest {
     private final MqttStats stats = new MqttStats();
-    private final RetainedMessages retained = new RetainedMessages(300, stats);
+    private final RetainedMessages retained = new RetainedMessages(500, stats); // "a" with 10 B fits (372 B), with 500 B not
 
     private static Message m(String topic, int payloadBytes) {
         return new Message(topic, new byte[payloadBytes], 1, true, "p", 0, 0, -1, null, null, null, List.of());
@@ -34,5 +34,26 @@ class RetainedMessagesTest {
         assertEquals(List.of("$SYS/x"), retained.matching("$SYS/+").stream().map(Message::topic).toList());
         retained.update(m("cfg/a", 0));
         assertTrue(retained.matching("cfg/#").isEmpty());
+    }
+
+    @Test
+    void aSubscribeForOneDevice_findsItsTopics_amongManyRetainedTopics_inTopicOrder() {
+        RetainedMessages retained = new RetainedMessages(1L << 30, stats);
+        for (int d = 0; d < 20_000; d++) {
+            retained.update(m("cmd/dev-" + d + "/config", 1));
+            retained.update(m("cmd/dev-" + d + "/firmware", 1));
+        }
+        assertEquals(List.of("cmd/dev-42/config", "cmd/dev-42/firmware"),
+                retained.matching("cmd/dev-42/#").stream().map(Message::topic).toList());
+        assertEquals(List.of("cmd/dev-7/config"), retained.matching("cmd/dev-7/config").stream()
+                .map(Message::topic).toList());
+        assertEquals(20_000, retained.matching("cmd/+/firmware").size());
+        assertEquals(List.of(), retained.matching("cmd/dev-20000/#"));
+    }
+
+    @Test
+    void weight_countsEachTopicLevel() {
+        assertEquals(1 + 2 * 5 + RetainedMessages.OVERHEAD_BYTES + 3 * RetainedIndex.LEVEL_BYTES,
+                RetainedMessages.weight(m("a/b/c", 1)));
     }
 }
