@@ -187,6 +187,19 @@ public final class MqttSource implements AutoCloseable {
         return listeners.tls();
     }
 
+    /**
+     * The publish path for messages that come from no connection (the Kafka downlink): as a PUBLISH accepted on this
+     * node, without a readings record. Null when delivery is off. Use it only after {@link #start}.
+     */
+    public io.sluice.delivery.Publisher publisher() {
+        if (broker == null) {
+            return null;
+        }
+        java.util.concurrent.CompletionStage<io.sluice.ingest.Delivery> none =
+                java.util.concurrent.CompletableFuture.completedFuture(io.sluice.ingest.Delivery.DELIVERED);
+        return message -> broker.publish(() -> none, message);
+    }
+
     public MqttStats stats() {
         return stats;
     }

@@ -38,8 +38,9 @@ class ArchitectureTest {
     }
 
     @Test
-    void onlyTheDeliveryPackage_implementsTheDeliveryInterface() {
-        noClasses().that().resideOutsideOfPackages("io.sluice.sinks.delivery..")
+    void onlyTheDeliveryAndDownlinkPackages_touchTheDeliveryInterface() {
+        // the delivery log implements it; the downlink publishes through it
+        noClasses().that().resideOutsideOfPackages("io.sluice.sinks.delivery..", "io.sluice.sinks.downlink..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.sluice.delivery..", "io.sluice.ingest..")
                 .check(SINKS);
     }
