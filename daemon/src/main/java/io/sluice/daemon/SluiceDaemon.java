@@ -18,6 +18,7 @@ import io.sluice.udp.LineDatagramSource;
 import io.sluice.udp.MqttSnGateway;
 import io.sluice.sinks.delivery.DeliveryLogException;
 import io.sluice.sinks.delivery.KafkaDeliveryLog;
+import io.sluice.sinks.downlink.KafkaDownlink;
 import io.sluice.sinks.kafka.KafkaLog;
 import io.sluice.sinks.kafka.KafkaTransactionalLog;
 import io.sluice.sinks.kafka.KafkaSessionLog;
@@ -66,6 +67,8 @@ public final class SluiceDaemon implements AutoCloseable {
     private volatile KafkaTransactionalLog transactional;
     /** The delivery log (started and closed by the MQTT source); null when delivery is off or on a fan-out node. */
     private volatile KafkaDeliveryLog deliveryLog;
+    /** The Kafka downlink (publishes through the MQTT source); null when it is off or on a fan-out node. */
+    private volatile KafkaDownlink downlink;
     /** How often watched files are checked for changes. */
     static final long FILE_WATCH_INTERVAL_MS = 2_000;
 
@@ -99,6 +102,7 @@ public final class SluiceDaemon implements AutoCloseable {
         io.sluice.daemon.internal.HeapCheck.warning(config, Runtime.getRuntime().maxMemory()).ifPresent(LOG::warn);
         io.sluice.auth.Authenticator auth = null;
         KafkaDeliveryLog deliveryLog = null;
+        KafkaDownlink downlink = null;
         try {
             topics = Wiring.topics(config);
             Wiring.awaitKafka(topics, Duration.ofMillis(config.kafka().startupTimeoutMs()));
@@ -135,6 +139,12 @@ public final class SluiceDaemon implements AutoCloseable {
                 throw new StartupException(e.getMessage() + (tls ? " (mqtt_tls.host, mqtt_tls.port)"
                         : " (mqtt.host, mqtt.port)") + privilegedPortHint(port, e), e);
             }
+            if (config.downlink().enabled()) {
+                // after the MQTT source started: persistent sessions' subscriptions are in the index, so a record
+                // for an offline session is queued for it
+                downlink = Wiring.downlink(config, mqtt.publisher());
+                downlink.start();
+            }
             if (config.mqttSn().enabled()) {
                 Wiring.sayUdpIsAnonymous("mqtt_sn", config.mqttSn().allowedSources());
                 mqttSn = new MqttSnGateway(Wiring.mqttSnConfig(config), ingest, udpBudget);
@@ -156,6 +166,7 @@ public final class SluiceDaemon implements AutoCloseable {
             daemon.auth = auth;
             daemon.transactional = transactional;
             daemon.deliveryLog = deliveryLog;
+            daemon.downlink = downlink;
             daemon.state.set(State.READY);
             try {
                 daemon.admin = AdminServer.start(daemon);
@@ -168,8 +179,8 @@ public final class SluiceDaemon implements AutoCloseable {
             return daemon;
         } catch (RuntimeException e) {
             // the MQTT source closes the delivery log it was given; closing it again does nothing
-            closeQuietly(files, fanout, lineUdp, mqttSn, mqtt, deliveryLog, auth, transactional, log, sessionLog,
-                    topics);
+            closeQuietly(files, fanout, lineUdp, mqttSn, downlink, mqtt, deliveryLog, auth, transactional, log,
+                    sessionLog, topics);
             throw e instanceof StartupException se ? se : new StartupException("start-up failed: " + e.getMessage(), e);
         }
     }
@@ -415,6 +426,11 @@ public final class SluiceDaemon implements AutoCloseable {
         return deliveryLog;
     }
 
+    /** The Kafka downlink, or null when downlink.enabled (or delivery) is off or this node runs the fan-out only. */
+    public KafkaDownlink downlink() {
+        return downlink;
+    }
+
     /** The QoS 2 writer (readings with their session records, in transactions); null when QoS 2 is off. */
     public KafkaTransactionalLog transactionalLog() {
         return transactional;
@@ -440,6 +456,9 @@ public final class SluiceDaemon implements AutoCloseable {
         LOG.info("Shutting down: no new connections; waiting up to {} ms for {} bytes in flight to Kafka",
                 drainTimeout.toMillis(), budget.usedBytes());
         mqtt.drain();
+        // the downlink stops before the delivery log closes: what it publishes gets its outcome, what is finished
+        // is committed (the rest is read again at the next start)
+        closeQuietly(downlink);
         // UDP listeners stop first: no new readings; those already submitted are drained with MQTT's below
         closeQuietly(lineUdp, mqttSn);
         boolean udp = mqttSn != null || lineUdp != null;

@@ -31,6 +31,9 @@ final class Metrics {
         if (daemon.deliveryLog() != null) {
             deliveryLog(daemon.deliveryLog());
         }
+        if (daemon.downlink() != null) {
+            downlink(daemon.downlink());
+        }
         if (daemon.mqttSn() != null) {
             MqttSnStats sn = daemon.mqttSn().stats();
             counter("sluice.mqttsn.datagrams", "MQTT-SN datagrams received", sn.datagrams);
@@ -67,6 +70,27 @@ final class Metrics {
                 .tag("outcome", "retryable").description("delivery and retained writes by outcome").register(registry);
         FunctionCounter.builder("sluice.delivery.log.writes", log, l -> l.stats().writesRejected())
                 .tag("outcome", "rejected").description("delivery and retained writes by outcome").register(registry);
+    }
+
+    private void downlink(io.sluice.sinks.downlink.KafkaDownlink downlink) {
+        FunctionCounter.builder("sluice.downlink.read", downlink, l -> l.stats().read())
+                .description("records read from the downlink topic").register(registry);
+        FunctionCounter.builder("sluice.downlink.published", downlink, l -> l.stats().published())
+                .description("downlink records made durable by the publish path").register(registry);
+        FunctionCounter.builder("sluice.downlink.undecodable", downlink, l -> l.stats().undecodable())
+                .description("downlink records that did not decode, skipped").register(registry);
+        FunctionCounter.builder("sluice.downlink.refused", downlink, l -> l.stats().refused())
+                .description("downlink records the publish path refused for good (retained messages full)")
+                .register(registry);
+        FunctionCounter.builder("sluice.downlink.retries", downlink, l -> l.stats().retries())
+                .description("downlink publishes tried again after a retryable outcome").register(registry);
+        Gauge.builder("sluice.downlink.pending", downlink, l -> l.stats().pending())
+                .description("downlink records read and not yet durable (downlink.max_pending_records)")
+                .register(registry);
+        Gauge.builder("sluice.downlink.lag", downlink, l -> l.stats().lag())
+                .description("records of this node's downlink partitions not yet read").register(registry);
+        Gauge.builder("sluice.downlink.uncommitted", downlink, l -> l.stats().uncommitted())
+                .description("downlink records read whose offsets are not committed yet").register(registry);
     }
 
     /** Looked up through the daemon on every scrape: a reload may replace the fan-out. */
@@ -189,6 +213,9 @@ final class Metrics {
         }
         if (daemon.deliveryLog() != null) {
             deliveryLog(daemon.deliveryLog());
+        }
+        if (daemon.downlink() != null) {
+            downlink(daemon.downlink());
         }
         if (daemon.mqttSn() != null) {
             MqttSnStats sn = daemon.mqttSn().stats();

@@ -10,6 +10,8 @@ import io.sluice.mqtt.SessionInfo;
 import io.sluice.sinks.ClusterHealth;
 import io.sluice.sinks.delivery.DeliveryLogStats;
 import io.sluice.sinks.delivery.KafkaDeliveryLog;
+import io.sluice.sinks.downlink.DownlinkStats;
+import io.sluice.sinks.downlink.KafkaDownlink;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -51,6 +53,9 @@ final class StatusReport {
         if (d.deliveryLog() != null) {
             m.put("delivery", delivery(d.deliveryLog()));
         }
+        if (d.downlink() != null) {
+            m.put("downlink", downlink(d.downlink()));
+        }
         if (d.mqttSn() != null) {
             MqttSnStats sn = d.mqttSn().stats();
             Map<String, Object> u = new LinkedHashMap<>();
@@ -75,6 +80,26 @@ final class StatusReport {
         if (d.fanout() != null) {
             m.put("fanout", fanout(d.fanout()));
         }
+        return m;
+    }
+
+    /** The Kafka downlink: records read, published, skipped, and what is not finished or not committed yet. */
+    static Map<String, Object> downlink(KafkaDownlink downlink) {
+        DownlinkStats s = downlink.stats();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("topic", downlink.config().topic());
+        m.put("group", downlink.config().group());
+        m.put("partitions", s.partitions());
+        m.put("read", s.read());
+        m.put("published", s.published());
+        m.put("undecodable", s.undecodable());
+        m.put("refused", s.refused());
+        m.put("retries", s.retries());
+        m.put("pending", s.pending());
+        m.put("paused", s.paused());
+        m.put("lag", s.lag());
+        m.put("uncommitted", s.uncommitted());
+        m.put("commits", s.commits());
         return m;
     }
 

@@ -395,6 +395,33 @@ public final class ConfigSchema {
                             + " producer's buffer.memory). Beyond it a publish that needs such a write gets no PUBACK"
                             + " (retryable, as when Kafka is unreachable) instead of Sluice holding more."),
 
+            bool("downlink.enabled", true,
+                    "Read downlink.topic and publish each record to the matching MQTT subscribers, as if a client"
+                            + " had published it on this node (docs/DELIVERY.md \"Downlink\"; the record format in"
+                            + " docs/RECORDS.md \"Downlink records\"). Needs delivery.enabled: when delivery is off"
+                            + " the downlink is off too, and setting this key to true is a config error."),
+            string("downlink.topic", "sluice.downlink",
+                    "Topic backends write messages for MQTT subscribers to: value = payload, headers sluice.topic"
+                            + " (required), sluice.qos, sluice.retain and the MQTT 5 properties. Created at start-up"
+                            + " like the delivery topic when kafka.create_topics is on."),
+            string("downlink.group", "sluice.downlink",
+                    "Kafka consumer group of the downlink: nodes with the same group share the partitions of"
+                            + " downlink.topic, each record is published by one of them. A group that never committed"
+                            + " starts at the oldest record the topic holds, so records written before the first start"
+                            + " are not lost."),
+            number("downlink.partitions", INT, 12, 1, 100_000,
+                    "Partitions of downlink.topic when Sluice creates it. Records of one partition are published in"
+                            + " offset order: a backend keying its records by device gets per-device order."),
+            number("downlink.max_pending_records", INT, 10_000, 1, 10_000_000,
+                    "Downlink records read and not yet durable (their delivery-log and retained writes not yet"
+                            + " acknowledged by Kafka). At the bound the consumer pauses its partitions until the"
+                            + " count drops (paused in sluice status), so memory stays bounded while Kafka is slow."),
+            number("downlink.commit_interval_ms", INT, 1_000, 10, 600_000,
+                    "How often the downlink commits its offsets at most (and at shutdown and when partitions move"
+                            + " to another node). Only offsets of records made durable (or counted undecodable or"
+                            + " refused) are committed: after a crash the records after the last commit are read and"
+                            + " published again (at least once), none is lost."),
+
             bool("fanout.enabled", false,
                     "Run the fan-out (readings topic to an InfluxDB-compatible TSDB) inside `sluice run`. `sluice"
                             + " fanout` runs it alone, whatever this says, so it can scale apart from ingest."),

@@ -49,6 +49,12 @@ final class ConfigValues {
         return fileName;
     }
 
+    /** True when the file sets {@code path} (false when it takes the default). */
+    boolean written(String path) {
+        Integer line = lines.get(path);
+        return line != null && line != 0;
+    }
+
     /** "file:line" of the key's value, or "file (default)" when it was not written. */
     String where(String path) {
         Integer line = lines.get(path);

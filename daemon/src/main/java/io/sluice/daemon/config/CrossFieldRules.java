@@ -57,7 +57,7 @@ final class CrossFieldRules {
             problems.add(v.where("kafka.bootstrap_servers") + ": kafka.bootstrap_servers must name at least one host:port");
         }
         for (String topicKey : List.of("kafka.readings_topic", "kafka.sessions_topic", "fanout.dead_letter_topic",
-                "delivery.topic", "delivery.retained_topic")) {
+                "delivery.topic", "delivery.retained_topic", "downlink.topic")) {
             String topic = v.string(topicKey);
             if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
                 problems.add(v.where(topicKey) + ": " + topicKey + ": value '" + topic
@@ -68,6 +68,7 @@ final class CrossFieldRules {
             problems.add(v.where("kafka.sessions_topic") + ": kafka.sessions_topic must differ from kafka.readings_topic");
         }
         deliveryTopics(v, problems);
+        downlink(v, problems);
         fanout(v, problems);
         udp(v, problems);
         tls(v, problems);
@@ -92,6 +93,31 @@ final class CrossFieldRules {
         if (v.string("delivery.topic").equals(v.string("delivery.retained_topic"))) {
             problems.add(v.where("delivery.retained_topic") + ": delivery.retained_topic must differ from"
                     + " delivery.topic ('" + v.string("delivery.topic") + "')");
+        }
+    }
+
+    /**
+     * The downlink publishes through delivery, so it needs it (off by default then, an error when set on), and its
+     * topic holds records of its own.
+     */
+    private static void downlink(ConfigValues v, List<String> problems) {
+        if (!v.bool("delivery.enabled")) {
+            if (v.written("downlink.enabled") && v.bool("downlink.enabled")) {
+                problems.add(v.where("downlink.enabled") + ": downlink.enabled is true but delivery.enabled is false ("
+                        + v.where("delivery.enabled") + "): the downlink publishes to subscribers through delivery;"
+                        + " turn delivery on or remove downlink.enabled");
+            }
+            return;
+        }
+        if (!v.bool("downlink.enabled")) {
+            return;
+        }
+        for (String other : List.of("kafka.readings_topic", "kafka.sessions_topic", "fanout.dead_letter_topic",
+                "delivery.topic", "delivery.retained_topic")) {
+            if (v.string("downlink.topic").equals(v.string(other))) {
+                problems.add(v.where("downlink.topic") + ": downlink.topic ('" + v.string("downlink.topic")
+                        + "') must differ from " + other + " (" + v.where(other) + ")");
+            }
         }
     }
 

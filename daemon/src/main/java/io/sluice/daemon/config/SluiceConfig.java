@@ -12,7 +12,14 @@ import java.util.Map;
  */
 public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqttSn, LineUdp lineUdp, Ingest ingest,
                            Kafka kafka, Fanout fanout, Admin admin, Shutdown shutdown, Log log, Auth auth,
-                           Delivery delivery) {
+                           Delivery delivery, Downlink downlink) {
+
+    /**
+     * The downlink section (docs/DELIVERY.md, "Downlink"). {@code enabled} is false whenever delivery is off.
+     */
+    public record Downlink(boolean enabled, String topic, String group, int partitions, int maxPendingRecords,
+                           int commitIntervalMs) {
+    }
 
     /** The delivery section (docs/DELIVERY.md; its bounds in docs/LIMITS.md). */
     public record Delivery(boolean enabled, String topic, String retainedTopic, int partitions, int commitIntervalMs,
@@ -165,7 +172,10 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                         v.integer("delivery.max_inflight_per_session"),
                         v.integer("delivery.max_queued_messages_per_session"),
                         v.longValue("delivery.max_queued_bytes"), v.integer("delivery.max_retained_messages"),
-                        v.longValue("delivery.max_retained_bytes"), v.longValue("delivery.max_pending_bytes")));
+                        v.longValue("delivery.max_retained_bytes"), v.longValue("delivery.max_pending_bytes")),
+                new Downlink(v.bool("delivery.enabled") && v.bool("downlink.enabled"), v.string("downlink.topic"),
+                        v.string("downlink.group"), v.integer("downlink.partitions"),
+                        v.integer("downlink.max_pending_records"), v.integer("downlink.commit_interval_ms")));
     }
 
     static MqttTls mqttTls(ConfigValues v) {

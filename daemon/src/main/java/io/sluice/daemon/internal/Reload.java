@@ -87,6 +87,7 @@ public final class Reload {
         // the auth section, are read at start-up
         compare("auth", current.auth(), next.auth(), needRestart);
         compare("delivery", current.delivery(), next.delivery(), needRestart);
+        compare("downlink", current.downlink(), next.downlink(), needRestart);
         if (needRestart.isEmpty()) {
             LOG.info("Reload done: nothing else changed");
         } else {
@@ -94,7 +95,8 @@ public final class Reload {
         }
         current = new SluiceConfig(current.nodeId(), current.mqtt(), current.mqttTls(), current.mqttSn(), current.lineUdp(),
                 ingest, current.kafka(),
-                fanout, current.admin(), current.shutdown(), next.log(), current.auth(), current.delivery());
+                fanout, current.admin(), current.shutdown(), next.log(), current.auth(), current.delivery(),
+                current.downlink());
         return needRestart;
     }
 

@@ -12,6 +12,8 @@ import io.sluice.sinks.kafka.KafkaTransactionalLog;
 import io.sluice.sinks.kafka.KafkaTopics;
 import io.sluice.sinks.delivery.DeliveryLogConfig;
 import io.sluice.sinks.delivery.KafkaDeliveryLog;
+import io.sluice.sinks.downlink.DownlinkConfig;
+import io.sluice.sinks.downlink.KafkaDownlink;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.mqtt.MqttConfig;
 import io.sluice.mqtt.SessionLimits;
@@ -89,6 +91,9 @@ public final class Wiring {
         if (c.delivery().enabled()) {
             checks.addAll(ensureDeliveryTopics(topics, c, rf, minIsr));
         }
+        if (c.downlink().enabled()) {
+            checks.add(ensureDownlinkTopic(topics, c, rf, minIsr));
+        }
         for (TopicCheck check : checks) {
             if (out != null) {
                 out.println(check.describe());
@@ -118,6 +123,20 @@ public final class Wiring {
             }
         }
         return List.of(delivery, retained);
+    }
+
+    /** The downlink topic: a plain (deleting) topic of downlink.partitions partitions, like the delivery topic. */
+    public static TopicCheck ensureDownlinkTopic(KafkaTopics topics, SluiceConfig c, int rf, int minIsr) {
+        return topics.ensureDeliveryTopic(c.downlink().topic(), c.downlink().partitions(), rf, minIsr);
+    }
+
+    /** The downlink of this node, publishing through {@code publisher} (the MQTT side's publish path). */
+    public static KafkaDownlink downlink(SluiceConfig c, io.sluice.delivery.Publisher publisher) {
+        SluiceConfig.Kafka k = c.kafka();
+        SluiceConfig.Downlink d = c.downlink();
+        return new KafkaDownlink(new DownlinkConfig(k.bootstrapServers(), d.topic(), d.group(), d.maxPendingRecords(),
+                d.commitIntervalMs(), k.requestTimeoutMs(), "sluice-downlink-" + c.nodeId(), k.clientProperties()),
+                publisher);
     }
 
     /** The delivery log of this node, from the delivery section and the Kafka connection's settings. */
