@@ -81,6 +81,10 @@ final class TestKafka implements AutoCloseable {
         settings.put("delivery.topic", "delivery-" + suffix);
         settings.put("delivery.retained_topic", "retained-" + suffix);
         settings.put("delivery.partitions", "2");
+        // and its own downlink topic and group: no record or committed offset of another test's
+        settings.put("downlink.topic", "downlink-" + suffix);
+        settings.put("downlink.group", "downlink-" + suffix);
+        settings.put("downlink.partitions", "2");
         settings.putAll(extra);
         return ConfigLoader.fromMap(settings);
     }
@@ -103,6 +107,11 @@ final class TestKafka implements AutoCloseable {
         sb.append("admin:\n  port: 0\n  token_file: ").append(tokenFile()).append('\n');
         for (String s : extraSections) {
             sb.append(s).append('\n');
+        }
+        if (java.util.Arrays.stream(extraSections).noneMatch(s -> s.startsWith("downlink:"))) {
+            // every test its own downlink topic and group: no record or committed offset of another test's
+            sb.append("downlink:\n  topic: downlink-").append(suffix).append("\n  group: downlink-").append(suffix)
+                    .append("\n  partitions: 2\n");
         }
         sb.append("kafka:\n  bootstrap_servers: ").append(bootstrap()).append('\n');
         sb.append("  readings_topic: readings-").append(suffix).append('\n');
