@@ -101,7 +101,8 @@ final class PendingOffsets {
         for (TopicPartition p : partitions == null ? tracks.keySet() : partitions) {
             Track t = tracks.get(p);
             long c = committable(p);
-            if (t != null && c > t.sent && c > t.committed) {
+            // nothing to store before the first record read is finished: reading started there already
+            if (t != null && c > t.first && c > t.sent && c > t.committed) {
                 out.put(p, c);
             }
         }

@@ -40,7 +40,7 @@ class PendingOffsetsTest {
 
         assertEquals(0, o.committable(P0));
         assertEquals(8, o.committable(P1));
-        assertEquals(Map.of(P0, 0L, P1, 8L), o.due(null));
+        assertEquals(Map.of(P1, 8L), o.due(null), "P0: nothing finished, nothing to store");
         assertTrue(o.live(a));
         assertFalse(o.live(b));
     }
