@@ -2,22 +2,16 @@ package io.sluice.sinks.downlink.internal;
 
 import io.sluice.delivery.Message;
 import io.sluice.delivery.Publisher;
-import io.sluice.ingest.Delivery;
 import io.sluice.sinks.downlink.DownlinkConfig;
 import io.sluice.sinks.downlink.DownlinkStats;
 import io.sluice.sinks.internal.FailureLog;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.PriorityQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
@@ -33,48 +27,31 @@ import org.slf4j.LoggerFactory;
  * are paused. Commits go out asynchronously at most every {@code commit_interval_ms}, synchronously when partitions
  * are revoked and at close. No record and no Kafka failure ends the thread; only {@link #close} does.
  *
- * <p><b>Threading.</b> The consumer and all state but the counters and the completion queue are touched only by the
- * reader thread; publish outcomes arrive on any thread through the queue. {@link #stats} and {@link #close}: any
- * thread.
+ * <p><b>Threading.</b> The consumer and all state but the counters are touched only by the reader thread; publish
+ * outcomes arrive on any thread through {@link Publishing}'s queue. {@link #stats} and {@link #close}: any thread.
  */
 public final class DownlinkReader {
     private static final Logger LOG = LoggerFactory.getLogger(DownlinkReader.class);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration POLL_FAILURE_PAUSE = Duration.ofMillis(500);
-    private static final long RETRY_FIRST_MS = 100;
-    private static final long RETRY_MAX_MS = 5_000;
     /** How long each step of closing (waiting for outcomes, the last commit, the consumer's close) may take. */
     static final Duration CLOSE_STEP = Duration.ofSeconds(3);
 
-    /** One record on its way through the publish path. */
-    private record Publishing(PendingOffsets.Slot slot, Message message, int attempt, long dueNanos) {
-    }
-
-    private record Outcome(Publishing publishing, Delivery delivery) {
-    }
-
     private final DownlinkConfig config;
     private final Consumer<String, byte[]> consumer;
-    private final Publisher publisher;
     private final int maxPollRecords;
     private final PendingOffsets offsets = new PendingOffsets();
-    private final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
-    private final PriorityQueue<Publishing> retries =
-            new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos(), b.dueNanos()));
     private final FailureLog failureLog = new FailureLog();
+    private final Publishing publishing;
     private final LongAdder read = new LongAdder();
-    private final LongAdder published = new LongAdder();
     private final LongAdder undecodable = new LongAdder();
-    private final LongAdder refused = new LongAdder();
-    private final LongAdder retried = new LongAdder();
-    private final LongAdder commits = new LongAdder();
+    private final Commits commits;
     private volatile int pending;
     private volatile boolean paused;
     private volatile int assigned;
     private volatile long lag;
     private volatile long uncommitted;
     private volatile boolean running;
-    private long nextCommitNanos;
     private Thread thread;
 
     /** @param maxPollRecords the consumer's {@code max.poll.records}: how many records one poll may add */
@@ -82,15 +59,16 @@ public final class DownlinkReader {
                           int maxPollRecords) {
         this.config = config;
         this.consumer = consumer;
-        this.publisher = publisher;
         this.maxPollRecords = maxPollRecords;
+        this.publishing = new Publishing(publisher, offsets, this::logFailure);
+        this.commits = new Commits(consumer, offsets, Duration.ofMillis(config.commitIntervalMs()), CLOSE_STEP,
+                this::logFailure);
     }
 
     /** Subscribes and starts the reader thread; contacts Kafka only from that thread. */
     public void start() {
         consumer.subscribe(List.of(config.topic()), new Rebalance());
         running = true;
-        nextCommitNanos = System.nanoTime() + Duration.ofMillis(config.commitIntervalMs()).toNanos();
         thread = new Thread(this::run, "sluice-downlink");
         thread.setDaemon(true);
         thread.start();
@@ -99,15 +77,22 @@ public final class DownlinkReader {
     private void run() {
         try {
             while (running) {
-                takeOutcomes();
-                retryDue();
-                flowControl();
-                for (ConsumerRecord<String, byte[]> r : poll()) {
-                    accept(r);
+                try {
+                    takeOutcomes();
+                    publishing.retryDue();
+                    flowControl();
+                    for (ConsumerRecord<String, byte[]> r : poll()) {
+                        accept(r);
+                    }
+                    takeOutcomes();
+                    commits.whenDue();
+                    observe();
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (KafkaException e) { // outside poll (a commit, a rebalance callback): go on after a pause
+                    logFailure("consumer failed", e.toString());
+                    pause();
                 }
-                takeOutcomes();
-                commit(false);
-                observe();
             }
         } catch (WakeupException e) {
             // close() asked us to stop
@@ -137,7 +122,7 @@ public final class DownlinkReader {
             offsets.finish(slot);
             return;
         }
-        publish(new Publishing(slot, m, 0, 0));
+        publishing.publish(slot, m);
     }
 
     private void undecodable(String where, String why) {
@@ -145,54 +130,9 @@ public final class DownlinkReader {
         logFailure("undecodable record", where + ": " + why + " (skipped)");
     }
 
-    private void publish(Publishing p) {
-        try {
-            publisher.publish(p.message()).whenComplete((d, err) -> outcomes.add(new Outcome(p,
-                    err != null ? Delivery.retryable("failed: " + err) : d == null ? Delivery.retryable("no outcome") : d)));
-        } catch (RuntimeException e) { // the publish path never throws; if it did, try again rather than lose it
-            outcomes.add(new Outcome(p, Delivery.retryable("publish failed: " + e)));
-        }
-    }
-
-    /** Applies the publish outcomes that arrived: finished, refused (finished) or scheduled again. */
     private void takeOutcomes() {
-        Outcome o;
-        while ((o = outcomes.poll()) != null) {
-            Publishing p = o.publishing();
-            if (!offsets.live(p.slot())) {
-                continue; // its partition was revoked: the next owner reads it again
-            }
-            switch (o.delivery().outcome()) {
-                case DELIVERED -> {
-                    published.increment();
-                    offsets.finish(p.slot());
-                }
-                case REJECTED -> {
-                    refused.increment();
-                    logFailure("refused", where(p) + ": " + o.delivery().reason() + " (skipped)");
-                    offsets.finish(p.slot());
-                }
-                default -> {
-                    retried.increment();
-                    long delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS << Math.min(p.attempt(), 16));
-                    logFailure("publish retryable", where(p) + ": " + o.delivery().reason() + " (retried in "
-                            + delay + " ms)");
-                    retries.add(new Publishing(p.slot(), p.message(), p.attempt() + 1,
-                            System.nanoTime() + Duration.ofMillis(delay).toNanos()));
-                }
-            }
-        }
+        publishing.takeOutcomes();
         pending = offsets.pending();
-    }
-
-    private void retryDue() {
-        long now = System.nanoTime();
-        while (!retries.isEmpty() && retries.peek().dueNanos() - now <= 0) {
-            Publishing p = retries.poll();
-            if (offsets.live(p.slot())) {
-                publish(p);
-            }
-        }
     }
 
     /** Pauses every assigned partition while one more poll could pass the bound; resumes when it could not. */
@@ -212,12 +152,7 @@ public final class DownlinkReader {
      */
     private Iterable<ConsumerRecord<String, byte[]>> poll() {
         try {
-            Duration wait = POLL;
-            if (!retries.isEmpty()) {
-                long untilRetry = Math.max(0, retries.peek().dueNanos() - System.nanoTime());
-                wait = Duration.ofNanos(Math.min(untilRetry, POLL.toNanos()));
-            }
-            return consumer.poll(wait);
+            return consumer.poll(publishing.untilNextRetry(POLL));
         } catch (RecordDeserializationException e) {
             read.increment();
             offsets.skipped(e.topicPartition(), e.offset());
@@ -227,54 +162,17 @@ public final class DownlinkReader {
             throw e;
         } catch (KafkaException e) {
             logFailure("poll failed", e.toString());
-            try {
-                Thread.sleep(POLL_FAILURE_PAUSE.toMillis()); // bounded; close() waits at most this much longer
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                running = false;
-            }
+            pause();
         }
         return List.of();
     }
 
-    /** Commits the finished offsets: asynchronously when the interval is up, or synchronously ({@code now}). */
-    private void commit(boolean now) {
-        if (!now && System.nanoTime() - nextCommitNanos < 0) {
-            return;
-        }
-        nextCommitNanos = System.nanoTime() + Duration.ofMillis(config.commitIntervalMs()).toNanos();
-        commit(offsets.due(null), now);
-    }
-
-    private void commit(Map<TopicPartition, Long> due, boolean sync) {
-        if (due.isEmpty()) {
-            return;
-        }
-        Map<TopicPartition, OffsetAndMetadata> request = new HashMap<>();
-        due.forEach((p, o) -> request.put(p, new OffsetAndMetadata(o)));
-        offsets.sent(due);
-        if (!sync) {
-            // the answer comes back on this thread, inside a later poll
-            consumer.commitAsync(request, (done, e) -> {
-                offsets.answered(due, e == null);
-                if (e == null) {
-                    commits.increment();
-                } else {
-                    logFailure("commit failed", e.toString());
-                }
-            });
-            return;
-        }
+    private void pause() {
         try {
-            consumer.commitSync(request, CLOSE_STEP);
-            offsets.answered(due, true);
-            commits.increment();
-        } catch (WakeupException e) {
-            offsets.answered(due, false);
-            throw e;
-        } catch (KafkaException e) {
-            offsets.answered(due, false);
-            logFailure("commit failed", e.toString());
+            Thread.sleep(POLL_FAILURE_PAUSE.toMillis()); // bounded; close() waits at most this much longer
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            running = false;
         }
     }
 
@@ -296,14 +194,14 @@ public final class DownlinkReader {
         try {
             long deadline = System.nanoTime() + CLOSE_STEP.toNanos();
             takeOutcomes();
-            while (offsets.pending() > retries.size() && System.nanoTime() - deadline < 0) {
+            while (offsets.pending() > publishing.waitingForRetry() && System.nanoTime() - deadline < 0) {
                 Thread.sleep(5); // shutdown only: the outcomes arrive on the delivery producer's thread
                 takeOutcomes();
             }
             try {
-                commit(offsets.due(null), true);
+                commits.now(null);
             } catch (WakeupException e) { // close()'s wakeup came after the last poll: it ended this try only
-                commit(offsets.due(null), true);
+                commits.now(null);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -317,7 +215,7 @@ public final class DownlinkReader {
             }
             LOG.info("Downlink of '{}' stopped: {} record(s) read, {} published, {} undecodable, {} refused;"
                     + " {} left unfinished (read again by the next reader)", config.topic(), read.sum(),
-                    published.sum(), undecodable.sum(), refused.sum(), offsets.pending());
+                    publishing.published(), undecodable.sum(), publishing.refused(), offsets.pending());
         }
     }
 
@@ -340,8 +238,9 @@ public final class DownlinkReader {
     }
 
     public DownlinkStats stats() {
-        return new DownlinkStats(read.sum(), published.sum(), undecodable.sum(), refused.sum(), retried.sum(), pending,
-                paused, assigned, lag, uncommitted, commits.sum());
+        return new DownlinkStats(read.sum(), publishing.published(), undecodable.sum(), publishing.refused(),
+                publishing.retried(), pending,
+                paused, assigned, lag, uncommitted, commits.count());
     }
 
     private void logFailure(String kind, String detail) {
@@ -355,16 +254,12 @@ public final class DownlinkReader {
         return r.topic() + "-" + r.partition() + "@" + r.offset();
     }
 
-    private static String where(Publishing p) {
-        return p.slot().partition + "@" + p.slot().offset + " ('" + p.message().topic() + "')";
-    }
-
     /** Commits what is finished before partitions move; forgets their unfinished records (the next owner has them). */
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             takeOutcomes();
-            commit(offsets.due(partitions), true);
+            commits.now(partitions);
             offsets.drop(partitions);
             pending = offsets.pending();
         }
