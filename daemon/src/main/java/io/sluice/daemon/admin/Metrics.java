@@ -87,6 +87,9 @@ final class Metrics {
         Gauge.builder("sluice.downlink.pending", downlink, l -> l.stats().pending())
                 .description("downlink records read and not yet durable (downlink.max_pending_records)")
                 .register(registry);
+        FunctionCounter.builder("sluice.downlink.pauses", downlink, l -> l.stats().pauses())
+                .description("times the downlink paused its partitions at downlink.max_pending_records")
+                .register(registry);
         Gauge.builder("sluice.downlink.lag", downlink, l -> l.stats().lag())
                 .description("records of this node's downlink partitions not yet read").register(registry);
         Gauge.builder("sluice.downlink.uncommitted", downlink, l -> l.stats().uncommitted())

@@ -97,6 +97,7 @@ final class StatusReport {
         m.put("retries", s.retries());
         m.put("pending", s.pending());
         m.put("paused", s.paused());
+        m.put("pauses", s.pauses());
         m.put("lag", s.lag());
         m.put("uncommitted", s.uncommitted());
         m.put("commits", s.commits());

@@ -115,6 +115,8 @@ class DownlinkIT {
             Mqtt5Publish light = publishes.receive(AWAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow();
             assertEquals("cmd/dev-42/light on", light.getTopic() + " " + text(light.getPayloadAsBytes()));
             assertEquals(MqttQos.AT_LEAST_ONCE, light.getQos());
+            // the retained messages are held as read back from the retained topic, a moment after the delivery
+            await().atMost(AWAIT).until(() -> daemon.deliveryLog().stats().retained() == 1);
             Mqtt5BlockingClient late = Clients.v5("late-device", daemon.mqttPort());
             late.connect();
             var latePublishes = late.publishes(MqttGlobalPublishFilter.ALL);
@@ -167,6 +169,54 @@ class DownlinkIT {
             Matcher m = Pattern.compile("\"downlink\"\\s*:\\s*\\{[^}]*\"undecodable\"\\s*:\\s*1\\b").matcher(status);
             assertTrue(m.find(), status);
             assertTrue(admin(daemon, "/metrics").contains("sluice_downlink_undecodable_total 1.0"));
+        }
+    }
+
+    @Test
+    void aBurstOfRecordsForOneDevice_arrivesInOffsetOrder_withAtMostMaxPendingRecordsUnfinished() throws Exception {
+        int n = 5_000;
+        int bound = 64;
+        SluiceConfig config = kafka.daemonConfig("downlink-burst", Map.of("downlink.max_pending_records",
+                Integer.toString(bound)));
+        String topic = config.downlink().topic();
+        try (SluiceDaemon daemon = SluiceDaemon.start(config);
+             KafkaProducer<String, byte[]> producer = producer()) {
+            Mqtt5BlockingClient sub = Clients.v5("device-burst", daemon.mqttPort());
+            sub.connect();
+            var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
+            sub.subscribeWith().topicFilter("cmd/device-burst/#").qos(MqttQos.AT_LEAST_ONCE).send();
+
+            RecordHeaders h = new RecordHeaders();
+            h.add("sluice.topic", "cmd/device-burst/step".getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < n; i++) {
+                producer.send(new ProducerRecord<>(topic, null, "device-burst",
+                        Integer.toString(i).getBytes(StandardCharsets.UTF_8), h));
+            }
+            producer.flush();
+            long t0 = System.nanoTime();
+            long maxPending = 0;
+            long publishedMs = -1;
+            List<Integer> got = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                Mqtt5Publish p = publishes.receive(AWAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow(
+                        () -> new AssertionError("only " + got.size() + " of " + n + " arrived"));
+                got.add(Integer.parseInt(text(p.getPayloadAsBytes())));
+                DownlinkStats now = daemon.downlink().stats();
+                maxPending = Math.max(maxPending, now.pending());
+                if (publishedMs < 0 && now.published() == n) {
+                    publishedMs = (System.nanoTime() - t0) / 1_000_000;
+                }
+            }
+            long ms = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
+            sub.disconnect();
+
+            assertEquals(java.util.stream.IntStream.range(0, n).boxed().toList(), got, "one key: offset order");
+            DownlinkStats s = daemon.downlink().stats();
+            assertTrue(s.pauses() > 0, "the bound was reached: " + s);
+            assertTrue(maxPending <= bound, "pending " + maxPending + " > " + bound);
+            System.out.printf("downlink burst: %d records to one subscriber in %d ms (%d/s; all durable after %d ms),"
+                    + " max_pending_records %d, paused %d times%n", n, ms, n * 1000L / ms, publishedMs, bound,
+                    s.pauses());
         }
     }
 

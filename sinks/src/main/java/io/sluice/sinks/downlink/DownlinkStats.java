@@ -11,11 +11,12 @@ package io.sluice.sinks.downlink;
  * @param retries     publishes tried again after a retryable outcome (Kafka slow or down)
  * @param pending     records read and not finished yet (at most {@code downlink.max_pending_records})
  * @param paused      true while the consumer's partitions are paused because {@code pending} is at its bound
+ * @param pauses      times the partitions were paused at that bound
  * @param partitions  partitions of the downlink topic this node reads now
  * @param lag         records of those partitions not read yet
  * @param uncommitted records read whose offsets are not committed yet (a restart would read them again)
  * @param commits     offset commits Kafka acknowledged
  */
 public record DownlinkStats(long read, long published, long undecodable, long refused, long retries, long pending,
-                            boolean paused, int partitions, long lag, long uncommitted, long commits) {
+                            boolean paused, long pauses, int partitions, long lag, long uncommitted, long commits) {
 }

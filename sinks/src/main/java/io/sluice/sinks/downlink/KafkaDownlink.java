@@ -27,7 +27,10 @@ import org.apache.kafka.common.KafkaException;
  * its own and never blocks an event loop; {@link #stats} from any thread. {@link #close} blocks up to about 10 s.
  */
 public final class KafkaDownlink implements AutoCloseable {
-    /** Records one poll hands over at most (the consumer's max.poll.records, at most the pending bound). */
+    /**
+     * Records one poll hands over at most (the consumer's max.poll.records): 500, and at most a quarter of the pending
+     * bound, so reading goes on while the records read before are being made durable.
+     */
     static final int MAX_POLL_RECORDS = 500;
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -42,7 +45,7 @@ public final class KafkaDownlink implements AutoCloseable {
      */
     public KafkaDownlink(DownlinkConfig config, Publisher publisher) {
         this.config = config;
-        int maxPoll = Math.min(MAX_POLL_RECORDS, config.maxPendingRecords());
+        int maxPoll = Math.max(1, Math.min(MAX_POLL_RECORDS, config.maxPendingRecords() / 4));
         try {
             this.reader = new DownlinkReader(config, new KafkaConsumer<>(consumerProperties(config, maxPoll)),
                     publisher, maxPoll);

@@ -48,6 +48,7 @@ public final class DownlinkReader {
     private final Commits commits;
     private volatile int pending;
     private volatile boolean paused;
+    private final LongAdder pauses = new LongAdder();
     private volatile int assigned;
     private volatile long lag;
     private volatile long uncommitted;
@@ -80,8 +81,14 @@ public final class DownlinkReader {
                 try {
                     takeOutcomes();
                     publishing.retryDue();
-                    flowControl();
-                    for (ConsumerRecord<String, byte[]> r : poll()) {
+                    Duration wait = publishing.untilNextRetry(POLL);
+                    if (flowControl()) {
+                        // paused: only an outcome makes room; poll (callbacks, heartbeat) once one came or soon
+                        running &= publishing.awaitOutcomes(wait);
+                        pending = offsets.pending();
+                        wait = Duration.ZERO;
+                    }
+                    for (ConsumerRecord<String, byte[]> r : poll(wait)) {
                         accept(r);
                     }
                     takeOutcomes();
@@ -135,24 +142,31 @@ public final class DownlinkReader {
         pending = offsets.pending();
     }
 
-    /** Pauses every assigned partition while one more poll could pass the bound; resumes when it could not. */
-    private void flowControl() {
+    /**
+     * Pauses every assigned partition while one more poll could pass the bound; resumes when it could not. True while
+     * paused.
+     */
+    private boolean flowControl() {
         boolean full = offsets.pending() + maxPollRecords > config.maxPendingRecords();
         if (full) {
             consumer.pause(consumer.assignment());
         } else if (!consumer.paused().isEmpty()) {
             consumer.resume(consumer.paused());
         }
+        if (full && !paused) {
+            pauses.increment();
+        }
         paused = full;
+        return full;
     }
 
     /**
      * The next records. A record that does not deserialize is counted and skipped; any other failure Kafka reports
      * from poll is logged (rate-limited) and polled again after a pause.
      */
-    private Iterable<ConsumerRecord<String, byte[]>> poll() {
+    private Iterable<ConsumerRecord<String, byte[]>> poll(Duration wait) {
         try {
-            return consumer.poll(publishing.untilNextRetry(POLL));
+            return consumer.poll(wait);
         } catch (RecordDeserializationException e) {
             read.increment();
             offsets.skipped(e.topicPartition(), e.offset());
@@ -240,7 +254,7 @@ public final class DownlinkReader {
     public DownlinkStats stats() {
         return new DownlinkStats(read.sum(), publishing.published(), undecodable.sum(), publishing.refused(),
                 publishing.retried(), pending,
-                paused, assigned, lag, uncommitted, commits.count());
+                paused, pauses.sum(), assigned, lag, uncommitted, commits.count());
     }
 
     private void logFailure(String kind, String detail) {

@@ -5,7 +5,8 @@ import io.sluice.delivery.Publisher;
 import io.sluice.ingest.Delivery;
 import java.time.Duration;
 import java.util.PriorityQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 
@@ -33,7 +34,7 @@ final class Publishing {
     private final Publisher publisher;
     private final PendingOffsets offsets;
     private final BiConsumer<String, String> failures;
-    private final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+    private final LinkedBlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
     private final PriorityQueue<Attempt> retries =
             new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos(), b.dueNanos()));
     private final LongAdder published = new LongAdder();
@@ -66,28 +67,50 @@ final class Publishing {
     void takeOutcomes() {
         Outcome o;
         while ((o = outcomes.poll()) != null) {
-            Attempt a = o.attempt();
-            if (!offsets.live(a.slot())) {
-                continue; // its partition was revoked: the next owner reads it again
+            apply(o);
+        }
+    }
+
+    /**
+     * Waits up to {@code max} for an outcome (the consumer is paused: only an outcome can make room), then applies
+     * all that arrived. False when interrupted.
+     */
+    boolean awaitOutcomes(Duration max) {
+        try {
+            Outcome o = outcomes.poll(max.toNanos(), TimeUnit.NANOSECONDS);
+            if (o != null) {
+                apply(o);
             }
-            switch (o.delivery().outcome()) {
-                case DELIVERED -> {
-                    published.increment();
-                    offsets.finish(a.slot());
-                }
-                case REJECTED -> {
-                    refused.increment();
-                    failures.accept("refused", where(a) + ": " + o.delivery().reason() + " (skipped)");
-                    offsets.finish(a.slot());
-                }
-                default -> {
-                    retried.increment();
-                    long delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS << Math.min(a.attempt(), 16));
-                    failures.accept("publish retryable", where(a) + ": " + o.delivery().reason() + " (retried in "
-                            + delay + " ms)");
-                    retries.add(new Attempt(a.slot(), a.message(), a.attempt() + 1,
-                            System.nanoTime() + Duration.ofMillis(delay).toNanos()));
-                }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        takeOutcomes();
+        return true;
+    }
+
+    private void apply(Outcome o) {
+        Attempt a = o.attempt();
+        if (!offsets.live(a.slot())) {
+            return; // its partition was revoked: the next owner reads it again
+        }
+        switch (o.delivery().outcome()) {
+            case DELIVERED -> {
+                published.increment();
+                offsets.finish(a.slot());
+            }
+            case REJECTED -> {
+                refused.increment();
+                failures.accept("refused", where(a) + ": " + o.delivery().reason() + " (skipped)");
+                offsets.finish(a.slot());
+            }
+            default -> {
+                retried.increment();
+                long delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS << Math.min(a.attempt(), 16));
+                failures.accept("publish retryable", where(a) + ": " + o.delivery().reason() + " (retried in "
+                        + delay + " ms)");
+                retries.add(new Attempt(a.slot(), a.message(), a.attempt() + 1,
+                        System.nanoTime() + Duration.ofMillis(delay).toNanos()));
             }
         }
     }
