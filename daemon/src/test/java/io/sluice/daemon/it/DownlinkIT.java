@@ -87,7 +87,8 @@ class DownlinkIT {
             Mqtt5BlockingClient sub = Clients.v5("device-42", daemon.mqttPort());
             sub.connect();
             var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
-            sub.subscribeWith().topicFilter("cmd/dev-42/#").qos(MqttQos.EXACTLY_ONCE).send();
+            // no-local compares the publisher's client id: a downlink message has none, so it still arrives
+            sub.subscribeWith().topicFilter("cmd/dev-42/#").qos(MqttQos.EXACTLY_ONCE).noLocal(true).send();
 
             write(producer, topic, "{\"valve\":\"open\"}", "sluice.topic", "cmd/dev-42/set", "sluice.qos", "2",
                     "sluice.content_type", "application/json", "mqtt.user.origin", "planner",
