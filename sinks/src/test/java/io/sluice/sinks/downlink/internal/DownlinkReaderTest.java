@@ -20,6 +20,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
@@ -42,7 +43,27 @@ class DownlinkReaderTest {
     private record Asked(Message message, CompletableFuture<Delivery> outcome) {
     }
 
-    private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+    /** Kafka's MockConsumer, whose poll returns at once even when it has nothing: here it waits a little then. */
+    private static final class IdlingConsumer extends MockConsumer<String, byte[]> {
+        IdlingConsumer() {
+            super("earliest");
+        }
+
+        @Override
+        public ConsumerRecords<String, byte[]> poll(Duration timeout) {
+            ConsumerRecords<String, byte[]> records = super.poll(timeout);
+            if (records.isEmpty() && !timeout.isZero()) {
+                try {
+                    Thread.sleep(Math.min(2, timeout.toMillis())); // keeps the reader loop from spinning a core
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return records;
+        }
+    }
+
+    private final MockConsumer<String, byte[]> consumer = new IdlingConsumer();
     private final List<Asked> asked = new CopyOnWriteArrayList<>();
     private DownlinkReader reader;
 
