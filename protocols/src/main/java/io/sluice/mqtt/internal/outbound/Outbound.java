@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
@@ -20,7 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The outbound side of one connection: writes its session's queued copies as PUBLISH packets within the client's
  * window (MQTT 5 Receive Maximum, MQTT 3.1.1 {@code delivery.max_inflight_per_session}) while the channel is
- * writable, and takes the client's PUBACK, PUBREC and PUBCOMP (sending PUBREL). With an ACL, each copy is sent only
+ * writable, and takes the client's PUBACK, PUBREC and PUBCOMP (sending PUBREL; for a persistent session only once
+ * the sessions topic holds the PUBREC, see {@link SessionQueue#received}). With an ACL, each copy is sent only
  * when the connection may read its topic (checked as it is taken from the queue, so live, queued, retained and
  * resent copies alike); one it may not is dropped, {@code delivery_not_authorized}.
  *
@@ -131,12 +133,52 @@ public final class Outbound {
             }
             return;
         }
-        if (queue.received(this, packetId)) {
-            channel.writeAndFlush(pubRel(packetId));
-        } else {
-            broker.stats().count("pubrec_unknown_packet_id");
-            // a PUBREL lets the client finish its flow either way; MQTT 5 says the id was not found (0x92)
-            channel.writeAndFlush(level == 5 ? pubRelNotFound(packetId) : pubRel(packetId));
+        switch (queue.received(this, packetId)) {
+            case RELEASE -> channel.writeAndFlush(pubRel(packetId));
+            case RECORDING -> { } // PUBREL once the sessions topic holds the PUBREC: sendPubRel
+            case UNKNOWN -> {
+                broker.stats().count("pubrec_unknown_packet_id");
+                // a PUBREL lets the client finish its flow either way; MQTT 5 says the id was not found (0x92)
+                channel.writeAndFlush(level == 5 ? pubRelNotFound(packetId) : pubRel(packetId));
+            }
+        }
+    }
+
+    /** The PUBREC of {@code packetId} is durable: PUBREL goes out. Any thread. */
+    void sendPubRel(int packetId) {
+        onLoop(() -> {
+            if (channel.isActive()) {
+                channel.writeAndFlush(pubRel(packetId));
+            }
+        });
+    }
+
+    /**
+     * The PUBREC of {@code packetId} could not be recorded: no PUBREL; the connection closes (MQTT 5: DISCONNECT
+     * 0x89 server busy) so the client reconnects, gets the PUBLISH again (DUP) and resends its PUBREC. Any thread.
+     */
+    void closeUnrecorded(int packetId) {
+        onLoop(() -> {
+            if (!channel.isActive()) {
+                return;
+            }
+            if (level == 5) {
+                MqttProperties props = new MqttProperties();
+                props.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING,
+                        "could not record the PUBREC of " + packetId + "; resend it"));
+                channel.writeAndFlush(MqttMessageBuilders.disconnect().reasonCode((byte) 0x89).properties(props)
+                        .build()).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            } else {
+                channel.close();
+            }
+        });
+    }
+
+    private void onLoop(Runnable r) {
+        try {
+            channel.eventLoop().execute(r);
+        } catch (RejectedExecutionException e) {
+            // shutting down: the channel closes; the session's state is written at shutdown
         }
     }
 

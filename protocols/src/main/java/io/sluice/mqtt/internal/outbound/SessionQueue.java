@@ -31,6 +31,12 @@ public final class SessionQueue {
     private boolean ended;
     private int lastPacketId;
     private long dropped;
+    /** The highest delivery position offered since start-up (-1: none), for {@link Qos2Resume#snapshot}. */
+    private long highestOffered = -1;
+    /** Persistent sessions' outbound QoS 2 state across restarts; allocated on first use. */
+    private Qos2Resume resume;
+    /** The QoS 2 state changed since the record was last written (a copy sent or finished). */
+    private boolean recordStale;
 
     SessionQueue(String clientId, Broker broker, boolean persistent) {
         this.clientId = clientId;
@@ -50,7 +56,13 @@ public final class SessionQueue {
         String refusal;
         Outbound wake = null;
         synchronized (this) {
-            if (ended) {
+            Qos2Resume.Offer seen = resume == null || ended ? Qos2Resume.Offer.NEW : resume.offered(c);
+            if (c.position != Positions.NONE) {
+                highestOffered = Math.max(highestOffered, c.position);
+            }
+            if (seen == Qos2Resume.Offer.FINISHED) {
+                refusal = "delivery_qos2_finished_before_restart";
+            } else if (ended) {
                 refusal = "delivery_session_ended";
             } else if (attached == null && c.qos == 0) {
                 refusal = "qos0_offline_dropped";
@@ -69,6 +81,9 @@ public final class SessionQueue {
         }
         if (refusal != null) {
             broker.dropped(clientId, c, refusal);
+            if (c.packetId != 0) {
+                forgetResumed(c);
+            }
         }
         return wake;
     }
@@ -94,6 +109,9 @@ public final class SessionQueue {
                     break;
                 }
                 pending().poll();
+                if (resume != null) {
+                    resume.left(c);
+                }
                 if (!c.released && !o.mayRead(c.message.topic())) {
                     refused.add(c); // the ACL (or its reload) does not let this connection read the topic
                     reasons.add("delivery_not_authorized");
@@ -113,6 +131,7 @@ public final class SessionQueue {
                 if (c.qos > 0) {
                     if (c.packetId == 0) {
                         c.packetId = nextPacketId();
+                        recordStale |= c.qos == 2 && persistent;
                     }
                     inflightMap().put(c.packetId, c);
                     broker.stats().deliveryInflight.incrementAndGet();
@@ -148,19 +167,106 @@ public final class SessionQueue {
             }
             inflightMap().remove(packetId);
             broker.stats().deliveryInflight.decrementAndGet();
+            recordStale |= expectedQos == 2 && persistent; // its entry leaves the record with the next write
         }
         broker.completed(c);
         return true;
     }
 
-    /** PUBREC from {@code o}'s client: true when the copy now waits for PUBCOMP (PUBREL is to be sent). */
-    synchronized boolean received(Outbound o, int packetId) {
-        Copy c = attached == o ? inflightMap().get(packetId) : null;
-        if (c == null || c.qos != 2) {
-            return false;
+    /** What a PUBREC leads to. */
+    enum Received {
+        /** Not a QoS 2 copy in flight on this connection. */
+        UNKNOWN,
+        /** PUBREL is to be sent now. */
+        RELEASE,
+        /** PUBREL follows once the sessions topic holds the PUBREC (then sent through the attached outbound). */
+        RECORDING
+    }
+
+    /**
+     * PUBREC from {@code o}'s client. For a persistent session the copy's new state (released, position, packet
+     * id) is written to the sessions topic first ({@link InflightRecord}); PUBREL goes out once that is durable, so
+     * a restart resends PUBREL, never the message. A failed write leaves the copy unreleased and closes the
+     * connection: the client resends PUBREC when its resent PUBLISH (DUP) arrives on the next connection.
+     */
+    Received received(Outbound o, int packetId) {
+        Copy c;
+        java.util.concurrent.CompletionStage<Void> write;
+        synchronized (this) {
+            c = attached == o ? inflightMap().get(packetId) : null;
+            if (c == null || c.qos != 2) {
+                return Received.UNKNOWN;
+            }
+            if (c.released) {
+                return Received.RELEASE; // a repeated PUBREC: PUBREL again
+            }
+            if (c.releasing) {
+                return Received.RECORDING;
+            }
+            if (!persistent || c.position == Positions.NONE || !broker.records().enabled()) {
+                c.released = true; // nothing a restart would resend: a retained copy, or a session ending with this
+                return Received.RELEASE;
+            }
+            c.releasing = true;
+            write = writeRecord();
         }
-        c.released = true;
-        return true;
+        write.whenComplete((v, err) -> recorded(c, err == null));
+        return Received.RECORDING;
+    }
+
+    private void recorded(Copy c, boolean ok) {
+        Outbound holder;
+        synchronized (this) {
+            c.releasing = false;
+            holder = attached != null && inflight != null && inflight.get(c.packetId) == c ? attached : null;
+            if (ok) {
+                c.released = true;
+            } else {
+                recordStale = true;
+            }
+        }
+        if (holder != null) {
+            if (ok) {
+                holder.sendPubRel(c.packetId);
+            } else {
+                holder.closeUnrecorded(c.packetId);
+            }
+        }
+        // not in flight here any more: a reconnect resends it (PUBREL once released), or the session ended
+    }
+
+    /** Writes this session's outbound QoS 2 state (under the lock, so writes reach the store in order). */
+    private java.util.concurrent.CompletionStage<Void> writeRecord() {
+        if (resume == null) {
+            resume = new Qos2Resume(null);
+        }
+        InflightRecord r = resume.snapshot(inflight == null ? List.of() : inflight.values(),
+                pending == null ? List.of() : pending, highestOffered);
+        recordStale = false;
+        return broker.records().write(clientId, r);
+    }
+
+    /** The record a restart of the node reads: what a previous run of it left for this session. */
+    synchronized void restoreInflight(InflightRecord r) {
+        resume = new Qos2Resume(r);
+    }
+
+    /**
+     * A graceful shutdown: writes the state of a persistent session whose QoS 2 copies changed since its record was
+     * last written (copies sent and not PUBREC'd, finished ones), so a restart resends them with their packet ids.
+     * Completes once durable; null when there is nothing to write.
+     */
+    synchronized java.util.concurrent.CompletionStage<Void> recordAtShutdown() {
+        if (!recordStale || ended || !persistent || !broker.records().enabled()) {
+            return null;
+        }
+        return writeRecord();
+    }
+
+    private synchronized void forgetResumed(Copy c) {
+        if (resume != null) {
+            resume.left(c);
+        }
     }
 
     /** PUBREC with an error reason code: the QoS 2 flow ends there [MQTT-4.3.3], the copy is finished. */
@@ -170,6 +276,7 @@ public final class SessionQueue {
             c = attached == o ? inflightMap().remove(packetId) : null;
             if (c != null) {
                 broker.stats().deliveryInflight.decrementAndGet();
+                recordStale |= c.qos == 2 && persistent;
             }
         }
         if (c != null) {
@@ -232,6 +339,9 @@ public final class SessionQueue {
         synchronized (this) {
             ended = true;
             attached = null;
+            if (resume != null) {
+                resume.clear();
+            }
             all = new ArrayList<>(inflightMap().values());
             all.addAll(pending());
             broker.stats().deliveryInflight.addAndGet(-inflightMap().size());
@@ -246,7 +356,8 @@ public final class SessionQueue {
     private int nextPacketId() {
         for (int i = 0; i < 65_535; i++) {
             lastPacketId = lastPacketId % 65_535 + 1;
-            if (!inflightMap().containsKey(lastPacketId) && !heldByPending(lastPacketId)) {
+            if (!inflightMap().containsKey(lastPacketId) && !heldByPending(lastPacketId)
+                    && (resume == null || !resume.holds(lastPacketId))) {
                 return lastPacketId;
             }
         }

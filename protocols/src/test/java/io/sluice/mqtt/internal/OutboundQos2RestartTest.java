@@ -1,0 +1,180 @@
+package io.sluice.mqtt.internal;
+
+import static io.sluice.mqtt.internal.DeliveryFixture.ack;
+import static io.sluice.mqtt.internal.DeliveryFixture.packetId;
+import static io.sluice.mqtt.internal.DeliveryFixture.publishes;
+import static io.sluice.mqtt.internal.DeliveryFixture.subscribe;
+import static io.sluice.mqtt.internal.DeliveryFixture.text;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.sluice.delivery.Message;
+import io.sluice.mqtt.DeliveryLimits;
+import io.sluice.mqtt.internal.outbound.InflightRecord;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Outbound QoS 2 across a restart of the node: a persistent subscriber's copy in flight comes back with the packet id
+ * the client knows (PUBREL once its PUBREC was recorded, PUBLISH with DUP otherwise), never as a new message.
+ * {@link DeliveryFixture#restart} is a kill -9 (nothing written on the way down); {@code recordAtShutdown} is what a
+ * graceful shutdown adds.
+ */
+class OutboundQos2RestartTest {
+    private DeliveryFixture node = new DeliveryFixture(new DeliveryLimits(4, 100, 1 << 20, 1 << 20));
+
+    @AfterEach
+    void close() {
+        node.close();
+    }
+
+    /** A persistent MQTT 3.1.1 subscriber "sub" to "t" at QoS 2. */
+    private MqttHarness subscriber() {
+        MqttHarness sub = node.connect(MqttVersion.MQTT_3_1_1, "sub", 3600);
+        sub.send(subscribe(1, "t", 2));
+        return sub;
+    }
+
+    private void deliver(String... payloads) {
+        for (String p : payloads) {
+            node.log.append(new Message("t", p.getBytes(StandardCharsets.UTF_8), 2, false, "pub", node.clock.millis(),
+                    0, -1, null, null, null, List.of()), List.of("node-a"));
+        }
+        node.log.deliver();
+    }
+
+    /** CONNECT of the persistent "sub" (clean session 0) on a new connection: the CONNACK and what follows. */
+    private List<MqttMessage> reconnect() {
+        MqttHarness again = node.client();
+        List<MqttMessage> answers = again.send(MqttMessageBuilders.connect().protocolVersion(MqttVersion.MQTT_3_1_1)
+                .clientId("sub").cleanSession(false).keepAlive(60).build());
+        answers.addAll(again.pump());
+        last = again;
+        return answers;
+    }
+
+    private MqttHarness last;
+
+    private static MqttMessage only(List<MqttMessage> answers, MqttMessageType type) {
+        List<MqttMessage> of = answers.stream().filter(m -> m.fixedHeader().messageType() == type).toList();
+        assertEquals(1, of.size(), "one " + type + " in " + answers);
+        return of.get(0);
+    }
+
+    private InflightRecord stored() {
+        byte[] v = node.store.data.get(InflightRecord.key("sub"));
+        assertNotNull(v, "an outbound record in the sessions store");
+        return InflightRecord.decode(v);
+    }
+
+    @Test
+    void aPubrecdCopy_isResentAsPubrelWithItsPacketId_afterAKill9_notAsANewMessage() {
+        MqttHarness sub = subscriber();
+        deliver("m1");
+        MqttPublishMessage got = publishes(sub.pump()).get(0);
+        int k = packetId(got);
+        List<MqttMessage> rel = sub.send(ack(MqttMessageType.PUBREC, k));
+        assertEquals(k, packetId(only(rel, MqttMessageType.PUBREL)));
+        assertEquals(List.of(new InflightRecord.Entry(0, k, true)), stored().entries(), "recorded before PUBREL");
+
+        node = node.restart(); // no PUBCOMP: kill -9
+        node.log.deliver();
+        List<MqttMessage> answers = reconnect();
+        assertEquals(k, packetId(only(answers, MqttMessageType.PUBREL)));
+        assertTrue(publishes(answers).isEmpty(), "not the message again: " + answers);
+        last.send(ack(MqttMessageType.PUBCOMP, k));
+        assertEquals(1, node.log.committed, "finished by the PUBCOMP");
+
+        deliver("m2");
+        List<MqttPublishMessage> next = publishes(last.pump());
+        assertEquals(List.of("m2"), next.stream().map(DeliveryFixture::text).toList());
+    }
+
+    @Test
+    void aCopyOnlyPublished_isRecordedAtAGracefulShutdown_andResentWithItsPacketIdAndDup() {
+        MqttHarness sub = subscriber();
+        deliver("m1");
+        MqttPublishMessage got = publishes(sub.pump()).get(0);
+        assertFalse(got.fixedHeader().isDup());
+        sub.server.close();
+        sub.pump();
+        assertEquals(1, node.broker.recordAtShutdown(1_000), "one session written");
+        assertEquals(List.of(new InflightRecord.Entry(0, packetId(got), false)), stored().entries());
+
+        node = node.restart();
+        node.log.deliver();
+        List<MqttMessage> answers = reconnect();
+        MqttPublishMessage again = publishes(answers).get(0);
+        assertEquals("m1", text(again));
+        assertEquals(packetId(got), packetId(again), "the packet id the client knows");
+        assertTrue(again.fixedHeader().isDup(), "DUP=1");
+    }
+
+    @Test
+    void aRecordedPacketId_isNotGivenToAnotherCopy_andACopyFinishedBeforeTheRestart_isNotSentAgain() {
+        MqttHarness sub = subscriber();
+        deliver("m1", "m2");
+        List<MqttPublishMessage> sent = publishes(sub.pump());
+        int k1 = packetId(sent.get(0));
+        int k2 = packetId(sent.get(1));
+        sub.send(ack(MqttMessageType.PUBREC, k2));
+        sub.send(ack(MqttMessageType.PUBCOMP, k2)); // m2 done; m1 holds the committed position at 0
+        sub.send(ack(MqttMessageType.PUBREC, k1)); // the record now lists m1 only, everything below 2 else done
+        assertEquals(new InflightRecord(2, List.of(new InflightRecord.Entry(0, k1, true))), stored());
+        assertEquals(0, node.log.committed);
+
+        node = node.restart();
+        deliver("m3");
+        List<MqttMessage> answers = reconnect();
+        assertEquals(k1, packetId(only(answers, MqttMessageType.PUBREL)));
+        List<MqttPublishMessage> publishes = publishes(answers);
+        assertEquals(List.of("m3"), publishes.stream().map(DeliveryFixture::text).toList(), "m2 not again");
+        assertNotEquals(k1, packetId(publishes.get(0)), "m1's id is still held");
+        assertEquals(1, node.stats.event("delivery_qos2_finished_before_restart"));
+        last.send(ack(MqttMessageType.PUBCOMP, k1));
+        assertEquals(2, node.log.committed);
+    }
+
+    @Test
+    void aPubrecThatCannotBeRecorded_getsNoPubrel_andTheConnectionCloses() {
+        MqttHarness sub = subscriber();
+        deliver("m1");
+        int k = packetId(publishes(sub.pump()).get(0));
+        node.store.failing = true;
+        List<MqttMessage> answers = sub.send(ack(MqttMessageType.PUBREC, k));
+        assertTrue(answers.stream().noneMatch(m -> m.fixedHeader().messageType() == MqttMessageType.PUBREL),
+                "no PUBREL: " + answers);
+        assertFalse(sub.server.isActive(), "closed, so the client resends its PUBREC on the next connection");
+        assertEquals(1, node.stats.event("delivery_qos2_record_failed"));
+
+        node.store.failing = false;
+        List<MqttMessage> again = reconnect();
+        MqttPublishMessage resent = publishes(again).get(0);
+        assertEquals(k, packetId(resent));
+        assertTrue(resent.fixedHeader().isDup());
+        assertEquals(k, packetId(only(last.send(ack(MqttMessageType.PUBREC, k)), MqttMessageType.PUBREL)));
+    }
+
+    @Test
+    void aSessionThatEnds_takesItsRecordWithIt() {
+        MqttHarness sub = subscriber();
+        deliver("m1");
+        int k = packetId(publishes(sub.pump()).get(0));
+        sub.send(ack(MqttMessageType.PUBREC, k));
+        stored();
+        sub.server.close();
+        sub.pump();
+        node.client().connect(MqttVersion.MQTT_3_1_1, "sub", true, 0); // clean session: the old one ends
+        assertFalse(node.store.data.containsKey(InflightRecord.key("sub")));
+    }
+}
