@@ -166,6 +166,19 @@ class OutboundQos2RestartTest {
     }
 
     @Test
+    void aPersistentMqtt5Session_hasAtMostMaxInflightPerSessionQos2CopiesInFlight_whateverItsReceiveMaximum() {
+        MqttHarness sub = node.connect(MqttVersion.MQTT_5, "sub", 3600); // Receive Maximum absent: 65,535
+        sub.send(subscribe(1, "t", 2));
+        deliver("m1", "m2", "m3", "m4", "m5", "m6");
+        List<MqttPublishMessage> sent = publishes(sub.pump());
+        assertEquals(4, sent.size(), "delivery.max_inflight_per_session is 4 here");
+        sub.send(ack(MqttMessageType.PUBREC, packetId(sent.get(0))));
+        List<MqttPublishMessage> next = publishes(sub.send(ack(MqttMessageType.PUBCOMP, packetId(sent.get(0)))));
+        assertEquals(List.of("m5"), next.stream().map(DeliveryFixture::text).toList());
+        assertTrue(stored().entries().size() <= 4);
+    }
+
+    @Test
     void aSessionThatEnds_takesItsRecordWithIt() {
         MqttHarness sub = subscriber();
         deliver("m1");

@@ -37,6 +37,8 @@ public final class SessionQueue {
     private Qos2Resume resume;
     /** The QoS 2 state changed since the record was last written (a copy sent or finished). */
     private boolean recordStale;
+    /** QoS 2 copies in {@code inflight}: a persistent session's record holds one entry each. */
+    private int inflightQos2;
 
     SessionQueue(String clientId, Broker broker, boolean persistent) {
         this.clientId = clientId;
@@ -108,6 +110,10 @@ public final class SessionQueue {
                 if (c.qos > 0 && inflightMap().size() >= window) {
                     break;
                 }
+                if (c.qos == 2 && persistent && inflightQos2 >= broker.limits().maxInflightPerSession()
+                        && broker.records().enabled()) {
+                    break; // its record's entries are bounded by delivery.max_inflight_per_session, MQTT 5 too
+                }
                 pending().poll();
                 if (resume != null) {
                     resume.left(c);
@@ -134,6 +140,7 @@ public final class SessionQueue {
                         recordStale |= c.qos == 2 && persistent;
                     }
                     inflightMap().put(c.packetId, c);
+                    inflightQos2 += c.qos == 2 ? 1 : 0;
                     broker.stats().deliveryInflight.incrementAndGet();
                 } else {
                     refused.add(c); // QoS 0: finished as it is written, at most once
@@ -166,6 +173,7 @@ public final class SessionQueue {
                 return false;
             }
             inflightMap().remove(packetId);
+            inflightQos2 -= expectedQos == 2 ? 1 : 0;
             broker.stats().deliveryInflight.decrementAndGet();
             recordStale |= expectedQos == 2 && persistent; // its entry leaves the record with the next write
         }
@@ -276,6 +284,7 @@ public final class SessionQueue {
             c = attached == o ? inflightMap().remove(packetId) : null;
             if (c != null) {
                 broker.stats().deliveryInflight.decrementAndGet();
+                inflightQos2 -= c.qos == 2 ? 1 : 0;
                 recordStale |= c.qos == 2 && persistent;
             }
         }
@@ -328,6 +337,7 @@ public final class SessionQueue {
         List<Copy> back = new ArrayList<>(inflightMap().values());
         broker.stats().deliveryInflight.addAndGet(-back.size());
         inflightMap().clear();
+        inflightQos2 = 0;
         for (int i = back.size() - 1; i >= 0; i--) {
             pending().addFirst(back.get(i));
         }
@@ -346,6 +356,7 @@ public final class SessionQueue {
             all.addAll(pending());
             broker.stats().deliveryInflight.addAndGet(-inflightMap().size());
             inflightMap().clear();
+            inflightQos2 = 0;
             pending().clear();
         }
         for (Copy c : all) {
