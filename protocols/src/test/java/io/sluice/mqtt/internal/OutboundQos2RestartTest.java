@@ -101,23 +101,53 @@ class OutboundQos2RestartTest {
     }
 
     @Test
-    void aCopyOnlyPublished_isRecordedAtAGracefulShutdown_andResentWithItsPacketIdAndDup() {
+    void aCopyOnlyPublished_isRecordedBeforeItsPublish_andAfterAKill9_isResentWithItsPacketIdAndDup() {
         MqttHarness sub = subscriber();
         deliver("m1");
         MqttPublishMessage got = publishes(sub.pump()).get(0);
         assertFalse(got.fixedHeader().isDup());
-        sub.server.close();
-        sub.pump();
-        assertEquals(1, node.broker.recordAtShutdown(1_000), "one session written");
-        assertEquals(List.of(new InflightRecord.Entry(0, packetId(got), false)), stored().entries());
+        assertEquals(List.of(new InflightRecord.Entry(0, packetId(got), false)), stored().entries(),
+                "recorded before the PUBLISH went out");
 
-        node = node.restart();
+        node = node.restart(); // no PUBREC: kill -9
         node.log.deliver();
         List<MqttMessage> answers = reconnect();
         MqttPublishMessage again = publishes(answers).get(0);
         assertEquals("m1", text(again));
         assertEquals(packetId(got), packetId(again), "the packet id the client knows");
         assertTrue(again.fixedHeader().isDup(), "DUP=1");
+    }
+
+    @Test
+    void aGracefulShutdown_writesTheSessionsWhoseQos2StateChangedSinceTheirLastRecord() {
+        MqttHarness sub = subscriber();
+        deliver("m1");
+        int k = packetId(publishes(sub.pump()).get(0));
+        sub.send(ack(MqttMessageType.PUBREC, k));
+        sub.send(ack(MqttMessageType.PUBCOMP, k));
+        assertEquals(List.of(new InflightRecord.Entry(0, k, true)), stored().entries(), "PUBCOMP writes nothing");
+        sub.server.close();
+        sub.pump();
+        assertEquals(1, node.broker.recordAtShutdown(1_000), "one session written");
+        assertEquals(new InflightRecord(1, List.of()), stored());
+        assertEquals(0, node.broker.recordAtShutdown(1_000), "nothing changed since");
+    }
+
+    @Test
+    void aQos2CopyWhoseRecordCannotBeWritten_isNotSent_andComesAsAFirstSendOnTheNextConnection() {
+        MqttHarness sub = subscriber();
+        node.store.failing = true;
+        deliver("m1");
+        List<MqttMessage> answers = sub.pump();
+        assertTrue(publishes(answers).isEmpty(), "not sent unrecorded: " + answers);
+        assertFalse(sub.server.isActive());
+        assertEquals(1, node.stats.event("delivery_qos2_record_failed"));
+
+        node.store.failing = false;
+        MqttPublishMessage first = publishes(reconnect()).get(0);
+        assertEquals("m1", text(first));
+        assertFalse(first.fixedHeader().isDup(), "it never went out");
+        assertEquals(List.of(new InflightRecord.Entry(0, packetId(first), false)), stored().entries());
     }
 
     @Test

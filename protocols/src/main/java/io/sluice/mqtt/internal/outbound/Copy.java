@@ -24,6 +24,8 @@ final class Copy {
     boolean released;
     /** QoS 2, persistent session: PUBREC received and being recorded in the sessions topic; PUBREL waits for it. */
     boolean releasing;
+    /** QoS 2, persistent session: the sessions topic lists it as sent, so a restart resends it with its id. */
+    boolean recorded;
     /** Its weight is counted against delivery.max_queued_bytes (released when it is finished). */
     boolean reserved;
     /** Written at least once (on this or an earlier connection). */

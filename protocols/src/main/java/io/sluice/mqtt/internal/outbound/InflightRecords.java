@@ -66,9 +66,10 @@ final class InflightRecords {
             }
             stats.count("delivery_qos2_record_failed");
             if (failing.compareAndSet(false, true)) {
-                LOG.warn("Could not write the outbound QoS 2 state of '{}' to the sessions topic; PUBREL waits and the"
-                        + " connection closes, so the client resends its PUBREC [delivery_qos2_record_failed]: {}"
-                        + " (logged once until a write succeeds)", clientId, err.toString());
+                LOG.warn("Could not write the outbound QoS 2 state of '{}' to the sessions topic; its PUBREL or new"
+                        + " QoS 2 PUBLISH is not sent and the connection closes, so the flow starts again on the next"
+                        + " one [delivery_qos2_record_failed]: {} (logged once until a write succeeds)", clientId,
+                        err.toString());
             }
         });
     }

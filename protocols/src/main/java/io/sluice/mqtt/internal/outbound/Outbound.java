@@ -41,6 +41,8 @@ public final class Outbound {
     /** What the connection may read (checked per copy as it is sent); null: no ACL, everything. */
     private final TopicPermissions readable;
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** A batch of QoS 2 copies waits for its record (event loop only). */
+    private boolean recording;
 
     Outbound(Channel channel, SessionQueue queue, Broker broker, int level, int window, long maxPacketSize,
              TopicPermissions readable) {
@@ -77,31 +79,62 @@ public final class Outbound {
         }
     }
 
-    /** Writes what the window and the channel's writability allow. Event loop. */
+    /**
+     * Writes what the window and the channel's writability allow. A batch of QoS 2 copies that must be recorded first
+     * ({@link SessionQueue#take}) is written once its record is durable, back on the event loop; nothing more is
+     * taken meanwhile, so the order of the queue is kept. Event loop.
+     */
     public void drain() {
         scheduled.set(false);
+        if (recording) {
+            return; // drained again once the batch waiting for its record is written
+        }
         boolean wrote = false;
         while (channel.isActive() && channel.isWritable()) {
             long now = broker.clock().millis();
-            List<Copy> batch = queue.take(this, window, BATCH, now);
-            if (batch.isEmpty()) {
+            SessionQueue.Taken taken = queue.take(this, window, BATCH, now);
+            if (taken.copies().isEmpty()) {
                 break;
             }
-            for (Copy c : batch) {
-                channel.write(c.released ? pubRel(c.packetId) : publish(c, now));
-                if (c.released) {
-                    broker.stats().count("delivery_pubrel_resent");
-                } else if (c.dup) {
-                    broker.stats().count("delivery_resent");
-                } else {
-                    broker.stats().deliveriesSent.increment();
-                    broker.stats().deliveryLatency(Math.max(0, now - c.message.publishedAtMillis()));
-                }
+            if (taken.record() != null) {
+                recording = true;
+                taken.record().whenComplete((v, err) -> onLoop(() -> recorded(taken.copies(), err == null)));
+                break;
             }
+            write(taken.copies(), now);
             wrote = true;
         }
         if (wrote) {
             channel.flush();
+        }
+    }
+
+    /** The record of a batch of QoS 2 copies completed: they go out, or (it failed) the connection closes. */
+    private void recorded(List<Copy> copies, boolean ok) {
+        recording = false;
+        queue.batchRecorded(copies, ok);
+        if (!ok) {
+            closeUnrecorded(copies.get(0).packetId);
+            return;
+        }
+        if (channel.isActive()) { // else the session's queue took them back: resent with DUP on the next connection
+            write(copies, broker.clock().millis());
+            channel.flush();
+            drain();
+        }
+    }
+
+    private void write(List<Copy> batch, long now) {
+        for (Copy c : batch) {
+            channel.write(c.released ? pubRel(c.packetId) : publish(c, now));
+            if (c.released) {
+                broker.stats().count("delivery_pubrel_resent");
+            } else if (c.dup) {
+                broker.stats().count("delivery_resent");
+            } else {
+                broker.stats().deliveriesSent.increment();
+                broker.stats().deliveryLatency(Math.max(0, now - c.message.publishedAtMillis()));
+            }
         }
     }
 
@@ -154,8 +187,9 @@ public final class Outbound {
     }
 
     /**
-     * The PUBREC of {@code packetId} could not be recorded: no PUBREL; the connection closes (MQTT 5: DISCONNECT
-     * 0x89 server busy) so the client reconnects, gets the PUBLISH again (DUP) and resends its PUBREC. Any thread.
+     * The state of the QoS 2 copy {@code packetId} could not be recorded: neither its PUBREL (after a PUBREC) nor its
+     * first PUBLISH goes out; the connection closes (MQTT 5: DISCONNECT 0x89 server busy), so the client reconnects
+     * and the flow starts again from what was sent (a PUBREC comes again for a PUBLISH resent with DUP). Any thread.
      */
     void closeUnrecorded(int packetId) {
         onLoop(() -> {

@@ -27,11 +27,12 @@ final class Qos2Resume {
     private final List<InflightRecord.Entry> restored;
     /** Resumed copies waiting in the queue, by their recorded packet id. */
     private final Map<Integer, Copy> reserved = new LinkedHashMap<>();
-    private long doneBefore;
+    /** The record's finished-below position at start-up: no copy below it can be new in this run. */
+    private final long loadedDoneBefore;
 
     Qos2Resume(InflightRecord loaded) {
         this.restored = new ArrayList<>(loaded == null ? List.of() : loaded.entries());
-        this.doneBefore = loaded == null ? 0 : loaded.doneBefore();
+        this.loadedDoneBefore = loaded == null ? 0 : loaded.doneBefore();
     }
 
     /** A copy of the message at {@code c.position} arrives for this session (positions ascend). */
@@ -53,10 +54,11 @@ final class Qos2Resume {
             c.packetId = match.packetId();
             c.sent = true;
             c.released = match.released();
+            c.recorded = true;
             reserved.put(c.packetId, c);
             return Offer.RESUMED;
         }
-        return c.qos == 2 && c.position < doneBefore ? Offer.FINISHED : Offer.NEW;
+        return c.qos == 2 && c.position < loadedDoneBefore ? Offer.FINISHED : Offer.NEW;
     }
 
     /** True while {@code packetId} belongs to a recorded copy that is not in flight. */
@@ -93,16 +95,21 @@ final class Qos2Resume {
      */
     InflightRecord snapshot(Collection<Copy> inflight, Collection<Copy> pending, long highestOffered) {
         Map<Integer, InflightRecord.Entry> entries = new LinkedHashMap<>();
+        long low = Long.MAX_VALUE; // the lowest position of a QoS 2 copy neither listed nor finished
         for (Copy c : inflight) {
-            add(entries, c);
+            if (!add(entries, c) && c.qos == 2 && c.position != Positions.NONE) {
+                low = Math.min(low, c.position); // taken, its record's write failed: not sent
+            }
         }
-        long firstUnsent = -1;
         for (Copy c : pending) {
-            if (c.packetId != 0) {
-                add(entries, c);
-            } else if (c.position != Positions.NONE) {
-                firstUnsent = c.position; // pending is in log order after the resends
-                break;
+            if (add(entries, c) || c.position == Positions.NONE) {
+                continue;
+            }
+            if (c.qos == 2 || c.packetId == 0) {
+                low = Math.min(low, c.position);
+            }
+            if (c.packetId == 0) {
+                break; // the first copy never taken: pending is in log order after the resends
             }
         }
         for (Copy c : reserved.values()) {
@@ -111,14 +118,17 @@ final class Qos2Resume {
         for (InflightRecord.Entry e : restored) {
             entries.putIfAbsent(e.packetId(), e);
         }
-        long done = firstUnsent >= 0 ? firstUnsent : highestOffered + 1;
-        doneBefore = Math.max(doneBefore, done);
-        return new InflightRecord(doneBefore, new ArrayList<>(entries.values()));
+        long done = low != Long.MAX_VALUE ? low : highestOffered + 1;
+        // below the loaded bound only resumed copies exist in this run, and they stay listed until finished
+        return new InflightRecord(Math.max(loadedDoneBefore, done), new ArrayList<>(entries.values()));
     }
 
-    private static void add(Map<Integer, InflightRecord.Entry> entries, Copy c) {
+    /** Lists {@code c} when it is a QoS 2 copy from the log that was sent (or is about to be); true if listed. */
+    private static boolean add(Map<Integer, InflightRecord.Entry> entries, Copy c) {
         if (c.qos == 2 && c.packetId != 0 && c.sent && c.position != Positions.NONE) {
             entries.put(c.packetId, new InflightRecord.Entry(c.position, c.packetId, c.released || c.releasing));
+            return true;
         }
+        return false;
     }
 }

@@ -96,19 +96,29 @@ public final class SessionQueue {
      * in-flight (a new one gets a packet id); QoS 0 ones are finished once handed out. Copies the connection may not
      * read (its ACL), that expired or are larger than the client accepts are dropped here, counted. A copy whose
      * PUBREC came (only PUBREL is left to send) is not checked again: the client holds it already.
+     *
+     * <p>QoS 2 copies of a persistent session sent for the first time come in a batch of their own, with the write
+     * that records them ({@link Taken#record}): they may be written to the socket only once it is durable, so a
+     * restart, even after a kill -9, resends them with their packet ids. Other batches have no write.
      */
-    List<Copy> take(Outbound o, int window, int max, long nowMillis) {
+    Taken take(Outbound o, int window, int max, long nowMillis) {
         List<Copy> out = new ArrayList<>();
         List<Copy> refused = new ArrayList<>();
         List<String> reasons = new ArrayList<>();
+        java.util.concurrent.CompletionStage<Void> record = null;
         synchronized (this) {
             if (attached != o || ended) {
-                return out;
+                return new Taken(out, null);
             }
+            boolean batchNeedsRecord = false;
             while (out.size() < max && !pending().isEmpty()) {
                 Copy c = pending().peek();
                 if (c.qos > 0 && inflightMap().size() >= window) {
                     break;
+                }
+                boolean needsRecord = needsRecord(c);
+                if (!out.isEmpty() && needsRecord != batchNeedsRecord) {
+                    break; // the next batch
                 }
                 if (c.qos == 2 && persistent && inflightQos2 >= broker.limits().maxInflightPerSession()
                         && broker.records().enabled()) {
@@ -149,6 +159,10 @@ public final class SessionQueue {
                 c.dup = c.sent && c.qos > 0;
                 c.sent = true;
                 out.add(c);
+                batchNeedsRecord = needsRecord;
+            }
+            if (batchNeedsRecord && !out.isEmpty()) {
+                record = writeRecord(); // lists the batch as sent: it is about to be
             }
         }
         for (int i = 0; i < refused.size(); i++) {
@@ -158,7 +172,31 @@ public final class SessionQueue {
                 broker.dropped(clientId, refused.get(i), reasons.get(i));
             }
         }
-        return out;
+        return new Taken(out, record);
+    }
+
+    /** Copies to write now; {@code record}: null, or the write they wait for (see {@link #take}). */
+    record Taken(List<Copy> copies, java.util.concurrent.CompletionStage<Void> record) {
+    }
+
+    private boolean needsRecord(Copy c) {
+        return c.qos == 2 && !c.recorded && !c.released && c.position != Positions.NONE && persistent
+                && broker.records().enabled();
+    }
+
+    /**
+     * The write that recorded {@code copies} (a batch {@link #take} gave) completed. When it failed they were not
+     * sent: they count as never sent (DUP=0 when they go out) and their record is written again before that.
+     */
+    synchronized void batchRecorded(List<Copy> copies, boolean ok) {
+        for (Copy c : copies) {
+            if (ok) {
+                c.recorded = true;
+            } else {
+                c.sent = false;
+                recordStale = true;
+            }
+        }
     }
 
     /** PUBACK (QoS 1) or PUBCOMP (QoS 2) from {@code o}'s client: the copy is finished. False when unknown. */
