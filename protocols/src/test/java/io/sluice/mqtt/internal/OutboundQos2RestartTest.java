@@ -129,7 +129,7 @@ class OutboundQos2RestartTest {
         sub.server.close();
         sub.pump();
         assertEquals(1, node.broker.recordAtShutdown(1_000), "one session written");
-        assertEquals(new InflightRecord(1, List.of()), stored());
+        assertEquals(new InflightRecord("node-a", 1, List.of()), stored());
         assertEquals(0, node.broker.recordAtShutdown(1_000), "nothing changed since");
     }
 
@@ -160,7 +160,7 @@ class OutboundQos2RestartTest {
         sub.send(ack(MqttMessageType.PUBREC, k2));
         sub.send(ack(MqttMessageType.PUBCOMP, k2)); // m2 done; m1 holds the committed position at 0
         sub.send(ack(MqttMessageType.PUBREC, k1)); // the record now lists m1 only, everything below 2 else done
-        assertEquals(new InflightRecord(2, List.of(new InflightRecord.Entry(0, k1, true))), stored());
+        assertEquals(new InflightRecord("node-a", 2, List.of(new InflightRecord.Entry(0, k1, true))), stored());
         assertEquals(0, node.log.committed);
 
         node = node.restart();
@@ -206,6 +206,24 @@ class OutboundQos2RestartTest {
         List<MqttPublishMessage> next = publishes(sub.send(ack(MqttMessageType.PUBCOMP, packetId(sent.get(0)))));
         assertEquals(List.of("m5"), next.stream().map(DeliveryFixture::text).toList());
         assertTrue(stored().entries().size() <= 4);
+    }
+
+    @Test
+    void aRecordWrittenByAnotherNode_isNotApplied_sinceItsPositionsAreInThatNodesPartition() {
+        MqttHarness sub = subscriber();
+        deliver("m1");
+        int k = packetId(publishes(sub.pump()).get(0));
+        sub.send(ack(MqttMessageType.PUBREC, k));
+        InflightRecord mine = stored();
+        node.store.data.put(InflightRecord.key("sub"),
+                new InflightRecord("node-b", mine.doneBefore(), mine.entries()).encode());
+
+        node = node.restart();
+        node.log.deliver();
+        List<MqttMessage> answers = reconnect();
+        assertTrue(answers.stream().noneMatch(m -> m.fixedHeader().messageType() == MqttMessageType.PUBREL),
+                "nothing resumed: " + answers);
+        assertEquals(List.of("m1"), publishes(answers).stream().map(DeliveryFixture::text).toList());
     }
 
     @Test

@@ -108,12 +108,18 @@ public final class Broker {
         Map<String, InflightRecord> inflight = sessions.outboundRecords();
         records = new InflightRecords(sessions.store(), stats);
         records.loaded(inflight);
-        inflight.forEach((id, r) -> {
-            SessionQueue q = queues.get(id);
-            if (q != null) {
-                q.restoreInflight(r);
+        int otherNode = 0;
+        for (Map.Entry<String, InflightRecord> e : inflight.entrySet()) {
+            SessionQueue q = queues.get(e.getKey());
+            if (!e.getValue().nodeId().equals(nodeId)) {
+                otherNode++; // positions in another node's partition mean nothing here
+            } else if (q != null) {
+                q.restoreInflight(e.getValue());
             }
-        });
+        }
+        if (otherNode > 0) {
+            LOG.info("Outbound QoS 2 state of {} session(s) recorded by another node ignored", otherNode);
+        }
         if (!inflight.isEmpty()) {
             LOG.info("Outbound QoS 2 state of {} persistent session(s) read: their copies in flight are resent with"
                     + " their packet ids", inflight.size());

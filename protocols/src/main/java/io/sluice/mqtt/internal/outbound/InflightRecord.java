@@ -15,16 +15,20 @@ import java.util.List;
  * window of entries (Receive Maximum / {@code delivery.max_inflight_per_session}), 11 bytes each, so a write is
  * small, and the session's own record (written by connections on other paths) never carries a stale copy of it.
  *
- * <p>Layout v1: version byte 1, doneBefore (long), entry count (unsigned short), then per entry: position (long),
- * packet id (unsigned short), flags (byte; bit 0: released). Decoding trusts nothing: counts are checked against
- * the bytes, packet ids must be 1-65,535 and distinct, positions not negative.
+ * <p>Positions are offsets in one node's delivery partition, so the record names that node: another node (a session
+ * that moved) does not apply it.
+ *
+ * <p>Layout v1: version byte 1, node id (unsigned short UTF-8 length, then the bytes), doneBefore (long), entry
+ * count (unsigned short), then per entry: position (long), packet id (unsigned short), flags (byte; bit 0:
+ * released); big-endian. Decoding trusts nothing: lengths and counts are checked against the bytes, packet ids must
+ * be 1-65,535 and distinct, positions not negative.
  *
  * <p>Immutable and thread-safe.
  */
-public record InflightRecord(long doneBefore, List<Entry> entries) {
+public record InflightRecord(String nodeId, long doneBefore, List<Entry> entries) {
     private static final byte V1 = 1;
     private static final String KEY_SUFFIX = "\u0000outbound";
-    private static final int HEADER_BYTES = 1 + 8 + 2;
+    private static final int HEADER_BYTES = 1 + 2 + 8 + 2;
     /** Bytes of one entry in the record. */
     static final int ENTRY_BYTES = 8 + 2 + 1;
 
@@ -33,6 +37,7 @@ public record InflightRecord(long doneBefore, List<Entry> entries) {
     }
 
     public InflightRecord {
+        java.util.Objects.requireNonNull(nodeId, "nodeId");
         entries = List.copyOf(entries);
     }
 
@@ -55,8 +60,9 @@ public record InflightRecord(long doneBefore, List<Entry> entries) {
     }
 
     public byte[] encode() {
-        ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + entries.size() * ENTRY_BYTES);
-        b.put(V1).putLong(doneBefore).putShort((short) entries.size());
+        byte[] node = nodeId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + node.length + entries.size() * ENTRY_BYTES);
+        b.put(V1).putShort((short) node.length).put(node).putLong(doneBefore).putShort((short) entries.size());
         for (Entry e : entries) {
             b.putLong(e.position).putShort((short) e.packetId).put((byte) (e.released ? 1 : 0));
         }
@@ -73,6 +79,13 @@ public record InflightRecord(long doneBefore, List<Entry> entries) {
         if (version != V1) {
             throw new IllegalArgumentException("unknown outbound record version " + version);
         }
+        int nodeLength = Short.toUnsignedInt(b.getShort());
+        if (nodeLength > b.remaining() - 10) {
+            throw new IllegalArgumentException("outbound record: node id of " + nodeLength + " bytes with "
+                    + b.remaining() + " left");
+        }
+        byte[] node = new byte[nodeLength];
+        b.get(node);
         long doneBefore = b.getLong();
         int n = Short.toUnsignedInt(b.getShort());
         if (doneBefore < 0 || b.remaining() != n * ENTRY_BYTES) {
@@ -92,6 +105,6 @@ public record InflightRecord(long doneBefore, List<Entry> entries) {
             ids.set(id);
             entries.add(new Entry(position, id, (flags & 1) != 0));
         }
-        return new InflightRecord(doneBefore, entries);
+        return new InflightRecord(new String(node, java.nio.charset.StandardCharsets.UTF_8), doneBefore, entries);
     }
 }

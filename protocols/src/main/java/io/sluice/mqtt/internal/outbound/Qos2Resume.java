@@ -93,7 +93,7 @@ final class Qos2Resume {
      * which every other QoS 2 copy of the session is finished ({@code highestOffered}: the highest position offered
      * to the session since start-up, -1 for none). A copy whose PUBREC is being recorded is listed as released.
      */
-    InflightRecord snapshot(Collection<Copy> inflight, Collection<Copy> pending, long highestOffered) {
+    InflightRecord snapshot(String nodeId, Collection<Copy> inflight, Collection<Copy> pending, long highestOffered) {
         Map<Integer, InflightRecord.Entry> entries = new LinkedHashMap<>();
         long low = Long.MAX_VALUE; // the lowest position of a QoS 2 copy neither listed nor finished
         for (Copy c : inflight) {
@@ -120,7 +120,7 @@ final class Qos2Resume {
         }
         long done = low != Long.MAX_VALUE ? low : highestOffered + 1;
         // below the loaded bound only resumed copies exist in this run, and they stay listed until finished
-        return new InflightRecord(Math.max(loadedDoneBefore, done), new ArrayList<>(entries.values()));
+        return new InflightRecord(nodeId, Math.max(loadedDoneBefore, done), new ArrayList<>(entries.values()));
     }
 
     /** Lists {@code c} when it is a QoS 2 copy from the log that was sent (or is about to be); true if listed. */

@@ -286,7 +286,7 @@ public final class SessionQueue {
         if (resume == null) {
             resume = new Qos2Resume(null);
         }
-        InflightRecord r = resume.snapshot(inflight == null ? List.of() : inflight.values(),
+        InflightRecord r = resume.snapshot(broker.nodeId(), inflight == null ? List.of() : inflight.values(),
                 pending == null ? List.of() : pending, highestOffered);
         recordStale = false;
         return broker.records().write(clientId, r);

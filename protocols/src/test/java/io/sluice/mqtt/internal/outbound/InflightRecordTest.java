@@ -12,12 +12,15 @@ import org.junit.jupiter.api.Test;
 class InflightRecordTest {
     @Test
     void aRecord_roundTrips_throughItsBytes() {
-        InflightRecord r = new InflightRecord(42, List.of(new InflightRecord.Entry(40, 7, true),
+        InflightRecord r = new InflightRecord("node-a", 42, List.of(new InflightRecord.Entry(40, 7, true),
                 new InflightRecord.Entry(41, 65_535, false), new InflightRecord.Entry(1L << 40, 1, false)));
         byte[] bytes = r.encode();
-        assertEquals(11 + 3 * InflightRecord.ENTRY_BYTES, bytes.length);
+        assertEquals(13 + "node-a".length() + 3 * InflightRecord.ENTRY_BYTES, bytes.length);
         assertEquals(r, InflightRecord.decode(bytes));
-        assertEquals(new InflightRecord(0, List.of()), InflightRecord.decode(new InflightRecord(0, List.of()).encode()));
+        InflightRecord empty = new InflightRecord("", 0, List.of());
+        assertEquals(empty, InflightRecord.decode(empty.encode()));
+        InflightRecord utf8 = new InflightRecord("nœud-ü", 0, List.of());
+        assertEquals(utf8, InflightRecord.decode(utf8.encode()));
     }
 
     @Test
@@ -26,7 +29,7 @@ class InflightRecordTest {
         for (int i = 1; i <= 65_535; i++) {
             e.add(new InflightRecord.Entry(i, i, i % 2 == 0));
         }
-        InflightRecord r = new InflightRecord(1, e);
+        InflightRecord r = new InflightRecord("node-a", 1, e);
         assertEquals(r, InflightRecord.decode(r.encode()));
     }
 
@@ -41,25 +44,29 @@ class InflightRecordTest {
 
     @Test
     void bytesThatAreNoRecord_areRefusedWithAReason() {
-        byte[] good = new InflightRecord(5, List.of(new InflightRecord.Entry(3, 9, true))).encode();
+        byte[] good = new InflightRecord("node-a", 5, List.of(new InflightRecord.Entry(3, 9, true))).encode();
         assertThrows(IllegalArgumentException.class, () -> InflightRecord.decode(new byte[0]));
         byte[] version = good.clone();
         version[0] = 2;
         assertThrows(IllegalArgumentException.class, () -> InflightRecord.decode(version));
+        // version [0], node id length [1-2], "node-a" [3-8], doneBefore [9-16], count [17-18], one entry [19-29]
+        byte[] nodeLength = good.clone();
+        nodeLength[2] = 100;
+        assertThrows(IllegalArgumentException.class, () -> InflightRecord.decode(nodeLength));
         byte[] count = good.clone();
-        count[10] = 2; // two entries claimed, one there
+        count[18] = 2; // two entries claimed, one there
         assertThrows(IllegalArgumentException.class, () -> InflightRecord.decode(count));
         byte[] zeroId = good.clone();
-        zeroId[19] = 0;
-        zeroId[20] = 0;
+        zeroId[27] = 0;
+        zeroId[28] = 0;
         assertThrows(IllegalArgumentException.class, () -> InflightRecord.decode(zeroId));
         byte[] flags = good.clone();
-        flags[21] = 4;
+        flags[29] = 4;
         assertThrows(IllegalArgumentException.class, () -> InflightRecord.decode(flags));
-        byte[] twice = new InflightRecord(5, List.of(new InflightRecord.Entry(3, 9, true),
+        byte[] twice = new InflightRecord("node-a", 5, List.of(new InflightRecord.Entry(3, 9, true),
                 new InflightRecord.Entry(4, 9, false))).encode();
         assertThrows(IllegalArgumentException.class, () -> InflightRecord.decode(twice), "one id twice");
-        byte[] negative = new InflightRecord(-1, List.of()).encode();
+        byte[] negative = new InflightRecord("node-a", -1, List.of()).encode();
         assertThrows(IllegalArgumentException.class, () -> InflightRecord.decode(negative));
     }
 }
