@@ -112,7 +112,7 @@ public final class Outbound {
     /** The record of a batch of QoS 2 copies completed: they go out, or (it failed) the connection closes. */
     private void recorded(List<Copy> copies, boolean ok) {
         recording = false;
-        queue.batchRecorded(copies, ok);
+        queue.batchRecorded(this, copies, ok);
         if (!ok) {
             closeUnrecorded(copies.get(0).packetId);
             return;

@@ -17,8 +17,14 @@ import java.util.Map;
  * (beyond it the new copy is dropped, counted {@code queue_full}); their bytes count against
  * {@code delivery.max_queued_bytes} across sessions ({@code queued_bytes_full}). A dropped copy is finished.
  *
+ * <p>A persistent session's QoS 2 copies are also recorded in the sessions topic ({@link InflightRecord}): before
+ * their first PUBLISH ({@link #take}), at PUBREC before PUBREL ({@link #received}) and at a graceful shutdown, so
+ * that after a restart of the node they are resent with the packet ids the client knows ({@link Qos2Resume}). At most
+ * {@code delivery.max_inflight_per_session} of them are in flight, whatever the client's Receive Maximum, which
+ * bounds the record. Records are written under this object's lock, so they reach the store in the order made.
+ *
  * <p>Threading: thread-safe, every method under this object's lock; the dispatcher offers on the log's thread, the
- * attached {@link Outbound} takes and acknowledges on its event loop.
+ * attached {@link Outbound} takes and acknowledges on its event loop; record writes complete on the store's thread.
  */
 public final class SessionQueue {
     private final String clientId;
@@ -58,14 +64,11 @@ public final class SessionQueue {
         String refusal;
         Outbound wake = null;
         synchronized (this) {
-            Qos2Resume.Offer seen = resume == null || ended ? Qos2Resume.Offer.NEW : resume.offered(c);
-            if (c.position != Positions.NONE) {
-                highestOffered = Math.max(highestOffered, c.position);
-            }
-            if (seen == Qos2Resume.Offer.FINISHED) {
-                refusal = "delivery_qos2_finished_before_restart";
-            } else if (ended) {
+            highestOffered = Math.max(highestOffered, c.position); // Positions.NONE (-1) changes nothing
+            if (ended) {
                 refusal = "delivery_session_ended";
+            } else if (resume != null && resume.offered(c) == Qos2Resume.Offer.FINISHED) {
+                refusal = "delivery_qos2_finished_before_restart";
             } else if (attached == null && c.qos == 0) {
                 refusal = "qos0_offline_dropped";
             } else if (size(pending) + size(inflight) >= broker.limits().maxQueuedMessagesPerSession()) {
@@ -80,12 +83,12 @@ public final class SessionQueue {
                 refusal = null;
                 wake = attached;
             }
+            if (refusal != null && resume != null) {
+                resume.left(c); // a resumed copy refused: its recorded id is free
+            }
         }
         if (refusal != null) {
             broker.dropped(clientId, c, refusal);
-            if (c.packetId != 0) {
-                forgetResumed(c);
-            }
         }
         return wake;
     }
@@ -185,14 +188,16 @@ public final class SessionQueue {
     }
 
     /**
-     * The write that recorded {@code copies} (a batch {@link #take} gave) completed. When it failed they were not
-     * sent: they count as never sent (DUP=0 when they go out) and their record is written again before that.
+     * The write that recorded {@code copies} (a batch {@link #take} gave {@code o}) completed. When it failed and
+     * {@code o} still holds them, they were not sent: they count as never sent (DUP=0 when they go out) and are
+     * recorded again before that. Once {@code o} is gone they may have been sent by a newer connection: left as
+     * they are (sent, so listed by the next record, and DUP=1 if they go out again).
      */
-    synchronized void batchRecorded(List<Copy> copies, boolean ok) {
+    synchronized void batchRecorded(Outbound o, List<Copy> copies, boolean ok) {
         for (Copy c : copies) {
             if (ok) {
                 c.recorded = true;
-            } else {
+            } else if (attached == o) {
                 c.sent = false;
                 recordStale = true;
             }
@@ -307,12 +312,6 @@ public final class SessionQueue {
             return null;
         }
         return writeRecord();
-    }
-
-    private synchronized void forgetResumed(Copy c) {
-        if (resume != null) {
-            resume.left(c);
-        }
     }
 
     /** PUBREC with an error reason code: the QoS 2 flow ends there [MQTT-4.3.3], the copy is finished. */
