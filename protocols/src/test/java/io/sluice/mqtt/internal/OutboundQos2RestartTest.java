@@ -227,6 +227,36 @@ class OutboundQos2RestartTest {
     }
 
     @Test
+    void aRecordedIdWhoseMessageDoesNotComeAgain_getsAPubrelBeforeTheIdIsReused() {
+        MqttHarness sub = subscriber();
+        node.log.append(new Message("t", "m1".getBytes(StandardCharsets.UTF_8), 2, false, "pub", node.clock.millis(),
+                10, -1, null, null, null, List.of()), List.of("node-a")); // expires in 10 s
+        node.log.deliver();
+        int k = packetId(publishes(sub.pump()).get(0));
+        sub.send(ack(MqttMessageType.PUBREC, k)); // the client holds k until its PUBREL
+
+        node.clock.advance(java.time.Duration.ofSeconds(20));
+        node = node.restart();
+        node.log.deliver(); // m1 has expired: no copy for "sub", its entry lapses once a later message comes
+        deliver("m2");
+        List<MqttMessage> answers = reconnect();
+        int pubrel = -1;
+        int publish = -1;
+        for (int i = 0; i < answers.size(); i++) {
+            MqttMessage m = answers.get(i);
+            if (m.fixedHeader().messageType() == MqttMessageType.PUBREL && packetId(m) == k) {
+                pubrel = i;
+            } else if (m instanceof MqttPublishMessage p && packetId(p) == k) {
+                publish = i;
+            }
+        }
+        assertTrue(pubrel > 0, "PUBREL " + k + " in " + answers);
+        assertTrue(publish < 0 || pubrel < publish, "before a PUBLISH reusing the id: " + answers);
+        assertEquals(List.of("m2"), publishes(answers).stream().map(DeliveryFixture::text).toList());
+        assertEquals(1, node.stats.event("delivery_pubrel_lapsed"));
+    }
+
+    @Test
     void aSessionThatEnds_takesItsRecordWithIt() {
         MqttHarness sub = subscriber();
         deliver("m1");

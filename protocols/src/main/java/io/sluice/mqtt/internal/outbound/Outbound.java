@@ -90,6 +90,13 @@ public final class Outbound {
             return; // drained again once the batch waiting for its record is written
         }
         boolean wrote = false;
+        if (channel.isActive()) {
+            for (int id : queue.lapsedReleases(this)) {
+                channel.write(pubRel(id)); // before any PUBLISH that reuses the id
+                broker.stats().count("delivery_pubrel_lapsed");
+                wrote = true;
+            }
+        }
         while (channel.isActive() && channel.isWritable()) {
             long now = broker.clock().millis();
             SessionQueue.Taken taken = queue.take(this, window, BATCH, now);

@@ -25,6 +25,12 @@ final class Qos2Resume {
 
     /** Recorded entries whose copy has not come up again since the restart (log order). */
     private final List<InflightRecord.Entry> restored;
+    /**
+     * Recorded entries whose message passed without a copy for this session (given to another member of a shared
+     * subscription, expired, no longer subscribed): the client may still hold their packet ids, so each gets a PUBREL
+     * (answered PUBCOMP whatever the client holds) before its id is given to another copy.
+     */
+    private final List<InflightRecord.Entry> lapsed = new ArrayList<>();
     /** Resumed copies waiting in the queue, by their recorded packet id. */
     private final Map<Integer, Copy> reserved = new LinkedHashMap<>();
     /** The record's finished-below position at start-up: no copy below it can be new in this run. */
@@ -45,9 +51,14 @@ final class Qos2Resume {
             InflightRecord.Entry e = it.next();
             if (e.position() < c.position) {
                 it.remove(); // its message has passed without a copy for this session: it cannot come any more
+                lapsed.add(e);
             } else if (e.position() == c.position) {
                 it.remove();
-                match = c.qos == 2 ? e : null;
+                if (c.qos == 2) {
+                    match = e;
+                } else {
+                    lapsed.add(e);
+                }
             }
         }
         if (match != null) {
@@ -71,7 +82,22 @@ final class Qos2Resume {
                 return true;
             }
         }
+        for (InflightRecord.Entry e : lapsed) {
+            if (e.packetId() == packetId) {
+                return true;
+            }
+        }
         return false;
+    }
+
+    /** The packet ids of lapsed entries, now to be sent a PUBREL; they are free once it is written. */
+    List<Integer> takeLapsed() {
+        if (lapsed.isEmpty()) {
+            return List.of();
+        }
+        List<Integer> ids = lapsed.stream().map(InflightRecord.Entry::packetId).toList();
+        lapsed.clear();
+        return ids;
     }
 
     /** {@code c} left the queue (taken for sending, which puts it in flight under its id, or finished). */
@@ -84,6 +110,7 @@ final class Qos2Resume {
     /** The session ended. */
     void clear() {
         restored.clear();
+        lapsed.clear();
         reserved.clear();
     }
 
@@ -117,6 +144,9 @@ final class Qos2Resume {
         }
         for (InflightRecord.Entry e : restored) {
             entries.putIfAbsent(e.packetId(), e);
+        }
+        for (InflightRecord.Entry e : lapsed) {
+            entries.putIfAbsent(e.packetId(), e); // until their PUBREL is written
         }
         long done = low != Long.MAX_VALUE ? low : highestOffered + 1;
         // below the loaded bound only resumed copies exist in this run, and they stay listed until finished

@@ -297,6 +297,14 @@ public final class SessionQueue {
         return broker.records().write(clientId, r);
     }
 
+    /**
+     * Packet ids recorded by a previous run whose messages passed without coming to this session: {@code o} writes
+     * a PUBREL for each before anything else, so a client still holding one lets it go before the id is reused.
+     */
+    synchronized List<Integer> lapsedReleases(Outbound o) {
+        return attached != o || resume == null ? List.of() : resume.takeLapsed();
+    }
+
     /** The record a restart of the node reads: what a previous run of it left for this session. */
     synchronized void restoreInflight(InflightRecord r) {
         resume = new Qos2Resume(r);
