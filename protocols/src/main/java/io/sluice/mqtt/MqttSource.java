@@ -323,6 +323,8 @@ public final class MqttSource implements AutoCloseable {
             listeners.tls().close();
         }
         if (broker != null) {
+            // the connections are closed: what their QoS 2 copies stand at is final for this run
+            broker.recordAtShutdown(sessions.limits().storeTimeoutMs());
             broker.log().close();
         }
     }

@@ -367,7 +367,9 @@ public final class ConfigSchema {
                             + " bytes on the wire and on disk."),
             number("delivery.max_inflight_per_session", INT, 32, 1, 65_535,
                     "QoS 1/2 messages sent to one MQTT 3.1.1 subscriber and not yet acknowledged; the next waits for"
-                            + " a PUBACK/PUBCOMP. MQTT 5 clients set their own with Receive Maximum."),
+                            + " a PUBACK/PUBCOMP. MQTT 5 clients set their own with Receive Maximum. Also the QoS 2"
+                            + " messages in flight to any persistent session, MQTT 5 included (their state is recorded"
+                            + " in the sessions topic for restarts; docs/DELIVERY.md)."),
             number("delivery.max_queued_messages_per_session", INT, 10_000, 0, 10_000_000,
                     "Messages waiting for one session (sent and unacknowledged ones included), connected or"
                             + " offline. Beyond it a new message for that session is dropped: event queue_full,"

@@ -39,8 +39,9 @@ final class RememberedPacketIds {
     int load(Map<String, byte[]> loaded, java.util.function.Predicate<String> sessionExists) {
         int count = 0;
         for (Map.Entry<String, byte[]> e : loaded.entrySet()) {
-            if (!SessionCodec.isExactlyOnceKey(e.getKey())) {
-                continue;
+            if (!SessionCodec.isExactlyOnceKey(e.getKey())
+                    || io.sluice.mqtt.internal.outbound.InflightRecord.isKey(e.getKey())) {
+                continue; // a session, or an outbound QoS 2 record (delivery's)
             }
             try {
                 SessionCodec.RememberedId r = SessionCodec.decodeExactlyOnce(e.getKey(), e.getValue());

@@ -42,6 +42,8 @@ public final class SessionRegistry {
     /** QoS 2 packet ids of persistent sessions, durable with their reading and not yet released by a PUBREL. */
     private final RememberedPacketIds remembered;
     private final DelayedWills delayedWills;
+    /** Outbound QoS 2 state of the loaded persistent sessions, handed once to delivery at its start. */
+    private Map<String, io.sluice.mqtt.internal.outbound.InflightRecord> outboundRecords = Map.of();
 
     public SessionRegistry(SessionStore store, Clock clock, MqttStats stats) {
         this(store, clock, stats, SessionLimits.defaults());
@@ -94,6 +96,7 @@ public final class SessionRegistry {
             }
         }
         int ids = remembered.load(loaded, durable::containsKey);
+        outboundRecords = loadOutbound(loaded);
         LOG.info("Loaded {} persistent session(s) ({} QoS 2 packet id(s) awaiting PUBREL), removed {} expired;"
                 + " decoded in {} ms", durable.size(), ids, expired, (System.nanoTime() - decodeStart) / 1_000_000);
         if (durable.size() >= limits.maxPersistentSessions()) {
@@ -102,6 +105,41 @@ public final class SessionRegistry {
                     limits.maxPersistentSessions());
         }
         return durable.size();
+    }
+
+    /** Outbound QoS 2 records of loaded sessions; those of sessions that no longer exist are removed. */
+    private Map<String, io.sluice.mqtt.internal.outbound.InflightRecord> loadOutbound(Map<String, byte[]> loaded) {
+        Map<String, io.sluice.mqtt.internal.outbound.InflightRecord> records = new java.util.HashMap<>();
+        for (Map.Entry<String, byte[]> e : loaded.entrySet()) {
+            if (!io.sluice.mqtt.internal.outbound.InflightRecord.isKey(e.getKey())) {
+                continue;
+            }
+            String id = io.sluice.mqtt.internal.outbound.InflightRecord.clientIdOf(e.getKey());
+            if (!durable.containsKey(id)) {
+                store.remove(e.getKey()); // its session ended or expired
+                continue;
+            }
+            try {
+                records.put(id, io.sluice.mqtt.internal.outbound.InflightRecord.decode(e.getValue()));
+            } catch (IllegalArgumentException ex) {
+                stats.count("session_undecodable");
+                LOG.warn("Skipping the stored outbound QoS 2 state of '{}': {}", id, ex.getMessage());
+            }
+        }
+        return records;
+    }
+
+    /**
+     * The outbound QoS 2 records of the sessions {@link #load} read (see
+     * {@link io.sluice.mqtt.internal.outbound.InflightRecord}), by client id.
+     */
+    public Map<String, io.sluice.mqtt.internal.outbound.InflightRecord> outboundRecords() {
+        return outboundRecords;
+    }
+
+    /** The store sessions are kept in (delivery keeps its outbound QoS 2 state there too). */
+    public SessionStore store() {
+        return store;
     }
 
     /**

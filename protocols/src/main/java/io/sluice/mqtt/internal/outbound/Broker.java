@@ -44,6 +44,8 @@ public final class Broker {
     private final Map<String, SessionQueue> queues = new ConcurrentHashMap<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final Dispatcher dispatcher = new Dispatcher(this);
+    /** Outbound QoS 2 state of persistent sessions in the sessions topic; none until {@link #start}. */
+    private volatile InflightRecords records;
 
     public Broker(DeliveryLog log, String nodeId, DeliveryLimits limits, MqttStats stats, Clock clock) {
         this.log = Objects.requireNonNull(log, "log");
@@ -54,6 +56,7 @@ public final class Broker {
         this.clock = clock;
         this.positions = new Positions(log);
         this.retained = new RetainedMessages(limits.maxRetainedBytes(), stats);
+        this.records = InflightRecords.none(stats);
     }
 
     public DeliveryLog log() {
@@ -88,6 +91,10 @@ public final class Broker {
         return clock;
     }
 
+    InflightRecords records() {
+        return records;
+    }
+
     /**
      * Starts delivery once {@code sessions} are loaded: every persistent session's subscriptions go into the index
      * (with an offline queue), sessions that end drop theirs, and the log starts (reading the retained messages to
@@ -98,6 +105,25 @@ public final class Broker {
         long t0 = System.nanoTime();
         Map<String, io.sluice.mqtt.internal.SessionState> stored = sessions.sessions();
         stored.forEach((id, s) -> restore(id, s.subscriptions(), s.subscriptionIds()));
+        Map<String, InflightRecord> inflight = sessions.outboundRecords();
+        records = new InflightRecords(sessions.store(), stats);
+        records.loaded(inflight);
+        int otherNode = 0;
+        for (Map.Entry<String, InflightRecord> e : inflight.entrySet()) {
+            SessionQueue q = queues.get(e.getKey());
+            if (!e.getValue().nodeId().equals(nodeId)) {
+                otherNode++; // positions in another node's partition mean nothing here
+            } else if (q != null) {
+                q.restoreInflight(e.getValue());
+            }
+        }
+        if (otherNode > 0) {
+            LOG.info("Outbound QoS 2 state of {} session(s) recorded by another node ignored", otherNode);
+        }
+        if (!inflight.isEmpty()) {
+            LOG.info("Outbound QoS 2 state of {} persistent session(s) read: their copies in flight are resent with"
+                    + " their packet ids", inflight.size());
+        }
         LOG.info("Delivery index: {} subscription(s) of {} persistent session(s) taken in, in {} ms", index.size(),
                 stored.size(), (System.nanoTime() - t0) / 1_000_000);
         long t1 = System.nanoTime();
@@ -215,6 +241,36 @@ public final class Broker {
         if (q != null) {
             q.end();
         }
+        records.forget(clientId);
+    }
+
+    /**
+     * A graceful shutdown, after the connections closed: writes the outbound QoS 2 state of every persistent session
+     * whose copies changed since it was last written (copies PUBLISHed and not yet PUBREC'd among them), so the next
+     * start resends them with their packet ids. Blocks up to {@code timeoutMs}; returns the sessions written.
+     */
+    public int recordAtShutdown(long timeoutMs) {
+        java.util.List<java.util.concurrent.CompletableFuture<Void>> writes = new java.util.ArrayList<>();
+        for (SessionQueue q : queues.values()) {
+            java.util.concurrent.CompletionStage<Void> w = q.recordAtShutdown();
+            if (w != null) {
+                writes.add(w.toCompletableFuture());
+            }
+        }
+        if (writes.isEmpty()) {
+            return 0;
+        }
+        try {
+            java.util.concurrent.CompletableFuture.allOf(writes.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .get(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+            LOG.info("Outbound QoS 2 state of {} persistent session(s) written at shutdown", writes.size());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("Outbound QoS 2 state of {} persistent session(s) not all written at shutdown: {}", writes.size(),
+                    e.toString());
+        }
+        return writes.size();
     }
 
     /**

@@ -20,8 +20,12 @@ final class Copy {
     final int weight;
     /** 0 until it is first sent with QoS 1 or 2; kept across reconnects so a resend reuses it. */
     int packetId;
-    /** QoS 2: PUBREC received, so PUBREL (not PUBLISH) is what is sent again. */
+    /** QoS 2: PUBREC received (and, for a persistent session, recorded), so PUBREL is what is sent again. */
     boolean released;
+    /** QoS 2, persistent session: PUBREC received and being recorded in the sessions topic; PUBREL waits for it. */
+    boolean releasing;
+    /** QoS 2, persistent session: the sessions topic lists it as sent, so a restart resends it with its id. */
+    boolean recorded;
     /** Its weight is counted against delivery.max_queued_bytes (released when it is finished). */
     boolean reserved;
     /** Written at least once (on this or an earlier connection). */

@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
@@ -20,7 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The outbound side of one connection: writes its session's queued copies as PUBLISH packets within the client's
  * window (MQTT 5 Receive Maximum, MQTT 3.1.1 {@code delivery.max_inflight_per_session}) while the channel is
- * writable, and takes the client's PUBACK, PUBREC and PUBCOMP (sending PUBREL). With an ACL, each copy is sent only
+ * writable, and takes the client's PUBACK, PUBREC and PUBCOMP (sending PUBREL; for a persistent session only once
+ * the sessions topic holds the PUBREC, see {@link SessionQueue#received}). With an ACL, each copy is sent only
  * when the connection may read its topic (checked as it is taken from the queue, so live, queued, retained and
  * resent copies alike); one it may not is dropped, {@code delivery_not_authorized}.
  *
@@ -39,6 +41,8 @@ public final class Outbound {
     /** What the connection may read (checked per copy as it is sent); null: no ACL, everything. */
     private final TopicPermissions readable;
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** A batch of QoS 2 copies waits for its record (event loop only). */
+    private boolean recording;
 
     Outbound(Channel channel, SessionQueue queue, Broker broker, int level, int window, long maxPacketSize,
              TopicPermissions readable) {
@@ -75,31 +79,69 @@ public final class Outbound {
         }
     }
 
-    /** Writes what the window and the channel's writability allow. Event loop. */
+    /**
+     * Writes what the window and the channel's writability allow. A batch of QoS 2 copies that must be recorded first
+     * ({@link SessionQueue#take}) is written once its record is durable, back on the event loop; nothing more is
+     * taken meanwhile, so the order of the queue is kept. Event loop.
+     */
     public void drain() {
         scheduled.set(false);
+        if (recording) {
+            return; // drained again once the batch waiting for its record is written
+        }
         boolean wrote = false;
+        if (channel.isActive()) {
+            for (int id : queue.lapsedReleases(this)) {
+                channel.write(pubRel(id)); // before any PUBLISH that reuses the id
+                broker.stats().count("delivery_pubrel_lapsed");
+                wrote = true;
+            }
+        }
         while (channel.isActive() && channel.isWritable()) {
             long now = broker.clock().millis();
-            List<Copy> batch = queue.take(this, window, BATCH, now);
-            if (batch.isEmpty()) {
+            SessionQueue.Taken taken = queue.take(this, window, BATCH, now);
+            if (taken.copies().isEmpty()) {
                 break;
             }
-            for (Copy c : batch) {
-                channel.write(c.released ? pubRel(c.packetId) : publish(c, now));
-                if (c.released) {
-                    broker.stats().count("delivery_pubrel_resent");
-                } else if (c.dup) {
-                    broker.stats().count("delivery_resent");
-                } else {
-                    broker.stats().deliveriesSent.increment();
-                    broker.stats().deliveryLatency(Math.max(0, now - c.message.publishedAtMillis()));
-                }
+            if (taken.record() != null) {
+                recording = true;
+                taken.record().whenComplete((v, err) -> onLoop(() -> recorded(taken.copies(), err == null)));
+                break;
             }
+            write(taken.copies(), now);
             wrote = true;
         }
         if (wrote) {
             channel.flush();
+        }
+    }
+
+    /** The record of a batch of QoS 2 copies completed: they go out, or (it failed) the connection closes. */
+    private void recorded(List<Copy> copies, boolean ok) {
+        recording = false;
+        queue.batchRecorded(this, copies, ok);
+        if (!ok) {
+            closeUnrecorded(copies.get(0).packetId);
+            return;
+        }
+        if (channel.isActive()) { // else the session's queue took them back: resent with DUP on the next connection
+            write(copies, broker.clock().millis());
+            channel.flush();
+            drain();
+        }
+    }
+
+    private void write(List<Copy> batch, long now) {
+        for (Copy c : batch) {
+            channel.write(c.released ? pubRel(c.packetId) : publish(c, now));
+            if (c.released) {
+                broker.stats().count("delivery_pubrel_resent");
+            } else if (c.dup) {
+                broker.stats().count("delivery_resent");
+            } else {
+                broker.stats().deliveriesSent.increment();
+                broker.stats().deliveryLatency(Math.max(0, now - c.message.publishedAtMillis()));
+            }
         }
     }
 
@@ -131,12 +173,53 @@ public final class Outbound {
             }
             return;
         }
-        if (queue.received(this, packetId)) {
-            channel.writeAndFlush(pubRel(packetId));
-        } else {
-            broker.stats().count("pubrec_unknown_packet_id");
-            // a PUBREL lets the client finish its flow either way; MQTT 5 says the id was not found (0x92)
-            channel.writeAndFlush(level == 5 ? pubRelNotFound(packetId) : pubRel(packetId));
+        switch (queue.received(this, packetId)) {
+            case RELEASE -> channel.writeAndFlush(pubRel(packetId));
+            case RECORDING -> { } // PUBREL once the sessions topic holds the PUBREC: sendPubRel
+            case UNKNOWN -> {
+                broker.stats().count("pubrec_unknown_packet_id");
+                // a PUBREL lets the client finish its flow either way; MQTT 5 says the id was not found (0x92)
+                channel.writeAndFlush(level == 5 ? pubRelNotFound(packetId) : pubRel(packetId));
+            }
+        }
+    }
+
+    /** The PUBREC of {@code packetId} is durable: PUBREL goes out. Any thread. */
+    void sendPubRel(int packetId) {
+        onLoop(() -> {
+            if (channel.isActive()) {
+                channel.writeAndFlush(pubRel(packetId));
+            }
+        });
+    }
+
+    /**
+     * The state of the QoS 2 copy {@code packetId} could not be recorded: neither its PUBREL (after a PUBREC) nor its
+     * first PUBLISH goes out; the connection closes (MQTT 5: DISCONNECT 0x89 server busy), so the client reconnects
+     * and the flow starts again from what was sent (a PUBREC comes again for a PUBLISH resent with DUP). Any thread.
+     */
+    void closeUnrecorded(int packetId) {
+        onLoop(() -> {
+            if (!channel.isActive()) {
+                return;
+            }
+            if (level == 5) {
+                MqttProperties props = new MqttProperties();
+                props.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING,
+                        "could not record the PUBREC of " + packetId + "; resend it"));
+                channel.writeAndFlush(MqttMessageBuilders.disconnect().reasonCode((byte) 0x89).properties(props)
+                        .build()).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            } else {
+                channel.close();
+            }
+        });
+    }
+
+    private void onLoop(Runnable r) {
+        try {
+            channel.eventLoop().execute(r);
+        } catch (RejectedExecutionException e) {
+            // shutting down: the channel closes; the session's state is written at shutdown
         }
     }
 
