@@ -45,12 +45,16 @@ class DownlinkReaderTest {
 
     /** Kafka's MockConsumer, whose poll returns at once even when it has nothing: here it waits a little then. */
     private static final class IdlingConsumer extends MockConsumer<String, byte[]> {
+        /** Polls made so far: the reader going round its loop, which tests wait on to know time has passed in it. */
+        final java.util.concurrent.atomic.AtomicLong polls = new java.util.concurrent.atomic.AtomicLong();
+
         IdlingConsumer() {
             super("earliest");
         }
 
         @Override
         public ConsumerRecords<String, byte[]> poll(Duration timeout) {
+            polls.incrementAndGet();
             ConsumerRecords<String, byte[]> records = super.poll(timeout);
             if (records.isEmpty() && !timeout.isZero()) {
                 try {
@@ -63,7 +67,7 @@ class DownlinkReaderTest {
         }
     }
 
-    private final MockConsumer<String, byte[]> consumer = new IdlingConsumer();
+    private final IdlingConsumer consumer = new IdlingConsumer();
     private final List<Asked> asked = new CopyOnWriteArrayList<>();
     private DownlinkReader reader;
 
@@ -105,6 +109,12 @@ class DownlinkReaderTest {
         return o == null ? null : o.offset();
     }
 
+    /** Waits until the reader has polled {@code more} more times than now. */
+    private void awaitPolls(int more) {
+        long target = consumer.polls.get() + more;
+        await().atMost(WAIT).until(() -> consumer.polls.get() >= target);
+    }
+
     @Test
     void theCommittedOffset_neverPassesARecordWhosePublishHasNotCompleted() {
         start(100, 10, null);
@@ -116,8 +126,9 @@ class DownlinkReaderTest {
         asked.get(1).outcome().complete(Delivery.DELIVERED);
         asked.get(2).outcome().complete(Delivery.DELIVERED);
         await().atMost(WAIT).until(() -> reader.stats().published() == 2);
-        // several commit intervals (10 ms) pass with 1 and 2 finished and 0 not
-        await().pollDelay(Duration.ofMillis(200)).atMost(WAIT).until(() -> true);
+        // the reader goes round its loop 50 times (each idle poll waits 2 ms: several commit intervals of 10 ms)
+        // with 1 and 2 finished and 0 not
+        awaitPolls(50);
         Long early = committed();
         assertTrue(early == null || early == 0, "nothing committed past offset 0 while it is not durable: " + early);
         assertEquals(1, reader.stats().pending());
@@ -168,7 +179,7 @@ class DownlinkReaderTest {
         assertTrue(consumer.paused().contains(P0));
         // (MockConsumer hands over whatever it holds; the real consumer at most max.poll.records per poll)
         add(2, "cmd/c");
-        await().pollDelay(Duration.ofMillis(100)).atMost(WAIT).until(() -> true);
+        awaitPolls(3); // the reader goes round its paused loop (a poll about every 100 ms) and reads nothing more
         assertEquals(2, asked.size(), "no third record read while two are pending");
 
         asked.get(0).outcome().complete(Delivery.DELIVERED);
