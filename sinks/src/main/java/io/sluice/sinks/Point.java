@@ -25,16 +25,33 @@ public record Point(String measurement, String line, long time) {
         return line.length() + 1;
     }
 
-    /** The digits after the line's last space as a number; 0 when they are not all digits. */
+    /**
+     * The integer after the line's last space (digits, after an optional minus sign: line protocol allows times before
+     * 1970); 0 when it is not one or does not fit a long.
+     */
     private static long timeOf(String line) {
+        int i = line.lastIndexOf(' ') + 1;
+        boolean negative = i < line.length() && line.charAt(i) == '-';
+        if (negative) {
+            i++;
+        }
+        if (i == line.length()) {
+            return 0;
+        }
         long v = 0;
-        for (int i = line.lastIndexOf(' ') + 1; i < line.length(); i++) {
+        for (; i < line.length(); i++) {
             char c = line.charAt(i);
-            if (c < '0' || c > '9') {
+            if (c < '0' || c > '9' || v < -(Long.MAX_VALUE / 10)) {
                 return 0;
             }
-            v = v * 10 + (c - '0');
+            v = v * 10 - (c - '0');
+            if (v > 0) {
+                return 0;
+            }
         }
-        return v;
+        if (negative) {
+            return v;
+        }
+        return v == Long.MIN_VALUE ? 0 : -v;
     }
 }

@@ -51,5 +51,13 @@ class BatchOrderTest {
         assertEquals(1_700_000_000_000_000_123L,
                 new Point("m", "m,d=a v=1,s=\"x y\" 1700000000000000123").time());
         assertEquals(0, new Point("m", "m v=1").time());
+        assertEquals(-313_383_397_000L, new Point("m", "m v=1 -000000313383397000").time(), "before 1970");
+        assertEquals(Long.MIN_VALUE, new Point("m", "m v=1 -9223372036854775808").time());
+        assertEquals(Long.MAX_VALUE, new Point("m", "m v=1 9223372036854775807").time());
+        assertEquals(0, new Point("m", "m v=1 9223372036854775808").time(), "beyond a long");
+        assertEquals(0, new Point("m", "m v=1 -9223372036854775809").time(), "beyond a long");
+        assertEquals(0, new Point("m", "m v=1 99999999999999999999").time(), "beyond a long");
+        assertEquals(0, new Point("m", "m v=1 -").time());
+        assertEquals(0, new Point("m", "m v=1 1-2").time());
     }
 }
