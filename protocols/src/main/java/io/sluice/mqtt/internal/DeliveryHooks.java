@@ -63,7 +63,15 @@ final class DeliveryHooks {
                            int receiveMaximum, long maxPacketSize, boolean force,
                            io.sluice.auth.TopicPermissions permissions) {
         Broker broker = ctx.broker();
-        if (broker == null || !force && !broker.hasQueue(clientId)) {
+        if (broker == null) {
+            return null;
+        }
+        // a session whose client was last on another node, or made there, is this node's now (a new session, or one
+        // without subscriptions, leaves nothing of another node's in the index)
+        SessionState session = persistent ? ctx.sessions().get(clientId) : null;
+        broker.adopt(clientId, session == null ? Map.of() : session.subscriptions(),
+                session == null ? Map.of() : session.subscriptionIds());
+        if (!force && !broker.hasQueue(clientId)) {
             return null;
         }
         return broker.attach(channel, clientId, level, persistent, receiveMaximum, maxPacketSize, permissions);

@@ -92,7 +92,7 @@ public final class DeliveryStateBenchCommand implements Callable<Integer> {
     /** Holds nothing: the bench measures the MQTT side only. */
     private static final class NoLog implements DeliveryLog {
         @Override
-        public CompletionStage<Delivery> append(Message message, Collection<String> nodes) {
+        public CompletionStage<Delivery> appendRoutes(Message message, java.util.List<io.sluice.delivery.Route> routes) {
             return CompletableFuture.completedFuture(Delivery.DELIVERED);
         }
 
