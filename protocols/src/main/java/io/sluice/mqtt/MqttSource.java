@@ -98,7 +98,7 @@ public final class MqttSource implements AutoCloseable {
                       DeliveryLog deliveryLog, String nodeId, DeliveryLimits deliveryLimits) {
         this.config = config;
         this.listeners = listeners;
-        this.sessions = new SessionRegistry(store, clock, stats, limits);
+        this.sessions = new SessionRegistry(store, clock, stats, limits, nodeId);
         this.broker = deliveryLog == null ? null : new Broker(deliveryLog, nodeId, deliveryLimits, stats, clock);
         this.context = new Context(config, ingest, budget, sessions, stats, clock, new AtomicLong(),
                 new AtomicBoolean(true), auth, broker);
@@ -110,6 +110,7 @@ public final class MqttSource implements AutoCloseable {
         if (broker != null) {
             broker.start(sessions); // retained messages read to the end, then deliveries follow
         }
+        sessions.follow(); // what other nodes write from where the load stopped
         boolean epoll = Epoll.isAvailable();
         boss = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(config.ioThreads(),

@@ -27,4 +27,9 @@ public final class KafkaSessionStore implements SessionStore {
     public CompletionStage<Void> remove(String clientId) {
         return log.remove(clientId);
     }
+
+    @Override
+    public void follow(Listener listener) {
+        log.follow(listener::onRecord);
+    }
 }

@@ -55,6 +55,8 @@ final class Connection {
     // this class's own
     private boolean normalDisconnect;
     private boolean takenOver;
+    /** Set (on the follower thread, read on the event loop) when a connection on another node took this client id. */
+    private volatile boolean takenOverRemote;
     /** Whether this channel reads, and why not. */
     final ReadGate reads;
     /** PUBLISH, PUBACK and PUBREL of messages from this client; null until the first ({@link #inbound()}). */
@@ -103,6 +105,30 @@ final class Connection {
             takenOver = true;
             ctx.stats().count("session_taken_over");
             LOG.info("Client '{}' connected again elsewhere: closing the older connection {}", clientId,
+                    channel.remoteAddress());
+            if (level == 5 && phase == Phase.CONNECTED) {
+                channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER.byteValue()))
+                        .addListener(ChannelFutureListener.CLOSE);
+            } else {
+                channel.close();
+            }
+        });
+    }
+
+    /**
+     * A connection on node {@code node} took this client id (the sessions log says so, after this node's own
+     * record): MQTT 5 gets DISCONNECT 0x8E, then the connection closes, writing nothing more for the session. Any
+     * thread.
+     */
+    void takeOverRemote(String node) {
+        takenOverRemote = true;
+        onLoop(() -> {
+            if (phase == Phase.CLOSED || takenOver) {
+                return;
+            }
+            takenOver = true;
+            ctx.stats().count("session_taken_over_remote");
+            LOG.debug("Client '{}' connected on node '{}': closing its connection here {}", clientId, node,
                     channel.remoteAddress());
             if (level == 5 && phase == Phase.CONNECTED) {
                 channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER.byteValue()))
@@ -348,6 +374,10 @@ final class Connection {
         if (inbound != null) {
             inbound.onClosed();
         }
+        if (takenOverRemote && clientId != null && was != Phase.AWAIT_CONNECT) {
+            closedTakenOverRemote();
+            return;
+        }
         if (outbound != null) {
             outbound.closed(expirySeconds > 0); // a session that does not outlive this connection ends below
         }
@@ -369,6 +399,25 @@ final class Connection {
         } else {
             ctx.sessions().discard(clientId); // a session without expiry ends with its connection
         }
+    }
+
+    /**
+     * Another node owns the session now: nothing more is written for it here (its record is the new owner's), its
+     * outbound state here is dropped (queued and in-flight messages do not move yet), and the will is published
+     * only when the session ended with this connection (expiry 0), as MQTT 5 publishes a will on takeover only
+     * when the session ends; a persistent session lives on at the new node, without a will.
+     */
+    private void closedTakenOverRemote() {
+        if (outbound != null) {
+            outbound.closed(false);
+        }
+        if (!ctx.sessions().unregister(clientId, this)) {
+            return; // a newer connection here owns the id
+        }
+        if (will != null && !normalDisconnect && connackSent && expirySeconds == 0) {
+            publishWill();
+        }
+        ctx.sessions().endedHere(clientId);
     }
 
     private void publishWill() {

@@ -1,0 +1,125 @@
+package io.sluice.mqtt.internal;
+
+import io.sluice.mqtt.MqttStats;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What this node learns from the sessions topic that every node writes and follows: which records are its own, and
+ * what the records of other nodes change in its {@link SessionRegistry}. The log's order decides: a record of
+ * another node applies unless this node's own latest write for that client id is not yet in the log (then this
+ * node's write comes later and wins, and the other node yields to it when it reads it).
+ *
+ * <p>Threading: {@link #onRecord} runs on the store's follower thread; {@link #wrote} and {@link #writeFailed} on any
+ * thread (connections' event loops, store completions). Its maps are concurrent; per client id the follower is the
+ * only one that applies remote records, and {@link #wrote} happens before the write it marks is issued.
+ *
+ * <p>Bounds: {@link #ownPending} holds one entry per client id this node wrote and has not yet read back (about the
+ * sessions this node changes while its follower catches up; only kept while following); {@link #presence} one per
+ * connected non-persistent client of the fleet (see docs/DELIVERY.md, memory).
+ */
+final class FleetSessions {
+    private static final Logger LOG = LoggerFactory.getLogger(FleetSessions.class);
+    /** The marker of a removal this node wrote. */
+    private static final Object TOMBSTONE = new Object();
+
+    private final SessionRegistry registry;
+    private final String nodeId;
+    private final MqttStats stats;
+    /** This node's latest write per client id (a state, or {@link #TOMBSTONE}) not yet read back from the log. */
+    private final Map<String, Object> ownPending = new ConcurrentHashMap<>();
+    /** Connected clients without a persistent session (presence records), on any node. */
+    private final Map<String, SessionState> presence = new ConcurrentHashMap<>();
+    private volatile boolean following;
+    private volatile BiConsumer<String, SessionState> onRemoteChange = (id, s) -> { };
+
+    FleetSessions(SessionRegistry registry, String nodeId, MqttStats stats) {
+        this.registry = registry;
+        this.nodeId = nodeId;
+        this.stats = stats;
+    }
+
+    String nodeId() {
+        return nodeId;
+    }
+
+    /** From now on every write is marked until the follower reads it back. */
+    void startFollowing() {
+        following = true;
+    }
+
+    void onRemoteChange(BiConsumer<String, SessionState> listener) {
+        this.onRemoteChange = listener == null ? (id, s) -> { } : listener;
+    }
+
+    /** This node is about to write {@code s} for {@code id} (null: a removal); returns the marker of that write. */
+    Object wrote(String id, SessionState s) {
+        Object marker = s == null ? TOMBSTONE : s;
+        if (following) {
+            ownPending.put(id, marker);
+        }
+        return marker;
+    }
+
+    /** The write marked {@code marker} failed: it is not in the log, so later records of other nodes apply. */
+    void writeFailed(String id, Object marker) {
+        ownPending.remove(id, marker);
+    }
+
+    /** True while this node's latest write for {@code id} is not yet read back from the log. */
+    boolean ownWritePending(String id) {
+        return ownPending.containsKey(id);
+    }
+
+    /** Connected non-persistent clients of the fleet, by client id. */
+    Map<String, SessionState> presence() {
+        return presence;
+    }
+
+    /** True when {@code s} is connected on a node other than this one (a known one). */
+    boolean connectedElsewhere(SessionState s) {
+        return s != null && s.isConnected() && !s.node().isEmpty() && !s.node().equals(nodeId);
+    }
+
+    /** True when sessions written at {@code node} are this node's to expire and rewrite ("" is unknown: anyone's). */
+    boolean ours(String node) {
+        return node.isEmpty() || node.equals(nodeId);
+    }
+
+    /** One record of the sessions topic, in log order per key. Follower thread. */
+    void onRecord(String key, byte[] value, String writer) {
+        if (SessionCodec.isExactlyOnceKey(key)) {
+            return; // another record of a session (QoS 2 ids, outbound state, will): not the session itself
+        }
+        SessionState s = null;
+        if (value != null) {
+            try {
+                s = SessionCodec.decode(value);
+            } catch (IllegalArgumentException e) {
+                stats.count("session_undecodable");
+                LOG.warn("Skipping a session record of '{}' from node '{}': {} [session_undecodable]", key, writer,
+                        e.getMessage());
+                return;
+            }
+        }
+        boolean own = writer.isEmpty() ? s != null && s.node().equals(nodeId) : writer.equals(nodeId);
+        if (own) {
+            ownPending.remove(key, s == null ? TOMBSTONE : s);
+            registry.ownRecordRead(key, s);
+            return;
+        }
+        if (ownPending.containsKey(key)) {
+            // this node's own write for the id is later in the log: it wins, and the other node yields on reading it
+            stats.count("session_remote_superseded");
+            LOG.debug("Record of '{}' from node '{}' comes before this node's own pending write: not applied", key,
+                    writer);
+            return;
+        }
+        if (registry.applyRemote(key, s)) {
+            onRemoteChange.accept(key, s);
+        }
+    }
+}
