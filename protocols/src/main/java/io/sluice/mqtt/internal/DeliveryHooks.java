@@ -101,6 +101,9 @@ final class DeliveryHooks {
             return;
         }
         broker.subscriptionsChanged(session.clientId(), session.subscriptions(), session.subscriptionIds());
+        if (!granted.isEmpty()) {
+            visibleToTheFleet(ctx, session);
+        }
         for (String f : granted) {
             int options = session.subscriptions().getOrDefault(f, 0);
             int retainHandling = (options >> 4) & 0x03;
@@ -114,6 +117,18 @@ final class DeliveryHooks {
     static void unsubscribed(Context ctx, SessionState session) {
         if (ctx.broker() != null) {
             ctx.broker().subscriptionsChanged(session.clientId(), session.subscriptions(), session.subscriptionIds());
+            visibleToTheFleet(ctx, session);
+        }
+    }
+
+    /**
+     * A connection without a persistent session writes nothing when it subscribes, but other nodes route messages
+     * to it only through its session record: its presence record is written again with its subscriptions, in the
+     * background (SUBACK does not wait for it; a persistent session's SUBSCRIBE is stored as always).
+     */
+    private static void visibleToTheFleet(Context ctx, SessionState session) {
+        if (session.expirySeconds() == 0) {
+            ctx.sessions().writePresence(session);
         }
     }
 

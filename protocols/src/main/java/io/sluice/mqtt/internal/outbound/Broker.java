@@ -101,9 +101,24 @@ public final class Broker {
      */
     public void start(io.sluice.mqtt.internal.SessionRegistry sessions) {
         sessions.onEnded(this::end);
+        // what other nodes write from now on (the registry follows the sessions topic once the node is started)
+        sessions.onRemoteChange((id, s) -> {
+            if (s == null) {
+                remoteSessionGone(id);
+            } else {
+                remoteSession(id, s.node(), s.disconnectedAtMillis() == 0, s.subscriptions(), s.subscriptionIds());
+            }
+        });
         long t0 = System.nanoTime();
         Map<String, io.sluice.mqtt.internal.SessionState> stored = sessions.sessions();
-        stored.forEach((id, s) -> restore(id, s.subscriptions(), s.subscriptionIds()));
+        stored.forEach((id, s) -> {
+            if (s.node().isEmpty() || s.node().equals(nodeId)) {
+                restore(id, s.subscriptions(), s.subscriptionIds());
+            } else if (!s.subscriptions().isEmpty()) { // last on another node: its queue is there
+                index.replaceRemote(id, s.node(), s.disconnectedAtMillis() == 0, s.subscriptions(),
+                        s.subscriptionIds());
+            }
+        });
         Map<String, InflightRecord> inflight = sessions.outboundRecords();
         records = new InflightRecords(sessions.store(), stats);
         records.loaded(inflight);
@@ -125,6 +140,10 @@ public final class Broker {
         }
         LOG.info("Delivery index: {} subscription(s) of {} persistent session(s) taken in, in {} ms", index.size(),
                 stored.size(), (System.nanoTime() - t0) / 1_000_000);
+        if (index.remoteSize() > 0) {
+            LOG.info("Delivery index: {} of those subscriptions are of sessions last on other nodes (their messages"
+                    + " are appended for those nodes)", index.remoteSize());
+        }
         long t1 = System.nanoTime();
         log.start(dispatcher);
         LOG.info("Delivery log started (retained messages read, reader positioned) in {} ms",
