@@ -16,11 +16,20 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,6 +47,7 @@ class FleetDeliveryIT {
     @TempDir
     static Path dir;
     private static final DaemonProcess[] nodes = new DaemonProcess[3];
+    private static String downlinkTopic;
 
     @BeforeAll
     static void startNodes() throws Exception {
@@ -45,6 +55,9 @@ class FleetDeliveryIT {
         String suffix = Long.toHexString(System.nanoTime());
         String base = kafka.daemonYaml("fleet", ports[0], "delivery:\n  topic: delivery-fleet-" + suffix
                 + "\n  retained_topic: retained-fleet-" + suffix + "\n  partitions: 8");
+        Matcher downlink = Pattern.compile("downlink:\n  topic: (\\S+)").matcher(base);
+        assertTrue(downlink.find(), base);
+        downlinkTopic = downlink.group(1);
         List<CompletableFuture<Void>> starting = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String yaml = base.replace("node_id: it-node", "node_id: fleet-" + (i + 1))
@@ -269,7 +282,41 @@ class FleetDeliveryIT {
     }
 
     @Test
-    void aPersistentSubscriberOfNode1_offline_getsWhatNode2PublishedMeanwhile_whenItReconnectsToNode1() throws Exception {
+    void aDownlinkRecord_reachesSubscribersOnEveryNode_whicheverNodeReadsIt() throws Exception {
+        Mqtt5BlockingClient one = Clients.v5("fleet-e-sub1", port(1));
+        one.connect();
+        var onePublishes = one.publishes(MqttGlobalPublishFilter.ALL);
+        one.subscribeWith().topicFilter("fleet/e/+").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt3BlockingClient three = Clients.v3("fleet-e-sub3", port(3));
+        var threePublishes = three.publishes(MqttGlobalPublishFilter.ALL);
+        three.connectWith().cleanSession(false).send();
+        three.subscribeWith().topicFilter("fleet/e/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (var producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            Consumer<String> write = payload -> {
+                var headers = new RecordHeaders();
+                headers.add("sluice.topic", "fleet/e/valve".getBytes(StandardCharsets.UTF_8));
+                try {
+                    producer.send(new ProducerRecord<>(downlinkTopic, null,
+                            "dev-e", payload.getBytes(StandardCharsets.UTF_8), headers)).get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            untilRouted(write, inbox(onePublishes), inbox(threePublishes));
+            List<String> sent = numbered("e-", 20);
+            sent.forEach(write);
+            assertEquals(sent, receive(inbox(onePublishes), 20), logs());
+            assertEquals(sent, receive(inbox(threePublishes), 20), logs());
+        }
+        one.disconnect();
+        three.disconnect();
+    }
+
+    @Test
+    void aPersistentSubscriberOfNode1_offline_getsWhatNode2PublishedMeanwhile_onReconnectingToNode1() throws Exception {
         Mqtt3BlockingClient sub = Clients.v3("fleet-d-sub", port(1));
         var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
         sub.connectWith().cleanSession(false).send();
