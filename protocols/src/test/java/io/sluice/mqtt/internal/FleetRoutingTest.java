@@ -152,16 +152,19 @@ class FleetRoutingTest {
         a.log.deliver();
         assertEquals(1, a.broker.view("mover").queued());
 
+        pub.send(publish("t", 1, 9, bytes("routed before the move was known")));
         a.broker.remoteSession("mover", "node-b", true, Map.of("t", 1), Map.of());
         assertFalse(a.broker.hasQueue("mover"), "its queue here ended");
         assertEquals(1, a.stats.event("delivery_session_moved"));
+        a.log.deliver();
+        assertEquals(1, a.stats.event("delivery_no_subscriber"), "read here after the session moved: counted");
         pub.send(publish("t", 1, 2, bytes("for node-b")));
-        assertEquals(List.of(new Route("node-b", null)), a.log.routes.get(1));
+        assertEquals(List.of(new Route("node-b", null)), a.log.routes.get(2));
 
         MqttHarness back = a.client();
         assertTrue(back.connect(MqttVersion.MQTT_3_1_1, "mover", false, 60).variableHeader().isSessionPresent());
         pub.send(publish("t", 1, 3, bytes("here again")));
-        assertEquals(List.of(Route.allGroups("node-a")), a.log.routes.get(2), "its subscriptions are node-a's again");
+        assertEquals(List.of(Route.allGroups("node-a")), a.log.routes.get(3), "its subscriptions are node-a's again");
         a.log.deliver();
         assertEquals(List.of("here again"), received(back));
     }

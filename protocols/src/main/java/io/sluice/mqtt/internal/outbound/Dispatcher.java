@@ -40,6 +40,11 @@ final class Dispatcher implements DeliveryListener {
             if (message.sharedGroups() != null && !message.sharedGroups().isEmpty()) {
                 countUnserved(message.sharedGroups(), targets);
             }
+            if (targets.isEmpty()) {
+                // addressed to this node, yet no session of its own matches now: it unsubscribed, ended or moved to
+                // another node after the publishing node routed the message (or a no-local publisher's own)
+                broker.stats().count("delivery_no_subscriber");
+            }
             opened = targets.size();
             positions.opened(position, opened); // before any copy can finish
             for (Target t : targets) {
