@@ -18,8 +18,9 @@ import java.util.concurrent.CompletionStage;
 public interface DeliveryLog {
     /**
      * Appends {@code message} for delivery on each of {@code nodes} (node ids; this node's own id for local
-     * subscribers). Completes {@link Delivery#DELIVERED} once every copy is durable, otherwise retryable or
-     * rejected with a reason; a publisher is acknowledged only after this and the readings record both are.
+     * subscribers), each serving every shared subscription it holds. Completes {@link Delivery#DELIVERED} once every
+     * copy is durable, otherwise retryable or rejected with a reason; a publisher is acknowledged only after this and
+     * the readings record both are.
      */
     default CompletionStage<Delivery> append(Message message, Collection<String> nodes) {
         return appendRoutes(message, nodes.stream().distinct().map(Route::allGroups).toList());
