@@ -78,6 +78,12 @@ class FleetWiringTest {
         publish(broker, "cmd/dev-1");
         assertEquals(before, log.routes.size(), "nobody subscribed any more: no record");
 
+        // a connection without a persistent session on n2 subscribed (its presence record), then ended
+        store.remote("n2", "clean", new SessionState("clean", 5, 0, 0, Map.of("cmd/clean", 0), Map.of(), "n2"));
+        assertEquals(List.of(new Route("n2", null)), publish(broker, "cmd/clean"));
+        store.remote("n2", "clean", new SessionState("clean", 5, 0, T0, Map.of("cmd/clean", 0), Map.of(), "n2"));
+        assertNull(broker.index().remoteNode("clean"), "a session without expiry ends with its connection");
+
         // the client of a session of this node reconnected on n3
         store.remote("n3", "mine", session("mine", 0, "n3"));
         assertFalse(broker.hasQueue("mine"), "its queue here ended");

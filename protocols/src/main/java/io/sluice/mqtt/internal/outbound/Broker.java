@@ -103,8 +103,8 @@ public final class Broker {
         sessions.onEnded(this::end);
         // what other nodes write from now on (the registry follows the sessions topic once the node is started)
         sessions.onRemoteChange((id, s) -> {
-            if (s == null) {
-                remoteSessionGone(id);
+            if (s == null || s.expirySeconds() == 0 && s.disconnectedAtMillis() != 0) {
+                remoteSessionGone(id); // a session without expiry ends with its connection
             } else {
                 remoteSession(id, s.node(), s.disconnectedAtMillis() == 0, s.subscriptions(), s.subscriptionIds());
             }
