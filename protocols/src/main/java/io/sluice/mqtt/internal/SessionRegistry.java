@@ -34,6 +34,7 @@ public final class SessionRegistry {
     private final MqttStats stats;
     private final SessionLimits limits;
     private final FleetSessions fleet;
+    private final Object[] writeLocks = new Object[64];
     private final Map<String, SessionState> durable = new ConcurrentHashMap<>();
     /** The latest state asked of the store per client id, until its write completes. */
     private final Map<String, SessionState> requested = new ConcurrentHashMap<>();
@@ -59,6 +60,7 @@ public final class SessionRegistry {
     /** {@code nodeId}: this node's {@code node_id}, written into every session it stores ("" on a single node). */
     public SessionRegistry(SessionStore store, Clock clock, MqttStats stats, SessionLimits limits, String nodeId) {
         this.fleet = new FleetSessions(this, nodeId == null ? "" : nodeId, stats);
+        java.util.Arrays.setAll(writeLocks, i -> new Object());
         this.store = store;
         this.clock = clock;
         this.stats = stats;
@@ -241,8 +243,14 @@ public final class SessionRegistry {
 
     /** Writes {@code s} to the store, marked as this node's pending write until the follower reads it back. */
     private CompletionStage<Void> put(String id, SessionState s) {
-        Object marker = fleet.wrote(id, s);
-        return store.put(id, SessionCodec.encode(s)).whenComplete((v, err) -> {
+        byte[] value = SessionCodec.encode(s);
+        Object marker;
+        CompletionStage<Void> write;
+        synchronized (writeLock(id)) { // the marker names the write that goes last into the store's queue
+            marker = fleet.wrote(id, s);
+            write = store.put(id, value);
+        }
+        return write.whenComplete((v, err) -> {
             if (err != null) {
                 fleet.writeFailed(id, marker);
             }
@@ -251,12 +259,22 @@ public final class SessionRegistry {
 
     /** Writes a tombstone for {@code id}, marked as this node's pending write until the follower reads it back. */
     private CompletionStage<Void> remove(String id) {
-        Object marker = fleet.wrote(id, null);
-        return store.remove(id).whenComplete((v, err) -> {
+        Object marker;
+        CompletionStage<Void> write;
+        synchronized (writeLock(id)) {
+            marker = fleet.wrote(id, null);
+            write = store.remove(id);
+        }
+        return write.whenComplete((v, err) -> {
             if (err != null) {
                 fleet.writeFailed(id, marker);
             }
         });
+    }
+
+    /** One of a few locks, by client id: a write's marker and its place in the store's queue are taken together. */
+    private Object writeLock(String id) {
+        return writeLocks[(id.hashCode() & 0x7fff_ffff) % writeLocks.length];
     }
 
     private static boolean disconnectOf(SessionState current, SessionState s) {
@@ -403,6 +421,22 @@ public final class SessionRegistry {
         });
     }
 
+    /**
+     * The node {@code clientId} is connected to as this node knows it (its own connections, and the sessions log for
+     * other nodes), or null when it is not connected anywhere this node knows of. Any thread.
+     */
+    public String connectedNode(String clientId) {
+        if (live.containsKey(clientId)) {
+            return fleet.nodeId();
+        }
+        for (SessionState s : new SessionState[] {durable.get(clientId), fleet.presence().get(clientId)}) {
+            if (s != null && s.isConnected() && !fleet.ours(s.node())) {
+                return s.node();
+            }
+        }
+        return null;
+    }
+
     /** True when the sessions log says {@code clientId} is connected on another node now. */
     boolean connectedElsewhere(String clientId) {
         return fleet.connectedElsewhere(durable.get(clientId)) || fleet.connectedElsewhere(fleet.presence().get(clientId));
@@ -443,6 +477,31 @@ public final class SessionRegistry {
             onEnded.accept(id); // its subscriptions and queue here end: the session lives on its new node
         }
         return true;
+    }
+
+    /**
+     * The fleet as the sessions topic tells it: connected clients per node (at most {@link io.sluice.mqtt.FleetView#MAX_NODES}
+     * nodes by name), sessions known, remote takeovers. Walks every known session: for status and scrapes, not for a
+     * hot path. Any thread.
+     */
+    public io.sluice.mqtt.FleetView fleetView() {
+        java.util.TreeMap<String, Long> byNode = new java.util.TreeMap<>();
+        long[] other = {0};
+        java.util.function.Consumer<SessionState> count = s -> {
+            if (!s.isConnected()) {
+                return;
+            }
+            String node = s.node().isEmpty() ? "unknown" : s.node();
+            if (byNode.containsKey(node) || byNode.size() < io.sluice.mqtt.FleetView.MAX_NODES) {
+                byNode.merge(node, 1L, Long::sum);
+            } else {
+                other[0]++;
+            }
+        };
+        durable.values().forEach(count);
+        fleet.presence().values().forEach(count);
+        return new io.sluice.mqtt.FleetView(fleet.nodeId(), byNode, other[0], durable.size(), fleet.presence().size(),
+                stats.event("session_taken_over_remote"), stats.event("session_took_over_remote"));
     }
 
     public int sessionCount() {
