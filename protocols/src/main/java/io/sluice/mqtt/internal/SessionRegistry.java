@@ -426,20 +426,12 @@ public final class SessionRegistry {
      * other nodes), or null when it is not connected anywhere this node knows of. Any thread.
      */
     public String connectedNode(String clientId) {
-        if (live.containsKey(clientId)) {
-            return fleet.nodeId();
-        }
-        for (SessionState s : new SessionState[] {durable.get(clientId), fleet.presence().get(clientId)}) {
-            if (s != null && s.isConnected() && !fleet.ours(s.node())) {
-                return s.node();
-            }
-        }
-        return null;
+        return fleet.connectedNode(clientId);
     }
 
     /** True when the sessions log says {@code clientId} is connected on another node now. */
     boolean connectedElsewhere(String clientId) {
-        return fleet.connectedElsewhere(durable.get(clientId)) || fleet.connectedElsewhere(fleet.presence().get(clientId));
+        return fleet.connectedElsewhere(clientId);
     }
 
     /** The follower read back a record this node wrote: a persistent write it completes counts as durable now. */
@@ -451,57 +443,21 @@ public final class SessionRegistry {
     }
 
     /**
-     * Applies a record another node wrote, read after this node's own latest record for the id (follower thread).
-     * Returns true when it changed what this node knows.
-     */
-    boolean applyRemote(String id, SessionState s) {
-        Connection c = live.get(id);
-        if (c != null) {
-            if (!fleet.connectedElsewhere(s)) {
-                return false; // the client is connected here, and this node's record of it is the one that stands
-            }
-            c.takeOverRemote(s.node());
-        }
-        SessionState before;
-        if (s == null || (s.expirySeconds() == 0 && !s.isConnected())) {
-            before = durable.remove(id);
-            fleet.presence().remove(id);
-        } else if (s.expirySeconds() == 0) {
-            before = durable.remove(id);
-            fleet.presence().put(id, s);
-        } else {
-            fleet.presence().remove(id);
-            before = durable.put(id, s);
-        }
-        if (c == null && before != null && fleet.ours(before.node()) && (s == null || !fleet.ours(s.node()))) {
-            onEnded.accept(id); // its subscriptions and queue here end: the session lives on its new node
-        }
-        return true;
-    }
-
-    /**
-     * The fleet as the sessions topic tells it: connected clients per node (at most {@link io.sluice.mqtt.FleetView#MAX_NODES}
-     * nodes by name), sessions known, remote takeovers. Walks every known session: for status and scrapes, not for a
-     * hot path. Any thread.
+     * The fleet as the sessions topic tells it ({@link FleetSessions#view}): for status and scrapes, not for a hot
+     * path. Any thread.
      */
     public io.sluice.mqtt.FleetView fleetView() {
-        java.util.TreeMap<String, Long> byNode = new java.util.TreeMap<>();
-        long[] other = {0};
-        java.util.function.Consumer<SessionState> count = s -> {
-            if (!s.isConnected()) {
-                return;
-            }
-            String node = s.node().isEmpty() ? "unknown" : s.node();
-            if (byNode.containsKey(node) || byNode.size() < io.sluice.mqtt.FleetView.MAX_NODES) {
-                byNode.merge(node, 1L, Long::sum);
-            } else {
-                other[0]++;
-            }
-        };
-        durable.values().forEach(count);
-        fleet.presence().values().forEach(count);
-        return new io.sluice.mqtt.FleetView(fleet.nodeId(), byNode, other[0], durable.size(), fleet.presence().size(),
-                stats.event("session_taken_over_remote"), stats.event("session_took_over_remote"));
+        return fleet.view();
+    }
+
+    /** What this node knows durable, by client id: the map itself, for {@link FleetSessions} to apply records to. */
+    Map<String, SessionState> durableMap() {
+        return durable;
+    }
+
+    /** Tells delivery that a session's state here ends (its subscriptions and queue). */
+    void ended(String clientId) {
+        onEnded.accept(clientId);
     }
 
     public int sessionCount() {
