@@ -229,6 +229,24 @@ public final class MqttSource implements AutoCloseable {
         return s == null && !connected ? null : info(clientId, s, connected);
     }
 
+    private volatile io.sluice.mqtt.FleetView fleetView;
+    private volatile long fleetViewAtNanos;
+
+    /**
+     * The fleet as this node sees it in the sessions topic ({@link FleetView}); computed at most once a second (it
+     * walks every known session), so status calls and scrapes close together share one. Any thread.
+     */
+    public FleetView fleet() {
+        FleetView v = fleetView;
+        long now = System.nanoTime();
+        if (v == null || now - fleetViewAtNanos > 1_000_000_000L) {
+            v = sessions.fleetView();
+            fleetView = v;
+            fleetViewAtNanos = now;
+        }
+        return v;
+    }
+
     /** Closes a client's connection (MQTT 5: DISCONNECT 0x98); false when it is not connected here. */
     public boolean kick(String clientId) {
         return sessions.kick(clientId);
@@ -240,11 +258,12 @@ public final class MqttSource implements AutoCloseable {
         int inflight = q == null ? 0 : q.inflight();
         long dropped = q == null ? 0 : q.dropped();
         if (s == null) {
-            return new SessionInfo(id, "", false, connected, 0, 0, java.util.List.of(), queued, inflight, dropped);
+            return new SessionInfo(id, "", false, connected, 0, 0, java.util.List.of(), queued, inflight, dropped,
+                    connected ? sessions.nodeId() : "");
         }
         return new SessionInfo(id, s.protocolLevel() == 5 ? "5" : "3.1.1", true, connected, s.expirySeconds(),
                 connected ? 0 : s.disconnectedAtMillis(), java.util.List.copyOf(s.subscriptions().keySet()), queued,
-                inflight, dropped);
+                inflight, dropped, connected ? sessions.nodeId() : s.node());
     }
 
     /** Closes the listener; new connections are refused and CONNECTs still arriving get "server unavailable". */

@@ -57,6 +57,8 @@ final class Connection {
     private boolean takenOver;
     /** Set (on the follower thread, read on the event loop) when a connection on another node took this client id. */
     private volatile boolean takenOverRemote;
+    /** Set (follower thread) when another node removed this session after this connection's record: it ended there. */
+    private volatile boolean sessionEndedElsewhere;
     /** Whether this channel reads, and why not. */
     final ReadGate reads;
     /** PUBLISH, PUBACK and PUBREL of messages from this client; null until the first ({@link #inbound()}). */
@@ -135,6 +137,25 @@ final class Connection {
                         .addListener(ChannelFutureListener.CLOSE);
             } else {
                 channel.close();
+            }
+        });
+    }
+
+    /** Another node removed this session after this connection's record (a clean start there). Any thread. */
+    void sessionEndedElsewhere() {
+        sessionEndedElsewhere = true;
+    }
+
+    /**
+     * Another node wrote this persistent session as disconnected after this connection's record (its older
+     * connection of the client closed late): this connection writes its session again so the log says where the
+     * client is. Any thread.
+     */
+    void reassert() {
+        onLoop(() -> {
+            if (phase == Phase.CONNECTED && !takenOver && !takenOverRemote && persistent() && session != null) {
+                ctx.stats().count("session_reasserted");
+                ctx.sessions().store(session);
             }
         });
     }
@@ -404,8 +425,9 @@ final class Connection {
     /**
      * Another node owns the session now: nothing more is written for it here (its record is the new owner's), its
      * outbound state here is dropped (queued and in-flight messages do not move yet), and the will is published
-     * only when the session ended with this connection (expiry 0), as MQTT 5 publishes a will on takeover only
-     * when the session ends; a persistent session lives on at the new node, without a will.
+     * only when the session ended: with this connection (expiry 0), or by a clean start on the new node (a tombstone
+     * of that node read before its connected record), as MQTT 5 publishes a will on takeover only when the session
+     * ends; a persistent session that lives on at the new node gets no will.
      */
     private void closedTakenOverRemote() {
         if (outbound != null) {
@@ -414,8 +436,8 @@ final class Connection {
         if (!ctx.sessions().unregister(clientId, this)) {
             return; // a newer connection here owns the id
         }
-        if (will != null && !normalDisconnect && connackSent && expirySeconds == 0) {
-            publishWill();
+        if (will != null && !normalDisconnect && connackSent && (expirySeconds == 0 || sessionEndedElsewhere)) {
+            publishWill(); // the session ended with this connection, or by a clean start on the new node
         }
         ctx.sessions().endedHere(clientId);
     }

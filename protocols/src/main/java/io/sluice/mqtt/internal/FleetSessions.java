@@ -1,5 +1,6 @@
 package io.sluice.mqtt.internal;
 
+import io.sluice.mqtt.FleetView;
 import io.sluice.mqtt.MqttStats;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -118,8 +119,92 @@ final class FleetSessions {
                     writer);
             return;
         }
-        if (registry.applyRemote(key, s)) {
+        if (apply(key, s)) {
             onRemoteChange.accept(key, s);
         }
+    }
+
+    /**
+     * Applies a record another node wrote, read after this node's own latest record for the id. Returns true when
+     * it changed what this node knows.
+     */
+    private boolean apply(String id, SessionState s) {
+        Connection c = registry.live(id);
+        if (c != null) {
+            if (!connectedElsewhere(s)) {
+                // the client is connected here, and this node's record of it is the one that stands
+                if (s == null) {
+                    c.sessionEndedElsewhere(); // a clean start on another node: its connected record follows
+                } else if (!s.isConnected()) {
+                    c.reassert(); // that node's older connection closed after this one connected
+                }
+                return false;
+            }
+            c.takeOverRemote(s.node());
+        }
+        if (s == null) {
+            registry.delayedWills().onConnect(id, true); // the session ended there: a will waiting here is due now
+        } else if (connectedElsewhere(s)) {
+            registry.delayedWills().onConnect(id, false); // resumed there within its will delay: no will
+        }
+        Map<String, SessionState> durable = registry.durableMap();
+        SessionState before;
+        if (s == null || (s.expirySeconds() == 0 && !s.isConnected())) {
+            before = durable.remove(id);
+            presence.remove(id);
+        } else if (s.expirySeconds() == 0) {
+            before = durable.remove(id);
+            presence.put(id, s);
+        } else {
+            presence.remove(id);
+            before = durable.put(id, s);
+        }
+        if (c == null && before != null && ours(before.node()) && (s == null || !ours(s.node()))) {
+            registry.ended(id); // its subscriptions and queue here end: the session lives on its new node
+        }
+        return true;
+    }
+
+    /** See {@link SessionRegistry#connectedNode}. */
+    String connectedNode(String clientId) {
+        if (registry.live(clientId) != null) {
+            return nodeId;
+        }
+        for (SessionState s : new SessionState[] {registry.durableMap().get(clientId), presence.get(clientId)}) {
+            if (s != null && s.isConnected() && !ours(s.node())) {
+                return s.node();
+            }
+        }
+        return null;
+    }
+
+    /** True when the sessions log says {@code clientId} is connected on another node now. */
+    boolean connectedElsewhere(String clientId) {
+        return connectedElsewhere(registry.durableMap().get(clientId)) || connectedElsewhere(presence.get(clientId));
+    }
+
+    /**
+     * Connected clients per node as the records say (at most {@link FleetView#MAX_NODES} nodes by name), sessions
+     * known, remote takeovers. Walks every known session.
+     */
+    FleetView view() {
+        java.util.TreeMap<String, Long> byNode = new java.util.TreeMap<>();
+        long[] other = {0};
+        java.util.function.Consumer<SessionState> count = s -> {
+            if (!s.isConnected()) {
+                return;
+            }
+            String node = s.node().isEmpty() ? "unknown" : s.node();
+            if (byNode.containsKey(node) || byNode.size() < FleetView.MAX_NODES) {
+                byNode.merge(node, 1L, Long::sum);
+            } else {
+                other[0]++;
+            }
+        };
+        Map<String, SessionState> durable = registry.durableMap();
+        durable.values().forEach(count);
+        presence.values().forEach(count);
+        return new FleetView(nodeId, byNode, other[0], durable.size(), presence.size(),
+                stats.event("session_taken_over_remote"), stats.event("session_took_over_remote"));
     }
 }

@@ -34,6 +34,7 @@ public final class SessionRegistry {
     private final MqttStats stats;
     private final SessionLimits limits;
     private final FleetSessions fleet;
+    private final Object[] writeLocks = new Object[64];
     private final Map<String, SessionState> durable = new ConcurrentHashMap<>();
     /** The latest state asked of the store per client id, until its write completes. */
     private final Map<String, SessionState> requested = new ConcurrentHashMap<>();
@@ -59,6 +60,7 @@ public final class SessionRegistry {
     /** {@code nodeId}: this node's {@code node_id}, written into every session it stores ("" on a single node). */
     public SessionRegistry(SessionStore store, Clock clock, MqttStats stats, SessionLimits limits, String nodeId) {
         this.fleet = new FleetSessions(this, nodeId == null ? "" : nodeId, stats);
+        java.util.Arrays.setAll(writeLocks, i -> new Object());
         this.store = store;
         this.clock = clock;
         this.stats = stats;
@@ -241,8 +243,14 @@ public final class SessionRegistry {
 
     /** Writes {@code s} to the store, marked as this node's pending write until the follower reads it back. */
     private CompletionStage<Void> put(String id, SessionState s) {
-        Object marker = fleet.wrote(id, s);
-        return store.put(id, SessionCodec.encode(s)).whenComplete((v, err) -> {
+        byte[] value = SessionCodec.encode(s);
+        Object marker;
+        CompletionStage<Void> write;
+        synchronized (writeLock(id)) { // the marker names the write that goes last into the store's queue
+            marker = fleet.wrote(id, s);
+            write = store.put(id, value);
+        }
+        return write.whenComplete((v, err) -> {
             if (err != null) {
                 fleet.writeFailed(id, marker);
             }
@@ -251,12 +259,22 @@ public final class SessionRegistry {
 
     /** Writes a tombstone for {@code id}, marked as this node's pending write until the follower reads it back. */
     private CompletionStage<Void> remove(String id) {
-        Object marker = fleet.wrote(id, null);
-        return store.remove(id).whenComplete((v, err) -> {
+        Object marker;
+        CompletionStage<Void> write;
+        synchronized (writeLock(id)) {
+            marker = fleet.wrote(id, null);
+            write = store.remove(id);
+        }
+        return write.whenComplete((v, err) -> {
             if (err != null) {
                 fleet.writeFailed(id, marker);
             }
         });
+    }
+
+    /** One of a few locks, by client id: a write's marker and its place in the store's queue are taken together. */
+    private Object writeLock(String id) {
+        return writeLocks[(id.hashCode() & 0x7fff_ffff) % writeLocks.length];
     }
 
     private static boolean disconnectOf(SessionState current, SessionState s) {
@@ -403,9 +421,17 @@ public final class SessionRegistry {
         });
     }
 
+    /**
+     * The node {@code clientId} is connected to as this node knows it (its own connections, and the sessions log for
+     * other nodes), or null when it is not connected anywhere this node knows of. Any thread.
+     */
+    public String connectedNode(String clientId) {
+        return fleet.connectedNode(clientId);
+    }
+
     /** True when the sessions log says {@code clientId} is connected on another node now. */
     boolean connectedElsewhere(String clientId) {
-        return fleet.connectedElsewhere(durable.get(clientId)) || fleet.connectedElsewhere(fleet.presence().get(clientId));
+        return fleet.connectedElsewhere(clientId);
     }
 
     /** The follower read back a record this node wrote: a persistent write it completes counts as durable now. */
@@ -417,32 +443,21 @@ public final class SessionRegistry {
     }
 
     /**
-     * Applies a record another node wrote, read after this node's own latest record for the id (follower thread).
-     * Returns true when it changed what this node knows.
+     * The fleet as the sessions topic tells it ({@link FleetSessions#view}): for status and scrapes, not for a hot
+     * path. Any thread.
      */
-    boolean applyRemote(String id, SessionState s) {
-        Connection c = live.get(id);
-        if (c != null) {
-            if (!fleet.connectedElsewhere(s)) {
-                return false; // the client is connected here, and this node's record of it is the one that stands
-            }
-            c.takeOverRemote(s.node());
-        }
-        SessionState before;
-        if (s == null || (s.expirySeconds() == 0 && !s.isConnected())) {
-            before = durable.remove(id);
-            fleet.presence().remove(id);
-        } else if (s.expirySeconds() == 0) {
-            before = durable.remove(id);
-            fleet.presence().put(id, s);
-        } else {
-            fleet.presence().remove(id);
-            before = durable.put(id, s);
-        }
-        if (c == null && before != null && fleet.ours(before.node()) && (s == null || !fleet.ours(s.node()))) {
-            onEnded.accept(id); // its subscriptions and queue here end: the session lives on its new node
-        }
-        return true;
+    public io.sluice.mqtt.FleetView fleetView() {
+        return fleet.view();
+    }
+
+    /** What this node knows durable, by client id: the map itself, for {@link FleetSessions} to apply records to. */
+    Map<String, SessionState> durableMap() {
+        return durable;
+    }
+
+    /** Tells delivery that a session's state here ends (its subscriptions and queue). */
+    void ended(String clientId) {
+        onEnded.accept(clientId);
     }
 
     public int sessionCount() {

@@ -113,6 +113,75 @@ class RemoteTakeoverTest {
         assertEquals(0, ctx.stats().event("will_published"));
     }
 
+    /** CONNECT of "dev" (MQTT 5, clean start off) with a will to "will/dev" delayed {@code willDelay} seconds. */
+    private void connectWithWill(int expiry, int willDelay) {
+        var willProps = new io.netty.handler.codec.mqtt.MqttProperties();
+        willProps.add(new io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty(
+                io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType.WILL_DELAY_INTERVAL.value(), willDelay));
+        h.send(io.netty.handler.codec.mqtt.MqttMessageBuilders.connect().protocolVersion(MqttVersion.MQTT_5)
+                .clientId("dev").cleanSession(false).keepAlive(60).willFlag(true).willTopic("will/dev")
+                .willMessage(new byte[] {1}).willProperties(willProps).properties(sessionExpiry(expiry)).build());
+    }
+
+    @Test
+    void aSessionWithoutExpiryTakenOverRemotely_endsWithItsConnection_soItsWillIsPublished() {
+        connectWithWill(0, 0);
+        store.echoOwn();
+
+        store.remote("n2", "dev", connectedOn("n2", "dev", 0));
+        h.pump();
+
+        assertFalse(h.server.isActive());
+        assertEquals(1, ctx.stats().event("will_published"));
+        assertEquals("will/dev", ingest.received.get(0).topic());
+    }
+
+    @Test
+    void aPersistentSessionEndedByACleanStartOnAnotherNode_publishesTheWillOfTheConnectionItTakesOver() {
+        connectWithWill(600, 30);
+        store.echoOwn();
+
+        store.remote("n2", "dev", null); // the clean start's tombstone, then its connected record
+        store.remote("n2", "dev", connectedOn("n2", "dev", 600));
+        h.pump();
+
+        assertFalse(h.server.isActive());
+        assertEquals(1, ctx.stats().event("will_published"));
+    }
+
+    @Test
+    void aWillWaitingOutItsDelay_isCancelled_whenTheClientResumesItsSessionOnAnotherNode() {
+        connectWithWill(600, 30);
+        h.server.pipeline().close(); // dropped without DISCONNECT: the will waits 30 s
+        h.server.runPendingTasks();
+        assertEquals(1, ctx.stats().event("will_delayed"));
+        store.echoOwn();
+
+        store.remote("n2", "dev", connectedOn("n2", "dev", 600));
+
+        assertEquals(1, ctx.stats().event("will_cancelled_by_reconnect"));
+        h.server.advanceTimeBy(31, java.util.concurrent.TimeUnit.SECONDS);
+        h.server.runScheduledPendingTasks();
+        assertEquals(0, ctx.stats().event("will_published"));
+    }
+
+    @Test
+    void aPersistentSessionWrittenDisconnectedByAnotherNodeAfterThisNodesRecord_isWrittenAgainAsConnectedHere() {
+        h.connect(MqttVersion.MQTT_5, "dev", false, 600);
+        store.echoOwn();
+        int writes = store.writes.size();
+
+        // that node's older connection of the client closed after this one connected, and wrote so
+        store.remote("n2", "dev", new SessionState("dev", 5, 600, 123, Map.of(), Map.of(), "n2"));
+        h.pump();
+
+        assertTrue(h.server.isActive());
+        assertEquals(writes + 1, store.writes.size());
+        SessionState again = SessionCodec.decode(store.data.get("dev"));
+        assertEquals(List.of(0L, "n1"), List.of(again.disconnectedAtMillis(), again.node()));
+        assertEquals(1, ctx.stats().event("session_reasserted"));
+    }
+
     private static io.netty.handler.codec.mqtt.MqttProperties sessionExpiry(int seconds) {
         var p = new io.netty.handler.codec.mqtt.MqttProperties();
         p.add(new io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty(
