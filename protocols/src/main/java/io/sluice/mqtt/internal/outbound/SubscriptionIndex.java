@@ -38,11 +38,8 @@ public final class SubscriptionIndex {
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final TrieNode root = new TrieNode(null, null);
-    /**
-     * Per client id, the subscriptions it holds (filters as subscribed, {@code $share/} included): its {@link IndexedSubscription}
-     * when it holds one (most sessions), else a map from filter to IndexedSubscription.
-     */
-    private final Map<String, Object> byClient = new HashMap<>();
+    /** Per client id, the subscriptions it holds. */
+    private final ClientSubscriptions byClient = new ClientSubscriptions();
     /** Written under the write lock; read without it by {@link #anyMatch}'s fast path (no subscription at all). */
     private volatile int count;
     /** Subscriptions of sessions on other nodes, of {@link #count}. Written under the write lock. */
@@ -80,7 +77,7 @@ public final class SubscriptionIndex {
                     g -> new SharedGroup(filter.substring(SharedFilter.PREFIX.length()))).members.put(clientId, sub);
         }
         sub.node = n;
-        hold(clientId, sub);
+        byClient.hold(clientId, sub);
         count = count + 1;
         if (remote != null) {
             remoteCount = remoteCount + 1;
@@ -120,7 +117,7 @@ public final class SubscriptionIndex {
     private boolean removeIf(String clientId, boolean remote) {
         lock.writeLock().lock();
         try {
-            IndexedSubscription any = anyHeld(clientId);
+            IndexedSubscription any = byClient.any(clientId);
             if (any == null || (any.remote() != null) != remote) {
                 return false;
             }
@@ -135,7 +132,7 @@ public final class SubscriptionIndex {
     public String remoteNode(String clientId) {
         lock.readLock().lock();
         try {
-            IndexedSubscription any = anyHeld(clientId);
+            IndexedSubscription any = byClient.any(clientId);
             return any == null || any.remote() == null ? null : any.remote().node();
         } finally {
             lock.readLock().unlock();
@@ -173,18 +170,18 @@ public final class SubscriptionIndex {
 
     private void replaceLocked(String clientId, Map<String, Integer> subscriptions,
                                Map<String, Integer> subscriptionIds, NodeRef remote) {
-        IndexedSubscription any = anyHeld(clientId);
+        IndexedSubscription any = byClient.any(clientId);
         if (any != null && (any.remote() == null) != (remote == null)) {
             removeAllLocked(clientId); // moved between this node and another: each client id is held once
         }
-        for (String f : filtersOf(clientId)) {
+        for (String f : byClient.filters(clientId)) {
             if (!subscriptions.containsKey(f)) {
                 removeLocked(clientId, f);
             }
         }
         for (Map.Entry<String, Integer> e : subscriptions.entrySet()) {
             int id = subscriptionIds.getOrDefault(e.getKey(), 0);
-            IndexedSubscription current = held(clientId, e.getKey());
+            IndexedSubscription current = byClient.get(clientId, e.getKey());
             if (current == null || current.options != e.getValue() || current.subscriptionId != id
                     || current.remote() != remote) {
                 addLocked(clientId, e.getKey(), e.getValue(), id, remote);
@@ -198,7 +195,7 @@ public final class SubscriptionIndex {
     }
 
     private void removeAllLocked(String clientId) {
-        for (String f : filtersOf(clientId)) {
+        for (String f : byClient.filters(clientId)) {
             removeLocked(clientId, f);
         }
     }
@@ -345,7 +342,7 @@ public final class SubscriptionIndex {
     }
 
     private boolean removeLocked(String clientId, String filter) {
-        IndexedSubscription sub = release(clientId, filter);
+        IndexedSubscription sub = byClient.release(clientId, filter);
         if (sub == null) {
             return false;
         }
@@ -368,70 +365,6 @@ public final class SubscriptionIndex {
             n = n.parent;
         }
         return true;
-    }
-
-    /** One subscription of {@code clientId}, or null when it holds none. */
-    private IndexedSubscription anyHeld(String clientId) {
-        Object o = byClient.get(clientId);
-        if (o instanceof IndexedSubscription s) {
-            return s;
-        }
-        return o == null ? null : subs(o).values().iterator().next();
-    }
-
-    private IndexedSubscription held(String clientId, String filter) {
-        Object o = byClient.get(clientId);
-        if (o instanceof IndexedSubscription s) {
-            return s.filter.equals(filter) ? s : null;
-        }
-        return o == null ? null : subs(o).get(filter);
-    }
-
-    private void hold(String clientId, IndexedSubscription sub) {
-        Object o = byClient.get(clientId);
-        if (o == null || o instanceof IndexedSubscription s && s.filter.equals(sub.filter)) {
-            byClient.put(clientId, sub);
-        } else if (o instanceof IndexedSubscription s) {
-            Map<String, IndexedSubscription> m = new LinkedHashMap<>(4);
-            m.put(s.filter, s);
-            m.put(sub.filter, sub);
-            byClient.put(clientId, m);
-        } else {
-            subs(o).put(sub.filter, sub);
-        }
-    }
-
-    private IndexedSubscription release(String clientId, String filter) {
-        Object o = byClient.get(clientId);
-        if (o instanceof IndexedSubscription s) {
-            if (!s.filter.equals(filter)) {
-                return null;
-            }
-            byClient.remove(clientId);
-            return s;
-        }
-        if (o == null) {
-            return null;
-        }
-        Map<String, IndexedSubscription> m = subs(o);
-        IndexedSubscription s = m.remove(filter);
-        if (m.size() == 1) {
-            byClient.put(clientId, m.values().iterator().next());
-        }
-        return s;
-    }
-
-    private List<String> filtersOf(String clientId) {
-        Object o = byClient.get(clientId);
-        if (o instanceof IndexedSubscription s) {
-            return List.of(s.filter);
-        }
-        return o == null ? List.of() : List.copyOf(subs(o).keySet());
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, IndexedSubscription> subs(Object held) {
-        return (Map<String, IndexedSubscription>) held;
     }
 
     static String[] levels(String topicOrFilter) {
