@@ -12,6 +12,7 @@ import io.sluice.mqtt.DeliveryLimits;
 import io.sluice.mqtt.MqttStats;
 import io.sluice.mqtt.SessionLimits;
 import io.sluice.mqtt.internal.outbound.Broker;
+import io.sluice.mqtt.internal.outbound.InflightRecord;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -66,6 +67,7 @@ class FleetWiringTest {
     @Test
     void whatOtherNodesWriteLater_movesSessionsInAndOutOfTheIndex() {
         store.data.put("mine", SessionCodec.encode(session("mine", T0 - 1000, "n1")));
+        store.data.put(InflightRecord.key("mine"), new InflightRecord("n1", 5, List.of()).encode());
         Broker broker = start();
 
         store.remote("n2", "dev-1", session("dev-1", 0, "n2"));
@@ -87,6 +89,9 @@ class FleetWiringTest {
         // the client of a session of this node reconnected on n3
         store.remote("n3", "mine", session("mine", 0, "n3"));
         assertFalse(broker.hasQueue("mine"), "its queue here ended");
+        assertEquals(1, stats.event("delivery_session_moved"));
+        assertTrue(store.writes.stream().noneMatch(w -> w.key().equals(InflightRecord.key("mine"))),
+                "its outbound QoS 2 record is the new node's to write now: not deleted from here");
         assertEquals("n3", broker.index().remoteNode("mine"));
         assertEquals(List.of(new Route("n3", null)), publish(broker, "cmd/mine"));
     }

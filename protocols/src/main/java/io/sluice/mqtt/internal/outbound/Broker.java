@@ -46,6 +46,8 @@ public final class Broker {
     private final Dispatcher dispatcher = new Dispatcher(this);
     /** Outbound QoS 2 state of persistent sessions in the sessions topic; none until {@link #start}. */
     private volatile InflightRecords records;
+    /** The sessions, once {@link #start}ed: where a session that ends here went, if it moved to another node. */
+    private volatile io.sluice.mqtt.internal.SessionRegistry sessions;
 
     public Broker(DeliveryLog log, String nodeId, DeliveryLimits limits, MqttStats stats, Clock clock) {
         this.log = Objects.requireNonNull(log, "log");
@@ -100,6 +102,7 @@ public final class Broker {
      * the end, then following this node's deliveries from its committed position). Blocking; before listening.
      */
     public void start(io.sluice.mqtt.internal.SessionRegistry sessions) {
+        this.sessions = sessions;
         sessions.onEnded(this::end);
         // what other nodes write from now on (the registry follows the sessions topic once the node is started)
         sessions.onRemoteChange((id, s) -> {
@@ -269,11 +272,8 @@ public final class Broker {
         }
         SessionQueue q = queues.remove(clientId);
         if (q != null) {
-            int copies = q.queued() + q.inflight();
+            movedAway(clientId, q, node);
             q.end();
-            stats.count("delivery_session_moved");
-            LOG.debug("Session '{}' moved to node '{}': {} copies queued or in flight here are not delivered",
-                    clientId, node, copies);
         }
         if (subscriptions.isEmpty()) {
             index.removeClient(clientId);
@@ -317,15 +317,32 @@ public final class Broker {
     /**
      * The session of {@code clientId} ended (clean start, expiry, a non-persistent session's close): its
      * subscriptions leave the index and every copy it held is finished. Entries the index holds of a session of
-     * the same id on another node stay (they are that node's to end). Any thread.
+     * the same id on another node stay (they are that node's to end). A session that ends here because it moved to
+     * another node (the sessions topic says its client is connected there now) is counted
+     * {@code delivery_session_moved}, and its outbound QoS 2 record is left alone: the new node may have written its
+     * own under the same key. Any thread.
      */
     public void end(String clientId) {
+        io.sluice.mqtt.internal.SessionRegistry r = sessions;
+        String at = r == null ? null : r.connectedNode(clientId);
+        boolean moved = at != null && !at.isEmpty() && !at.equals(nodeId);
         index.removeLocal(clientId);
         SessionQueue q = queues.remove(clientId);
         if (q != null) {
+            if (moved) {
+                movedAway(clientId, q, at);
+            }
             q.end();
         }
-        records.forget(clientId);
+        if (!moved) {
+            records.forget(clientId);
+        }
+    }
+
+    private void movedAway(String clientId, SessionQueue q, String node) {
+        stats.count("delivery_session_moved");
+        LOG.debug("Session '{}' moved to node '{}': {} copies queued or in flight here are not delivered", clientId,
+                node, q.queued() + q.inflight());
     }
 
     /**
