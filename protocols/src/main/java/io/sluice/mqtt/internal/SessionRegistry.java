@@ -337,7 +337,16 @@ public final class SessionRegistry {
 
     /** Makes {@code c} the live connection of its client id; returns the one it replaces, or null. */
     Connection register(String clientId, Connection c) {
+        // its record is written after this: anything read from now on comes before it in the log
+        synchronized (writeLock(clientId)) {
+            fleet.wrote(clientId, c);
+        }
         return live.put(clientId, c);
+    }
+
+    /** {@code c} closed: if no write of it followed its {@link #register} (a refused CONNECT), nothing is pending. */
+    void closed(String clientId, Connection c) {
+        fleet.writeFailed(clientId, c);
     }
 
     /** Removes {@code c} if it is still the live connection of its id (false when it was taken over). */
