@@ -20,6 +20,14 @@ public interface SessionStore {
     /** Stores the state for a client id; completes once it is durable. */
     CompletionStage<Void> put(String clientId, byte[] state);
 
+    /**
+     * As {@link #put}, for a write nobody waits for (a connection's presence record): the store may refuse it at once
+     * (the stage fails) when its room for waiting writes is half used, keeping the rest for writes clients wait for.
+     */
+    default CompletionStage<Void> offer(String clientId, byte[] state) {
+        return put(clientId, state);
+    }
+
     /** Deletes the state for a client id (a tombstone); completes once it is durable. */
     CompletionStage<Void> remove(String clientId);
 

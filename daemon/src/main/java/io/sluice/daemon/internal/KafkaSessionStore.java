@@ -24,6 +24,11 @@ public final class KafkaSessionStore implements SessionStore {
     }
 
     @Override
+    public CompletionStage<Void> offer(String clientId, byte[] state) {
+        return log.offer(clientId, state);
+    }
+
+    @Override
     public CompletionStage<Void> remove(String clientId) {
         return log.remove(clientId);
     }

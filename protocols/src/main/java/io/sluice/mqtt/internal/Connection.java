@@ -395,6 +395,9 @@ final class Connection {
         if (inbound != null) {
             inbound.onClosed();
         }
+        if (clientId != null && was != Phase.AWAIT_CONNECT) {
+            ctx.sessions().closed(clientId, this);
+        }
         if (takenOverRemote && clientId != null && was != Phase.AWAIT_CONNECT) {
             closedTakenOverRemote();
             return;

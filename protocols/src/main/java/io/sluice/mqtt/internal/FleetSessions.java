@@ -56,8 +56,11 @@ final class FleetSessions {
         this.onRemoteChange = listener == null ? (id, s) -> { } : listener;
     }
 
-    /** This node is about to write {@code s} for {@code id} (null: a removal); returns the marker of that write. */
-    Object wrote(String id, SessionState s) {
+    /**
+     * This node is about to write {@code s} for {@code id} (null: a removal; a {@link Connection}: the record of a
+     * CONNECT being handled); returns the marker of that write.
+     */
+    Object wrote(String id, Object s) {
         Object marker = s == null ? TOMBSTONE : s;
         if (following) {
             ownPending.put(id, marker);

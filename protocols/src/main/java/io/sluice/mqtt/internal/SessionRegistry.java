@@ -243,12 +243,17 @@ public final class SessionRegistry {
 
     /** Writes {@code s} to the store, marked as this node's pending write until the follower reads it back. */
     private CompletionStage<Void> put(String id, SessionState s) {
+        return put(id, s, false);
+    }
+
+    /** {@code offer}: a write nobody waits for, which the store may refuse when its queue is half full. */
+    private CompletionStage<Void> put(String id, SessionState s, boolean offer) {
         byte[] value = SessionCodec.encode(s);
         Object marker;
         CompletionStage<Void> write;
         synchronized (writeLock(id)) { // the marker names the write that goes last into the store's queue
             marker = fleet.wrote(id, s);
-            write = store.put(id, value);
+            write = offer ? store.offer(id, value) : store.put(id, value);
         }
         return write.whenComplete((v, err) -> {
             if (err != null) {
@@ -332,7 +337,16 @@ public final class SessionRegistry {
 
     /** Makes {@code c} the live connection of its client id; returns the one it replaces, or null. */
     Connection register(String clientId, Connection c) {
+        // its record is written after this: anything read from now on comes before it in the log
+        synchronized (writeLock(clientId)) {
+            fleet.wrote(clientId, c);
+        }
         return live.put(clientId, c);
+    }
+
+    /** {@code c} closed: if no write of it followed its {@link #register} (a refused CONNECT), nothing is pending. */
+    void closed(String clientId, Connection c) {
+        fleet.writeFailed(clientId, c);
     }
 
     /** Removes {@code c} if it is still the live connection of its id (false when it was taken over). */
@@ -413,7 +427,7 @@ public final class SessionRegistry {
      */
     void writePresence(SessionState s) {
         fleet.presence().put(s.clientId(), s);
-        put(s.clientId(), s).whenComplete((v, err) -> {
+        put(s.clientId(), s, true).whenComplete((v, err) -> {
             if (err != null) {
                 stats.count("session_presence_failed");
                 LOG.debug("Presence record of '{}' not written: {}", s.clientId(), err.toString());

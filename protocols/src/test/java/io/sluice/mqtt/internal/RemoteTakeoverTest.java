@@ -85,6 +85,21 @@ class RemoteTakeoverTest {
     }
 
     @Test
+    void aRemoteConnectReadWhileACONNECTHereIsBeingHandled_beforeItsRecordIsWritten_endsNothing() {
+        var channel = new io.netty.channel.embedded.EmbeddedChannel();
+        Connection connecting = new Connection(channel, ctx);
+        connecting.clientId = "dev";
+        ctx.sessions().register("dev", connecting); // its record is written later (after QoS 2 writes settle, ...)
+
+        store.remote("n2", "dev", connectedOn("n2", "dev", 600));
+        channel.runPendingTasks();
+
+        assertFalse(connecting.takenOver(), "this node's record comes later in the log: the other node yields");
+        assertEquals(1, ctx.stats().event("session_remote_superseded"));
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
     void aRemoteDisconnectedRecord_afterThisNodesOwn_leavesTheLiveConnectionAlone() {
         h.connect(MqttVersion.MQTT_5, "dev", false, 600);
         store.echoOwn();

@@ -203,10 +203,29 @@ public final class KafkaSessionLog implements AutoCloseable {
         return f == null ? 0 : f.recordsRead();
     }
 
+    /** Polls of the follower that returned so far, with records or without (0 when not following). */
+    public long followerPolls() {
+        SessionFollower f;
+        synchronized (lock) {
+            f = follower;
+        }
+        return f == null ? 0 : f.polls();
+    }
+
     /** Stores the value for a key; never blocks. Completes once durable (acks=all) or fails with the reason. */
     public CompletableFuture<Void> put(String key, byte[] value) {
         Objects.requireNonNull(value, "value (use remove to delete a key)");
         return write(key, value);
+    }
+
+    /**
+     * As {@link #put}, for a write nobody waits for (a presence record): refused at once when the writes waiting
+     * would then weigh more than half of {@link SessionLogConfig#maxQueuedBytes}, so such writes never take the room
+     * the writes clients wait for need.
+     */
+    public CompletableFuture<Void> offer(String key, byte[] value) {
+        Objects.requireNonNull(value, "value (use remove to delete a key)");
+        return write(key, value, config.maxQueuedBytes() / 2);
     }
 
     /** Deletes a key by writing a tombstone; never blocks. Completes once durable or fails with the reason. */
@@ -215,6 +234,10 @@ public final class KafkaSessionLog implements AutoCloseable {
     }
 
     private CompletableFuture<Void> write(String key, byte[] value) {
+        return write(key, value, config.maxQueuedBytes());
+    }
+
+    private CompletableFuture<Void> write(String key, byte[] value, long maxQueuedBytes) {
         Objects.requireNonNull(key, "key");
         var w = new Write(key, value, new CompletableFuture<>());
         Write replaced;
@@ -224,10 +247,10 @@ public final class KafkaSessionLog implements AutoCloseable {
             } else {
                 Write previous = queued.get(key);
                 long next = queuedBytes + w.weight() - (previous == null ? 0 : previous.weight());
-                if (next > config.maxQueuedBytes() && !queued.isEmpty() && (previous == null || queued.size() > 1)) {
+                if (next > maxQueuedBytes && !queued.isEmpty() && (previous == null || queued.size() > 1)) {
                     refusedFull.increment();
                     w.future.completeExceptionally(failure(w, "session log queue full (" + queuedBytes
-                            + " bytes of writes wait for Kafka, at most " + config.maxQueuedBytes() + ")", true, null));
+                            + " bytes of writes wait for Kafka, at most " + maxQueuedBytes + ")", true, null));
                     return w.future;
                 }
                 queued.put(key, w); // a key already queued keeps its place: only its latest write waits

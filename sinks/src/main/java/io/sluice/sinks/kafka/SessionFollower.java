@@ -35,6 +35,7 @@ final class SessionFollower implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder records = new LongAdder();
     private final LongAdder failures = new LongAdder();
+    private final LongAdder polls = new LongAdder();
     private final Thread thread;
 
     /** Starts following {@code from} (partition to offset), on a thread of its own. */
@@ -57,6 +58,7 @@ final class SessionFollower implements AutoCloseable {
                 Iterable<ConsumerRecord<String, byte[]>> batch;
                 try {
                     batch = consumer.poll(POLL);
+                    polls.increment();
                     if (failing) {
                         LOG.info("Following session topic '{}' again", topic);
                         failing = false;
@@ -112,6 +114,11 @@ final class SessionFollower implements AutoCloseable {
     /** Records read since it started (those skipped included). */
     long recordsRead() {
         return records.sum();
+    }
+
+    /** Polls that returned (with records or none). */
+    long polls() {
+        return polls.sum();
     }
 
     /** Polls that failed (Kafka unreachable, ...). */
