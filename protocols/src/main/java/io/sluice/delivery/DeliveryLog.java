@@ -2,6 +2,7 @@ package io.sluice.delivery;
 
 import io.sluice.ingest.Delivery;
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -17,10 +18,20 @@ import java.util.concurrent.CompletionStage;
 public interface DeliveryLog {
     /**
      * Appends {@code message} for delivery on each of {@code nodes} (node ids; this node's own id for local
-     * subscribers). Completes {@link Delivery#DELIVERED} once every copy is durable, otherwise retryable or
-     * rejected with a reason; a publisher is acknowledged only after this and the readings record both are.
+     * subscribers), each serving every shared subscription it holds. Completes {@link Delivery#DELIVERED} once every
+     * copy is durable, otherwise retryable or rejected with a reason; a publisher is acknowledged only after this and
+     * the readings record both are.
      */
-    CompletionStage<Delivery> append(Message message, Collection<String> nodes);
+    default CompletionStage<Delivery> append(Message message, Collection<String> nodes) {
+        return appendRoutes(message, nodes.stream().distinct().map(Route::allGroups).toList());
+    }
+
+    /**
+     * Appends {@code message} once per route: for its node, telling it which shared subscriptions it serves for this
+     * message ({@link Route#sharedGroups}; the node reads it back as {@link Message#sharedGroups}). Completes as
+     * {@link #append(Message, Collection)}.
+     */
+    CompletionStage<Delivery> appendRoutes(Message message, List<Route> routes);
 
     /**
      * Makes {@code message} the retained message of its topic; an empty payload deletes it. Completes once durable.

@@ -3,6 +3,7 @@ package io.sluice.delivery;
 import io.sluice.ingest.Envelope.UserProperty;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One application message on its way to subscribers, as the delivery log holds it. Immutable; no Netty type. The
@@ -20,10 +21,15 @@ import java.util.Objects;
  * @param responseTopic     MQTT 5 response topic, or null
  * @param correlationData   MQTT 5 correlation data, or null
  * @param userProperties    MQTT 5 user properties in order (names may repeat)
+ * @param sharedGroups      as read from the delivery log: the shared subscriptions ({@code G/F}) this node serves
+ *                          for it, chosen by the publishing node (docs/DELIVERY.md, "Delivery across nodes"); null
+ *                          for every one it holds (a record without the list, and every message not read from the
+ *                          delivery log)
  */
 public record Message(String topic, byte[] payload, int qos, boolean retain, String publisherClientId,
                       long publishedAtMillis, long expirySeconds, int payloadFormat, String contentType,
-                      String responseTopic, byte[] correlationData, List<UserProperty> userProperties) {
+                      String responseTopic, byte[] correlationData, List<UserProperty> userProperties,
+                      Set<String> sharedGroups) {
     public Message {
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(payload, "payload");
@@ -32,6 +38,21 @@ public record Message(String topic, byte[] payload, int qos, boolean retain, Str
             throw new IllegalArgumentException("qos " + qos);
         }
         userProperties = userProperties == null ? List.of() : List.copyOf(userProperties);
+        sharedGroups = sharedGroups == null ? null : Set.copyOf(sharedGroups);
+    }
+
+    /** A message for every shared subscription its node holds ({@link #sharedGroups} null). */
+    public Message(String topic, byte[] payload, int qos, boolean retain, String publisherClientId,
+                   long publishedAtMillis, long expirySeconds, int payloadFormat, String contentType,
+                   String responseTopic, byte[] correlationData, List<UserProperty> userProperties) {
+        this(topic, payload, qos, retain, publisherClientId, publishedAtMillis, expirySeconds, payloadFormat,
+                contentType, responseTopic, correlationData, userProperties, null);
+    }
+
+    /** This message with {@link #sharedGroups} {@code groups}. */
+    public Message withSharedGroups(Set<String> groups) {
+        return new Message(topic, payload, qos, retain, publisherClientId, publishedAtMillis, expirySeconds,
+                payloadFormat, contentType, responseTopic, correlationData, userProperties, groups);
     }
 
     /** True once its expiry interval has passed at {@code nowMillis}; never for a message without expiry. */

@@ -98,7 +98,7 @@ public final class MqttSource implements AutoCloseable {
                       DeliveryLog deliveryLog, String nodeId, DeliveryLimits deliveryLimits) {
         this.config = config;
         this.listeners = listeners;
-        this.sessions = new SessionRegistry(store, clock, stats, limits);
+        this.sessions = new SessionRegistry(store, clock, stats, limits, nodeId);
         this.broker = deliveryLog == null ? null : new Broker(deliveryLog, nodeId, deliveryLimits, stats, clock);
         this.context = new Context(config, ingest, budget, sessions, stats, clock, new AtomicLong(),
                 new AtomicBoolean(true), auth, broker);
@@ -110,6 +110,7 @@ public final class MqttSource implements AutoCloseable {
         if (broker != null) {
             broker.start(sessions); // retained messages read to the end, then deliveries follow
         }
+        sessions.follow(); // what other nodes write from where the load stopped
         boolean epoll = Epoll.isAvailable();
         boss = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(config.ioThreads(),
@@ -228,6 +229,24 @@ public final class MqttSource implements AutoCloseable {
         return s == null && !connected ? null : info(clientId, s, connected);
     }
 
+    private volatile io.sluice.mqtt.FleetView fleetView;
+    private volatile long fleetViewAtNanos;
+
+    /**
+     * The fleet as this node sees it in the sessions topic ({@link FleetView}); computed at most once a second (it
+     * walks every known session), so status calls and scrapes close together share one. Any thread.
+     */
+    public FleetView fleet() {
+        FleetView v = fleetView;
+        long now = System.nanoTime();
+        if (v == null || now - fleetViewAtNanos > 1_000_000_000L) {
+            v = sessions.fleetView();
+            fleetView = v;
+            fleetViewAtNanos = now;
+        }
+        return v;
+    }
+
     /** Closes a client's connection (MQTT 5: DISCONNECT 0x98); false when it is not connected here. */
     public boolean kick(String clientId) {
         return sessions.kick(clientId);
@@ -239,11 +258,12 @@ public final class MqttSource implements AutoCloseable {
         int inflight = q == null ? 0 : q.inflight();
         long dropped = q == null ? 0 : q.dropped();
         if (s == null) {
-            return new SessionInfo(id, "", false, connected, 0, 0, java.util.List.of(), queued, inflight, dropped);
+            return new SessionInfo(id, "", false, connected, 0, 0, java.util.List.of(), queued, inflight, dropped,
+                    connected ? sessions.nodeId() : "");
         }
         return new SessionInfo(id, s.protocolLevel() == 5 ? "5" : "3.1.1", true, connected, s.expirySeconds(),
                 connected ? 0 : s.disconnectedAtMillis(), java.util.List.copyOf(s.subscriptions().keySet()), queued,
-                inflight, dropped);
+                inflight, dropped, connected ? sessions.nodeId() : s.node());
     }
 
     /** Closes the listener; new connections are refused and CONNECTs still arriving get "server unavailable". */

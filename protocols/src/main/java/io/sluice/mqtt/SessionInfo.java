@@ -16,10 +16,20 @@ import java.util.List;
  * @param inflight             messages sent to it and not yet acknowledged
  * @param queueFullDrops       messages it did not get because {@code delivery.max_queued_messages_per_session} or
  *                             {@code delivery.max_queued_bytes} was reached (since this node started)
+ * @param node                 the node its client is connected to, or was last connected to, as the sessions topic
+ *                             says ("" when unknown)
  */
 public record SessionInfo(String clientId, String protocolVersion, boolean persistent, boolean connected,
                           long expirySeconds, long disconnectedAtMillis, List<String> subscriptions, int queued,
-                          int inflight, long queueFullDrops) {
+                          int inflight, long queueFullDrops, String node) {
+    /** On no known node. */
+    public SessionInfo(String clientId, String protocolVersion, boolean persistent, boolean connected,
+                       long expirySeconds, long disconnectedAtMillis, List<String> subscriptions, int queued,
+                       int inflight, long queueFullDrops) {
+        this(clientId, protocolVersion, persistent, connected, expirySeconds, disconnectedAtMillis, subscriptions,
+                queued, inflight, queueFullDrops, "");
+    }
+
     /** Without delivery figures. */
     public SessionInfo(String clientId, String protocolVersion, boolean persistent, boolean connected,
                        long expirySeconds, long disconnectedAtMillis, List<String> subscriptions) {

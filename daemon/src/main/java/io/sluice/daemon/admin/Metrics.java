@@ -166,6 +166,19 @@ final class Metrics {
         gauge("sluice.inflight.bytes.max", "ingest.max_inflight_bytes", d -> d.budget().capacityBytes());
         gauge("sluice.sessions.persistent", "persistent sessions known to this node", d -> d.sessionCount());
         gauge("sluice.sessions.live", "sessions with a connection open on this node", d -> d.mqtt().sessions().liveCount());
+        gauge("sluice.fleet.nodes", "nodes with clients connected, as the sessions topic says",
+                d -> d.mqtt().fleet().connectedByNode().size() + (d.mqtt().fleet().otherNodesConnected() > 0 ? 1 : 0));
+        gauge("sluice.fleet.sessions.known", "persistent sessions of every node known to this one",
+                d -> d.mqtt().fleet().sessionsKnown());
+        gauge("sluice.fleet.connected", "clients connected on any node of the fleet, as the sessions topic says",
+                d -> d.mqtt().fleet().connectedByNode().values().stream().mapToLong(Long::longValue).sum()
+                        + d.mqtt().fleet().otherNodesConnected());
+        FunctionCounter.builder("sluice.fleet.takeovers", daemon, d -> d.mqtt().fleet().takenByOtherNodes())
+                .tag("direction", "lost").description("takeovers across nodes: connections here taken by another"
+                        + " node (lost), CONNECTs here that took a client id from another node (won)").register(registry);
+        FunctionCounter.builder("sluice.fleet.takeovers", daemon, d -> d.mqtt().fleet().takenFromOtherNodes())
+                .tag("direction", "won").description("takeovers across nodes: connections here taken by another"
+                        + " node (lost), CONNECTs here that took a client id from another node (won)").register(registry);
         FunctionCounter.builder("sluice.kafka.appended", daemon, d -> d.log().appendedCount())
                 .description("records Kafka acknowledged").register(registry);
         FunctionCounter.builder("sluice.kafka.retryable", daemon, d -> d.log().retryableCount())

@@ -167,6 +167,7 @@ final class StatusReport {
         m.put("connections_open", s.openConnections());
         m.put("sessions_persistent", d.sessionCount());
         m.put("sessions_live", d.mqtt().sessions().liveCount());
+        m.put("fleet", fleet(d.mqtt().fleet()));
         m.put("publishes_qos0", s.publishesQos0.sum());
         m.put("publishes_qos1", s.publishesQos1.sum());
         m.put("publishes_qos2", s.publishesQos2.sum());
@@ -188,12 +189,28 @@ final class StatusReport {
         }
     }
 
+    /** The fleet block: nodes with connected clients (from the sessions topic), sessions known, takeovers. */
+    static Map<String, Object> fleet(io.sluice.mqtt.FleetView f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> nodes = new LinkedHashMap<>(f.connectedByNode());
+        if (f.otherNodesConnected() > 0) {
+            nodes.put("other", f.otherNodesConnected());
+        }
+        m.put("nodes", nodes);
+        m.put("sessions_known", f.sessionsKnown());
+        m.put("connected_without_session", f.presenceKnown());
+        m.put("taken_over_by_other_nodes", f.takenByOtherNodes());
+        m.put("taken_over_from_other_nodes", f.takenFromOtherNodes());
+        return m;
+    }
+
     static Map<String, Object> session(SessionInfo i) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("client_id", i.clientId());
         m.put("protocol", i.protocolVersion());
         m.put("persistent", i.persistent());
         m.put("connected", i.connected());
+        m.put("node", i.node().isEmpty() ? null : i.node());
         m.put("expiry_seconds", i.expirySeconds());
         m.put("disconnected_at", i.disconnectedAtMillis() == 0 ? null : Instant.ofEpochMilli(i.disconnectedAtMillis()).toString());
         m.put("subscriptions", i.subscriptions());

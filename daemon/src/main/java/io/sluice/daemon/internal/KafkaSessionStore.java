@@ -24,7 +24,17 @@ public final class KafkaSessionStore implements SessionStore {
     }
 
     @Override
+    public CompletionStage<Void> offer(String clientId, byte[] state) {
+        return log.offer(clientId, state);
+    }
+
+    @Override
     public CompletionStage<Void> remove(String clientId) {
         return log.remove(clientId);
+    }
+
+    @Override
+    public void follow(Listener listener) {
+        log.follow(listener::onRecord);
     }
 }

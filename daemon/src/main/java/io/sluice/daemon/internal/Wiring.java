@@ -220,7 +220,7 @@ public final class Wiring {
         SluiceConfig.Kafka k = c.kafka();
         return new KafkaSessionLog(new SessionLogConfig(k.bootstrapServers(), k.sessionsTopic(), k.deliveryTimeoutMs(),
                 k.requestTimeoutMs(), k.maxBlockMs(), k.startupTimeoutMs(), "sluice-sessions-" + c.nodeId(),
-                k.clientProperties(), c.mqtt().sessionStoreMaxQueuedBytes()));
+                k.clientProperties(), c.mqtt().sessionStoreMaxQueuedBytes()), c.nodeId());
     }
 
     /** The user's client properties, plus a max.request.size that admits the largest packet MQTT accepts. */

@@ -55,6 +55,10 @@ final class Connection {
     // this class's own
     private boolean normalDisconnect;
     private boolean takenOver;
+    /** Set (on the follower thread, read on the event loop) when a connection on another node took this client id. */
+    private volatile boolean takenOverRemote;
+    /** Set (follower thread) when another node removed this session after this connection's record: it ended there. */
+    private volatile boolean sessionEndedElsewhere;
     /** Whether this channel reads, and why not. */
     final ReadGate reads;
     /** PUBLISH, PUBACK and PUBREL of messages from this client; null until the first ({@link #inbound()}). */
@@ -109,6 +113,49 @@ final class Connection {
                         .addListener(ChannelFutureListener.CLOSE);
             } else {
                 channel.close();
+            }
+        });
+    }
+
+    /**
+     * A connection on node {@code node} took this client id (the sessions log says so, after this node's own
+     * record): MQTT 5 gets DISCONNECT 0x8E, then the connection closes, writing nothing more for the session. Any
+     * thread.
+     */
+    void takeOverRemote(String node) {
+        takenOverRemote = true;
+        onLoop(() -> {
+            if (phase == Phase.CLOSED || takenOver) {
+                return;
+            }
+            takenOver = true;
+            ctx.stats().count("session_taken_over_remote");
+            LOG.debug("Client '{}' connected on node '{}': closing its connection here {}", clientId, node,
+                    channel.remoteAddress());
+            if (level == 5 && phase == Phase.CONNECTED) {
+                channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER.byteValue()))
+                        .addListener(ChannelFutureListener.CLOSE);
+            } else {
+                channel.close();
+            }
+        });
+    }
+
+    /** Another node removed this session after this connection's record (a clean start there). Any thread. */
+    void sessionEndedElsewhere() {
+        sessionEndedElsewhere = true;
+    }
+
+    /**
+     * Another node wrote this persistent session as disconnected after this connection's record (its older
+     * connection of the client closed late): this connection writes its session again so the log says where the
+     * client is. Any thread.
+     */
+    void reassert() {
+        onLoop(() -> {
+            if (phase == Phase.CONNECTED && !takenOver && !takenOverRemote && persistent() && session != null) {
+                ctx.stats().count("session_reasserted");
+                ctx.sessions().store(session);
             }
         });
     }
@@ -348,6 +395,13 @@ final class Connection {
         if (inbound != null) {
             inbound.onClosed();
         }
+        if (clientId != null && was != Phase.AWAIT_CONNECT) {
+            ctx.sessions().closed(clientId, this);
+        }
+        if (takenOverRemote && clientId != null && was != Phase.AWAIT_CONNECT) {
+            closedTakenOverRemote();
+            return;
+        }
         if (outbound != null) {
             outbound.closed(expirySeconds > 0); // a session that does not outlive this connection ends below
         }
@@ -369,6 +423,26 @@ final class Connection {
         } else {
             ctx.sessions().discard(clientId); // a session without expiry ends with its connection
         }
+    }
+
+    /**
+     * Another node owns the session now: nothing more is written for it here (its record is the new owner's), its
+     * outbound state here is dropped (queued and in-flight messages do not move yet), and the will is published
+     * only when the session ended: with this connection (expiry 0), or by a clean start on the new node (a tombstone
+     * of that node read before its connected record), as MQTT 5 publishes a will on takeover only when the session
+     * ends; a persistent session that lives on at the new node gets no will.
+     */
+    private void closedTakenOverRemote() {
+        if (outbound != null) {
+            outbound.closed(false);
+        }
+        if (!ctx.sessions().unregister(clientId, this)) {
+            return; // a newer connection here owns the id
+        }
+        if (will != null && !normalDisconnect && connackSent && (expirySeconds == 0 || sessionEndedElsewhere)) {
+            publishWill(); // the session ended with this connection, or by a clean start on the new node
+        }
+        ctx.sessions().endedHere(clientId);
     }
 
     private void publishWill() {

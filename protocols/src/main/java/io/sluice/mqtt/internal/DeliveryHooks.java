@@ -63,7 +63,15 @@ final class DeliveryHooks {
                            int receiveMaximum, long maxPacketSize, boolean force,
                            io.sluice.auth.TopicPermissions permissions) {
         Broker broker = ctx.broker();
-        if (broker == null || !force && !broker.hasQueue(clientId)) {
+        if (broker == null) {
+            return null;
+        }
+        // a session whose client was last on another node, or made there, is this node's now (a new session, or one
+        // without subscriptions, leaves nothing of another node's in the index)
+        SessionState session = persistent ? ctx.sessions().get(clientId) : null;
+        broker.adopt(clientId, session == null ? Map.of() : session.subscriptions(),
+                session == null ? Map.of() : session.subscriptionIds());
+        if (!force && !broker.hasQueue(clientId)) {
             return null;
         }
         return broker.attach(channel, clientId, level, persistent, receiveMaximum, maxPacketSize, permissions);
@@ -93,6 +101,9 @@ final class DeliveryHooks {
             return;
         }
         broker.subscriptionsChanged(session.clientId(), session.subscriptions(), session.subscriptionIds());
+        if (!granted.isEmpty()) {
+            visibleToTheFleet(ctx, session);
+        }
         for (String f : granted) {
             int options = session.subscriptions().getOrDefault(f, 0);
             int retainHandling = (options >> 4) & 0x03;
@@ -106,6 +117,18 @@ final class DeliveryHooks {
     static void unsubscribed(Context ctx, SessionState session) {
         if (ctx.broker() != null) {
             ctx.broker().subscriptionsChanged(session.clientId(), session.subscriptions(), session.subscriptionIds());
+            visibleToTheFleet(ctx, session);
+        }
+    }
+
+    /**
+     * A connection without a persistent session writes nothing when it subscribes, but other nodes route messages
+     * to it only through its session record: its presence record is written again with its subscriptions, in the
+     * background (SUBACK does not wait for it; a persistent session's SUBSCRIBE is stored as always).
+     */
+    private static void visibleToTheFleet(Context ctx, SessionState session) {
+        if (session.expirySeconds() == 0) {
+            ctx.sessions().writePresence(session);
         }
     }
 

@@ -114,18 +114,22 @@ final class Handshake {
                     MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED);
             return;
         }
+        if (sessions.connectedElsewhere(id)) {
+            ctx.stats().count("session_took_over_remote"); // that node yields once it reads this node's record
+        }
         Connection previous = ctx.sessions().register(id, conn);
         ctx.sessions().delayedWills().onConnect(id, clean); // back within a will delay: no will (clean start: now)
         if (previous != null && previous != conn) {
             previous.takeOver();
         }
+        String node = sessions.nodeId();
         SessionState existing = clean ? null : ctx.sessions().get(id);
         boolean present = existing != null;
         // QoS 2 writes of an earlier connection of this client settle first, so their packet ids are known here
         CompletionStage<Void> durable = clean ? ctx.sessions().discard(id) : ctx.sessions().exactlyOnceSettled(id);
         if (conn.expirySeconds > 0) {
-            SessionState next = existing != null ? existing.connected(conn.level, conn.expirySeconds)
-                    : new SessionState(id, conn.level, conn.expirySeconds, 0, Map.of());
+            SessionState next = existing != null ? existing.connected(conn.level, conn.expirySeconds, node)
+                    : new SessionState(id, conn.level, conn.expirySeconds, 0, Map.of(), Map.of(), node);
             conn.session = next;
             if (next.sameDurableContent(existing)) {
                 // Resuming an unchanged durable session needs no write before CONNACK: reconnects keep working
@@ -136,7 +140,10 @@ final class Handshake {
             }
         } else {
             conn.session = new SessionState(id, conn.level, 0, 0,
-                    existing == null ? Map.of() : existing.subscriptions());
+                    existing == null ? Map.of() : existing.subscriptions(), Map.of(), node);
+            // visible to the fleet while connected, so another node's CONNECT of this id takes it over; CONNACK
+            // does not wait for it
+            sessions.writePresence(conn.session);
         }
         if (creating) {
             final String newId = id;

@@ -28,6 +28,9 @@ import java.util.Map;
  * identifier after its options byte, as an unsigned varint (0 for none). Sessions without identifiers are still
  * written as v2, byte for byte as before.
  *
+ * <p>Layout v4 (written when the session names its node, as every node does now): as v3 (every subscription with
+ * its identifier varint), then the node id as a string. Records of v1 to v3 decode with node "" (unknown).
+ *
  * <p>Layout v1 (still read): the same fields with strings as written by {@code writeUTF}.
  *
  * <p>Decoding reads the sessions topic, which anyone with write access to it can fill, so it trusts no length:
@@ -38,6 +41,11 @@ public final class SessionCodec {
     private static final byte V1 = 1;
     private static final byte V2 = 2;
     private static final byte V3 = 3;
+    private static final byte V4 = 4;
+    /** Node ids seen, shared by every session naming them (a fleet has a few; the cap bounds what records add). */
+    private static final int MAX_SHARED_NODE_IDS = 1_000;
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> NODE_IDS =
+            new java.util.concurrent.ConcurrentHashMap<>();
     /** Fewest bytes one encoded subscription takes (v2: a 1-byte length and the options byte; v1: 3). */
     private static final int MIN_SUBSCRIPTION_BYTES = 2;
 
@@ -47,8 +55,9 @@ public final class SessionCodec {
     public static byte[] encode(SessionState s) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(48 + s.clientId().length());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            boolean ids = !s.subscriptionIds().isEmpty();
-            out.writeByte(ids ? V3 : V2);
+            boolean node = !s.node().isEmpty();
+            boolean ids = node || !s.subscriptionIds().isEmpty();
+            out.writeByte(node ? V4 : ids ? V3 : V2);
             writeString(out, s.clientId());
             out.writeByte(s.protocolLevel());
             out.writeLong(s.expirySeconds());
@@ -60,6 +69,9 @@ public final class SessionCodec {
                 if (ids) {
                     writeVarInt(out, s.subscriptionIds().getOrDefault(e.getKey(), 0));
                 }
+            }
+            if (node) {
+                writeString(out, s.node());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -74,7 +86,7 @@ public final class SessionCodec {
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte version = in.readByte();
-            if (version != V1 && version != V2 && version != V3) {
+            if (version < V1 || version > V4) {
                 throw new IllegalArgumentException("unknown session encoding version " + version);
             }
             String clientId = readString(in, version);
@@ -92,7 +104,7 @@ public final class SessionCodec {
             for (int i = 0; i < n; i++) {
                 String filter = readString(in, version);
                 subs.put(filter, in.readUnsignedByte());
-                if (version == V3) {
+                if (version >= V3) {
                     int id = readVarInt(in);
                     if (id < 0 || id > 268_435_455) {
                         throw new IllegalArgumentException("subscription identifier " + id + " out of range");
@@ -102,13 +114,27 @@ public final class SessionCodec {
                     }
                 }
             }
+            String node = version == V4 ? shared(readString(in, version)) : "";
             if (in.available() > 0) {
                 throw new IllegalArgumentException(in.available() + " unexpected bytes after the session");
             }
-            return new SessionState(clientId, level, expiry, disconnectedAt, subs, ids);
+            return new SessionState(clientId, level, expiry, disconnectedAt, subs, ids, node);
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated session record", e);
         }
+    }
+
+    /** One instance per node id for the first {@value #MAX_SHARED_NODE_IDS} ids seen; later ones as they come. */
+    private static String shared(String node) {
+        String known = NODE_IDS.get(node);
+        if (known != null) {
+            return known;
+        }
+        if (NODE_IDS.size() >= MAX_SHARED_NODE_IDS) {
+            return node;
+        }
+        known = NODE_IDS.putIfAbsent(node, node);
+        return known == null ? node : known;
     }
 
     /** Separates a client id from a remembered packet id in a key; an MQTT string never holds it [MQTT-1.5.4-2]. */

@@ -14,8 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every persistent session this node knows (as last confirmed durable in the {@link SessionStore}) and the live
- * connection of each client id, for takeover. Thread-safe: connections on any event loop call it.
+ * Every persistent session this node knows (as last confirmed durable in the {@link SessionStore}, by this node or,
+ * once it {@link #follow}s the store, by any node of the fleet) and the live connection of each client id, for
+ * takeover. Thread-safe: connections on any event loop call it, the store's follower thread applies what other nodes
+ * write ({@link FleetSessions}).
  *
  * <p>The in-memory map only ever holds what the store has acknowledged, so a session-present answer given from
  * it survives a crash of this process. When writes for one client id overlap, only the latest one requested is
@@ -31,6 +33,8 @@ public final class SessionRegistry {
     private final Clock clock;
     private final MqttStats stats;
     private final SessionLimits limits;
+    private final FleetSessions fleet;
+    private final Object[] writeLocks = new Object[64];
     private final Map<String, SessionState> durable = new ConcurrentHashMap<>();
     /** The latest state asked of the store per client id, until its write completes. */
     private final Map<String, SessionState> requested = new ConcurrentHashMap<>();
@@ -50,6 +54,13 @@ public final class SessionRegistry {
     }
 
     public SessionRegistry(SessionStore store, Clock clock, MqttStats stats, SessionLimits limits) {
+        this(store, clock, stats, limits, "");
+    }
+
+    /** {@code nodeId}: this node's {@code node_id}, written into every session it stores ("" on a single node). */
+    public SessionRegistry(SessionStore store, Clock clock, MqttStats stats, SessionLimits limits, String nodeId) {
+        this.fleet = new FleetSessions(this, nodeId == null ? "" : nodeId, stats);
+        java.util.Arrays.setAll(writeLocks, i -> new Object());
         this.store = store;
         this.clock = clock;
         this.stats = stats;
@@ -79,14 +90,26 @@ public final class SessionRegistry {
             }
             try {
                 SessionState s = SessionCodec.decode(e.getValue());
+                if (fleet.connectedElsewhere(s)) {
+                    // connected on another node now: it stays so until that node writes otherwise
+                    if (s.expirySeconds() == 0) {
+                        fleet.presence().put(e.getKey(), s);
+                    } else {
+                        durable.put(e.getKey(), s);
+                    }
+                    continue;
+                }
                 if (s.disconnectedAtMillis() == 0) {
-                    // stored while its client was connected (a crash, or a disconnect write lost in an outage):
+                    // stored while its client was connected here (a crash, or a disconnect write lost in an outage):
                     // no client is connected to a node starting up, so its expiry runs from now instead of never
                     s = s.disconnected(now, s.expirySeconds());
                 }
+                if (s.expiredAt(now) && !fleet.ours(s.node())) {
+                    continue; // another node's to remove
+                }
                 if (s.expiredAt(now)) {
                     expired++;
-                    store.remove(e.getKey());
+                    remove(e.getKey());
                 } else {
                     durable.put(e.getKey(), s);
                 }
@@ -170,7 +193,11 @@ public final class SessionRegistry {
     SessionState get(String clientId) {
         SessionState s = durable.get(clientId);
         if (s != null && s.expiredAt(clock.millis())) {
-            discard(clientId);
+            if (fleet.ours(s.node())) {
+                discard(clientId);
+            } else {
+                durable.remove(clientId, s); // its own node removes it from the log
+            }
             return null;
         }
         return s;
@@ -204,7 +231,7 @@ public final class SessionRegistry {
     CompletionStage<Void> store(SessionState s) {
         String id = s.clientId();
         requested.put(id, s);
-        return store.put(id, SessionCodec.encode(s)).whenComplete((v, err) -> {
+        return put(id, s).whenComplete((v, err) -> {
             if (requested.remove(id, s) && (err == null || disconnectOf(durable.get(id), s))) {
                 // a failed disconnect write changes nothing durable that matters here (the timestamps aside), but
                 // remembering it lets the session expire instead of staying "connected" in memory for ever
@@ -212,6 +239,47 @@ public final class SessionRegistry {
             }
             creating.remove(id);
         });
+    }
+
+    /** Writes {@code s} to the store, marked as this node's pending write until the follower reads it back. */
+    private CompletionStage<Void> put(String id, SessionState s) {
+        return put(id, s, false);
+    }
+
+    /** {@code offer}: a write nobody waits for, which the store may refuse when its queue is half full. */
+    private CompletionStage<Void> put(String id, SessionState s, boolean offer) {
+        byte[] value = SessionCodec.encode(s);
+        Object marker;
+        CompletionStage<Void> write;
+        synchronized (writeLock(id)) { // the marker names the write that goes last into the store's queue
+            marker = fleet.wrote(id, s);
+            write = offer ? store.offer(id, value) : store.put(id, value);
+        }
+        return write.whenComplete((v, err) -> {
+            if (err != null) {
+                fleet.writeFailed(id, marker);
+            }
+        });
+    }
+
+    /** Writes a tombstone for {@code id}, marked as this node's pending write until the follower reads it back. */
+    private CompletionStage<Void> remove(String id) {
+        Object marker;
+        CompletionStage<Void> write;
+        synchronized (writeLock(id)) {
+            marker = fleet.wrote(id, null);
+            write = store.remove(id);
+        }
+        return write.whenComplete((v, err) -> {
+            if (err != null) {
+                fleet.writeFailed(id, marker);
+            }
+        });
+    }
+
+    /** One of a few locks, by client id: a write's marker and its place in the store's queue are taken together. */
+    private Object writeLock(String id) {
+        return writeLocks[(id.hashCode() & 0x7fff_ffff) % writeLocks.length];
     }
 
     private static boolean disconnectOf(SessionState current, SessionState s) {
@@ -231,6 +299,16 @@ public final class SessionRegistry {
         this.onEnded = listener == null ? id -> { } : listener;
     }
 
+    /**
+     * A session of this node moved to another node (its connection here was taken over from there): its state here
+     * (subscriptions, queue) ends, without writing anything to the store; the new owner's record stands.
+     */
+    void endedHere(String clientId) {
+        requested.remove(clientId);
+        creating.remove(clientId);
+        onEnded.accept(clientId);
+    }
+
     /** Deletes a session; completes when the tombstone is durable. */
     CompletionStage<Void> discard(String clientId) {
         onEnded.accept(clientId);
@@ -238,10 +316,11 @@ public final class SessionRegistry {
         boolean writing = requested.remove(clientId) != null;
         creating.remove(clientId);
         boolean exactlyOnce = remembered.holds(clientId);
-        if (durable.remove(clientId) == null && !writing) {
+        boolean present = fleet.presence().remove(clientId) != null;
+        if (durable.remove(clientId) == null && !writing && !present) {
             return exactlyOnce ? remembered.forget(clientId) : CompletableFuture.completedFuture(null);
         }
-        CompletionStage<Void> tombstone = store.remove(clientId);
+        CompletionStage<Void> tombstone = remove(clientId);
         return exactlyOnce ? tombstone.thenCombine(remembered.forget(clientId), (a, b) -> null) : tombstone;
     }
 
@@ -253,12 +332,21 @@ public final class SessionRegistry {
         requested.remove(clientId);
         durable.remove(clientId);
         creating.remove(clientId);
-        return store.remove(clientId);
+        return remove(clientId);
     }
 
     /** Makes {@code c} the live connection of its client id; returns the one it replaces, or null. */
     Connection register(String clientId, Connection c) {
+        // its record is written after this: anything read from now on comes before it in the log
+        synchronized (writeLock(clientId)) {
+            fleet.wrote(clientId, c);
+        }
         return live.put(clientId, c);
+    }
+
+    /** {@code c} closed: if no write of it followed its {@link #register} (a refused CONNECT), nothing is pending. */
+    void closed(String clientId, Connection c) {
+        fleet.writeFailed(clientId, c);
     }
 
     /** Removes {@code c} if it is still the live connection of its id (false when it was taken over). */
@@ -291,12 +379,99 @@ public final class SessionRegistry {
         int removed = 0;
         for (Map.Entry<String, SessionState> e : durable.entrySet()) {
             if (e.getValue().expiredAt(now) && !live.containsKey(e.getKey())) {
+                if (!fleet.ours(e.getValue().node())) {
+                    durable.remove(e.getKey(), e.getValue()); // its node writes the tombstone; forgotten here
+                    continue;
+                }
                 discard(e.getKey());
                 stats.count("session_expired");
                 removed++;
             }
         }
         return removed;
+    }
+
+    // ---------------------------------------------------------------- the fleet: what other nodes write
+
+    /** This node's {@code node_id} ("" when it has none). */
+    public String nodeId() {
+        return fleet.nodeId();
+    }
+
+    FleetSessions fleet() {
+        return fleet;
+    }
+
+    /**
+     * Follows the store live after {@link #load}: what other nodes write changes this registry from then on (see
+     * {@link FleetSessions}). Call once; never blocks.
+     */
+    public void follow() {
+        fleet.startFollowing();
+        store.follow(fleet::onRecord);
+    }
+
+    /**
+     * Calls {@code listener} with each change another node made that this registry applied: the client id and its
+     * session as now known (null: the session is gone). Called on the store's follower thread, in log order per
+     * client id; it must not block.
+     */
+    public void onRemoteChange(java.util.function.BiConsumer<String, SessionState> listener) {
+        fleet.onRemoteChange(listener);
+    }
+
+    /**
+     * Writes the presence record of a connection without a persistent session ({@code s}: expiry 0, connected, this
+     * node), in the background: it makes the connection visible to the fleet. Its failure is counted
+     * ({@code session_presence_failed}) and changes nothing else. Any thread; never blocks.
+     */
+    void writePresence(SessionState s) {
+        fleet.presence().put(s.clientId(), s);
+        put(s.clientId(), s, true).whenComplete((v, err) -> {
+            if (err != null) {
+                stats.count("session_presence_failed");
+                LOG.debug("Presence record of '{}' not written: {}", s.clientId(), err.toString());
+            }
+        });
+    }
+
+    /**
+     * The node {@code clientId} is connected to as this node knows it (its own connections, and the sessions log for
+     * other nodes), or null when it is not connected anywhere this node knows of. Any thread.
+     */
+    public String connectedNode(String clientId) {
+        return fleet.connectedNode(clientId);
+    }
+
+    /** True when the sessions log says {@code clientId} is connected on another node now. */
+    boolean connectedElsewhere(String clientId) {
+        return fleet.connectedElsewhere(clientId);
+    }
+
+    /** The follower read back a record this node wrote: a persistent write it completes counts as durable now. */
+    void ownRecordRead(String id, SessionState s) {
+        if (s != null && requested.remove(id, s)) {
+            durable.put(id, s);
+            creating.remove(id);
+        }
+    }
+
+    /**
+     * The fleet as the sessions topic tells it ({@link FleetSessions#view}): for status and scrapes, not for a hot
+     * path. Any thread.
+     */
+    public io.sluice.mqtt.FleetView fleetView() {
+        return fleet.view();
+    }
+
+    /** What this node knows durable, by client id: the map itself, for {@link FleetSessions} to apply records to. */
+    Map<String, SessionState> durableMap() {
+        return durable;
+    }
+
+    /** Tells delivery that a session's state here ends (its subscriptions and queue). */
+    void ended(String clientId) {
+        onEnded.accept(clientId);
     }
 
     public int sessionCount() {

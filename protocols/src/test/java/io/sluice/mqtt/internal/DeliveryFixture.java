@@ -54,6 +54,12 @@ final class DeliveryFixture {
         this(new DeliveryLimits(4, 100, 1 << 20, 1 << 20));
     }
 
+    /** A node named {@code nodeId}, with a delivery log in memory that hands it the records addressed to it. */
+    DeliveryFixture(String nodeId) {
+        this(new MemorySessionStore(), new MemoryDeliveryLog(nodeId), new MqttHarness.ManualClock(1_700_000_000_000L),
+                new DeliveryLimits(4, 100, 1 << 20, 1 << 20), io.sluice.auth.Authenticator.open());
+    }
+
     private DeliveryFixture(MemorySessionStore store, MemoryDeliveryLog log, MqttHarness.ManualClock clock,
                             DeliveryLimits limits, io.sluice.auth.Authenticator auth) {
         this.auth = auth;
@@ -63,7 +69,7 @@ final class DeliveryFixture {
         this.limits = limits;
         this.registry = new SessionRegistry(store, clock, stats);
         registry.load();
-        this.broker = new Broker(log, "node-a", limits, stats, clock);
+        this.broker = new Broker(log, log.node, limits, stats, clock);
         // readings are taken at once: these tests are about delivery
         this.ctx = new Context(MqttHarness.config(64, 4, 1 << 20), e -> CompletableFuture.completedFuture(
                 Delivery.DELIVERED), new InflightBudget(1 << 20), registry, stats, clock, new AtomicLong(),

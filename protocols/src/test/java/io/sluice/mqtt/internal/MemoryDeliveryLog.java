@@ -5,7 +5,7 @@ import io.sluice.delivery.DeliveryLog;
 import io.sluice.delivery.Message;
 import io.sluice.ingest.Delivery;
 import java.util.ArrayList;
-import java.util.Collection;
+import io.sluice.delivery.Route;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -16,6 +16,8 @@ import java.util.concurrent.CompletionStage;
  * would, and can re-read from the committed position as after a restart ({@link #restart}).
  */
 public final class MemoryDeliveryLog implements DeliveryLog {
+    /** The node whose records {@link #deliver} hands on (the others' are passed over, as the log's reader does). */
+    public final String node;
     public final List<Message> appended = new ArrayList<>();
     public final List<List<String>> appendedTo = new ArrayList<>();
     public final List<Message> retainWrites = new ArrayList<>();
@@ -26,10 +28,24 @@ public final class MemoryDeliveryLog implements DeliveryLog {
     private int nextToDeliver;
     private int nextRetained;
 
+    public MemoryDeliveryLog() {
+        this("node-a");
+    }
+
+    public MemoryDeliveryLog(String node) {
+        this.node = node;
+    }
+
+    /** The routes of each append, in order (what {@link #appendedTo} has the nodes of). */
+    public final List<List<Route>> routes = new ArrayList<>();
+
     @Override
-    public synchronized CompletionStage<Delivery> append(Message message, Collection<String> nodes) {
-        appended.add(message);
-        appendedTo.add(List.copyOf(nodes));
+    public synchronized CompletionStage<Delivery> appendRoutes(Message message, List<Route> to) {
+        // the record this node reads back names the shared groups of its own route
+        Route own = to.stream().filter(r -> r.node().equals(node)).findFirst().orElse(null);
+        appended.add(own == null ? message : message.withSharedGroups(own.sharedGroups()));
+        appendedTo.add(to.stream().map(Route::node).toList());
+        routes.add(List.copyOf(to));
         return CompletableFuture.completedFuture(outcome);
     }
 
@@ -55,7 +71,9 @@ public final class MemoryDeliveryLog implements DeliveryLog {
             listener.onRetained(retainWrites.get(nextRetained++));
         }
         while (nextToDeliver < appended.size()) {
-            listener.onMessage(nextToDeliver, appended.get(nextToDeliver));
+            if (appendedTo.get(nextToDeliver).contains(node)) {
+                listener.onMessage(nextToDeliver, appended.get(nextToDeliver));
+            }
             nextToDeliver++;
         }
     }

@@ -38,6 +38,39 @@ class SessionCodecTest {
     }
 
     @Test
+    void theNode_roundTrips_asVersion4_withSubscriptionsAndIdentifiers() {
+        Map<String, Integer> subs = new LinkedHashMap<>();
+        subs.put("a/#", 1);
+        subs.put("b/+", 2);
+        SessionState s = new SessionState("dev-1", 5, 3600, 0, subs, Map.of("b/+", 9), "node-2");
+        byte[] bytes = SessionCodec.encode(s);
+        assertEquals(4, bytes[0]);
+        SessionState back = SessionCodec.decode(bytes);
+        assertEquals(s, back);
+        assertEquals("node-2", back.node());
+        SessionState bare = new SessionState("dev-2", 4, 60, 5, Map.of(), Map.of(), "n");
+        assertEquals(bare, SessionCodec.decode(SessionCodec.encode(bare)));
+    }
+
+    @Test
+    void aRecordOfTheFormatBeforeNodes_decodesWithTheNodeUnknown() {
+        // version 2 as written before nodes were recorded: client id "d", level 4, expiry 60, disconnected at 7, none
+        byte[] v2 = {2, 1, 'd', 4, 0, 0, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0};
+        SessionState s = SessionCodec.decode(v2);
+        assertEquals(new SessionState("d", 4, 60, 7, Map.of()), s);
+        assertEquals("", s.node());
+        assertEquals("", SessionCodec.decode(SessionCodec.encode(
+                new SessionState("d", 5, 1, 0, Map.of("f", 1), Map.of("f", 5)))).node(), "v3 too");
+    }
+
+    @Test
+    void aVersion4RecordWithBytesAfterTheNode_isRejected() {
+        byte[] bytes = SessionCodec.encode(new SessionState("d", 5, 1, 0, Map.of(), Map.of(), "n1"));
+        byte[] longer = java.util.Arrays.copyOf(bytes, bytes.length + 1);
+        assertThrows(IllegalArgumentException.class, () -> SessionCodec.decode(longer));
+    }
+
+    @Test
     void aVersion3SubscriptionIdentifierOutOfRange_isRejected() {
         SessionState s = new SessionState("d", 5, 1, 0, Map.of("f", 1), Map.of("f", 5));
         byte[] bytes = SessionCodec.encode(s);

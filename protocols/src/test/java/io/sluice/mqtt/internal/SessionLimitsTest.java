@@ -103,7 +103,9 @@ class SessionLimitsTest {
                         + " their connection are not persistent and not capped here");
         assertEquals(Map.of("a", true, "b", true), Map.of("a", store.data.containsKey("a"), "b",
                 store.data.containsKey("b")));
-        assertEquals(2, store.data.size());
+        assertEquals(java.util.Set.of("a", "b", "clean-e"), store.data.keySet());
+        assertEquals(0, SessionCodec.decode(store.data.get("clean-e")).expirySeconds(),
+                "only the presence record of the connected non-persistent client besides the two sessions");
     }
 
     @Test

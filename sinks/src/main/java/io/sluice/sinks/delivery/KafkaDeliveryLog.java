@@ -3,6 +3,7 @@ package io.sluice.sinks.delivery;
 import io.sluice.delivery.DeliveryListener;
 import io.sluice.delivery.DeliveryLog;
 import io.sluice.delivery.Message;
+import io.sluice.delivery.Route;
 import io.sluice.ingest.Delivery;
 import io.sluice.sinks.delivery.internal.DeliveryHeaders;
 import io.sluice.sinks.delivery.internal.DeliveryReader;
@@ -12,10 +13,10 @@ import io.sluice.sinks.internal.KafkaClients;
 import io.sluice.sinks.kafka.Failures;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -25,9 +26,9 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Header;
 
 /**
- * The delivery log on Kafka (docs/DELIVERY.md). {@link #append} writes one record per target node to the delivery
- * topic (key = node id, partition = {@link Partitions#of} the node id, value = payload, headers = the rest of the
- * message, docs/RECORDS.md); {@link #retain} writes the compacted retained topic (key = MQTT topic, an empty
+ * The delivery log on Kafka (docs/DELIVERY.md). {@link #appendRoutes} writes one record per target node to the
+ * delivery topic (key = node id, partition = {@link Partitions#of} the node id, value = payload, headers = the rest
+ * of the message and the shared groups that node serves, docs/RECORDS.md); {@link #retain} writes the compacted retained topic (key = MQTT topic, an empty
  * payload as a tombstone). A node reads only its own delivery partition, from its committed position, and the whole
  * retained topic.
  *
@@ -76,15 +77,26 @@ public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
     }
 
     @Override
-    public CompletionStage<Delivery> append(Message message, Collection<String> nodes) {
+    public CompletionStage<Delivery> appendRoutes(Message message, List<Route> routes) {
         Header[] headers = DeliveryHeaders.encode(message);
         long weight = DeliveryHeaders.weight(message) + message.payload().length + RECORD_OVERHEAD_BYTES;
-        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(nodes.size());
-        for (String node : new LinkedHashSet<>(nodes)) {
-            records.add(new ProducerRecord<>(config.topic(), Partitions.of(node, config.partitions()), null, node,
-                    message.payload(), List.of(headers)));
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(routes.size());
+        long total = 0;
+        Set<String> seen = new HashSet<>();
+        for (Route route : routes) {
+            if (!seen.add(route.node())) {
+                continue; // one record per node
+            }
+            List<Header> h = List.of(headers);
+            if (route.sharedGroups() != null) {
+                h = new ArrayList<>(h);
+                DeliveryHeaders.addSharedGroups(h, route.sharedGroups());
+            }
+            records.add(new ProducerRecord<>(config.topic(), Partitions.of(route.node(), config.partitions()), null,
+                    route.node(), message.payload(), h));
+            total += weight + DeliveryHeaders.sharedGroupsWeight(route.sharedGroups());
         }
-        return writer.write(records, weight * records.size());
+        return writer.write(records, total);
     }
 
     @Override

@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * matters), and their total weight (value, key and {@value #WRITE_OVERHEAD_BYTES} bytes each) stays within
  * {@link SessionLogConfig#maxQueuedBytes}; a write that does not fit fails at once, retryable.
  *
+ * <p><b>Following.</b> {@link #follow} hands every record written after {@link #loadAll}'s end (by any node) to a
+ * listener on a follower thread ({@link SessionFollower}). Every write of this instance carries the header
+ * {@value SessionFollower#NODE_HEADER} naming its node, so a follower can tell its own node's records.
+ *
  * <p>The topic must exist as a compacted topic ({@code KafkaTopics.ensureSessionsTopic}): {@link #loadAll} does
  * not create it, and a write to a missing topic could have the broker auto-create it uncompacted.
  */
@@ -60,6 +64,24 @@ public final class KafkaSessionLog implements AutoCloseable {
     private final LongAdder coalesced = new LongAdder();
     private final LongAdder refusedFull = new LongAdder();
     private final Thread sender;
+    /** The node named in each write's {@value SessionFollower#NODE_HEADER} header; "" for none. */
+    private final String nodeId;
+    /** Where the last {@link #loadAll} stopped, per partition: where {@link #follow} starts. */
+    private volatile Map<org.apache.kafka.common.TopicPartition, Long> loadedTo;
+    private SessionFollower follower; // guarded by lock
+
+    /**
+     * Told each record of the sessions topic a {@link #follow}er reads, on the follower thread.
+     */
+    @FunctionalInterface
+    public interface RecordListener {
+        /**
+         * @param key    the record's key (never null; keys holding {@code \0} are not handed on)
+         * @param value  its value, null for a tombstone
+         * @param writer the node its {@value SessionFollower#NODE_HEADER} header names, "" without one
+         */
+        void onRecord(String key, byte[] value, String writer);
+    }
 
     /** A put (value != null) or a remove (value == null, a tombstone). */
     private record Write(String key, byte[] value, CompletableFuture<Void> future) {
@@ -74,7 +96,16 @@ public final class KafkaSessionLog implements AutoCloseable {
      * @throws IllegalArgumentException when Kafka refuses the configuration
      */
     public KafkaSessionLog(SessionLogConfig config) {
+        this(config, "");
+    }
+
+    /**
+     * As {@link #KafkaSessionLog(SessionLogConfig)}, naming {@code nodeId} in the
+     * {@value SessionFollower#NODE_HEADER} header of every write ("" for none).
+     */
+    public KafkaSessionLog(SessionLogConfig config, String nodeId) {
         this.config = config;
+        this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
         try {
             this.producer = new KafkaProducer<>(producerProperties(config));
         } catch (KafkaException e) {
@@ -114,6 +145,7 @@ public final class KafkaSessionLog implements AutoCloseable {
         try (var consumer = new KafkaConsumer<String, byte[]>(consumerProperties(config))) {
             var loader = new SessionLoader(consumer, config.topic(), Duration.ofMillis(config.loadTimeoutMs()), POLL);
             Map<String, byte[]> state = loader.load();
+            loadedTo = loader.positions();
             LOG.info("Loaded {} sessions from '{}' ({} records read) in {} ms", state.size(), config.topic(),
                     loader.recordsRead(), (System.nanoTime() - started) / 1_000_000);
             return state;
@@ -125,10 +157,75 @@ public final class KafkaSessionLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts following the topic from where the last {@link #loadAll} stopped (from its end when none ran): each
+     * record after it goes to {@code listener} on the thread {@code sluice-session-follower}, in log order per
+     * partition, until {@link #close}. Keys holding {@code \0} and keyless records are skipped. Never blocks; a Kafka
+     * outage delays following, it never stops it. At most one follower per instance.
+     *
+     * @throws IllegalStateException when already following or closed
+     */
+    public void follow(RecordListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        synchronized (lock) {
+            if (follower != null || stopping || closed.get()) {
+                throw new IllegalStateException("session log already following, or closed");
+            }
+            Map<org.apache.kafka.common.TopicPartition, Long> from = loadedTo;
+            var consumer = new KafkaConsumer<String, byte[]>(followerProperties(config));
+            try {
+                if (from == null) {
+                    var partitions = new ArrayList<org.apache.kafka.common.TopicPartition>();
+                    consumer.partitionsFor(config.topic(), Duration.ofMillis(config.loadTimeoutMs())).forEach(
+                            p -> partitions.add(new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())));
+                    from = consumer.endOffsets(partitions, Duration.ofMillis(config.loadTimeoutMs()));
+                }
+                follower = new SessionFollower(consumer, config.topic(), from, listener);
+            } catch (RuntimeException e) {
+                consumer.close(Duration.ZERO);
+                throw e;
+            }
+        }
+    }
+
+    private static Properties followerProperties(SessionLogConfig config) {
+        Properties props = consumerProperties(config);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.clientId() + "-follower");
+        return props;
+    }
+
+    /** Records the follower read so far (0 when not following). */
+    public long followedRecords() {
+        SessionFollower f;
+        synchronized (lock) {
+            f = follower;
+        }
+        return f == null ? 0 : f.recordsRead();
+    }
+
+    /** Polls of the follower that returned so far, with records or without (0 when not following). */
+    public long followerPolls() {
+        SessionFollower f;
+        synchronized (lock) {
+            f = follower;
+        }
+        return f == null ? 0 : f.polls();
+    }
+
     /** Stores the value for a key; never blocks. Completes once durable (acks=all) or fails with the reason. */
     public CompletableFuture<Void> put(String key, byte[] value) {
         Objects.requireNonNull(value, "value (use remove to delete a key)");
         return write(key, value);
+    }
+
+    /**
+     * As {@link #put}, for a write nobody waits for (a presence record): refused at once when the writes waiting
+     * would then weigh more than half of {@link SessionLogConfig#maxQueuedBytes}, so such writes never take the room
+     * the writes clients wait for need.
+     */
+    public CompletableFuture<Void> offer(String key, byte[] value) {
+        Objects.requireNonNull(value, "value (use remove to delete a key)");
+        return write(key, value, config.maxQueuedBytes() / 2);
     }
 
     /** Deletes a key by writing a tombstone; never blocks. Completes once durable or fails with the reason. */
@@ -137,6 +234,10 @@ public final class KafkaSessionLog implements AutoCloseable {
     }
 
     private CompletableFuture<Void> write(String key, byte[] value) {
+        return write(key, value, config.maxQueuedBytes());
+    }
+
+    private CompletableFuture<Void> write(String key, byte[] value, long maxQueuedBytes) {
         Objects.requireNonNull(key, "key");
         var w = new Write(key, value, new CompletableFuture<>());
         Write replaced;
@@ -146,10 +247,10 @@ public final class KafkaSessionLog implements AutoCloseable {
             } else {
                 Write previous = queued.get(key);
                 long next = queuedBytes + w.weight() - (previous == null ? 0 : previous.weight());
-                if (next > config.maxQueuedBytes() && !queued.isEmpty() && (previous == null || queued.size() > 1)) {
+                if (next > maxQueuedBytes && !queued.isEmpty() && (previous == null || queued.size() > 1)) {
                     refusedFull.increment();
                     w.future.completeExceptionally(failure(w, "session log queue full (" + queuedBytes
-                            + " bytes of writes wait for Kafka, at most " + config.maxQueuedBytes() + ")", true, null));
+                            + " bytes of writes wait for Kafka, at most " + maxQueuedBytes + ")", true, null));
                     return w.future;
                 }
                 queued.put(key, w); // a key already queued keeps its place: only its latest write waits
@@ -227,7 +328,11 @@ public final class KafkaSessionLog implements AutoCloseable {
     /** Runs on the sender thread; may block up to max.block.ms inside send. */
     private void send(Write w) {
         try {
-            producer.send(new ProducerRecord<>(config.topic(), w.key, w.value), (metadata, exception) -> {
+            var record = new ProducerRecord<>(config.topic(), w.key, w.value);
+            if (!nodeId.isEmpty()) {
+                record.headers().add(SessionFollower.NODE_HEADER, nodeId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            producer.send(record, (metadata, exception) -> {
                 if (exception == null) {
                     w.future.complete(null);
                 } else {
@@ -255,9 +360,14 @@ public final class KafkaSessionLog implements AutoCloseable {
             return;
         }
         long deadline = System.nanoTime() + timeout.toNanos();
+        SessionFollower f;
         synchronized (lock) {
             stopping = true;
             lock.notifyAll();
+            f = follower;
+        }
+        if (f != null) {
+            f.close();
         }
         try {
             sender.join(Math.max(1, timeout.toMillis()));

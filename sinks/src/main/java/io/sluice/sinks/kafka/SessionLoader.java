@@ -96,6 +96,15 @@ final class SessionLoader {
         }
     }
 
+    /** Where the load stopped, per partition (at or past the end offsets taken at its start). After {@link #load}. */
+    Map<TopicPartition, Long> positions() {
+        Map<TopicPartition, Long> at = new HashMap<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            at.put(tp, consumer.position(tp, poll.multipliedBy(50)));
+        }
+        return at;
+    }
+
     long recordsRead() {
         return recordsRead;
     }

@@ -46,6 +46,22 @@ class DeliveryHeadersTest {
     }
 
     @Test
+    void theSharedGroupsHeaders_readBackAsTheSetANodeServes_emptyForNone_absentForAll() {
+        Message m = new Message("a/b", new byte[] {1}, 1, false, "p", 5, 0, -1, null, null, null, List.of());
+        List<Header> some = new java.util.ArrayList<>(Arrays.asList(DeliveryHeaders.encode(m)));
+        DeliveryHeaders.addSharedGroups(some, java.util.Set.of("g/a/+", "h/#"));
+        List<Header> none = new java.util.ArrayList<>(Arrays.asList(DeliveryHeaders.encode(m)));
+        DeliveryHeaders.addSharedGroups(none, java.util.Set.of());
+
+        assertEquals(java.util.Set.of("g/a/+", "h/#"), DeliveryHeaders.decode(some, m.payload(), null).sharedGroups());
+        assertEquals(List.of("sluice.shared"), none.stream().map(Header::key).filter(k -> k.equals("sluice.shared"))
+                .toList(), "one empty header stands for none");
+        assertEquals(java.util.Set.of(), DeliveryHeaders.decode(none, m.payload(), null).sharedGroups());
+        assertNull(DeliveryHeaders.decode(Arrays.asList(DeliveryHeaders.encode(m)), m.payload(), null).sharedGroups(),
+                "a record without the header (an earlier version's): every group");
+    }
+
+    @Test
     void absentOptionalFields_writeNoHeader_andReadBackAbsent() {
         Message m = new Message("a/b", new byte[] {1}, 0, false, "p", 5, 0, -1, null, null, null, List.of());
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.delivery.Message;
+import io.sluice.delivery.Route;
 import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Envelope.UserProperty;
 import io.sluice.sinks.delivery.internal.DeliveryReader;
@@ -21,6 +22,7 @@ import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -193,6 +195,24 @@ class KafkaDeliveryLogIT {
         assertEquals(List.of("payload-2", "payload-4"), payloads(listenerA));
         assertEquals(List.of("payload-1", "payload-2", "payload-3"), payloads(listenerB));
         assertEquals(a.stats().partition(), b.stats().partition());
+    }
+
+    @Test
+    void eachNodesRecord_carriesTheSharedGroupsThatNodeServes_andARouteWithoutAListCarriesNone() {
+        String[] nodes = twoNodesSharingAPartition();
+        var listenerA = new RecordingListener();
+        var listenerB = new RecordingListener();
+        var a = started(nodes[0], listenerA);
+        var b = started(nodes[1], listenerB);
+
+        awaitDelivered(a.appendRoutes(message(1), List.of(new Route(nodes[0], Set.of("g/plant/+/cmd", "h/#")),
+                new Route(nodes[1], Set.of()))));
+        awaitDelivered(a.appendRoutes(message(2), List.of(Route.allGroups(nodes[1]))));
+
+        await().atMost(AWAIT).until(() -> listenerA.messages().size() == 1 && listenerB.messages().size() == 2);
+        assertEquals(Set.of("g/plant/+/cmd", "h/#"), listenerA.messages().get(0).message().sharedGroups());
+        assertEquals(Set.of(), listenerB.messages().get(0).message().sharedGroups(), "serves none of its groups");
+        assertNull(listenerB.messages().get(1).message().sharedGroups(), "no list: serves every group it holds");
     }
 
     private static List<String> payloads(RecordingListener l) {

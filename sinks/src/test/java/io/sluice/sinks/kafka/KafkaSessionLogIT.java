@@ -86,6 +86,38 @@ class KafkaSessionLogIT {
         assertNull(loaded.get("never-stored"));
     }
 
+    private KafkaSessionLog open(String node) {
+        var log = new KafkaSessionLog(SessionLogConfig.defaults(TestKafka.bootstrap()).withTopic(topic)
+                .withTimeouts(30_000, 10_000, 10_000, 30_000), node);
+        opened.add(log);
+        return log;
+    }
+
+    @Test
+    void follow_handsOnWhatAnyNodeWritesAfterTheLoad_inOrder_namingTheWriter_andSkipsOtherRecordsOfASession() {
+        var n1 = open("n1");
+        var n2 = open("n2");
+        awaitDone(n1.put("before", "0".getBytes(UTF_8)));
+        assertEquals(Map.of("before", "0"), text(n1.loadAll()));
+        // written between the load and the start of following: not missed
+        awaitDone(n2.put("dev-1", "a".getBytes(UTF_8)));
+        var seen = java.util.Collections.synchronizedList(new ArrayList<String>());
+        n1.follow((key, value, writer) -> seen.add(key + "=" + (value == null ? "-" : new String(value, UTF_8))
+                + "@" + writer));
+
+        awaitDone(n1.put("dev-1", "b".getBytes(UTF_8)));
+        awaitDone(n2.put("dev-1\u0000outbound", "x".getBytes(UTF_8)));
+        awaitDone(n2.remove("dev-1"));
+        awaitDone(open().put("dev-2", "c".getBytes(UTF_8))); // a writer that names no node
+
+        await().atMost(AWAIT).until(() -> seen.size() >= 4);
+        List<String> all = List.copyOf(seen);
+        assertEquals(List.of("dev-1=a@n2", "dev-1=b@n1", "dev-1=-@n2"),
+                all.stream().filter(r -> r.startsWith("dev-1")).toList(), "log order per key");
+        assertEquals(List.of("dev-2=c@"), all.stream().filter(r -> r.startsWith("dev-2")).toList());
+        assertEquals(4, all.size(), "nothing else: the outbound record of dev-1 is skipped, 'before' was loaded");
+    }
+
     @Test
     void loadAll_ofAnEmptyTopic_isEmpty() {
         assertTrue(open().loadAll().isEmpty());

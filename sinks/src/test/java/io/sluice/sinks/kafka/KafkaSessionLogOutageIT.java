@@ -39,6 +39,34 @@ class KafkaSessionLogOutageIT {
     }
 
     @Test
+    void aFollower_keepsFollowingThroughAnOutage_andHandsOnWhatIsWrittenOnceKafkaIsBack() {
+        String topic = "sessions-follow-outage-" + UUID.randomUUID();
+        try (var topics = new KafkaTopics(cluster.bootstrapServers(), Map.of(), Duration.ofSeconds(30))) {
+            topics.ensureSessionsTopic(topic, 3, 1, 1);
+        }
+        var config = SessionLogConfig.defaults(cluster.bootstrapServers()).withTopic(topic)
+                .withTimeouts(120_000, 2_000, 60_000, 30_000);
+        try (var follower = new KafkaSessionLog(config, "n1"); var writer = new KafkaSessionLog(config, "n2")) {
+            follower.loadAll();
+            var seen = java.util.Collections.synchronizedList(new ArrayList<String>());
+            follower.follow((key, value, node) -> seen.add(key + "@" + node));
+            CompletableFuture<Void> first = writer.put("before", new byte[] {1});
+            await().atMost(AWAIT).until(() -> seen.contains("before@n2"));
+
+            cluster.stopBroker(0);
+            long polls = follower.followerPolls();
+            // the follower goes on polling while the broker is down (dozens of polls, several seconds)
+            await().atMost(AWAIT).until(() -> follower.followerPolls() >= polls + 20);
+            CompletableFuture<Void> during = writer.put("during", new byte[] {2});
+            cluster.startBroker(0);
+
+            await().atMost(AWAIT).until(() -> seen.contains("during@n2"));
+            assertTrue(first.isDone() && during.isDone() && !during.isCompletedExceptionally());
+            assertEquals(List.of("before@n2", "during@n2"), List.copyOf(seen));
+        }
+    }
+
+    @Test
     void churnDuringAnOutage_queuesTheLatestStatePerClientId_withinItsBound_andLandsWhenKafkaReturns() {
         String topic = "sessions-outage-" + UUID.randomUUID();
         try (var topics = new KafkaTopics(cluster.bootstrapServers(), Map.of(), Duration.ofSeconds(30))) {

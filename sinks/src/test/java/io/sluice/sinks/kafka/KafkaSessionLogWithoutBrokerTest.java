@@ -66,6 +66,29 @@ class KafkaSessionLogWithoutBrokerTest {
     }
 
     @Test
+    void offeredWrites_areRefusedOnceTheQueueIsHalfFull_leavingTheOtherHalfToWritesClientsWaitFor()
+            throws Exception {
+        long bound = 10 * (100 + 2 * "client-0".length() + KafkaSessionLog.WRITE_OVERHEAD_BYTES);
+        try (var log = new KafkaSessionLog(unreachable().withTimeouts(120_000, 1_000, 60_000, 2_000)
+                .withMaxQueuedBytes(bound))) {
+            log.put("warm", new byte[] {0});
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.queuedWrites() == 0); // the sender holds it
+            int offered = 0;
+            for (int i = 0; i < 10; i++) {
+                if (!log.offer("client-" + i, new byte[100]).isCompletedExceptionally()) {
+                    offered++;
+                }
+            }
+            assertEquals(5, offered, "presence records fill half of the queue at most");
+            for (int i = 0; i < 5; i++) {
+                assertFalse(log.put("persistent-" + i, new byte[100 - 8]).isCompletedExceptionally(),
+                        "the other half is left for writes clients wait for");
+            }
+            assertTrue(log.put("one-more", new byte[100]).isCompletedExceptionally());
+        }
+    }
+
+    @Test
     void churnOfManyWritesPerClientId_whileNoBrokerAnswers_queuesOnlyTheLatestWritePerKey() throws Exception {
         // max.block.ms of a minute: the sender sits in its first send, as it does through an outage
         try (var log = new KafkaSessionLog(unreachable().withTimeouts(120_000, 1_000, 60_000, 2_000))) {

@@ -5,6 +5,7 @@ import io.sluice.auth.TopicPermissions;
 import io.sluice.delivery.DeliveryListener;
 import io.sluice.delivery.DeliveryLog;
 import io.sluice.delivery.Message;
+import io.sluice.delivery.Route;
 import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Envelope;
 import io.sluice.ingest.Ingest;
@@ -34,7 +35,6 @@ public final class Broker {
 
     private final DeliveryLog log;
     private final String nodeId;
-    private final List<String> thisNode;
     private final DeliveryLimits limits;
     private final MqttStats stats;
     private final Clock clock;
@@ -46,11 +46,12 @@ public final class Broker {
     private final Dispatcher dispatcher = new Dispatcher(this);
     /** Outbound QoS 2 state of persistent sessions in the sessions topic; none until {@link #start}. */
     private volatile InflightRecords records;
+    /** The sessions, once {@link #start}ed: where a session that ends here went, if it moved to another node. */
+    private volatile io.sluice.mqtt.internal.SessionRegistry sessions;
 
     public Broker(DeliveryLog log, String nodeId, DeliveryLimits limits, MqttStats stats, Clock clock) {
         this.log = Objects.requireNonNull(log, "log");
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
-        this.thisNode = List.of(nodeId);
         this.limits = Objects.requireNonNull(limits, "limits");
         this.stats = stats;
         this.clock = clock;
@@ -101,10 +102,26 @@ public final class Broker {
      * the end, then following this node's deliveries from its committed position). Blocking; before listening.
      */
     public void start(io.sluice.mqtt.internal.SessionRegistry sessions) {
+        this.sessions = sessions;
         sessions.onEnded(this::end);
+        // what other nodes write from now on (the registry follows the sessions topic once the node is started)
+        sessions.onRemoteChange((id, s) -> {
+            if (s == null || s.expirySeconds() == 0 && s.disconnectedAtMillis() != 0) {
+                remoteSessionGone(id); // a session without expiry ends with its connection
+            } else {
+                remoteSession(id, s.node(), s.disconnectedAtMillis() == 0, s.subscriptions(), s.subscriptionIds());
+            }
+        });
         long t0 = System.nanoTime();
         Map<String, io.sluice.mqtt.internal.SessionState> stored = sessions.sessions();
-        stored.forEach((id, s) -> restore(id, s.subscriptions(), s.subscriptionIds()));
+        stored.forEach((id, s) -> {
+            if (s.node().isEmpty() || s.node().equals(nodeId)) {
+                restore(id, s.subscriptions(), s.subscriptionIds());
+            } else if (!s.subscriptions().isEmpty()) { // last on another node: its queue is there
+                index.replaceRemote(id, s.node(), s.disconnectedAtMillis() == 0, s.subscriptions(),
+                        s.subscriptionIds());
+            }
+        });
         Map<String, InflightRecord> inflight = sessions.outboundRecords();
         records = new InflightRecords(sessions.store(), stats);
         records.loaded(inflight);
@@ -126,6 +143,10 @@ public final class Broker {
         }
         LOG.info("Delivery index: {} subscription(s) of {} persistent session(s) taken in, in {} ms", index.size(),
                 stored.size(), (System.nanoTime() - t0) / 1_000_000);
+        if (index.remoteSize() > 0) {
+            LOG.info("Delivery index: {} of those subscriptions are of sessions last on other nodes (their messages"
+                    + " are appended for those nodes)", index.remoteSize());
+        }
         long t1 = System.nanoTime();
         log.start(dispatcher);
         LOG.info("Delivery log started (retained messages read, reader positioned) in {} ms",
@@ -154,13 +175,15 @@ public final class Broker {
      */
     public CompletionStage<Delivery> publish(java.util.function.Supplier<CompletionStage<Delivery>> readings,
                                              Message message) {
-        boolean subscribed = index.anyMatch(message.topic());
+        List<Route> routes = index.route(message.topic(), message.publisherClientId(), message.qos(),
+                this::isConnected, nodeId);
+        boolean subscribed = !routes.isEmpty();
         if (!subscribed && !message.retain()) {
             return readings.get();
         }
         CompletionStage<Delivery> all = safe(readings.get());
         if (subscribed) {
-            all = worst(all, safe(log.append(message, thisNode)));
+            all = worst(all, safe(log.appendRoutes(message, routes)));
         }
         if (message.retain()) {
             if (retained.admits(message)) {
@@ -176,7 +199,7 @@ public final class Broker {
         return all;
     }
 
-    /** True when a PUBLISH to {@code topic} needs more than its readings record (a subscriber, or RETAIN). */
+    /** True when a PUBLISH to {@code topic} may need more than its readings record (a subscriber, or RETAIN). */
     public boolean wants(String topic, boolean retain) {
         return retain || index.anyMatch(topic);
     }
@@ -208,6 +231,66 @@ public final class Broker {
     }
 
     /**
+     * A session of this node has these subscriptions when its client connects (CONNACK written): when the index
+     * holds it as another node's (its client was there last), or it has no queue yet (a session with subscriptions
+     * made by another node), it becomes this node's, with a queue, as {@link #restore} makes it. Event loop.
+     */
+    public void adopt(String clientId, Map<String, Integer> subscriptions, Map<String, Integer> subscriptionIds) {
+        if (subscriptions.isEmpty()) {
+            index.removeRemote(clientId);
+        } else if (!queues.containsKey(clientId) || index.remoteNode(clientId) != null) {
+            restore(clientId, subscriptions, subscriptionIds);
+        }
+    }
+
+    /**
+     * As {@link #remoteSession(String, String, boolean, Map, Map)} for a session whose client is connected there.
+     */
+    public void remoteSession(String clientId, String node, Map<String, Integer> subscriptions,
+                              Map<String, Integer> subscriptionIds) {
+        remoteSession(clientId, node, true, subscriptions, subscriptionIds);
+    }
+
+    /**
+     * Another node wrote the session of {@code clientId} (docs/DELIVERY.md, "Delivery across nodes"): its client is
+     * connected to {@code node} ({@code connected}) or was last. Its subscriptions go into the index as that node's,
+     * so messages published here that match them are appended for that node. A session of this node until now moved
+     * there: its queue here ends (its queued and in-flight copies are not delivered here, counted
+     * {@code delivery_session_moved}). A record naming this node is this node's own and changes nothing; one naming
+     * no node (written by a node of an earlier version) cannot be routed: its entries go, counted
+     * {@code delivery_remote_node_unknown}. Thread-safe (the sessions follower's thread).
+     */
+    public void remoteSession(String clientId, String node, boolean connected, Map<String, Integer> subscriptions,
+                              Map<String, Integer> subscriptionIds) {
+        if (node.equals(nodeId)) {
+            return;
+        }
+        if (node.isEmpty()) {
+            stats.count("delivery_remote_node_unknown");
+            index.removeRemote(clientId);
+            return;
+        }
+        SessionQueue q = queues.remove(clientId);
+        if (q != null) {
+            movedAway(clientId, q, node);
+            q.end();
+        }
+        if (subscriptions.isEmpty()) {
+            index.removeClient(clientId);
+        } else {
+            index.replaceRemote(clientId, node, connected, subscriptions, subscriptionIds);
+        }
+    }
+
+    /**
+     * The session of {@code clientId} on another node is gone (its tombstone): its entries leave the index. A session
+     * of this node of the same id is left alone. Thread-safe.
+     */
+    public void remoteSessionGone(String clientId) {
+        index.removeRemote(clientId);
+    }
+
+    /**
      * A client connected (CONNACK written): its session's queue is bound to {@code channel}. Copies left
      * unacknowledged by an earlier connection are resent first (DUP, or PUBREL after a PUBREC), then the queue in
      * order. {@code receiveMaximum}: the client's (MQTT 5), 0 for MQTT 3.1.1 ({@code max_inflight_per_session});
@@ -233,15 +316,33 @@ public final class Broker {
 
     /**
      * The session of {@code clientId} ended (clean start, expiry, a non-persistent session's close): its
-     * subscriptions leave the index and every copy it held is finished. Any thread.
+     * subscriptions leave the index and every copy it held is finished. Entries the index holds of a session of
+     * the same id on another node stay (they are that node's to end). A session that ends here because it moved to
+     * another node (the sessions topic says its client is connected there now) is counted
+     * {@code delivery_session_moved}, and its outbound QoS 2 record is left alone: the new node may have written its
+     * own under the same key. Any thread.
      */
     public void end(String clientId) {
-        index.removeClient(clientId);
+        io.sluice.mqtt.internal.SessionRegistry r = sessions;
+        String at = r == null ? null : r.connectedNode(clientId);
+        boolean moved = at != null && !at.isEmpty() && !at.equals(nodeId);
+        index.removeLocal(clientId);
         SessionQueue q = queues.remove(clientId);
         if (q != null) {
+            if (moved) {
+                movedAway(clientId, q, at);
+            }
             q.end();
         }
-        records.forget(clientId);
+        if (!moved) {
+            records.forget(clientId);
+        }
+    }
+
+    private void movedAway(String clientId, SessionQueue q, String node) {
+        stats.count("delivery_session_moved");
+        LOG.debug("Session '{}' moved to node '{}': {} copies queued or in flight here are not delivered", clientId,
+                node, q.queued() + q.inflight());
     }
 
     /**

@@ -36,7 +36,15 @@ final class Dispatcher implements DeliveryListener {
                 return;
             }
             List<Target> targets = broker.index().match(message.topic(), message.publisherClientId(),
-                    broker::isConnected);
+                    broker::isConnected, message.sharedGroups());
+            if (message.sharedGroups() != null && !message.sharedGroups().isEmpty()) {
+                countUnserved(message.sharedGroups(), targets);
+            }
+            if (targets.isEmpty()) {
+                // addressed to this node, yet no session of its own matches now: it unsubscribed, ended or moved to
+                // another node after the publishing node routed the message (or a no-local publisher's own)
+                broker.stats().count("delivery_no_subscriber");
+            }
             opened = targets.size();
             positions.opened(position, opened); // before any copy can finish
             for (Target t : targets) {
@@ -63,6 +71,22 @@ final class Dispatcher implements DeliveryListener {
             for (int i = handled; i < opened; i++) {
                 positions.finished(position);
             }
+        }
+    }
+
+    /**
+     * Shared groups the publishing node chose this node for that have no member here any more (it left, or moved to
+     * another node, after the message was published): that message reaches no member of the group. Counted.
+     */
+    private void countUnserved(java.util.Set<String> groups, List<Target> targets) {
+        int served = 0;
+        for (Target t : targets) {
+            if (t.shared() && groups.contains(t.group())) {
+                served++;
+            }
+        }
+        for (int i = served; i < groups.size(); i++) {
+            broker.stats().count("delivery_shared_no_member");
         }
     }
 

@@ -19,6 +19,6 @@ final class MergedTarget {
 
     Target target(String clientId) {
         Arrays.sort(ids);
-        return new Target(clientId, qos, retainAsPublished, ids, false);
+        return new Target(clientId, qos, retainAsPublished, ids, null);
     }
 }

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Predicate;
 
@@ -19,6 +20,9 @@ import java.util.function.Predicate;
  *   <li>a shared subscription {@code $share/G/F} gives one copy per group and filter, to one member: connected
  *       members first, taken in turn.</li>
  * </ul>
+ * It also holds the subscriptions of sessions on other nodes ({@link #replaceRemote}), each with its node: the
+ * publish path asks {@link #route} which nodes need a message; {@link #match}, what this node's dispatcher asks,
+ * never gives a session of another node. Each client id is in the index once, of this node or of one other.
  * Its size is bounded by the sessions and subscriptions a node admits ({@code mqtt.max_persistent_sessions},
  * {@code mqtt.max_connections}, {@code mqtt.max_subscriptions_per_session}). Matching walks the trie level by
  * level with a work list (no recursion on input), its work bounded by the trie's size.
@@ -34,35 +38,49 @@ public final class SubscriptionIndex {
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final TrieNode root = new TrieNode(null, null);
-    /**
-     * Per client id, the subscriptions it holds (filters as subscribed, {@code $share/} included): its {@link IndexedSubscription}
-     * when it holds one (most sessions), else a map from filter to IndexedSubscription.
-     */
-    private final Map<String, Object> byClient = new HashMap<>();
+    /** Per client id, the subscriptions it holds. */
+    private final ClientSubscriptions byClient = new ClientSubscriptions();
     /** Written under the write lock; read without it by {@link #anyMatch}'s fast path (no subscription at all). */
     private volatile int count;
+    /** Subscriptions of sessions on other nodes, of {@link #count}. Written under the write lock. */
+    private volatile int remoteCount;
+    /** One {@link NodeRef} per node and state, shared by its sessions' subscriptions. Under the write lock. */
+    private final Map<String, NodeRef[]> nodeRefs = new HashMap<>();
 
-    /** Adds or replaces one subscription of {@code clientId}; {@code subscriptionId} 0 for none. */
+    /**
+     * Adds or replaces one subscription of {@code clientId}, a session of this node; {@code subscriptionId} 0 for
+     * none. Use {@link #replaceClient} for a session the index may hold as another node's.
+     */
     public void add(String clientId, String filter, int options, int subscriptionId) {
         lock.writeLock().lock();
         try {
-            removeLocked(clientId, filter);
-            SharedFilter shared = SharedFilter.parse(filter);
-            IndexedSubscription sub = new IndexedSubscription(filter, options, subscriptionId, shared == null ? null : shared.group());
-            TrieNode n = root;
-            for (String level : levels(shared == null ? filter : shared.filter())) {
-                n = n.child(level.equals("#") ? "#" : level.equals("+") ? "+" : level); // one instance of each
-            }
-            if (shared == null) {
-                n.direct().put(clientId, sub);
-            } else {
-                n.groups().computeIfAbsent(shared.group(), g -> new SharedGroup()).members.put(clientId, sub);
-            }
-            sub.node = n;
-            hold(clientId, sub);
-            count = count + 1;
+            addLocked(clientId, filter, options, subscriptionId, null);
         } finally {
             lock.writeLock().unlock();
+        }
+    }
+
+    private void addLocked(String clientId, String filter, int options, int subscriptionId, NodeRef remote) {
+        removeLocked(clientId, filter);
+        SharedFilter shared = SharedFilter.parse(filter);
+        String group = shared == null ? null : shared.group();
+        IndexedSubscription sub = remote == null ? new IndexedSubscription(filter, options, subscriptionId, group)
+                : new RemoteSubscription(filter, options, subscriptionId, group, remote);
+        TrieNode n = root;
+        for (String level : levels(shared == null ? filter : shared.filter())) {
+            n = n.child(level.equals("#") ? "#" : level.equals("+") ? "+" : level); // one instance of each
+        }
+        if (shared == null) {
+            n.direct().put(clientId, sub);
+        } else {
+            n.groups().computeIfAbsent(shared.group(),
+                    g -> new SharedGroup(filter.substring(SharedFilter.PREFIX.length()))).members.put(clientId, sub);
+        }
+        sub.node = n;
+        byClient.hold(clientId, sub);
+        count = count + 1;
+        if (remote != null) {
+            remoteCount = remoteCount + 1;
         }
     }
 
@@ -76,40 +94,115 @@ public final class SubscriptionIndex {
         }
     }
 
-    /** Removes every subscription of {@code clientId} (its session ended). */
+    /** Removes every subscription of {@code clientId} (its session ended), of this node or another. */
     public void removeClient(String clientId) {
         lock.writeLock().lock();
         try {
-            for (String f : filtersOf(clientId)) {
-                removeLocked(clientId, f);
+            removeAllLocked(clientId);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Removes every subscription of {@code clientId} if the index holds it as another node's; false otherwise. */
+    public boolean removeRemote(String clientId) {
+        return removeIf(clientId, true);
+    }
+
+    /** Removes every subscription of {@code clientId} if the index holds it as this node's; false otherwise. */
+    public boolean removeLocal(String clientId) {
+        return removeIf(clientId, false);
+    }
+
+    private boolean removeIf(String clientId, boolean remote) {
+        lock.writeLock().lock();
+        try {
+            IndexedSubscription any = byClient.any(clientId);
+            if (any == null || (any.remote() != null) != remote) {
+                return false;
             }
+            removeAllLocked(clientId);
+            return true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** The node of {@code clientId}'s session when the index holds it as another node's; null otherwise. */
+    public String remoteNode(String clientId) {
+        lock.readLock().lock();
+        try {
+            IndexedSubscription any = byClient.any(clientId);
+            return any == null || any.remote() == null ? null : any.remote().node();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Makes {@code subscriptions} (filter to options byte) the whole set of {@code clientId}'s subscriptions, with
+     * the subscription identifiers in {@code subscriptionIds} (filter to identifier; absent for none): a session of
+     * this node (held as another node's until now: those entries go).
+     */
+    public void replaceClient(String clientId, Map<String, Integer> subscriptions, Map<String, Integer> subscriptionIds) {
+        lock.writeLock().lock();
+        try {
+            replaceLocked(clientId, subscriptions, subscriptionIds, null);
         } finally {
             lock.writeLock().unlock();
         }
     }
 
     /**
-     * Makes {@code subscriptions} (filter to options byte) the whole set of {@code clientId}'s subscriptions, with
-     * the subscription identifiers in {@code subscriptionIds} (filter to identifier; absent for none).
+     * As {@link #replaceClient}, for a session on {@code node} (connected there now, or not): the publish path sends
+     * that node the messages its subscriptions match; this node makes no copy for it. Entries of it as a session of
+     * this node go.
      */
-    public void replaceClient(String clientId, Map<String, Integer> subscriptions, Map<String, Integer> subscriptionIds) {
+    public void replaceRemote(String clientId, String node, boolean connected, Map<String, Integer> subscriptions,
+                              Map<String, Integer> subscriptionIds) {
         lock.writeLock().lock();
         try {
-            for (String f : filtersOf(clientId)) {
-                if (!subscriptions.containsKey(f)) {
-                    removeLocked(clientId, f);
-                }
-            }
-            for (Map.Entry<String, Integer> e : subscriptions.entrySet()) {
-                int id = subscriptionIds.getOrDefault(e.getKey(), 0);
-                IndexedSubscription current = held(clientId, e.getKey());
-                if (current == null || current.options != e.getValue() || current.subscriptionId != id) {
-                    add(clientId, e.getKey(), e.getValue(), id); // the write lock is reentrant
-                }
-            }
+            replaceLocked(clientId, subscriptions, subscriptionIds, nodeRef(node, connected));
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    private void replaceLocked(String clientId, Map<String, Integer> subscriptions,
+                               Map<String, Integer> subscriptionIds, NodeRef remote) {
+        IndexedSubscription any = byClient.any(clientId);
+        if (any != null && (any.remote() == null) != (remote == null)) {
+            removeAllLocked(clientId); // moved between this node and another: each client id is held once
+        }
+        for (String f : byClient.filters(clientId)) {
+            if (!subscriptions.containsKey(f)) {
+                removeLocked(clientId, f);
+            }
+        }
+        for (Map.Entry<String, Integer> e : subscriptions.entrySet()) {
+            int id = subscriptionIds.getOrDefault(e.getKey(), 0);
+            IndexedSubscription current = byClient.get(clientId, e.getKey());
+            if (current == null || current.options != e.getValue() || current.subscriptionId != id
+                    || current.remote() != remote) {
+                addLocked(clientId, e.getKey(), e.getValue(), id, remote);
+            }
+        }
+    }
+
+    private NodeRef nodeRef(String node, boolean connected) {
+        NodeRef[] refs = nodeRefs.computeIfAbsent(node, n -> new NodeRef[] {new NodeRef(n, false), new NodeRef(n, true)});
+        return refs[connected ? 1 : 0];
+    }
+
+    private void removeAllLocked(String clientId) {
+        for (String f : byClient.filters(clientId)) {
+            removeLocked(clientId, f);
+        }
+    }
+
+    /** Subscriptions of sessions on other nodes, of {@link #size}. */
+    public int remoteSize() {
+        return remoteCount;
     }
 
     /** Subscriptions held, over all sessions. */
@@ -140,12 +233,19 @@ public final class SubscriptionIndex {
         }
     }
 
-    /**
-     * Who gets a copy of a message to {@code topic} published by {@code publisherClientId}: one target per session
-     * subscribed without sharing, then one per shared group and filter, whose member is the next in turn for which
-     * {@code connected} holds (or the next in turn when none does).
-     */
+    /** As {@link #match(String, String, Predicate, Set)} for every shared subscription held. */
     public List<Target> match(String topic, String publisherClientId, Predicate<String> connected) {
+        return match(topic, publisherClientId, connected, null);
+    }
+
+    /**
+     * Which of this node's sessions get a copy of a message to {@code topic} published by {@code publisherClientId}:
+     * one target per session subscribed without sharing, then one per shared group and filter that
+     * {@code sharedGroups} names ({@code G/F}; null: every one), whose member of this node is the next in turn for
+     * which {@code connected} holds (or the next in turn when none does). Sessions of other nodes are never targets.
+     */
+    public List<Target> match(String topic, String publisherClientId, Predicate<String> connected,
+                              Set<String> sharedGroups) {
         lock.readLock().lock();
         try {
             Map<String, MergedTarget> perSession = new LinkedHashMap<>();
@@ -154,6 +254,9 @@ public final class SubscriptionIndex {
                 if (n.direct != null) {
                     for (Map.Entry<String, IndexedSubscription> e : n.direct.entrySet()) {
                         IndexedSubscription s = e.getValue();
+                        if (s.remote() != null) {
+                            continue; // its node delivers it
+                        }
                         if ((s.options & NO_LOCAL) != 0 && e.getKey().equals(publisherClientId)) {
                             continue; // [MQTT-3.8.3-3]
                         }
@@ -162,6 +265,9 @@ public final class SubscriptionIndex {
                 }
                 if (n.groups != null) {
                     for (SharedGroup g : n.groups.values()) {
+                        if (sharedGroups != null && !sharedGroups.contains(g.key)) {
+                            continue; // the publishing node chose another node's member
+                        }
                         Target t = g.pick(connected);
                         if (t != null) {
                             shared.add(t);
@@ -173,6 +279,23 @@ public final class SubscriptionIndex {
             perSession.forEach((id, acc) -> out.add(acc.target(id)));
             out.addAll(shared);
             return out;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Which nodes need a message to {@code topic} published with {@code qos} by {@code publisherClientId}, a client
+     * of this node ({@code thisNode}); empty when none. See {@link NodeRoutes}.
+     */
+    public List<io.sluice.delivery.Route> route(String topic, String publisherClientId, int qos,
+                                                Predicate<String> connected, String thisNode) {
+        if (count == 0) {
+            return List.of();
+        }
+        lock.readLock().lock();
+        try {
+            return NodeRoutes.of(matchingNodes(topic), remoteCount > 0, publisherClientId, qos, connected, thisNode);
         } finally {
             lock.readLock().unlock();
         }
@@ -219,7 +342,7 @@ public final class SubscriptionIndex {
     }
 
     private boolean removeLocked(String clientId, String filter) {
-        IndexedSubscription sub = release(clientId, filter);
+        IndexedSubscription sub = byClient.release(clientId, filter);
         if (sub == null) {
             return false;
         }
@@ -234,66 +357,14 @@ public final class SubscriptionIndex {
             }
         }
         count = count - 1;
+        if (sub.remote() != null) {
+            remoteCount = remoteCount - 1;
+        }
         while (n.parent != null && n.isEmpty()) {
             n.parent.children.remove(n.level);
             n = n.parent;
         }
         return true;
-    }
-
-    private IndexedSubscription held(String clientId, String filter) {
-        Object o = byClient.get(clientId);
-        if (o instanceof IndexedSubscription s) {
-            return s.filter.equals(filter) ? s : null;
-        }
-        return o == null ? null : subs(o).get(filter);
-    }
-
-    private void hold(String clientId, IndexedSubscription sub) {
-        Object o = byClient.get(clientId);
-        if (o == null || o instanceof IndexedSubscription s && s.filter.equals(sub.filter)) {
-            byClient.put(clientId, sub);
-        } else if (o instanceof IndexedSubscription s) {
-            Map<String, IndexedSubscription> m = new LinkedHashMap<>(4);
-            m.put(s.filter, s);
-            m.put(sub.filter, sub);
-            byClient.put(clientId, m);
-        } else {
-            subs(o).put(sub.filter, sub);
-        }
-    }
-
-    private IndexedSubscription release(String clientId, String filter) {
-        Object o = byClient.get(clientId);
-        if (o instanceof IndexedSubscription s) {
-            if (!s.filter.equals(filter)) {
-                return null;
-            }
-            byClient.remove(clientId);
-            return s;
-        }
-        if (o == null) {
-            return null;
-        }
-        Map<String, IndexedSubscription> m = subs(o);
-        IndexedSubscription s = m.remove(filter);
-        if (m.size() == 1) {
-            byClient.put(clientId, m.values().iterator().next());
-        }
-        return s;
-    }
-
-    private List<String> filtersOf(String clientId) {
-        Object o = byClient.get(clientId);
-        if (o instanceof IndexedSubscription s) {
-            return List.of(s.filter);
-        }
-        return o == null ? List.of() : List.copyOf(subs(o).keySet());
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, IndexedSubscription> subs(Object held) {
-        return (Map<String, IndexedSubscription>) held;
     }
 
     static String[] levels(String topicOrFilter) {

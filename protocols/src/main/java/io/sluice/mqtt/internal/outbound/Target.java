@@ -8,7 +8,12 @@ package io.sluice.mqtt.internal.outbound;
  *                          this and the published QoS)
  * @param retainAsPublished true when a matching subscription asked for RETAIN as published (MQTT 5)
  * @param subscriptionIds   the subscription identifiers of every matching subscription that has one, ascending
- * @param shared            true when chosen as the member of a shared subscription group
+ * @param group             for the member chosen of a shared subscription group, the group and filter
+ *                          ({@code G/F}); null otherwise
  */
-public record Target(String clientId, int qos, boolean retainAsPublished, int[] subscriptionIds, boolean shared) {
+public record Target(String clientId, int qos, boolean retainAsPublished, int[] subscriptionIds, String group) {
+    /** True when chosen as the member of a shared subscription group. */
+    public boolean shared() {
+        return group != null;
+    }
 }

@@ -9,7 +9,6 @@ import io.sluice.mqtt.MqttStats;
 import io.sluice.mqtt.internal.outbound.Broker;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -32,6 +31,10 @@ public final class DeliveryStateBenchCommand implements Callable<Integer> {
 
     @Option(names = "--queued", description = "QoS 1 messages queued for one offline session (default ${DEFAULT-VALUE})")
     int queued = 1_000_000;
+
+    @Option(names = "--remote-sessions", description = "then sessions of other nodes (3 node ids), one subscription"
+            + " each, as the sessions follower hands them over (default ${DEFAULT-VALUE})")
+    int remoteSessions = 0;
 
     @Option(names = "--payload-bytes", description = "payload of each queued message (default ${DEFAULT-VALUE})")
     int payloadBytes = 16;
@@ -73,7 +76,35 @@ public final class DeliveryStateBenchCommand implements Callable<Integer> {
         System.out.printf("dispatching them (match against %,d subscriptions, queue one copy each) took %,d ms on one"
                 + " thread: %,.0f messages/s%n", broker.index().size(), dispatchNanos / 1_000_000,
                 queued / (dispatchNanos / 1e9));
+        if (remoteSessions > 0) {
+            benchRemote(broker, afterQueued);
+        }
         return broker.view("reader").queued() == queued ? 0 : 1;
+    }
+
+    /** Heap per session of another node in the index (Broker.remoteSession), and the publish path's routing. */
+    private void benchRemote(Broker broker, long before) {
+        String[] nodes = {"node-1", "node-2", "node-3"};
+        long t0 = System.nanoTime();
+        for (int i = 0; i < remoteSessions; i++) {
+            String id = String.format("remote-%08d", i);
+            broker.remoteSession(id, nodes[i % nodes.length], i % 2 == 0, Map.of("cmd/" + id + "/#", 1), Map.of());
+        }
+        long takeMillis = (System.nanoTime() - t0) / 1_000_000;
+        long after = liveHeap();
+        System.out.printf("%,d sessions of other nodes with one subscription (ids of 15 chars, filters of 22): %,d"
+                        + " bytes of live heap each in the delivery index; taken in in %,d ms%n", remoteSessions,
+                (after - before) / remoteSessions, takeMillis);
+        int rounds = Math.min(remoteSessions, 1_000_000);
+        long found = 0;
+        long t1 = System.nanoTime();
+        for (int i = 0; i < rounds; i++) {
+            String id = String.format("remote-%08d", i);
+            found += broker.index().route("cmd/" + id + "/set", "pub", 1, c -> false, "bench").size();
+        }
+        long routeNanos = System.nanoTime() - t1;
+        System.out.printf("routing %,d messages (one matching session of another node each) took %,d ms: %,.0f"
+                + " messages/s, %,d routes%n", rounds, routeNanos / 1_000_000, rounds / (routeNanos / 1e9), found);
     }
 
     /** Milliseconds the JVM's collectors have spent so far, over all of them. */
@@ -92,7 +123,7 @@ public final class DeliveryStateBenchCommand implements Callable<Integer> {
     /** Holds nothing: the bench measures the MQTT side only. */
     private static final class NoLog implements DeliveryLog {
         @Override
-        public CompletionStage<Delivery> append(Message message, Collection<String> nodes) {
+        public CompletionStage<Delivery> appendRoutes(Message message, java.util.List<io.sluice.delivery.Route> routes) {
             return CompletableFuture.completedFuture(Delivery.DELIVERED);
         }
 

@@ -6,7 +6,9 @@ import io.sluice.sinks.HeaderNames;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
@@ -28,6 +30,11 @@ public final class DeliveryHeaders {
     public static final String RESPONSE_TOPIC = "mqtt.response_topic";
     public static final String CORRELATION_DATA = "mqtt.correlation_data";
     public static final String USER_PROPERTY_PREFIX = HeaderNames.USER_PROPERTY_PREFIX;
+    /**
+     * Delivery records only: one header per shared subscription the target node serves, {@code G/F}; one empty one
+     * when it serves none; absent: it serves every one it holds (docs/RECORDS.md).
+     */
+    public static final String SHARED = "sluice.shared";
 
     /** The longest MQTT string or binary field (MQTT 5 sections 1.5.4 and 1.5.6). */
     private static final int MQTT_STRING_MAX_BYTES = 65_535;
@@ -69,6 +76,29 @@ public final class DeliveryHeaders {
         return h.toArray(new Header[0]);
     }
 
+    /** Adds to {@code headers} the {@link #SHARED} headers naming {@code groups} (one empty header for none). */
+    public static void addSharedGroups(List<Header> headers, Set<String> groups) {
+        if (groups.isEmpty()) {
+            headers.add(new RecordHeader(SHARED, new byte[0]));
+            return;
+        }
+        for (String g : groups) {
+            headers.add(new RecordHeader(SHARED, utf8(g)));
+        }
+    }
+
+    /** Bytes the {@link #SHARED} headers of {@code groups} (null: none) add to a write's weight. */
+    public static long sharedGroupsWeight(Set<String> groups) {
+        long w = 0;
+        if (groups != null) {
+            w += 48;
+            for (String g : groups) {
+                w += 48 + 3L * g.length();
+            }
+        }
+        return w;
+    }
+
     /**
      * The message a record holds. {@code retainedKey} is the key of a retained record (its topic, which stands in
      * when the record has no topic header), null for a delivery record; a null {@code payload} (a tombstone) gives an
@@ -92,6 +122,7 @@ public final class DeliveryHeaders {
         String responseTopic = null;
         byte[] correlation = null;
         List<UserProperty> props = new ArrayList<>(0);
+        Set<String> shared = null;
         for (Header h : headers) {
             String name = h.key();
             byte[] v = h.value();
@@ -109,6 +140,14 @@ public final class DeliveryHeaders {
                 case CONTENT_TYPE -> contentType = text(name, v);
                 case RESPONSE_TOPIC -> responseTopic = text(name, v);
                 case CORRELATION_DATA -> correlation = fitting(name, v);
+                case SHARED -> {
+                    if (retainedKey == null) {
+                        shared = shared == null ? new HashSet<>(2) : shared;
+                        if (v.length > 0) {
+                            shared.add(text(name, v));
+                        }
+                    }
+                }
                 default -> {
                     if (name.startsWith(USER_PROPERTY_PREFIX)) {
                         props.add(new UserProperty(userPropertyName(name), text(name, v)));
@@ -128,7 +167,7 @@ public final class DeliveryHeaders {
         }
         checkTopicName(topic);
         return new Message(topic, payload == null ? new byte[0] : payload, qos, retain, publisher, publishedMs, expiry,
-                format, contentType, responseTopic, correlation, props);
+                format, contentType, responseTopic, correlation, props, shared);
     }
 
     /** Bytes the headers of {@code m} take beyond its payload: the weight of a write on its way to Kafka. */

@@ -1,0 +1,185 @@
+package io.sluice.daemon.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
+import io.sluice.daemon.SluiceDaemon;
+import io.sluice.daemon.config.ConfigLoader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two nodes on one Kafka, sharing every topic: each follows the sessions topic, so a session made on one resumes on
+ * the other, a client id connects to one node at a time (takeover across nodes), and both see the same fleet.
+ */
+class FleetSessionsIT {
+    private static final Duration AWAIT = Duration.ofSeconds(30);
+    private static SluiceDaemon n1;
+    private static SluiceDaemon n2;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void startTwoNodes() {
+        String suffix = "fleet-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> shared = new HashMap<>();
+        shared.put("kafka.readings_topic", "readings-" + suffix);
+        shared.put("kafka.sessions_topic", "sessions-" + suffix);
+        shared.put("delivery.topic", "delivery-" + suffix);
+        shared.put("delivery.retained_topic", "retained-" + suffix);
+        shared.put("downlink.topic", "downlink-" + suffix);
+        shared.put("downlink.group", "downlink-" + suffix);
+        n1 = SluiceDaemon.start(node(shared, "n1"));
+        n2 = SluiceDaemon.start(node(shared, "n2"));
+    }
+
+    private static io.sluice.daemon.config.SluiceConfig node(Map<String, String> shared, String id) {
+        Map<String, String> extra = new HashMap<>(shared);
+        extra.put("node_id", id);
+        return TestKafka.shared().daemonConfig("fleet", extra);
+    }
+
+    @AfterAll
+    static void stop() {
+        for (SluiceDaemon d : new SluiceDaemon[] {n1, n2}) {
+            if (d != null) {
+                d.close();
+            }
+        }
+    }
+
+    private HttpResponse<String> admin(SluiceDaemon d, String path) throws Exception {
+        String token = Files.readString(Path.of(d.config().admin().tokenFile())).trim();
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + d.adminPort() + path))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String node(SluiceDaemon d, String clientId) {
+        return d.mqtt().sessions().connectedNode(clientId);
+    }
+
+    @Test
+    void aPersistentSubscriberMadeOnNode1_resumesOnNode2_withSessionPresent_andItsSubscription_mqtt5And311()
+            throws Exception {
+        Mqtt5BlockingClient v5 = Clients.v5("fleet-a5", n1.mqttPort());
+        assertFalse(v5.connectWith().cleanStart(false).sessionExpiryInterval(3600).send().isSessionPresent());
+        v5.subscribeWith().topicFilter("cmd/fleet-a5/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        v5.disconnect();
+        Mqtt3BlockingClient v3 = Clients.v3("fleet-a3", n1.mqttPort());
+        assertFalse(v3.connectWith().cleanSession(false).send().isSessionPresent());
+        v3.subscribeWith().topicFilter("cmd/fleet-a3/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        v3.disconnect();
+
+        // node 2 learns both from the sessions topic, subscriptions and all, without a restart
+        for (String id : List.of("fleet-a5", "fleet-a3")) {
+            await().atMost(AWAIT).until(() -> admin(n2, "/sessions/" + id).body(),
+                    body -> body.contains("cmd/" + id + "/#") && body.contains("\"n1\""));
+        }
+        Mqtt5BlockingClient again5 = Clients.v5("fleet-a5", n2.mqttPort());
+        assertTrue(again5.connectWith().cleanStart(false).sessionExpiryInterval(3600).send().isSessionPresent(),
+                "MQTT 5 session made on node 1 is present on node 2");
+        Mqtt3BlockingClient again3 = Clients.v3("fleet-a3", n2.mqttPort());
+        assertTrue(again3.connectWith().cleanSession(false).send().isSessionPresent(),
+                "MQTT 3.1.1 session made on node 1 is present on node 2");
+        assertTrue(n2.mqtt().sessionInfo("fleet-a5").subscriptions().contains("cmd/fleet-a5/#"));
+        await().atMost(AWAIT).until(() -> "n2".equals(node(n1, "fleet-a5")) && "n2".equals(node(n1, "fleet-a3")));
+        String status = admin(n2, "/status").body();
+        assertTrue(status.contains("\"fleet\"") && status.contains("\"n2\""), status);
+        again5.disconnect();
+        again3.disconnect();
+    }
+
+    @Test
+    void aClientConnectedToNode1_thatConnectsToNode2_endsItsNode1Connection_mqtt5WithDisconnect8E()
+            throws Exception {
+        AtomicReference<Throwable> cause = new AtomicReference<>();
+        Mqtt5BlockingClient first = MqttClient.builder().useMqttVersion5().identifier("fleet-b5")
+                .serverHost("127.0.0.1").serverPort(n1.mqttPort())
+                .addDisconnectedListener(ctx -> cause.compareAndSet(null, ctx.getCause())).buildBlocking();
+        first.connectWith().cleanStart(true).send();
+        // node 1's presence record is in the log before node 2's CONNECT: the later record is node 2's
+        await().atMost(AWAIT).until(() -> "n1".equals(node(n2, "fleet-b5")));
+        long lostBefore = n1.mqttStats().event("session_taken_over_remote");
+
+        Mqtt5BlockingClient second = Clients.v5("fleet-b5", n2.mqttPort());
+        second.connectWith().cleanStart(true).send();
+
+        await().atMost(AWAIT).until(() -> cause.get() != null);
+        assertTrue(cause.get() instanceof Mqtt5DisconnectException, String.valueOf(cause.get()));
+        assertEquals(Mqtt5DisconnectReasonCode.SESSION_TAKEN_OVER,
+                ((Mqtt5DisconnectException) cause.get()).getMqttMessage().getReasonCode());
+        assertEquals(lostBefore + 1, n1.mqttStats().event("session_taken_over_remote"));
+        assertTrue(second.getState().isConnected());
+        second.publishWith().topic("fleet/b5").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[] {1}).send();
+        assertEquals("n2", node(n1, "fleet-b5"));
+        second.disconnect();
+    }
+
+    @Test
+    void aClientConnectedToNode1_thatConnectsToNode2_endsItsNode1Connection_mqtt311() throws Exception {
+        Mqtt3BlockingClient first = Clients.v3("fleet-b3", n1.mqttPort());
+        first.connectWith().cleanSession(false).send();
+        await().atMost(AWAIT).until(() -> "n1".equals(node(n2, "fleet-b3")));
+
+        Mqtt3BlockingClient second = Clients.v3("fleet-b3", n2.mqttPort());
+        assertTrue(second.connectWith().cleanSession(false).send().isSessionPresent(), "its session moved along");
+
+        await().atMost(AWAIT).until(() -> !first.getState().isConnected());
+        assertTrue(second.getState().isConnected());
+        second.publishWith().topic("fleet/b3").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[] {1}).send();
+        await().atMost(AWAIT).until(() -> "n2".equals(node(n1, "fleet-b3")));
+        second.disconnect();
+    }
+
+    @Test
+    void twoConnectsOfOneIdOnTwoNodesAtOnce_leaveExactlyOneConnected_andBothNodesAgreeWhere() {
+        Mqtt5AsyncClient a = MqttClient.builder().useMqttVersion5().identifier("fleet-c").serverHost("127.0.0.1")
+                .serverPort(n1.mqttPort()).buildAsync();
+        Mqtt5AsyncClient b = MqttClient.builder().useMqttVersion5().identifier("fleet-c").serverHost("127.0.0.1")
+                .serverPort(n2.mqttPort()).buildAsync();
+        CompletableFuture.allOf(a.connectWith().cleanStart(true).send(), b.connectWith().cleanStart(true).send())
+                .join();
+
+        await().atMost(AWAIT).until(() -> a.getState().isConnected() != b.getState().isConnected());
+        String owner = a.getState().isConnected() ? "n1" : "n2";
+        await().atMost(AWAIT).until(() -> owner.equals(node(n1, "fleet-c")) && owner.equals(node(n2, "fleet-c")));
+        // and it stays so: the connected one is still connected once both nodes have read every record
+        assertTrue((owner.equals("n1") ? a : b).getState().isConnected());
+        (owner.equals("n1") ? a : b).disconnect().join();
+    }
+
+    @Test
+    void aNonPersistentClientsPresence_isSeenByTheOtherNode_andRemovedWhenItDisconnects() {
+        Mqtt3BlockingClient c = Clients.v3("fleet-d", n1.mqttPort());
+        c.connectWith().cleanSession(true).send();
+        await().atMost(AWAIT).until(() -> "n1".equals(node(n2, "fleet-d")));
+        assertNull(n2.mqtt().sessionInfo("fleet-d"), "connected elsewhere, with no session to resume");
+
+        c.disconnect();
+
+        await().atMost(AWAIT).until(() -> node(n2, "fleet-d") == null && node(n1, "fleet-d") == null);
+    }
+}
