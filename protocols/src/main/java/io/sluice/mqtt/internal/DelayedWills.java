@@ -82,11 +82,13 @@ final class DelayedWills {
         if (stored) {
             write(clientId, record);
         }
-        arm(clientId, loop, delayMillis, publish, stored);
-        stats.count("will_delayed");
+        if (arm(clientId, loop, delayMillis, publish, stored)) {
+            stats.count("will_delayed");
+        }
     }
 
-    private void arm(String clientId, EventExecutor loop, long delayMillis, Runnable publish, boolean stored) {
+    /** Schedules the will; false when {@code loop} is shutting down (then it is not armed here). */
+    private boolean arm(String clientId, EventExecutor loop, long delayMillis, Runnable publish, boolean stored) {
         Pending p = new Pending(loop, publish, stored);
         Pending older = pending.put(clientId, p);
         if (older != null) {
@@ -101,8 +103,10 @@ final class DelayedWills {
                     forget(clientId, p);
                 }
             }, delayMillis, TimeUnit.MILLISECONDS);
+            return true;
         } catch (RejectedExecutionException e) {
             pending.remove(clientId, p); // shutting down: nothing is published any more; the record stays for the next run
+            return false;
         }
     }
 
