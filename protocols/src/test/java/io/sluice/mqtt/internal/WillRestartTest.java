@@ -176,4 +176,24 @@ class WillRestartTest {
         restart();
         assertEquals(0, ingest.count());
     }
+
+    @Test
+    void aCleanStartAfterTheRestart_endsTheOldSession_soItsRestoredWillIsPublishedAtOnce() {
+        droppedWithWill(300);
+        Context next = restart();
+        connect(next, ingest, true, 300);
+        loop.runPendingTasks();
+        assertEquals(1, ingest.count());
+        assertEquals("wills/dev", ingest.received.get(0).topic());
+        assertFalse(store.data.containsKey(StoredWill.key("dev")));
+    }
+
+    @Test
+    void anUndecodableStoredWill_isCountedAndSkipped_andNothingIsPublished() {
+        store.data.put(StoredWill.key("dev"), new byte[] {9, 1, 2});
+        Context next = restart();
+        advanceLoop(3_600);
+        assertEquals(0, ingest.count());
+        assertEquals(1, next.stats().event("session_undecodable"));
+    }
 }
