@@ -115,6 +115,7 @@ public final class MqttSource implements AutoCloseable {
         boss = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(config.ioThreads(),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        sessions.rearmWills(context, workers); // before binding: a client back within its will delay cancels it
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         AcceptLimiter limiter = new AcceptLimiter(listeners.sourceLimits(), stats);
         ServerTls tls = listeners.tls();

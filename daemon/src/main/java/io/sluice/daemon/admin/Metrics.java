@@ -87,8 +87,20 @@ final class Metrics {
         Gauge.builder("sluice.downlink.pending", downlink, l -> l.stats().pending())
                 .description("downlink records read and not yet durable (downlink.max_pending_records)")
                 .register(registry);
+        Gauge.builder("sluice.downlink.pending.bytes", downlink, l -> l.stats().pendingBytes())
+                .description("bytes of the downlink records read and not yet durable (downlink.max_pending_bytes)")
+                .register(registry);
         FunctionCounter.builder("sluice.downlink.pauses", downlink, l -> l.stats().pauses())
-                .description("times the downlink paused its partitions at downlink.max_pending_records")
+                .description("times the downlink paused its partitions at downlink.max_pending_records or"
+                        + " downlink.max_pending_bytes").register(registry);
+        Gauge.builder("sluice.downlink.paused.by.bytes", downlink, l -> l.stats().pausedByBytes() ? 1 : 0)
+                .description("1 while the downlink's partitions are paused at downlink.max_pending_bytes")
+                .register(registry);
+        FunctionCounter.builder("sluice.downlink.byte.pauses", downlink, l -> l.stats().bytePauses())
+                .description("times the downlink paused its partitions at downlink.max_pending_bytes")
+                .register(registry);
+        FunctionCounter.builder("sluice.downlink.oversized", downlink, l -> l.stats().oversized())
+                .description("downlink records larger than downlink.max_pending_bytes, each taken alone")
                 .register(registry);
         Gauge.builder("sluice.downlink.lag", downlink, l -> l.stats().lag())
                 .description("records of this node's downlink partitions not yet read").register(registry);

@@ -96,8 +96,12 @@ final class StatusReport {
         m.put("refused", s.refused());
         m.put("retries", s.retries());
         m.put("pending", s.pending());
+        m.put("pending_bytes", s.pendingBytes());
         m.put("paused", s.paused());
         m.put("pauses", s.pauses());
+        m.put("paused_by_bytes", s.pausedByBytes());
+        m.put("byte_pauses", s.bytePauses());
+        m.put("oversized", s.oversized());
         m.put("lag", s.lag());
         m.put("uncommitted", s.uncommitted());
         m.put("commits", s.commits());

@@ -418,6 +418,12 @@ public final class ConfigSchema {
                     "Downlink records read and not yet durable (their delivery-log and retained writes not yet"
                             + " acknowledged by Kafka). At the bound the consumer pauses its partitions until the"
                             + " count drops (paused in sluice status), so memory stays bounded while Kafka is slow."),
+            number("downlink.max_pending_bytes", LONG, 32 * MIB, 1024, 64L * 1024 * MIB,
+                    "Bytes (keys, values and headers) of the downlink records read and not yet durable, as"
+                            + " downlink.max_pending_records counts them. A record that would pass it is read again"
+                            + " once it fits, and the partitions pause while it is reached (paused_by_bytes in sluice"
+                            + " status); a record larger than it is taken alone, when nothing else is pending"
+                            + " (oversized)."),
             number("downlink.commit_interval_ms", INT, 1_000, 10, 600_000,
                     "How often the downlink commits its offsets at most (and at shutdown and when partitions move"
                             + " to another node). Only offsets of records made durable (or counted undecodable or"

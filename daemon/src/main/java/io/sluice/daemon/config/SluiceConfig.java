@@ -18,7 +18,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
      * The downlink section (docs/DELIVERY.md, "Downlink"). {@code enabled} is false whenever delivery is off.
      */
     public record Downlink(boolean enabled, String topic, String group, int partitions, int maxPendingRecords,
-                           int commitIntervalMs) {
+                           long maxPendingBytes, int commitIntervalMs) {
     }
 
     /** The delivery section (docs/DELIVERY.md; its bounds in docs/LIMITS.md). */
@@ -175,7 +175,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                         v.longValue("delivery.max_retained_bytes"), v.longValue("delivery.max_pending_bytes")),
                 new Downlink(v.bool("delivery.enabled") && v.bool("downlink.enabled"), v.string("downlink.topic"),
                         v.string("downlink.group"), v.integer("downlink.partitions"),
-                        v.integer("downlink.max_pending_records"), v.integer("downlink.commit_interval_ms")));
+                        v.integer("downlink.max_pending_records"), v.longValue("downlink.max_pending_bytes"),
+                        v.integer("downlink.commit_interval_ms")));
     }
 
     static MqttTls mqttTls(ConfigValues v) {

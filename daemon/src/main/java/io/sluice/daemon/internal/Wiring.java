@@ -135,7 +135,7 @@ public final class Wiring {
         SluiceConfig.Kafka k = c.kafka();
         SluiceConfig.Downlink d = c.downlink();
         return new KafkaDownlink(new DownlinkConfig(k.bootstrapServers(), d.topic(), d.group(), d.maxPendingRecords(),
-                d.commitIntervalMs(), k.requestTimeoutMs(), "sluice-downlink-" + c.nodeId(), k.clientProperties()),
+                d.maxPendingBytes(), d.commitIntervalMs(), k.requestTimeoutMs(), "sluice-downlink-" + c.nodeId(), k.clientProperties()),
                 publisher);
     }
 

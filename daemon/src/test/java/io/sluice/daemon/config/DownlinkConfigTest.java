@@ -20,7 +20,8 @@ class DownlinkConfigTest {
     void defaults_downlinkOn_withItsTopicGroupAndBounds() {
         SluiceConfig.Downlink d = ConfigLoader.fromYaml("").downlink();
 
-        assertEquals(new SluiceConfig.Downlink(true, "sluice.downlink", "sluice.downlink", 12, 10_000, 1_000), d);
+        assertEquals(new SluiceConfig.Downlink(true, "sluice.downlink", "sluice.downlink", 12, 10_000,
+                32L * 1024 * 1024, 1_000), d);
     }
 
     @Test
@@ -32,15 +33,17 @@ class DownlinkConfigTest {
                   group: cmd-readers
                   partitions: 3
                   max_pending_records: 7
+                  max_pending_bytes: 65536
                   commit_interval_ms: 250
                 """);
 
-        assertEquals(new SluiceConfig.Downlink(true, "cmds", "cmd-readers", 3, 7, 250), c.downlink());
+        assertEquals(new SluiceConfig.Downlink(true, "cmds", "cmd-readers", 3, 7, 65_536, 250), c.downlink());
         try (KafkaDownlink downlink = Wiring.downlink(c, m -> null)) {
             DownlinkConfig dc = downlink.config();
             assertEquals("cmds", dc.topic());
             assertEquals("cmd-readers", dc.group());
             assertEquals(7, dc.maxPendingRecords());
+            assertEquals(65_536, dc.maxPendingBytes());
             assertEquals(250, dc.commitIntervalMs());
             assertEquals("sluice-downlink-n1", dc.clientId());
         }

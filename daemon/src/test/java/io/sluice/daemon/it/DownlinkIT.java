@@ -222,6 +222,74 @@ class DownlinkIT {
     }
 
     @Test
+    void largeRecords_pauseTheReaderAtMaxPendingBytes_andEachIsPublishedOnceInOrderAndCommitted() throws Exception {
+        int n = 30;
+        int size = 100_000; // two fit in the bound, a third does not
+        long bound = 256 * 1024;
+        SluiceConfig config = kafka.daemonConfig("downlink-bytes", Map.of("downlink.max_pending_bytes",
+                Long.toString(bound)));
+        String topic = config.downlink().topic();
+        try (SluiceDaemon daemon = SluiceDaemon.start(config);
+             KafkaProducer<String, byte[]> producer = producer()) {
+            Mqtt5BlockingClient sub = Clients.v5("device-large", daemon.mqttPort());
+            sub.connect();
+            var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
+            sub.subscribeWith().topicFilter("cmd/device-large/#").qos(MqttQos.AT_LEAST_ONCE).send();
+
+            RecordHeaders h = new RecordHeaders();
+            h.add("sluice.topic", "cmd/device-large/blob".getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < n; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, "device-large", blob(i, size), h));
+            }
+            producer.flush();
+            long maxPendingBytes = 0;
+            List<Integer> got = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                Mqtt5Publish p = publishes.receive(AWAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow(
+                        () -> new AssertionError("only " + got.size() + " of " + n + " arrived"));
+                assertEquals(size, p.getPayloadAsBytes().length);
+                got.add(indexOf(p.getPayloadAsBytes()));
+                maxPendingBytes = Math.max(maxPendingBytes, daemon.downlink().stats().pendingBytes());
+            }
+            assertEquals(java.util.stream.IntStream.range(0, n).boxed().toList(), got, "each once, in offset order");
+            await().atMost(AWAIT).until(() -> committed(config.downlink().group(), topic) == n);
+            DownlinkStats s = daemon.downlink().stats();
+            assertTrue(s.bytePauses() > 0, "the byte bound was reached: " + s);
+            assertTrue(maxPendingBytes <= bound, "pending bytes " + maxPendingBytes + " > " + bound);
+            assertEquals(0, s.oversized());
+
+            // one record larger than the whole bound: taken alone, never stalling the reader
+            producer.send(new ProducerRecord<>(topic, 0, "device-large", blob(n, 400_000), h)).get(30, TimeUnit.SECONDS);
+            Mqtt5Publish big = publishes.receive(AWAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow(
+                    () -> new AssertionError("the oversized record did not arrive\n" + daemon.downlink().stats()));
+            assertEquals(n, indexOf(big.getPayloadAsBytes()));
+            await().atMost(AWAIT).until(() -> committed(config.downlink().group(), topic) == n + 1);
+            assertEquals(1, daemon.downlink().stats().oversized());
+            String status = admin(daemon, "/status");
+            assertTrue(status.contains("\"byte_pauses\""), status);
+            assertTrue(admin(daemon, "/metrics").contains("sluice_downlink_oversized_total 1.0"));
+            sub.disconnect();
+        }
+    }
+
+    /** A payload of {@code size} bytes that starts with {@code index} and a colon. */
+    private static byte[] blob(int index, int size) {
+        byte[] b = new byte[size];
+        java.util.Arrays.fill(b, (byte) 'x');
+        byte[] head = (index + ":").getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(head, 0, b, 0, head.length);
+        return b;
+    }
+
+    private static int indexOf(byte[] blob) {
+        int colon = 0;
+        while (blob[colon] != ':') {
+            colon++;
+        }
+        return Integer.parseInt(new String(blob, 0, colon, StandardCharsets.UTF_8));
+    }
+
+    @Test
     void aPersistentSessionOfflineWhenTheRecordIsWritten_getsItOnce_afterAKill9OnceItsOffsetIsCommitted(
             @TempDir Path dir) throws Exception {
         int port = DaemonProcess.freePort();

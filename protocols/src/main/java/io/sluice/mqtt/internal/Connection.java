@@ -7,9 +7,7 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.sluice.ingest.Delivery;
-import io.sluice.ingest.Envelope;
 import io.sluice.ingest.Outcome;
-import io.sluice.ingest.Protocols;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -412,7 +410,9 @@ final class Connection {
             // the will waits for its delay or the end of the session, whichever comes first
             long delaySeconds = Math.min(will.delaySeconds(), expirySeconds);
             if (delaySeconds > 0) {
-                ctx.sessions().delayedWills().schedule(clientId, channel.eventLoop(), delaySeconds * 1000,
+                StoredWill stored = new StoredWill(will, willRetain, version(), permissions.identity(),
+                        ctx.clock().millis() + delaySeconds * 1000);
+                ctx.sessions().delayedWills().schedule(clientId, channel.eventLoop(), delaySeconds * 1000, stored,
                         this::publishWill);
             } else {
                 publishWill();
@@ -446,28 +446,7 @@ final class Connection {
     }
 
     private void publishWill() {
-        Envelope e = new Envelope(clientId, will.topic(), will.payload(), Protocols.MQTT, version(), will.qos(),
-                ctx.clock().millis() * 1_000_000L, will.contentType(), will.userProperties(), null,
-                permissions.identity());
-        int weight = e.weightBytes();
-        if (TopicNames.validName(will.topic()) && !permissions.mayPublish(will.topic())) {
-            ctx.stats().count("will_not_authorized");
-            LOG.warn("Will message of '{}' to '{}' dropped: not allowed by the ACL [will_not_authorized]", clientId,
-                    will.topic());
-            return;
-        }
-        if (!TopicNames.validName(will.topic()) || !ctx.budget().tryAcquire(weight)) {
-            ctx.stats().count("will_dropped");
-            LOG.warn("Will message of '{}' dropped (invalid topic or in-flight budget spent)", clientId);
-            return;
-        }
-        ctx.stats().count("will_published");
-        ctx.outstanding().incrementAndGet();
-        (ctx.broker() == null ? ctx.ingest().submit(e) : ctx.broker().publish(e,
-                DeliveryHooks.willMessage(will, willRetain, clientId, ctx.clock()), ctx.ingest())).whenComplete((d, err) -> {
-            ctx.budget().release(weight);
-            ctx.outstanding().decrementAndGet();
-        });
+        WillPublisher.publish(ctx, clientId, version(), will, willRetain, permissions);
     }
 
     String version() {

@@ -40,8 +40,9 @@ final class RememberedPacketIds {
         int count = 0;
         for (Map.Entry<String, byte[]> e : loaded.entrySet()) {
             if (!SessionCodec.isExactlyOnceKey(e.getKey())
-                    || io.sluice.mqtt.internal.outbound.InflightRecord.isKey(e.getKey())) {
-                continue; // a session, or an outbound QoS 2 record (delivery's)
+                    || io.sluice.mqtt.internal.outbound.InflightRecord.isKey(e.getKey())
+                    || StoredWill.isKey(e.getKey())) {
+                continue; // a session, an outbound QoS 2 record (delivery's) or a delayed will
             }
             try {
                 SessionCodec.RememberedId r = SessionCodec.decodeExactlyOnce(e.getKey(), e.getValue());

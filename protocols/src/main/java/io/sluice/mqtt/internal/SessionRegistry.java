@@ -48,6 +48,8 @@ public final class SessionRegistry {
     private final DelayedWills delayedWills;
     /** Outbound QoS 2 state of the loaded persistent sessions, handed once to delivery at its start. */
     private Map<String, io.sluice.mqtt.internal.outbound.InflightRecord> outboundRecords = Map.of();
+    /** Delayed wills read by {@link #load}, re-armed once by {@link #rearmWills}. */
+    private Map<String, StoredWill> storedWills = Map.of();
 
     public SessionRegistry(SessionStore store, Clock clock, MqttStats stats) {
         this(store, clock, stats, SessionLimits.defaults());
@@ -65,7 +67,7 @@ public final class SessionRegistry {
         this.clock = clock;
         this.stats = stats;
         this.limits = limits;
-        this.delayedWills = new DelayedWills(stats);
+        this.delayedWills = new DelayedWills(stats, store);
         this.remembered = new RememberedPacketIds(store, stats);
     }
 
@@ -120,6 +122,7 @@ public final class SessionRegistry {
         }
         int ids = remembered.load(loaded, durable::containsKey);
         outboundRecords = loadOutbound(loaded);
+        storedWills = loadWills(loaded);
         LOG.info("Loaded {} persistent session(s) ({} QoS 2 packet id(s) awaiting PUBREL), removed {} expired;"
                 + " decoded in {} ms", durable.size(), ids, expired, (System.nanoTime() - decodeStart) / 1_000_000);
         if (durable.size() >= limits.maxPersistentSessions()) {
@@ -150,6 +153,34 @@ public final class SessionRegistry {
             }
         }
         return records;
+    }
+
+    /** Delayed wills waiting when the node stopped (their session may have ended since: then they are due now). */
+    private Map<String, StoredWill> loadWills(Map<String, byte[]> loaded) {
+        Map<String, StoredWill> wills = new java.util.HashMap<>();
+        for (Map.Entry<String, byte[]> e : loaded.entrySet()) {
+            if (StoredWill.isKey(e.getKey())) {
+                try {
+                    wills.put(StoredWill.clientIdOf(e.getKey()), StoredWill.decode(e.getValue()));
+                } catch (IllegalArgumentException ex) {
+                    stats.count("session_undecodable");
+                    LOG.warn("Skipping the stored delayed will of '{}': {}", StoredWill.clientIdOf(e.getKey()),
+                            ex.getMessage());
+                }
+            }
+        }
+        return wills;
+    }
+
+    /**
+     * Re-arms the delayed wills {@link #load} read (see {@link DelayedWills#rearm}), publishing them through
+     * {@code ctx} on {@code loops}. Once, after {@link #load} and before the listeners bind.
+     */
+    public void rearmWills(Context ctx, io.netty.util.concurrent.EventExecutorGroup loops) {
+        Map<String, StoredWill> wills = storedWills;
+        storedWills = Map.of();
+        delayedWills.rearm(wills, loops, clock, durable::containsKey,
+                (id, w) -> WillPublisher.publish(ctx, id, w));
     }
 
     /**

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * {@link Publisher} and commits an offset only once every record before it is finished ({@link PendingOffsets}):
  * made durable by the publish path, or counted undecodable or refused. A retryable outcome is published again after
  * a backoff, never skipped. At most {@code max_pending_records} records are unfinished: beyond that the partitions
- * are paused. Commits go out asynchronously at most every {@code commit_interval_ms}, synchronously when partitions
+ * are paused; likewise for their bytes, {@code max_pending_bytes} ({@link PendingBytes}: a record that does not fit
+ * is sought back to and read again once it does). Commits go out asynchronously at most every {@code commit_interval_ms}, synchronously when partitions
  * are revoked and at close. No record and no Kafka failure ends the thread; only {@link #close} does.
  *
  * <p><b>Threading.</b> The consumer and all state but the counters are touched only by the reader thread; publish
@@ -47,6 +48,8 @@ public final class DownlinkReader {
     private final LongAdder undecodable = new LongAdder();
     private final Commits commits;
     private volatile int pending;
+    private volatile long pendingBytes;
+    private final PendingBytes bytes;
     private volatile boolean paused;
     private final LongAdder pauses = new LongAdder();
     private volatile int assigned;
@@ -61,6 +64,7 @@ public final class DownlinkReader {
         this.config = config;
         this.consumer = consumer;
         this.maxPollRecords = maxPollRecords;
+        this.bytes = new PendingBytes(config.maxPendingBytes());
         this.publishing = new Publishing(publisher, offsets, this::logFailure);
         this.commits = new Commits(consumer, offsets, Duration.ofMillis(config.commitIntervalMs()), CLOSE_STEP,
                 this::logFailure);
@@ -85,12 +89,10 @@ public final class DownlinkReader {
                     if (flowControl()) {
                         // paused: only an outcome makes room; poll (callbacks, heartbeat) once one came or soon
                         running &= publishing.awaitOutcomes(wait);
-                        pending = offsets.pending();
+                        counts();
                         wait = Duration.ZERO;
                     }
-                    for (ConsumerRecord<String, byte[]> r : poll(wait)) {
-                        accept(r);
-                    }
+                    take(poll(wait));
                     takeOutcomes();
                     commits.whenDue();
                     observe();
@@ -110,11 +112,39 @@ public final class DownlinkReader {
         }
     }
 
+    /**
+     * Takes the records of a poll in order while their bytes fit; a partition whose next record does not fit is sought
+     * back to it (its later records of this poll are left too), so it is read again once there is room.
+     */
+    private void take(Iterable<ConsumerRecord<String, byte[]>> records) {
+        java.util.Set<TopicPartition> left = null;
+        for (ConsumerRecord<String, byte[]> r : records) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            if (left != null && left.contains(tp)) {
+                continue;
+            }
+            long size = PendingBytes.of(r);
+            if (!bytes.fits(offsets.pendingBytes(), size)) {
+                consumer.seek(tp, r.offset());
+                if (left == null) {
+                    left = new java.util.HashSet<>();
+                }
+                left.add(tp);
+                continue;
+            }
+            if (size > config.maxPendingBytes()) {
+                logFailure("oversized record", where(r) + ": " + size + " bytes, more than downlink.max_pending_bytes ("
+                        + config.maxPendingBytes() + "): taken alone");
+            }
+            accept(r, size);
+        }
+    }
+
     /** One record read: decoded and published, or counted undecodable and finished. */
-    private void accept(ConsumerRecord<String, byte[]> r) {
+    private void accept(ConsumerRecord<String, byte[]> r, long size) {
         read.increment();
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-        PendingOffsets.Slot slot = offsets.read(tp, r.offset());
+        PendingOffsets.Slot slot = offsets.read(tp, r.offset(), size);
         Message m;
         try {
             m = DownlinkRecord.decode(r.headers(), r.value(), System.currentTimeMillis());
@@ -139,15 +169,21 @@ public final class DownlinkReader {
 
     private void takeOutcomes() {
         publishing.takeOutcomes();
+        counts();
+    }
+
+    private void counts() {
         pending = offsets.pending();
+        pendingBytes = offsets.pendingBytes();
     }
 
     /**
-     * Pauses every assigned partition while one more poll could pass the bound; resumes when it could not. True while
-     * paused.
+     * Pauses every assigned partition while one more poll could pass the record bound, or the byte bound is reached
+     * or a record waits for room ({@link PendingBytes#full}); resumes when neither holds. True while paused.
      */
     private boolean flowControl() {
-        boolean full = offsets.pending() + maxPollRecords > config.maxPendingRecords();
+        boolean byRecords = offsets.pending() + maxPollRecords > config.maxPendingRecords();
+        boolean full = bytes.full(offsets.pendingBytes()) | byRecords;
         if (full) {
             consumer.pause(consumer.assignment());
         } else if (!consumer.paused().isEmpty()) {
@@ -253,8 +289,8 @@ public final class DownlinkReader {
 
     public DownlinkStats stats() {
         return new DownlinkStats(read.sum(), publishing.published(), undecodable.sum(), publishing.refused(),
-                publishing.retried(), pending,
-                paused, pauses.sum(), assigned, lag, uncommitted, commits.count());
+                publishing.retried(), pending, pendingBytes, paused, pauses.sum(), bytes.paused(), bytes.pauses(),
+                bytes.oversized(), assigned, lag, uncommitted, commits.count());
     }
 
     private void logFailure(String kind, String detail) {
@@ -275,7 +311,7 @@ public final class DownlinkReader {
             takeOutcomes();
             commits.now(partitions);
             offsets.drop(partitions);
-            pending = offsets.pending();
+            counts();
         }
 
         @Override
@@ -287,7 +323,7 @@ public final class DownlinkReader {
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             offsets.drop(partitions);
-            pending = offsets.pending();
+            counts();
         }
     }
 }

@@ -9,7 +9,8 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * The commit rule of the downlink: which offset of each partition may be committed. Every record read takes a
  * {@link Slot}; the record is finished when the publish path made it durable or it was counted undecodable or
- * refused. The committable offset of a partition is its lowest unfinished offset, or the one after the last read when
+ * refused. It counts the records not finished and their bytes (for {@code max_pending_records} and
+ * {@code max_pending_bytes}). The committable offset of a partition is its lowest unfinished offset, or the one after the last read when
  * all are finished, so a commit never passes a record that is not finished, whatever order the records finish in.
  *
  * <p>Threading: not thread-safe; the downlink's consumer thread only.
@@ -19,12 +20,15 @@ final class PendingOffsets {
     static final class Slot {
         final TopicPartition partition;
         final long offset;
+        /** The record's bytes as the pending bound counts them. */
+        final long bytes;
         private final Track track;
         private boolean done;
 
-        private Slot(TopicPartition partition, long offset, Track track) {
+        private Slot(TopicPartition partition, long offset, long bytes, Track track) {
             this.partition = partition;
             this.offset = offset;
+            this.bytes = bytes;
             this.track = track;
         }
 
@@ -44,17 +48,24 @@ final class PendingOffsets {
 
     private final Map<TopicPartition, Track> tracks = new HashMap<>();
     private int pending;
+    private long pendingBytes;
 
     /** A record of {@code partition} at {@code offset} is read (offsets of a partition arrive ascending). */
     Slot read(TopicPartition partition, long offset) {
+        return read(partition, offset, 0);
+    }
+
+    /** As {@link #read(TopicPartition, long)}, for a record of {@code bytes} bytes. */
+    Slot read(TopicPartition partition, long offset, long bytes) {
         Track t = tracks.computeIfAbsent(partition, p -> new Track());
-        Slot s = new Slot(partition, offset, t);
+        Slot s = new Slot(partition, offset, bytes, t);
         t.slots.addLast(s);
         if (t.first < 0) {
             t.first = offset;
         }
         t.nextRead = Math.max(t.nextRead, offset + 1);
         pending++;
+        pendingBytes += bytes;
         return s;
     }
 
@@ -75,6 +86,7 @@ final class PendingOffsets {
         }
         s.done = true;
         pending--;
+        pendingBytes -= s.bytes;
         return true;
     }
 
@@ -142,6 +154,7 @@ final class PendingOffsets {
                 for (Slot s : t.slots) {
                     if (!s.done) {
                         pending--;
+                        pendingBytes -= s.bytes;
                     }
                 }
             }
@@ -151,6 +164,11 @@ final class PendingOffsets {
     /** Records read and not finished, across partitions. */
     int pending() {
         return pending;
+    }
+
+    /** Bytes of the records read and not finished, across partitions. */
+    long pendingBytes() {
+        return pendingBytes;
     }
 
     /** Records read whose offsets are not committed yet (acknowledged by Kafka), across partitions. */

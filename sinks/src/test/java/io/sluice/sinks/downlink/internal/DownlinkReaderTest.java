@@ -48,8 +48,27 @@ class DownlinkReaderTest {
         /** Polls made so far: the reader going round its loop, which tests wait on to know time has passed in it. */
         final java.util.concurrent.atomic.AtomicLong polls = new java.util.concurrent.atomic.AtomicLong();
 
+        /** Every record added, so a seek back hands them over again as a real consumer's next fetch would. */
+        private final List<ConsumerRecord<String, byte[]>> added = new CopyOnWriteArrayList<>();
+
         IdlingConsumer() {
             super("earliest");
+        }
+
+        @Override
+        public synchronized void addRecord(ConsumerRecord<String, byte[]> record) {
+            added.add(record);
+            super.addRecord(record);
+        }
+
+        @Override
+        public synchronized void seek(TopicPartition partition, long offset) {
+            super.seek(partition, offset);
+            for (ConsumerRecord<String, byte[]> r : added) {
+                if (r.partition() == partition.partition() && r.offset() >= offset) {
+                    super.addRecord(r);
+                }
+            }
         }
 
         @Override
@@ -72,6 +91,11 @@ class DownlinkReaderTest {
     private DownlinkReader reader;
 
     private DownlinkReader start(int maxPendingRecords, int maxPollRecords, Function<Message, Delivery> auto) {
+        return start(maxPendingRecords, DownlinkConfig.DEFAULT_MAX_PENDING_BYTES, maxPollRecords, auto);
+    }
+
+    private DownlinkReader start(int maxPendingRecords, long maxPendingBytes, int maxPollRecords,
+                                 Function<Message, Delivery> auto) {
         Publisher publisher = m -> {
             CompletableFuture<Delivery> f = new CompletableFuture<>();
             asked.add(new Asked(m, f));
@@ -81,7 +105,7 @@ class DownlinkReaderTest {
             }
             return f;
         };
-        DownlinkConfig config = new DownlinkConfig("127.0.0.1:9", TOPIC, "g", maxPendingRecords, 10, 1_000, "c",
+        DownlinkConfig config = new DownlinkConfig("127.0.0.1:9", TOPIC, "g", maxPendingRecords, maxPendingBytes, 10, 1_000, "c",
                 Map.of());
         reader = new DownlinkReader(config, consumer, publisher, maxPollRecords);
         consumer.updateBeginningOffsets(Map.of(P0, 0L));
@@ -98,10 +122,15 @@ class DownlinkReaderTest {
     }
 
     private void add(long offset, String topic) {
+        add(offset, topic, topic.getBytes(UTF_8));
+    }
+
+    /** A record of {@code value}; its bytes as the bound counts them: 1 (key) + 12 + the topic (header) + value. */
+    private void add(long offset, String topic, byte[] value) {
         RecordHeaders h = new RecordHeaders();
         h.add("sluice.topic", topic.getBytes(UTF_8));
         consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, offset, 0L, TimestampType.CREATE_TIME, 0, 0, "k",
-                topic.getBytes(UTF_8), h, Optional.empty()));
+                value, h, Optional.empty()));
     }
 
     private Long committed() {
@@ -195,5 +224,49 @@ class DownlinkReaderTest {
 
         await().atMost(WAIT).until(() -> Long.valueOf(1).equals(committed()));
         assertEquals(1, reader.stats().published());
+    }
+
+    @Test
+    void atMaxPendingBytes_aRecordThatDoesNotFit_waitsUnread_andIsReadOnceThereIsRoom() {
+        start(100, 1_000, 10, null);
+        add(0, "cmd/a", new byte[600]); // 618 bytes
+        add(1, "cmd/b", new byte[600]); // 618 more would pass 1,000
+        add(2, "cmd/c", new byte[10]); // after b in its partition: waits with it
+        await().atMost(WAIT).until(() -> asked.size() == 1);
+        await().atMost(WAIT).until(() -> reader.stats().pausedByBytes());
+        assertTrue(consumer.paused().contains(P0));
+        assertEquals(618, reader.stats().pendingBytes());
+        awaitPolls(3); // the paused loop goes round and reads nothing more
+        assertEquals(1, asked.size(), "b does not fit while a is pending");
+        assertEquals(1, reader.stats().bytePauses());
+
+        asked.get(0).outcome().complete(Delivery.DELIVERED);
+        await().atMost(WAIT).until(() -> asked.size() == 3);
+        assertEquals(List.of("cmd/a", "cmd/b", "cmd/c"), asked.stream().map(a -> a.message().topic()).toList(),
+                "in offset order, each once");
+        asked.get(1).outcome().complete(Delivery.DELIVERED);
+        asked.get(2).outcome().complete(Delivery.DELIVERED);
+        await().atMost(WAIT).until(() -> Long.valueOf(3).equals(committed()));
+        assertEquals(0, reader.stats().pendingBytes());
+        assertEquals(0, reader.stats().oversized());
+        assertEquals(3, reader.stats().read());
+    }
+
+    @Test
+    void aRecordLargerThanMaxPendingBytes_isTakenAlone_andCounted_soTheReaderNeverStalls() {
+        start(100, 1_000, 10, null);
+        add(0, "cmd/big", new byte[5_000]);
+        add(1, "cmd/small", new byte[1]);
+        await().atMost(WAIT).until(() -> asked.size() == 1);
+        assertEquals(1, reader.stats().oversized());
+        await().atMost(WAIT).until(() -> reader.stats().pausedByBytes());
+        awaitPolls(3);
+        assertEquals(1, asked.size(), "nothing else while the large one is pending");
+
+        asked.get(0).outcome().complete(Delivery.DELIVERED);
+        await().atMost(WAIT).until(() -> asked.size() == 2);
+        asked.get(1).outcome().complete(Delivery.DELIVERED);
+        await().atMost(WAIT).until(() -> Long.valueOf(2).equals(committed()));
+        assertEquals(2, reader.stats().published());
     }
 }

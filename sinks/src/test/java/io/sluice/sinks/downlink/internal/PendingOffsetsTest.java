@@ -100,4 +100,38 @@ class PendingOffsetsTest {
         assertTrue(o.finish(c));
         assertEquals(1, o.pending());
     }
+
+    @Test
+    void pendingBytes_countTheRecordsNotFinished_andADroppedPartitionsOnesNoMore() {
+        PendingOffsets o = new PendingOffsets();
+        PendingOffsets.Slot a = o.read(P0, 0, 100);
+        o.read(P0, 1, 50);
+        o.read(P1, 0, 7);
+        assertEquals(157, o.pendingBytes());
+        o.finish(a);
+        o.finish(a); // twice: counted once
+        assertEquals(57, o.pendingBytes());
+        o.drop(List.of(P0));
+        assertEquals(7, o.pendingBytes());
+        o.skipped(P1, 1);
+        assertEquals(7, o.pendingBytes(), "a skipped record holds nothing");
+    }
+
+    @Test
+    void theByteBound_takesWhatFits_leavesWhatDoesNot_andTakesAnOversizedRecordOnlyAlone() {
+        PendingBytes b = new PendingBytes(1_000);
+        assertTrue(b.fits(0, 600));
+        assertFalse(b.fits(600, 600), "600 + 600 > 1,000");
+        assertTrue(b.full(600), "paused while the record left waits for room");
+        assertTrue(b.full(500), "500 + 600 still passes the bound");
+        assertFalse(b.full(400), "400 + 600 fits: resume");
+        assertTrue(b.fits(400, 600));
+        assertTrue(b.full(1_000), "the bound reached");
+        assertEquals(2, b.pauses());
+
+        assertFalse(b.fits(1, 5_000));
+        assertFalse(b.full(0), "nothing pending: never paused");
+        assertTrue(b.fits(0, 5_000), "larger than the bound, taken alone");
+        assertEquals(1, b.oversized());
+    }
 }
