@@ -473,7 +473,12 @@ public final class SluiceDaemon implements AutoCloseable {
         // Not drained means Kafka is slow or gone: flush() could wait without bound, so go straight to the
         // bounded close, which fails what is left (their clients got no PUBACK and will retransmit).
         // the fan-out stops last: it writes what it holds and commits, including what was just flushed
-        closeQuietly(files, mqtt, auth, admin, transactional, log, sessionLog, fanout, topics);
+        // session writes of the connections that just closed (disconnects, presence tombstones) get the session
+        // log's full grace only when Kafka took everything else; otherwise they would only wait for it in vain
+        KafkaSessionLog sessions = sessionLog;
+        AutoCloseable sessionsClose = sessions == null ? null
+                : () -> sessions.close(drained ? Duration.ofMillis(config.kafka().requestTimeoutMs()) : drainTimeout);
+        closeQuietly(files, mqtt, auth, admin, transactional, log, sessionsClose, fanout, topics);
         state.set(State.STOPPED);
         MqttStats s = mqtt.stats();
         LOG.info("Totals: {} QoS1 and {} QoS0 PUBLISHes, {} PUBACKs, {} error PUBACKs, {} delivery failures,"

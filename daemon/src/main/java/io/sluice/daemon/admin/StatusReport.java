@@ -240,12 +240,12 @@ final class StatusReport {
     }
 
     static String sessionsTable(List<SessionInfo> sessions) {
-        StringBuilder sb = new StringBuilder(String.format("%-36s %-8s %-10s %-9s %-10s %s%n", "CLIENT ID", "MQTT",
-                "PERSISTENT", "CONNECTED", "EXPIRY S", "SUBSCRIPTIONS"));
+        StringBuilder sb = new StringBuilder(String.format("%-36s %-8s %-10s %-9s %-10s %-16s %s%n", "CLIENT ID",
+                "MQTT", "PERSISTENT", "CONNECTED", "EXPIRY S", "NODE", "SUBSCRIPTIONS"));
         for (SessionInfo i : sessions) {
-            sb.append(String.format("%-36s %-8s %-10s %-9s %-10d %s%n", i.clientId(), i.protocolVersion(),
+            sb.append(String.format("%-36s %-8s %-10s %-9s %-10d %-16s %s%n", i.clientId(), i.protocolVersion(),
                     i.persistent() ? "yes" : "no", i.connected() ? "yes" : "no", i.expirySeconds(),
-                    String.join(",", i.subscriptions())));
+                    i.node().isEmpty() ? "-" : i.node(), String.join(",", i.subscriptions())));
         }
         return sb.toString();
     }

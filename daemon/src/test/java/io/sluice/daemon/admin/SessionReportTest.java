@@ -1,6 +1,7 @@
 package io.sluice.daemon.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.mqtt.SessionInfo;
 import java.util.List;
@@ -18,5 +19,15 @@ class SessionReportTest {
         assertEquals(2, m.get("inflight_messages"));
         assertEquals(3L, m.get("queue_full_drops"));
         assertEquals("2023-11-14T22:13:20Z", m.get("disconnected_at"));
+        assertEquals(null, m.get("node"), "a session of no known node");
+    }
+
+    @Test
+    void aSessionOfAnotherNode_namesItsNode_inTheDocumentAndTheTable() {
+        SessionInfo i = new SessionInfo("dev-2", "3.1.1", true, false, 60, 0, List.of("a/#"), 0, 0, 0, "node-7");
+        assertEquals("node-7", StatusReport.session(i).get("node"));
+        String table = StatusReport.sessionsTable(List.of(i));
+        assertTrue(table.lines().toList().get(0).contains(" NODE "), table);
+        assertTrue(table.lines().toList().get(1).matches("dev-2 +3\\.1\\.1 +yes +no +60 +node-7 +a/#"), table);
     }
 }

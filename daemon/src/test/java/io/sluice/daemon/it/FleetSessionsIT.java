@@ -33,13 +33,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two nodes on one Kafka, sharing every topic: each follows the sessions topic, so a session made on one resumes on
+ * Three nodes on one Kafka, sharing every topic: each follows the sessions topic, so a session made on one resumes on
  * the other, a client id connects to one node at a time (takeover across nodes), and both see the same fleet.
  */
 class FleetSessionsIT {
     private static final Duration AWAIT = Duration.ofSeconds(30);
     private static SluiceDaemon n1;
     private static SluiceDaemon n2;
+    private static SluiceDaemon n3;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -54,6 +55,7 @@ class FleetSessionsIT {
         shared.put("downlink.group", "downlink-" + suffix);
         n1 = SluiceDaemon.start(node(shared, "n1"));
         n2 = SluiceDaemon.start(node(shared, "n2"));
+        n3 = SluiceDaemon.start(node(shared, "n3"));
     }
 
     private static io.sluice.daemon.config.SluiceConfig node(Map<String, String> shared, String id) {
@@ -64,7 +66,7 @@ class FleetSessionsIT {
 
     @AfterAll
     static void stop() {
-        for (SluiceDaemon d : new SluiceDaemon[] {n1, n2}) {
+        for (SluiceDaemon d : new SluiceDaemon[] {n1, n2, n3}) {
             if (d != null) {
                 d.close();
             }
@@ -110,6 +112,29 @@ class FleetSessionsIT {
         assertTrue(status.contains("\"fleet\"") && status.contains("\"n2\""), status);
         again5.disconnect();
         again3.disconnect();
+    }
+
+    @Test
+    void aSessionMadeOnNode1_andChangedOnNode2_resumesOnNode3_withEverySubscription_andAllThreeAgreeWhereItIs() {
+        Mqtt5BlockingClient onNode1 = Clients.v5("fleet-e", n1.mqttPort());
+        onNode1.connectWith().cleanStart(false).sessionExpiryInterval(3600).send();
+        onNode1.subscribeWith().topicFilter("cmd/fleet-e/1").qos(MqttQos.AT_LEAST_ONCE).send();
+        onNode1.disconnect();
+        await().atMost(AWAIT).until(() -> n2.mqtt().sessionInfo("fleet-e") != null);
+        Mqtt5BlockingClient onNode2 = Clients.v5("fleet-e", n2.mqttPort());
+        assertTrue(onNode2.connectWith().cleanStart(false).sessionExpiryInterval(3600).send().isSessionPresent());
+        onNode2.subscribeWith().topicFilter("cmd/fleet-e/2").qos(MqttQos.AT_LEAST_ONCE).send();
+        onNode2.disconnect();
+
+        await().atMost(AWAIT).until(() -> n3.mqtt().sessionInfo("fleet-e") != null
+                && n3.mqtt().sessionInfo("fleet-e").subscriptions().size() == 2);
+        Mqtt5BlockingClient onNode3 = Clients.v5("fleet-e", n3.mqttPort());
+        assertTrue(onNode3.connectWith().cleanStart(false).sessionExpiryInterval(3600).send().isSessionPresent());
+        assertEquals(List.of("cmd/fleet-e/1", "cmd/fleet-e/2"), n3.mqtt().sessionInfo("fleet-e").subscriptions());
+
+        await().atMost(AWAIT).until(() -> "n3".equals(node(n1, "fleet-e")) && "n3".equals(node(n2, "fleet-e"))
+                && "n3".equals(node(n3, "fleet-e")));
+        onNode3.disconnect();
     }
 
     @Test
