@@ -411,7 +411,7 @@ final class Connection {
             long delaySeconds = Math.min(will.delaySeconds(), expirySeconds);
             if (delaySeconds > 0) {
                 StoredWill stored = new StoredWill(will, willRetain, version(), permissions.identity(),
-                        ctx.clock().millis() + delaySeconds * 1000);
+                        ctx.clock().millis() + delaySeconds * 1000, ctx.sessions().nodeId());
                 ctx.sessions().delayedWills().schedule(clientId, channel.eventLoop(), delaySeconds * 1000, stored,
                         this::publishWill);
             } else {

@@ -174,11 +174,32 @@ public final class SessionRegistry {
 
     /**
      * Re-arms the delayed wills {@link #load} read (see {@link DelayedWills#rearm}), publishing them through
-     * {@code ctx} on {@code loops}. Once, after {@link #load} and before the listeners bind.
+     * {@code ctx} on {@code loops}. Once, after {@link #load} and before the listeners bind. Only the wills this node
+     * left (or of unknown node) are re-armed; one whose session is connected on another node now is cancelled (its
+     * client resumed the session there within the delay) and its record deleted.
      */
     public void rearmWills(Context ctx, io.netty.util.concurrent.EventExecutorGroup loops) {
-        Map<String, StoredWill> wills = storedWills;
+        Map<String, StoredWill> wills = new java.util.HashMap<>();
+        int resumedElsewhere = 0;
+        for (Map.Entry<String, StoredWill> e : storedWills.entrySet()) {
+            String id = e.getKey();
+            if (!fleet.ours(e.getValue().node())) {
+                continue; // another node's connection left it: that node holds it, or re-arms it at its own start
+            }
+            if (fleet.connectedElsewhere(durable.get(id))) {
+                // the client resumed its session on another node within the delay: the will is cancelled
+                resumedElsewhere++;
+                stats.count("will_cancelled_by_reconnect");
+                store.remove(StoredWill.key(id));
+                continue;
+            }
+            wills.put(id, e.getValue());
+        }
         storedWills = Map.of();
+        if (resumedElsewhere > 0) {
+            LOG.info("{} stored delayed will(s) cancelled: their clients resumed their sessions on another node",
+                    resumedElsewhere);
+        }
         delayedWills.rearm(wills, loops, clock, durable::containsKey,
                 (id, w) -> WillPublisher.publish(ctx, id, w));
     }

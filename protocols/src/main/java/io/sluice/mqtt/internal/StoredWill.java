@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * An MQTT 5 will waiting out its Will Delay Interval as the sessions topic keeps it, so that a node that restarts
  * within the delay still publishes it ({@link DelayedWills}): what the publish needs (the will with its properties,
- * its retain flag, the protocol version and the identity its readings record carries) and when it is due.
+ * its retain flag, the protocol version and the identity its readings record carries), when it is due, and the node
+ * whose connection left it (only that node re-arms it after a restart; "" for unknown).
  *
  * <p>One record per persistent session under a key of its own ({@link #key}): written when the will starts waiting,
  * deleted when it is published or cancelled. Its size is bounded by the CONNECT it came in
@@ -23,13 +24,14 @@ import java.util.List;
  * <p>Layout v1, big-endian: version byte 1, due (epoch ms, long), delay (seconds, long), QoS (byte), flags (byte;
  * bit 0: retain), message expiry (seconds, long), payload format (int, -1 for none), then the topic, protocol
  * version, content type, response topic, identity name and identity method as strings, the correlation data and the
- * payload as byte strings, and the user properties (int count, then name and value strings). A string or byte string
+ * payload as byte strings, the user properties (int count, then name and value strings), then the node id (string). A string or byte string
  * is an int length (-1 for null) and its bytes (strings UTF-8). Decoding trusts nothing: every length is checked
  * against the bytes left.
  *
  * <p>Immutable and thread-safe (the arrays it holds are never changed).
  */
-record StoredWill(Packets.Will will, boolean retain, String protocolVersion, Identity identity, long dueAtMillis) {
+record StoredWill(Packets.Will will, boolean retain, String protocolVersion, Identity identity, long dueAtMillis,
+                  String node) {
     private static final byte V1 = 1;
     private static final String KEY_SUFFIX = "\u0000will";
 
@@ -37,6 +39,12 @@ record StoredWill(Packets.Will will, boolean retain, String protocolVersion, Ide
         java.util.Objects.requireNonNull(will, "will");
         java.util.Objects.requireNonNull(protocolVersion, "protocolVersion");
         java.util.Objects.requireNonNull(identity, "identity");
+        node = node == null ? "" : node;
+    }
+
+    /** A will of this node (node id unknown: ""). */
+    StoredWill(Packets.Will will, boolean retain, String protocolVersion, Identity identity, long dueAtMillis) {
+        this(will, retain, protocolVersion, identity, dueAtMillis, "");
     }
 
     /**
@@ -79,6 +87,7 @@ record StoredWill(Packets.Will will, boolean retain, String protocolVersion, Ide
                 string(out, p.name());
                 string(out, p.value());
             }
+            string(out, node);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
         }
@@ -147,6 +156,10 @@ record StoredWill(Packets.Will will, boolean retain, String protocolVersion, Ide
             }
             props.add(new Envelope.UserProperty(name, value));
         }
+        String node = string(b);
+        if (node == null) {
+            throw new IllegalArgumentException("stored will: no node");
+        }
         if (b.hasRemaining()) {
             throw new IllegalArgumentException("stored will: " + b.remaining() + " bytes after its end");
         }
@@ -158,7 +171,7 @@ record StoredWill(Packets.Will will, boolean retain, String protocolVersion, Ide
         }
         Packets.Will will = new Packets.Will(topic, payload, qos, delay, contentType, props,
                 new Packets.Forwarded(expiry, payloadFormat, responseTopic, correlation));
-        return new StoredWill(will, (flags & 1) != 0, protocolVersion, identity, due);
+        return new StoredWill(will, (flags & 1) != 0, protocolVersion, identity, due, node);
     }
 
     private static String string(ByteBuffer b) {

@@ -196,4 +196,39 @@ class WillRestartTest {
         assertEquals(0, ingest.count());
         assertEquals(1, next.stats().event("session_undecodable"));
     }
+
+    @Test
+    void aWillLeftByAnotherNode_isNotRearmedHere_andItsRecordStays() {
+        droppedWithWill(30);
+        StoredWill mine = StoredWill.decode(store.data.get(StoredWill.key("dev")));
+        StoredWill theirs = new StoredWill(mine.will(), mine.retain(), mine.protocolVersion(), mine.identity(),
+                mine.dueAtMillis(), "node-b");
+        store.data.put(StoredWill.key("dev"), theirs.encode());
+        clock.advance(Duration.ofSeconds(60));
+        restart();
+        advanceLoop(60);
+        assertEquals(0, ingest.count(), "node-b holds it, or re-arms it when it starts");
+        assertTrue(store.data.containsKey(StoredWill.key("dev")));
+    }
+
+    @Test
+    void aWillWhoseClientResumedOnAnotherNode_isCancelledAtStartUp_andItsRecordDeleted() {
+        droppedWithWill(300);
+        SessionState stored = SessionCodec.decode(store.data.get("dev"));
+        store.data.put("dev", SessionCodec.encode(new SessionState("dev", 5, stored.expirySeconds(), 0,
+                stored.subscriptions(), stored.subscriptionIds(), "node-b"))); // connected on node-b now
+        Context next = restart();
+        advanceLoop(600);
+        assertEquals(0, ingest.count(), "the client came back to its session in time, on another node");
+        assertEquals(1, next.stats().event("will_cancelled_by_reconnect"));
+        assertFalse(store.data.containsKey(StoredWill.key("dev")), "its record is deleted");
+    }
+
+    @Test
+    void aStoredWill_namesTheNodeWhoseConnectionLeftIt() {
+        StoredWill w = new StoredWill(new Packets.Will("t", new byte[] {1}, 1, 5, null, List.of(),
+                new Packets.Forwarded(0, -1, null, null)), false, "5", io.sluice.security.Identity.ANONYMOUS, 9,
+                "node-a");
+        assertEquals("node-a", StoredWill.decode(w.encode()).node());
+    }
 }
