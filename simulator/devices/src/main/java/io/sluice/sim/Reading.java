@@ -71,8 +71,14 @@ public final class Reading {
         return 15 + (seq % 200) / 10.0;
     }
 
-    /** The message a payload of any of the three formats carries, or null when it is not a simulator reading. */
+    /**
+     * The message a payload of any of the three formats carries, or null when it is not a simulator reading (a
+     * tombstone, null, included).
+     */
     public static MessageId parse(byte[] payload) {
+        if (payload == null) {
+            return null;
+        }
         if (payload.length >= BINARY_HEADER_BYTES && ByteBuffer.wrap(payload).getInt() == MAGIC) {
             ByteBuffer b = ByteBuffer.wrap(payload, 4, BINARY_HEADER_BYTES - 4);
             int tag = b.getInt();

@@ -47,6 +47,19 @@ class LossAuditTest {
     }
 
     @Test
+    void aTombstone_isAForeignRecord_notAReading() {
+        AckLedger ledger = new AckLedger();
+        ledger.acked("dev-1", 0);
+        LossAudit audit = new LossAudit(ledger);
+        audit.record(null); // a compacted topic's deletion, as the sessions topic holds for presence records
+        audit.record(Reading.json("dev-1", 0, 0, 64));
+
+        LossAudit.Result r = audit.result();
+        assertTrue(r.passed(), r.toString());
+        assertEquals(1, r.foreign());
+    }
+
+    @Test
     void readingPayload_roundTrips_atTheRequestedSize() {
         byte[] p = Reading.json("dev-000042", 123456, 1700000000000L, 256);
         assertEquals(256, p.length);
