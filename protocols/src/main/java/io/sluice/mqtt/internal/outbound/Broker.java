@@ -239,7 +239,12 @@ public final class Broker {
         if (subscriptions.isEmpty()) {
             index.removeRemote(clientId);
         } else if (!queues.containsKey(clientId) || index.remoteNode(clientId) != null) {
+            boolean fromElsewhere = index.remoteNode(clientId) != null;
             restore(clientId, subscriptions, subscriptionIds);
+            SessionQueue q = queues.get(clientId);
+            if (fromElsewhere && q != null && limits.handoverTimeoutMs() > 0) {
+                q.hold(); // until the old node's handover is done (docs/DELIVERY.md, "A session that moves")
+            }
         }
     }
 
@@ -304,6 +309,14 @@ public final class Broker {
         Outbound o = new Outbound(channel, q, this, level, window, maxPacketSize > 0 ? maxPacketSize : Long.MAX_VALUE,
                 permissions == null || !permissions.restricts() ? null : permissions);
         q.attach(o, persistent);
+        if (q.holding()) {
+            channel.eventLoop().schedule(() -> {
+                Outbound wake = q.releaseHeld(true);
+                if (wake != null) {
+                    wake.wake();
+                }
+            }, limits.handoverTimeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         o.drain();
         return o;
     }
@@ -339,10 +352,104 @@ public final class Broker {
         }
     }
 
+    /**
+     * The session of {@code clientId} moved to {@code node}: its queue here ends, and what it held (unacknowledged
+     * copies first, then the queue, in order) is handed over to that node through the delivery log, followed by the
+     * handover-done marker (docs/DELIVERY.md, "A session that moves to another node"). The copies' positions are
+     * finished only once the handover is durable, so a crash before then replays them here. Counted
+     * {@code delivery_session_moved}, and {@code handover_sent} per message (or {@code handover_failed}).
+     */
     private void movedAway(String clientId, SessionQueue q, String node) {
         stats.count("delivery_session_moved");
-        LOG.debug("Session '{}' moved to node '{}': {} copies queued or in flight here are not delivered", clientId,
-                node, q.queued() + q.inflight());
+        List<Copy> copies = q.handOff();
+        List<io.sluice.delivery.HandedMessage> handed = new java.util.ArrayList<>(copies.size());
+        for (Copy c : copies) {
+            handed.add(new io.sluice.delivery.HandedMessage(asSent(c), c.sent && c.qos > 0));
+        }
+        LOG.debug("Session '{}' moved to node '{}': {} copies queued or in flight here handed over", clientId, node,
+                copies.size());
+        CompletionStage<Delivery> w;
+        try {
+            w = log.handOver(node, clientId, handed);
+        } catch (RuntimeException e) {
+            w = java.util.concurrent.CompletableFuture.completedFuture(Delivery.rejected(e.toString()));
+        }
+        w.whenComplete((d, err) -> {
+            boolean ok = err == null && d != null && d.outcome() == Outcome.DELIVERED;
+            if (!ok) {
+                LOG.warn("Session '{}' moved to node '{}': handing over {} message(s) failed ({}); they are not"
+                        + " delivered [handover_failed]", clientId, node, copies.size(),
+                        err != null ? err.toString() : d == null ? "no outcome" : d.reason());
+            }
+            for (Copy c : copies) {
+                stats.count(ok ? "handover_sent" : "handover_failed");
+                finished(c);
+            }
+        });
+    }
+
+    /** The message of {@code c} as it was to be sent: its granted QoS, its RETAIN flag. */
+    private static Message asSent(Copy c) {
+        Message m = c.message;
+        if (m.qos() == c.qos && m.retain() == c.retain) {
+            return m;
+        }
+        return new Message(m.topic(), m.payload(), c.qos, c.retain, m.publisherClientId(), m.publishedAtMillis(),
+                m.expirySeconds(), m.payloadFormat(), m.contentType(), m.responseTopic(), m.correlationData(),
+                m.userProperties());
+    }
+
+    /**
+     * A message the node {@code clientId}'s session moved from handed over (the dispatcher, at {@code position}):
+     * queued for the session ahead of what is held for the handover, with DUP when it was in flight there. A client
+     * whose session is not (or no longer) this node's is passed over, counted {@code handover_not_here}.
+     */
+    void handedOver(long position, String clientId, Message m, boolean inflight) {
+        positions.opened(position, 1);
+        Copy c = new Copy(m, position, m.qos(), m.retain(), SubscriptionIndex.NO_IDS);
+        c.addressed = true;
+        c.sent = inflight;
+        SessionQueue q = handoverQueue(clientId);
+        if (q == null) {
+            dropped(clientId, c, "handover_not_here");
+            return;
+        }
+        stats.count("handover_received");
+        Outbound wake = q.offer(c);
+        if (wake != null) {
+            wake.wake();
+        }
+    }
+
+    /** The old node of {@code clientId}'s session handed over all it held: held copies go out now. */
+    void handoverDone(long position, String clientId) {
+        positions.opened(position, 0);
+        SessionQueue q = handoverQueue(clientId);
+        if (q == null) {
+            stats.count("handover_not_here");
+            return;
+        }
+        Outbound wake = q.handoverDone();
+        if (wake != null) {
+            wake.wake();
+        }
+    }
+
+    /**
+     * The queue of {@code clientId} for a handover: its queue here, or a new one when the sessions topic says its
+     * client is connected to this node (the handover may be read before the CONNACK takes the session in); null
+     * when the session is not this node's.
+     */
+    private SessionQueue handoverQueue(String clientId) {
+        SessionQueue q = queues.get(clientId);
+        if (q != null) {
+            return q;
+        }
+        io.sluice.mqtt.internal.SessionRegistry r = sessions;
+        if (r != null && nodeId.equals(r.connectedNode(clientId))) {
+            return queues.computeIfAbsent(clientId, id -> new SessionQueue(id, this, true));
+        }
+        return null;
     }
 
     /**

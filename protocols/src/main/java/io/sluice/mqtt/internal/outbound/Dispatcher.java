@@ -90,6 +90,23 @@ final class Dispatcher implements DeliveryListener {
         }
     }
 
+    /** A message handed over for one client by the node its session moved from ({@link Broker#handedOver}). */
+    @Override
+    public void onHandedOver(long position, String clientId, Message message, boolean inflight) {
+        try {
+            broker.handedOver(position, clientId, message, inflight);
+        } catch (RuntimeException e) {
+            broker.stats().count("delivery_dispatch_failed");
+            LOG.warn("Could not take the handed-over message at delivery position {}: {}", position, e.toString());
+            broker.positions().finished(position);
+        }
+    }
+
+    @Override
+    public void onHandoverDone(long position, String clientId) {
+        broker.handoverDone(position, clientId);
+    }
+
     @Override
     public void onRetained(Message message) {
         broker.retained().update(message);
