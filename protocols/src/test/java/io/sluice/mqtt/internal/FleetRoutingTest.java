@@ -166,6 +166,9 @@ class FleetRoutingTest {
         pub.send(publish("t", 1, 3, bytes("here again")));
         assertEquals(List.of(Route.allGroups("node-a")), a.log.routes.get(3), "its subscriptions are node-a's again");
         a.log.deliver();
+        assertEquals(List.of(), received(back), "held until node-b has handed the session back");
+        a.log.land(new MemoryDeliveryLog.HandOver("node-a", "mover", List.of(), null)); // node-b held nothing
+        a.log.deliver();
         assertEquals(List.of("here again"), received(back));
     }
 
