@@ -101,10 +101,14 @@ class FleetHandoverTest {
 
     /** Makes "mover" a session of node-b that was last on node-a, and reconnects it to node-b: session present. */
     private MqttHarness resumedOnB() {
+        return resumedOn(b, "node-a");
+    }
+
+    private static MqttHarness resumedOn(DeliveryFixture b, String from) {
         MqttHarness first = b.connect(MqttVersion.MQTT_5, "mover", 60);
         subscribed(first, subscribe(1, "t", 1));
         first.close();
-        b.broker.remoteSession("mover", "node-a", false, Map.of("t", 1), Map.of()); // it went to node-a
+        b.broker.remoteSession("mover", from, false, Map.of("t", 1), Map.of()); // it went to the other node
         MqttHarness back = b.client();
         assertTrue(back.connect(MqttVersion.MQTT_5, "mover", false, 60).variableHeader().isSessionPresent());
         return back;
@@ -175,5 +179,37 @@ class FleetHandoverTest {
                 .protocolVersion(MqttVersion.MQTT_5).clientId("mover").cleanSession(false).keepAlive(60)
                 .properties(p).build());
         assertEquals(List.of("queued-1"), publishes(answers).stream().map(DeliveryFixture::text).toList());
+    }
+
+    @Test
+    void messagesHeldForAHandover_countAgainstTheSessionQueueBound_andBeyondItAreDroppedAndCounted() {
+        DeliveryFixture small = new DeliveryFixture(new io.sluice.mqtt.DeliveryLimits(4, 2, 1 << 20, 1 << 20));
+        try {
+            MqttHarness back = resumedOn(small, "node-x");
+            MqttHarness pub = small.connect(MqttVersion.MQTT_5, "pub", 0);
+            for (int i = 1; i <= 3; i++) {
+                pub.send(publish("t", 1, i, bytes("direct-" + i)));
+            }
+            small.log.deliver();
+            assertEquals(2, small.broker.view("mover").queued(), "held, up to the bound");
+            assertEquals(1, small.stats.event("queue_full"));
+            assertEquals(List.of(), publishes(back.pump()));
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
+    void aSessionThatHasNoSubscriptionOnItsNewNode_getsNothingHandedOver() {
+        MqttHarness mover = a.connect(MqttVersion.MQTT_5, "mover", 60);
+        subscribed(mover, subscribe(1, "t", 1));
+        mover.close();
+        MqttHarness pub = a.connect(MqttVersion.MQTT_5, "pub", 0);
+        pub.send(publish("t", 1, 1, bytes("queued")));
+        a.log.deliver();
+        a.broker.remoteSession("mover", "node-b", true, Map.of(), Map.of());
+        assertEquals(List.of(), a.log.handOvers);
+        assertEquals(1, a.stats.event("delivery_session_moved"));
+        assertEquals(1, a.log.committed, "dropped, finished");
     }
 }

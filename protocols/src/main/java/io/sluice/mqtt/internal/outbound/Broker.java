@@ -260,8 +260,8 @@ public final class Broker {
      * Another node wrote the session of {@code clientId} (docs/DELIVERY.md, "Delivery across nodes"): its client is
      * connected to {@code node} ({@code connected}) or was last. Its subscriptions go into the index as that node's,
      * so messages published here that match them are appended for that node. A session of this node until now moved
-     * there: its queue here ends (its queued and in-flight copies are not delivered here, counted
-     * {@code delivery_session_moved}). A record naming this node is this node's own and changes nothing; one naming
+     * there: its queue here ends, its queued and in-flight copies handed over to that node ({@link #movedAway}; when
+     * the session has no subscription there, they are dropped), counted {@code delivery_session_moved}. A record naming this node is this node's own and changes nothing; one naming
      * no node (written by a node of an earlier version) cannot be routed: its entries go, counted
      * {@code delivery_remote_node_unknown}. Thread-safe (the sessions follower's thread).
      */
@@ -277,7 +277,11 @@ public final class Broker {
         }
         SessionQueue q = queues.remove(clientId);
         if (q != null) {
-            movedAway(clientId, q, node);
+            if (subscriptions.isEmpty()) {
+                stats.count("delivery_session_moved"); // a session without subscriptions there: nothing to hand over
+            } else {
+                movedAway(clientId, q, node);
+            }
             q.end();
         }
         if (subscriptions.isEmpty()) {
