@@ -45,6 +45,16 @@ public interface DeliveryLog {
     }
 
     /**
+     * Appends {@code message} to {@code node}'s partition addressed to {@code clientId} alone, as a handed-over
+     * message that was not in flight, without a marker: a message read after a handover for a session that moved
+     * there. Completes as {@link #handOver}.
+     */
+    default CompletionStage<Delivery> forward(String node, String clientId, Message message) {
+        return java.util.concurrent.CompletableFuture.completedFuture(
+                Delivery.rejected("this delivery log cannot forward messages"));
+    }
+
+    /**
      * Makes {@code message} the retained message of its topic; an empty payload deletes it. Completes once durable.
      * The new retained state reaches every node (this one too) through {@link DeliveryListener#onRetained}.
      */

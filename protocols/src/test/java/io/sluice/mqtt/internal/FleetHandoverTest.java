@@ -212,4 +212,47 @@ class FleetHandoverTest {
         assertEquals(1, a.stats.event("delivery_session_moved"));
         assertEquals(1, a.log.committed, "dropped, finished");
     }
+
+    @Test
+    void aMessageReadAfterTheHandover_forTheSessionThatMoved_isForwardedToItsNewNode_andFinishedOnceDurable() {
+        MqttHarness mover = a.connect(MqttVersion.MQTT_5, "mover", 60);
+        subscribed(mover, subscribe(1, "t", 1));
+        mover.close();
+        MqttHarness pub = a.connect(MqttVersion.MQTT_5, "pub", 0);
+        pub.send(publish("t", 1, 1, bytes("queued")));
+        a.log.deliver();
+        pub.send(publish("t", 1, 2, bytes("routed here before the move was known")));
+        pub.send(publish("other", 1, 3, bytes("not its topic")));
+
+        a.broker.remoteSession("mover", "node-b", true, Map.of("t", 1), Map.of());
+        assertEquals(1, a.log.handOvers.size());
+        a.log.deliver();
+
+        assertEquals(1, a.log.forwards.size());
+        Object[] f = a.log.forwards.get(0);
+        assertEquals("node-b", f[0]);
+        assertEquals("mover", f[1]);
+        assertEquals("routed here before the move was known",
+                new String(((Message) f[2]).payload(), StandardCharsets.UTF_8));
+        assertEquals(1, a.stats.event("handover_forwarded"));
+        assertEquals(a.log.appended.size(), a.log.committed, "every position finished");
+    }
+
+    @Test
+    void aForwardedMessage_reachesTheClientOnItsNewNode_afterWhatWasHandedOverAndHeld() {
+        MqttHarness back = resumedOnB();
+        MqttHarness pub = b.connect(MqttVersion.MQTT_5, "pub", 0);
+        pub.send(publish("t", 1, 1, bytes("direct")));
+        b.log.deliver();
+        b.log.land(new io.sluice.mqtt.internal.MemoryDeliveryLog.HandOver("node-b", "mover", List.of(
+                new HandedMessage(message("queued"), false)), null));
+        b.log.forward("node-b", "mover", message("forwarded")); // what node-a read after its handover
+        // lands after the marker, as the old node's one sender thread writes it
+        var fw = b.log.forwards.remove(0);
+        b.log.land(new io.sluice.mqtt.internal.MemoryDeliveryLog.HandOver("node-b", "mover", List.of(
+                new HandedMessage((Message) fw[2], false)), null));
+        b.log.deliver();
+        assertEquals(List.of("queued", "direct", "forwarded"),
+                publishes(back.pump()).stream().map(DeliveryFixture::text).toList());
+    }
 }

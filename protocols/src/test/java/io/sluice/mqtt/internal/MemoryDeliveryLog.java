@@ -71,6 +71,15 @@ public final class MemoryDeliveryLog implements DeliveryLog {
         return w;
     }
 
+    /** Messages forwarded by this log: node, client, message. */
+    public final List<Object[]> forwards = new ArrayList<>();
+
+    @Override
+    public synchronized CompletionStage<Delivery> forward(String to, String clientId, Message message) {
+        forwards.add(new Object[] {to, clientId, message});
+        return CompletableFuture.completedFuture(outcome);
+    }
+
     /** Lands {@code h} (written by another node's log) in this log, as Kafka would: its messages, then the marker. */
     public synchronized void land(HandOver h) {
         for (io.sluice.delivery.HandedMessage m : h.messages()) {

@@ -129,6 +129,17 @@ public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
     }
 
     @Override
+    public CompletionStage<Delivery> forward(String node, String clientId, Message message) {
+        List<Header> h = new ArrayList<>(List.of(DeliveryHeaders.encode(message)));
+        byte[] forValue = clientId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        h.add(new RecordHeader(DeliveryHeaders.FOR, forValue));
+        var record = new ProducerRecord<>(config.topic(), Partitions.of(node, config.partitions()), null, node,
+                message.payload(), h);
+        return writer.write(List.of(record), DeliveryHeaders.weight(message) + message.payload().length
+                + RECORD_OVERHEAD_BYTES + forValue.length);
+    }
+
+    @Override
     public CompletionStage<Delivery> retain(Message message) {
         byte[] value = message.payload().length == 0 ? null : message.payload();
         var record = new ProducerRecord<>(config.retainedTopic(), null, null, message.topic(), value,

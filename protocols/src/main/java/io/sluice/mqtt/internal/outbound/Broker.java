@@ -44,6 +44,8 @@ public final class Broker {
     private final Map<String, SessionQueue> queues = new ConcurrentHashMap<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final Dispatcher dispatcher = new Dispatcher(this);
+    /** Sessions that moved away a moment ago: messages read for them here are forwarded. */
+    private final MovedSessions moved;
     /** Outbound QoS 2 state of persistent sessions in the sessions topic; none until {@link #start}. */
     private volatile InflightRecords records;
     /** The sessions, once {@link #start}ed: where a session that ends here went, if it moved to another node. */
@@ -58,6 +60,7 @@ public final class Broker {
         this.positions = new Positions(log);
         this.retained = new RetainedMessages(limits.maxRetainedBytes(), stats);
         this.records = InflightRecords.none(stats);
+        this.moved = new MovedSessions(limits.handoverTimeoutMs());
     }
 
     public DeliveryLog log() {
@@ -226,6 +229,7 @@ public final class Broker {
         if (subscriptions.isEmpty()) {
             return;
         }
+        moved.remove(clientId);
         queues.computeIfAbsent(clientId, id -> new SessionQueue(id, this, true));
         index.replaceClient(clientId, subscriptions, subscriptionIds);
     }
@@ -284,6 +288,10 @@ public final class Broker {
             }
             q.end();
         }
+        if (moved.takeEnded(clientId) && !subscriptions.isEmpty()
+                && !moved.add(clientId, node, subscriptions, clock.millis())) {
+            stats.count("handover_not_forwarding"); // more sessions moved away at once than are tracked
+        }
         if (subscriptions.isEmpty()) {
             index.removeClient(clientId);
         } else {
@@ -296,6 +304,7 @@ public final class Broker {
      * of this node of the same id is left alone. Thread-safe.
      */
     public void remoteSessionGone(String clientId) {
+        moved.remove(clientId);
         index.removeRemote(clientId);
     }
 
@@ -365,6 +374,7 @@ public final class Broker {
      */
     private void movedAway(String clientId, SessionQueue q, String node) {
         stats.count("delivery_session_moved");
+        moved.ended(clientId);
         List<Copy> copies = q.handOff();
         List<io.sluice.delivery.HandedMessage> handed = new java.util.ArrayList<>(copies.size());
         for (Copy c : copies) {
@@ -394,13 +404,40 @@ public final class Broker {
 
     /** The message of {@code c} as it was to be sent: its granted QoS, its RETAIN flag. */
     private static Message asSent(Copy c) {
-        Message m = c.message;
-        if (m.qos() == c.qos && m.retain() == c.retain) {
+        return asSent(c.message, c.qos, c.retain);
+    }
+
+    private static Message asSent(Message m, int qos, boolean retain) {
+        if (m.qos() == qos && m.retain() == retain) {
             return m;
         }
-        return new Message(m.topic(), m.payload(), c.qos, c.retain, m.publisherClientId(), m.publishedAtMillis(),
+        return new Message(m.topic(), m.payload(), qos, retain, m.publisherClientId(), m.publishedAtMillis(),
                 m.expirySeconds(), m.payloadFormat(), m.contentType(), m.responseTopic(), m.correlationData(),
                 m.userProperties());
+    }
+
+    /** Sessions that moved away a moment ago whose subscriptions match {@code m} (the dispatcher's thread). */
+    List<MovedSessions.Forward> movedMatching(Message m) {
+        return moved.matching(m, clock.millis());
+    }
+
+    /**
+     * Forwards {@code m}, read at {@code position} after {@code f}'s session moved away, to its new node; the
+     * position's copy is finished once that is durable. Counted {@code handover_forwarded} (or
+     * {@code handover_failed}).
+     */
+    void forward(MovedSessions.Forward f, Message m, long position) {
+        CompletionStage<Delivery> w;
+        try {
+            w = log.forward(f.node(), f.clientId(), asSent(m, f.qos(), f.retain()));
+        } catch (RuntimeException e) {
+            w = java.util.concurrent.CompletableFuture.completedFuture(Delivery.rejected(e.toString()));
+        }
+        w.whenComplete((d, err) -> {
+            boolean ok = err == null && d != null && d.outcome() == Outcome.DELIVERED;
+            stats.count(ok ? "handover_forwarded" : "handover_failed");
+            positions.finished(position);
+        });
     }
 
     /**

@@ -40,13 +40,18 @@ final class Dispatcher implements DeliveryListener {
             if (message.sharedGroups() != null && !message.sharedGroups().isEmpty()) {
                 countUnserved(message.sharedGroups(), targets);
             }
-            if (targets.isEmpty()) {
+            List<MovedSessions.Forward> forwards = broker.movedMatching(message);
+            if (targets.isEmpty() && forwards.isEmpty()) {
                 // addressed to this node, yet no session of its own matches now: it unsubscribed, ended or moved to
                 // another node after the publishing node routed the message (or a no-local publisher's own)
                 broker.stats().count("delivery_no_subscriber");
             }
-            opened = targets.size();
+            opened = targets.size() + forwards.size();
             positions.opened(position, opened); // before any copy can finish
+            for (MovedSessions.Forward f : forwards) {
+                handled++;
+                broker.forward(f, message, position); // its session moved away after this message was routed here
+            }
             for (Target t : targets) {
                 SessionQueue q = broker.queue(t.clientId());
                 Copy c = new Copy(message, position, Math.min(message.qos(), t.qos()),
