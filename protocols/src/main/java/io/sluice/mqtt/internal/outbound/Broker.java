@@ -46,6 +46,7 @@ public final class Broker {
     private final Dispatcher dispatcher = new Dispatcher(this);
     /** Sessions that moved away a moment ago: messages read for them here are forwarded. */
     private final MovedSessions moved;
+    private final Handover handover = new Handover(this);
     /** Outbound QoS 2 state of persistent sessions in the sessions topic; none until {@link #start}. */
     private volatile InflightRecords records;
     /** The sessions, once {@link #start}ed: where a session that ends here went, if it moved to another node. */
@@ -344,9 +345,9 @@ public final class Broker {
      * The session of {@code clientId} ended (clean start, expiry, a non-persistent session's close): its
      * subscriptions leave the index and every copy it held is finished. Entries the index holds of a session of
      * the same id on another node stay (they are that node's to end). A session that ends here because it moved to
-     * another node (the sessions topic says its client is connected there now) is counted
-     * {@code delivery_session_moved}, and its outbound QoS 2 record is left alone: the new node may have written its
-     * own under the same key. Any thread.
+     * another node (the sessions topic says its client is connected there now) hands what it held over to that node
+     * ({@link #movedAway}), and its outbound QoS 2 record is left alone: the new node may have written its own under
+     * the same key. Any thread.
      */
     public void end(String clientId) {
         io.sluice.mqtt.internal.SessionRegistry r = sessions;
@@ -365,132 +366,26 @@ public final class Broker {
         }
     }
 
-    /**
-     * The session of {@code clientId} moved to {@code node}: its queue here ends, and what it held (unacknowledged
-     * copies first, then the queue, in order) is handed over to that node through the delivery log, followed by the
-     * handover-done marker (docs/DELIVERY.md, "A session that moves to another node"). The copies' positions are
-     * finished only once the handover is durable, so a crash before then replays them here. Counted
-     * {@code delivery_session_moved}, and {@code handover_sent} per message (or {@code handover_failed}).
-     */
     private void movedAway(String clientId, SessionQueue q, String node) {
-        stats.count("delivery_session_moved");
-        moved.ended(clientId);
-        List<Copy> copies = q.handOff();
-        List<io.sluice.delivery.HandedMessage> handed = new java.util.ArrayList<>(copies.size());
-        for (Copy c : copies) {
-            handed.add(new io.sluice.delivery.HandedMessage(asSent(c), c.sent && c.qos > 0));
-        }
-        LOG.debug("Session '{}' moved to node '{}': {} copies queued or in flight here handed over", clientId, node,
-                copies.size());
-        CompletionStage<Delivery> w;
-        try {
-            w = log.handOver(node, clientId, handed);
-        } catch (RuntimeException e) {
-            w = java.util.concurrent.CompletableFuture.completedFuture(Delivery.rejected(e.toString()));
-        }
-        w.whenComplete((d, err) -> {
-            boolean ok = err == null && d != null && d.outcome() == Outcome.DELIVERED;
-            if (!ok) {
-                LOG.warn("Session '{}' moved to node '{}': handing over {} message(s) failed ({}); they are not"
-                        + " delivered [handover_failed]", clientId, node, copies.size(),
-                        err != null ? err.toString() : d == null ? "no outcome" : d.reason());
-            }
-            for (Copy c : copies) {
-                stats.count(ok ? "handover_sent" : "handover_failed");
-                finished(c);
-            }
-        });
+        handover.movedAway(clientId, q, node);
     }
 
-    /** The message of {@code c} as it was to be sent: its granted QoS, its RETAIN flag. */
-    private static Message asSent(Copy c) {
-        return asSent(c.message, c.qos, c.retain);
+    /** The handover of sessions that move between nodes. */
+    Handover handover() {
+        return handover;
     }
 
-    private static Message asSent(Message m, int qos, boolean retain) {
-        if (m.qos() == qos && m.retain() == retain) {
-            return m;
-        }
-        return new Message(m.topic(), m.payload(), qos, retain, m.publisherClientId(), m.publishedAtMillis(),
-                m.expirySeconds(), m.payloadFormat(), m.contentType(), m.responseTopic(), m.correlationData(),
-                m.userProperties());
+    MovedSessions moved() {
+        return moved;
     }
 
-    /** Sessions that moved away a moment ago whose subscriptions match {@code m} (the dispatcher's thread). */
-    List<MovedSessions.Forward> movedMatching(Message m) {
-        return moved.matching(m, clock.millis());
+    io.sluice.mqtt.internal.SessionRegistry sessionsOrNull() {
+        return sessions;
     }
 
-    /**
-     * Forwards {@code m}, read at {@code position} after {@code f}'s session moved away, to its new node; the
-     * position's copy is finished once that is durable. Counted {@code handover_forwarded} (or
-     * {@code handover_failed}).
-     */
-    void forward(MovedSessions.Forward f, Message m, long position) {
-        CompletionStage<Delivery> w;
-        try {
-            w = log.forward(f.node(), f.clientId(), asSent(m, f.qos(), f.retain()));
-        } catch (RuntimeException e) {
-            w = java.util.concurrent.CompletableFuture.completedFuture(Delivery.rejected(e.toString()));
-        }
-        w.whenComplete((d, err) -> {
-            boolean ok = err == null && d != null && d.outcome() == Outcome.DELIVERED;
-            stats.count(ok ? "handover_forwarded" : "handover_failed");
-            positions.finished(position);
-        });
-    }
-
-    /**
-     * A message the node {@code clientId}'s session moved from handed over (the dispatcher, at {@code position}):
-     * queued for the session ahead of what is held for the handover, with DUP when it was in flight there. A client
-     * whose session is not (or no longer) this node's is passed over, counted {@code handover_not_here}.
-     */
-    void handedOver(long position, String clientId, Message m, boolean inflight) {
-        positions.opened(position, 1);
-        Copy c = new Copy(m, position, m.qos(), m.retain(), SubscriptionIndex.NO_IDS);
-        c.addressed = true;
-        c.sent = inflight;
-        SessionQueue q = handoverQueue(clientId);
-        if (q == null) {
-            dropped(clientId, c, "handover_not_here");
-            return;
-        }
-        stats.count("handover_received");
-        Outbound wake = q.offer(c);
-        if (wake != null) {
-            wake.wake();
-        }
-    }
-
-    /** The old node of {@code clientId}'s session handed over all it held: held copies go out now. */
-    void handoverDone(long position, String clientId) {
-        positions.opened(position, 0);
-        SessionQueue q = handoverQueue(clientId);
-        if (q == null) {
-            stats.count("handover_not_here");
-            return;
-        }
-        Outbound wake = q.handoverDone();
-        if (wake != null) {
-            wake.wake();
-        }
-    }
-
-    /**
-     * The queue of {@code clientId} for a handover: its queue here, or a new one when the sessions topic says its
-     * client is connected to this node (the handover may be read before the CONNACK takes the session in); null
-     * when the session is not this node's.
-     */
-    private SessionQueue handoverQueue(String clientId) {
-        SessionQueue q = queues.get(clientId);
-        if (q != null) {
-            return q;
-        }
-        io.sluice.mqtt.internal.SessionRegistry r = sessions;
-        if (r != null && nodeId.equals(r.connectedNode(clientId))) {
-            return queues.computeIfAbsent(clientId, id -> new SessionQueue(id, this, true));
-        }
-        return null;
+    /** {@code clientId}'s queue, made (persistent, offline) when it has none. */
+    SessionQueue queueOrNew(String clientId) {
+        return queues.computeIfAbsent(clientId, id -> new SessionQueue(id, this, true));
     }
 
     /**

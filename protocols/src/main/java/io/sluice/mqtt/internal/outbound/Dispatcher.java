@@ -40,7 +40,7 @@ final class Dispatcher implements DeliveryListener {
             if (message.sharedGroups() != null && !message.sharedGroups().isEmpty()) {
                 countUnserved(message.sharedGroups(), targets);
             }
-            List<MovedSessions.Forward> forwards = broker.movedMatching(message);
+            List<MovedSessions.Forward> forwards = broker.handover().movedMatching(message);
             if (targets.isEmpty() && forwards.isEmpty()) {
                 // addressed to this node, yet no session of its own matches now: it unsubscribed, ended or moved to
                 // another node after the publishing node routed the message (or a no-local publisher's own)
@@ -50,7 +50,7 @@ final class Dispatcher implements DeliveryListener {
             positions.opened(position, opened); // before any copy can finish
             for (MovedSessions.Forward f : forwards) {
                 handled++;
-                broker.forward(f, message, position); // its session moved away after this message was routed here
+                broker.handover().forward(f, message, position); // its session moved away after this message was routed here
             }
             for (Target t : targets) {
                 SessionQueue q = broker.queue(t.clientId());
@@ -99,7 +99,7 @@ final class Dispatcher implements DeliveryListener {
     @Override
     public void onHandedOver(long position, String clientId, Message message, boolean inflight) {
         try {
-            broker.handedOver(position, clientId, message, inflight);
+            broker.handover().handedOver(position, clientId, message, inflight);
         } catch (RuntimeException e) {
             broker.stats().count("delivery_dispatch_failed");
             LOG.warn("Could not take the handed-over message at delivery position {}: {}", position, e.toString());
@@ -109,7 +109,7 @@ final class Dispatcher implements DeliveryListener {
 
     @Override
     public void onHandoverDone(long position, String clientId) {
-        broker.handoverDone(position, clientId);
+        broker.handover().handoverDone(position, clientId);
     }
 
     @Override
