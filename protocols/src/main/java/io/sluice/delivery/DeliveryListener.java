@@ -12,4 +12,15 @@ public interface DeliveryListener {
 
     /** The retained message of {@code message.topic()} is now this one, or deleted when its payload is empty. */
     void onRetained(Message message);
+
+    /**
+     * A message another node handed over to this node for the session of {@code clientId} (it moved here), at
+     * {@code position}; {@code inflight}: it had been sent there and not acknowledged. The default passes it over.
+     */
+    default void onHandedOver(long position, String clientId, Message message, boolean inflight) {
+    }
+
+    /** The node {@code clientId}'s session moved from has handed over all it held for it ({@code position}). */
+    default void onHandoverDone(long position, String clientId) {
+    }
 }

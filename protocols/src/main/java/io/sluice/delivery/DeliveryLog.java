@@ -34,6 +34,27 @@ public interface DeliveryLog {
     CompletionStage<Delivery> appendRoutes(Message message, List<Route> routes);
 
     /**
+     * Hands the queued and in-flight messages of the session of {@code clientId}, which moved to {@code node}, over
+     * to that node: one record per message in {@code messages}' order, addressed to that client, then a marker record
+     * saying the handover is done, all in {@code node}'s partition. Completes {@link Delivery#DELIVERED} once every
+     * record is durable. A log that cannot address records completes rejected.
+     */
+    default CompletionStage<Delivery> handOver(String node, String clientId, List<HandedMessage> messages) {
+        return java.util.concurrent.CompletableFuture.completedFuture(
+                Delivery.rejected("this delivery log cannot hand sessions over"));
+    }
+
+    /**
+     * Appends {@code message} to {@code node}'s partition addressed to {@code clientId} alone, as a handed-over
+     * message that was not in flight, without a marker: a message read after a handover for a session that moved
+     * there. Completes as {@link #handOver}.
+     */
+    default CompletionStage<Delivery> forward(String node, String clientId, Message message) {
+        return java.util.concurrent.CompletableFuture.completedFuture(
+                Delivery.rejected("this delivery log cannot forward messages"));
+    }
+
+    /**
      * Makes {@code message} the retained message of its topic; an empty payload deletes it. Completes once durable.
      * The new retained state reaches every node (this one too) through {@link DeliveryListener#onRetained}.
      */

@@ -17,14 +17,27 @@ package io.sluice.mqtt;
  *                                    payload + 2 x topic + 200 B each); a PUBLISH that would add a retained topic
  *                                    beyond it is refused (MQTT 5 PUBACK 0x80), and one arriving from the log
  *                                    beyond it is not held (event {@code retained_full})
+ * @param handoverTimeoutMs           how long a session resumed here from another node holds the messages matched
+ *                                    here until that node's handover is done ({@code delivery.handover_timeout_ms});
+ *                                    then they go out anyway, counted {@code handover_timeout}
  */
 public record DeliveryLimits(int maxInflightPerSession, int maxQueuedMessagesPerSession, long maxQueuedBytes,
-                             long maxRetainedBytes) {
+                             long maxRetainedBytes, long handoverTimeoutMs) {
+    /** The default of {@link #handoverTimeoutMs}. */
+    public static final long DEFAULT_HANDOVER_TIMEOUT_MS = 5_000;
+
     public DeliveryLimits {
         if (maxInflightPerSession < 1 || maxInflightPerSession > 65_535 || maxQueuedMessagesPerSession < 0
-                || maxQueuedBytes < 0 || maxRetainedBytes < 0) {
+                || maxQueuedBytes < 0 || maxRetainedBytes < 0 || handoverTimeoutMs < 0) {
             throw new IllegalArgumentException("invalid delivery limits: " + this);
         }
+    }
+
+    /** Limits with the default handover timeout. */
+    public DeliveryLimits(int maxInflightPerSession, int maxQueuedMessagesPerSession, long maxQueuedBytes,
+                          long maxRetainedBytes) {
+        this(maxInflightPerSession, maxQueuedMessagesPerSession, maxQueuedBytes, maxRetainedBytes,
+                DEFAULT_HANDOVER_TIMEOUT_MS);
     }
 
     /** The daemon's defaults (see the config keys' docs for why). */

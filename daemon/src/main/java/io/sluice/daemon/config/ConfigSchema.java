@@ -375,6 +375,12 @@ public final class ConfigSchema {
                             + " offline. Beyond it a new message for that session is dropped: event queue_full,"
                             + " shown per session by `sluice sessions show`. QoS 0 messages are never queued for an"
                             + " offline session (event qos0_offline_dropped)."),
+            number("delivery.handover_timeout_ms", INT, 5_000, 0, 600_000,
+                    "When a persistent session's client reconnects to this node while its session was on another"
+                            + " node, the messages matched here for it wait until that node has handed over what it"
+                            + " held for the session (queued and unacknowledged messages, which go first), at most"
+                            + " this long; then they go out anyway (event handover_timeout: the old node may be"
+                            + " gone, and what it held is then lost to that client). 0: no wait."),
             number("delivery.max_queued_bytes", LONG, 128 * MIB, 0, 1024L * 1024 * MIB,
                     "Bytes of messages waiting for subscribers across all sessions, each queued copy counted as"
                             + " its payload + 2 x its topic + 160 B (copies of one message share its payload, so this"

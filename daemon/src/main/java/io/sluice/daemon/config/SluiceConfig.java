@@ -24,7 +24,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
     /** The delivery section (docs/DELIVERY.md; its bounds in docs/LIMITS.md). */
     public record Delivery(boolean enabled, String topic, String retainedTopic, int partitions, int commitIntervalMs,
                            int lingerMs, String compression, int maxInflightPerSession, int maxQueuedMessagesPerSession, long maxQueuedBytes,
-                           int maxRetainedMessages, long maxRetainedBytes, long maxPendingBytes) {
+                           int maxRetainedMessages, long maxRetainedBytes, long maxPendingBytes,
+                           int handoverTimeoutMs) {
     }
 
     /** The auth section; file paths are empty when not set. */
@@ -172,7 +173,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                         v.integer("delivery.max_inflight_per_session"),
                         v.integer("delivery.max_queued_messages_per_session"),
                         v.longValue("delivery.max_queued_bytes"), v.integer("delivery.max_retained_messages"),
-                        v.longValue("delivery.max_retained_bytes"), v.longValue("delivery.max_pending_bytes")),
+                        v.longValue("delivery.max_retained_bytes"), v.longValue("delivery.max_pending_bytes"),
+                        v.integer("delivery.handover_timeout_ms")),
                 new Downlink(v.bool("delivery.enabled") && v.bool("downlink.enabled"), v.string("downlink.topic"),
                         v.string("downlink.group"), v.integer("downlink.partitions"),
                         v.integer("downlink.max_pending_records"), v.longValue("downlink.max_pending_bytes"),

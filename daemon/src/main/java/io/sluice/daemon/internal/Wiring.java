@@ -257,7 +257,7 @@ public final class Wiring {
     public static io.sluice.mqtt.DeliveryLimits deliveryLimits(SluiceConfig c) {
         SluiceConfig.Delivery d = c.delivery();
         return new io.sluice.mqtt.DeliveryLimits(d.maxInflightPerSession(), d.maxQueuedMessagesPerSession(),
-                d.maxQueuedBytes(), d.maxRetainedBytes());
+                d.maxQueuedBytes(), d.maxRetainedBytes(), d.handoverTimeoutMs());
     }
 
     /**

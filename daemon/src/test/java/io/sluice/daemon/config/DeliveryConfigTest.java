@@ -46,7 +46,7 @@ class DeliveryConfigTest {
                 """).delivery();
 
         assertFalse(d.enabled());
-        assertEquals(new SluiceConfig.Delivery(false, "d", "r", 3, 250, 2, "none", 32, 10_000, 128L << 20, 7, 4096, 2_097_152),
+        assertEquals(new SluiceConfig.Delivery(false, "d", "r", 3, 250, 2, "none", 32, 10_000, 128L << 20, 7, 4096, 2_097_152, 5_000),
                 d);
     }
 

@@ -41,6 +41,7 @@ class FleetSessionsIT {
     private static SluiceDaemon n1;
     private static SluiceDaemon n2;
     private static SluiceDaemon n3;
+    private static String downlinkTopic;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -52,6 +53,7 @@ class FleetSessionsIT {
         shared.put("delivery.topic", "delivery-" + suffix);
         shared.put("delivery.retained_topic", "retained-" + suffix);
         shared.put("downlink.topic", "downlink-" + suffix);
+        downlinkTopic = "downlink-" + suffix;
         shared.put("downlink.group", "downlink-" + suffix);
         n1 = SluiceDaemon.start(node(shared, "n1"));
         n2 = SluiceDaemon.start(node(shared, "n2"));
@@ -206,5 +208,145 @@ class FleetSessionsIT {
         c.disconnect();
 
         await().atMost(AWAIT).until(() -> node(n2, "fleet-d") == null && node(n1, "fleet-d") == null);
+    }
+
+    // ---------------------------------------------------------------- a session that moves takes its messages
+
+    private static java.util.List<String> numbered(String prefix, int n) {
+        return java.util.stream.IntStream.range(0, n).mapToObj(i -> prefix + i).toList();
+    }
+
+    /** The node {@code on} has read {@code id}'s session with {@code filter}, last on node {@code node}. */
+    private void awaitKnown(SluiceDaemon on, String id, String filter, String node) {
+        await().atMost(AWAIT).until(() -> admin(on, "/sessions/" + id).body(),
+                body -> body.contains(filter) && body.contains("\"" + node + "\""));
+    }
+
+    @Test
+    void anOfflineSessionOfNode1_reconnectingToNode3_getsWhatNode1Queued_fromNode2AndTheDownlink_onceInOrder_mqtt5()
+            throws Exception {
+        String id = "hand-a5";
+        Mqtt5BlockingClient sub = Clients.v5(id, n1.mqttPort());
+        sub.connectWith().cleanStart(false).sessionExpiryInterval(3600).send();
+        sub.subscribeWith().topicFilter("hand/a5/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        sub.disconnect();
+        for (SluiceDaemon d : new SluiceDaemon[] {n2, n3}) {
+            awaitKnown(d, id, "hand/a5/#", "n1");
+        }
+        Mqtt5BlockingClient pub = Clients.v5("hand-a5-pub", n2.mqttPort());
+        pub.connect();
+        List<String> published = numbered("p-", 100);
+        for (String m : published) {
+            pub.publishWith().topic("hand/a5/pub").qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(m.getBytes(java.nio.charset.StandardCharsets.UTF_8)).send();
+        }
+        pub.disconnect();
+        List<String> downlinked = numbered("d-", 20);
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", TestKafka.shared().bootstrap());
+        p.put("acks", "all");
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(p,
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (String m : downlinked) {
+                var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+                headers.add("sluice.topic", "hand/a5/down".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                headers.add("sluice.qos", new byte[] {'1'});
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(downlinkTopic, null, "backend",
+                        m.getBytes(java.nio.charset.StandardCharsets.UTF_8), headers)).get(30,
+                        java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        // node 1 holds them all for its offline session before the client comes back elsewhere
+        await().atMost(AWAIT).until(() -> n1.mqtt().sessionInfo(id).queued() == 120);
+
+        Mqtt5BlockingClient back = Clients.v5(id, n3.mqttPort());
+        var publishes = back.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL);
+        assertTrue(back.connectWith().cleanStart(false).sessionExpiryInterval(3600).send().isSessionPresent());
+        List<String> got = new java.util.ArrayList<>();
+        for (int i = 0; i < 200 && got.size() < 120; i++) {
+            publishes.receive(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .ifPresent(m -> got.add(new String(m.getPayloadAsBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        publishes.receive(500, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .ifPresent(m -> got.add(new String(m.getPayloadAsBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+        assertEquals(120, got.size(), "every message once: " + got);
+        assertEquals(published, got.stream().filter(m -> m.startsWith("p-")).toList(), "in order from node 2");
+        assertEquals(downlinked, got.stream().filter(m -> m.startsWith("d-")).toList(), "in order from the downlink");
+        back.disconnect();
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** An MQTT 3.1.1 CONNECT keeping the session (clean session 0). */
+    private static byte[] persistentConnect311(String clientId) {
+        java.io.ByteArrayOutputStream vh = new java.io.ByteArrayOutputStream();
+        vh.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0x00, 0, 60});
+        byte[] id = utf8(clientId);
+        vh.write(0);
+        vh.write(id.length);
+        vh.writeBytes(id);
+        return RawMqtt.frame(0x10, vh.toByteArray());
+    }
+
+    /** A PUBLISH read by {@link RawMqtt#readPacket}: DUP flag, packet id, payload (QoS 1). */
+    private record RawPublish(boolean dup, int packetId, String payload) {
+        static RawPublish of(byte[] packet) {
+            assertEquals(0x30, packet[0] & 0xf0, "a PUBLISH");
+            int topicLen = ((packet[2] & 0xff) << 8) | (packet[3] & 0xff);
+            int at = 4 + topicLen;
+            int packetId = ((packet[at] & 0xff) << 8) | (packet[at + 1] & 0xff);
+            return new RawPublish((packet[0] & 0x08) != 0, packetId,
+                    new String(packet, at + 2, packet.length - at - 2, java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aConnectedMqtt311SubscriberOfNode1_withUnacknowledgedMessages_takenOverOnNode3_getsThemAgainWithDup()
+            throws Exception {
+        String id = "hand-b3";
+        try (RawMqtt one = new RawMqtt(n1.mqttPort()); RawMqtt three = new RawMqtt(n3.mqttPort())) {
+            one.send(persistentConnect311(id));
+            assertEquals(0x20, one.read(4)[0] & 0xff, "CONNACK");
+            byte[] filter = utf8("hand/b3");
+            java.io.ByteArrayOutputStream sb = new java.io.ByteArrayOutputStream();
+            sb.writeBytes(new byte[] {0, 1, 0, (byte) filter.length});
+            sb.writeBytes(filter);
+            sb.write(1);
+            one.send(RawMqtt.frame(0x82, sb.toByteArray()));
+            assertEquals(0x90, one.read(5)[0] & 0xff, "SUBACK");
+            awaitKnown(n2, id, "hand/b3", "n1");
+
+            Mqtt3BlockingClient pub = Clients.v3("hand-b3-pub", n2.mqttPort());
+            pub.connect();
+            List<String> sent = numbered("u-", 5);
+            for (String m : sent) {
+                pub.publishWith().topic("hand/b3").qos(MqttQos.AT_LEAST_ONCE).payload(utf8(m)).send();
+            }
+            pub.disconnect();
+            List<String> first = new java.util.ArrayList<>();
+            for (int i = 0; i < sent.size(); i++) {
+                RawPublish rp = RawPublish.of(one.readPacket());
+                assertFalse(rp.dup());
+                first.add(rp.payload()); // never acknowledged
+            }
+            assertEquals(sent, first);
+
+            three.send(persistentConnect311(id));
+            byte[] connack = three.read(4);
+            assertEquals(0x20, connack[0] & 0xff, "CONNACK");
+            assertEquals(1, connack[2], "session present");
+            List<RawPublish> again = new java.util.ArrayList<>();
+            for (int i = 0; i < sent.size(); i++) {
+                RawPublish rp = RawPublish.of(three.readPacket());
+                again.add(rp);
+                three.send(new byte[] {0x40, 2, (byte) (rp.packetId() >> 8), (byte) rp.packetId()}); // PUBACK
+            }
+            assertEquals(sent, again.stream().map(RawPublish::payload).toList());
+            assertTrue(again.stream().allMatch(RawPublish::dup), "resent with DUP: " + again);
+            assertTrue(one.closedByServer(), "the old connection ended");
+        }
     }
 }

@@ -49,6 +49,51 @@ public final class MemoryDeliveryLog implements DeliveryLog {
         return CompletableFuture.completedFuture(outcome);
     }
 
+    /** A handover written by this log: for {@code node}, the messages of {@code clientId}'s session. */
+    public record HandOver(String node, String clientId, List<io.sluice.delivery.HandedMessage> messages,
+                           CompletableFuture<Delivery> write) {
+    }
+
+    public final List<HandOver> handOvers = new ArrayList<>();
+    /** False: handovers stay unwritten until the test completes their {@link HandOver#write}. */
+    public volatile boolean handOversDurable = true;
+    /** Positions (indices of {@link #appended}) of records handed over to this node: client, in flight, marker. */
+    private final java.util.Map<Integer, Object[]> addressed = new java.util.HashMap<>();
+
+    @Override
+    public synchronized CompletionStage<Delivery> handOver(String to, String clientId,
+                                                           List<io.sluice.delivery.HandedMessage> messages) {
+        CompletableFuture<Delivery> w = new CompletableFuture<>();
+        handOvers.add(new HandOver(to, clientId, List.copyOf(messages), w));
+        if (handOversDurable) {
+            w.complete(Delivery.DELIVERED);
+        }
+        return w;
+    }
+
+    /** Messages forwarded by this log: node, client, message. */
+    public final List<Object[]> forwards = new ArrayList<>();
+
+    @Override
+    public synchronized CompletionStage<Delivery> forward(String to, String clientId, Message message) {
+        forwards.add(new Object[] {to, clientId, message});
+        return CompletableFuture.completedFuture(outcome);
+    }
+
+    /** Lands {@code h} (written by another node's log) in this log, as Kafka would: its messages, then the marker. */
+    public synchronized void land(HandOver h) {
+        for (io.sluice.delivery.HandedMessage m : h.messages()) {
+            addressed.put(appended.size(), new Object[] {h.clientId(), m.inflight(), false});
+            appended.add(m.message());
+            appendedTo.add(List.of(node));
+            routes.add(List.of(Route.allGroups(node)));
+        }
+        addressed.put(appended.size(), new Object[] {h.clientId(), false, true});
+        appended.add(new Message("$marker", new byte[0], 0, false, "", 0, 0, -1, null, null, null, null));
+        appendedTo.add(List.of(node));
+        routes.add(List.of(Route.allGroups(node)));
+    }
+
     @Override
     public synchronized CompletionStage<Delivery> retain(Message message) {
         retainWrites.add(message);
@@ -71,7 +116,12 @@ public final class MemoryDeliveryLog implements DeliveryLog {
             listener.onRetained(retainWrites.get(nextRetained++));
         }
         while (nextToDeliver < appended.size()) {
-            if (appendedTo.get(nextToDeliver).contains(node)) {
+            Object[] a = addressed.get(nextToDeliver);
+            if (a != null && (Boolean) a[2]) {
+                listener.onHandoverDone(nextToDeliver, (String) a[0]);
+            } else if (a != null) {
+                listener.onHandedOver(nextToDeliver, (String) a[0], appended.get(nextToDeliver), (Boolean) a[1]);
+            } else if (appendedTo.get(nextToDeliver).contains(node)) {
                 listener.onMessage(nextToDeliver, appended.get(nextToDeliver));
             }
             nextToDeliver++;

@@ -2,6 +2,7 @@ package io.sluice.sinks.delivery;
 
 import io.sluice.delivery.DeliveryListener;
 import io.sluice.delivery.DeliveryLog;
+import io.sluice.delivery.HandedMessage;
 import io.sluice.delivery.Message;
 import io.sluice.delivery.Route;
 import io.sluice.ingest.Delivery;
@@ -24,6 +25,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * The delivery log on Kafka (docs/DELIVERY.md). {@link #appendRoutes} writes one record per target node to the
@@ -97,6 +99,44 @@ public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
             total += weight + DeliveryHeaders.sharedGroupsWeight(route.sharedGroups());
         }
         return writer.write(records, total);
+    }
+
+    /**
+     * One write, so the records reach {@code node}'s partition in order: each message with {@link
+     * DeliveryHeaders#FOR} (and {@link DeliveryHeaders#INFLIGHT} when it was in flight), then the marker (no value,
+     * {@link DeliveryHeaders#HANDOVER_DONE}).
+     */
+    @Override
+    public CompletionStage<Delivery> handOver(String node, String clientId, List<HandedMessage> messages) {
+        int partition = Partitions.of(node, config.partitions());
+        byte[] forValue = clientId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(messages.size() + 1);
+        long total = RECORD_OVERHEAD_BYTES;
+        for (HandedMessage hm : messages) {
+            Message m = hm.message();
+            List<Header> h = new ArrayList<>(List.of(DeliveryHeaders.encode(m)));
+            h.add(new RecordHeader(DeliveryHeaders.FOR, forValue));
+            if (hm.inflight()) {
+                h.add(new RecordHeader(DeliveryHeaders.INFLIGHT, new byte[] {'1'}));
+            }
+            records.add(new ProducerRecord<>(config.topic(), partition, null, node, m.payload(), h));
+            total += DeliveryHeaders.weight(m) + m.payload().length + RECORD_OVERHEAD_BYTES + forValue.length;
+        }
+        records.add(new ProducerRecord<>(config.topic(), partition, null, node, null, List.of(
+                new RecordHeader(DeliveryHeaders.FOR, forValue),
+                new RecordHeader(DeliveryHeaders.HANDOVER_DONE, new byte[] {'1'}))));
+        return writer.write(records, total);
+    }
+
+    @Override
+    public CompletionStage<Delivery> forward(String node, String clientId, Message message) {
+        List<Header> h = new ArrayList<>(List.of(DeliveryHeaders.encode(message)));
+        byte[] forValue = clientId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        h.add(new RecordHeader(DeliveryHeaders.FOR, forValue));
+        var record = new ProducerRecord<>(config.topic(), Partitions.of(node, config.partitions()), null, node,
+                message.payload(), h);
+        return writer.write(List.of(record), DeliveryHeaders.weight(message) + message.payload().length
+                + RECORD_OVERHEAD_BYTES + forValue.length);
     }
 
     @Override

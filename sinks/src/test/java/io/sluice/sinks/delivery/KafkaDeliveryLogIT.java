@@ -177,6 +177,23 @@ class KafkaDeliveryLogIT {
     }
 
     @Test
+    void aHandoverAndAForward_reachTheNewNodeInOrder_addressedToTheClient_withTheMarkerBetween() {
+        var listener = new RecordingListener();
+        var newNode = started("node-h-new", listener);
+        var oldNode = started("node-h-old", new RecordingListener());
+        awaitDelivered(oldNode.handOver("node-h-new", "dev-h", List.of(
+                new io.sluice.delivery.HandedMessage(message(1), true),
+                new io.sluice.delivery.HandedMessage(message(2), false))));
+        awaitDelivered(oldNode.forward("node-h-new", "dev-h", message(3)));
+
+        await().atMost(AWAIT).until(() -> listener.handovers().size() == 4);
+        List<String> got = listener.handovers().stream().map(h -> h.substring(h.indexOf(' ') + 1)).toList();
+        assertEquals(List.of("for dev-h payload-1 inflight", "for dev-h payload-2", "done dev-h",
+                "for dev-h payload-3"), got);
+        assertEquals(List.of(), listener.messages(), "none is matched against subscriptions");
+    }
+
+    @Test
     void recordsKeyedToAnotherNode_inTheSamePartition_areSkipped_andReachThatNodeOnly() {
         String[] nodes = twoNodesSharingAPartition();
         var listenerA = new RecordingListener();

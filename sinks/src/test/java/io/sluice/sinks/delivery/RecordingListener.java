@@ -16,6 +16,23 @@ final class RecordingListener implements DeliveryListener {
     private final List<Message> retainedChanges = new ArrayList<>();
     private final Map<String, Message> retained = new LinkedHashMap<>();
     private final List<String> threads = new ArrayList<>();
+    /** Handed-over records and markers, as text: "position for client payload[ inflight]", "position done client". */
+    private final List<String> handovers = new ArrayList<>();
+
+    @Override
+    public synchronized void onHandedOver(long position, String clientId, Message message, boolean inflight) {
+        handovers.add(position + " for " + clientId + " "
+                + new String(message.payload(), java.nio.charset.StandardCharsets.UTF_8) + (inflight ? " inflight" : ""));
+    }
+
+    @Override
+    public synchronized void onHandoverDone(long position, String clientId) {
+        handovers.add(position + " done " + clientId);
+    }
+
+    synchronized List<String> handovers() {
+        return List.copyOf(handovers);
+    }
 
     @Override
     public synchronized void onMessage(long position, Message message) {

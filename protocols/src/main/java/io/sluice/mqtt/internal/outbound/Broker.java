@@ -44,6 +44,9 @@ public final class Broker {
     private final Map<String, SessionQueue> queues = new ConcurrentHashMap<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final Dispatcher dispatcher = new Dispatcher(this);
+    /** Sessions that moved away a moment ago: messages read for them here are forwarded. */
+    private final MovedSessions moved;
+    private final Handover handover = new Handover(this);
     /** Outbound QoS 2 state of persistent sessions in the sessions topic; none until {@link #start}. */
     private volatile InflightRecords records;
     /** The sessions, once {@link #start}ed: where a session that ends here went, if it moved to another node. */
@@ -58,6 +61,7 @@ public final class Broker {
         this.positions = new Positions(log);
         this.retained = new RetainedMessages(limits.maxRetainedBytes(), stats);
         this.records = InflightRecords.none(stats);
+        this.moved = new MovedSessions(limits.handoverTimeoutMs());
     }
 
     public DeliveryLog log() {
@@ -226,6 +230,7 @@ public final class Broker {
         if (subscriptions.isEmpty()) {
             return;
         }
+        moved.remove(clientId);
         queues.computeIfAbsent(clientId, id -> new SessionQueue(id, this, true));
         index.replaceClient(clientId, subscriptions, subscriptionIds);
     }
@@ -239,7 +244,12 @@ public final class Broker {
         if (subscriptions.isEmpty()) {
             index.removeRemote(clientId);
         } else if (!queues.containsKey(clientId) || index.remoteNode(clientId) != null) {
+            boolean fromElsewhere = index.remoteNode(clientId) != null;
             restore(clientId, subscriptions, subscriptionIds);
+            SessionQueue q = queues.get(clientId);
+            if (fromElsewhere && q != null && limits.handoverTimeoutMs() > 0) {
+                q.hold(); // until the old node's handover is done (docs/DELIVERY.md, "A session that moves")
+            }
         }
     }
 
@@ -255,8 +265,8 @@ public final class Broker {
      * Another node wrote the session of {@code clientId} (docs/DELIVERY.md, "Delivery across nodes"): its client is
      * connected to {@code node} ({@code connected}) or was last. Its subscriptions go into the index as that node's,
      * so messages published here that match them are appended for that node. A session of this node until now moved
-     * there: its queue here ends (its queued and in-flight copies are not delivered here, counted
-     * {@code delivery_session_moved}). A record naming this node is this node's own and changes nothing; one naming
+     * there: its queue here ends, its queued and in-flight copies handed over to that node ({@link #movedAway}; when
+     * the session has no subscription there, they are dropped), counted {@code delivery_session_moved}. A record naming this node is this node's own and changes nothing; one naming
      * no node (written by a node of an earlier version) cannot be routed: its entries go, counted
      * {@code delivery_remote_node_unknown}. Thread-safe (the sessions follower's thread).
      */
@@ -272,8 +282,16 @@ public final class Broker {
         }
         SessionQueue q = queues.remove(clientId);
         if (q != null) {
-            movedAway(clientId, q, node);
+            if (subscriptions.isEmpty()) {
+                stats.count("delivery_session_moved"); // a session without subscriptions there: nothing to hand over
+            } else {
+                movedAway(clientId, q, node);
+            }
             q.end();
+        }
+        if (moved.takeEnded(clientId) && !subscriptions.isEmpty()
+                && !moved.add(clientId, node, subscriptions, clock.millis())) {
+            stats.count("handover_not_forwarding"); // more sessions moved away at once than are tracked
         }
         if (subscriptions.isEmpty()) {
             index.removeClient(clientId);
@@ -287,6 +305,7 @@ public final class Broker {
      * of this node of the same id is left alone. Thread-safe.
      */
     public void remoteSessionGone(String clientId) {
+        moved.remove(clientId);
         index.removeRemote(clientId);
     }
 
@@ -304,6 +323,14 @@ public final class Broker {
         Outbound o = new Outbound(channel, q, this, level, window, maxPacketSize > 0 ? maxPacketSize : Long.MAX_VALUE,
                 permissions == null || !permissions.restricts() ? null : permissions);
         q.attach(o, persistent);
+        if (q.holding()) {
+            channel.eventLoop().schedule(() -> {
+                Outbound wake = q.releaseHeld(true);
+                if (wake != null) {
+                    wake.wake();
+                }
+            }, limits.handoverTimeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         o.drain();
         return o;
     }
@@ -318,9 +345,9 @@ public final class Broker {
      * The session of {@code clientId} ended (clean start, expiry, a non-persistent session's close): its
      * subscriptions leave the index and every copy it held is finished. Entries the index holds of a session of
      * the same id on another node stay (they are that node's to end). A session that ends here because it moved to
-     * another node (the sessions topic says its client is connected there now) is counted
-     * {@code delivery_session_moved}, and its outbound QoS 2 record is left alone: the new node may have written its
-     * own under the same key. Any thread.
+     * another node (the sessions topic says its client is connected there now) hands what it held over to that node
+     * ({@link #movedAway}), and its outbound QoS 2 record is left alone: the new node may have written its own under
+     * the same key. Any thread.
      */
     public void end(String clientId) {
         io.sluice.mqtt.internal.SessionRegistry r = sessions;
@@ -340,9 +367,25 @@ public final class Broker {
     }
 
     private void movedAway(String clientId, SessionQueue q, String node) {
-        stats.count("delivery_session_moved");
-        LOG.debug("Session '{}' moved to node '{}': {} copies queued or in flight here are not delivered", clientId,
-                node, q.queued() + q.inflight());
+        handover.movedAway(clientId, q, node);
+    }
+
+    /** The handover of sessions that move between nodes. */
+    Handover handover() {
+        return handover;
+    }
+
+    MovedSessions moved() {
+        return moved;
+    }
+
+    io.sluice.mqtt.internal.SessionRegistry sessionsOrNull() {
+        return sessions;
+    }
+
+    /** {@code clientId}'s queue, made (persistent, offline) when it has none. */
+    SessionQueue queueOrNew(String clientId) {
+        return queues.computeIfAbsent(clientId, id -> new SessionQueue(id, this, true));
     }
 
     /**

@@ -30,6 +30,8 @@ final class Copy {
     boolean reserved;
     /** Written at least once (on this or an earlier connection). */
     boolean sent;
+    /** Handed over by the node the session moved from: goes ahead of copies held for the handover. */
+    boolean addressed;
     /** Set as it is taken for writing: true when that write is a resend (DUP=1). */
     boolean dup;
 

@@ -40,13 +40,18 @@ final class Dispatcher implements DeliveryListener {
             if (message.sharedGroups() != null && !message.sharedGroups().isEmpty()) {
                 countUnserved(message.sharedGroups(), targets);
             }
-            if (targets.isEmpty()) {
+            List<MovedSessions.Forward> forwards = broker.handover().movedMatching(message);
+            if (targets.isEmpty() && forwards.isEmpty()) {
                 // addressed to this node, yet no session of its own matches now: it unsubscribed, ended or moved to
                 // another node after the publishing node routed the message (or a no-local publisher's own)
                 broker.stats().count("delivery_no_subscriber");
             }
-            opened = targets.size();
+            opened = targets.size() + forwards.size();
             positions.opened(position, opened); // before any copy can finish
+            for (MovedSessions.Forward f : forwards) {
+                handled++;
+                broker.handover().forward(f, message, position); // its session moved away after this message was routed here
+            }
             for (Target t : targets) {
                 SessionQueue q = broker.queue(t.clientId());
                 Copy c = new Copy(message, position, Math.min(message.qos(), t.qos()),
@@ -88,6 +93,23 @@ final class Dispatcher implements DeliveryListener {
         for (int i = served; i < groups.size(); i++) {
             broker.stats().count("delivery_shared_no_member");
         }
+    }
+
+    /** A message handed over for one client by the node its session moved from ({@link Broker#handedOver}). */
+    @Override
+    public void onHandedOver(long position, String clientId, Message message, boolean inflight) {
+        try {
+            broker.handover().handedOver(position, clientId, message, inflight);
+        } catch (RuntimeException e) {
+            broker.stats().count("delivery_dispatch_failed");
+            LOG.warn("Could not take the handed-over message at delivery position {}: {}", position, e.toString());
+            broker.positions().finished(position);
+        }
+    }
+
+    @Override
+    public void onHandoverDone(long position, String clientId) {
+        broker.handover().handoverDone(position, clientId);
     }
 
     @Override

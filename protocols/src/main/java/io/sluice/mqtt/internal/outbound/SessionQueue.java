@@ -45,6 +45,11 @@ public final class SessionQueue {
     private boolean recordStale;
     /** QoS 2 copies in {@code inflight}: a persistent session's record holds one entry each. */
     private int inflightQos2;
+    /** Resumed from another node: copies matched here wait in {@code held} until its handover is done. */
+    private boolean holding;
+    private ArrayDeque<Copy> held;
+    /** The handover-done marker came before the hold began (the records raced the CONNACK). */
+    private boolean handoverDone;
 
     SessionQueue(String clientId, Broker broker, boolean persistent) {
         this.clientId = clientId;
@@ -71,12 +76,17 @@ public final class SessionQueue {
                 refusal = "delivery_qos2_finished_before_restart";
             } else if (attached == null && c.qos == 0) {
                 refusal = "qos0_offline_dropped";
-            } else if (size(pending) + size(inflight) >= broker.limits().maxQueuedMessagesPerSession()) {
+            } else if (size(pending) + size(inflight) + size(held)
+                    >= broker.limits().maxQueuedMessagesPerSession()) {
                 refusal = "queue_full";
                 dropped++;
             } else if (!broker.reserveBytes(c.weight)) {
                 refusal = "queued_bytes_full";
                 dropped++;
+            } else if (holding && !c.addressed) {
+                c.reserved = true;
+                held().add(c); // after what the old node hands over
+                refusal = null;
             } else {
                 c.reserved = true;
                 pending().add(c);
@@ -390,23 +400,98 @@ public final class SessionQueue {
 
     /** The session ended (clean start, expiry, a non-persistent session's close): every copy is finished. */
     void end() {
-        List<Copy> all;
-        synchronized (this) {
-            ended = true;
-            attached = null;
-            if (resume != null) {
-                resume.clear();
-            }
-            all = new ArrayList<>(inflightMap().values());
-            all.addAll(pending());
-            broker.stats().deliveryInflight.addAndGet(-inflightMap().size());
-            inflightMap().clear();
-            inflightQos2 = 0;
-            pending().clear();
-        }
-        for (Copy c : all) {
+        for (Copy c : handOff()) {
             broker.finished(c);
         }
+    }
+
+    /**
+     * The session ends here (it moved to another node, or ended): returns every copy it held, the unacknowledged
+     * ones first in the order sent, then the queue in order, then those held for a handover. None is finished: the
+     * caller finishes them (once handed over, or at once).
+     */
+    synchronized List<Copy> handOff() {
+        ended = true;
+        attached = null;
+        if (resume != null) {
+            resume.clear();
+        }
+        List<Copy> all = new ArrayList<>(inflightMap().values());
+        all.addAll(pending());
+        if (held != null) {
+            all.addAll(held);
+            held = null;
+        }
+        holding = false;
+        broker.stats().deliveryInflight.addAndGet(-inflightMap().size());
+        inflightMap().clear();
+        inflightQos2 = 0;
+        pending().clear();
+        return all;
+    }
+
+    /**
+     * The session resumed here from another node: copies matched here from now on are held until that node's
+     * handover is done ({@link #handoverDone}) or {@link #releaseHeld} (its timeout). Does nothing when the marker
+     * came already. True when it holds.
+     */
+    synchronized boolean hold() {
+        if (handoverDone) {
+            handoverDone = false;
+            return false;
+        }
+        holding = !ended;
+        return holding;
+    }
+
+    /** The old node's handover-done marker for this session: held copies go out after what it handed over. */
+    Outbound handoverDone() {
+        synchronized (this) {
+            if (!holding) {
+                handoverDone = true; // before the hold began: it need not begin
+                return null;
+            }
+        }
+        return releaseHeld(false);
+    }
+
+    /**
+     * Ends the hold: the held copies join the queue in order, after the handed-over ones. {@code timedOut}: the
+     * marker did not come in time (counted {@code handover_timeout}). Returns the outbound to wake, or null.
+     */
+    Outbound releaseHeld(boolean timedOut) {
+        synchronized (this) {
+            if (!holding) {
+                return null;
+            }
+            holding = false;
+            if (held != null) {
+                pending().addAll(held);
+                held = null;
+            }
+        }
+        if (timedOut) {
+            broker.stats().count("handover_timeout");
+        }
+        synchronized (this) {
+            return attached;
+        }
+    }
+
+    synchronized boolean holding() {
+        return holding;
+    }
+
+    /** Copies held until the handover is done. */
+    synchronized int heldCount() {
+        return size(held);
+    }
+
+    private ArrayDeque<Copy> held() {
+        if (held == null) {
+            held = new ArrayDeque<>(4);
+        }
+        return held;
     }
 
     private int nextPacketId() {
@@ -465,7 +550,7 @@ public final class SessionQueue {
 
     /** Copies waiting to be sent. */
     synchronized int queued() {
-        return size(pending);
+        return size(pending) + size(held);
     }
 
     /** Copies sent and not yet acknowledged. */

@@ -35,6 +35,15 @@ public final class DeliveryHeaders {
      * when it serves none; absent: it serves every one it holds (docs/RECORDS.md).
      */
     public static final String SHARED = "sluice.shared";
+    /**
+     * Delivery records only: the one client (id, UTF-8) a record handed over by the node its session moved from is
+     * for (docs/RECORDS.md); such a record is not matched against subscriptions.
+     */
+    public static final String FOR = "sluice.for";
+    /** With {@link #FOR}: {@code 1} when the message had been sent and not acknowledged (resent with DUP). */
+    public static final String INFLIGHT = "sluice.inflight";
+    /** With {@link #FOR}, no value: the marker ending a handover for that client. */
+    public static final String HANDOVER_DONE = "sluice.handover-done";
 
     /** The longest MQTT string or binary field (MQTT 5 sections 1.5.4 and 1.5.6). */
     private static final int MQTT_STRING_MAX_BYTES = 65_535;
@@ -85,6 +94,27 @@ public final class DeliveryHeaders {
         for (String g : groups) {
             headers.add(new RecordHeader(SHARED, utf8(g)));
         }
+    }
+
+    /** The text of the last header {@code name}, or null when there is none (or it is not UTF-8 text). */
+    public static String lastText(Iterable<Header> headers, String name) {
+        String found = null;
+        for (Header h : headers) {
+            if (h.key().equals(name) && h.value() != null) {
+                found = text(name, h.value());
+            }
+        }
+        return found;
+    }
+
+    /** True when a header {@code name} holds {@code 1}. */
+    public static boolean flag(Iterable<Header> headers, String name) {
+        for (Header h : headers) {
+            if (h.key().equals(name) && h.value() != null && h.value().length == 1 && h.value()[0] == '1') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Bytes the {@link #SHARED} headers of {@code groups} (null: none) add to a write's weight. */

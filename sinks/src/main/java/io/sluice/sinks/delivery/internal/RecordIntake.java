@@ -60,7 +60,23 @@ final class RecordIntake {
 
     private void onDelivery(ConsumerRecord<String, byte[]> r, DeliveryListener listener) {
         commits.read(r.offset());
-        if (!nodeId.equals(r.key()) || r.value() == null) {
+        if (!nodeId.equals(r.key())) {
+            skipped.increment();
+            return;
+        }
+        String forClient = forClient(r);
+        if (forClient != null && DeliveryHeaders.flag(r.headers(), DeliveryHeaders.HANDOVER_DONE)) {
+            commits.handed(r.offset());
+            handed.increment();
+            try {
+                listener.onHandoverDone(r.offset(), forClient);
+            } catch (RuntimeException e) {
+                listenerFailures.increment();
+                failures.accept("listener failed", e.toString());
+            }
+            return;
+        }
+        if (r.value() == null) {
             skipped.increment();
             return;
         }
@@ -71,10 +87,26 @@ final class RecordIntake {
         commits.handed(r.offset());
         handed.increment();
         try {
-            listener.onMessage(r.offset(), m);
+            if (forClient != null) {
+                listener.onHandedOver(r.offset(), forClient, m,
+                        DeliveryHeaders.flag(r.headers(), DeliveryHeaders.INFLIGHT));
+            } else {
+                listener.onMessage(r.offset(), m);
+            }
         } catch (RuntimeException e) {
             listenerFailures.increment();
             failures.accept("listener failed", e.toString());
+        }
+    }
+
+    /** The client a handed-over record is for; null for an ordinary one, or one whose header is not text. */
+    private String forClient(ConsumerRecord<String, byte[]> r) {
+        try {
+            return DeliveryHeaders.lastText(r.headers(), DeliveryHeaders.FOR);
+        } catch (IllegalArgumentException e) {
+            undecodable.increment();
+            failures.accept("undecodable record", where(r) + ": " + e.getMessage());
+            return null;
         }
     }
 

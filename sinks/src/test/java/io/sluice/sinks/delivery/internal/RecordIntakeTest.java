@@ -36,6 +36,16 @@ class RecordIntakeTest {
         public void onRetained(Message message) {
             handed.add("retained " + message.topic());
         }
+
+        @Override
+        public void onHandedOver(long position, String clientId, Message message, boolean inflight) {
+            handed.add(position + " for " + clientId + " " + message.topic() + (inflight ? " inflight" : ""));
+        }
+
+        @Override
+        public void onHandoverDone(long position, String clientId) {
+            handed.add(position + " done " + clientId);
+        }
     };
 
     /** The real decoder, except that a value starting with {@link #POISON} makes it fail as a defect would. */
@@ -127,5 +137,34 @@ class RecordIntakeTest {
         assertEquals(List.of("2 a/c"), handed);
         assertEquals(1, intake.listenerFailures());
         assertEquals(List.of("listener failed: java.lang.IllegalStateException: listener broke"), failures);
+    }
+
+    @Test
+    void recordsHandedOverForOneClient_andTheirValuelessMarker_reachTheListenerAsSuch_inOrder() {
+        var commits = new CommitPositions(1);
+        commits.startAt(20);
+        RecordIntake intake = intake(DeliveryHeaders::decode, commits);
+        var inflight = record(DELIVERY, 20, "node-a", "a/1", new byte[] {1});
+        inflight.headers().add(DeliveryHeaders.FOR, "dev-1".getBytes(UTF_8));
+        inflight.headers().add(DeliveryHeaders.INFLIGHT, "1".getBytes(UTF_8));
+        var queued = record(DELIVERY, 21, "node-a", "a/2", new byte[] {2});
+        queued.headers().add(DeliveryHeaders.FOR, "dev-1".getBytes(UTF_8));
+        RecordHeaders markerHeaders = new RecordHeaders();
+        markerHeaders.add(DeliveryHeaders.FOR, "dev-1".getBytes(UTF_8));
+        markerHeaders.add(DeliveryHeaders.HANDOVER_DONE, "1".getBytes(UTF_8));
+        var marker = new ConsumerRecord<>(DELIVERY, 0, 22, 0L, TimestampType.CREATE_TIME, -1, -1, "node-a",
+                (byte[]) null, markerHeaders, Optional.<Integer>empty());
+        var othersMarker = new ConsumerRecord<>(DELIVERY, 0, 23, 0L, TimestampType.CREATE_TIME, -1, -1, "node-b",
+                (byte[]) null, markerHeaders, Optional.<Integer>empty());
+
+        for (var r : List.of(inflight, queued, marker, othersMarker)) {
+            intake.accept(r, listener);
+        }
+        intake.accept(record(DELIVERY, 24, "node-a", "a/3", new byte[] {3}), listener);
+
+        assertEquals(List.of("20 for dev-1 a/1 inflight", "21 for dev-1 a/2", "22 done dev-1", "24 a/3"), handed);
+        assertEquals(4, intake.handed());
+        assertEquals(1, intake.skipped(), "another node's marker");
+        assertEquals(List.of(), failures);
     }
 }
