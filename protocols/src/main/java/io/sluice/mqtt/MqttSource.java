@@ -333,6 +333,18 @@ public final class MqttSource implements AutoCloseable {
     @Override
     public synchronized void close() {
         stopAccepting();
+        // MQTT 5 clients are told why (DISCONNECT 0x8B), so they reconnect at once, to another node if there is one
+        java.util.List<io.netty.util.concurrent.Future<?>> told = new java.util.ArrayList<>();
+        for (Channel ch : channels) {
+            MqttHandler handler = ch.pipeline().get(MqttHandler.class);
+            if (handler != null) {
+                told.add(handler.shuttingDown(ch));
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        for (io.netty.util.concurrent.Future<?> f : told) {
+            f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         if (workers != null) {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -40,8 +40,10 @@ class GracefulShutdownIT {
         int port = DaemonProcess.freePort();
         String yaml = kafka.daemonYaml("drain", port).replace("node_id: it-node", "node_id: " + node);
         try (DaemonProcess daemon = new DaemonProcess(dir, yaml, port, List.of("-Xmx256m")).start()) {
+            CompletableFuture<Throwable> disconnected = new CompletableFuture<>();
             Mqtt5AsyncClient client = MqttClient.builder().useMqttVersion5().identifier("drain-client")
-                    .serverHost("127.0.0.1").serverPort(port).buildAsync();
+                    .serverHost("127.0.0.1").serverPort(port)
+                    .addDisconnectedListener(c -> disconnected.complete(c.getCause())).buildAsync();
             client.connect().join();
             // Kafka quotas throttle after a violation: a first burst spends the quota, so what follows waits.
             List<CompletableFuture<Mqtt5PublishResult>> pubacks = new ArrayList<>();
@@ -67,6 +69,12 @@ class GracefulShutdownIT {
             assertTrue(daemon.process().waitFor(60, TimeUnit.SECONDS), daemon.log());
             assertEquals(0, daemon.process().exitValue(), daemon.log());
             assertTrue(daemon.log().contains("stopped (drained)"), daemon.log());
+            Throwable cause = disconnected.get(10, TimeUnit.SECONDS);
+            assertTrue(cause instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException,
+                    "the server said why it closed the connection: " + cause);
+            assertEquals(com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode.SERVER_SHUTTING_DOWN,
+                    ((com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException) cause).getMqttMessage()
+                            .getReasonCode(), "DISCONNECT 0x8B, so the client reconnects at once");
             Matcher totals = Pattern.compile("Totals: (\\d+) QoS1 and \\d+ QoS0 PUBLISHes, (\\d+) PUBACKs")
                     .matcher(daemon.log());
             assertTrue(totals.find(), daemon.log());

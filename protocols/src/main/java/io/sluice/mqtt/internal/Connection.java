@@ -357,6 +357,18 @@ final class Connection {
     }
 
     /**
+     * This node is shutting down and is about to close every connection: an MQTT 5 client is told so with DISCONNECT
+     * 0x8B (server shutting down), which lets it reconnect at once, to another node behind the same address. MQTT
+     * 3.1.1 has no server DISCONNECT: its connection is just closed. Event loop.
+     */
+    void shuttingDown() {
+        if (level == 5 && phase == Phase.CONNECTED) {
+            ctx.stats().count("disconnect_server_shutting_down");
+            channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.SERVER_SHUTTING_DOWN.byteValue()));
+        }
+    }
+
+    /**
      * The bytes of incomplete packets across connections are over mqtt.max_partial_packet_bytes and this client
      * holds part of one: read nothing more until the total falls. Its packet arrival deadline keeps running.
      */

@@ -67,6 +67,19 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
                 .addLast("handler", new MqttHandler(ctx));
     }
 
+    /** Shutdown: tells an MQTT 5 client the server is shutting down (re-dispatched to its event loop; any thread). */
+    public io.netty.util.concurrent.Future<?> shuttingDown(io.netty.channel.Channel channel) {
+        try {
+            return channel.eventLoop().submit(() -> {
+                if (connection != null) {
+                    connection.shuttingDown();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return channel.eventLoop().newSucceededFuture(null); // the event loop is shutting down already
+        }
+    }
+
     /** Drain: stop reading this connection for good (re-dispatched to its event loop; any thread). */
     public io.netty.util.concurrent.Future<?> stopReading(io.netty.channel.Channel channel) {
         try {
