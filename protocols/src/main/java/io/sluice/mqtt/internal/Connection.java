@@ -106,12 +106,7 @@ final class Connection {
             ctx.stats().count("session_taken_over");
             LOG.info("Client '{}' connected again elsewhere: closing the older connection {}", clientId,
                     channel.remoteAddress());
-            if (level == 5 && phase == Phase.CONNECTED) {
-                channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER.byteValue()))
-                        .addListener(ChannelFutureListener.CLOSE);
-            } else {
-                channel.close();
-            }
+            closeWith(MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER);
         });
     }
 
@@ -130,12 +125,7 @@ final class Connection {
             ctx.stats().count("session_taken_over_remote");
             LOG.debug("Client '{}' connected on node '{}': closing its connection here {}", clientId, node,
                     channel.remoteAddress());
-            if (level == 5 && phase == Phase.CONNECTED) {
-                channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER.byteValue()))
-                        .addListener(ChannelFutureListener.CLOSE);
-            } else {
-                channel.close();
-            }
+            closeWith(MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER);
         });
     }
 
@@ -158,6 +148,15 @@ final class Connection {
         });
     }
 
+    /** Ends the connection: MQTT 5 gets DISCONNECT with {@code reason} first, MQTT 3.1.1 is closed. Event loop. */
+    private void closeWith(MqttReasonCodes.Disconnect reason) {
+        if (level == 5 && phase == Phase.CONNECTED) {
+            channel.writeAndFlush(Replies.disconnect(reason.byteValue())).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+    }
+
     /** An operator closed this connection: MQTT 5 gets DISCONNECT 0x98 (administrative action). */
     void kick() {
         onLoop(() -> {
@@ -166,12 +165,7 @@ final class Connection {
             }
             ctx.stats().count("kicked");
             LOG.info("Closing the connection of '{}' at an operator's request", clientId);
-            if (level == 5 && phase == Phase.CONNECTED) {
-                channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.ADMINISTRATIVE_ACTION.byteValue()))
-                        .addListener(ChannelFutureListener.CLOSE);
-            } else {
-                channel.close();
-            }
+            closeWith(MqttReasonCodes.Disconnect.ADMINISTRATIVE_ACTION);
         });
     }
 
