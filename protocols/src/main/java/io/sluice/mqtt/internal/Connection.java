@@ -433,22 +433,31 @@ final class Connection {
 
     /**
      * Another node owns the session now: nothing more is written for it here (its record is the new owner's), its
-     * outbound state here is dropped (queued and in-flight messages do not move yet), and the will is published
+     * queue here is left to the sessions follower, which hands it over to the new node (a session that ends with
+     * this connection has its outbound state dropped), and the will is published
      * only when the session ended: with this connection (expiry 0), or by a clean start on the new node (a tombstone
      * of that node read before its connected record), as MQTT 5 publishes a will on takeover only when the session
      * ends; a persistent session that lives on at the new node gets no will.
      */
     private void closedTakenOverRemote() {
+        boolean livesOn = expirySeconds > 0 && !sessionEndedElsewhere;
         if (outbound != null) {
-            outbound.closed(false);
+            // a session that lives on keeps its queue (its unacknowledged copies back at the head) for the sessions
+            // follower, which hands it over to the new node right after telling this connection to end: this close
+            // may run before that, and ending the queue here lost what the new node was to be handed
+            outbound.closed(livesOn);
         }
         if (!ctx.sessions().unregister(clientId, this)) {
             return; // a newer connection here owns the id
         }
-        if (will != null && !normalDisconnect && connackSent && (expirySeconds == 0 || sessionEndedElsewhere)) {
+        if (will != null && !normalDisconnect && connackSent && !livesOn) {
             publishWill(); // the session ended with this connection, or by a clean start on the new node
         }
-        ctx.sessions().endedHere(clientId);
+        if (livesOn) {
+            ctx.sessions().movedAway(clientId);
+        } else {
+            ctx.sessions().endedHere(clientId);
+        }
     }
 
     private void publishWill() {

@@ -361,6 +361,16 @@ public final class SessionRegistry {
         onEnded.accept(clientId);
     }
 
+    /**
+     * The connection of a persistent session closed because the session moved to another node: the writes of that
+     * connection are forgotten here; its subscriptions and queue are left to the sessions follower, which moves them
+     * to the new node with what the queue holds (docs/DELIVERY.md, "A session that moves to another node").
+     */
+    void movedAway(String clientId) {
+        requested.remove(clientId);
+        creating.remove(clientId);
+    }
+
     /** Deletes a session; completes when the tombstone is durable. */
     CompletionStage<Void> discard(String clientId) {
         onEnded.accept(clientId);

@@ -85,6 +85,34 @@ class FleetHandoverTest {
     }
 
     @Test
+    void aConnectionTakenOverFromAnotherNode_thatClosesBeforeTheMoveReachesDelivery_stillHandsItsMessagesOver() {
+        // the sessions follower ends the connection (its close runs on the event loop) and then tells delivery of the
+        // move; when the close ran first, the queue used to end with the connection and nothing was handed over
+        a.log.handOversDurable = false;
+        MqttHarness mover = a.connect(MqttVersion.MQTT_3_1_1, "mover", 60);
+        subscribed(mover, subscribe(1, "t", 1));
+        MqttHarness pub = a.connect(MqttVersion.MQTT_5, "pub", 0);
+        pub.send(publish("t", 1, 1, bytes("sent-1")));
+        pub.send(publish("t", 1, 2, bytes("sent-2")));
+        a.log.deliver();
+        assertEquals(2, publishes(mover.pump()).size(), "sent, never acknowledged");
+
+        a.registry.live("mover").takeOverRemote("node-b");
+        mover.pump(); // the close runs before delivery hears of the move
+        assertFalse(mover.server.isActive());
+        a.broker.remoteSession("mover", "node-b", true, Map.of("t", 1), Map.of());
+
+        assertEquals(1, a.log.handOvers.size(), "handed over");
+        var h = a.log.handOvers.get(0);
+        assertEquals(List.of("sent-1", "sent-2"),
+                h.messages().stream().map(m -> new String(m.message().payload(), StandardCharsets.UTF_8)).toList());
+        assertEquals(List.of(true, true), h.messages().stream().map(HandedMessage::inflight).toList());
+        assertEquals(0, a.log.committed, "not finished until the handover is durable");
+        h.write().complete(Delivery.DELIVERED);
+        assertEquals(2, a.log.committed);
+    }
+
+    @Test
     void aFailedHandover_isCountedAndFinished() {
         a.log.handOversDurable = false;
         MqttHarness mover = a.connect(MqttVersion.MQTT_5, "mover", 60);
