@@ -39,6 +39,15 @@ public interface SessionStore {
     default void follow(Listener listener) {
     }
 
+    /**
+     * Completes once the {@link #follow} listener has been handed every record that was in the store when this was
+     * called (written by any node), so a session read after it includes every write made before. May fail (the store
+     * cannot tell where it ends now); callers bound their wait. At once for a store not followed (the default).
+     */
+    default CompletionStage<Void> caughtUp() {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
     /** What a {@link #follow}ing node is told of each record. */
     @FunctionalInterface
     interface Listener {

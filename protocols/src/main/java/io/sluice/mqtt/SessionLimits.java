@@ -15,15 +15,25 @@ package io.sluice.mqtt;
  *                                   (MQTT 5: topic filter not accepted) or 0x80 (3.1.1)
  * @param storeTimeoutMs             how long a CONNECT, SUBSCRIBE or UNSUBSCRIBE waits for its session write
  *                                   before it is refused (CONNACK server unavailable, SUBACK/UNSUBACK 0x80)
+ * @param catchUpTimeoutMs           how long a CONNECT that may resume a session waits for this node to have read
+ *                                   the session records other nodes wrote before it (0: no wait); then it goes on
+ *                                   with what this node knows
  */
 public record SessionLimits(int maxPersistentSessions, int maxClientIdBytes, int maxSubscriptionsPerSession,
-                            int maxTopicFilterBytes, int storeTimeoutMs) {
+                            int maxTopicFilterBytes, int storeTimeoutMs, int catchUpTimeoutMs) {
     public SessionLimits {
         if (maxPersistentSessions < 0 || maxClientIdBytes < 23 || maxClientIdBytes > 65_535
                 || maxSubscriptionsPerSession < 1 || maxTopicFilterBytes < 1 || maxTopicFilterBytes > 65_535
-                || storeTimeoutMs < 1) {
+                || storeTimeoutMs < 1 || catchUpTimeoutMs < 0) {
             throw new IllegalArgumentException("invalid session limits: " + this);
         }
+    }
+
+    /** With the default catch-up wait of 1 s. */
+    public SessionLimits(int maxPersistentSessions, int maxClientIdBytes, int maxSubscriptionsPerSession,
+                         int maxTopicFilterBytes, int storeTimeoutMs) {
+        this(maxPersistentSessions, maxClientIdBytes, maxSubscriptionsPerSession, maxTopicFilterBytes, storeTimeoutMs,
+                1_000);
     }
 
     /** The daemon's defaults (see the config keys' docs for why). */

@@ -125,6 +125,13 @@ public final class ConfigSchema {
                             + " then the CONNECT is refused with server unavailable (event session_store_timeout)"
                             + " and a SUBACK/UNSUBACK carries 0x80, instead of the client hanging through a Kafka"
                             + " outage. Resuming an unchanged session needs no write and is not affected."),
+            number("mqtt.session_catch_up_timeout_ms", INT, 1_000, 0, 60_000,
+                    "When several nodes share the sessions topic: how long a CONNECT that may resume a session"
+                            + " waits for this node to read every session record written before it (by any node),"
+                            + " so a client that subscribed on another node a moment ago resumes here with that"
+                            + " subscription and the right session present. Then the CONNECT goes on with what this"
+                            + " node knows (event session_catch_up_timeout). 0: no wait. A node that has never seen"
+                            + " another node's record does not wait."),
             number("mqtt.session_store_max_queued_bytes", LONG, 16 * MIB, 65_536, 1024 * MIB,
                     "Session writes waiting for the session log's sender (while Kafka is slow or down), in bytes"
                             + " of encoded sessions plus 128 B each; writes for the same client id replace each"

@@ -51,7 +51,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                        int maxSubscriptionsPerSession, int maxTopicFilterBytes, int sessionStoreTimeoutMs,
                        long sessionStoreMaxQueuedBytes, long maxPartialPacketBytes, boolean enabled,
                        int connectionRatePerSource, int connectionBurstPerSource, int maxConnectionsPerSource,
-                       List<String> sourceLimitsExempt, boolean qos2Enabled) {
+                       List<String> sourceLimitsExempt, boolean qos2Enabled, int sessionCatchUpTimeoutMs) {
     }
 
     /** The TLS listener; file keys are empty strings when not set. */
@@ -124,7 +124,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                         v.longValue("mqtt.max_partial_packet_bytes"), v.bool("mqtt.enabled"),
                         v.integer("mqtt.connection_rate_per_source"), v.integer("mqtt.connection_burst_per_source"),
                         v.integer("mqtt.max_connections_per_source"), cidrs(v.string("mqtt.source_limits_exempt")),
-                        v.bool("mqtt.qos2_enabled")),
+                        v.bool("mqtt.qos2_enabled"), v.integer("mqtt.session_catch_up_timeout_ms")),
                 mqttTls(v),
                 new MqttSn(v.bool("mqtt_sn.enabled"), v.string("mqtt_sn.host"), v.integer("mqtt_sn.port"),
                         v.integer("mqtt_sn.sockets"), v.integer("mqtt_sn.receive_buffer_bytes"),

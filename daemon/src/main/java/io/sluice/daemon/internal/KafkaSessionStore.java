@@ -34,6 +34,11 @@ public final class KafkaSessionStore implements SessionStore {
     }
 
     @Override
+    public CompletionStage<Void> caughtUp() {
+        return log.caughtUp();
+    }
+
+    @Override
     public void follow(Listener listener) {
         log.follow(listener::onRecord);
     }

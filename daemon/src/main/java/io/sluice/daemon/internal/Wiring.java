@@ -250,7 +250,7 @@ public final class Wiring {
     public static SessionLimits sessionLimits(SluiceConfig c) {
         SluiceConfig.Mqtt m = c.mqtt();
         return new SessionLimits(m.maxPersistentSessions(), m.maxClientIdBytes(), m.maxSubscriptionsPerSession(),
-                m.maxTopicFilterBytes(), m.sessionStoreTimeoutMs());
+                m.maxTopicFilterBytes(), m.sessionStoreTimeoutMs(), m.sessionCatchUpTimeoutMs());
     }
 
     /** Bounds of delivery to subscribers (docs/LIMITS.md). */

@@ -117,6 +117,35 @@ class FleetSessionsIT {
     }
 
     @Test
+    void aClientThatSubscribesOnNode1_andAtOnceConnectsToNode2_resumesThereWithItsSubscription_everyTime()
+            throws Exception {
+        // no waiting for node 2 to learn the session: its CONNECT goes out the moment the SUBACK is in (the socket to
+        // node 2 is open already). Node 2 waits until it has read what was written before the CONNECT
+        // (mqtt.session_catch_up_timeout_ms), or it would resume without the subscription just made.
+        for (int i = 0; i < 5; i++) {
+            String id = "fleet-fast-" + i;
+            String filter = "cmd/" + id;
+            try (RawMqtt one = new RawMqtt(n1.mqttPort()); RawMqtt two = new RawMqtt(n2.mqttPort())) {
+                one.send(persistentConnect311(id));
+                assertEquals(0x20, one.read(4)[0] & 0xff, "CONNACK");
+                byte[] f = utf8(filter);
+                java.io.ByteArrayOutputStream sb = new java.io.ByteArrayOutputStream();
+                sb.writeBytes(new byte[] {0, 1, 0, (byte) f.length});
+                sb.writeBytes(f);
+                sb.write(1);
+                one.send(RawMqtt.frame(0x82, sb.toByteArray()));
+                assertEquals(0x90, one.read(5)[0] & 0xff, "SUBACK");
+
+                two.send(persistentConnect311(id));
+                byte[] connack = two.read(4);
+                assertEquals(0x20, connack[0] & 0xff, "CONNACK");
+                assertEquals(1, connack[2], "session present on node 2 at once (" + id + ")");
+                assertEquals(List.of(filter), n2.mqtt().sessionInfo(id).subscriptions(), id);
+            }
+        }
+    }
+
+    @Test
     void aSessionMadeOnNode1_andChangedOnNode2_resumesOnNode3_withEverySubscription_andAllThreeAgreeWhereItIs() {
         Mqtt5BlockingClient onNode1 = Clients.v5("fleet-e", n1.mqttPort());
         onNode1.connectWith().cleanStart(false).sessionExpiryInterval(3600).send();

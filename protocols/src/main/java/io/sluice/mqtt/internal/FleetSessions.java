@@ -35,6 +35,8 @@ final class FleetSessions {
     /** Connected clients without a persistent session (presence records), on any node. */
     private final Map<String, SessionState> presence = new ConcurrentHashMap<>();
     private volatile boolean following;
+    /** A record of another node was seen (loaded or followed): CONNECTs that resume may need to catch up. */
+    private volatile boolean othersSeen;
     private volatile BiConsumer<String, SessionState> onRemoteChange = (id, s) -> { };
 
     FleetSessions(SessionRegistry registry, String nodeId, MqttStats stats) {
@@ -50,6 +52,15 @@ final class FleetSessions {
     /** From now on every write is marked until the follower reads it back. */
     void startFollowing() {
         following = true;
+        if (registry.durableMap().values().stream().anyMatch(s -> !ours(s.node()))
+                || presence.values().stream().anyMatch(s -> !ours(s.node()))) {
+            othersSeen = true;
+        }
+    }
+
+    /** True once this node has seen a session record of another node (so other nodes share the topic). */
+    boolean othersSeen() {
+        return othersSeen;
     }
 
     void onRemoteChange(BiConsumer<String, SessionState> listener) {
@@ -115,6 +126,7 @@ final class FleetSessions {
             registry.ownRecordRead(key, s);
             return;
         }
+        othersSeen = true;
         if (ownPending.containsKey(key)) {
             // this node's own write for the id is later in the log: it wins, and the other node yields on reading it
             stats.count("session_remote_superseded");

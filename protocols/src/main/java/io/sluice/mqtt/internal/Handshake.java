@@ -96,9 +96,28 @@ final class Handshake {
         });
     }
 
-    /** The rest of a CONNECT, once its client is authenticated: the session, then CONNACK. */
+    /**
+     * The rest of a CONNECT, once its client is authenticated. One that may resume a session on a node that shares
+     * the sessions topic with others first waits until this node has read what they wrote before it (bounded by
+     * {@code mqtt.session_catch_up_timeout_ms}): the client may have subscribed on another node a moment ago.
+     */
     private static void connectAuthenticated(Connection conn, boolean clean, int keepAliveSeconds,
                                              MqttProperties props, String assigned) {
+        SessionRegistry sessions = conn.ctx.sessions();
+        if (clean || !sessions.needsCatchUp()) {
+            connectSession(conn, clean, keepAliveSeconds, props, assigned);
+            return;
+        }
+        sessions.caughtUp().whenComplete((v, err) -> conn.onLoop(() -> {
+            if (conn.phase != Connection.Phase.CLOSED) {
+                connectSession(conn, false, keepAliveSeconds, props, assigned);
+            }
+        }));
+    }
+
+    /** The session of a CONNECT, then CONNACK. */
+    private static void connectSession(Connection conn, boolean clean, int keepAliveSeconds,
+                                       MqttProperties props, String assigned) {
         Context ctx = conn.ctx;
         String id = conn.clientId;
         SessionRegistry sessions = ctx.sessions();

@@ -346,6 +346,34 @@ public final class SessionRegistry {
         return write.toCompletableFuture().copy().orTimeout(limits.storeTimeoutMs(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * True when a CONNECT that may resume a session should first {@link #caughtUp catch up}: this node follows the
+     * sessions of other nodes, has seen one, and {@code mqtt.session_catch_up_timeout_ms} is not 0.
+     */
+    boolean needsCatchUp() {
+        return limits.catchUpTimeoutMs() > 0 && fleet.othersSeen();
+    }
+
+    /**
+     * Completes once this node has applied every session record written before now (by any node), so a session
+     * read after it includes what another node wrote a moment ago (a SUBSCRIBE there just before the client came
+     * here), or after {@code mqtt.session_catch_up_timeout_ms} (event {@code session_catch_up_timeout}), or when the
+     * store cannot tell (event {@code session_catch_up_failed}): then what this node knows stands. Never fails; any
+     * thread.
+     */
+    CompletionStage<Void> caughtUp() {
+        return store.caughtUp().toCompletableFuture().orTimeout(limits.catchUpTimeoutMs(), TimeUnit.MILLISECONDS)
+                .handle((v, err) -> {
+                    if (err != null) {
+                        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause()
+                                != null ? err.getCause() : err;
+                        stats.count(cause instanceof java.util.concurrent.TimeoutException
+                                ? "session_catch_up_timeout" : "session_catch_up_failed");
+                    }
+                    return null;
+                });
+    }
+
     /** Calls {@code listener} with the client id of each session that ends (discarded or expired); any thread. */
     public void onEnded(java.util.function.Consumer<String> listener) {
         this.onEnded = listener == null ? id -> { } : listener;

@@ -48,6 +48,16 @@ final class FleetStore implements SessionStore {
         return CompletableFuture.completedFuture(null);
     }
 
+    /** What {@link #caughtUp} returns: the test completes it when the follower has read what it chose. */
+    CompletableFuture<Void> catchUp = CompletableFuture.completedFuture(null);
+    int catchUps;
+
+    @Override
+    public CompletionStage<Void> caughtUp() {
+        catchUps++;
+        return catchUp;
+    }
+
     @Override
     public void follow(Listener l) {
         this.listener = l;

@@ -203,4 +203,56 @@ class RemoteTakeoverTest {
                 io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), seconds));
         return p;
     }
+
+    @Test
+    void aResumingConnect_waitsUntilThisNodeHasReadWhatOtherNodesWrote_soASubscribeMadeOnAnotherNodeAMomentAgoStands() {
+        store.remote("n2", "someone", connectedOn("n2", "someone", 0)); // other nodes share the log
+        store.catchUp = new java.util.concurrent.CompletableFuture<>();
+
+        List<MqttMessage> answers = h.send(io.netty.handler.codec.mqtt.MqttMessageBuilders.connect()
+                .protocolVersion(MqttVersion.MQTT_3_1_1).clientId("dev").cleanSession(false).keepAlive(60).build());
+        assertTrue(answers.isEmpty(), "no CONNACK before this node has caught up: " + answers);
+        assertEquals(1, store.catchUps);
+
+        // the follower reads the session the client made on n2 just before it came here, then the wait ends
+        store.remote("n2", "dev", new SessionState("dev", 4, 3600, System.currentTimeMillis(), Map.of("cmd/dev", 1),
+                Map.of(), "n2"));
+        store.catchUp.complete(null);
+        answers = h.pump();
+
+        assertEquals(1, answers.size(), answers.toString());
+        io.netty.handler.codec.mqtt.MqttConnAckMessage ack = (io.netty.handler.codec.mqtt.MqttConnAckMessage) answers.get(0);
+        assertEquals(MqttConnectReturnCode.CONNECTION_ACCEPTED, ack.variableHeader().connectReturnCode());
+        assertTrue(ack.variableHeader().isSessionPresent(), "the session made on n2 is resumed here");
+        assertEquals(Map.of("cmd/dev", 1), ctx.sessions().get("dev").subscriptions());
+    }
+
+    @Test
+    void whenTheLogCannotSayWhereItEnds_aResumingConnectGoesOnWithWhatThisNodeKnows_andIsCounted() {
+        store.remote("n2", "someone", connectedOn("n2", "someone", 0));
+        store.catchUp = java.util.concurrent.CompletableFuture.failedFuture(new RuntimeException("Kafka unreachable"));
+
+        var ack = h.connect(MqttVersion.MQTT_3_1_1, "dev", false, 0);
+
+        assertEquals(MqttConnectReturnCode.CONNECTION_ACCEPTED, ack.variableHeader().connectReturnCode());
+        assertFalse(ack.variableHeader().isSessionPresent());
+        assertEquals(1, ctx.stats().event("session_catch_up_failed"));
+    }
+
+    @Test
+    void aNodeThatHasSeenNoOtherNode_andACleanStart_doNotWait() {
+        store.catchUp = new java.util.concurrent.CompletableFuture<>(); // would never end
+
+        assertEquals(MqttConnectReturnCode.CONNECTION_ACCEPTED,
+                h.connect(MqttVersion.MQTT_3_1_1, "alone", false, 0).variableHeader().connectReturnCode());
+        store.remote("n2", "someone", connectedOn("n2", "someone", 0));
+        MqttHarness clean = new MqttHarness(ctx, ingest);
+        try {
+            assertEquals(MqttConnectReturnCode.CONNECTION_ACCEPTED,
+                    clean.connect(MqttVersion.MQTT_3_1_1, "clean", true, 0).variableHeader().connectReturnCode());
+        } finally {
+            clean.close();
+        }
+        assertEquals(0, store.catchUps);
+    }
 }

@@ -194,6 +194,19 @@ public final class KafkaSessionLog implements AutoCloseable {
         return props;
     }
 
+    /**
+     * Completes once the follower has handed on every record that was in the topic when called (see
+     * {@link SessionFollower#caughtUp}); at once when not following. Fails when Kafka cannot say where the topic ends
+     * or the log closes. Never blocks.
+     */
+    public CompletableFuture<Void> caughtUp() {
+        SessionFollower f;
+        synchronized (lock) {
+            f = follower;
+        }
+        return f == null ? CompletableFuture.completedFuture(null) : f.caughtUp();
+    }
+
     /** Records the follower read so far (0 when not following). */
     public long followedRecords() {
         SessionFollower f;

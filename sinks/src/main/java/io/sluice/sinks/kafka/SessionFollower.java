@@ -2,7 +2,13 @@ package io.sluice.sinks.kafka;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -18,9 +24,14 @@ import org.slf4j.LoggerFactory;
  * the listener in log order per partition (so per key). Records whose key holds {@code \0} (other records of a
  * session: remembered QoS 2 packet ids, outbound QoS 2 state, wills) are skipped here.
  *
- * <p>Threading: its own thread ({@code sluice-session-follower}) owns the consumer; {@link #close} may be called from
- * any thread. It holds at most one poll's records ({@code max.poll.records}) and hands each on before the next poll.
- * An outage of Kafka only delays it: a failed poll is logged once per outage and retried after a pause.
+ * <p>Threading: its own thread ({@code sluice-session-follower}) owns the consumer; {@link #close} and
+ * {@link #caughtUp} may be called from any thread. It holds at most one poll's records ({@code max.poll.records}) and
+ * hands each on before the next poll. An outage of Kafka only delays it: a failed poll is logged once per outage and
+ * retried after a pause.
+ *
+ * <p>Catching up ({@link #caughtUp}): the questions asked since the last poll share one request for the partitions'
+ * end offsets; each is answered once every record up to those ends has been handed on. Those waiting are as many as
+ * the callers waiting (CONNECTs being handled), each a future and a map of the assigned partitions.
  */
 final class SessionFollower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SessionFollower.class);
@@ -28,6 +39,7 @@ final class SessionFollower implements AutoCloseable {
     static final String NODE_HEADER = "sluice.node";
     private static final Duration POLL = Duration.ofMillis(200);
     private static final long RETRY_PAUSE_MS = 1_000;
+    private static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(2);
 
     private final Consumer<String, byte[]> consumer;
     private final String topic;
@@ -37,6 +49,13 @@ final class SessionFollower implements AutoCloseable {
     private final LongAdder failures = new LongAdder();
     private final LongAdder polls = new LongAdder();
     private final Thread thread;
+    /** Asked since the last look; the follower thread takes them. */
+    private final ConcurrentLinkedQueue<CompletableFuture<Void>> asked = new ConcurrentLinkedQueue<>();
+    /** Follower thread only: each waits until every partition's position reaches its end offset when asked. */
+    private final List<Waiting> waiting = new ArrayList<>();
+
+    private record Waiting(CompletableFuture<Void> done, Map<TopicPartition, Long> ends) {
+    }
 
     /** Starts following {@code from} (partition to offset), on a thread of its own. */
     SessionFollower(Consumer<String, byte[]> consumer, String topic, Map<TopicPartition, Long> from,
@@ -57,6 +76,8 @@ final class SessionFollower implements AutoCloseable {
             while (!closed.get()) {
                 Iterable<ConsumerRecord<String, byte[]>> batch;
                 try {
+                    takeQuestions();
+                    answer();
                     batch = consumer.poll(POLL);
                     polls.increment();
                     if (failing) {
@@ -64,7 +85,10 @@ final class SessionFollower implements AutoCloseable {
                         failing = false;
                     }
                 } catch (WakeupException e) {
-                    break;
+                    if (closed.get()) {
+                        break;
+                    }
+                    continue; // woken to take a question
                 } catch (RuntimeException e) {
                     failures.increment();
                     if (!failing) {
@@ -89,8 +113,71 @@ final class SessionFollower implements AutoCloseable {
                 }
             }
         } finally {
+            CancellationException gone = new CancellationException("session follower closed");
+            waiting.forEach(w -> w.done().completeExceptionally(gone));
+            asked.forEach(f -> f.completeExceptionally(gone));
             consumer.close(Duration.ofSeconds(5));
         }
+    }
+
+    /**
+     * Completes once this follower has handed on every record that was in the topic when called (by any node), so
+     * what the caller then reads of a session includes every write made before it asked. Fails when the end offsets
+     * cannot be had (Kafka unreachable: the caller bounds its wait) or the follower closes. Never blocks.
+     */
+    CompletableFuture<Void> caughtUp() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        if (closed.get()) {
+            f.completeExceptionally(new CancellationException("session follower closed"));
+            return f;
+        }
+        asked.add(f);
+        consumer.wakeup(); // a poll in progress returns at once
+        return f;
+    }
+
+    /** Follower thread: one end-offsets request for everything asked since the last look. */
+    private void takeQuestions() {
+        if (asked.isEmpty()) {
+            return;
+        }
+        List<CompletableFuture<Void>> now = new ArrayList<>();
+        for (CompletableFuture<Void> f; (f = asked.poll()) != null; ) {
+            now.add(f);
+        }
+        Map<TopicPartition, Long> ends;
+        try {
+            ends = consumer.endOffsets(consumer.assignment(), END_OFFSETS_TIMEOUT);
+        } catch (WakeupException e) {
+            asked.addAll(now); // asked again on the next look
+            throw e;
+        } catch (RuntimeException e) {
+            now.forEach(f -> f.completeExceptionally(e));
+            return;
+        }
+        for (CompletableFuture<Void> f : now) {
+            waiting.add(new Waiting(f, ends));
+        }
+    }
+
+    /** Follower thread: completes those whose partitions are read up to the ends they wait for. */
+    private void answer() {
+        for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
+            Waiting w = it.next();
+            if (w.done().isDone() || readTo(w.ends())) {
+                it.remove();
+                w.done().complete(null);
+            }
+        }
+    }
+
+    private boolean readTo(Map<TopicPartition, Long> ends) {
+        for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+            if (consumer.position(e.getKey()) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void pause() {

@@ -119,6 +119,34 @@ class KafkaSessionLogIT {
     }
 
     @Test
+    void caughtUp_completesOnlyOnceTheFollowerHasHandedOnEveryRecordWrittenBeforeIt_whoeverWroteThem() {
+        var n1 = open("n1");
+        var n2 = open("n2");
+        n1.loadAll();
+        var seen = java.util.Collections.synchronizedList(new ArrayList<String>());
+        n1.follow((key, value, writer) -> {
+            sleepQuietly(); // a follower slower than the writes: caughtUp must still wait for them all
+            seen.add(key);
+        });
+        for (int i = 0; i < 30; i++) {
+            awaitDone(n2.put("dev-" + i, "s".getBytes(UTF_8)));
+        }
+
+        awaitDone(n1.caughtUp());
+
+        assertEquals(30, seen.size(), "every record written before caughtUp was handed on first");
+        assertTrue(open().caughtUp().isDone(), "a log that does not follow is caught up at once");
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(5); // slows the listener; not a synchronisation
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void loadAll_ofAnEmptyTopic_isEmpty() {
         assertTrue(open().loadAll().isEmpty());
     }
