@@ -58,7 +58,8 @@ final class FleetReconnect {
      */
     record Result(int sessions, int perSession, long firstDelivered, double killSeconds, double connackSeconds,
                   long sessionPresent, long connectFailed, long retries, long arrived, double allArrivedSeconds,
-                  double waitedSeconds, double nodesCpu, double kafkaCpu, double generatorCpu, String firstFailure) {
+                  double waitedSeconds, double nodesCpu, double kafkaCpu, double generatorCpu, double loadAverage,
+                  String firstFailure) {
         long expected() {
             return (long) sessions * perSession;
         }
@@ -68,14 +69,14 @@ final class FleetReconnect {
                             + " there before the kill); kill -9 took %.2f s; %s of %,d reconnected (CONNACK) %s after node"
                             + " 1 was gone, %,d with session present, %,d failed to connect (%,d retries); messages arrived"
                             + " again: %,d of %,d (%,d did not), %s; nodes 2+3 CPU %.2f s, Kafka CPU %.2f s, generator"
-                            + " CPU %.2f s%s", sessions, perSession, firstDelivered, killSeconds,
+                            + " CPU %.2f s; load average %.1f%s", sessions, perSession, firstDelivered, killSeconds,
                     connectFailed == 0 ? "all" : "not all", sessions,
                     Double.isNaN(connackSeconds) ? "(some never)" : String.format(Locale.ROOT, "%.2f s", connackSeconds),
                     sessionPresent, connectFailed, retries, arrived, expected(), expected() - arrived,
                     Double.isNaN(allArrivedSeconds)
                             ? String.format(Locale.ROOT, "not all within %.0f s of the last CONNACK", waitedSeconds)
                             : String.format(Locale.ROOT, "all %.2f s after node 1 was gone", allArrivedSeconds),
-                    nodesCpu, kafkaCpu, generatorCpu, firstFailure == null ? "" : "; first failure: " + firstFailure);
+                    nodesCpu, kafkaCpu, generatorCpu, loadAverage, firstFailure == null ? "" : "; first failure: " + firstFailure);
         }
     }
 
@@ -158,7 +159,8 @@ final class FleetReconnect {
         double all = arrived.get() >= expected ? (lastArrival.get() - gone) / 1e9 : Double.NaN;
         return new Result(sessions, perSession, firstDelivered.get(), killSeconds, connack, again.present(),
                 again.failed(), again.retries(), arrived.get(), all, arrivalWait.toSeconds(),
-                fleet.eachCpu(3).get(1) + fleet.eachCpu(3).get(2) - n0, fleet.kafkaCpu() - k0, ProcCpu.self() - g0, again.firstFailure());
+                fleet.eachCpu(3).get(1) + fleet.eachCpu(3).get(2) - n0, fleet.kafkaCpu() - k0, ProcCpu.self() - g0, DeliveryBenchCommand.loadAverage(),
+                again.firstFailure());
     }
 
     /** Sets up a client before its CONNECT (its publish callback). */

@@ -48,23 +48,24 @@ final class FleetTakeovers {
      * @param nodesCpu             CPU s of all running nodes over the move
      */
     record Move(int from, int to, long completed, long notPresent, long oldNotTakenOver, long failed, double seconds,
-                double p50Ms, double p99Ms, double nodesCpu, double kafkaCpu, double generatorCpu, String firstProblem) {
+                double p50Ms, double p99Ms, double nodesCpu, double kafkaCpu, double generatorCpu, double loadAverage,
+                String firstProblem) {
         double perSecond() {
             return completed / seconds;
         }
 
         String row() {
             return String.format(Locale.ROOT, "| %d -> %d | %,d | %,d | %,d | %,d | %.2f | %,.0f | %.1f | %.1f | %.2f | %.2f"
-                            + " | %.2f | %.2f |", from, to, completed, notPresent, oldNotTakenOver, failed, seconds,
+                            + " | %.2f | %.2f | %.1f |", from, to, completed, notPresent, oldNotTakenOver, failed, seconds,
                     perSecond(), p50Ms, p99Ms, nodesCpu, nodesCpu * 1000 / Math.max(1, completed), kafkaCpu,
-                    generatorCpu);
+                    generatorCpu, loadAverage);
         }
     }
 
     static String header() {
         return "| move | completed | no session present | old not ended by 0x8E | failed | s | takeovers/s | p50 ms"
-                + " | p99 ms | nodes CPU s | nodes CPU ms per takeover | Kafka CPU s | generator CPU s |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+                + " | p99 ms | nodes CPU s | nodes CPU ms per takeover | Kafka CPU s | generator CPU s | load avg |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
     }
 
     /** Connects the sessions to node 1, then moves them {@code rounds} times between nodes 1 and 2. */
@@ -168,7 +169,7 @@ final class FleetTakeovers {
         long[] done = Arrays.stream(micros).filter(m -> m >= 0).sorted().toArray();
         return new Move(from + 1, to + 1, completed.get(), notPresent.get(), oldOther.get(), failed.get(), seconds,
                 percentile(done, 50) / 1000.0, percentile(done, 99) / 1000.0, fleet.nodesCpu(runningNodes) - n0,
-                fleet.kafkaCpu() - k0, ProcCpu.self() - g0, firstProblem.get());
+                fleet.kafkaCpu() - k0, ProcCpu.self() - g0, DeliveryBenchCommand.loadAverage(), firstProblem.get());
     }
 
     static long percentile(long[] sorted, double p) {

@@ -41,15 +41,16 @@ final class FleetUplink {
      * @param loadedCpu     CPU s of the nodes that took connections, summed
      * @param serverCpu     for a peer outside the fleet (Mosquitto): its CPU s; otherwise NaN
      * @param missing       PUBACKed readings not in the readings topic (-1: not audited)
+     * @param loadAverage   the machine's 1-minute load average at the end of the run (other work on it shows here)
      */
     record Row(String server, String loaded, LoadReport report, List<Double> eachNodeCpu, double loadedCpu,
-               double kafkaCpu, double generatorCpu, long missing) {
+               double kafkaCpu, double generatorCpu, long missing, double loadAverage) {
         double perMillion(double cpu) {
             return cpu * 1e6 / Math.max(1, report.acknowledged());
         }
 
         String line() {
-            return String.format(Locale.ROOT, "| %s | %s | %,.0f | %,d | %.2f | %.2f | %.2f (%s) | %.1f | %s | %s | %.2f | %s |",
+            return String.format(Locale.ROOT, "| %s | %s | %,.0f | %,d | %.2f | %.2f | %.2f (%s) | %.1f | %s | %s | %.2f | %s | %.1f |",
                     server, loaded, report.messagesPerSecond(), report.acknowledged(),
                     report.latencyMicros().getValueAtPercentile(50) / 1000.0,
                     report.latencyMicros().getValueAtPercentile(99) / 1000.0, loadedCpu,
@@ -57,14 +58,14 @@ final class FleetUplink {
                     perMillion(loadedCpu),
                     Double.isNaN(kafkaCpu) ? "-" : String.format(Locale.ROOT, "%.2f", kafkaCpu),
                     Double.isNaN(kafkaCpu) ? "-" : String.format(Locale.ROOT, "%.1f", perMillion(loadedCpu + kafkaCpu)),
-                    generatorCpu, missing < 0 ? "-" : Long.toString(missing));
+                    generatorCpu, missing < 0 ? "-" : Long.toString(missing), loadAverage);
         }
     }
 
     static String header() {
         return "| server | nodes loaded | msg/s | PUBACKed | p50 ms | p99 ms | server CPU s (each running node) |"
-                + " server CPU s per 1M | Kafka CPU s | CPU s per 1M (server + Kafka) | generator CPU s | missing |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|---|";
+                + " server CPU s per 1M | Kafka CPU s | CPU s per 1M (server + Kafka) | generator CPU s | missing | load avg |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|";
     }
 
     /**
@@ -91,9 +92,11 @@ final class FleetUplink {
                 loaded += n1.get(i) - n0.get(i);
             }
         }
+        double loadAverage = DeliveryBenchCommand.loadAverage();
         long missing = audit ? Auditor.audit(fleet.kafka.bootstrapServers(), FleetNodes.READINGS, ledger,
                 Duration.ofSeconds(180)).missing() : -1;
-        return new Row("sluice", Integer.toString(loadedNodes), report, each, loaded, kafka, generator, missing);
+        return new Row("sluice", Integer.toString(loadedNodes), report, each, loaded, kafka, generator, missing,
+                loadAverage);
     }
 
     /** The same load against another MQTT server process (one port), its CPU from /proc; nothing audited. */
@@ -106,6 +109,7 @@ final class FleetUplink {
         LoadReport report = new MqttLoad(spec, new AckLedger()).openLoop(rate).run(null);
         double generator = ProcCpu.self() - g0;
         double cpu = ProcCpu.seconds(server.pid()) - s0;
-        return new Row(server.name, "1", report, List.of(cpu), cpu, Double.NaN, generator, -1);
+        return new Row(server.name, "1", report, List.of(cpu), cpu, Double.NaN, generator, -1,
+                DeliveryBenchCommand.loadAverage());
     }
 }
