@@ -117,6 +117,8 @@ public final class FleetBenchCommand implements Callable<Integer> {
                 }
                 System.out.println("reconnect: " + r.summary());
             }
+            System.out.println("\nevents counted by the nodes (sluice_events_total, non-zero, since each started):");
+            fleet.events().forEach(System.out::println);
             List<String> errors = fleet.errorLines(5);
             if (!errors.isEmpty()) {
                 System.out.println("\nerror lines in the nodes' logs (first 5 per node):");

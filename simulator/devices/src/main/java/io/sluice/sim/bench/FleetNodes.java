@@ -114,6 +114,26 @@ final class FleetNodes implements AutoCloseable {
         return false;
     }
 
+    /**
+     * The named events each running node has counted so far ({@code sluice_events_total} by reason, non-zero ones),
+     * one line per node: where a drop or a refusal went.
+     */
+    List<String> events() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < nodes.length; i++) {
+            if (nodes[i].pid() < 0 || !nodes[i].alive()) {
+                out.add("node-" + (i + 1) + ": not running");
+                continue;
+            }
+            String counted = nodes[i].metrics().lines().filter(l -> l.startsWith("sluice_events_total{"))
+                    .filter(l -> !l.endsWith(" 0.0"))
+                    .map(l -> l.replaceAll("^sluice_events_total\\{.*reason=\"([^\"]*)\".*} (\\S+?)(\\.0)?$", "$1 $2"))
+                    .collect(java.util.stream.Collectors.joining(", "));
+            out.add("node-" + (i + 1) + ": " + (counted.isEmpty() ? "none" : counted));
+        }
+        return out;
+    }
+
     /** Lines of the nodes' logs that report errors, at most {@code limit} per node, prefixed with the node. */
     List<String> errorLines(int limit) {
         List<String> out = new ArrayList<>();
