@@ -125,13 +125,18 @@ final class FleetNodes implements AutoCloseable {
                 out.add("node-" + (i + 1) + ": not running");
                 continue;
             }
-            String counted = nodes[i].metrics().lines().filter(l -> l.startsWith("sluice_events_total{"))
-                    .filter(l -> !l.endsWith(" 0.0"))
-                    .map(l -> l.replaceAll("^sluice_events_total\\{.*reason=\"([^\"]*)\".*} (\\S+?)(\\.0)?$", "$1 $2"))
-                    .collect(java.util.stream.Collectors.joining(", "));
+            String counted = countedEvents(nodes[i].metrics());
             out.add("node-" + (i + 1) + ": " + (counted.isEmpty() ? "none" : counted));
         }
         return out;
+    }
+
+    /** From a Prometheus text body: the non-zero {@code sluice_events_total} series as "reason count, ...". */
+    static String countedEvents(String metrics) {
+        return metrics.lines().filter(l -> l.startsWith("sluice_events_total{"))
+                .filter(l -> !l.endsWith(" 0.0"))
+                .map(l -> l.replaceAll("^sluice_events_total\\{.*reason=\"([^\"]*)\".*} (\\S+?)(\\.0)?$", "$1 $2"))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** Lines of the nodes' logs that report errors, at most {@code limit} per node, prefixed with the node. */
