@@ -24,7 +24,12 @@ final class DeviceConnection implements Publisher {
 
     /** {@code tls} null connects in plain TCP. */
     DeviceConnection(String id, LoadSpec spec, MqttClientSslConfig tls) {
-        this(id, spec.host(), spec.port(), spec.mqttVersion(), null, tls);
+        this(id, spec, spec.port(), tls);
+    }
+
+    /** As above, to {@code port} on the spec's host instead of the spec's port. */
+    DeviceConnection(String id, LoadSpec spec, int port, MqttClientSslConfig tls) {
+        this(id, spec.host(), port, spec.mqttVersion(), null, tls);
     }
 
     /** {@code localAddress} null lets the kernel choose the source address. */

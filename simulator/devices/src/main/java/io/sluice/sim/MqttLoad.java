@@ -21,6 +21,7 @@ public final class MqttLoad {
     private volatile long baseMillis;
     private double ratePerSecond;
     private com.hivemq.client.mqtt.MqttClientSslConfig tls;
+    private int[] ports;
 
     /**
      * Open loop: PUBLISHes are scheduled at {@code ratePerSecond} in total, round-robin over the devices, whatever
@@ -38,6 +39,15 @@ public final class MqttLoad {
         return this;
     }
 
+    /**
+     * Connects device i to {@code ports[i % ports.length]} on the spec's host instead of the spec's port, round robin
+     * as an L4 balancer in front of several nodes would spread them.
+     */
+    public MqttLoad spreadOver(int... ports) {
+        this.ports = ports.clone();
+        return this;
+    }
+
     public MqttLoad(LoadSpec spec, AckLedger ledger) {
         this.spec = spec;
         this.ledger = ledger;
@@ -50,7 +60,8 @@ public final class MqttLoad {
         long connectStart = System.nanoTime();
         List<CompletableFuture<?>> connects = new ArrayList<>();
         for (int i = 0; i < spec.devices(); i++) {
-            DeviceConnection c = new DeviceConnection(spec.deviceId(i), spec, tls);
+            int port = ports == null ? spec.port() : ports[i % ports.length];
+            DeviceConnection c = new DeviceConnection(spec.deviceId(i), spec, port, tls);
             connections.add(c);
             connects.add(c.connect());
         }
