@@ -89,8 +89,9 @@ public final class DrainDisconnects {
             ended.incrementAndGet();
         }
         if (handled.incrementAndGet() == channels.size()) {
-            LOG.info("Drain: ended {} of {} connection(s); the others had closed already", ended.get(),
-                    channels.size());
+            long n = ended.get();
+            LOG.info("Drain: ended {} of {} connection(s){}", n, channels.size(),
+                    n < channels.size() ? "; the others had closed already" : "");
         }
     }
 
