@@ -64,13 +64,7 @@ class DrainFleetIT {
     void drainingNode1_sendsMqtt5ClientsToNode2_whereTheirSessionAndTheMessagesPublishedMeanwhileWait()
             throws Exception {
         String suffix = "drain-" + UUID.randomUUID().toString().substring(0, 8);
-        Map<String, String> shared = new HashMap<>();
-        shared.put("kafka.readings_topic", "readings-" + suffix);
-        shared.put("kafka.sessions_topic", "sessions-" + suffix);
-        shared.put("delivery.topic", "delivery-" + suffix);
-        shared.put("delivery.retained_topic", "retained-" + suffix);
-        shared.put("downlink.topic", "downlink-" + suffix);
-        shared.put("downlink.group", "downlink-" + suffix);
+        Map<String, String> shared = TestKafka.fleetTopics(suffix);
         try (SluiceDaemon n2 = SluiceDaemon.start(node(shared, "n2", Map.of()));
              SluiceDaemon n1 = SluiceDaemon.start(node(shared, "n1", Map.of(
                      "mqtt.server_references", "127.0.0.1:" + n2.mqttPort(),
