@@ -59,6 +59,8 @@ public final class SluiceDaemon implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
     private volatile AdminServer admin;
     private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Set by {@link #drain}: every in-flight message got its outcome before the drain timeout. */
+    private volatile boolean drainedInflight;
     /** Certificates, keys, CA bundle, CRL, password and ACL files: reloaded when they change and on SIGHUP. */
     private volatile FileWatch files;
     /** Authentication and authorization of MQTT clients; null on a fan-out-only node. */
@@ -297,8 +299,10 @@ public final class SluiceDaemon implements AutoCloseable {
                 + " {} ms for in-flight messages", timeout.toMillis());
         mqtt.drain();
         List<String> stopped = stopUdpReads();
-        boolean drained = mqtt.awaitInflight(timeout) && (stopped.isEmpty() || awaitBudget(timeout));
+        boolean drained = mqtt.awaitInflight(timeout)
+                && (stopped.isEmpty() || awaitBudget(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
         log.flush();
+        drainedInflight = drained;
         long inflightLeft = mqtt.outstanding();
         io.sluice.mqtt.DrainDisconnects ending = mqtt.endConnections(config.shutdown().drainDisconnectRatePerS());
         io.sluice.mqtt.DrainDisconnects.Progress p = ending.await(Math.max(0, deadline - System.nanoTime()));
@@ -310,6 +314,11 @@ public final class SluiceDaemon implements AutoCloseable {
                 r.complete() ? "complete" : "not complete", inflightLeft, p.ended(), p.toEnd(),
                 p.complete() ? "" : ", the rest are being ended in the background");
         return r;
+    }
+
+    /** Whether the last drain saw every in-flight message get its outcome before its timeout. */
+    public boolean drainedInflight() {
+        return drainedInflight;
     }
 
     /** How far the ending of connections a drain started is, or null when no drain started one. */

@@ -33,9 +33,10 @@ final class StatusReport {
         io.sluice.mqtt.DrainDisconnects.Progress drain = d.drainProgress();
         if (drain != null) {
             Map<String, Object> dm = new LinkedHashMap<>();
+            dm.put("drained", d.drainedInflight());
             dm.put("connections_to_end", drain.toEnd());
             dm.put("connections_ended", drain.ended());
-            dm.put("complete", drain.complete());
+            dm.put("complete", d.drainedInflight() && drain.complete());
             m.put("drain", dm);
         }
         if (d.ingests()) {

@@ -128,7 +128,7 @@ class DrainFleetIT {
                 assertTrue(text.matches("(?s).*\\nconnections_ended +3\\n.*"), text);
                 assertTrue(text.matches("(?s).*\\ncomplete +true\\n.*"), text);
                 String status = admin(n1, "GET", "/status").body();
-                assertTrue(status.contains("\"drain\":{\"connections_to_end\":3,\"connections_ended\":3,"
+                assertTrue(status.contains("\"drain\":{\"drained\":true,\"connections_to_end\":3,\"connections_ended\":3,"
                         + "\"complete\":true}"), status);
                 assertEquals(SluiceDaemon.State.DRAINING, n1.state(), "node 1 keeps running until stopped");
 

@@ -90,4 +90,23 @@ class DrainDisconnectsTest {
             clients.forEach(c -> assertFalse(c.getState().isConnected()));
         }
     }
+
+    @Test
+    void aStop_withReferences_tellsARealMqtt5Client0x9C_withTheReference() {
+        ConcurrentLinkedQueue<Long> endedAt = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Throwable> causes = new ConcurrentLinkedQueue<>();
+        MqttSource source = new MqttSource(MqttConfig.loopback().withServerReferences(List.of("n2:1883", "n3:1883")),
+                new ManualIngest(), new InflightBudget(1 << 20), new MemorySessionStore(), Clock.systemUTC());
+        source.start();
+        connect(source, 2, endedAt, causes);
+        source.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> causes.size() == 2);
+        List<String> told = new ArrayList<>();
+        for (Throwable t : causes) {
+            var d = ((Mqtt5DisconnectException) t).getMqttMessage();
+            assertEquals(Mqtt5DisconnectReasonCode.USE_ANOTHER_SERVER, d.getReasonCode());
+            told.add(d.getServerReference().map(Object::toString).orElse(null));
+        }
+        assertEquals(java.util.Set.of("n2:1883", "n3:1883"), java.util.Set.copyOf(told), "one each, in turn");
+    }
 }
