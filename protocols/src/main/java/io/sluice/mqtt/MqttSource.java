@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * delivered. Epoll when available, NIO otherwise; TCP_NODELAY on every socket. Connections beyond the per-source
  * bounds are closed at accept time ({@link AcceptLimiter}), before any TLS work.
  *
- * <p>Lifecycle: {@link #start} (blocking: loads sessions, then binds), {@link #stopAccepting},
- * {@link #awaitInflight}, {@link #close}. Thread-safe.
+ * <p>Lifecycle: {@link #start} (blocking: loads sessions, then binds), {@link #stopAccepting} or {@link #drain},
+ * {@link #awaitInflight}, for an operator's drain {@link #endConnections}, then {@link #close}. Thread-safe.
  */
 public final class MqttSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MqttSource.class);
