@@ -32,6 +32,9 @@ final class Connection {
 
     enum Phase { AWAIT_CONNECT, CONNECTING, CONNECTED, CLOSED }
 
+    /** How long a drain waits for a DISCONNECT to be written before it closes the connection anyway. */
+    static final long DRAIN_DISCONNECT_WRITE_MS = 10_000;
+
     final Channel channel;
     final Context ctx;
     // set by Handshake from the CONNECT (and the session by SubscriptionRequests); read everywhere
@@ -406,6 +409,11 @@ final class Connection {
         io.netty.channel.ChannelFuture told = shuttingDown();
         if (told != null) {
             told.addListener(ChannelFutureListener.CLOSE);
+            // a client that reads nothing (its socket buffers full) would keep the DISCONNECT unwritten and the
+            // connection open, unread and so without a keep alive deadline: close it anyway
+            channel.eventLoop().schedule(() -> {
+                channel.close();
+            }, DRAIN_DISCONNECT_WRITE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
         } else {
             channel.close();
         }

@@ -110,6 +110,34 @@ class ServerReferencesTest {
     }
 
     @Test
+    void aDrainsEnd_closesAClientThatReadsNothing_afterTheWriteTimeout_evenWithTheDisconnectUnwritten() {
+        Context ctx = context(100, List.of("node-2:1883"));
+        MqttHarness h = harness(ctx);
+        h.connect(MqttVersion.MQTT_5, "stalled", true, 0);
+        // a client whose socket takes nothing more: writes never complete
+        h.server.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(io.netty.channel.ChannelHandlerContext c, Object msg,
+                              io.netty.channel.ChannelPromise promise) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
+
+            @Override
+            public void flush(io.netty.channel.ChannelHandlerContext c) {
+            }
+        });
+        handler(h).endForDrain(h.server);
+        h.pump();
+        assertTrue(h.server.isActive(), "the DISCONNECT is not written yet");
+        h.server.advanceTimeBy(Connection.DRAIN_DISCONNECT_WRITE_MS - 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        h.server.runScheduledPendingTasks();
+        assertTrue(h.server.isActive());
+        h.server.advanceTimeBy(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        h.server.runScheduledPendingTasks();
+        assertFalse(h.server.isActive(), "closed anyway");
+    }
+
+    @Test
     void aDrainsEnd_closesAnMqtt311Client_withoutAPacket() throws Exception {
         Context ctx = context(100, List.of("node-2:1883"));
         MqttHarness h = harness(ctx);
