@@ -59,6 +59,8 @@ public final class SluiceDaemon implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
     private volatile AdminServer admin;
     private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Set by {@link #drain}: every in-flight message got its outcome before the drain timeout. */
+    private volatile boolean drainedInflight;
     /** Certificates, keys, CA bundle, CRL, password and ACL files: reloaded when they change and on SIGHUP. */
     private volatile FileWatch files;
     /** Authentication and authorization of MQTT clients; null on a fan-out-only node. */
@@ -280,23 +282,49 @@ public final class SluiceDaemon implements AutoCloseable {
 
     /**
      * Operator's drain: stop accepting connections and reading from open ones and from the UDP listeners (MQTT-SN,
-     * line protocol), wait up to {@code timeout} for outstanding Kafka acknowledgements, and report. The node keeps
-     * running (existing connections stay open, unread; datagrams wait in the kernel's buffers) until stopped.
+     * line protocol), wait up to {@code timeout} for outstanding Kafka acknowledgements, then end every MQTT
+     * connection as a stop does (MQTT 5: DISCONNECT 0x9C with a server reference, or 0x8B; MQTT 3.1.1: closed) at
+     * shutdown.drain_disconnect_rate_per_s, and report once they are ended or {@code timeout} (counted from the call)
+     * has passed; what is left is ended in the background ({@link #drainProgress}). The node keeps running (it still
+     * hands sessions over to the nodes its clients reconnect to; datagrams wait in the kernel's buffers) until
+     * stopped. Blocking; a second call reports the first's ending.
      */
     public DrainReport drain(Duration timeout) {
         if (mqtt == null) {
             throw new IllegalStateException("this node runs the fan-out only: there is no MQTT listener to drain");
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
         state.compareAndSet(State.READY, State.DRAINING);
         LOG.info("Drain requested: no new connections, no more reads from open ones or UDP sockets; waiting up to"
                 + " {} ms for in-flight messages", timeout.toMillis());
         mqtt.drain();
         List<String> stopped = stopUdpReads();
-        boolean drained = mqtt.awaitInflight(timeout) && (stopped.isEmpty() || awaitBudget(timeout));
+        boolean drained = mqtt.awaitInflight(timeout)
+                && (stopped.isEmpty() || awaitBudget(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
         log.flush();
+        drainedInflight = drained;
+        long inflightLeft = mqtt.outstanding();
+        io.sluice.mqtt.DrainDisconnects ending = mqtt.endConnections(config.shutdown().drainDisconnectRatePerS());
+        io.sluice.mqtt.DrainDisconnects.Progress p = ending.await(Math.max(0, deadline - System.nanoTime()));
         List<String> all = new java.util.ArrayList<>(List.of("mqtt"));
         all.addAll(stopped);
-        return new DrainReport(drained, mqtt.outstanding(), mqtt.stats().openConnections(), List.copyOf(all));
+        DrainReport r = new DrainReport(drained, inflightLeft, mqtt.stats().openConnections(), List.copyOf(all),
+                p.toEnd(), p.ended(), drained && p.complete());
+        LOG.info("Drain {}: {} message(s) in flight left, ended {} of {} connection(s){}",
+                r.complete() ? "complete" : "not complete", inflightLeft, p.ended(), p.toEnd(),
+                p.complete() ? "" : ", the rest are being ended in the background");
+        return r;
+    }
+
+    /** Whether the last drain saw every in-flight message get its outcome before its timeout. */
+    public boolean drainedInflight() {
+        return drainedInflight;
+    }
+
+    /** How far the ending of connections a drain started is, or null when no drain started one. */
+    public io.sluice.mqtt.DrainDisconnects.Progress drainProgress() {
+        io.sluice.mqtt.DrainDisconnects d = mqtt == null ? null : mqtt.ending();
+        return d == null ? null : d.progress();
     }
 
     /** Stops the UDP listeners reading (they stay bound, so MQTT-SN PUBACKs still go out); returns their names. */
@@ -316,9 +344,16 @@ public final class SluiceDaemon implements AutoCloseable {
     /**
      * The result of {@link #drain}.
      *
-     * @param stoppedReading the listeners that read nothing more: "mqtt", and "mqtt_sn", "line_udp" when enabled
+     * @param drained            every in-flight message got its outcome before the timeout
+     * @param inflightLeft       messages still without an outcome when the connections began to be ended
+     * @param connectionsOpen    connections open when the report was made
+     * @param stoppedReading     the listeners that read nothing more: "mqtt", and "mqtt_sn", "line_udp" when enabled
+     * @param connectionsToEnd   connections open when the ending began
+     * @param connectionsEnded   of those, the ones the drain ended (the others closed by themselves)
+     * @param complete           drained, and every connection ended or closed
      */
-    public record DrainReport(boolean drained, long inflightLeft, long connectionsOpen, List<String> stoppedReading) {
+    public record DrainReport(boolean drained, long inflightLeft, long connectionsOpen, List<String> stoppedReading,
+                              long connectionsToEnd, long connectionsEnded, boolean complete) {
     }
 
     /** True when this node runs the MQTT listener and log writer (false for {@link #startFanout}). */

@@ -20,12 +20,21 @@ package io.sluice.mqtt;
  * @param maxPartialPacketBytes   bytes of started-but-incomplete packets all connections may hold together; beyond
  *                                it, sockets holding part of a packet stop reading until the total falls (at least
  *                                {@code maxPacketSizeBytes}, so a largest packet can always arrive)
+ * @param serverReferences        other nodes as clients reach them ({@code host:port}), named to MQTT 5 clients in
+ *                                turn by DISCONNECT and CONNACK 0x9C (use another server) when this node stops,
+ *                                drains or is full; empty: off (DISCONNECT 0x8B, full: closed before CONNACK)
  */
 public record MqttConfig(String host, int port, int ioThreads, int maxConnections, int maxPacketSizeBytes,
                          int receiveMaximum, int topicAliasMaximum, long maxSessionExpirySeconds,
                          int connectTimeoutMs, int maxKeepAliveSeconds, int packetArrivalTimeoutMs,
-                         long maxPartialPacketBytes) {
+                         long maxPartialPacketBytes, java.util.List<String> serverReferences) {
     public MqttConfig {
+        serverReferences = java.util.List.copyOf(serverReferences);
+        for (String r : serverReferences) {
+            if (r.isEmpty() || r.chars().anyMatch(Character::isWhitespace) || r.indexOf(',') >= 0) {
+                throw new IllegalArgumentException("invalid server reference '" + r + "'");
+            }
+        }
         if (port < 0 || port > 65535 || maxConnections < 1 || maxPacketSizeBytes < 64 || receiveMaximum < 1
                 || receiveMaximum > 65535 || topicAliasMaximum < 0 || topicAliasMaximum > 65535
                 || maxSessionExpirySeconds < 0 || connectTimeoutMs < 1 || ioThreads < 0 || maxKeepAliveSeconds < 1
@@ -33,6 +42,22 @@ public record MqttConfig(String host, int port, int ioThreads, int maxConnection
                 || maxPartialPacketBytes < maxPacketSizeBytes) {
             throw new IllegalArgumentException("invalid MQTT config: " + this);
         }
+    }
+
+    /** Without server references. */
+    public MqttConfig(String host, int port, int ioThreads, int maxConnections, int maxPacketSizeBytes,
+                      int receiveMaximum, int topicAliasMaximum, long maxSessionExpirySeconds, int connectTimeoutMs,
+                      int maxKeepAliveSeconds, int packetArrivalTimeoutMs, long maxPartialPacketBytes) {
+        this(host, port, ioThreads, maxConnections, maxPacketSizeBytes, receiveMaximum, topicAliasMaximum,
+                maxSessionExpirySeconds, connectTimeoutMs, maxKeepAliveSeconds, packetArrivalTimeoutMs,
+                maxPartialPacketBytes, java.util.List.of());
+    }
+
+    /** The same with {@code references} as the server references. */
+    public MqttConfig withServerReferences(java.util.List<String> references) {
+        return new MqttConfig(host, port, ioThreads, maxConnections, maxPacketSizeBytes, receiveMaximum,
+                topicAliasMaximum, maxSessionExpirySeconds, connectTimeoutMs, maxKeepAliveSeconds,
+                packetArrivalTimeoutMs, maxPartialPacketBytes, references);
     }
 
     /** Defaults for tests: loopback, any free port. */

@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * delivered. Epoll when available, NIO otherwise; TCP_NODELAY on every socket. Connections beyond the per-source
  * bounds are closed at accept time ({@link AcceptLimiter}), before any TLS work.
  *
- * <p>Lifecycle: {@link #start} (blocking: loads sessions, then binds), {@link #stopAccepting},
- * {@link #awaitInflight}, {@link #close}. Thread-safe.
+ * <p>Lifecycle: {@link #start} (blocking: loads sessions, then binds), {@link #stopAccepting} or {@link #drain},
+ * {@link #awaitInflight}, for an operator's drain {@link #endConnections}, then {@link #close}. Thread-safe.
  */
 public final class MqttSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MqttSource.class);
@@ -61,6 +61,7 @@ public final class MqttSource implements AutoCloseable {
     private EventLoopGroup workers;
     private Channel server;
     private Channel tlsServer;
+    private volatile DrainDisconnects ending;
 
     public MqttSource(MqttConfig config, Ingest ingest, InflightBudget budget, SessionStore store, Clock clock) {
         this(config, SessionLimits.defaults(), ingest, budget, store, clock);
@@ -302,6 +303,23 @@ public final class MqttSource implements AutoCloseable {
     }
 
     /**
+     * After a {@link #drain}: ends every connection still open, at most {@code ratePerSecond} a second (0: at once),
+     * in the background ({@link DrainDisconnects}); a second call returns the first's progress. The listener keeps
+     * running (sessions can still be handed over to the nodes the clients reconnect to) until {@link #close}.
+     */
+    public synchronized DrainDisconnects endConnections(int ratePerSecond) {
+        if (ending == null) {
+            ending = DrainDisconnects.start(java.util.List.copyOf(channels), ratePerSecond);
+        }
+        return ending;
+    }
+
+    /** The ending of connections a drain started, or null when none was. */
+    public DrainDisconnects ending() {
+        return ending;
+    }
+
+    /**
      * Waits until every message handed to ingest has an outcome (and so its PUBACK, if any, was written).
      * Blocking; returns false when {@code timeout} passes first.
      */
@@ -333,7 +351,12 @@ public final class MqttSource implements AutoCloseable {
     @Override
     public synchronized void close() {
         stopAccepting();
-        // MQTT 5 clients are told why (DISCONNECT 0x8B), so they reconnect at once, to another node if there is one
+        DrainDisconnects d = ending;
+        if (d != null) {
+            d.stop(); // what it has not ended yet is ended below, at once
+        }
+        // MQTT 5 clients are told why (DISCONNECT 0x9C with a server reference, or 0x8B), so they reconnect at once,
+        // to another node if there is one
         java.util.List<io.netty.util.concurrent.Future<?>> told = new java.util.ArrayList<>();
         for (Channel ch : channels) {
             MqttHandler handler = ch.pipeline().get(MqttHandler.class);

@@ -137,9 +137,12 @@ public final class AdminServer implements AutoCloseable {
             doc.put("accepting", false);
             doc.put("drained", r.drained());
             doc.put("inflight_messages_left", r.inflightLeft());
+            doc.put("connections_to_end", r.connectionsToEnd());
+            doc.put("connections_ended", r.connectionsEnded());
             doc.put("connections_open", r.connectionsOpen());
+            doc.put("complete", r.complete());
             doc.put("stopped_reading", String.join(",", r.stoppedReading()));
-            return send(200, doc, text ? StatusReport.text(doc) : null);
+            return send(200, doc, text ? StatusReport.drainSummary(r, daemon.config()) + StatusReport.text(doc) : null);
         } else {
             return reply(404, "text/plain", "no such admin route: " + method + " " + path + "\n");
         }

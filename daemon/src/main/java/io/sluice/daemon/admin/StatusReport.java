@@ -30,6 +30,15 @@ final class StatusReport {
         m.put("state", d.state().name());
         m.put("role", d.ingests() ? (d.fanout() != null ? "ingest+fanout" : "ingest") : "fanout");
         m.put("uptime_seconds", Duration.between(startedAt, Instant.now()).toSeconds());
+        io.sluice.mqtt.DrainDisconnects.Progress drain = d.drainProgress();
+        if (drain != null) {
+            Map<String, Object> dm = new LinkedHashMap<>();
+            dm.put("drained", d.drainedInflight());
+            dm.put("connections_to_end", drain.toEnd());
+            dm.put("connections_ended", drain.ended());
+            dm.put("complete", d.drainedInflight() && drain.complete());
+            m.put("drain", dm);
+        }
         if (d.ingests()) {
             ingest(d, m);
         }
@@ -237,6 +246,23 @@ final class StatusReport {
             }
         }
         return sb.toString();
+    }
+
+    /** One sentence on what a drain did, before its fields, for people. */
+    static String drainSummary(SluiceDaemon.DrainReport r, io.sluice.daemon.config.SluiceConfig config) {
+        boolean references = !config.mqtt().serverReferences().isEmpty();
+        String how = references ? "MQTT 5 clients told DISCONNECT 0x9C (use another server) with one of "
+                + String.join(",", config.mqtt().serverReferences())
+                : "MQTT 5 clients told DISCONNECT 0x8B (server shutting down)";
+        String inflight = r.drained() ? "every in-flight message acknowledged"
+                : r.inflightLeft() + " message(s) still in flight at the drain timeout (their clients retransmit)";
+        String ended = "ended " + r.connectionsEnded() + " of " + r.connectionsToEnd() + " connection(s) (" + how
+                + "; MQTT 3.1.1 connections closed)";
+        String state = r.complete() ? "Drain complete" : r.drained()
+                ? "Drain not complete yet: the remaining connections are being ended in the background (sluice"
+                        + " status shows how far)"
+                : "Drain not complete";
+        return state + ": " + inflight + "; " + ended + ". The node keeps running until it is stopped.\n";
     }
 
     static String sessionsTable(List<SessionInfo> sessions) {

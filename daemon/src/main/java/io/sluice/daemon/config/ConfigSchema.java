@@ -38,7 +38,18 @@ public final class ConfigSchema {
             number("mqtt.io_threads", INT, 0, 0, 1024,
                     "Event-loop threads serving MQTT connections; 0 means one per CPU core."),
             number("mqtt.max_connections", INT, 1_000_000, 1, 100_000_000,
-                    "Connections accepted at once; beyond it new connections are refused before CONNACK."),
+                    "Connections accepted at once; beyond it new connections are refused before CONNACK (event"
+                            + " max_connections_refused). With mqtt.server_references set, up to 1,000 connections"
+                            + " past it are kept until their CONNECT (at most mqtt.connect_timeout_ms), so MQTT 5"
+                            + " clients get CONNACK 0x9C (use another server) naming one of them; MQTT 3.1.1 clients"
+                            + " and connections past that margin are closed without CONNACK."),
+            string("mqtt.server_references", "",
+                    "Comma-separated addresses of the other nodes as clients reach them, each host:port (e.g."
+                            + " mqtt-2.example.com:1883,mqtt-3.example.com:1883), sent to MQTT 5 clients as the"
+                            + " Server Reference, one entry per client in turn so clients spread over them. When set,"
+                            + " a stop (SIGTERM) and sluice drain end MQTT 5 connections with DISCONNECT 0x9C (use"
+                            + " another server) instead of 0x8B (server shutting down), and a CONNECT past"
+                            + " mqtt.max_connections gets CONNACK 0x9C. Empty (the default): off."),
             number("mqtt.max_packet_size_bytes", INT, 262_144, 64, 268_435_455,
                     "Largest MQTT packet accepted (advertised to MQTT 5 clients as Maximum Packet Size). Keep it"
                             + " below the Kafka broker's message.max.bytes."),
@@ -515,7 +526,13 @@ public final class ConfigSchema {
                             + " /health, /ready or /metrics; more are closed at once (too_many_connections)."),
 
             number("shutdown.drain_timeout_ms", INT, 30_000, 0, 3_600_000,
-                    "On SIGTERM, how long Sluice waits for outstanding Kafka acknowledgements before exiting."),
+                    "On SIGTERM, how long Sluice waits for outstanding Kafka acknowledgements before exiting;"
+                            + " sluice drain waits as long for them, then ends the connections."),
+            number("shutdown.drain_disconnect_rate_per_s", INT, 1_000, 0, 10_000_000,
+                    "How many connections per second sluice drain ends once in-flight messages are done (MQTT"
+                            + " 5: DISCONNECT 0x9C with a server reference, or 0x8B; MQTT 3.1.1: closed), so a large"
+                            + " node does not send all its clients to the other nodes at once. 0 ends them all at"
+                            + " once. A stop (SIGTERM) ends every connection at once."),
 
             choice("log.level", "info", List.of("error", "warn", "info", "debug", "trace"), "Log level."),
             choice("log.format", "text", List.of("text", "json"), "Log line format on stdout."));

@@ -71,6 +71,7 @@ final class CrossFieldRules {
         downlink(v, problems);
         fanout(v, problems);
         udp(v, problems);
+        serverReferences(v, problems);
         tls(v, problems);
         AuthRules.check(v, problems);
         return problems;
@@ -178,6 +179,28 @@ final class CrossFieldRules {
                     .orElse(Stream.of("mqtt_tls.ciphers", "mqtt_tls.provider").filter(msg::startsWith).findFirst()
                             .orElse("mqtt_tls.cert_file"));
             problems.add(v.where(key) + ": " + (msg.startsWith(key) ? "" : key + ": ") + msg);
+        }
+    }
+
+    /** Each server reference is host:port as MQTT 5 clients read it: one word (the property separates by spaces). */
+    private static void serverReferences(ConfigValues v, List<String> problems) {
+        String text = v.string("mqtt.server_references");
+        if (text.isBlank()) {
+            return;
+        }
+        for (String ref : text.split(",", -1)) {
+            String r = ref.strip();
+            int colon = r.lastIndexOf(':');
+            int port = -1;
+            try {
+                port = colon < 0 ? -1 : Integer.parseInt(r.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (r.isEmpty() || r.chars().anyMatch(Character::isWhitespace) || colon < 1 || port < 1 || port > 65_535) {
+                problems.add(v.where("mqtt.server_references") + ": mqtt.server_references: '" + r + "' is not"
+                        + " host:port (a non-empty host without spaces, a port 1-65535; entries separated by commas)");
+            }
         }
     }
 

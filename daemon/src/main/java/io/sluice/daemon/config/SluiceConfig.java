@@ -51,7 +51,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                        int maxSubscriptionsPerSession, int maxTopicFilterBytes, int sessionStoreTimeoutMs,
                        long sessionStoreMaxQueuedBytes, long maxPartialPacketBytes, boolean enabled,
                        int connectionRatePerSource, int connectionBurstPerSource, int maxConnectionsPerSource,
-                       List<String> sourceLimitsExempt, boolean qos2Enabled, int sessionCatchUpTimeoutMs) {
+                       List<String> sourceLimitsExempt, boolean qos2Enabled, List<String> serverReferences,
+                       int sessionCatchUpTimeoutMs) {
     }
 
     /** The TLS listener; file keys are empty strings when not set. */
@@ -99,7 +100,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                         int maxConnections) {
     }
 
-    public record Shutdown(int drainTimeoutMs) {
+    public record Shutdown(int drainTimeoutMs, int drainDisconnectRatePerS) {
     }
 
     public record Log(String level, String format) {
@@ -124,7 +125,8 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                         v.longValue("mqtt.max_partial_packet_bytes"), v.bool("mqtt.enabled"),
                         v.integer("mqtt.connection_rate_per_source"), v.integer("mqtt.connection_burst_per_source"),
                         v.integer("mqtt.max_connections_per_source"), cidrs(v.string("mqtt.source_limits_exempt")),
-                        v.bool("mqtt.qos2_enabled"), v.integer("mqtt.session_catch_up_timeout_ms")),
+                        v.bool("mqtt.qos2_enabled"), cidrs(v.string("mqtt.server_references")),
+                        v.integer("mqtt.session_catch_up_timeout_ms")),
                 mqttTls(v),
                 new MqttSn(v.bool("mqtt_sn.enabled"), v.string("mqtt_sn.host"), v.integer("mqtt_sn.port"),
                         v.integer("mqtt_sn.sockets"), v.integer("mqtt_sn.receive_buffer_bytes"),
@@ -161,7 +163,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                 new Admin(v.string("admin.host"), v.integer("admin.port"), v.string("admin.token_file"),
                         v.integer("admin.request_timeout_ms"), v.integer("admin.max_request_bytes"),
                         v.integer("admin.max_connections")),
-                new Shutdown(v.integer("shutdown.drain_timeout_ms")),
+                new Shutdown(v.integer("shutdown.drain_timeout_ms"), v.integer("shutdown.drain_disconnect_rate_per_s")),
                 new Log(v.string("log.level"), v.string("log.format")),
                 new Auth(v.string("auth.password_file"), v.string("auth.acl_file"), v.bool("auth.allow_anonymous"),
                         v.bool("auth.client_id_must_match_identity"), v.integer("auth.password_check_threads"),
@@ -191,7 +193,7 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                 v.string("mqtt_tls.provider"));
     }
 
-    /** A comma-separated CIDR list (validated by {@link CrossFieldRules}). */
+    /** A comma-separated list (CIDR networks, server references; validated by {@link CrossFieldRules}). */
     static List<String> cidrs(String text) {
         return java.util.Arrays.stream(text.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
     }

@@ -340,6 +340,6 @@ public final class Wiring {
         SluiceConfig.Mqtt m = c.mqtt();
         return new MqttConfig(m.host(), m.port(), m.ioThreads(), m.maxConnections(), m.maxPacketSizeBytes(),
                 m.maxInflightMessages(), m.topicAliasMaximum(), m.maxSessionExpirySeconds(), m.connectTimeoutMs(),
-                m.maxKeepAliveSeconds(), m.packetArrivalTimeoutMs(), m.maxPartialPacketBytes());
+                m.maxKeepAliveSeconds(), m.packetArrivalTimeoutMs(), m.maxPartialPacketBytes(), m.serverReferences());
     }
 }

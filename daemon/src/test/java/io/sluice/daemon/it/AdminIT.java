@@ -325,6 +325,10 @@ class AdminIT {
         CliRun drain = sluice("drain", "--json");
         assertEquals(0, drain.exit(), drain.err());
         assertTrue(drain.out().contains("\"drained\":true"), drain.out());
+        // the connection is ended after the in-flight message (MQTT 5: DISCONNECT 0x8B, no server references here)
+        assertTrue(drain.out().contains("\"connections_ended\":1"), drain.out());
+        assertTrue(drain.out().contains("\"complete\":true"), drain.out());
+        await().atMost(Duration.ofSeconds(10)).until(() -> !c.getState().isConnected());
         assertThrows(Exception.class, () -> client("after-drain").connect());
         assertEquals(503, get("/ready", null).statusCode());
     }

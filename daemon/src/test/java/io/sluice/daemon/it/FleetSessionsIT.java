@@ -47,14 +47,8 @@ class FleetSessionsIT {
     @BeforeAll
     static void startTwoNodes() {
         String suffix = "fleet-" + UUID.randomUUID().toString().substring(0, 8);
-        Map<String, String> shared = new HashMap<>();
-        shared.put("kafka.readings_topic", "readings-" + suffix);
-        shared.put("kafka.sessions_topic", "sessions-" + suffix);
-        shared.put("delivery.topic", "delivery-" + suffix);
-        shared.put("delivery.retained_topic", "retained-" + suffix);
-        shared.put("downlink.topic", "downlink-" + suffix);
-        downlinkTopic = "downlink-" + suffix;
-        shared.put("downlink.group", "downlink-" + suffix);
+        Map<String, String> shared = TestKafka.fleetTopics(suffix);
+        downlinkTopic = shared.get("downlink.topic");
         n1 = SluiceDaemon.start(node(shared, "n1"));
         n2 = SluiceDaemon.start(node(shared, "n2"));
         n3 = SluiceDaemon.start(node(shared, "n3"));

@@ -94,6 +94,21 @@ final class TestKafka implements AutoCloseable {
         return Map.of("admin.port", "0", "admin.token_file", tokenFile());
     }
 
+    /**
+     * The topics (readings, sessions, delivery, retained, downlink and its group) several in-process nodes share to
+     * form one fleet, named {@code <kind>-<suffix>} so no other test's records are seen.
+     */
+    static Map<String, String> fleetTopics(String suffix) {
+        Map<String, String> shared = new java.util.HashMap<>();
+        shared.put("kafka.readings_topic", "readings-" + suffix);
+        shared.put("kafka.sessions_topic", "sessions-" + suffix);
+        shared.put("delivery.topic", "delivery-" + suffix);
+        shared.put("delivery.retained_topic", "retained-" + suffix);
+        shared.put("downlink.topic", "downlink-" + suffix);
+        shared.put("downlink.group", "downlink-" + suffix);
+        return shared;
+    }
+
     static String tokenFile() {
         return Path.of(System.getProperty("java.io.tmpdir"), "sluice-it-" + UUID.randomUUID() + ".token").toString();
     }

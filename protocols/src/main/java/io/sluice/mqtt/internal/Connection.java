@@ -32,6 +32,9 @@ final class Connection {
 
     enum Phase { AWAIT_CONNECT, CONNECTING, CONNECTED, CLOSED }
 
+    /** How long a drain waits for a DISCONNECT to be written before it closes the connection anyway. */
+    static final long DRAIN_DISCONNECT_WRITE_MS = 10_000;
+
     final Channel channel;
     final Context ctx;
     // set by Handshake from the CONNECT (and the session by SubscriptionRequests); read everywhere
@@ -50,6 +53,8 @@ final class Connection {
     int clientReceiveMaximum;
     long clientMaxPacketSize;
     boolean willRetain;
+    /** Accepted past mqtt.max_connections only to be told, at CONNECT, to use another server ({@link Handshake}). */
+    boolean overCapacity;
     // this class's own
     private boolean normalDisconnect;
     private boolean takenOver;
@@ -309,6 +314,25 @@ final class Connection {
         phase = Phase.CLOSED;
     }
 
+    /**
+     * This node is full (mqtt.max_connections): an MQTT 5 client gets CONNACK 0x9C (use another server) naming the
+     * next server reference; any other is closed without CONNACK, as a connection past the bound always was.
+     */
+    void refuseOverCapacity() {
+        ctx.stats().count("max_connections_refused");
+        String reference = level == 5 ? ctx.references().next() : null;
+        LOG.warn("Refusing CONNECT from {} ('{}'): mqtt.max_connections ({}) reached{} [max_connections_refused]",
+                channel.remoteAddress(), clientId, ctx.config().maxConnections(),
+                reference == null ? "" : "; told to use " + reference);
+        if (reference != null) {
+            channel.writeAndFlush(Replies.connAck(MqttConnectReturnCode.CONNECTION_REFUSED_USE_ANOTHER_SERVER, false,
+                    Replies.serverReference(reference))).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+        phase = Phase.CLOSED;
+    }
+
     /** A CONNACK refusal in the client's protocol level, then close. A null code falls back to the other level's. */
     void refuse(String event, MqttConnectReturnCode v3, MqttConnectReturnCode v5) {
         ctx.stats().count(event);
@@ -351,15 +375,49 @@ final class Connection {
     }
 
     /**
-     * This node is shutting down and is about to close every connection: an MQTT 5 client is told so with DISCONNECT
-     * 0x8B (server shutting down), which lets it reconnect at once, to another node behind the same address. MQTT
-     * 3.1.1 has no server DISCONNECT: its connection is just closed. Event loop.
+     * This node is shutting down and is about to close every connection: an MQTT 5 client is told so, which lets it
+     * reconnect at once, to another node: DISCONNECT 0x9C (use another server) with the next of
+     * mqtt.server_references when there are any, else 0x8B (server shutting down) to reconnect behind the same
+     * address. MQTT 3.1.1 has no server DISCONNECT: its connection is just closed. Event loop.
+     *
+     * @return the DISCONNECT's write, or null when nothing was sent
      */
-    void shuttingDown() {
-        if (level == 5 && phase == Phase.CONNECTED) {
-            ctx.stats().count("disconnect_server_shutting_down");
-            channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.SERVER_SHUTTING_DOWN.byteValue()));
+    io.netty.channel.ChannelFuture shuttingDown() {
+        if (level != 5 || phase != Phase.CONNECTED) {
+            return null;
         }
+        String reference = ctx.references().next();
+        if (reference != null) {
+            ctx.stats().count("disconnect_use_another_server");
+            return channel.writeAndFlush(Replies.useAnotherServer(reference));
+        }
+        ctx.stats().count("disconnect_server_shutting_down");
+        return channel.writeAndFlush(Replies.disconnect(MqttReasonCodes.Disconnect.SERVER_SHUTTING_DOWN.byteValue()));
+    }
+
+    /**
+     * A drain ends this connection as a stop does ({@link #shuttingDown}: MQTT 5 told where to go, then closed; MQTT
+     * 3.1.1 and a client not connected yet closed), while the node runs on. What a close releases happens as on any
+     * close (a persistent session is written disconnected). Event loop.
+     *
+     * @return false when it was closed already
+     */
+    boolean endForDrain() {
+        if (phase == Phase.CLOSED || !channel.isActive()) {
+            return false;
+        }
+        io.netty.channel.ChannelFuture told = shuttingDown();
+        if (told != null) {
+            told.addListener(ChannelFutureListener.CLOSE);
+            // a client that reads nothing (its socket buffers full) would keep the DISCONNECT unwritten and the
+            // connection open, unread and so without a keep alive deadline: close it anyway
+            channel.eventLoop().schedule(() -> {
+                channel.close();
+            }, DRAIN_DISCONNECT_WRITE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } else {
+            channel.close();
+        }
+        return true;
     }
 
     /**

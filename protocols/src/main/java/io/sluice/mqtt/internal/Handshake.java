@@ -12,7 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * CONNECT to CONNACK for one {@link Connection}: the checks of a CONNECT (a second one, a drain under way, an
+ * CONNECT to CONNACK for one {@link Connection}: the checks of a CONNECT (a second one, a drain under way, a node
+ * full (use another server), an
  * authentication method, will QoS and retain, the client id), the client id assigned when none was sent,
  * authentication ({@link ConnectAuth}), the session (its expiry capped, the cap on persistent sessions, taking over
  * an earlier connection of the client id, storing it before CONNACK when it changed), then the CONNACK with its
@@ -42,6 +43,10 @@ final class Handshake {
         if (!ctx.accepting().get()) {
             conn.refuse("refused_shutting_down", MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
                     MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5);
+            return;
+        }
+        if (conn.overCapacity) {
+            conn.refuseOverCapacity();
             return;
         }
         if (conn.level == 5

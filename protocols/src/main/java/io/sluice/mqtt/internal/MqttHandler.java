@@ -43,6 +43,13 @@ import org.slf4j.LoggerFactory;
 public final class MqttHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(MqttHandler.class);
 
+    /**
+     * Connections past mqtt.max_connections kept open until their CONNECT (at most mqtt.connect_timeout_ms each) when
+     * server references are configured, so MQTT 5 clients get CONNACK 0x9C naming another node; beyond this many,
+     * they are closed at once as without references.
+     */
+    static final int OVER_CAPACITY_WAITING = 1_000;
+
     private final Context ctx;
     private Connection connection;
     private ScheduledFuture<?> connectTimeout;
@@ -67,7 +74,10 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
                 .addLast("handler", new MqttHandler(ctx));
     }
 
-    /** Shutdown: tells an MQTT 5 client the server is shutting down (re-dispatched to its event loop; any thread). */
+    /**
+     * Shutdown: tells an MQTT 5 client to go elsewhere (DISCONNECT 0x9C with a server reference, or 0x8B); the
+     * caller closes the channel. Re-dispatched to its event loop; any thread.
+     */
     public io.netty.util.concurrent.Future<?> shuttingDown(io.netty.channel.Channel channel) {
         try {
             return channel.eventLoop().submit(() -> {
@@ -77,6 +87,25 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             return channel.eventLoop().newSucceededFuture(null); // the event loop is shutting down already
+        }
+    }
+
+    /**
+     * Drain: ends this connection as a stop does ({@link Connection#endForDrain}), re-dispatched to its event loop;
+     * any thread. The future's value is true when this call ended it, false when it was closed already.
+     */
+    public io.netty.util.concurrent.Future<Boolean> endForDrain(io.netty.channel.Channel channel) {
+        try {
+            return channel.eventLoop().submit(() -> {
+                if (connection != null) {
+                    return connection.endForDrain();
+                }
+                boolean open = channel.isActive();
+                channel.close();
+                return open;
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return channel.eventLoop().newSucceededFuture(false); // shutting down: it closes anyway
         }
     }
 
@@ -100,12 +129,18 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext c) throws Exception {
         ctx.stats().connectionsOpened.increment();
         connection = new Connection(c.channel(), ctx);
-        if (ctx.stats().openConnections() > ctx.config().maxConnections()) {
-            ctx.stats().count("max_connections_refused");
-            LOG.warn("Refusing connection from {}: mqtt.max_connections ({}) reached", c.channel().remoteAddress(),
-                    ctx.config().maxConnections());
-            c.close();
-            return;
+        long open = ctx.stats().openConnections();
+        if (open > ctx.config().maxConnections()) {
+            if (ctx.references().enabled() && open <= (long) ctx.config().maxConnections() + OVER_CAPACITY_WAITING) {
+                // kept until its CONNECT, so an MQTT 5 client learns where to go (Handshake refuses it)
+                connection.overCapacity = true;
+            } else {
+                ctx.stats().count("max_connections_refused");
+                LOG.warn("Refusing connection from {}: mqtt.max_connections ({}) reached", c.channel().remoteAddress(),
+                        ctx.config().maxConnections());
+                c.close();
+                return;
+            }
         }
         connectTimeout = c.executor().schedule(() -> {
             if (!connection.connected() && c.channel().isActive()) {

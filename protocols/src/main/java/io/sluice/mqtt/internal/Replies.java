@@ -7,6 +7,7 @@ import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttMessageIdAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubAckMessage;
 import io.netty.handler.codec.mqtt.MqttSubAckPayload;
@@ -90,5 +91,19 @@ final class Replies {
         props.add(new MqttProperties.StringProperty(MqttProperties.MqttPropertyType.REASON_STRING.value(),
                 reason.length() > 200 ? reason.substring(0, 200) : reason));
         return MqttMessageBuilders.disconnect().reasonCode(reasonCode).properties(props).build();
+    }
+
+    /** The MQTT 5 Server Reference property naming {@code reference}, the server a client should use instead. */
+    static MqttProperties serverReference(String reference) {
+        MqttProperties props = new MqttProperties();
+        props.add(new MqttProperties.StringProperty(MqttProperties.MqttPropertyType.SERVER_REFERENCE.value(),
+                reference));
+        return props;
+    }
+
+    /** An MQTT 5 DISCONNECT 0x9C (use another server) naming {@code reference}. */
+    static MqttMessage useAnotherServer(String reference) {
+        return MqttMessageBuilders.disconnect().reasonCode(MqttReasonCodes.Disconnect.USE_ANOTHER_SERVER.byteValue())
+                .properties(serverReference(reference)).build();
     }
 }

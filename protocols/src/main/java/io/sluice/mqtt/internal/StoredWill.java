@@ -7,6 +7,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +28,8 @@ import java.util.List;
  * version, content type, response topic, identity name and identity method as strings, the correlation data and the
  * payload as byte strings, the user properties (int count, then name and value strings), then the node id (string). A string or byte string
  * is an int length (-1 for null) and its bytes (strings UTF-8). Decoding trusts nothing: every length is checked
- * against the bytes left.
+ * against the bytes left, strings must be well-formed UTF-8 and the protocol version one a connection reports, so a
+ * will that decodes encodes to the bytes it came from ({@code StoredWillFuzzTest}).
  *
  * <p>Immutable and thread-safe (the arrays it holds are never changed).
  */
@@ -34,6 +37,8 @@ record StoredWill(Packets.Will will, boolean retain, String protocolVersion, Ide
                   String node) {
     private static final byte V1 = 1;
     private static final String KEY_SUFFIX = "\u0000will";
+    /** The protocol versions a connection reports ({@code Connection.version()}); no other is read back. */
+    private static final java.util.Set<String> VERSIONS = java.util.Set.of("3.1", "3.1.1", "5");
 
     StoredWill {
         java.util.Objects.requireNonNull(will, "will");
@@ -142,9 +147,10 @@ record StoredWill(Packets.Will will, boolean retain, String protocolVersion, Ide
         byte[] correlation = bytes(b);
         byte[] payload = bytes(b);
         int n = b.getInt();
-        if (topic == null || protocolVersion == null || identityName == null || method == null || payload == null
-                || n < 0 || n > b.remaining() / 8) {
-            throw new IllegalArgumentException("stored will: a required field is missing or " + n
+        if (topic == null || !VERSIONS.contains(protocolVersion) || identityName == null || method == null
+                || payload == null || n < 0 || n > b.remaining() / 8) {
+            throw new IllegalArgumentException("stored will: a required field is missing, protocol version "
+                    + (protocolVersion == null ? "none" : "'" + protocolVersion + "'") + " or " + n
                     + " user properties in " + b.remaining() + " bytes");
         }
         List<Envelope.UserProperty> props = new ArrayList<>(n);
@@ -174,9 +180,19 @@ record StoredWill(Packets.Will will, boolean retain, String protocolVersion, Ide
         return new StoredWill(will, (flags & 1) != 0, protocolVersion, identity, due, node);
     }
 
+    /** A string field; malformed UTF-8 is refused, not replaced, so a decoded will is the one that was written. */
     private static String string(ByteBuffer b) {
         byte[] bytes = bytes(b);
-        return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("stored will: a string of " + bytes.length
+                    + " bytes is not valid UTF-8");
+        }
     }
 
     private static byte[] bytes(ByteBuffer b) {
