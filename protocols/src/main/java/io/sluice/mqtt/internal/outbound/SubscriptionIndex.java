@@ -285,6 +285,56 @@ public final class SubscriptionIndex {
     }
 
     /**
+     * As {@link #match(String, String, Predicate, Set)}, for the sessions of this node {@code among} accepts alone:
+     * one target per such session subscribed without sharing, and per shared group and filter that
+     * {@code sharedGroups} names (null: every one) its first member {@code among} accepts, in the group's order,
+     * without taking a turn. What a recovery from a node that is gone asks for the sessions it serves (docs/DELIVERY.md,
+     * "Node death").
+     */
+    public List<Target> matchAmong(String topic, String publisherClientId, Set<String> sharedGroups,
+                                   Predicate<String> among) {
+        lock.readLock().lock();
+        try {
+            Map<String, MergedTarget> perSession = new LinkedHashMap<>();
+            List<Target> shared = new ArrayList<>(0);
+            for (TrieNode n : matchingNodes(topic)) {
+                if (n.direct != null) {
+                    for (Map.Entry<String, IndexedSubscription> e : n.direct.entrySet()) {
+                        IndexedSubscription s = e.getValue();
+                        if (s.remote() != null || !among.test(e.getKey())
+                                || (s.options & NO_LOCAL) != 0 && e.getKey().equals(publisherClientId)) {
+                            continue;
+                        }
+                        perSession.computeIfAbsent(e.getKey(), k -> new MergedTarget()).add(s);
+                    }
+                }
+                if (n.groups != null) {
+                    for (SharedGroup g : n.groups.values()) {
+                        if (sharedGroups != null && !sharedGroups.contains(g.key)) {
+                            continue;
+                        }
+                        for (Map.Entry<String, IndexedSubscription> e : g.members.entrySet()) {
+                            IndexedSubscription s = e.getValue();
+                            if (s.remote() == null && among.test(e.getKey())) {
+                                int[] ids = s.subscriptionId == 0 ? NO_IDS : new int[] {s.subscriptionId};
+                                shared.add(new Target(e.getKey(), s.options & 0x03,
+                                        (s.options & RETAIN_AS_PUBLISHED) != 0, ids, g.key));
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            List<Target> out = new ArrayList<>(perSession.size() + shared.size());
+            perSession.forEach((id, acc) -> out.add(acc.target(id)));
+            out.addAll(shared);
+            return out;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
      * Which nodes need a message to {@code topic} published with {@code qos} by {@code publisherClientId}, a client
      * of this node ({@code thisNode}); empty when none. See {@link NodeRoutes}.
      */

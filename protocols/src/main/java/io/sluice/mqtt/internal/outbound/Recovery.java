@@ -1,0 +1,233 @@
+package io.sluice.mqtt.internal.outbound;
+
+import io.sluice.delivery.HandedMessage;
+import io.sluice.delivery.Message;
+import io.sluice.delivery.ScannedMessage;
+import io.sluice.ingest.Delivery;
+import io.sluice.ingest.Outcome;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Recovery from a node that is gone (docs/DELIVERY.md, "Node death"): a session resumed here from another node whose
+ * handover-done marker did not come within {@code delivery.handover_timeout_ms} keeps holding what it matched here,
+ * and this node reads the old node's delivery partition itself, from that node's committed position
+ * ({@link io.sluice.delivery.DeliveryLog#scan}). What the old node would have delivered to the session (records
+ * addressed to it, and records its subscriptions match as this node's index has them) is handed over to this node's
+ * own partition, addressed to the session, as the old node would have done ({@link io.sluice.delivery.DeliveryLog
+ * #handOver}, then the marker), and read back through the usual path: durable here before it is sent, queued ahead
+ * of the held copies, which go out at the marker.
+ *
+ * <p>Bounds: at most one scan per old node at a time; every session waiting on that node when a scan starts is served
+ * by it, and sessions whose timeout fires during a scan are served together by the next one. Per session at most
+ * {@code delivery.max_queued_messages_per_session} messages are taken (beyond it counted {@code queue_full}).
+ * Counted: {@code recovery_scans} per scan, {@code recovery_sessions} per session served, {@code recovered} per
+ * message handed over, {@code recovery_failed} per session whose recovery failed (its held copies then go out
+ * without what the old node held).
+ *
+ * <p>Threading: thread-safe. Sessions begin on event loops ({@link #begin}), markers cancel on the delivery
+ * reader's thread ({@link #cancel}), scanned messages arrive on the log's scan thread, where a scan also ends.
+ */
+final class Recovery {
+    private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+    private final Broker broker;
+    /** Sessions resumed here from another node, and that node, until its handover is done or they are recovered. */
+    private final Map<String, String> cameFrom = new ConcurrentHashMap<>();
+    /** Per old node: the sessions waiting for its next scan, and those its running scan serves. Guarded by this. */
+    private final Map<String, NodeScans> byNode = new HashMap<>();
+
+    private static final class NodeScans {
+        final LinkedHashSet<String> waiting = new LinkedHashSet<>();
+        /** Non-null while a scan runs: what it collected per session it serves. */
+        Map<String, List<HandedMessage>> running;
+    }
+
+    Recovery(Broker broker) {
+        this.broker = broker;
+    }
+
+    /** {@code clientId}'s session resumed here from {@code node}, and holds until its handover is done. */
+    void cameFrom(String clientId, String node) {
+        cameFrom.put(clientId, node);
+    }
+
+    /** The node {@code clientId}'s session resumed here from, while its handover is awaited; null otherwise. */
+    String cameFrom(String clientId) {
+        return cameFrom.get(clientId);
+    }
+
+    /**
+     * A handover-done marker for {@code clientId} was read (from its old node, or the one this recovery wrote), or
+     * its session ended here: nothing more is recovered for it. Any thread.
+     */
+    void cancel(String clientId) {
+        String node = cameFrom.remove(clientId);
+        if (node == null) {
+            return;
+        }
+        synchronized (this) {
+            NodeScans ns = byNode.get(node);
+            if (ns != null) {
+                ns.waiting.remove(clientId);
+                if (ns.running != null) {
+                    ns.running.remove(clientId);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code clientId}'s hold timed out without its old node's marker: it joins the next scan of that node (starting
+     * it when none runs). False when it did not resume from another node: the caller releases the held copies.
+     */
+    boolean begin(String clientId) {
+        String node = cameFrom.get(clientId);
+        if (node == null) {
+            return false;
+        }
+        Map<String, List<HandedMessage>> batch;
+        synchronized (this) {
+            NodeScans ns = byNode.computeIfAbsent(node, n -> new NodeScans());
+            ns.waiting.add(clientId);
+            if (ns.running != null) {
+                return true; // served by the next scan, when this one ends
+            }
+            batch = startBatch(ns);
+        }
+        scan(node, batch);
+        return true;
+    }
+
+    private static Map<String, List<HandedMessage>> startBatch(NodeScans ns) {
+        Map<String, List<HandedMessage>> batch = new ConcurrentHashMap<>();
+        for (String id : ns.waiting) {
+            batch.put(id, new ArrayList<>());
+        }
+        ns.waiting.clear();
+        ns.running = batch;
+        return batch;
+    }
+
+    private void scan(String node, Map<String, List<HandedMessage>> batch) {
+        broker.stats().count("recovery_scans");
+        LOG.info("Node '{}' did not hand over {} session(s) resumed here within delivery.handover_timeout_ms ({} ms):"
+                + " reading its delivery partition from its committed position", node, batch.size(),
+                broker.limits().handoverTimeoutMs());
+        CompletionStage<Delivery> s;
+        try {
+            s = broker.log().scan(node, m -> take(batch, m));
+        } catch (RuntimeException e) {
+            s = java.util.concurrent.CompletableFuture.completedFuture(Delivery.rejected(e.toString()));
+        }
+        s.whenComplete((d, err) -> scanned(node, batch, err == null && d != null
+                && d.outcome() == Outcome.DELIVERED ? null : err != null ? err.toString()
+                : d == null ? "no outcome" : d.reason()));
+    }
+
+    /** One message of the old node's partition: taken for each waiting session it was for (the scan's thread). */
+    private void take(Map<String, List<HandedMessage>> batch, ScannedMessage sm) {
+        Message m = sm.message();
+        if (m.expiredAt(broker.clock().millis())) {
+            return;
+        }
+        if (sm.forClient() != null) {
+            List<HandedMessage> list = batch.get(sm.forClient());
+            if (list != null && m.qos() > 0) {
+                add(sm.forClient(), list, m);
+            }
+            return;
+        }
+        for (Target t : broker.index().matchAmong(m.topic(), m.publisherClientId(), m.sharedGroups(),
+                batch::containsKey)) {
+            int qos = Math.min(m.qos(), t.qos());
+            List<HandedMessage> list = batch.get(t.clientId());
+            if (qos > 0 && list != null) { // QoS 0 is at most once: not recovered
+                add(t.clientId(), list, Handover.asSent(m, qos, t.retainAsPublished() && m.retain()));
+            }
+        }
+    }
+
+    private void add(String clientId, List<HandedMessage> list, Message m) {
+        if (list.size() >= broker.limits().maxQueuedMessagesPerSession()) {
+            broker.stats().count("queue_full"); // the same bound as the session's queue here
+            LOG.debug("Message to '{}' recovered for '{}' beyond delivery.max_queued_messages_per_session [queue_full]",
+                    m.topic(), clientId);
+            return;
+        }
+        list.add(new HandedMessage(m, true)); // the old node may have sent it: DUP=1
+    }
+
+    /** The scan of {@code node} ended ({@code failure} null: read to the end); the next one starts if sessions wait. */
+    private void scanned(String node, Map<String, List<HandedMessage>> batch, String failure) {
+        Map<String, List<HandedMessage>> next;
+        synchronized (this) {
+            NodeScans ns = byNode.get(node);
+            next = ns.waiting.isEmpty() ? null : startBatch(ns);
+            if (next == null) {
+                byNode.remove(node);
+            }
+        }
+        if (failure != null) {
+            LOG.warn("Recovery from node '{}' failed ({}): {} session(s) resumed here get their messages without"
+                    + " what that node held for them [recovery_failed]", node, failure, batch.size());
+        }
+        for (Map.Entry<String, List<HandedMessage>> e : batch.entrySet()) {
+            finish(node, e.getKey(), e.getValue(), failure);
+        }
+        if (next != null) {
+            scan(node, next);
+        }
+    }
+
+    private void finish(String node, String clientId, List<HandedMessage> found, String failure) {
+        cameFrom.remove(clientId, node);
+        SessionQueue q = broker.queue(clientId);
+        if (q == null || !q.holding()) {
+            return; // ended or moved on, or the old node's marker came after all
+        }
+        if (failure != null) {
+            broker.stats().count("recovery_failed");
+            release(q);
+            return;
+        }
+        broker.stats().count("recovery_sessions");
+        if (found.isEmpty()) {
+            release(q);
+            return;
+        }
+        CompletionStage<Delivery> w;
+        try {
+            w = broker.log().handOver(broker.nodeId(), clientId, found);
+        } catch (RuntimeException e) {
+            w = java.util.concurrent.CompletableFuture.completedFuture(Delivery.rejected(e.toString()));
+        }
+        w.whenComplete((d, err) -> {
+            if (err == null && d != null && d.outcome() == Outcome.DELIVERED) {
+                for (int i = 0; i < found.size(); i++) {
+                    broker.stats().count("recovered");
+                }
+                return; // read back as a handover: queued ahead of the held copies, which go out at its marker
+            }
+            broker.stats().count("recovery_failed");
+            LOG.warn("Recovery of session '{}' from node '{}': writing {} message(s) to this node's partition failed"
+                    + " ({}); they are not delivered [recovery_failed]", clientId, node, found.size(),
+                    err != null ? err.toString() : d == null ? "no outcome" : d.reason());
+            release(q);
+        });
+    }
+
+    private static void release(SessionQueue q) {
+        Outbound wake = q.releaseHeld(false);
+        if (wake != null) {
+            wake.wake();
+        }
+    }
+}
