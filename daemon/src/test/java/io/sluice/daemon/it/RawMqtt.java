@@ -17,6 +17,12 @@ final class RawMqtt implements AutoCloseable {
         socket.setTcpNoDelay(true);
     }
 
+    /** How long a read waits for the server before it fails with a SocketTimeoutException. */
+    RawMqtt readTimeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        return this;
+    }
+
     void send(byte[] bytes) throws IOException {
         socket.getOutputStream().write(bytes);
         socket.getOutputStream().flush();
