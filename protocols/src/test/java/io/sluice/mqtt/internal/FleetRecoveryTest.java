@@ -233,6 +233,19 @@ class FleetRecoveryTest {
     }
 
     @Test
+    void whatOneScanHolds_isBoundedByTheQueuedBytes_beyondItCountedQueuedBytesFull() {
+        b.close();
+        // "sent-1" weighs 6 + 2 x 1 + 160 B: room for one
+        b = new DeliveryFixture("node-b", new DeliveryLimits(4, 100, 200, 1 << 20));
+        nodeAHoldsUnfinishedMessages();
+        MqttHarness back = resumedFromA(b, "mover", "t");
+        timeOut(back);
+        assertEquals(List.of("sent-1"), recoveries().get(0).messages().stream()
+                .map(m -> new String(m.message().payload(), StandardCharsets.UTF_8)).toList());
+        assertEquals(1, b.stats.event("queued_bytes_full"));
+    }
+
+    @Test
     void aSessionThatDidNotComeFromAnotherNode_isNotRecovered() {
         b.log.peers.put("node-a", a.log);
         MqttHarness first = b.connect(MqttVersion.MQTT_5, "here", 60);

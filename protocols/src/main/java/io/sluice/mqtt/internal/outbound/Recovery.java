@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bounds: at most one scan per old node at a time; every session waiting on that node when a scan starts is served
  * by it, and sessions whose timeout fires during a scan are served together by the next one. Per session at most
- * {@code delivery.max_queued_messages_per_session} messages are taken (beyond it counted {@code queue_full}).
+ * {@code delivery.max_queued_messages_per_session} messages are taken (beyond it counted {@code queue_full}), and
+ * per scan at most {@code delivery.max_queued_bytes} of them, weighed as queued copies are (beyond it counted
+ * {@code queued_bytes_full}): what a scan took is held in memory until it is written.
  * Counted: {@code recovery_scans} per scan, {@code recovery_sessions} per session served, {@code recovered} per
  * message handed over, {@code recovery_failed} per session whose recovery failed (its held copies then go out
  * without what the old node held).
@@ -47,7 +49,13 @@ final class Recovery {
     private static final class NodeScans {
         final LinkedHashSet<String> waiting = new LinkedHashSet<>();
         /** Non-null while a scan runs: what it collected per session it serves. */
-        Map<String, List<HandedMessage>> running;
+        Batch running;
+    }
+
+    /** The sessions one scan serves and what it took for each; {@code bytes} only on the scan's thread. */
+    private static final class Batch {
+        final Map<String, List<HandedMessage>> sessions = new ConcurrentHashMap<>();
+        long bytes;
     }
 
     Recovery(Broker broker) {
@@ -78,7 +86,7 @@ final class Recovery {
             if (ns != null) {
                 ns.waiting.remove(clientId);
                 if (ns.running != null) {
-                    ns.running.remove(clientId);
+                    ns.running.sessions.remove(clientId);
                 }
             }
         }
@@ -93,7 +101,7 @@ final class Recovery {
         if (node == null) {
             return false;
         }
-        Map<String, List<HandedMessage>> batch;
+        Batch batch;
         synchronized (this) {
             NodeScans ns = byNode.computeIfAbsent(node, n -> new NodeScans());
             ns.waiting.add(clientId);
@@ -106,20 +114,20 @@ final class Recovery {
         return true;
     }
 
-    private static Map<String, List<HandedMessage>> startBatch(NodeScans ns) {
-        Map<String, List<HandedMessage>> batch = new ConcurrentHashMap<>();
+    private static Batch startBatch(NodeScans ns) {
+        Batch batch = new Batch();
         for (String id : ns.waiting) {
-            batch.put(id, new ArrayList<>());
+            batch.sessions.put(id, new ArrayList<>());
         }
         ns.waiting.clear();
         ns.running = batch;
         return batch;
     }
 
-    private void scan(String node, Map<String, List<HandedMessage>> batch) {
+    private void scan(String node, Batch batch) {
         broker.stats().count("recovery_scans");
         LOG.info("Node '{}' did not hand over {} session(s) resumed here within delivery.handover_timeout_ms ({} ms):"
-                + " reading its delivery partition from its committed position", node, batch.size(),
+                + " reading its delivery partition from its committed position", node, batch.sessions.size(),
                 broker.limits().handoverTimeoutMs());
         CompletionStage<Delivery> s;
         try {
@@ -133,41 +141,49 @@ final class Recovery {
     }
 
     /** One message of the old node's partition: taken for each waiting session it was for (the scan's thread). */
-    private void take(Map<String, List<HandedMessage>> batch, ScannedMessage sm) {
+    private void take(Batch batch, ScannedMessage sm) {
         Message m = sm.message();
         if (m.expiredAt(broker.clock().millis())) {
             return;
         }
         if (sm.forClient() != null) {
-            List<HandedMessage> list = batch.get(sm.forClient());
+            List<HandedMessage> list = batch.sessions.get(sm.forClient());
             if (list != null && m.qos() > 0) {
-                add(sm.forClient(), list, m);
+                add(batch, sm.forClient(), list, m);
             }
             return;
         }
         for (Target t : broker.index().matchAmong(m.topic(), m.publisherClientId(), m.sharedGroups(),
-                batch::containsKey)) {
+                batch.sessions::containsKey)) {
             int qos = Math.min(m.qos(), t.qos());
-            List<HandedMessage> list = batch.get(t.clientId());
+            List<HandedMessage> list = batch.sessions.get(t.clientId());
             if (qos > 0 && list != null) { // QoS 0 is at most once: not recovered
-                add(t.clientId(), list, Handover.asSent(m, qos, t.retainAsPublished() && m.retain()));
+                add(batch, t.clientId(), list, Handover.asSent(m, qos, t.retainAsPublished() && m.retain()));
             }
         }
     }
 
-    private void add(String clientId, List<HandedMessage> list, Message m) {
+    private void add(Batch batch, String clientId, List<HandedMessage> list, Message m) {
+        long weight = m.payload().length + 2L * m.topic().length() + Copy.OVERHEAD_BYTES;
+        if (batch.bytes + weight > broker.limits().maxQueuedBytes()) {
+            broker.stats().count("queued_bytes_full"); // what one scan holds until written: at most this much
+            LOG.debug("Message to '{}' recovered for '{}' beyond delivery.max_queued_bytes [queued_bytes_full]",
+                    m.topic(), clientId);
+            return;
+        }
         if (list.size() >= broker.limits().maxQueuedMessagesPerSession()) {
             broker.stats().count("queue_full"); // the same bound as the session's queue here
             LOG.debug("Message to '{}' recovered for '{}' beyond delivery.max_queued_messages_per_session [queue_full]",
                     m.topic(), clientId);
             return;
         }
+        batch.bytes += weight;
         list.add(new HandedMessage(m, true)); // the old node may have sent it: DUP=1
     }
 
     /** The scan of {@code node} ended ({@code failure} null: read to the end); the next one starts if sessions wait. */
-    private void scanned(String node, Map<String, List<HandedMessage>> batch, String failure) {
-        Map<String, List<HandedMessage>> next;
+    private void scanned(String node, Batch batch, String failure) {
+        Batch next;
         synchronized (this) {
             NodeScans ns = byNode.get(node);
             next = ns.waiting.isEmpty() ? null : startBatch(ns);
@@ -177,9 +193,9 @@ final class Recovery {
         }
         if (failure != null) {
             LOG.warn("Recovery from node '{}' failed ({}): {} session(s) resumed here get their messages without"
-                    + " what that node held for them [recovery_failed]", node, failure, batch.size());
+                    + " what that node held for them [recovery_failed]", node, failure, batch.sessions.size());
         }
-        for (Map.Entry<String, List<HandedMessage>> e : batch.entrySet()) {
+        for (Map.Entry<String, List<HandedMessage>> e : batch.sessions.entrySet()) {
             finish(node, e.getKey(), e.getValue(), failure);
         }
         if (next != null) {
