@@ -86,7 +86,7 @@ class FleetRecoveryIT {
 
         // the MQTT 3.1.1 subscriber: receives and never acknowledges
         RawMqtt raw = new RawMqtt(nodes[0].port());
-        raw.send(persistentConnect311("rec-u3"));
+        raw.send(RawMqtt.persistentConnect311("rec-u3"));
         assertEquals(0x20, raw.read(4)[0] & 0xff, "CONNACK");
         raw.send(subscribe311(1, "rec/u3", 1));
         assertEquals(0x90, raw.read(5)[0] & 0xff, "SUBACK");
@@ -146,7 +146,7 @@ class FleetRecoveryIT {
             throws Exception {
         try (RawMqtt three = new RawMqtt(nodes[2].port())) {
             three.readTimeout(30_000);
-            three.send(persistentConnect311("rec-u3"));
+            three.send(RawMqtt.persistentConnect311("rec-u3"));
             byte[] connack = three.read(4);
             assertEquals(0x20, connack[0] & 0xff, "CONNACK");
             assertEquals(1, connack[2], "session present");
@@ -243,17 +243,6 @@ class FleetRecoveryIT {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** An MQTT 3.1.1 CONNECT keeping the session (clean session 0). */
-    private static byte[] persistentConnect311(String clientId) {
-        ByteArrayOutputStream vh = new ByteArrayOutputStream();
-        vh.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0x00, 0, 60});
-        byte[] id = utf8(clientId);
-        vh.write(0);
-        vh.write(id.length);
-        vh.writeBytes(id);
-        return RawMqtt.frame(0x10, vh.toByteArray());
     }
 
     private static byte[] subscribe311(int packetId, String filter, int qos) {

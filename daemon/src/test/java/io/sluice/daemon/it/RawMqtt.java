@@ -82,6 +82,14 @@ final class RawMqtt implements AutoCloseable {
         return frame(0x10, vh.toByteArray());
     }
 
+    /** An MQTT 3.1.1 CONNECT keeping the session (clean session 0), keep alive 60 s. */
+    static byte[] persistentConnect311(String clientId) {
+        ByteArrayOutputStream vh = new ByteArrayOutputStream();
+        vh.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0x00, 0, 60});
+        writeString(vh, clientId);
+        return frame(0x10, vh.toByteArray());
+    }
+
     /** A 3.1.1 CONNECT, clean session, with a QoS 0 will and the given keep alive. */
     static byte[] connectWithWill(String clientId, int keepAliveSeconds, String willTopic, byte[] willPayload) {
         ByteArrayOutputStream vh = new ByteArrayOutputStream();
