@@ -70,6 +70,16 @@ public interface DeliveryLog {
     }
 
     /**
+     * Whether {@code node} stopped gracefully and has not started since (it stored its last position saying so): it
+     * hands nothing over any more, so a session resumed from it is recovered at once ({@link #scan}) instead of
+     * after the handover timeout. Never blocks the caller; completes false when the log does not know (the
+     * default), never exceptionally, on an arbitrary thread.
+     */
+    default CompletionStage<Boolean> stoppedGracefully(String node) {
+        return java.util.concurrent.CompletableFuture.completedFuture(false);
+    }
+
+    /**
      * Makes {@code message} the retained message of its topic; an empty payload deletes it. Completes once durable.
      * The new retained state reaches every node (this one too) through {@link DeliveryListener#onRetained}.
      */

@@ -200,6 +200,54 @@ class FleetRecoveryIT {
         back.disconnect();
     }
 
+    /**
+     * A node stopped gracefully (SIGTERM) says so with its last stored position: node 3 recovers the offline queue it
+     * left at once, without waiting for delivery.handover_timeout_ms. Stops node 2, which the other tests no longer
+     * use once the class's set-up is done.
+     */
+    @Test
+    void anOfflineMqtt5SessionOfANodeThatStoppedGracefully_isRecoveredOnNode3AtOnce_allOfIt_inOrder()
+            throws Exception {
+        Mqtt5BlockingClient sub = Clients.v5("rec-g5", nodes[1].port());
+        sub.connectWith().cleanStart(false).sessionExpiryInterval(3600).send();
+        var inbox = sub.publishes(MqttGlobalPublishFilter.ALL);
+        sub.subscribeWith().topicFilter("rec/g5/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt3BlockingClient pub3 = Clients.v3("rec-g5-pub", nodes[2].port());
+        pub3.connect();
+        boolean routed = false;
+        for (int attempt = 0; attempt < 120 && !routed; attempt++) { // until node 3 routes to node 2 for it
+            publish(pub3, "rec/g5/probe", "probe-3");
+            routed = inbox.receive(1, TimeUnit.SECONDS).isPresent();
+        }
+        assertTrue(routed, "node 3 never routed to node 2" + logs());
+        sub.disconnect();
+        List<String> sent = numbered("g-", 50);
+        for (String m : sent) {
+            publish(pub3, "rec/g5/t", m); // each acknowledged: in node 2's partition
+        }
+        pub3.disconnect();
+        assertEquals(0, nodes[1].terminate(java.time.Duration.ofSeconds(60)), "node 2 stopped gracefully");
+
+        Mqtt5BlockingClient back = Clients.v5("rec-g5", nodes[2].port());
+        var again = back.publishes(MqttGlobalPublishFilter.ALL);
+        assertTrue(back.connectWith().cleanStart(false).sessionExpiryInterval(3600).send().isSessionPresent());
+        List<String> got = new ArrayList<>();
+        while (got.size() < sent.size()) {
+            Optional<String> m = again.receive(30, TimeUnit.SECONDS)
+                    .map(p -> new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8));
+            if (m.isEmpty()) {
+                throw new AssertionError("only " + got.size() + " came: " + got + logs());
+            }
+            if (!m.get().startsWith("probe-")) {
+                got.add(m.get());
+            }
+        }
+        assertEquals(sent, got, "all 50, in order, once" + logs());
+        assertTrue(nodes[2].log().contains("Session 'rec-g5' resumed here from node 'fleet-2', which stopped"
+                + " gracefully: recovering it from that node's partition at once"), "without the timeout" + logs());
+        back.disconnect();
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     @FunctionalInterface

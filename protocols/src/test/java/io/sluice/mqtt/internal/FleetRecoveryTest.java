@@ -95,6 +95,7 @@ class FleetRecoveryTest {
         pub.send(publish("t", 1, 1, bytes("direct")));
         b.log.deliver();
         assertEquals(List.of(), publishes(back.pump()), "held");
+        assertEquals(List.of(), b.log.scans, "node-a may still hand over: nothing read before the timeout");
 
         timeOut(back);
         assertEquals(List.of(), publishes(back.pump()), "still held: the recovery is not durable here yet");
@@ -243,6 +244,28 @@ class FleetRecoveryTest {
         assertEquals(List.of("sent-1"), recoveries().get(0).messages().stream()
                 .map(m -> new String(m.message().payload(), StandardCharsets.UTF_8)).toList());
         assertEquals(1, b.stats.event("queued_bytes_full"));
+    }
+
+    @Test
+    void aSessionFromANodeThatStoppedGracefully_isRecoveredAtOnce_andItsTimeoutLaterChangesNothing() {
+        nodeAHoldsUnfinishedMessages();
+        b.log.stoppedNodes.add("node-a");
+        MqttHarness back = resumedFromA(b, "mover", "t");
+        assertEquals(1, b.stats.event("recovery_node_stopped"));
+        assertEquals(1, b.log.scans.size(), "read at once, before any timeout");
+        assertEquals(1, recoveries().size());
+        MqttHarness pub = b.connect(MqttVersion.MQTT_5, "pub", 0);
+        pub.send(publish("t", 1, 1, bytes("direct")));
+        b.log.deliver();
+
+        timeOut(back); // before the recovery is read back
+        assertEquals(List.of(), publishes(back.pump()), "still held: the recovered messages go first");
+        assertEquals(1, b.log.scans.size(), "no second read");
+
+        b.log.land(recoveries().get(0));
+        b.log.deliver();
+        assertEquals(List.of("sent-1", "sent-2", "direct"), texts(publishes(back.pump())));
+        assertEquals(1, b.stats.event("recovery_sessions"));
     }
 
     @Test

@@ -118,6 +118,14 @@ public final class MemoryDeliveryLog implements DeliveryLog {
         return s.done();
     }
 
+    /** Nodes {@link #stoppedGracefully} says stopped. */
+    public final java.util.Set<String> stoppedNodes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @Override
+    public CompletionStage<Boolean> stoppedGracefully(String node) {
+        return CompletableFuture.completedFuture(stoppedNodes.contains(node));
+    }
+
     /** Reads {@code s.node()}'s log from its committed position to its end, as the Kafka log's scan does. */
     public void runScan(Scan s) {
         MemoryDeliveryLog from = peers.get(s.node());

@@ -161,6 +161,11 @@ public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
     }
 
     @Override
+    public CompletionStage<Boolean> stoppedGracefully(String node) {
+        return recovery.stopped(node);
+    }
+
+    @Override
     public CompletionStage<Delivery> retain(Message message) {
         byte[] value = message.payload().length == 0 ? null : message.payload();
         var record = new ProducerRecord<>(config.retainedTopic(), null, null, message.topic(), value,

@@ -3,6 +3,7 @@ package io.sluice.sinks.delivery;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.delivery.HandedMessage;
@@ -71,8 +72,8 @@ class KafkaDeliveryLogScanIT {
                 null, null, List.of());
     }
 
-    private static Delivery done(CompletionStage<Delivery> stage) {
-        CompletableFuture<Delivery> f = stage.toCompletableFuture();
+    private static <T> T done(CompletionStage<T> stage) {
+        CompletableFuture<T> f = stage.toCompletableFuture();
         await().atMost(AWAIT).until(f::isDone);
         return f.join();
     }
@@ -148,5 +149,18 @@ class KafkaDeliveryLogScanIT {
         log.close();
         Delivery outcome = done(log.scan("node-dead", m -> { }));
         assertEquals(Outcome.RETRYABLE, outcome.outcome());
+    }
+
+    @Test
+    void aNodeThatClosesItsLog_saysItStopped_untilItStartsAgain() {
+        var node = open("node-s");
+        node.start(new RecordingListener());
+        var asker = open("node-b");
+        assertFalse(done(asker.stoppedGracefully("node-s")), "running");
+        node.close();
+        assertTrue(done(asker.stoppedGracefully("node-s")), "stopped gracefully");
+        open("node-s").start(new RecordingListener());
+        assertFalse(done(asker.stoppedGracefully("node-s")), "running again");
+        assertFalse(done(asker.stoppedGracefully("node-never-started")));
     }
 }

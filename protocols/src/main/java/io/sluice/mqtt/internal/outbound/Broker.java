@@ -253,6 +253,8 @@ public final class Broker {
                 recovery.cameFrom(clientId, from); // read from its partition if it does not hand over in time
                 if (!q.hold()) { // until the old node's handover is done (docs/DELIVERY.md, "A session that moves")
                     recovery.cancel(clientId); // its marker came already
+                } else {
+                    recovery.checkStopped(clientId, from); // a node that stopped gracefully hands nothing over
                 }
             }
         }

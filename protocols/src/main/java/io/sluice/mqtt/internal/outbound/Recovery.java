@@ -43,6 +43,8 @@ final class Recovery {
     private final Broker broker;
     /** Sessions resumed here from another node, and that node, until its handover is done or they are recovered. */
     private final Map<String, String> cameFrom = new ConcurrentHashMap<>();
+    /** Sessions whose recovery began and is not over (its marker read back, or its held copies released). */
+    private final java.util.Set<String> begun = ConcurrentHashMap.newKeySet();
     /** Per old node: the sessions waiting for its next scan, and those its running scan serves. Guarded by this. */
     private final Map<String, NodeScans> byNode = new HashMap<>();
 
@@ -77,6 +79,7 @@ final class Recovery {
      * its session ended here: nothing more is recovered for it. Any thread.
      */
     void cancel(String clientId) {
+        begun.remove(clientId);
         String node = cameFrom.remove(clientId);
         if (node == null) {
             return;
@@ -93,13 +96,40 @@ final class Recovery {
     }
 
     /**
-     * {@code clientId}'s hold timed out without its old node's marker: it joins the next scan of that node (starting
-     * it when none runs). False when it did not resume from another node: the caller releases the held copies.
+     * Asks the log whether {@code node}, which {@code clientId}'s session resumed from, stopped gracefully; when it
+     * did, the session is recovered at once ({@link #begin}), counted {@code recovery_node_stopped}, instead of after
+     * {@code delivery.handover_timeout_ms}: a stopped node hands nothing over.
+     */
+    void checkStopped(String clientId, String node) {
+        CompletionStage<Boolean> stopped;
+        try {
+            stopped = broker.log().stoppedGracefully(node);
+        } catch (RuntimeException e) {
+            return; // not known: the timeout decides
+        }
+        stopped.whenComplete((yes, err) -> {
+            if (err == null && Boolean.TRUE.equals(yes) && node.equals(cameFrom.get(clientId))
+                    && !begun.contains(clientId)) {
+                broker.stats().count("recovery_node_stopped");
+                LOG.info("Session '{}' resumed here from node '{}', which stopped gracefully: recovering it from that"
+                        + " node's partition at once", clientId, node);
+                begin(clientId);
+            }
+        });
+    }
+
+    /**
+     * {@code clientId}'s hold timed out without its old node's marker (or that node stopped gracefully): it joins the
+     * next scan of that node (starting it when none runs). True, doing nothing more, when its recovery began
+     * already. False when it did not resume from another node: the caller releases the held copies.
      */
     boolean begin(String clientId) {
         String node = cameFrom.get(clientId);
         if (node == null) {
             return false;
+        }
+        if (!begun.add(clientId)) {
+            return true; // under way: its held copies go out after what it recovers
         }
         Batch batch;
         synchronized (this) {
@@ -204,21 +234,22 @@ final class Recovery {
     }
 
     private void finish(String node, String clientId, List<HandedMessage> found, String failure) {
-        cameFrom.remove(clientId, node);
         SessionQueue q = broker.queue(clientId);
         if (q == null || !q.holding()) {
+            over(clientId);
             return; // ended or moved on, or the old node's marker came after all
         }
         if (failure != null) {
             broker.stats().count("recovery_failed");
-            release(q);
+            release(clientId, q);
             return;
         }
         broker.stats().count("recovery_sessions");
         if (found.isEmpty()) {
-            release(q);
+            release(clientId, q);
             return;
         }
+        // its recovery stays under way until its marker is read back (cancel): a hold timeout meanwhile waits too
         CompletionStage<Delivery> w;
         try {
             w = broker.log().handOver(broker.nodeId(), clientId, found);
@@ -236,11 +267,17 @@ final class Recovery {
             LOG.warn("Recovery of session '{}' from node '{}': writing {} message(s) to this node's partition failed"
                     + " ({}); they are not delivered [recovery_failed]", clientId, node, found.size(),
                     err != null ? err.toString() : d == null ? "no outcome" : d.reason());
-            release(q);
+            release(clientId, q);
         });
     }
 
-    private static void release(SessionQueue q) {
+    private void over(String clientId) {
+        begun.remove(clientId);
+        cameFrom.remove(clientId);
+    }
+
+    private void release(String clientId, SessionQueue q) {
+        over(clientId);
         Outbound wake = q.releaseHeld(false);
         if (wake != null) {
             wake.wake();

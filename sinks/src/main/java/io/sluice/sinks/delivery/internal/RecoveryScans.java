@@ -70,6 +70,39 @@ public final class RecoveryScans {
         return done;
     }
 
+    /**
+     * True when {@code node} stored its last position as it stopped gracefully ({@link DeliveryReader#STOPPED}) and
+     * has not started since; false otherwise, and when Kafka does not say. On the scan thread, after any scan queued
+     * before it.
+     */
+    public CompletionStage<Boolean> stopped(String node) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        try {
+            thread.execute(() -> done.complete(readStopped(node)));
+        } catch (RejectedExecutionException e) {
+            done.complete(false);
+        }
+        return done;
+    }
+
+    private boolean readStopped(String node) {
+        if (closed) {
+            return false;
+        }
+        TopicPartition tp = new TopicPartition(config.topic(), Partitions.of(node, config.partitions()));
+        try (Consumer<String, byte[]> consumer = consumers.apply(node)) {
+            running.set(consumer);
+            OffsetAndMetadata committed = consumer.committed(Set.of(tp),
+                    Duration.ofMillis(config.requestTimeoutMs())).get(tp);
+            return committed != null && DeliveryReader.STOPPED.equals(committed.metadata());
+        } catch (KafkaException | IllegalStateException e) {
+            LOG.debug("Whether node '{}' stopped is not known: {}", node, e.toString());
+            return false;
+        } finally {
+            running.set(null);
+        }
+    }
+
     private Delivery run(String node, java.util.function.Consumer<ScannedMessage> each) {
         if (closed) {
             return Delivery.retryable("the delivery log is closed");
