@@ -55,6 +55,31 @@ public interface DeliveryLog {
     }
 
     /**
+     * Reads the delivery partition of {@code node} (another node, presumed gone) from that node's committed position
+     * to the partition's end as of the scan's start, handing each message addressed to that node to {@code each},
+     * in log order, without committing anything for that node (docs/DELIVERY.md, "Node death"). Handover markers,
+     * records of other nodes sharing the partition and records that do not decode are passed over. Never blocks the
+     * caller: the scan runs on a thread of the log's own, and {@code each} is called there. Completes
+     * {@link Delivery#DELIVERED} once the end is reached, otherwise retryable or rejected with a reason (Kafka
+     * unreachable, the node has no committed position, the log closed); never exceptionally. A log that cannot scan
+     * completes rejected at once.
+     */
+    default CompletionStage<Delivery> scan(String node, java.util.function.Consumer<ScannedMessage> each) {
+        return java.util.concurrent.CompletableFuture.completedFuture(
+                Delivery.rejected("this delivery log cannot scan another node's partition"));
+    }
+
+    /**
+     * Whether {@code node} stopped gracefully and has not started since (it stored its last position saying so): it
+     * hands nothing over any more, so a session resumed from it is recovered at once ({@link #scan}) instead of
+     * after the handover timeout. Never blocks the caller; completes false when the log does not know (the
+     * default), never exceptionally, on an arbitrary thread.
+     */
+    default CompletionStage<Boolean> stoppedGracefully(String node) {
+        return java.util.concurrent.CompletableFuture.completedFuture(false);
+    }
+
+    /**
      * Makes {@code message} the retained message of its topic; an empty payload deletes it. Completes once durable.
      * The new retained state reaches every node (this one too) through {@link DeliveryListener#onRetained}.
      */

@@ -19,7 +19,9 @@ package io.sluice.mqtt;
  *                                    beyond it is not held (event {@code retained_full})
  * @param handoverTimeoutMs           how long a session resumed here from another node holds the messages matched
  *                                    here until that node's handover is done ({@code delivery.handover_timeout_ms});
- *                                    then they go out anyway, counted {@code handover_timeout}
+ *                                    then (counted {@code handover_timeout}) this node recovers what that node
+ *                                    held from its delivery partition, and they go out after it (docs/DELIVERY.md,
+ *                                    "Node death"); 0: no hold and no recovery
  */
 public record DeliveryLimits(int maxInflightPerSession, int maxQueuedMessagesPerSession, long maxQueuedBytes,
                              long maxRetainedBytes, long handoverTimeoutMs) {

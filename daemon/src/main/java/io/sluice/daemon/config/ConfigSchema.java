@@ -397,8 +397,10 @@ public final class ConfigSchema {
                     "When a persistent session's client reconnects to this node while its session was on another"
                             + " node, the messages matched here for it wait until that node has handed over what it"
                             + " held for the session (queued and unacknowledged messages, which go first), at most"
-                            + " this long; then they go out anyway (event handover_timeout: the old node may be"
-                            + " gone, and what it held is then lost to that client). 0: no wait."),
+                            + " this long (event handover_timeout). Then this node reads what the old node held for"
+                            + " the session from that node's delivery partition itself (it may be gone), and the"
+                            + " held messages go out after that (docs/DELIVERY.md, \"Node death\"). 0: no wait and"
+                            + " no such recovery."),
             number("delivery.max_queued_bytes", LONG, 128 * MIB, 0, 1024L * 1024 * MIB,
                     "Bytes of messages waiting for subscribers across all sessions, each queued copy counted as"
                             + " its payload + 2 x its topic + 160 B (copies of one message share its payload, so this"

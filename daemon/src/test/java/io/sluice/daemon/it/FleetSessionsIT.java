@@ -303,17 +303,6 @@ class FleetSessionsIT {
         return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    /** An MQTT 3.1.1 CONNECT keeping the session (clean session 0). */
-    private static byte[] persistentConnect311(String clientId) {
-        java.io.ByteArrayOutputStream vh = new java.io.ByteArrayOutputStream();
-        vh.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0x00, 0, 60});
-        byte[] id = utf8(clientId);
-        vh.write(0);
-        vh.write(id.length);
-        vh.writeBytes(id);
-        return RawMqtt.frame(0x10, vh.toByteArray());
-    }
-
     /** A PUBLISH read by {@link RawMqtt#readPacket}: DUP flag, packet id, payload (QoS 1). */
     private record RawPublish(boolean dup, int packetId, String payload) {
         static RawPublish of(byte[] packet) {
@@ -331,7 +320,7 @@ class FleetSessionsIT {
             throws Exception {
         String id = "hand-b3";
         try (RawMqtt one = new RawMqtt(n1.mqttPort()); RawMqtt three = new RawMqtt(n3.mqttPort())) {
-            one.send(persistentConnect311(id));
+            one.send(RawMqtt.persistentConnect311(id));
             assertEquals(0x20, one.read(4)[0] & 0xff, "CONNACK");
             byte[] filter = utf8("hand/b3");
             java.io.ByteArrayOutputStream sb = new java.io.ByteArrayOutputStream();
@@ -361,7 +350,7 @@ class FleetSessionsIT {
             }
             assertEquals(sent, first);
 
-            three.send(persistentConnect311(id));
+            three.send(RawMqtt.persistentConnect311(id));
             byte[] connack = three.read(4);
             assertEquals(0x20, connack[0] & 0xff, "CONNACK");
             assertEquals(1, connack[2], "session present");

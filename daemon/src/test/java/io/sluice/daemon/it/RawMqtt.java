@@ -17,6 +17,12 @@ final class RawMqtt implements AutoCloseable {
         socket.setTcpNoDelay(true);
     }
 
+    /** How long a read waits for the server before it fails with a SocketTimeoutException. */
+    RawMqtt readTimeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        return this;
+    }
+
     void send(byte[] bytes) throws IOException {
         socket.getOutputStream().write(bytes);
         socket.getOutputStream().flush();
@@ -72,6 +78,14 @@ final class RawMqtt implements AutoCloseable {
         if (level == 5) {
             vh.write(0); // no properties
         }
+        writeString(vh, clientId);
+        return frame(0x10, vh.toByteArray());
+    }
+
+    /** An MQTT 3.1.1 CONNECT keeping the session (clean session 0), keep alive 60 s. */
+    static byte[] persistentConnect311(String clientId) {
+        ByteArrayOutputStream vh = new ByteArrayOutputStream();
+        vh.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0x00, 0, 60});
         writeString(vh, clientId);
         return frame(0x10, vh.toByteArray());
     }

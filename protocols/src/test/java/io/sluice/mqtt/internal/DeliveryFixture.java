@@ -56,8 +56,13 @@ final class DeliveryFixture {
 
     /** A node named {@code nodeId}, with a delivery log in memory that hands it the records addressed to it. */
     DeliveryFixture(String nodeId) {
+        this(nodeId, new DeliveryLimits(4, 100, 1 << 20, 1 << 20));
+    }
+
+    /** As {@link #DeliveryFixture(String)}, with {@code limits}. */
+    DeliveryFixture(String nodeId, DeliveryLimits limits) {
         this(new MemorySessionStore(), new MemoryDeliveryLog(nodeId), new MqttHarness.ManualClock(1_700_000_000_000L),
-                new DeliveryLimits(4, 100, 1 << 20, 1 << 20), io.sluice.auth.Authenticator.open());
+                limits, io.sluice.auth.Authenticator.open());
     }
 
     private DeliveryFixture(MemorySessionStore store, MemoryDeliveryLog log, MqttHarness.ManualClock clock,

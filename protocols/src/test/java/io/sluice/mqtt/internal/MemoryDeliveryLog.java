@@ -94,6 +94,65 @@ public final class MemoryDeliveryLog implements DeliveryLog {
         routes.add(List.of(Route.allGroups(node)));
     }
 
+    /** A scan asked of this log ({@link #scan}): of {@code node}'s log among {@link #peers}. */
+    public record Scan(String node, java.util.function.Consumer<io.sluice.delivery.ScannedMessage> each,
+                       CompletableFuture<Delivery> done) {
+    }
+
+    /** Other nodes' logs by node id, which {@link #scan} reads from their committed position as Kafka would. */
+    public final java.util.Map<String, MemoryDeliveryLog> peers = new java.util.concurrent.ConcurrentHashMap<>();
+    public final List<Scan> scans = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** True: scans wait until the test runs them ({@link #runScan}). */
+    public volatile boolean scansHeld;
+    /** What a scan completes with when it is not {@link Delivery#DELIVERED} (nothing is read then). */
+    public volatile Delivery scanOutcome = Delivery.DELIVERED;
+
+    @Override
+    public CompletionStage<Delivery> scan(String node,
+                                          java.util.function.Consumer<io.sluice.delivery.ScannedMessage> each) {
+        Scan s = new Scan(node, each, new CompletableFuture<>());
+        scans.add(s);
+        if (!scansHeld) {
+            runScan(s);
+        }
+        return s.done();
+    }
+
+    /** Nodes {@link #stoppedGracefully} says stopped. */
+    public final java.util.Set<String> stoppedNodes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @Override
+    public CompletionStage<Boolean> stoppedGracefully(String node) {
+        return CompletableFuture.completedFuture(stoppedNodes.contains(node));
+    }
+
+    /** Reads {@code s.node()}'s log from its committed position to its end, as the Kafka log's scan does. */
+    public void runScan(Scan s) {
+        MemoryDeliveryLog from = peers.get(s.node());
+        if (scanOutcome.outcome() != io.sluice.ingest.Outcome.DELIVERED || from == null) {
+            s.done().complete(from == null ? Delivery.rejected("no log of " + s.node()) : scanOutcome);
+            return;
+        }
+        for (io.sluice.delivery.ScannedMessage m : from.unfinished()) {
+            s.each().accept(m);
+        }
+        s.done().complete(Delivery.DELIVERED);
+    }
+
+    /** What this node's partition holds from its committed position on, as a scan reads it (markers left out). */
+    private synchronized List<io.sluice.delivery.ScannedMessage> unfinished() {
+        List<io.sluice.delivery.ScannedMessage> out = new ArrayList<>();
+        for (int i = (int) Math.max(0, committed); i < appended.size(); i++) {
+            Object[] a = addressed.get(i);
+            if (a != null && !(Boolean) a[2]) {
+                out.add(new io.sluice.delivery.ScannedMessage(appended.get(i), (String) a[0], (Boolean) a[1]));
+            } else if (a == null && appendedTo.get(i).contains(node)) {
+                out.add(new io.sluice.delivery.ScannedMessage(appended.get(i), null, false));
+            }
+        }
+        return out;
+    }
+
     @Override
     public synchronized CompletionStage<Delivery> retain(Message message) {
         retainWrites.add(message);

@@ -5,11 +5,13 @@ import io.sluice.delivery.DeliveryLog;
 import io.sluice.delivery.HandedMessage;
 import io.sluice.delivery.Message;
 import io.sluice.delivery.Route;
+import io.sluice.delivery.ScannedMessage;
 import io.sluice.ingest.Delivery;
 import io.sluice.sinks.delivery.internal.DeliveryHeaders;
 import io.sluice.sinks.delivery.internal.DeliveryReader;
 import io.sluice.sinks.delivery.internal.DeliveryWriter;
 import io.sluice.sinks.delivery.internal.Partitions;
+import io.sluice.sinks.delivery.internal.RecoveryScans;
 import io.sluice.sinks.internal.KafkaClients;
 import io.sluice.sinks.kafka.Failures;
 import java.time.Duration;
@@ -49,6 +51,7 @@ public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
     private final DeliveryLogConfig config;
     private final DeliveryWriter writer;
     private final DeliveryReader reader;
+    private final RecoveryScans recovery;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -66,6 +69,18 @@ public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
             throw new IllegalArgumentException("cannot create the Kafka consumer for delivery topic '" + config.topic()
                     + "' at " + config.bootstrapServers() + ": " + Failures.reason(e), e);
         }
+        this.recovery = new RecoveryScans(config, node -> new KafkaConsumer<>(recoveryProperties(config, node)));
+    }
+
+    /**
+     * A consumer of {@code node}'s group, to read its committed position for a recovery scan; it never commits
+     * (auto commit off, partitions assigned) and has a client id of this node's own.
+     */
+    static Properties recoveryProperties(DeliveryLogConfig config, String node) {
+        Properties props = consumerProperties(config);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "sluice.delivery." + node);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.clientId() + "-recovery");
+        return props;
     }
 
     static Properties consumerProperties(DeliveryLogConfig config) {
@@ -139,6 +154,17 @@ public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
                 + RECORD_OVERHEAD_BYTES + forValue.length);
     }
 
+    /** On a thread of its own, one scan at a time ({@link RecoveryScans}). */
+    @Override
+    public CompletionStage<Delivery> scan(String node, java.util.function.Consumer<ScannedMessage> each) {
+        return recovery.scan(node, each);
+    }
+
+    @Override
+    public CompletionStage<Boolean> stoppedGracefully(String node) {
+        return recovery.stopped(node);
+    }
+
     @Override
     public CompletionStage<Delivery> retain(Message message) {
         byte[] value = message.payload().length == 0 ? null : message.payload();
@@ -167,6 +193,7 @@ public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
         // bounded apart from the request timeout, so a Kafka outage does not stretch a shutdown much: the reader
         // stores its position (or the next start reads a little more); what is not acknowledged by then completes
         // retryable (those publishers had no acknowledgement and send again)
+        recovery.close();
         reader.close(CLOSE_TIMEOUT);
         writer.close(CLOSE_TIMEOUT);
     }

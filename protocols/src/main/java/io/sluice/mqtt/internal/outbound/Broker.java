@@ -47,6 +47,8 @@ public final class Broker {
     /** Sessions that moved away a moment ago: messages read for them here are forwarded. */
     private final MovedSessions moved;
     private final Handover handover = new Handover(this);
+    /** Sessions resumed here from a node that did not hand them over in time: read from its partition. */
+    private final Recovery recovery = new Recovery(this);
     /** Outbound QoS 2 state of persistent sessions in the sessions topic; none until {@link #start}. */
     private volatile InflightRecords records;
     /** The sessions, once {@link #start}ed: where a session that ends here went, if it moved to another node. */
@@ -244,11 +246,16 @@ public final class Broker {
         if (subscriptions.isEmpty()) {
             index.removeRemote(clientId);
         } else if (!queues.containsKey(clientId) || index.remoteNode(clientId) != null) {
-            boolean fromElsewhere = index.remoteNode(clientId) != null;
+            String from = index.remoteNode(clientId);
             restore(clientId, subscriptions, subscriptionIds);
             SessionQueue q = queues.get(clientId);
-            if (fromElsewhere && q != null && limits.handoverTimeoutMs() > 0) {
-                q.hold(); // until the old node's handover is done (docs/DELIVERY.md, "A session that moves")
+            if (from != null && q != null && limits.handoverTimeoutMs() > 0) {
+                recovery.cameFrom(clientId, from); // read from its partition if it does not hand over in time
+                if (!q.hold()) { // until the old node's handover is done (docs/DELIVERY.md, "A session that moves")
+                    recovery.cancel(clientId); // its marker came already
+                } else {
+                    recovery.checkStopped(clientId, from); // a node that stopped gracefully hands nothing over
+                }
             }
         }
     }
@@ -280,6 +287,7 @@ public final class Broker {
             index.removeRemote(clientId);
             return;
         }
+        recovery.cancel(clientId);
         SessionQueue q = queues.remove(clientId);
         if (q != null) {
             if (subscriptions.isEmpty()) {
@@ -324,15 +332,31 @@ public final class Broker {
                 permissions == null || !permissions.restricts() ? null : permissions);
         q.attach(o, persistent);
         if (q.holding()) {
-            channel.eventLoop().schedule(() -> {
-                Outbound wake = q.releaseHeld(true);
-                if (wake != null) {
-                    wake.wake();
-                }
-            }, limits.handoverTimeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            channel.eventLoop().schedule(() -> holdTimedOut(clientId, q), limits.handoverTimeoutMs(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
         }
         o.drain();
         return o;
+    }
+
+    /**
+     * {@code delivery.handover_timeout_ms} passed since {@code q}'s client resumed it here from another node, and that
+     * node's handover is not done (counted {@code handover_timeout}): this node recovers what that node held from its
+     * partition ({@link Recovery}), the held copies going out after it; when there is nothing to recover from, they go
+     * out now. Event loop.
+     */
+    private void holdTimedOut(String clientId, SessionQueue q) {
+        if (!q.holding()) {
+            return;
+        }
+        if (queues.get(clientId) == q && recovery.begin(clientId)) {
+            stats.count("handover_timeout");
+            return;
+        }
+        Outbound wake = q.releaseHeld(true);
+        if (wake != null) {
+            wake.wake();
+        }
     }
 
     /** The subscriptions of {@code clientId} are now these (after a granted SUBSCRIBE or an UNSUBSCRIBE). */
@@ -354,6 +378,7 @@ public final class Broker {
         String at = r == null ? null : r.connectedNode(clientId);
         boolean moved = at != null && !at.isEmpty() && !at.equals(nodeId);
         index.removeLocal(clientId);
+        recovery.cancel(clientId);
         SessionQueue q = queues.remove(clientId);
         if (q != null) {
             if (moved) {
@@ -373,6 +398,10 @@ public final class Broker {
     /** The handover of sessions that move between nodes. */
     Handover handover() {
         return handover;
+    }
+
+    Recovery recovery() {
+        return recovery;
     }
 
     MovedSessions moved() {

@@ -69,7 +69,7 @@ final class Handover {
         return asSent(c.message, c.qos, c.retain);
     }
 
-    private static Message asSent(Message m, int qos, boolean retain) {
+    static Message asSent(Message m, int qos, boolean retain) {
         if (m.qos() == qos && m.retain() == retain) {
             return m;
         }
@@ -127,6 +127,7 @@ final class Handover {
     /** The old node of {@code clientId}'s session handed over all it held: held copies go out now. */
     void handoverDone(long position, String clientId) {
         broker.positions().opened(position, 0);
+        broker.recovery().cancel(clientId); // its old node was slow, not gone; or this is the recovery's own marker
         SessionQueue q = handoverQueue(clientId);
         if (q == null) {
             broker.stats().count("handover_not_here");

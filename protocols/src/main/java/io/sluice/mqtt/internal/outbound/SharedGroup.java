@@ -42,9 +42,22 @@ final class SharedGroup {
                 break;
             }
         }
-        IndexedSubscription s = chosen.getValue();
+        return target(chosen.getKey(), chosen.getValue());
+    }
+
+    /** The first member of this node, in the group's order, that {@code among} accepts; no turn taken. */
+    Target firstAmong(Predicate<String> among) {
+        for (Map.Entry<String, IndexedSubscription> e : members.entrySet()) {
+            if (e.getValue().remote() == null && among.test(e.getKey())) {
+                return target(e.getKey(), e.getValue());
+            }
+        }
+        return null;
+    }
+
+    private Target target(String clientId, IndexedSubscription s) {
         int[] ids = s.subscriptionId == 0 ? SubscriptionIndex.NO_IDS : new int[] {s.subscriptionId};
-        return new Target(chosen.getKey(), s.options & 0x03, (s.options & SubscriptionIndex.RETAIN_AS_PUBLISHED) != 0,
+        return new Target(clientId, s.options & 0x03, (s.options & SubscriptionIndex.RETAIN_AS_PUBLISHED) != 0,
                 ids, key);
     }
 

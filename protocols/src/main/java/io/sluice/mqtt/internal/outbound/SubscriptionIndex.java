@@ -246,6 +246,28 @@ public final class SubscriptionIndex {
      */
     public List<Target> match(String topic, String publisherClientId, Predicate<String> connected,
                               Set<String> sharedGroups) {
+        return collect(topic, publisherClientId, sharedGroups, id -> true, g -> g.pick(connected));
+    }
+
+    /**
+     * As {@link #match(String, String, Predicate, Set)}, for the sessions of this node {@code among} accepts alone:
+     * one target per such session subscribed without sharing, and per shared group and filter that
+     * {@code sharedGroups} names (null: every one) its first member {@code among} accepts, in the group's order,
+     * without taking a turn. What a recovery from a node that is gone asks for the sessions it serves (docs/DELIVERY.md,
+     * "Node death").
+     */
+    public List<Target> matchAmong(String topic, String publisherClientId, Set<String> sharedGroups,
+                                   Predicate<String> among) {
+        return collect(topic, publisherClientId, sharedGroups, among, g -> g.firstAmong(among));
+    }
+
+    /**
+     * The targets of a message among the sessions of this node {@code among} accepts: one per session subscribed
+     * without sharing, and one per shared group and filter {@code sharedGroups} names (null: every one), the member
+     * {@code member} picks (null: none).
+     */
+    private List<Target> collect(String topic, String publisherClientId, Set<String> sharedGroups,
+                                 Predicate<String> among, java.util.function.Function<SharedGroup, Target> member) {
         lock.readLock().lock();
         try {
             Map<String, MergedTarget> perSession = new LinkedHashMap<>();
@@ -254,8 +276,8 @@ public final class SubscriptionIndex {
                 if (n.direct != null) {
                     for (Map.Entry<String, IndexedSubscription> e : n.direct.entrySet()) {
                         IndexedSubscription s = e.getValue();
-                        if (s.remote() != null) {
-                            continue; // its node delivers it
+                        if (s.remote() != null || !among.test(e.getKey())) {
+                            continue; // its node delivers it, or not asked for
                         }
                         if ((s.options & NO_LOCAL) != 0 && e.getKey().equals(publisherClientId)) {
                             continue; // [MQTT-3.8.3-3]
@@ -268,7 +290,7 @@ public final class SubscriptionIndex {
                         if (sharedGroups != null && !sharedGroups.contains(g.key)) {
                             continue; // the publishing node chose another node's member
                         }
-                        Target t = g.pick(connected);
+                        Target t = member.apply(g);
                         if (t != null) {
                             shared.add(t);
                         }

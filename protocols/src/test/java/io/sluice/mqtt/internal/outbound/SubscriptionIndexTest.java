@@ -188,4 +188,32 @@ class SubscriptionIndexTest {
         index.add("c", "a/#", 1, 0);
         assertEquals(List.of("c"), receivers(deep));
     }
+
+    @Test
+    void matchAmong_givesOnlyTheSessionsAsked_withTheirHighestQosAndIds_noLocal_dollarTopics_andNamedGroups() {
+        index.add("w", "t/+", 1, 7);
+        index.add("w", "t/#", 2, 9);
+        index.add("x", "t/#", 1, 0);
+        index.add("nl", "t/a", 1 | 0x04, 0); // no local
+        index.add("d", "#", 1, 0);
+        index.add("m1", "$share/g/t/+", 1, 0);
+        index.add("m2", "$share/g/t/+", 1, 0);
+        index.add("m2", "$share/h/t/+", 1, 0);
+        Set<String> asked = Set.of("w", "nl", "m2", "d");
+
+        List<Target> got = index.matchAmong("t/a", "nl", null, asked::contains);
+        Target w = got.stream().filter(t -> t.clientId().equals("w")).findFirst().orElseThrow();
+        assertEquals(2, w.qos());
+        assertArrayEquals(new int[] {7, 9}, w.subscriptionIds());
+        assertEquals(List.of("d", "m2/g/t/+", "m2/h/t/+", "w"), got.stream()
+                .map(t -> t.clientId() + (t.shared() ? "/" + t.group() : "")).sorted().toList(),
+                "not x (not asked), not nl (its own message, no local); m2 for both groups although m1 is first in g");
+        assertEquals(List.of("m2/h/t/+"), index.matchAmong("t/a", "p", Set.of("h/t/+"),
+                id -> id.equals("m2")).stream().map(t -> t.clientId() + "/" + t.group()).toList(),
+                "a record naming its groups serves those only");
+        assertTrue(index.matchAmong("$SYS/x", "p", null, asked::contains).isEmpty(), "# does not match $-topics");
+        assertEquals("m1", index.match("t/a", "p", id -> true).stream().filter(Target::shared)
+                .filter(t -> t.group().equals("g/t/+")).findFirst().orElseThrow().clientId(),
+                "matchAmong took no turn of the group");
+    }
 }

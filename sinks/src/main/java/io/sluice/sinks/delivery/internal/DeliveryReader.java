@@ -35,6 +35,10 @@ public final class DeliveryReader {
     private static final Duration CLOSE_STEP = Duration.ofSeconds(3);
     /** How long the reader waits before polling again after Kafka reported a failure from poll. */
     private static final Duration POLL_FAILURE_PAUSE = Duration.ofMillis(500);
+    /** The metadata of a position stored while the node runs. */
+    public static final String RUNNING = "running";
+    /** The metadata of the position a node stores as it stops gracefully: it hands nothing over any more. */
+    public static final String STOPPED = "stopped";
 
     private final DeliveryLogConfig config;
     private final Consumer<String, byte[]> consumer;
@@ -98,10 +102,12 @@ public final class DeliveryReader {
         if (committed != null) {
             start = committed.offset();
             consumer.seek(own, start);
+            // says this node runs again: a node that reads "stopped" recovers this node's sessions at once
+            consumer.commitSync(Map.of(own, new OffsetAndMetadata(start, RUNNING)), remaining(deadline));
         } else {
             start = consumer.endOffsets(List.of(own), remaining(deadline)).get(own);
             consumer.seek(own, start);
-            consumer.commitSync(Map.of(own, new OffsetAndMetadata(start)), remaining(deadline));
+            consumer.commitSync(Map.of(own, new OffsetAndMetadata(start, RUNNING)), remaining(deadline));
             LOG.info("Delivery partition {} of '{}' had no committed position for node '{}': starting at its end, {}",
                     own.partition(), config.topic(), config.nodeId(), start);
         }
@@ -117,14 +123,14 @@ public final class DeliveryReader {
                 }
                 position = consumer.position(own);
                 lag = consumer.currentLag(own).orElse(lag);
-                store(false);
+                store(false, false);
             }
         } catch (WakeupException e) {
             // close() asked us to stop
         } catch (KafkaException | IllegalStateException e) {
             LOG.error("Delivery log reader of node '{}' stopped: {}", config.nodeId(), e.toString());
         } finally {
-            store(true);
+            store(true, !running); // "stopped" only when close() asked: a reader that failed is not a stopped node
             consumer.close(CLOSE_STEP); // assigned, never subscribed: there is no group to leave
         }
     }
@@ -155,9 +161,14 @@ public final class DeliveryReader {
         return List.of();
     }
 
-    /** Stores the position {@link CommitPositions} says is due; a failure is logged and tried again later. */
-    private void store(boolean now) {
-        long target = commits.due(now, System.nanoTime());
+    /**
+     * Stores the position {@link CommitPositions} says is due; a failure is logged and tried again later.
+     * {@code stopping}: the last store of a graceful stop, made even when the position did not move, with the
+     * metadata {@link #STOPPED} (docs/DELIVERY.md, "Node death").
+     */
+    private void store(boolean now, boolean stopping) {
+        long due = commits.due(now, System.nanoTime());
+        long target = due < 0 && stopping ? commits.stored() : due;
         if (target < 0) {
             return;
         }
@@ -165,7 +176,7 @@ public final class DeliveryReader {
             // while running, the reader does not wait for Kafka's answer (a synchronous store held every delivery
             // behind it for a round trip each interval); the answer comes back on this thread inside poll
             commits.sent(System.nanoTime());
-            consumer.commitAsync(Map.of(own, new OffsetAndMetadata(target)), (offsets, e) -> {
+            consumer.commitAsync(Map.of(own, new OffsetAndMetadata(target, RUNNING)), (offsets, e) -> {
                 commits.answered(e == null ? target : -1);
                 if (e != null) {
                     logFailure("commit failed", e.toString());
@@ -175,7 +186,7 @@ public final class DeliveryReader {
         }
         try {
             // at close, a Kafka that does not answer must not hold the shutdown: the next start reads a little more
-            consumer.commitSync(Map.of(own, new OffsetAndMetadata(target)), CLOSE_STEP);
+            consumer.commitSync(Map.of(own, new OffsetAndMetadata(target, stopping ? STOPPED : RUNNING)), CLOSE_STEP);
             commits.stored(target, System.nanoTime());
         } catch (KafkaException e) {
             logFailure("commit failed", e.toString());
