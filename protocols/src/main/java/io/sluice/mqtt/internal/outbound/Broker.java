@@ -5,6 +5,8 @@ import io.sluice.auth.TopicPermissions;
 import io.sluice.delivery.DeliveryListener;
 import io.sluice.delivery.DeliveryLog;
 import io.sluice.delivery.Message;
+import io.sluice.delivery.Receipt;
+import io.sluice.delivery.Receipts;
 import io.sluice.delivery.Route;
 import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Envelope;
@@ -47,6 +49,8 @@ public final class Broker {
     /** Sessions that moved away a moment ago: messages read for them here are forwarded. */
     private final MovedSessions moved;
     private final Handover handover = new Handover(this);
+    /** Where the fate of each downlink copy is reported; {@link Receipts#OFF} unless set before {@link #start}. */
+    private volatile Receipts receipts = Receipts.OFF;
     /** Outbound QoS 2 state of persistent sessions in the sessions topic; none until {@link #start}. */
     private volatile InflightRecords records;
     /** The sessions, once {@link #start}ed: where a session that ends here went, if it moved to another node. */
@@ -62,6 +66,11 @@ public final class Broker {
         this.retained = new RetainedMessages(limits.maxRetainedBytes(), stats);
         this.records = InflightRecords.none(stats);
         this.moved = new MovedSessions(limits.handoverTimeoutMs());
+    }
+
+    /** Report the fate of each copy of a downlink message to {@code r} (before {@link #start}). */
+    public void useReceipts(Receipts r) {
+        this.receipts = Objects.requireNonNull(r, "receipts");
     }
 
     public DeliveryLog log() {
@@ -488,26 +497,102 @@ public final class Broker {
         }
     }
 
-    /** A copy is done with (acknowledged, written at QoS 0, or its session ended). */
-    void finished(Copy c) {
+    /** A copy no longer holds queued bytes (it is finished, or handed over). */
+    private void release(Copy c) {
         if (c.reserved) {
             c.reserved = false;
             queuedBytes.addAndGet(-c.weight);
             stats.deliveryQueued.decrementAndGet();
         }
-        positions.finished(c.position);
     }
 
-    /** A copy reached its subscriber (acknowledged, or written at QoS 0). */
-    void completed(Copy c) {
+    /** A copy reached its subscriber: acknowledged (QoS 1 PUBACK, QoS 2 PUBCOMP), or written at QoS 0. */
+    void completed(String clientId, Copy c) {
         stats.deliveriesCompleted.increment();
-        finished(c);
+        release(c);
+        settle(clientId, c.message, c.qos, c.position,
+                c.qos == 0 ? Receipt.Outcome.SENT : Receipt.Outcome.ACKED, null);
     }
 
     /** A copy is dropped for {@code reason}: counted, one debug line, finished. */
     void dropped(String clientId, Copy c, String reason) {
         stats.count(reason);
         LOG.debug("Message to '{}' on '{}' not delivered to '{}' [{}]", c.message.topic(), nodeId, clientId, reason);
-        finished(c);
+        release(c);
+        settle(clientId, c.message, c.qos, c.position, outcomeOf(reason), reason);
+    }
+
+    /**
+     * A copy is finished without a count of its own ({@code reason}: its session ended, its client refused it with
+     * a PUBREC error, or it expired before it was dispatched, counted once per message).
+     */
+    void ended(String clientId, Copy c, String reason) {
+        release(c);
+        settle(clientId, c.message, c.qos, c.position, outcomeOf(reason), reason);
+    }
+
+    /** A graceful shutdown: waits up to {@code timeoutMs} for the receipts taken so far to be durable. */
+    public void awaitReceipts(long timeoutMs) {
+        receipts.awaitWritten(timeoutMs);
+    }
+
+    /** True when receipts are written (docs/DELIVERY.md, "Downlink receipts"). */
+    boolean receiptsOn() {
+        return receipts.enabled();
+    }
+
+    /** A copy was handed over to the node its session moved to: finished here, its receipt is that node's. */
+    void handedOff(Copy c) {
+        release(c);
+        positions.finished(c.position);
+    }
+
+    /** A message for a session that moved away was forwarded to its new node ({@code ok}) or could not be. */
+    void forwarded(String clientId, Message m, int qos, long position, boolean ok) {
+        if (ok) {
+            positions.finished(position);
+        } else {
+            settle(clientId, m, qos, position, Receipt.Outcome.DROPPED, "handover_failed");
+        }
+    }
+
+    /**
+     * The fate of a copy at {@code position} is decided. A downlink message's copy (it has an origin) gets a receipt
+     * when receipts are on, and its position is finished only once that receipt is durable; when the writer does not
+     * take it (its bound is reached) the position stays unfinished, so a restart delivers the message again and
+     * writes the receipt then (docs/DELIVERY.md, "Downlink receipts"). Any thread; never blocks.
+     */
+    private void settle(String clientId, Message m, int qos, long position, Receipt.Outcome outcome, String reason) {
+        Receipts r = receipts;
+        if (position == Positions.NONE || m.origin() == null || !r.enabled()) {
+            positions.finished(position);
+            return;
+        }
+        CompletionStage<Void> written;
+        try {
+            written = r.write(new Receipt(clientId, outcome, reason, m.origin(), m.topic(), qos, nodeId,
+                    clock.millis()));
+        } catch (RuntimeException e) {
+            LOG.warn("Receipt for '{}' ({}) not taken: {}", clientId, m.origin(), e.toString());
+            written = null;
+        }
+        if (written != null) {
+            written.whenComplete((v, err) -> {
+                if (err == null) {
+                    positions.finished(position);
+                }
+            });
+        }
+    }
+
+    /** The receipt outcome of a copy dropped for the counted {@code reason}. */
+    static Receipt.Outcome outcomeOf(String reason) {
+        return switch (reason) {
+            case "delivery_expired" -> Receipt.Outcome.EXPIRED;
+            case "queue_full" -> Receipt.Outcome.QUEUE_FULL;
+            // PUBCOMP'd before a restart, its position not yet stored: acknowledged, reported again
+            case "delivery_qos2_finished_before_restart" -> Receipt.Outcome.ACKED;
+            default -> Receipt.Outcome.DROPPED;
+        };
     }
 }
