@@ -228,6 +228,46 @@ class ReceiptsTest {
         assertTrue(node.log.committed <= 0, "not committed past the message: " + node.log.committed);
     }
 
+    @Test
+    void aSessionThatMovesToAnotherNode_takesTheOriginAlong_theOldNodeWritesNoReceipt_theNewNodeWritesIt() {
+        DeliveryFixture a = new DeliveryFixture("node-a");
+        DeliveryFixture b = new DeliveryFixture("node-b");
+        RecordedReceipts atA = new RecordedReceipts();
+        RecordedReceipts atB = new RecordedReceipts();
+        a.broker.useReceipts(atA);
+        b.broker.useReceipts(atB);
+        try {
+            MqttHarness mover = a.connect(MqttVersion.MQTT_5, "mover", 60);
+            mover.send(subscribe(1, "cmd/mover", 1));
+            mover.close();
+            Message m = new Message("cmd/mover", new byte[] {1}, 1, false, "", a.clock.millis(), 0, -1, null, null,
+                    null, List.of(), null, new Origin("sluice.downlink", 1, 99, "k"));
+            a.broker.publish(() -> CompletableFuture.completedFuture(Delivery.DELIVERED), m);
+            a.log.deliver();
+
+            a.broker.remoteSession("mover", "node-b", true, java.util.Map.of("cmd/mover", 1), java.util.Map.of());
+
+            Message handed = a.log.handOvers.get(0).messages().get(0).message();
+            assertEquals(m.origin(), handed.origin());
+            assertTrue(atA.written.isEmpty(), "its fate is decided on the new node");
+            assertEquals(1, a.log.committed, "finished on the old node once the handover is durable");
+
+            // the new node reads the handed-over record and the device acknowledges it there
+            MqttHarness first = b.connect(MqttVersion.MQTT_5, "mover", 60);
+            first.send(subscribe(1, "cmd/mover", 1));
+            b.broker.listener().onHandedOver(0, "mover", handed, false);
+            MqttPublishMessage p = publishes(first.pump()).get(0);
+            first.send(ack(MqttMessageType.PUBACK, packetId(p)));
+            assertEquals(1, atB.written.size());
+            assertEquals(Receipt.Outcome.ACKED, atB.written.get(0).outcome());
+            assertEquals(new Origin("sluice.downlink", 1, 99, "k"), atB.written.get(0).origin());
+            assertEquals("node-b", atB.written.get(0).nodeId());
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
     private List<Receipt.Outcome> outcomes() {
         return receipts.written.stream().map(Receipt::outcome).toList();
     }

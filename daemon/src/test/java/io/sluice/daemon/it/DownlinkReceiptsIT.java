@@ -1,0 +1,285 @@
+package io.sluice.daemon.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
+import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.sluice.daemon.SluiceDaemon;
+import io.sluice.daemon.config.SluiceConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Downlink receipts end to end (docs/DELIVERY.md, "Downlink receipts"): the real daemon on real Kafka, a plain Kafka
+ * producer writing downlink records as a backend would, HiveMQ clients as devices, and the receipts read back from
+ * the receipts topic with a plain consumer.
+ */
+class DownlinkReceiptsIT {
+    private static final Duration AWAIT = Duration.ofSeconds(60);
+    private final TestKafka kafka = TestKafka.shared();
+
+    private KafkaProducer<String, byte[]> producer() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Writes one downlink record, keyed {@code key}, to partition 0 of {@code topic}; returns its offset. */
+    private static long write(KafkaProducer<String, byte[]> producer, String topic, String key, String payload,
+                              String... headerNameValue) throws Exception {
+        RecordHeaders h = new RecordHeaders();
+        for (int i = 0; i < headerNameValue.length; i += 2) {
+            h.add(headerNameValue[i], headerNameValue[i + 1].getBytes(StandardCharsets.UTF_8));
+        }
+        return producer.send(new ProducerRecord<>(topic, 0, key, payload.getBytes(StandardCharsets.UTF_8), h))
+                .get(30, TimeUnit.SECONDS).offset();
+    }
+
+    private static String receiptsTopic() {
+        return "receipts-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private SluiceConfig config(String name, String receipts, Map<String, String> extra) {
+        Map<String, String> settings = new java.util.HashMap<>(extra);
+        settings.put("downlink.receipts_topic", receipts);
+        return kafka.daemonConfig(name, settings);
+    }
+
+    /** The receipts in the topic now, each its key and JSON value. */
+    private List<String[]> receipts(String topic) {
+        return kafka.readAll(topic).stream()
+                .map((ConsumerRecord<String, byte[]> r) -> new String[] {r.key(),
+                        new String(r.value(), StandardCharsets.UTF_8)})
+                .toList();
+    }
+
+    /** Waits until the receipts topic holds {@code n} receipts; returns them. */
+    private List<String[]> awaitReceipts(String topic, int n) {
+        return await().atMost(AWAIT).until(() -> receipts(topic), r -> r.size() >= n);
+    }
+
+    private static String field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":(\"[^\"]*\"|[0-9]+)").matcher(json);
+        assertTrue(m.find(), name + " in " + json);
+        String v = m.group(1);
+        return v.startsWith("\"") ? v.substring(1, v.length() - 1) : v;
+    }
+
+    @Test
+    void aQos1DownlinkToAConnectedDevice_isAckedAndItsReceiptNamesTheDeviceAndTheOrigin() throws Exception {
+        String receiptsTopic = receiptsTopic();
+        SluiceConfig config = config("receipts-acked", receiptsTopic, Map.of());
+        String topic = config.downlink().topic();
+        try (SluiceDaemon daemon = SluiceDaemon.start(config);
+             KafkaProducer<String, byte[]> producer = producer()) {
+            Mqtt5BlockingClient sub = Clients.v5("device-a", daemon.mqttPort());
+            sub.connect();
+            var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
+            sub.subscribeWith().topicFilter("cmd/device-a/#").qos(MqttQos.AT_LEAST_ONCE).send();
+
+            write(producer, topic, "backend-key-a", "first", "sluice.topic", "cmd/device-a/set");
+            long offset = write(producer, topic, "backend-key-a", "open", "sluice.topic", "cmd/device-a/set");
+            for (int i = 0; i < 2; i++) {
+                Mqtt5Publish p = publishes.receive(AWAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow();
+                assertEquals(MqttQos.AT_LEAST_ONCE, p.getQos()); // HiveMQ's client sends the PUBACK
+            }
+
+            List<String[]> got = awaitReceipts(receiptsTopic, 2);
+            assertEquals(2, got.size(), "one receipt per copy");
+            String[] second = got.get(1);
+            assertEquals("device-a", second[0], "keyed by the device's client id");
+            assertEquals("device-a", field(second[1], "client_id"));
+            assertEquals("acked", field(second[1], "outcome"));
+            assertEquals("cmd/device-a/set", field(second[1], "topic"));
+            assertEquals("1", field(second[1], "qos"));
+            assertTrue(second[1].contains("\"origin\":{\"topic\":\"" + topic + "\","), second[1]);
+            assertEquals("0", field(second[1], "partition"));
+            assertEquals(Long.toString(offset), field(second[1], "offset"));
+            assertEquals("backend-key-a", field(second[1], "key"));
+            assertEquals("it-node", field(second[1], "node"));
+            assertEquals(Long.toString(offset - 1), field(got.get(0)[1], "offset"));
+
+            String status = admin(daemon, "/status");
+            assertTrue(Pattern.compile("\"receipts\"\\s*:\\s*\\{[^}]*\"written\"\\s*:\\s*2\\b").matcher(status).find(),
+                    status);
+            assertTrue(admin(daemon, "/metrics").contains("sluice_downlink_receipts_written_total 2.0"));
+            sub.disconnect();
+        }
+    }
+
+    @Test
+    void anOfflineQueueOverflow_writesQueueFull_andTheQueuedOnesAreAckedOnceTheDeviceReconnects() throws Exception {
+        String receiptsTopic = receiptsTopic();
+        SluiceConfig config = config("receipts-full", receiptsTopic,
+                Map.of("delivery.max_queued_messages_per_session", "2"));
+        String topic = config.downlink().topic();
+        try (SluiceDaemon daemon = SluiceDaemon.start(config);
+             KafkaProducer<String, byte[]> producer = producer()) {
+            Mqtt3BlockingClient sub = Clients.v3("device-f", daemon.mqttPort());
+            sub.connectWith().cleanSession(false).send();
+            sub.subscribeWith().topicFilter("cmd/device-f/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            sub.disconnect();
+
+            long[] offsets = new long[3];
+            for (int i = 0; i < 3; i++) {
+                offsets[i] = write(producer, topic, "device-f", "m" + i, "sluice.topic", "cmd/device-f/m");
+            }
+            List<String[]> full = awaitReceipts(receiptsTopic, 1);
+            assertEquals(1, full.size());
+            assertEquals("queue_full", field(full.get(0)[1], "outcome"));
+            assertEquals("queue_full", field(full.get(0)[1], "reason"));
+            assertEquals(Long.toString(offsets[2]), field(full.get(0)[1], "offset"), "the third, beyond the bound");
+
+            Mqtt3BlockingClient back = Clients.v3("device-f", daemon.mqttPort());
+            var publishes = back.publishes(MqttGlobalPublishFilter.ALL);
+            assertTrue(back.connectWith().cleanSession(false).send().isSessionPresent());
+            for (int i = 0; i < 2; i++) {
+                Mqtt3Publish p = publishes.receive(AWAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow();
+                assertEquals("m" + i, new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8));
+            }
+            List<String[]> all = awaitReceipts(receiptsTopic, 3);
+            assertEquals(List.of("queue_full", "acked", "acked"),
+                    all.stream().map(r -> field(r[1], "outcome")).toList());
+            assertEquals(List.of(Long.toString(offsets[0]), Long.toString(offsets[1])),
+                    all.subList(1, 3).stream().map(r -> field(r[1], "offset")).toList());
+            back.disconnect();
+        }
+    }
+
+    @Test
+    void aMessageWhoseExpiryPassesWhileTheDeviceIsOffline_getsAnExpiredReceipt() throws Exception {
+        String receiptsTopic = receiptsTopic();
+        SluiceConfig config = config("receipts-expired", receiptsTopic, Map.of());
+        String topic = config.downlink().topic();
+        try (SluiceDaemon daemon = SluiceDaemon.start(config);
+             KafkaProducer<String, byte[]> producer = producer()) {
+            Mqtt5BlockingClient sub = Clients.v5("device-e", daemon.mqttPort());
+            sub.connectWith().cleanStart(false).sessionExpiryInterval(3600).send();
+            sub.subscribeWith().topicFilter("cmd/device-e/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            sub.disconnect();
+
+            long offset = write(producer, topic, "device-e", "stale", "sluice.topic", "cmd/device-e/x",
+                    "mqtt.expiry_s", "1");
+            // queued for the offline session: published, its downlink record finished
+            await().atMost(AWAIT).until(() -> daemon.downlink().stats().published() == 1);
+            Thread.sleep(1_500); // the message's expiry of 1 s must pass while the device is offline
+            assertEquals(List.of(), receipts(receiptsTopic), "no receipt while it waits in the queue");
+
+            Mqtt5BlockingClient back = Clients.v5("device-e", daemon.mqttPort());
+            var publishes = back.publishes(MqttGlobalPublishFilter.ALL);
+            assertTrue(back.connectWith().cleanStart(false).sessionExpiryInterval(3600).send().isSessionPresent());
+            List<String[]> got = awaitReceipts(receiptsTopic, 1);
+            assertEquals("expired", field(got.get(0)[1], "outcome"));
+            assertEquals("delivery_expired", field(got.get(0)[1], "reason"));
+            assertEquals(Long.toString(offset), field(got.get(0)[1], "offset"));
+            assertTrue(publishes.receive(500, TimeUnit.MILLISECONDS).isEmpty(), "an expired message is not sent");
+            back.disconnect();
+        }
+    }
+
+    @Test
+    void receiptsOff_theDefault_writeNothing() throws Exception {
+        SluiceConfig config = kafka.daemonConfig("receipts-off");
+        assertFalse(config.downlink().receipts());
+        try (SluiceDaemon daemon = SluiceDaemon.start(config);
+             KafkaProducer<String, byte[]> producer = producer()) {
+            Mqtt5BlockingClient sub = Clients.v5("device-o", daemon.mqttPort());
+            sub.connect();
+            var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
+            sub.subscribeWith().topicFilter("cmd/device-o/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            write(producer, config.downlink().topic(), "device-o", "x", "sluice.topic", "cmd/device-o/x");
+            publishes.receive(AWAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow();
+            assertEquals(null, daemon.receipts());
+            String status = admin(daemon, "/status");
+            assertFalse(status.contains("\"receipts\""), status);
+            sub.disconnect();
+        }
+    }
+
+    @Test
+    void aDownlinkForAnOfflineDevice_acrossAKill9_isDeliveredOnceItReconnects_andItsReceiptRecorded(
+            @TempDir Path dir) throws Exception {
+        int port = DaemonProcess.freePort();
+        String receiptsTopic = receiptsTopic();
+        String yaml = kafka.daemonYaml("receipts-kill9", port).replaceFirst("downlink:\\n",
+                "downlink:\n  receipts_topic: " + receiptsTopic + "\n");
+        String topic = value(yaml, "downlink:\\n  receipts_topic: \\S+\\n  topic: (\\S+)");
+        String group = value(yaml, "\\n  group: (\\S+)");
+        try (DaemonProcess daemon = new DaemonProcess(dir, yaml, port, List.of("-Xmx256m")).start();
+             KafkaProducer<String, byte[]> producer = producer()) {
+            Mqtt3BlockingClient sub = Clients.v3("device-k", port);
+            sub.connectWith().cleanSession(false).send();
+            sub.subscribeWith().topicFilter("cmd/device-k/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            sub.disconnect();
+
+            long offset = write(producer, topic, "device-k", "reboot", "sluice.topic", "cmd/device-k/reboot");
+            // committed past it: the delivery log holds it for the offline session
+            await().atMost(AWAIT).until(() -> committed(group, topic) > offset);
+            daemon.kill();
+            assertFalse(daemon.process().isAlive());
+            assertEquals(List.of(), receipts(receiptsTopic));
+            daemon.start();
+
+            Mqtt3BlockingClient back = Clients.v3("device-k", port);
+            var publishes = back.publishes(MqttGlobalPublishFilter.ALL);
+            assertTrue(back.connectWith().cleanSession(false).send().isSessionPresent(), daemon.log());
+            Mqtt3Publish p = publishes.receive(AWAIT.toMillis(), TimeUnit.MILLISECONDS)
+                    .orElseThrow(() -> new AssertionError("not delivered\n" + daemon.log()));
+            assertEquals("cmd/device-k/reboot reboot", p.getTopic() + " "
+                    + new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8));
+            List<String[]> got = awaitReceipts(receiptsTopic, 1);
+            assertEquals("device-k", got.get(0)[0]);
+            assertEquals("acked", field(got.get(0)[1], "outcome"));
+            assertEquals(Long.toString(offset), field(got.get(0)[1], "offset"));
+            back.disconnect();
+        }
+    }
+
+    private long committed(String group, String topic) throws Exception {
+        var offsets = kafka.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                .get(30, TimeUnit.SECONDS);
+        var o = offsets.get(new org.apache.kafka.common.TopicPartition(topic, 0));
+        return o == null ? -1 : o.offset();
+    }
+
+    private static String value(String yaml, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(yaml);
+        assertTrue(m.find(), regex + " in " + yaml);
+        return m.group(1);
+    }
+
+    private static String admin(SluiceDaemon daemon, String path) throws Exception {
+        String token = Files.readString(Path.of(daemon.config().admin().tokenFile())).trim();
+        var request = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + daemon.adminPort() + path))
+                .header("Authorization", "Bearer " + token).build();
+        return java.net.http.HttpClient.newHttpClient().send(request,
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+}
