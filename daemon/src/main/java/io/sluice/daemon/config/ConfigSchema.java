@@ -447,7 +447,8 @@ public final class ConfigSchema {
                             + " Created at start-up like the other topics when kafka.create_topics is on."),
             number("downlink.receipts_partitions", INT, 12, 1, 100_000,
                     "Partitions of downlink.receipts_topic when Sluice creates it. Receipts of one client id go to"
-                            + " one partition, in the order written."),
+                            + " one partition, in the order written (one written again after a failed send may come"
+                            + " after later ones)."),
             number("downlink.receipts_max_pending_bytes", LONG, 8 * MIB, 64 * 1024, 64L * 1024 * MIB,
                     "Bytes of receipts waiting for Kafka's acknowledgement (each its JSON value, key and about"
                             + " 256 bytes); also the receipts producer's buffer.memory. A receipt beyond it is not"
