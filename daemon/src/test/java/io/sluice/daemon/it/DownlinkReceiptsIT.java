@@ -14,23 +14,16 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.sluice.daemon.SluiceDaemon;
 import io.sluice.daemon.config.SluiceConfig;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,24 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DownlinkReceiptsIT {
     private static final Duration AWAIT = Duration.ofSeconds(60);
     private final TestKafka kafka = TestKafka.shared();
-
-    private KafkaProducer<String, byte[]> producer() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    /** Writes one downlink record, keyed {@code key}, to partition 0 of {@code topic}; returns its offset. */
-    private static long write(KafkaProducer<String, byte[]> producer, String topic, String key, String payload,
-                              String... headerNameValue) throws Exception {
-        RecordHeaders h = new RecordHeaders();
-        for (int i = 0; i < headerNameValue.length; i += 2) {
-            h.add(headerNameValue[i], headerNameValue[i + 1].getBytes(StandardCharsets.UTF_8));
-        }
-        return producer.send(new ProducerRecord<>(topic, 0, key, payload.getBytes(StandardCharsets.UTF_8), h))
-                .get(30, TimeUnit.SECONDS).offset();
-    }
 
     private static String receiptsTopic() {
         return "receipts-" + UUID.randomUUID().toString().substring(0, 8);
@@ -97,14 +72,14 @@ class DownlinkReceiptsIT {
         SluiceConfig config = config("receipts-acked", receiptsTopic, Map.of());
         String topic = config.downlink().topic();
         try (SluiceDaemon daemon = SluiceDaemon.start(config);
-             KafkaProducer<String, byte[]> producer = producer()) {
+             KafkaProducer<String, byte[]> producer = Backend.producer(kafka.bootstrap())) {
             Mqtt5BlockingClient sub = Clients.v5("device-a", daemon.mqttPort());
             sub.connect();
             var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
             sub.subscribeWith().topicFilter("cmd/device-a/#").qos(MqttQos.AT_LEAST_ONCE).send();
 
-            write(producer, topic, "backend-key-a", "first", "sluice.topic", "cmd/device-a/set");
-            long offset = write(producer, topic, "backend-key-a", "open", "sluice.topic", "cmd/device-a/set");
+            Backend.write(producer, topic, "backend-key-a", "first", "sluice.topic", "cmd/device-a/set");
+            long offset = Backend.write(producer, topic, "backend-key-a", "open", "sluice.topic", "cmd/device-a/set");
             for (int i = 0; i < 2; i++) {
                 Mqtt5Publish p = publishes.receive(AWAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow();
                 assertEquals(MqttQos.AT_LEAST_ONCE, p.getQos()); // HiveMQ's client sends the PUBACK
@@ -125,10 +100,10 @@ class DownlinkReceiptsIT {
             assertEquals("it-node", field(second[1], "node"));
             assertEquals(Long.toString(offset - 1), field(got.get(0)[1], "offset"));
 
-            String status = admin(daemon, "/status");
+            String status = Backend.admin(daemon, "/status");
             assertTrue(Pattern.compile("\"receipts\"\\s*:\\s*\\{[^}]*\"written\"\\s*:\\s*2\\b").matcher(status).find(),
                     status);
-            assertTrue(admin(daemon, "/metrics").contains("sluice_downlink_receipts_written_total 2.0"));
+            assertTrue(Backend.admin(daemon, "/metrics").contains("sluice_downlink_receipts_written_total 2.0"));
             sub.disconnect();
         }
     }
@@ -140,7 +115,7 @@ class DownlinkReceiptsIT {
                 Map.of("delivery.max_queued_messages_per_session", "2"));
         String topic = config.downlink().topic();
         try (SluiceDaemon daemon = SluiceDaemon.start(config);
-             KafkaProducer<String, byte[]> producer = producer()) {
+             KafkaProducer<String, byte[]> producer = Backend.producer(kafka.bootstrap())) {
             Mqtt3BlockingClient sub = Clients.v3("device-f", daemon.mqttPort());
             sub.connectWith().cleanSession(false).send();
             sub.subscribeWith().topicFilter("cmd/device-f/#").qos(MqttQos.AT_LEAST_ONCE).send();
@@ -148,7 +123,7 @@ class DownlinkReceiptsIT {
 
             long[] offsets = new long[3];
             for (int i = 0; i < 3; i++) {
-                offsets[i] = write(producer, topic, "device-f", "m" + i, "sluice.topic", "cmd/device-f/m");
+                offsets[i] = Backend.write(producer, topic, "device-f", "m" + i, "sluice.topic", "cmd/device-f/m");
             }
             List<String[]> full = awaitReceipts(receiptsTopic, 1);
             assertEquals(1, full.size());
@@ -178,13 +153,13 @@ class DownlinkReceiptsIT {
         SluiceConfig config = config("receipts-expired", receiptsTopic, Map.of());
         String topic = config.downlink().topic();
         try (SluiceDaemon daemon = SluiceDaemon.start(config);
-             KafkaProducer<String, byte[]> producer = producer()) {
+             KafkaProducer<String, byte[]> producer = Backend.producer(kafka.bootstrap())) {
             Mqtt5BlockingClient sub = Clients.v5("device-e", daemon.mqttPort());
             sub.connectWith().cleanStart(false).sessionExpiryInterval(3600).send();
             sub.subscribeWith().topicFilter("cmd/device-e/#").qos(MqttQos.AT_LEAST_ONCE).send();
             sub.disconnect();
 
-            long offset = write(producer, topic, "device-e", "stale", "sluice.topic", "cmd/device-e/x",
+            long offset = Backend.write(producer, topic, "device-e", "stale", "sluice.topic", "cmd/device-e/x",
                     "mqtt.expiry_s", "1");
             // queued for the offline session: published, its downlink record finished
             await().atMost(AWAIT).until(() -> daemon.downlink().stats().published() == 1);
@@ -208,15 +183,15 @@ class DownlinkReceiptsIT {
         SluiceConfig config = kafka.daemonConfig("receipts-off");
         assertFalse(config.downlink().receipts());
         try (SluiceDaemon daemon = SluiceDaemon.start(config);
-             KafkaProducer<String, byte[]> producer = producer()) {
+             KafkaProducer<String, byte[]> producer = Backend.producer(kafka.bootstrap())) {
             Mqtt5BlockingClient sub = Clients.v5("device-o", daemon.mqttPort());
             sub.connect();
             var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
             sub.subscribeWith().topicFilter("cmd/device-o/#").qos(MqttQos.AT_LEAST_ONCE).send();
-            write(producer, config.downlink().topic(), "device-o", "x", "sluice.topic", "cmd/device-o/x");
+            Backend.write(producer, config.downlink().topic(), "device-o", "x", "sluice.topic", "cmd/device-o/x");
             publishes.receive(AWAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow();
             assertEquals(null, daemon.receipts());
-            String status = admin(daemon, "/status");
+            String status = Backend.admin(daemon, "/status");
             assertFalse(status.contains("\"receipts\""), status);
             sub.disconnect();
         }
@@ -229,18 +204,18 @@ class DownlinkReceiptsIT {
         String receiptsTopic = receiptsTopic();
         String yaml = kafka.daemonYaml("receipts-kill9", port).replaceFirst("downlink:\\n",
                 "downlink:\n  receipts_topic: " + receiptsTopic + "\n");
-        String topic = value(yaml, "downlink:\\n  receipts_topic: \\S+\\n  topic: (\\S+)");
-        String group = value(yaml, "\\n  group: (\\S+)");
+        String topic = Backend.value(yaml, "downlink:\\n  receipts_topic: \\S+\\n  topic: (\\S+)");
+        String group = Backend.value(yaml, "\\n  group: (\\S+)");
         try (DaemonProcess daemon = new DaemonProcess(dir, yaml, port, List.of("-Xmx256m")).start();
-             KafkaProducer<String, byte[]> producer = producer()) {
+             KafkaProducer<String, byte[]> producer = Backend.producer(kafka.bootstrap())) {
             Mqtt3BlockingClient sub = Clients.v3("device-k", port);
             sub.connectWith().cleanSession(false).send();
             sub.subscribeWith().topicFilter("cmd/device-k/#").qos(MqttQos.AT_LEAST_ONCE).send();
             sub.disconnect();
 
-            long offset = write(producer, topic, "device-k", "reboot", "sluice.topic", "cmd/device-k/reboot");
+            long offset = Backend.write(producer, topic, "device-k", "reboot", "sluice.topic", "cmd/device-k/reboot");
             // committed past it: the delivery log holds it for the offline session
-            await().atMost(AWAIT).until(() -> committed(group, topic) > offset);
+            await().atMost(AWAIT).until(() -> Backend.committed(kafka.admin(), group, topic, 0) > offset);
             daemon.kill();
             assertFalse(daemon.process().isAlive());
             assertEquals(List.of(), receipts(receiptsTopic));
@@ -271,16 +246,16 @@ class DownlinkReceiptsIT {
                 .configs(Map.of("max.message.bytes", "16")))).all().get(30, TimeUnit.SECONDS);
         String yaml = kafka.daemonYaml("receipts-replay", port).replaceFirst("downlink:\\n",
                 "downlink:\n  receipts_topic: " + receiptsTopic + "\n");
-        String topic = value(yaml, "downlink:\\n  receipts_topic: \\S+\\n  topic: (\\S+)");
-        String deliveryTopic = value(yaml, "delivery:\\n  topic: (\\S+)");
+        String topic = Backend.value(yaml, "downlink:\\n  receipts_topic: \\S+\\n  topic: (\\S+)");
+        String deliveryTopic = Backend.value(yaml, "delivery:\\n  topic: (\\S+)");
         try (DaemonProcess daemon = new DaemonProcess(dir, yaml, port, List.of("-Xmx256m")).start();
-             KafkaProducer<String, byte[]> producer = producer()) {
+             KafkaProducer<String, byte[]> producer = Backend.producer(kafka.bootstrap())) {
             Mqtt3BlockingClient sub = Clients.v3("device-r", port);
             var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
             sub.connectWith().cleanSession(false).send();
             sub.subscribeWith().topicFilter("cmd/device-r/#").qos(MqttQos.AT_LEAST_ONCE).send();
 
-            long offset = write(producer, topic, "device-r", "lock", "sluice.topic", "cmd/device-r/lock");
+            long offset = Backend.write(producer, topic, "device-r", "lock", "sluice.topic", "cmd/device-r/lock");
             Mqtt3Publish first = publishes.receive(AWAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow();
             assertEquals("lock", new String(first.getPayloadAsBytes(), StandardCharsets.UTF_8)); // PUBACK sent
             List<ConsumerRecord<String, byte[]>> delivery = kafka.readAll(deliveryTopic);
@@ -321,25 +296,4 @@ class DownlinkReceiptsIT {
         }
     }
 
-    private long committed(String group, String topic) throws Exception {
-        var offsets = kafka.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
-                .get(30, TimeUnit.SECONDS);
-        var o = offsets.get(new org.apache.kafka.common.TopicPartition(topic, 0));
-        return o == null ? -1 : o.offset();
-    }
-
-    private static String value(String yaml, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(yaml);
-        assertTrue(m.find(), regex + " in " + yaml);
-        return m.group(1);
-    }
-
-    private static String admin(SluiceDaemon daemon, String path) throws Exception {
-        String token = Files.readString(Path.of(daemon.config().admin().tokenFile())).trim();
-        var request = java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + daemon.adminPort() + path))
-                .header("Authorization", "Bearer " + token).build();
-        return java.net.http.HttpClient.newHttpClient().send(request,
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-    }
 }
