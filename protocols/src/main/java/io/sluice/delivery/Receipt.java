@@ -8,7 +8,8 @@ import java.util.Objects;
  * @param clientId  the session's client id (the receipt's key)
  * @param outcome   what became of the copy
  * @param reason    the counted event that decided it ({@code delivery_expired}, {@code queue_full}, ...); null for
- *                  {@link Outcome#ACKED} and {@link Outcome#SENT}
+ *                  {@link Outcome#SENT} and {@link Outcome#ACKED} (but {@code delivery_qos2_finished_before_restart}
+ *                  for a QoS 2 copy PUBCOMP'd before a restart and reported again after it)
  * @param origin    the downlink record it came from
  * @param topic     the MQTT topic
  * @param qos       the QoS the copy was (to be) sent with: the lower of the message's and the subscription's

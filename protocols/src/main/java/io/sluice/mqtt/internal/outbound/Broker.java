@@ -49,8 +49,8 @@ public final class Broker {
     /** Sessions that moved away a moment ago: messages read for them here are forwarded. */
     private final MovedSessions moved;
     private final Handover handover = new Handover(this);
-    /** Where the fate of each downlink copy is reported; {@link Receipts#OFF} unless set before {@link #start}. */
-    private volatile Receipts receipts = Receipts.OFF;
+    /** Where the fate of each downlink copy is reported (off unless {@link #useReceipts} is called). */
+    private final CopyReceipts receipts;
     /** Outbound QoS 2 state of persistent sessions in the sessions topic; none until {@link #start}. */
     private volatile InflightRecords records;
     /** The sessions, once {@link #start}ed: where a session that ends here went, if it moved to another node. */
@@ -63,6 +63,7 @@ public final class Broker {
         this.stats = stats;
         this.clock = clock;
         this.positions = new Positions(log);
+        this.receipts = new CopyReceipts(positions, nodeId, clock);
         this.retained = new RetainedMessages(limits.maxRetainedBytes(), stats);
         this.records = InflightRecords.none(stats);
         this.moved = new MovedSessions(limits.handoverTimeoutMs());
@@ -70,7 +71,7 @@ public final class Broker {
 
     /** Report the fate of each copy of a downlink message to {@code r} (before {@link #start}). */
     public void useReceipts(Receipts r) {
-        this.receipts = Objects.requireNonNull(r, "receipts");
+        receipts.use(r);
     }
 
     public DeliveryLog log() {
@@ -510,7 +511,7 @@ public final class Broker {
     void completed(String clientId, Copy c) {
         stats.deliveriesCompleted.increment();
         release(c);
-        settle(clientId, c.message, c.qos, c.position,
+        receipts.settle(clientId, c.message, c.qos, c.position,
                 c.qos == 0 ? Receipt.Outcome.SENT : Receipt.Outcome.ACKED, null);
     }
 
@@ -519,7 +520,7 @@ public final class Broker {
         stats.count(reason);
         LOG.debug("Message to '{}' on '{}' not delivered to '{}' [{}]", c.message.topic(), nodeId, clientId, reason);
         release(c);
-        settle(clientId, c.message, c.qos, c.position, outcomeOf(reason), reason);
+        receipts.settle(clientId, c.message, c.qos, c.position, CopyReceipts.outcomeOf(reason), reason);
     }
 
     /**
@@ -528,7 +529,7 @@ public final class Broker {
      */
     void ended(String clientId, Copy c, String reason) {
         release(c);
-        settle(clientId, c.message, c.qos, c.position, outcomeOf(reason), reason);
+        receipts.settle(clientId, c.message, c.qos, c.position, CopyReceipts.outcomeOf(reason), reason);
     }
 
     /** A graceful shutdown: waits up to {@code timeoutMs} for the receipts taken so far to be durable. */
@@ -538,7 +539,7 @@ public final class Broker {
 
     /** True when receipts are written (docs/DELIVERY.md, "Downlink receipts"). */
     boolean receiptsOn() {
-        return receipts.enabled();
+        return receipts.on();
     }
 
     /** A copy was handed over to the node its session moved to: finished here, its receipt is that node's. */
@@ -552,47 +553,7 @@ public final class Broker {
         if (ok) {
             positions.finished(position);
         } else {
-            settle(clientId, m, qos, position, Receipt.Outcome.DROPPED, "handover_failed");
+            receipts.settle(clientId, m, qos, position, Receipt.Outcome.DROPPED, "handover_failed");
         }
-    }
-
-    /**
-     * The fate of a copy at {@code position} is decided. A downlink message's copy (it has an origin) gets a receipt
-     * when receipts are on, and its position is finished only once that receipt is durable; when the writer does not
-     * take it (its bound is reached) the position stays unfinished, so a restart delivers the message again and
-     * writes the receipt then (docs/DELIVERY.md, "Downlink receipts"). Any thread; never blocks.
-     */
-    private void settle(String clientId, Message m, int qos, long position, Receipt.Outcome outcome, String reason) {
-        Receipts r = receipts;
-        if (position == Positions.NONE || m.origin() == null || !r.enabled()) {
-            positions.finished(position);
-            return;
-        }
-        CompletionStage<Void> written;
-        try {
-            written = r.write(new Receipt(clientId, outcome, reason, m.origin(), m.topic(), qos, nodeId,
-                    clock.millis()));
-        } catch (RuntimeException e) {
-            LOG.warn("Receipt for '{}' ({}) not taken: {}", clientId, m.origin(), e.toString());
-            written = null;
-        }
-        if (written != null) {
-            written.whenComplete((v, err) -> {
-                if (err == null) {
-                    positions.finished(position);
-                }
-            });
-        }
-    }
-
-    /** The receipt outcome of a copy dropped for the counted {@code reason}. */
-    static Receipt.Outcome outcomeOf(String reason) {
-        return switch (reason) {
-            case "delivery_expired" -> Receipt.Outcome.EXPIRED;
-            case "queue_full" -> Receipt.Outcome.QUEUE_FULL;
-            // PUBCOMP'd before a restart, its position not yet stored: acknowledged, reported again
-            case "delivery_qos2_finished_before_restart" -> Receipt.Outcome.ACKED;
-            default -> Receipt.Outcome.DROPPED;
-        };
     }
 }
