@@ -120,7 +120,7 @@ class FleetSessionsIT {
             String id = "fleet-fast-" + i;
             String filter = "cmd/" + id;
             try (RawMqtt one = new RawMqtt(n1.mqttPort()); RawMqtt two = new RawMqtt(n2.mqttPort())) {
-                one.send(persistentConnect311(id));
+                one.send(RawMqtt.persistentConnect311(id));
                 assertEquals(0x20, one.read(4)[0] & 0xff, "CONNACK");
                 byte[] f = utf8(filter);
                 java.io.ByteArrayOutputStream sb = new java.io.ByteArrayOutputStream();
@@ -130,7 +130,7 @@ class FleetSessionsIT {
                 one.send(RawMqtt.frame(0x82, sb.toByteArray()));
                 assertEquals(0x90, one.read(5)[0] & 0xff, "SUBACK");
 
-                two.send(persistentConnect311(id));
+                two.send(RawMqtt.persistentConnect311(id));
                 byte[] connack = two.read(4);
                 assertEquals(0x20, connack[0] & 0xff, "CONNACK");
                 assertEquals(1, connack[2], "session present on node 2 at once (" + id + ")");
