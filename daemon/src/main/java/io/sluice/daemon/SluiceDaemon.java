@@ -19,6 +19,7 @@ import io.sluice.udp.MqttSnGateway;
 import io.sluice.sinks.delivery.DeliveryLogException;
 import io.sluice.sinks.delivery.KafkaDeliveryLog;
 import io.sluice.sinks.downlink.KafkaDownlink;
+import io.sluice.sinks.downlink.KafkaReceipts;
 import io.sluice.sinks.kafka.KafkaLog;
 import io.sluice.sinks.kafka.KafkaTransactionalLog;
 import io.sluice.sinks.kafka.KafkaSessionLog;
@@ -71,6 +72,8 @@ public final class SluiceDaemon implements AutoCloseable {
     private volatile KafkaDeliveryLog deliveryLog;
     /** The Kafka downlink (publishes through the MQTT source); null when it is off or on a fan-out node. */
     private volatile KafkaDownlink downlink;
+    /** The downlink receipts writer; null when downlink.receipts_topic is empty (or delivery is off). */
+    private volatile KafkaReceipts receipts;
     /** How often watched files are checked for changes. */
     static final long FILE_WATCH_INTERVAL_MS = 2_000;
 
@@ -105,6 +108,7 @@ public final class SluiceDaemon implements AutoCloseable {
         io.sluice.auth.Authenticator auth = null;
         KafkaDeliveryLog deliveryLog = null;
         KafkaDownlink downlink = null;
+        KafkaReceipts receipts = null;
         try {
             topics = Wiring.topics(config);
             Wiring.awaitKafka(topics, Duration.ofMillis(config.kafka().startupTimeoutMs()));
@@ -122,6 +126,10 @@ public final class SluiceDaemon implements AutoCloseable {
             deliveryLog = config.delivery().enabled() ? Wiring.deliveryLog(config) : null;
             mqtt = new MqttSource(Wiring.mqttConfig(config), listeners, Wiring.sessionLimits(config), ingest, budget,
                     sessions, Clock.systemUTC(), auth, deliveryLog, config.nodeId(), Wiring.deliveryLimits(config));
+            if (config.downlink().receipts()) {
+                receipts = Wiring.receipts(config);
+                mqtt.useReceipts(receipts);
+            }
             if (listeners.tls() != null) {
                 files.register(listeners.tls());
             }
@@ -169,6 +177,7 @@ public final class SluiceDaemon implements AutoCloseable {
             daemon.transactional = transactional;
             daemon.deliveryLog = deliveryLog;
             daemon.downlink = downlink;
+            daemon.receipts = receipts;
             daemon.state.set(State.READY);
             try {
                 daemon.admin = AdminServer.start(daemon);
@@ -181,8 +190,8 @@ public final class SluiceDaemon implements AutoCloseable {
             return daemon;
         } catch (RuntimeException e) {
             // the MQTT source closes the delivery log it was given; closing it again does nothing
-            closeQuietly(files, fanout, lineUdp, mqttSn, downlink, mqtt, deliveryLog, auth, transactional, log,
-                    sessionLog, topics);
+            closeQuietly(files, fanout, lineUdp, mqttSn, downlink, mqtt, deliveryLog, receipts, auth, transactional,
+                    log, sessionLog, topics);
             throw e instanceof StartupException se ? se : new StartupException("start-up failed: " + e.getMessage(), e);
         }
     }
@@ -461,6 +470,11 @@ public final class SluiceDaemon implements AutoCloseable {
         return deliveryLog;
     }
 
+    /** The downlink receipts writer, or null when downlink.receipts_topic is empty or delivery is off. */
+    public KafkaReceipts receipts() {
+        return receipts;
+    }
+
     /** The Kafka downlink, or null when downlink.enabled (or delivery) is off or this node runs the fan-out only. */
     public KafkaDownlink downlink() {
         return downlink;
@@ -513,7 +527,8 @@ public final class SluiceDaemon implements AutoCloseable {
         KafkaSessionLog sessions = sessionLog;
         AutoCloseable sessionsClose = sessions == null ? null
                 : () -> sessions.close(drained ? Duration.ofMillis(config.kafka().requestTimeoutMs()) : drainTimeout);
-        closeQuietly(files, mqtt, auth, admin, transactional, log, sessionsClose, fanout, topics);
+        // receipts close after the MQTT side (which waits for the receipts of the copies it finished)
+        closeQuietly(files, mqtt, receipts, auth, admin, transactional, log, sessionsClose, fanout, topics);
         state.set(State.STOPPED);
         MqttStats s = mqtt.stats();
         LOG.info("Totals: {} QoS1 and {} QoS0 PUBLISHes, {} PUBACKs, {} error PUBACKs, {} delivery failures,"

@@ -25,11 +25,13 @@ import java.util.Set;
  *                          for it, chosen by the publishing node (docs/DELIVERY.md, "Delivery across nodes"); null
  *                          for every one it holds (a record without the list, and every message not read from the
  *                          delivery log)
+ * @param origin            the downlink record it came from (docs/DELIVERY.md, "Downlink receipts"), kept through the
+ *                          delivery log, a handover and a restart; null for a message an MQTT client published
  */
 public record Message(String topic, byte[] payload, int qos, boolean retain, String publisherClientId,
                       long publishedAtMillis, long expirySeconds, int payloadFormat, String contentType,
                       String responseTopic, byte[] correlationData, List<UserProperty> userProperties,
-                      Set<String> sharedGroups) {
+                      Set<String> sharedGroups, Origin origin) {
     public Message {
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(payload, "payload");
@@ -41,18 +43,42 @@ public record Message(String topic, byte[] payload, int qos, boolean retain, Str
         sharedGroups = sharedGroups == null ? null : Set.copyOf(sharedGroups);
     }
 
+    /** A message without an {@link #origin}. */
+    public Message(String topic, byte[] payload, int qos, boolean retain, String publisherClientId,
+                   long publishedAtMillis, long expirySeconds, int payloadFormat, String contentType,
+                   String responseTopic, byte[] correlationData, List<UserProperty> userProperties,
+                   Set<String> sharedGroups) {
+        this(topic, payload, qos, retain, publisherClientId, publishedAtMillis, expirySeconds, payloadFormat,
+                contentType, responseTopic, correlationData, userProperties, sharedGroups, null);
+    }
+
     /** A message for every shared subscription its node holds ({@link #sharedGroups} null). */
     public Message(String topic, byte[] payload, int qos, boolean retain, String publisherClientId,
                    long publishedAtMillis, long expirySeconds, int payloadFormat, String contentType,
                    String responseTopic, byte[] correlationData, List<UserProperty> userProperties) {
         this(topic, payload, qos, retain, publisherClientId, publishedAtMillis, expirySeconds, payloadFormat,
-                contentType, responseTopic, correlationData, userProperties, null);
+                contentType, responseTopic, correlationData, userProperties, null, null);
     }
 
     /** This message with {@link #sharedGroups} {@code groups}. */
     public Message withSharedGroups(Set<String> groups) {
         return new Message(topic, payload, qos, retain, publisherClientId, publishedAtMillis, expirySeconds,
-                payloadFormat, contentType, responseTopic, correlationData, userProperties, groups);
+                payloadFormat, contentType, responseTopic, correlationData, userProperties, groups, origin);
+    }
+
+    /** This message with {@link #origin} {@code from}. */
+    public Message withOrigin(Origin from) {
+        return new Message(topic, payload, qos, retain, publisherClientId, publishedAtMillis, expirySeconds,
+                payloadFormat, contentType, responseTopic, correlationData, userProperties, sharedGroups, from);
+    }
+
+    /**
+     * This message as sent to one session: at {@code sendQos} with RETAIN {@code sendRetain}, serving every shared
+     * subscription (what a handover writes); its origin kept.
+     */
+    public Message asSent(int sendQos, boolean sendRetain) {
+        return new Message(topic, payload, sendQos, sendRetain, publisherClientId, publishedAtMillis, expirySeconds,
+                payloadFormat, contentType, responseTopic, correlationData, userProperties, null, origin);
     }
 
     /** True once its expiry interval has passed at {@code nowMillis}; never for a message without expiry. */

@@ -191,6 +191,16 @@ public final class MqttSource implements AutoCloseable {
     }
 
     /**
+     * Reports the fate of each copy of a downlink message to {@code receipts} (docs/DELIVERY.md, "Downlink
+     * receipts"). Call before {@link #start}; does nothing when delivery is off.
+     */
+    public void useReceipts(io.sluice.delivery.Receipts receipts) {
+        if (broker != null) {
+            broker.useReceipts(receipts);
+        }
+    }
+
+    /**
      * The publish path for messages that come from no connection (the Kafka downlink): as a PUBLISH accepted on this
      * node, without a readings record. Null when delivery is off. Use it only after {@link #start}.
      */
@@ -381,6 +391,7 @@ public final class MqttSource implements AutoCloseable {
         if (broker != null) {
             // the connections are closed: what their QoS 2 copies stand at is final for this run
             broker.recordAtShutdown(sessions.limits().storeTimeoutMs());
+            broker.awaitReceipts(sessions.limits().storeTimeoutMs()); // so their positions are stored finished
             broker.log().close();
         }
     }

@@ -34,6 +34,9 @@ final class Metrics {
         if (daemon.downlink() != null) {
             downlink(daemon.downlink());
         }
+        if (daemon.receipts() != null) {
+            receipts(daemon.receipts());
+        }
         if (daemon.mqttSn() != null) {
             MqttSnStats sn = daemon.mqttSn().stats();
             counter("sluice.mqttsn.datagrams", "MQTT-SN datagrams received", sn.datagrams);
@@ -70,6 +73,21 @@ final class Metrics {
                 .tag("outcome", "retryable").description("delivery and retained writes by outcome").register(registry);
         FunctionCounter.builder("sluice.delivery.log.writes", log, l -> l.stats().writesRejected())
                 .tag("outcome", "rejected").description("delivery and retained writes by outcome").register(registry);
+    }
+
+    private void receipts(io.sluice.sinks.downlink.KafkaReceipts receipts) {
+        FunctionCounter.builder("sluice.downlink.receipts.written", receipts, r -> r.stats().written())
+                .description("downlink receipts Kafka acknowledged").register(registry);
+        FunctionCounter.builder("sluice.downlink.receipts.failed", receipts, r -> r.stats().failed())
+                .description("downlink receipt sends Kafka failed (each is tried again)").register(registry);
+        FunctionCounter.builder("sluice.downlink.receipts.held", receipts, r -> r.stats().held())
+                .description("downlink receipts not taken at downlink.receipts_max_pending_bytes (their positions"
+                        + " stay unfinished: delivered again after the next start)").register(registry);
+        Gauge.builder("sluice.downlink.receipts.pending", receipts, r -> r.stats().pending())
+                .description("downlink receipts waiting for Kafka's acknowledgement").register(registry);
+        Gauge.builder("sluice.downlink.receipts.pending.bytes", receipts, r -> r.stats().pendingBytes())
+                .description("bytes of the downlink receipts waiting for Kafka (downlink.receipts_max_pending_bytes)")
+                .register(registry);
     }
 
     private void downlink(io.sluice.sinks.downlink.KafkaDownlink downlink) {

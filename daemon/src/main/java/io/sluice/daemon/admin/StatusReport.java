@@ -62,8 +62,12 @@ final class StatusReport {
         if (d.deliveryLog() != null) {
             m.put("delivery", delivery(d.deliveryLog()));
         }
-        if (d.downlink() != null) {
-            m.put("downlink", downlink(d.downlink()));
+        if (d.downlink() != null || d.receipts() != null) {
+            Map<String, Object> dl = d.downlink() != null ? downlink(d.downlink()) : new LinkedHashMap<>();
+            if (d.receipts() != null) {
+                dl.put("receipts", receipts(d.receipts()));
+            }
+            m.put("downlink", dl);
         }
         if (d.mqttSn() != null) {
             MqttSnStats sn = d.mqttSn().stats();
@@ -114,6 +118,19 @@ final class StatusReport {
         m.put("lag", s.lag());
         m.put("uncommitted", s.uncommitted());
         m.put("commits", s.commits());
+        return m;
+    }
+
+    /** The downlink receipts: written, sends failed (tried again), held at the bound, waiting for Kafka. */
+    static Map<String, Object> receipts(io.sluice.sinks.downlink.KafkaReceipts receipts) {
+        io.sluice.sinks.downlink.ReceiptStats s = receipts.stats();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("topic", receipts.config().topic());
+        m.put("written", s.written());
+        m.put("failed", s.failed());
+        m.put("held", s.held());
+        m.put("pending", s.pending());
+        m.put("pending_bytes", s.pendingBytes());
         return m;
     }
 

@@ -456,6 +456,26 @@ public final class ConfigSchema {
                             + " refused) are committed: after a crash the records after the last commit are read and"
                             + " published again (at least once), none is lost."),
 
+            string("downlink.receipts_topic", "",
+                    "Topic of downlink receipts: one record per copy of a downlink message and session when its fate"
+                            + " is decided (acked, sent, expired, queue_full, or dropped with the counted reason),"
+                            + " keyed by the client id, a JSON value (docs/RECORDS.md \"Receipt records\"). Empty:"
+                            + " no receipts. A copy's delivery position is finished only once its receipt is durable,"
+                            + " so a crash replays the message and the receipt comes then (at least once; duplicates"
+                            + " possible). Set it on every node that delivers to subscribers (receipts are written"
+                            + " by the node the device is connected to, whichever node read the downlink record)."
+                            + " Created at start-up like the other topics when kafka.create_topics is on."),
+            number("downlink.receipts_partitions", INT, 12, 1, 100_000,
+                    "Partitions of downlink.receipts_topic when Sluice creates it. Receipts of one client id go to"
+                            + " one partition, in the order written (one written again after a failed send may come"
+                            + " after later ones)."),
+            number("downlink.receipts_max_pending_bytes", LONG, 8 * MIB, 64 * 1024, 64L * 1024 * MIB,
+                    "Bytes of receipts waiting for Kafka's acknowledgement (each its JSON value, key and about"
+                            + " 256 bytes); also the receipts producer's buffer.memory. A receipt beyond it is not"
+                            + " written now and its copy's delivery position stays unfinished (receipts held in"
+                            + " sluice status): the message is delivered again after the next start and the receipt"
+                            + " written then. Nothing is dropped; the delivery position stops advancing."),
+
             bool("fanout.enabled", false,
                     "Run the fan-out (readings topic to an InfluxDB-compatible TSDB) inside `sluice run`. `sluice"
                             + " fanout` runs it alone, whatever this says, so it can scale apart from ingest."),

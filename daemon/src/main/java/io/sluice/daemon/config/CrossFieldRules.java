@@ -110,6 +110,7 @@ final class CrossFieldRules {
             }
             return;
         }
+        receiptsTopic(v, problems);
         if (!v.bool("downlink.enabled")) {
             return;
         }
@@ -117,6 +118,26 @@ final class CrossFieldRules {
                 "delivery.topic", "delivery.retained_topic")) {
             if (v.string("downlink.topic").equals(v.string(other))) {
                 problems.add(v.where("downlink.topic") + ": downlink.topic ('" + v.string("downlink.topic")
+                        + "') must differ from " + other + " (" + v.where(other) + ")");
+            }
+        }
+    }
+
+    /** The receipts topic, when set, is a valid topic name of its own. */
+    private static void receiptsTopic(ConfigValues v, List<String> problems) {
+        String topic = v.string("downlink.receipts_topic");
+        if (topic.isEmpty()) {
+            return;
+        }
+        if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+            problems.add(v.where("downlink.receipts_topic") + ": downlink.receipts_topic: value '" + topic
+                    + "' is not a valid Kafka topic name (1-249 of a-z A-Z 0-9 . _ -), or empty for no receipts");
+            return;
+        }
+        for (String other : List.of("kafka.readings_topic", "kafka.sessions_topic", "fanout.dead_letter_topic",
+                "delivery.topic", "delivery.retained_topic", "downlink.topic")) {
+            if (topic.equals(v.string(other))) {
+                problems.add(v.where("downlink.receipts_topic") + ": downlink.receipts_topic ('" + topic
                         + "') must differ from " + other + " (" + v.where(other) + ")");
             }
         }

@@ -15,10 +15,23 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                            Delivery delivery, Downlink downlink) {
 
     /**
-     * The downlink section (docs/DELIVERY.md, "Downlink"). {@code enabled} is false whenever delivery is off.
+     * The downlink section (docs/DELIVERY.md, "Downlink"). {@code enabled} is false whenever delivery is off;
+     * {@code receiptsTopic} is empty when receipts are off (always when delivery is off).
      */
     public record Downlink(boolean enabled, String topic, String group, int partitions, int maxPendingRecords,
-                           long maxPendingBytes, int commitIntervalMs) {
+                           long maxPendingBytes, int commitIntervalMs, String receiptsTopic, int receiptsPartitions,
+                           long receiptsMaxPendingBytes) {
+        /** Receipts without settings of their own: off. */
+        public Downlink(boolean enabled, String topic, String group, int partitions, int maxPendingRecords,
+                        long maxPendingBytes, int commitIntervalMs) {
+            this(enabled, topic, group, partitions, maxPendingRecords, maxPendingBytes, commitIntervalMs, "", 12,
+                    8L * 1024 * 1024);
+        }
+
+        /** True when receipts are written (docs/DELIVERY.md, "Downlink receipts"). */
+        public boolean receipts() {
+            return !receiptsTopic.isEmpty();
+        }
     }
 
     /** The delivery section (docs/DELIVERY.md; its bounds in docs/LIMITS.md). */
@@ -180,7 +193,9 @@ public record SluiceConfig(String nodeId, Mqtt mqtt, MqttTls mqttTls, MqttSn mqt
                 new Downlink(v.bool("delivery.enabled") && v.bool("downlink.enabled"), v.string("downlink.topic"),
                         v.string("downlink.group"), v.integer("downlink.partitions"),
                         v.integer("downlink.max_pending_records"), v.longValue("downlink.max_pending_bytes"),
-                        v.integer("downlink.commit_interval_ms")));
+                        v.integer("downlink.commit_interval_ms"),
+                        v.bool("delivery.enabled") ? v.string("downlink.receipts_topic") : "",
+                        v.integer("downlink.receipts_partitions"), v.longValue("downlink.receipts_max_pending_bytes")));
     }
 
     static MqttTls mqttTls(ConfigValues v) {

@@ -14,6 +14,8 @@ import io.sluice.sinks.delivery.DeliveryLogConfig;
 import io.sluice.sinks.delivery.KafkaDeliveryLog;
 import io.sluice.sinks.downlink.DownlinkConfig;
 import io.sluice.sinks.downlink.KafkaDownlink;
+import io.sluice.sinks.downlink.KafkaReceipts;
+import io.sluice.sinks.downlink.ReceiptsConfig;
 import io.sluice.ingest.InflightBudget;
 import io.sluice.mqtt.MqttConfig;
 import io.sluice.mqtt.SessionLimits;
@@ -94,6 +96,10 @@ public final class Wiring {
         if (c.downlink().enabled()) {
             checks.add(ensureDownlinkTopic(topics, c, rf, minIsr));
         }
+        if (c.downlink().receipts()) {
+            checks.add(topics.ensureDeliveryTopic(c.downlink().receiptsTopic(), c.downlink().receiptsPartitions(), rf,
+                    minIsr));
+        }
         for (TopicCheck check : checks) {
             if (out != null) {
                 out.println(check.describe());
@@ -128,6 +134,14 @@ public final class Wiring {
     /** The downlink topic: a plain (deleting) topic of downlink.partitions partitions, like the delivery topic. */
     public static TopicCheck ensureDownlinkTopic(KafkaTopics topics, SluiceConfig c, int rf, int minIsr) {
         return topics.ensureDeliveryTopic(c.downlink().topic(), c.downlink().partitions(), rf, minIsr);
+    }
+
+    /** The downlink receipts writer of this node (docs/DELIVERY.md, "Downlink receipts"). */
+    public static KafkaReceipts receipts(SluiceConfig c) {
+        SluiceConfig.Kafka k = c.kafka();
+        return new KafkaReceipts(new ReceiptsConfig(k.bootstrapServers(), c.downlink().receiptsTopic(),
+                c.downlink().receiptsMaxPendingBytes(), c.delivery().lingerMs(), k.deliveryTimeoutMs(),
+                k.requestTimeoutMs(), k.maxBlockMs(), "sluice-receipts-" + c.nodeId(), producerProperties(c)));
     }
 
     /** The downlink of this node, publishing through {@code publisher} (the MQTT side's publish path). */

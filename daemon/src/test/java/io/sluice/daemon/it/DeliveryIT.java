@@ -169,22 +169,12 @@ class DeliveryIT {
             await().atMost(AWAIT).until(() -> restarted.deliveryLog().stats().retained() == 1);
 
             assertEquals(List.of("home/door closed"), retainedSeenByMosquitto(restarted.mqttPort(), "home/#"));
-            String status = admin(restarted, "/status");
+            String status = Backend.admin(restarted, "/status");
             assertTrue(status.matches("(?s).*\"delivery\":\\{\"topic\":\"" + config.delivery().topic()
                     + " partition [01]\",\"position\":\\d+,\"committed\":\\d+,\"lag\":0,.*\"retained\":1,.*"),
                     status);
-            assertTrue(admin(restarted, "/metrics").contains("sluice_delivery_retained 1.0"));
+            assertTrue(Backend.admin(restarted, "/metrics").contains("sluice_delivery_retained 1.0"));
         }
-    }
-
-    /** An admin endpoint's answer, with the node's token. */
-    private static String admin(SluiceDaemon daemon, String path) throws Exception {
-        String token = Files.readString(Path.of(daemon.config().admin().tokenFile())).trim();
-        var request = java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + daemon.adminPort() + path))
-                .header("Authorization", "Bearer " + token).build();
-        return java.net.http.HttpClient.newHttpClient().send(request,
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     /** What mosquitto_sub gets at once on subscribing: the retained messages ({@code --retained-only}). */

@@ -17,25 +17,18 @@ import io.sluice.daemon.SluiceDaemon;
 import io.sluice.daemon.config.SluiceConfig;
 import io.sluice.sinks.downlink.DownlinkStats;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,30 +40,9 @@ class DownlinkIT {
     private static final Duration AWAIT = Duration.ofSeconds(60);
     private final TestKafka kafka = TestKafka.shared();
 
-    private KafkaProducer<String, byte[]> producer() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    /** Writes one downlink record to partition 0 of {@code topic}; returns its offset. */
-    private static long write(KafkaProducer<String, byte[]> producer, String topic, String payload,
-                              String... headerNameValue) throws Exception {
-        RecordHeaders h = new RecordHeaders();
-        for (int i = 0; i < headerNameValue.length; i += 2) {
-            h.add(headerNameValue[i], headerNameValue[i + 1].getBytes(StandardCharsets.UTF_8));
-        }
-        return producer.send(new ProducerRecord<>(topic, 0, "dev-42", payload.getBytes(StandardCharsets.UTF_8), h))
-                .get(30, TimeUnit.SECONDS).offset();
-    }
-
     /** The committed offset of partition 0 of {@code topic} in {@code group}; -1 when none. */
     private long committed(String group, String topic) throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> offsets = kafka.admin().listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-        OffsetAndMetadata o = offsets.get(new TopicPartition(topic, 0));
-        return o == null ? -1 : o.offset();
+        return Backend.committed(kafka.admin(), group, topic, 0);
     }
 
     private static String text(byte[] b) {
@@ -83,14 +55,15 @@ class DownlinkIT {
         SluiceConfig config = kafka.daemonConfig("downlink-props");
         String topic = config.downlink().topic();
         try (SluiceDaemon daemon = SluiceDaemon.start(config);
-             KafkaProducer<String, byte[]> producer = producer()) {
+             KafkaProducer<String, byte[]> producer = Backend.producer(kafka.bootstrap())) {
             Mqtt5BlockingClient sub = Clients.v5("device-42", daemon.mqttPort());
             sub.connect();
             var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
             // no-local compares the publisher's client id: a downlink message has none, so it still arrives
             sub.subscribeWith().topicFilter("cmd/dev-42/#").qos(MqttQos.EXACTLY_ONCE).noLocal(true).send();
 
-            write(producer, topic, "{\"valve\":\"open\"}", "sluice.topic", "cmd/dev-42/set", "sluice.qos", "2",
+            Backend.write(producer, topic, "dev-42", "{\"valve\":\"open\"}", "sluice.topic", "cmd/dev-42/set",
+                    "sluice.qos", "2",
                     "sluice.content_type", "application/json", "mqtt.user.origin", "planner",
                     "mqtt.expiry_s", "3600", "mqtt.payload_format", "1", "mqtt.response_topic", "replies/dev-42",
                     "mqtt.correlation_data", "req-7");
@@ -112,7 +85,7 @@ class DownlinkIT {
                             .orElseThrow());
 
             // without sluice.qos: QoS 1; with sluice.retain 1: retained, served to a later subscriber
-            write(producer, topic, "on", "sluice.topic", "cmd/dev-42/light", "sluice.retain", "1");
+            Backend.write(producer, topic, "dev-42", "on", "sluice.topic", "cmd/dev-42/light", "sluice.retain", "1");
             Mqtt5Publish light = publishes.receive(AWAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow();
             assertEquals("cmd/dev-42/light on", light.getTopic() + " " + text(light.getPayloadAsBytes()));
             assertEquals(MqttQos.AT_LEAST_ONCE, light.getQos());
@@ -144,15 +117,15 @@ class DownlinkIT {
         SluiceConfig config = kafka.daemonConfig("downlink-undecodable");
         String topic = config.downlink().topic();
         try (SluiceDaemon daemon = SluiceDaemon.start(config);
-             KafkaProducer<String, byte[]> producer = producer()) {
+             KafkaProducer<String, byte[]> producer = Backend.producer(kafka.bootstrap())) {
             Mqtt3BlockingClient sub = Clients.v3("device-7", daemon.mqttPort());
             sub.connect();
             var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
             sub.subscribeWith().topicFilter("cmd/#").qos(MqttQos.AT_LEAST_ONCE).send();
 
-            write(producer, topic, "first", "sluice.topic", "cmd/dev-7/a");
-            write(producer, topic, "bad", "sluice.topic", "cmd/+/a"); // a wildcard is no topic name
-            write(producer, topic, "second", "sluice.topic", "cmd/dev-7/b");
+            Backend.write(producer, topic, "dev-42", "first", "sluice.topic", "cmd/dev-7/a");
+            Backend.write(producer, topic, "dev-42", "bad", "sluice.topic", "cmd/+/a"); // a wildcard is no topic name
+            Backend.write(producer, topic, "dev-42", "second", "sluice.topic", "cmd/dev-7/b");
 
             List<String> got = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
@@ -166,10 +139,10 @@ class DownlinkIT {
             assertTrue(publishes.receive(200, TimeUnit.MILLISECONDS).isEmpty(), "nothing for the bad record");
             sub.disconnect();
 
-            String status = admin(daemon, "/status");
+            String status = Backend.admin(daemon, "/status");
             Matcher m = Pattern.compile("\"downlink\"\\s*:\\s*\\{[^}]*\"undecodable\"\\s*:\\s*1\\b").matcher(status);
             assertTrue(m.find(), status);
-            assertTrue(admin(daemon, "/metrics").contains("sluice_downlink_undecodable_total 1.0"));
+            assertTrue(Backend.admin(daemon, "/metrics").contains("sluice_downlink_undecodable_total 1.0"));
         }
     }
 
@@ -181,7 +154,7 @@ class DownlinkIT {
                 Integer.toString(bound)));
         String topic = config.downlink().topic();
         try (SluiceDaemon daemon = SluiceDaemon.start(config);
-             KafkaProducer<String, byte[]> producer = producer()) {
+             KafkaProducer<String, byte[]> producer = Backend.producer(kafka.bootstrap())) {
             Mqtt5BlockingClient sub = Clients.v5("device-burst", daemon.mqttPort());
             sub.connect();
             var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
@@ -230,7 +203,7 @@ class DownlinkIT {
                 Long.toString(bound)));
         String topic = config.downlink().topic();
         try (SluiceDaemon daemon = SluiceDaemon.start(config);
-             KafkaProducer<String, byte[]> producer = producer()) {
+             KafkaProducer<String, byte[]> producer = Backend.producer(kafka.bootstrap())) {
             Mqtt5BlockingClient sub = Clients.v5("device-large", daemon.mqttPort());
             sub.connect();
             var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
@@ -265,9 +238,9 @@ class DownlinkIT {
             assertEquals(n, indexOf(big.getPayloadAsBytes()));
             await().atMost(AWAIT).until(() -> committed(config.downlink().group(), topic) == n + 1);
             assertEquals(1, daemon.downlink().stats().oversized());
-            String status = admin(daemon, "/status");
+            String status = Backend.admin(daemon, "/status");
             assertTrue(status.contains("\"byte_pauses\""), status);
-            assertTrue(admin(daemon, "/metrics").contains("sluice_downlink_oversized_total 1.0"));
+            assertTrue(Backend.admin(daemon, "/metrics").contains("sluice_downlink_oversized_total 1.0"));
             sub.disconnect();
         }
     }
@@ -294,16 +267,17 @@ class DownlinkIT {
             @TempDir Path dir) throws Exception {
         int port = DaemonProcess.freePort();
         String yaml = shortGroupSession(kafka.daemonYaml("downlink-kill9", port));
-        String topic = value(yaml, "downlink:\\n  topic: (\\S+)");
-        String group = value(yaml, "\\n  group: (\\S+)");
+        String topic = Backend.value(yaml, "downlink:\\n  topic: (\\S+)");
+        String group = Backend.value(yaml, "\\n  group: (\\S+)");
         try (DaemonProcess daemon = new DaemonProcess(dir, yaml, port, List.of("-Xmx256m")).start();
-             KafkaProducer<String, byte[]> producer = producer()) {
+             KafkaProducer<String, byte[]> producer = Backend.producer(kafka.bootstrap())) {
             Mqtt3BlockingClient sub = Clients.v3("offline-device", port);
             sub.connectWith().cleanSession(false).send();
             sub.subscribeWith().topicFilter("cmd/offline-device/#").qos(MqttQos.AT_LEAST_ONCE).send();
             sub.disconnect();
 
-            long offset = write(producer, topic, "reboot", "sluice.topic", "cmd/offline-device/reboot");
+            long offset = Backend.write(producer, topic, "dev-42", "reboot", "sluice.topic",
+                    "cmd/offline-device/reboot");
             // committed past it: the delivery log holds it for the offline session
             await().atMost(AWAIT).until(() -> committed(group, topic) > offset);
             daemon.kill();
@@ -314,7 +288,7 @@ class DownlinkIT {
             var publishes = back.publishes(MqttGlobalPublishFilter.ALL);
             assertTrue(back.connectWith().cleanSession(false).send().isSessionPresent(), daemon.log());
             // a later record shows the restarted downlink reading: had it read the first again, that came first
-            write(producer, topic, "marker", "sluice.topic", "cmd/offline-device/marker");
+            Backend.write(producer, topic, "dev-42", "marker", "sluice.topic", "cmd/offline-device/marker");
             assertEquals(List.of("cmd/offline-device/reboot reboot", "cmd/offline-device/marker marker"),
                     receive(publishes, 2, daemon), "once, then the later record");
             assertTrue(publishes.receive(1, TimeUnit.SECONDS).isEmpty(), "nothing more");
@@ -329,17 +303,17 @@ class DownlinkIT {
         // no commit before the kill: the longest interval, and no shutdown
         String yaml = shortGroupSession(kafka.daemonYaml("downlink-uncommitted", port).replaceFirst("downlink:\\n",
                 "downlink:\n  commit_interval_ms: 600000\n"));
-        String topic = value(yaml, "downlink:\\n  commit_interval_ms: 600000\\n  topic: (\\S+)");
-        String deliveryTopic = value(yaml, "delivery:\\n  topic: (\\S+)");
-        String group = value(yaml, "\\n  group: (\\S+)");
+        String topic = Backend.value(yaml, "downlink:\\n  commit_interval_ms: 600000\\n  topic: (\\S+)");
+        String deliveryTopic = Backend.value(yaml, "delivery:\\n  topic: (\\S+)");
+        String group = Backend.value(yaml, "\\n  group: (\\S+)");
         try (DaemonProcess daemon = new DaemonProcess(dir, yaml, port, List.of("-Xmx256m")).start();
-             KafkaProducer<String, byte[]> producer = producer()) {
+             KafkaProducer<String, byte[]> producer = Backend.producer(kafka.bootstrap())) {
             Mqtt3BlockingClient sub = Clients.v3("sleepy-device", port);
             sub.connectWith().cleanSession(false).send();
             sub.subscribeWith().topicFilter("cmd/sleepy-device/#").qos(MqttQos.AT_LEAST_ONCE).send();
             sub.disconnect();
 
-            write(producer, topic, "wake", "sluice.topic", "cmd/sleepy-device/wake");
+            Backend.write(producer, topic, "dev-42", "wake", "sluice.topic", "cmd/sleepy-device/wake");
             // published (the delivery topic has it for the offline session), its offset not committed
             await().atMost(AWAIT).until(() -> kafka.readAll(deliveryTopic).size() == 1);
             assertEquals(-1, committed(group, topic));
@@ -349,7 +323,7 @@ class DownlinkIT {
             Mqtt3BlockingClient back = Clients.v3("sleepy-device", port);
             var publishes = back.publishes(MqttGlobalPublishFilter.ALL);
             assertTrue(back.connectWith().cleanSession(false).send().isSessionPresent(), daemon.log());
-            write(producer, topic, "marker", "sluice.topic", "cmd/sleepy-device/marker");
+            Backend.write(producer, topic, "dev-42", "marker", "sluice.topic", "cmd/sleepy-device/marker");
             // the delivery log had it queued; the record, not committed, was read again after the restart and
             // published a second time: at least once, as documented; the later record after both
             assertEquals(List.of("cmd/sleepy-device/wake wake", "cmd/sleepy-device/wake wake",
@@ -380,18 +354,4 @@ class DownlinkIT {
         return got;
     }
 
-    private static String value(String yaml, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(yaml);
-        assertTrue(m.find(), regex + " in " + yaml);
-        return m.group(1);
-    }
-
-    private static String admin(SluiceDaemon daemon, String path) throws Exception {
-        String token = Files.readString(Path.of(daemon.config().admin().tokenFile())).trim();
-        var request = java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + daemon.adminPort() + path))
-                .header("Authorization", "Bearer " + token).build();
-        return java.net.http.HttpClient.newHttpClient().send(request,
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-    }
 }

@@ -1,5 +1,6 @@
 package io.sluice.daemon.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,6 +49,8 @@ class FleetDeliveryIT {
     static Path dir;
     private static final DaemonProcess[] nodes = new DaemonProcess[3];
     private static String downlinkTopic;
+    /** Every node writes downlink receipts here (docs/DELIVERY.md, "Downlink receipts"). */
+    private static String receiptsTopic;
 
     @BeforeAll
     static void startNodes() throws Exception {
@@ -58,6 +61,8 @@ class FleetDeliveryIT {
         Matcher downlink = Pattern.compile("downlink:\n  topic: (\\S+)").matcher(base);
         assertTrue(downlink.find(), base);
         downlinkTopic = downlink.group(1);
+        receiptsTopic = "receipts-fleet-" + suffix;
+        base = base.replaceFirst("downlink:\n", "downlink:\n  receipts_topic: " + receiptsTopic + "\n");
         List<CompletableFuture<Void>> starting = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String yaml = base.replace("node_id: it-node", "node_id: fleet-" + (i + 1))
@@ -294,6 +299,7 @@ class FleetDeliveryIT {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
+        java.util.Set<String> before = new java.util.HashSet<>();
         try (var producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             Consumer<String> write = payload -> {
                 var headers = new RecordHeaders();
@@ -306,13 +312,48 @@ class FleetDeliveryIT {
                 }
             };
             untilRouted(write, inbox(onePublishes), inbox(threePublishes));
+            before.addAll(downlinkRecords());
             List<String> sent = numbered("e-", 20);
             sent.forEach(write);
             assertEquals(sent, receive(inbox(onePublishes), 20), logs());
             assertEquals(sent, receive(inbox(threePublishes), 20), logs());
         }
+        // each device's receipts come from the node it is connected to, whichever node read the downlink record:
+        // one acked receipt per device and record (HiveMQ sent the PUBACKs)
+        java.util.Set<String> offsets = downlinkRecords();
+        offsets.removeAll(before); // the 20 (those untilRouted wrote may have reached one of the two only)
+        assertEquals(20, offsets.size());
+        for (String[] device : new String[][] {{"fleet-e-sub1", "fleet-1"}, {"fleet-e-sub3", "fleet-3"}}) {
+            java.util.Set<String> acked = await().atMost(AWAIT).until(() -> receiptsOf(device[0], device[1]),
+                    r -> r.containsAll(offsets));
+            acked.removeAll(before); // those untilRouted wrote: acked too where they reached this device
+            assertEquals(offsets, acked, device[0]);
+        }
         one.disconnect();
         three.disconnect();
+    }
+
+    /** The records of the downlink topic now, each as partition@offset. */
+    private static java.util.Set<String> downlinkRecords() {
+        return kafka.readAll(downlinkTopic).stream().map(r -> r.partition() + "@" + r.offset())
+                .collect(java.util.stream.Collectors.toCollection(java.util.HashSet::new));
+    }
+
+    /** The downlink records (partition@offset) {@code clientId} has acked receipts of, all written by {@code node}. */
+    private static java.util.Set<String> receiptsOf(String clientId, String node) {
+        java.util.Set<String> acked = new java.util.HashSet<>();
+        for (var r : kafka.readAll(receiptsTopic)) {
+            if (!clientId.equals(r.key())) {
+                continue;
+            }
+            String json = text(r.value());
+            assertTrue(json.contains("\"node\":\"" + node + "\"")
+                    && json.contains("\"outcome\":\"acked\""), json);
+            Matcher m = Pattern.compile("\"partition\":(\\d+),\"offset\":(\\d+)").matcher(json);
+            assertTrue(m.find(), json);
+            acked.add(m.group(1) + "@" + m.group(2));
+        }
+        return acked;
     }
 
     @Test

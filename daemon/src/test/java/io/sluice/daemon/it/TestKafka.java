@@ -42,6 +42,14 @@ final class TestKafka implements AutoCloseable {
         return new TestKafka(KafkaCluster.start(1));
     }
 
+    /**
+     * A cluster of {@code brokers} brokers of the caller's own, for tests of failover; its daemon configs still ask
+     * for replication factor 1 unless the caller overrides the kafka.topic_* keys.
+     */
+    static TestKafka ownCluster(int brokers) {
+        return new TestKafka(KafkaCluster.start(brokers));
+    }
+
     org.apache.kafka.clients.admin.Admin admin() {
         return cluster.admin();
     }

@@ -167,6 +167,9 @@ public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
 
     @Override
     public CompletionStage<Delivery> retain(Message message) {
+        if (message.origin() != null) {
+            message = message.withOrigin(null); // a retained record names no origin: receipts are for delivery
+        }
         byte[] value = message.payload().length == 0 ? null : message.payload();
         var record = new ProducerRecord<>(config.retainedTopic(), null, null, message.topic(), value,
                 List.of(DeliveryHeaders.encode(message)));

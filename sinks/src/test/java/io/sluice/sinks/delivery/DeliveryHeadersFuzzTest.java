@@ -49,7 +49,8 @@ class DeliveryHeadersFuzzTest {
         DeliveryHeaders.TOPIC, DeliveryHeaders.QOS, DeliveryHeaders.RETAIN, DeliveryHeaders.PUBLISHER,
         DeliveryHeaders.PUBLISHED_MS, DeliveryHeaders.EXPIRY_S, DeliveryHeaders.PAYLOAD_FORMAT,
         DeliveryHeaders.CONTENT_TYPE, DeliveryHeaders.RESPONSE_TOPIC, DeliveryHeaders.CORRELATION_DATA,
-        DeliveryHeaders.USER_PROPERTY_PREFIX, DeliveryHeaders.USER_PROPERTY_PREFIX + "unit"};
+        DeliveryHeaders.USER_PROPERTY_PREFIX, DeliveryHeaders.USER_PROPERTY_PREFIX + "unit", DeliveryHeaders.ORIGIN,
+        DeliveryHeaders.ORIGIN_KEY};
     private static final String[] TEXT_HEADERS = {
         DeliveryHeaders.TOPIC, DeliveryHeaders.PUBLISHER, DeliveryHeaders.CONTENT_TYPE, DeliveryHeaders.RESPONSE_TOPIC};
     private static final com.sun.management.ThreadMXBean THREADS =

@@ -62,6 +62,30 @@ class DeliveryHeadersTest {
     }
 
     @Test
+    void theOrigin_survivesTheHeaders_withAndWithoutAKey_andAMalformedOneIsRefused() {
+        Message m = new Message("a/b", new byte[] {1}, 1, false, "", 5, 0, -1, null, null, null, List.of());
+        io.sluice.delivery.Origin keyed = new io.sluice.delivery.Origin("sluice.downlink", 11, 123_456_789_012L,
+                "dev 42/α");
+        io.sluice.delivery.Origin keyless = new io.sluice.delivery.Origin("cmds", 0, 0, null);
+
+        Header[] withKey = DeliveryHeaders.encode(m.withOrigin(keyed));
+        Header[] withoutKey = DeliveryHeaders.encode(m.withOrigin(keyless));
+
+        assertEquals(keyed, DeliveryHeaders.decode(Arrays.asList(withKey), m.payload(), null).origin());
+        assertEquals(keyless, DeliveryHeaders.decode(Arrays.asList(withoutKey), m.payload(), null).origin());
+        assertEquals("sluice.downlink 11 123456789012",
+                new String(Arrays.stream(withKey).filter(h -> h.key().equals("sluice.origin")).findFirst()
+                        .orElseThrow().value(), UTF_8));
+        assertFalse(Arrays.stream(withoutKey).anyMatch(h -> h.key().equals("sluice.origin_key")));
+        assertNull(DeliveryHeaders.decode(Arrays.asList(DeliveryHeaders.encode(m)), m.payload(), null).origin());
+        assertNull(DeliveryHeaders.decode(Arrays.asList(withKey), m.payload(), "a/b").origin(),
+                "a retained record names no origin");
+        List<Header> bad = new java.util.ArrayList<>(Arrays.asList(DeliveryHeaders.encode(m)));
+        bad.add(new RecordHeader("sluice.origin", "cmds x 5".getBytes(UTF_8)));
+        assertThrows(IllegalArgumentException.class, () -> DeliveryHeaders.decode(bad, m.payload(), null));
+    }
+
+    @Test
     void absentOptionalFields_writeNoHeader_andReadBackAbsent() {
         Message m = new Message("a/b", new byte[] {1}, 0, false, "p", 5, 0, -1, null, null, null, List.of());
 

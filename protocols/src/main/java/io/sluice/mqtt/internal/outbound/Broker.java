@@ -5,6 +5,8 @@ import io.sluice.auth.TopicPermissions;
 import io.sluice.delivery.DeliveryListener;
 import io.sluice.delivery.DeliveryLog;
 import io.sluice.delivery.Message;
+import io.sluice.delivery.Receipt;
+import io.sluice.delivery.Receipts;
 import io.sluice.delivery.Route;
 import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Envelope;
@@ -49,6 +51,8 @@ public final class Broker {
     private final Handover handover = new Handover(this);
     /** Sessions resumed here from a node that did not hand them over in time: read from its partition. */
     private final Recovery recovery = new Recovery(this);
+    /** Where the fate of each downlink copy is reported (off unless {@link #useReceipts} is called). */
+    private final CopyReceipts receipts;
     /** Outbound QoS 2 state of persistent sessions in the sessions topic; none until {@link #start}. */
     private volatile InflightRecords records;
     /** The sessions, once {@link #start}ed: where a session that ends here went, if it moved to another node. */
@@ -61,9 +65,15 @@ public final class Broker {
         this.stats = stats;
         this.clock = clock;
         this.positions = new Positions(log);
+        this.receipts = new CopyReceipts(positions, nodeId, clock);
         this.retained = new RetainedMessages(limits.maxRetainedBytes(), stats);
         this.records = InflightRecords.none(stats);
         this.moved = new MovedSessions(limits.handoverTimeoutMs());
+    }
+
+    /** Report the fate of each copy of a downlink message to {@code r} (before {@link #start}). */
+    public void useReceipts(Receipts r) {
+        receipts.use(r);
     }
 
     public DeliveryLog log() {
@@ -517,26 +527,62 @@ public final class Broker {
         }
     }
 
-    /** A copy is done with (acknowledged, written at QoS 0, or its session ended). */
-    void finished(Copy c) {
+    /** A copy no longer holds queued bytes (it is finished, or handed over). */
+    private void release(Copy c) {
         if (c.reserved) {
             c.reserved = false;
             queuedBytes.addAndGet(-c.weight);
             stats.deliveryQueued.decrementAndGet();
         }
-        positions.finished(c.position);
     }
 
-    /** A copy reached its subscriber (acknowledged, or written at QoS 0). */
-    void completed(Copy c) {
+    /** A copy reached its subscriber: acknowledged (QoS 1 PUBACK, QoS 2 PUBCOMP), or written at QoS 0. */
+    void completed(String clientId, Copy c) {
         stats.deliveriesCompleted.increment();
-        finished(c);
+        release(c);
+        receipts.settle(clientId, c.message, c.qos, c.position,
+                c.qos == 0 ? Receipt.Outcome.SENT : Receipt.Outcome.ACKED, null);
     }
 
     /** A copy is dropped for {@code reason}: counted, one debug line, finished. */
     void dropped(String clientId, Copy c, String reason) {
         stats.count(reason);
         LOG.debug("Message to '{}' on '{}' not delivered to '{}' [{}]", c.message.topic(), nodeId, clientId, reason);
-        finished(c);
+        release(c);
+        receipts.settle(clientId, c.message, c.qos, c.position, CopyReceipts.outcomeOf(reason), reason);
+    }
+
+    /**
+     * A copy is finished without a count of its own ({@code reason}: its session ended, its client refused it with
+     * a PUBREC error, or it expired before it was dispatched, counted once per message).
+     */
+    void ended(String clientId, Copy c, String reason) {
+        release(c);
+        receipts.settle(clientId, c.message, c.qos, c.position, CopyReceipts.outcomeOf(reason), reason);
+    }
+
+    /** A graceful shutdown: waits up to {@code timeoutMs} for the receipts taken so far to be durable. */
+    public void awaitReceipts(long timeoutMs) {
+        receipts.awaitWritten(timeoutMs);
+    }
+
+    /** True when receipts are written (docs/DELIVERY.md, "Downlink receipts"). */
+    boolean receiptsOn() {
+        return receipts.on();
+    }
+
+    /** A copy was handed over to the node its session moved to: finished here, its receipt is that node's. */
+    void handedOff(Copy c) {
+        release(c);
+        positions.finished(c.position);
+    }
+
+    /** A message for a session that moved away was forwarded to its new node ({@code ok}) or could not be. */
+    void forwarded(String clientId, Message m, int qos, long position, boolean ok) {
+        if (ok) {
+            positions.finished(position);
+        } else {
+            receipts.settle(clientId, m, qos, position, Receipt.Outcome.DROPPED, "handover_failed");
+        }
     }
 }

@@ -32,7 +32,11 @@ final class Dispatcher implements DeliveryListener {
         try {
             if (message.expiredAt(broker.clock().millis())) {
                 broker.stats().count("delivery_expired");
-                positions.opened(position, 0);
+                if (message.origin() == null || !broker.receiptsOn()) {
+                    positions.opened(position, 0);
+                } else {
+                    expiredDownlink(position, message); // each session it was for gets its receipt
+                }
                 return;
             }
             List<Target> targets = broker.index().match(message.topic(), message.publisherClientId(),
@@ -76,6 +80,20 @@ final class Dispatcher implements DeliveryListener {
             for (int i = handled; i < opened; i++) {
                 positions.finished(position);
             }
+        }
+    }
+
+    /**
+     * A downlink message that expired before it was dispatched: one copy per matching session, each finished as
+     * expired (counted once, as the message), so its receipt names every session it was for.
+     */
+    private void expiredDownlink(long position, Message message) {
+        List<Target> targets = broker.index().match(message.topic(), message.publisherClientId(),
+                broker::isConnected, message.sharedGroups());
+        broker.positions().opened(position, targets.size());
+        for (Target t : targets) {
+            broker.ended(t.clientId(), new Copy(message, position, Math.min(message.qos(), t.qos()), false,
+                    SubscriptionIndex.NO_IDS), "delivery_expired");
         }
     }
 

@@ -58,8 +58,12 @@ final class Handover {
                         err != null ? err.toString() : d == null ? "no outcome" : d.reason());
             }
             for (Copy c : copies) {
-                broker.stats().count(ok ? "handover_sent" : "handover_failed");
-                broker.finished(c);
+                if (ok) {
+                    broker.stats().count("handover_sent");
+                    broker.handedOff(c);
+                } else {
+                    broker.dropped(clientId, c, "handover_failed");
+                }
             }
         });
     }
@@ -73,9 +77,7 @@ final class Handover {
         if (m.qos() == qos && m.retain() == retain) {
             return m;
         }
-        return new Message(m.topic(), m.payload(), qos, retain, m.publisherClientId(), m.publishedAtMillis(),
-                m.expirySeconds(), m.payloadFormat(), m.contentType(), m.responseTopic(), m.correlationData(),
-                m.userProperties());
+        return m.asSent(qos, retain); // its origin goes along: the new node writes its receipt
     }
 
     /** Sessions that moved away a moment ago whose subscriptions match {@code m} (the dispatcher's thread). */
@@ -98,7 +100,7 @@ final class Handover {
         w.whenComplete((d, err) -> {
             boolean ok = err == null && d != null && d.outcome() == Outcome.DELIVERED;
             broker.stats().count(ok ? "handover_forwarded" : "handover_failed");
-            broker.positions().finished(position);
+            broker.forwarded(f.clientId(), m, f.qos(), position, ok);
         });
     }
 

@@ -180,7 +180,7 @@ public final class SessionQueue {
         }
         for (int i = 0; i < refused.size(); i++) {
             if (reasons.get(i) == null) {
-                broker.completed(refused.get(i));
+                broker.completed(clientId, refused.get(i));
             } else {
                 broker.dropped(clientId, refused.get(i), reasons.get(i));
             }
@@ -230,7 +230,7 @@ public final class SessionQueue {
             broker.stats().deliveryInflight.decrementAndGet();
             recordStale |= expectedQos == 2 && persistent; // its entry leaves the record with the next write
         }
-        broker.completed(c);
+        broker.completed(clientId, c);
         return true;
     }
 
@@ -344,7 +344,7 @@ public final class SessionQueue {
             }
         }
         if (c != null) {
-            broker.finished(c);
+            broker.ended(clientId, c, "refused_by_client");
         }
         return c != null;
     }
@@ -401,7 +401,7 @@ public final class SessionQueue {
     /** The session ended (clean start, expiry, a non-persistent session's close): every copy is finished. */
     void end() {
         for (Copy c : handOff()) {
-            broker.finished(c);
+            broker.ended(clientId, c, "delivery_session_ended");
         }
     }
 

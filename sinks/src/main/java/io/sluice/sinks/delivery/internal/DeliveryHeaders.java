@@ -1,6 +1,7 @@
 package io.sluice.sinks.delivery.internal;
 
 import io.sluice.delivery.Message;
+import io.sluice.delivery.Origin;
 import io.sluice.ingest.Envelope.UserProperty;
 import io.sluice.sinks.HeaderNames;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,14 @@ public final class DeliveryHeaders {
     /** With {@link #FOR}, no value: the marker ending a handover for that client. */
     public static final String HANDOVER_DONE = "sluice.handover-done";
 
+    /**
+     * Delivery records only: the downlink record a message came from, {@code <topic> <partition> <offset>}
+     * (docs/RECORDS.md); its receipts name it. Kafka topic names hold no space.
+     */
+    public static final String ORIGIN = "sluice.origin";
+    /** With {@link #ORIGIN}: the downlink record's key (UTF-8); absent when it had none. */
+    public static final String ORIGIN_KEY = "sluice.origin_key";
+
     /** The longest MQTT string or binary field (MQTT 5 sections 1.5.4 and 1.5.6). */
     private static final int MQTT_STRING_MAX_BYTES = 65_535;
     /** How much of a refused value a refusal's message quotes. */
@@ -81,6 +90,13 @@ public final class DeliveryHeaders {
         }
         for (UserProperty p : m.userProperties()) {
             h.add(new RecordHeader(USER_PROPERTY_PREFIX + p.name(), utf8(p.value())));
+        }
+        Origin o = m.origin();
+        if (o != null) {
+            h.add(new RecordHeader(ORIGIN, utf8(o.topic() + ' ' + o.partition() + ' ' + o.offset())));
+            if (o.key() != null) {
+                h.add(new RecordHeader(ORIGIN_KEY, utf8(o.key())));
+            }
         }
         return h.toArray(new Header[0]);
     }
@@ -153,6 +169,8 @@ public final class DeliveryHeaders {
         byte[] correlation = null;
         List<UserProperty> props = new ArrayList<>(0);
         Set<String> shared = null;
+        String origin = null;
+        String originKey = null;
         for (Header h : headers) {
             String name = h.key();
             byte[] v = h.value();
@@ -170,6 +188,8 @@ public final class DeliveryHeaders {
                 case CONTENT_TYPE -> contentType = text(name, v);
                 case RESPONSE_TOPIC -> responseTopic = text(name, v);
                 case CORRELATION_DATA -> correlation = fitting(name, v);
+                case ORIGIN -> origin = text(name, v);
+                case ORIGIN_KEY -> originKey = new String(v, StandardCharsets.UTF_8); // any length: no MQTT field
                 case SHARED -> {
                     if (retainedKey == null) {
                         shared = shared == null ? new HashSet<>(2) : shared;
@@ -197,7 +217,22 @@ public final class DeliveryHeaders {
         }
         checkTopicName(topic);
         return new Message(topic, payload == null ? new byte[0] : payload, qos, retain, publisher, publishedMs, expiry,
-                format, contentType, responseTopic, correlation, props, shared);
+                format, contentType, responseTopic, correlation, props, shared,
+                origin == null || retainedKey != null ? null : origin(origin, originKey));
+    }
+
+    /** The {@link #ORIGIN} header's value {@code <topic> <partition> <offset>} and the key. */
+    private static Origin origin(String value, String key) {
+        int second = value.lastIndexOf(' ');
+        int first = second <= 0 ? -1 : value.lastIndexOf(' ', second - 1);
+        if (first <= 0) {
+            throw new IllegalArgumentException(ORIGIN + " is not '<topic> <partition> <offset>': '"
+                    + abbreviate(value) + "'");
+        }
+        byte[] partition = utf8(value.substring(first + 1, second));
+        byte[] offset = utf8(value.substring(second + 1));
+        return new Origin(value.substring(0, first), (int) number(ORIGIN, partition, Integer.MAX_VALUE),
+                number(ORIGIN, offset, Long.MAX_VALUE), key);
     }
 
     /** Bytes the headers of {@code m} take beyond its payload: the weight of a write on its way to Kafka. */
@@ -208,6 +243,10 @@ public final class DeliveryHeaders {
         w += m.correlationData() == null ? 0 : m.correlationData().length;
         for (UserProperty p : m.userProperties()) {
             w += 48 + 3L * (p.name().length() + p.value().length());
+        }
+        Origin o = m.origin();
+        if (o != null) {
+            w += 96 + o.topic().length() + 40 + (o.key() == null ? 0 : 48 + 3L * o.key().length());
         }
         return w;
     }

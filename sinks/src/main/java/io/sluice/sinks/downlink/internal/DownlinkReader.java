@@ -1,6 +1,7 @@
 package io.sluice.sinks.downlink.internal;
 
 import io.sluice.delivery.Message;
+import io.sluice.delivery.Origin;
 import io.sluice.delivery.Publisher;
 import io.sluice.sinks.downlink.DownlinkConfig;
 import io.sluice.sinks.downlink.DownlinkStats;
@@ -147,7 +148,8 @@ public final class DownlinkReader {
         PendingOffsets.Slot slot = offsets.read(tp, r.offset(), size);
         Message m;
         try {
-            m = DownlinkRecord.decode(r.headers(), r.value(), System.currentTimeMillis());
+            m = DownlinkRecord.decode(r.headers(), r.value(), System.currentTimeMillis(),
+                    new Origin(r.topic(), r.partition(), r.offset(), r.key()));
         } catch (IllegalArgumentException e) {
             undecodable(where(r), e.getMessage());
             offsets.finish(slot);

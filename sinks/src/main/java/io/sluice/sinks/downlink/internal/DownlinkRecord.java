@@ -1,6 +1,7 @@
 package io.sluice.sinks.downlink.internal;
 
 import io.sluice.delivery.Message;
+import io.sluice.delivery.Origin;
 import io.sluice.sinks.delivery.internal.DeliveryHeaders;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -26,11 +27,21 @@ public final class DownlinkRecord {
      * @throws IllegalArgumentException when the record does not decode; the message names the header, in one line
      */
     public static Message decode(Headers headers, byte[] value, long nowMillis) {
+        return decode(headers, value, nowMillis, null);
+    }
+
+    /**
+     * As {@link #decode(Headers, byte[], long)}, the message carrying {@code origin}: where the record is (its
+     * receipts name it), never what a {@code sluice.origin} header of the record says.
+     *
+     * @throws IllegalArgumentException when the record does not decode; the message names the header, in one line
+     */
+    public static Message decode(Headers headers, byte[] value, long nowMillis, Origin origin) {
         Message m = DeliveryHeaders.decode(headers, value, null);
         Header qos = headers.lastHeader(DeliveryHeaders.QOS);
         boolean qosGiven = qos != null && qos.value() != null;
         return new Message(m.topic(), m.payload(), qosGiven ? m.qos() : DEFAULT_QOS, m.retain(), PUBLISHER, nowMillis,
                 m.expirySeconds(), m.payloadFormat(), m.contentType(), m.responseTopic(), m.correlationData(),
-                m.userProperties());
+                m.userProperties(), null, origin);
     }
 }

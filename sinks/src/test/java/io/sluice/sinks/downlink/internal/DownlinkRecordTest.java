@@ -46,6 +46,16 @@ class DownlinkRecordTest {
     }
 
     @Test
+    void theOrigin_isWhereTheRecordIs_neverWhatASluiceOriginHeaderOfTheBackendSays() {
+        RecordHeaders h = headers("sluice.topic", "cmd/a", "sluice.origin", "forged 9 999", "sluice.origin_key", "x");
+        io.sluice.delivery.Origin real = new io.sluice.delivery.Origin("sluice.downlink", 2, 17, "dev-42");
+
+        Message m = DownlinkRecord.decode(h, new byte[] {7}, 1_000, real);
+
+        assertEquals(real, m.origin());
+    }
+
+    @Test
     void withoutAQosHeader_theQosIs1_andTheRecordIsNotRetained() {
         Message m = DownlinkRecord.decode(headers("sluice.topic", "cmd/a"), new byte[] {7}, 1_000);
 
