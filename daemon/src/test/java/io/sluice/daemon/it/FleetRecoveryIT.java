@@ -27,14 +27,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Node loss (docs/DELIVERY.md, "Node death"): three daemons (child JVMs, fleet-1..3) on one Kafka. Two persistent
+ * Node loss (docs/DELIVERY.md, "Node death"): three daemons (child JVMs, fleet-1..3) on one Kafka of three brokers
+ * (replication 3, min ISR 2), as a fleet runs. Two persistent
  * subscribers are made on node 1 and messages for them are published through node 2: an MQTT 3.1.1 subscriber (a raw
  * socket) that receives messages and never acknowledges them, and an MQTT 5 subscriber (HiveMQ) that is offline, so
  * node 1 queues them. Then node 1 is killed with -9, once, before the tests; each test reconnects one of them to node
  * 3, which never gets a handover from node 1 and recovers what node 1 held from node 1's delivery partition.
  */
 class FleetRecoveryIT {
-    private static final TestKafka kafka = TestKafka.shared();
+    private static final TestKafka kafka = TestKafka.ownCluster(3);
     /** delivery.max_inflight_per_session: the 3.1.1 subscriber holds this many unacknowledged on node 1. */
     private static final int WINDOW = 5;
     @TempDir
@@ -51,7 +52,9 @@ class FleetRecoveryIT {
         String suffix = Long.toHexString(System.nanoTime());
         String base = kafka.daemonYaml("recover", ports[0], "delivery:\n  topic: delivery-recover-" + suffix
                 + "\n  retained_topic: retained-recover-" + suffix + "\n  partitions: 8\n  max_inflight_per_session: "
-                + WINDOW);
+                + WINDOW).replace("topic_replication_factor: 1", "topic_replication_factor: 3")
+                .replace("topic_min_insync_replicas: 1", "topic_min_insync_replicas: 2");
+        assertTrue(base.contains("topic_replication_factor: 3"), base);
         List<CompletableFuture<Void>> starting = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String yaml = base.replace("node_id: it-node", "node_id: fleet-" + (i + 1))
@@ -138,6 +141,7 @@ class FleetRecoveryIT {
                 n.close();
             }
         }
+        kafka.close();
     }
 
     /** kill -9 mid-delivery: an MQTT 3.1.1 subscriber with unacknowledged messages gets them all on node 3. */
