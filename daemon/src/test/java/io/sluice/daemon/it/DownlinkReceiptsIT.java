@@ -237,6 +237,50 @@ class DownlinkReceiptsIT {
     }
 
     @Test
+    void aGracefulRestart_writesEachReceiptOnce_andDeliversNothingAgain(@TempDir Path dir) throws Exception {
+        int port = DaemonProcess.freePort();
+        String receiptsTopic = receiptsTopic();
+        String yaml = kafka.daemonYaml("receipts-graceful", port).replaceFirst("downlink:\\n",
+                "downlink:\n  receipts_topic: " + receiptsTopic + "\n");
+        String topic = Backend.value(yaml, "downlink:\\n  receipts_topic: \\S+\\n  topic: (\\S+)");
+        int n = 20;
+        try (DaemonProcess daemon = new DaemonProcess(dir, yaml, port, List.of("-Xmx256m")).start();
+             KafkaProducer<String, byte[]> producer = Backend.producer(kafka.bootstrap())) {
+            Mqtt3BlockingClient sub = Clients.v3("device-g", port);
+            var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
+            sub.connectWith().cleanSession(false).send();
+            sub.subscribeWith().topicFilter("cmd/device-g/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            java.util.Set<String> offsets = new java.util.TreeSet<>();
+            for (int i = 0; i < n; i++) {
+                offsets.add(Long.toString(Backend.write(producer, topic, "device-g", "m" + i, "sluice.topic",
+                        "cmd/device-g/m")));
+            }
+            for (int i = 0; i < n; i++) {
+                Mqtt3Publish p = publishes.receive(AWAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow();
+                assertEquals("m" + i, new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8));
+            }
+            sub.disconnect(); // after the PUBACKs
+            assertEquals(0, daemon.terminate(Duration.ofSeconds(60)), daemon.log());
+            daemon.start();
+
+            Mqtt3BlockingClient back = Clients.v3("device-g", port);
+            var again = back.publishes(MqttGlobalPublishFilter.ALL);
+            assertTrue(back.connectWith().cleanSession(false).send().isSessionPresent(), daemon.log());
+            long marker = Backend.write(producer, topic, "device-g", "marker", "sluice.topic", "cmd/device-g/m");
+            Mqtt3Publish next = again.receive(AWAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow();
+            assertEquals("marker", new String(next.getPayloadAsBytes(), StandardCharsets.UTF_8),
+                    "nothing delivered again before the later record");
+            offsets.add(Long.toString(marker));
+            List<String[]> got = awaitReceipts(receiptsTopic, n + 1);
+            assertEquals(n + 1, got.size(), "one receipt per message, none twice");
+            assertEquals(offsets, got.stream().map(r -> field(r[1], "offset"))
+                    .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)));
+            assertTrue(got.stream().allMatch(r -> field(r[1], "outcome").equals("acked")));
+            back.disconnect();
+        }
+    }
+
+    @Test
     void aReceiptNotYetDurableWhenTheNodeIsKilled9_isWrittenAfterTheRestart_whenTheDeviceAcknowledgesTheReplayedMessage(
             @TempDir Path dir) throws Exception {
         int port = DaemonProcess.freePort();
