@@ -269,6 +269,21 @@ class FleetRecoveryTest {
     }
 
     @Test
+    void manySessionsResumedFromOneStoppedNode_askTheLogOnce_andAreRecoveredTogether() {
+        nodeAHoldsUnfinishedMessages();
+        b.log.stoppedNodes.add("node-a");
+        // a reconnect storm: asking once per session queued thousands of questions behind the scans
+        for (int i = 0; i < 20; i++) {
+            resumedFromA(b, "storm-" + i, "t");
+        }
+        assertEquals(1, b.log.stoppedQuestions.get(), "one question for the node, its answer shared");
+        assertEquals(20, b.stats.event("recovery_node_stopped"));
+        b.clock.advance(java.time.Duration.ofMillis(1_000)); // Recovery.STOPPED_ANSWER_MS
+        resumedFromA(b, "later", "t");
+        assertEquals(2, b.log.stoppedQuestions.get(), "asked again once the answer is a second old");
+    }
+
+    @Test
     void aSessionThatDidNotComeFromAnotherNode_isNotRecovered() {
         b.log.peers.put("node-a", a.log);
         MqttHarness first = b.connect(MqttVersion.MQTT_5, "here", 60);

@@ -118,11 +118,14 @@ public final class MemoryDeliveryLog implements DeliveryLog {
         return s.done();
     }
 
+    /** Times {@link #stoppedGracefully} was asked. */
+    public final java.util.concurrent.atomic.AtomicInteger stoppedQuestions = new java.util.concurrent.atomic.AtomicInteger();
     /** Nodes {@link #stoppedGracefully} says stopped. */
     public final java.util.Set<String> stoppedNodes = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
     public CompletionStage<Boolean> stoppedGracefully(String node) {
+        stoppedQuestions.incrementAndGet();
         return CompletableFuture.completedFuture(stoppedNodes.contains(node));
     }
 

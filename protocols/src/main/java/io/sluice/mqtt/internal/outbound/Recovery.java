@@ -45,6 +45,12 @@ final class Recovery {
     private final Map<String, String> cameFrom = new ConcurrentHashMap<>();
     /** Sessions whose recovery began and is not over (its marker read back, or its held copies released). */
     private final java.util.Set<String> begun = ConcurrentHashMap.newKeySet();
+    /**
+     * Per old node: whether it stopped gracefully, asked once for every session resumed from it within
+     * {@link #STOPPED_ANSWER_MS} (a reconnect storm from one node asks the log about once a second, not once per
+     * session). One entry per node sessions came from.
+     */
+    private final Map<String, StoppedAnswer> stoppedAnswers = new ConcurrentHashMap<>();
     /** Per old node: the sessions waiting for its next scan, and those its running scan serves. Guarded by this. */
     private final Map<String, NodeScans> byNode = new HashMap<>();
 
@@ -58,6 +64,12 @@ final class Recovery {
     private static final class Batch {
         final Map<String, List<HandedMessage>> sessions = new ConcurrentHashMap<>();
         long bytes;
+    }
+
+    /** How long one answer to "did that node stop gracefully?" serves the sessions resumed from it. */
+    static final long STOPPED_ANSWER_MS = 1_000;
+
+    private record StoppedAnswer(CompletionStage<Boolean> answer, long askedAtMillis) {
     }
 
     Recovery(Broker broker) {
@@ -101,12 +113,10 @@ final class Recovery {
      * {@code delivery.handover_timeout_ms}: a stopped node hands nothing over.
      */
     void checkStopped(String clientId, String node) {
-        CompletionStage<Boolean> stopped;
-        try {
-            stopped = broker.log().stoppedGracefully(node);
-        } catch (RuntimeException e) {
-            return; // not known: the timeout decides
-        }
+        long now = broker.clock().millis();
+        CompletionStage<Boolean> stopped = stoppedAnswers.compute(node, (n, asked) ->
+                asked != null && now - asked.askedAtMillis() < STOPPED_ANSWER_MS ? asked
+                        : new StoppedAnswer(askStopped(n), now)).answer();
         stopped.whenComplete((yes, err) -> {
             if (err == null && Boolean.TRUE.equals(yes) && node.equals(cameFrom.get(clientId))
                     && !begun.contains(clientId)) {
@@ -116,6 +126,14 @@ final class Recovery {
                 begin(clientId);
             }
         });
+    }
+
+    private CompletionStage<Boolean> askStopped(String node) {
+        try {
+            return broker.log().stoppedGracefully(node);
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e); // not known: the timeout decides
+        }
     }
 
     /**
