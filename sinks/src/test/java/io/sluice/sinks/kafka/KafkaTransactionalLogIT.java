@@ -60,11 +60,11 @@ class KafkaTransactionalLogIT {
                 List.of(new LogHeader("sluice.topic", "s/1".getBytes(UTF_8)))), "dev-1\u00007", new byte[] {1, 0, 7}));
         assertEquals(Status.APPENDED, r.status(), String.valueOf(r.reason()));
 
-        List<ConsumerRecord<String, byte[]>> written = TestKafka.readAll(readings, AWAIT);
+        List<ConsumerRecord<String, byte[]>> written = TestKafka.readAllSettled(readings, AWAIT);
         assertEquals(1, written.size());
         assertArrayEquals(payload, written.get(0).value());
         assertEquals("s/1", new String(written.get(0).headers().lastHeader("sluice.topic").value(), UTF_8));
-        List<ConsumerRecord<String, byte[]>> remembered = TestKafka.readAll(sessions, AWAIT);
+        List<ConsumerRecord<String, byte[]>> remembered = TestKafka.readAllSettled(sessions, AWAIT);
         assertEquals(1, remembered.size());
         assertEquals("dev-1\u00007", remembered.get(0).key());
     }
@@ -78,9 +78,10 @@ class KafkaTransactionalLogIT {
         // the writer goes on after an aborted transaction
         assertEquals(Status.APPENDED, result(log.append(new LogRecord("dev-2", new byte[10]), "dev-2\u00002",
                 new byte[] {1, 0, 2})).status());
-        assertEquals(List.of("dev-2\u00002"), TestKafka.readAll(sessions, AWAIT).stream().map(ConsumerRecord::key)
+        assertEquals(List.of("dev-2\u00002"), TestKafka.readAllSettled(sessions, AWAIT).stream()
+                .map(ConsumerRecord::key)
                 .toList(), "the aborted transaction's session record is not read");
-        assertEquals(1, TestKafka.readAll(readings, AWAIT).size());
+        assertEquals(1, TestKafka.readAllSettled(readings, AWAIT).size());
     }
 
     @Test
@@ -94,6 +95,6 @@ class KafkaTransactionalLogIT {
         assertTrue(all.stream().allMatch(f -> f.join().appended()));
         assertEquals(500, log.committedCount());
         assertTrue(log.transactionCount() < 500, "group commit: " + log.transactionCount() + " transactions");
-        assertEquals(500, TestKafka.readAll(readings, AWAIT).size());
+        assertEquals(500, TestKafka.readAllSettled(readings, AWAIT).size());
     }
 }

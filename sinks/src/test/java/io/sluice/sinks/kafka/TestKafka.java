@@ -35,4 +35,13 @@ public final class TestKafka {
     public static List<ConsumerRecord<String, byte[]>> readAll(String topic, Duration timeout) {
         return KafkaRecords.readAll(bootstrap(), topic, timeout);
     }
+
+    /**
+     * As {@link #readAll}, once the transactions open on the topic have their markers: a committed transaction's
+     * records become readable to read_committed consumers only when its markers are written, a moment after the
+     * commit returns.
+     */
+    public static List<ConsumerRecord<String, byte[]>> readAllSettled(String topic, Duration timeout) {
+        return KafkaRecords.readAllSettled(bootstrap(), topic, timeout);
+    }
 }
