@@ -159,11 +159,13 @@ class DownlinkReceiptsIT {
             sub.subscribeWith().topicFilter("cmd/device-e/#").qos(MqttQos.AT_LEAST_ONCE).send();
             sub.disconnect();
 
+            long writtenAt = System.currentTimeMillis();
             long offset = Backend.write(producer, topic, "device-e", "stale", "sluice.topic", "cmd/device-e/x",
                     "mqtt.expiry_s", "1");
             // queued for the offline session: published, its downlink record finished
             await().atMost(AWAIT).until(() -> daemon.downlink().stats().published() == 1);
-            Thread.sleep(1_500); // the message's expiry of 1 s must pass while the device is offline
+            // the message's expiry of 1 s must pass while the device is offline (counted from its write, with room)
+            await().atMost(AWAIT).until(() -> System.currentTimeMillis() >= writtenAt + 1_500);
             assertEquals(List.of(), receipts(receiptsTopic), "no receipt while it waits in the queue");
 
             Mqtt5BlockingClient back = Clients.v5("device-e", daemon.mqttPort());
@@ -305,9 +307,11 @@ class DownlinkReceiptsIT {
             List<ConsumerRecord<String, byte[]>> delivery = kafka.readAll(deliveryTopic);
             assertEquals(1, delivery.size());
             ConsumerRecord<String, byte[]> record = delivery.get(0);
+            long ackedAt = System.nanoTime();
             sub.disconnect(); // after the PUBACK
             await().atMost(AWAIT).until(() -> daemon.log().contains("Receipt write to '" + receiptsTopic + "' failed"));
-            Thread.sleep(2_500); // past delivery.commit_interval_ms (1 s) twice: a finished position would be stored
+            // past delivery.commit_interval_ms (1 s) twice since the PUBACK: a finished position would be stored
+            await().atMost(AWAIT).until(() -> System.nanoTime() - ackedAt >= 2_500_000_000L);
             daemon.kill();
 
             // the copy was acknowledged, its receipt refused (tried again until the kill): its position was not stored
