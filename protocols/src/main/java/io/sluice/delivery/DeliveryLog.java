@@ -55,18 +55,19 @@ public interface DeliveryLog {
     }
 
     /**
-     * Reads the delivery partition of {@code node} (another node, presumed gone) from that node's committed position
-     * to the partition's end as of the scan's start, handing each message addressed to that node to {@code each},
-     * in log order, without committing anything for that node (docs/DELIVERY.md, "Node death"). Handover markers,
-     * records of other nodes sharing the partition and records that do not decode are passed over. Never blocks the
-     * caller: the scan runs on a thread of the log's own, and {@code each} is called there. Completes
-     * {@link Delivery#DELIVERED} once the end is reached, otherwise retryable or rejected with a reason (Kafka
-     * unreachable, the node has no committed position, the log closed); never exceptionally. A log that cannot scan
-     * completes rejected at once.
+     * Reads the delivery partition of {@code node} (another node, presumed gone) from {@code from} (negative: that
+     * node's committed position) to the partition's end as of the scan's start, handing each message addressed to
+     * that node to {@code each}, in log order, without committing anything for that node (docs/DELIVERY.md, "Node
+     * death"). Handover markers, records of other nodes sharing the partition and records that do not decode are
+     * passed over. Never blocks the caller: the scan runs on a thread of the log's own, and {@code each} is called
+     * there. Completes with {@link Delivery#DELIVERED} and the position it read up to once the end is reached,
+     * otherwise retryable or rejected with a reason (Kafka unreachable, the node has no committed position, the log
+     * closed); never exceptionally. A log that cannot scan completes rejected at once.
      */
-    default CompletionStage<Delivery> scan(String node, java.util.function.Consumer<ScannedMessage> each) {
-        return java.util.concurrent.CompletableFuture.completedFuture(
-                Delivery.rejected("this delivery log cannot scan another node's partition"));
+    default CompletionStage<ScanResult> scan(String node, long from,
+                                             java.util.function.Consumer<ScannedMessage> each) {
+        return java.util.concurrent.CompletableFuture.completedFuture(ScanResult.failed(
+                Delivery.rejected("this delivery log cannot scan another node's partition")));
     }
 
     /**

@@ -389,6 +389,8 @@ public final class MqttSource implements AutoCloseable {
             listeners.tls().close();
         }
         if (broker != null) {
+            // sessions that moved away a moment ago (a drain, or this stop) still get what lagging nodes send here
+            broker.awaitForwarding(2 * broker.limits().handoverTimeoutMs());
             // the connections are closed: what their QoS 2 copies stand at is final for this run
             broker.recordAtShutdown(sessions.limits().storeTimeoutMs());
             broker.awaitReceipts(sessions.limits().storeTimeoutMs()); // so their positions are stored finished

@@ -400,7 +400,10 @@ public final class ConfigSchema {
                             + " this long (event handover_timeout), and not at all when that node had stopped"
                             + " gracefully. Then this node reads what the old node held for the session from that"
                             + " node's delivery partition itself (it may be gone), and the held messages go out after"
-                            + " that (docs/DELIVERY.md, \"Node death\"). 0: no wait and no such recovery."),
+                            + " that (docs/DELIVERY.md, \"Node death\"), and reads it once more this long later for"
+                            + " what other nodes still sent there. A node that stops keeps forwarding messages for"
+                            + " sessions that just moved away from it this long after each move (at most twice this"
+                            + " long). 0: no wait, no such recovery and no forwarding."),
             number("delivery.max_queued_bytes", LONG, 128 * MIB, 0, 1024L * 1024 * MIB,
                     "Bytes of messages waiting for subscribers across all sessions, each queued copy counted as"
                             + " its payload + 2 x its topic + 160 B (copies of one message share its payload, so this"

@@ -41,6 +41,8 @@ class FleetRecoveryIT {
     @TempDir
     static Path dir;
     private static final DaemonProcess[] nodes = new DaemonProcess[3];
+    /** The fleet's delivery topic (8 partitions). */
+    private static String deliveryTopic;
     private static final List<String> unackedSent = numbered("u-", 20);
     private static final List<String> offlineSent = numbered("q-", 100);
     /** What the 3.1.1 subscriber received on node 1 before it died (never acknowledged). */
@@ -50,6 +52,7 @@ class FleetRecoveryIT {
     static void startNodesSubscribeAndKillNode1() throws Exception {
         int[] ports = {DaemonProcess.freePort(), DaemonProcess.freePort(), DaemonProcess.freePort()};
         String suffix = Long.toHexString(System.nanoTime());
+        deliveryTopic = "delivery-recover-" + suffix;
         String base = kafka.daemonYaml("recover", ports[0], "delivery:\n  topic: delivery-recover-" + suffix
                 + "\n  retained_topic: retained-recover-" + suffix + "\n  partitions: 8\n  max_inflight_per_session: "
                 + WINDOW).replace("topic_replication_factor: 1", "topic_replication_factor: 3")
@@ -249,10 +252,43 @@ class FleetRecoveryIT {
         assertEquals(sent, got, "all 50, in order, once" + logs());
         assertTrue(nodes[2].log().contains("Session 'rec-g5' resumed here from node 'fleet-2', which stopped"
                 + " gracefully: recovering it from that node's partition at once"), "without the timeout" + logs());
+
+        // a node that had not read yet where rec-g5 went (node 1 is dead here, so written as it would have) routes a
+        // message for it to node 2's partition after node 3's scan: nobody reads that partition while node 2 is
+        // down, and node 2 would pass it over when it starts again, the session being node 3's. Node 3 reads node
+        // 2's partition once more, delivery.handover_timeout_ms after its scan, and delivers it.
+        writeAsALaggingNode("fleet-2", "rec/g5/t", "routed-late");
+        Optional<String> late = again.receive(60, TimeUnit.SECONDS)
+                .map(p -> new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8));
+        assertEquals(Optional.of("routed-late"), late, "the message routed to the stopped node after the scan"
+                + logs());
+        assertTrue(nodes[2].log().contains("read from where the last scan ended,"), "by a late scan" + logs());
         back.disconnect();
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    /**
+     * Appends to {@code node}'s delivery partition the record a publishing node writes for a QoS 1 message on
+     * {@code topic} that one of {@code node}'s sessions matches (docs/RECORDS.md, the delivery topic).
+     */
+    private static void writeAsALaggingNode(String node, String topic, String payload) throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all");
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(p,
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+            headers.add("sluice.topic", utf8(topic));
+            headers.add("sluice.qos", utf8("1"));
+            headers.add("sluice.publisher", utf8("rec-lagging-pub"));
+            headers.add("sluice.published_ms", utf8(Long.toString(System.currentTimeMillis())));
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(deliveryTopic,
+                    io.sluice.sinks.delivery.internal.Partitions.of(node, 8), null, node, utf8(payload), headers))
+                    .get(30, TimeUnit.SECONDS);
+        }
+    }
 
     @FunctionalInterface
     interface Inbox {

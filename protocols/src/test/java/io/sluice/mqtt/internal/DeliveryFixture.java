@@ -37,6 +37,8 @@ final class DeliveryFixture {
     final Broker broker;
     final Context ctx;
     final ManualIngest unused = new ManualIngest();
+    /** Work the broker asked to run later (late recovery scans), in order; {@link #runLater} runs it. */
+    final List<Runnable> later = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final io.sluice.auth.Authenticator auth;
     private final List<MqttHarness> clients = new ArrayList<>();
 
@@ -75,11 +77,20 @@ final class DeliveryFixture {
         this.registry = new SessionRegistry(store, clock, stats);
         registry.load();
         this.broker = new Broker(log, log.node, limits, stats, clock);
+        broker.scheduleWith((ms, task) -> later.add(task)); // the test runs them (runLater), not a timer
         // readings are taken at once: these tests are about delivery
         this.ctx = new Context(MqttHarness.config(64, 4, 1 << 20), e -> CompletableFuture.completedFuture(
                 Delivery.DELIVERED), new InflightBudget(1 << 20), registry, stats, clock, new AtomicLong(),
                 new AtomicBoolean(true), auth, broker);
         broker.start(registry);
+    }
+
+    /** Runs the delayed work the broker asked for so far (as though its delay passed); returns how much ran. */
+    int runLater() {
+        List<Runnable> due = List.copyOf(later);
+        later.removeAll(due);
+        due.forEach(Runnable::run);
+        return due.size();
     }
 
     /** A new node over the same session store and delivery log (re-read from its committed position). */

@@ -266,6 +266,48 @@ class FleetHandoverTest {
         assertEquals(a.log.appended.size(), a.log.committed, "every position finished");
     }
 
+    /**
+     * A node that stops a moment after a session moved away (a drain, then a stop) keeps forwarding until the
+     * session's window has passed, so what lagging nodes still route to it is not left in its partition; at most
+     * the cap it is given.
+     */
+    @Test
+    void aStoppingNode_waitsForTheForwardingWindowOfASessionThatMovedAway_atMostItsCap() {
+        MqttHarness mover = a.connect(MqttVersion.MQTT_5, "mover", 60);
+        subscribed(mover, subscribe(1, "t", 1));
+        mover.close();
+        a.broker.remoteSession("mover", "node-b", true, Map.of("t", 1), Map.of());
+        assertEquals(1, a.log.handOvers.size(), "handed over: the node is not stopping yet");
+        assertEquals(1, a.broker.awaitForwarding(50), "its window is open (this clock stands still): cut at the cap");
+        a.clock.advance(java.time.Duration.ofMillis(a.limits.handoverTimeoutMs()));
+        assertEquals(0, a.broker.awaitForwarding(60_000), "its window has passed");
+    }
+
+    /**
+     * Once a stopping node has no forwarding window open, a move it reads is not handed over (it could not forward
+     * for it any more): the session's queue stays unfinished in its stored position, for the new node to recover
+     * from its partition.
+     */
+    @Test
+    void aMoveReadAfterTheStoppingNodesLastWindow_isLeftToTheNewNodesRecovery_itsPositionUnfinished() {
+        MqttHarness mover = a.connect(MqttVersion.MQTT_5, "mover", 60);
+        subscribed(mover, subscribe(1, "t", 1));
+        mover.close();
+        MqttHarness pub = a.connect(MqttVersion.MQTT_5, "pub", 0);
+        pub.send(publish("t", 1, 1, bytes("queued")));
+        a.log.deliver();
+        long before = a.log.committed;
+        assertEquals(0, a.broker.awaitForwarding(60_000), "nothing moved away: no wait");
+
+        a.broker.remoteSession("mover", "node-b", true, Map.of("t", 1), Map.of());
+        assertEquals(List.of(), a.log.handOvers, "not handed over");
+        a.broker.remoteSession("mover", "node-b", true, Map.of("t", 1), Map.of()); // its next record, same move
+        assertEquals(1, a.stats.event("handover_left_to_recovery"), "counted once per session");
+        assertEquals(0, a.stats.event("delivery_session_moved"));
+        assertEquals(before, a.log.committed, "the queued copy is still unfinished: its position is stored before it");
+        assertEquals(before, a.broker.positions().lowestUnfinished());
+    }
+
     @Test
     void aForwardedMessage_reachesTheClientOnItsNewNode_afterWhatWasHandedOverAndHeld() {
         MqttHarness back = resumedOnB();

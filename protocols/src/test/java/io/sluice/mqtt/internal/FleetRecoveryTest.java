@@ -268,6 +268,61 @@ class FleetRecoveryTest {
         assertEquals(1, b.stats.event("recovery_sessions"));
     }
 
+    /**
+     * A node that had not read where "mover" went writes its message to node-a's partition after node-b's scan of it
+     * (node-a is stopped: nobody else reads that partition). node-b reads node-a's partition once more, a handover
+     * timeout later, from where its scan ended: the late message is forwarded to "mover" here, and nothing the first
+     * scan read comes again.
+     */
+    @Test
+    void aMessageWrittenToTheStoppedNodesPartitionAfterTheScan_isForwardedByTheLateScan_once() {
+        nodeAHoldsUnfinishedMessages();
+        b.log.stoppedNodes.add("node-a");
+        MqttHarness back = resumedFromA(b, "mover", "t");
+        assertEquals(1, recoveries().size());
+        b.log.land(recoveries().get(0));
+        b.log.deliver();
+        assertEquals(List.of("sent-1", "sent-2"), texts(publishes(back.pump())));
+        assertEquals(List.of(), b.log.forwards, "nothing late yet");
+
+        // a lagging node routes by what it last knew: node-a
+        a.log.append(message("late", 1), List.of("node-a"));
+        a.log.append(new Message("o", bytes("not its topic"), 1, false, "pub", 0, 0, -1, null, null, null, null),
+                List.of("node-a"));
+        assertEquals(1, b.runLater(), "one late scan, due a handover timeout after the scan");
+        assertEquals(2, b.log.scans.size());
+        assertTrue(b.log.scans.get(1).from() > 0, "from where the first scan ended: " + b.log.scans.get(1).from());
+        assertEquals(1, b.log.forwards.size(), "only the late message its subscription matches");
+        Object[] f = b.log.forwards.get(0);
+        assertEquals("node-b", f[0], "to this node's own partition");
+        assertEquals("mover", f[1]);
+        assertEquals("late", new String(((Message) f[2]).payload(), StandardCharsets.UTF_8));
+        assertEquals(1, b.stats.event("recovery_late_scans"));
+        assertEquals(1, b.stats.event("recovered_late"));
+
+        var fw = b.log.forwards.remove(0); // read back on node-b, as Kafka hands it: addressed to "mover"
+        b.log.land(new MemoryDeliveryLog.HandOver("node-b", "mover", List.of(new HandedMessage((Message) fw[2],
+                false)), null));
+        b.log.deliver();
+        List<MqttPublishMessage> got = publishes(back.pump());
+        assertEquals(List.of("late"), texts(got));
+        assertTrue(!got.get(0).fixedHeader().isDup(), "node-a never had it: no DUP");
+    }
+
+    @Test
+    void aLateScanIsNotMade_forASessionThatLeftThisNodeMeanwhile() {
+        nodeAHoldsUnfinishedMessages();
+        b.log.stoppedNodes.add("node-a");
+        resumedFromA(b, "mover", "t");
+        b.log.land(recoveries().get(0));
+        b.log.deliver();
+        b.broker.remoteSession("mover", "node-c", true, Map.of("t", 1), Map.of()); // moved on to node-c
+        a.log.append(message("late", 1), List.of("node-a"));
+        assertEquals(1, b.runLater());
+        assertEquals(1, b.log.scans.size(), "no second read of node-a for it");
+        assertEquals(0, b.stats.event("recovery_late_scans"));
+    }
+
     @Test
     void manySessionsResumedFromOneStoppedNode_askTheLogOnce_andAreRecoveredTogether() {
         nodeAHoldsUnfinishedMessages();

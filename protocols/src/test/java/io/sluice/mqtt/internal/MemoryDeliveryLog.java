@@ -95,8 +95,8 @@ public final class MemoryDeliveryLog implements DeliveryLog {
     }
 
     /** A scan asked of this log ({@link #scan}): of {@code node}'s log among {@link #peers}. */
-    public record Scan(String node, java.util.function.Consumer<io.sluice.delivery.ScannedMessage> each,
-                       CompletableFuture<Delivery> done) {
+    public record Scan(String node, long from, java.util.function.Consumer<io.sluice.delivery.ScannedMessage> each,
+                       CompletableFuture<io.sluice.delivery.ScanResult> done) {
     }
 
     /** Other nodes' logs by node id, which {@link #scan} reads from their committed position as Kafka would. */
@@ -108,9 +108,9 @@ public final class MemoryDeliveryLog implements DeliveryLog {
     public volatile Delivery scanOutcome = Delivery.DELIVERED;
 
     @Override
-    public CompletionStage<Delivery> scan(String node,
-                                          java.util.function.Consumer<io.sluice.delivery.ScannedMessage> each) {
-        Scan s = new Scan(node, each, new CompletableFuture<>());
+    public CompletionStage<io.sluice.delivery.ScanResult> scan(String node, long from,
+            java.util.function.Consumer<io.sluice.delivery.ScannedMessage> each) {
+        Scan s = new Scan(node, from, each, new CompletableFuture<>());
         scans.add(s);
         if (!scansHeld) {
             runScan(s);
@@ -129,23 +129,33 @@ public final class MemoryDeliveryLog implements DeliveryLog {
         return CompletableFuture.completedFuture(stoppedNodes.contains(node));
     }
 
-    /** Reads {@code s.node()}'s log from its committed position to its end, as the Kafka log's scan does. */
+    /**
+     * Reads {@code s.node()}'s log from its committed position (or {@code s.from()}) to its end, as the Kafka log's
+     * scan does; completes with the end (the index after the last record).
+     */
     public void runScan(Scan s) {
         MemoryDeliveryLog from = peers.get(s.node());
         if (scanOutcome.outcome() != io.sluice.ingest.Outcome.DELIVERED || from == null) {
-            s.done().complete(from == null ? Delivery.rejected("no log of " + s.node()) : scanOutcome);
+            s.done().complete(io.sluice.delivery.ScanResult.failed(
+                    from == null ? Delivery.rejected("no log of " + s.node()) : scanOutcome));
             return;
         }
-        for (io.sluice.delivery.ScannedMessage m : from.unfinished()) {
+        long end;
+        List<io.sluice.delivery.ScannedMessage> read;
+        synchronized (from) {
+            end = from.appended.size();
+            read = from.unfinished(s.from() < 0 ? Math.max(0, from.committed) : s.from());
+        }
+        for (io.sluice.delivery.ScannedMessage m : read) {
             s.each().accept(m);
         }
-        s.done().complete(Delivery.DELIVERED);
+        s.done().complete(new io.sluice.delivery.ScanResult(Delivery.DELIVERED, end));
     }
 
-    /** What this node's partition holds from its committed position on, as a scan reads it (markers left out). */
-    private synchronized List<io.sluice.delivery.ScannedMessage> unfinished() {
+    /** What this node's partition holds from {@code start} on, as a scan reads it (markers left out). */
+    private synchronized List<io.sluice.delivery.ScannedMessage> unfinished(long start) {
         List<io.sluice.delivery.ScannedMessage> out = new ArrayList<>();
-        for (int i = (int) Math.max(0, committed); i < appended.size(); i++) {
+        for (int i = (int) start; i < appended.size(); i++) {
             Object[] a = addressed.get(i);
             if (a != null && !(Boolean) a[2]) {
                 out.add(new io.sluice.delivery.ScannedMessage(appended.get(i), (String) a[0], (Boolean) a[1]));

@@ -156,8 +156,9 @@ public final class KafkaDeliveryLog implements DeliveryLog, AutoCloseable {
 
     /** On a thread of its own, one scan at a time ({@link RecoveryScans}). */
     @Override
-    public CompletionStage<Delivery> scan(String node, java.util.function.Consumer<ScannedMessage> each) {
-        return recovery.scan(node, each);
+    public CompletionStage<io.sluice.delivery.ScanResult> scan(String node, long from,
+                                                             java.util.function.Consumer<ScannedMessage> each) {
+        return recovery.scan(node, from, each);
     }
 
     @Override

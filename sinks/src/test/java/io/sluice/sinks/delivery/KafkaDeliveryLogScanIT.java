@@ -113,18 +113,28 @@ class KafkaDeliveryLogScanIT {
         List<ScannedMessage> got = new CopyOnWriteArrayList<>();
         List<String> threads = new CopyOnWriteArrayList<>();
         var scanner = open("node-b");
-        Delivery outcome = done(scanner.scan("node-dead", m -> {
+        io.sluice.delivery.ScanResult result = done(scanner.scan("node-dead", -1, m -> {
             got.add(m);
             threads.add(Thread.currentThread().getName());
         }));
 
-        assertEquals(Delivery.DELIVERED, outcome);
+        assertEquals(Delivery.DELIVERED, result.outcome());
         assertEquals(List.of("m-2", "m-3", "m-4", "h-0", "h-1", "m-5"),
                 got.stream().map(m -> new String(m.message().payload(), UTF_8)).toList(),
                 "from the committed position, in order, without the marker or the other node's record");
         assertEquals(List.of("-", "-", "-", "dev-x inflight", "dev-x", "-"), got.stream()
                 .map(m -> m.forClient() == null ? "-" : m.forClient() + (m.inflight() ? " inflight" : "")).toList());
         assertTrue(threads.stream().allMatch("sluice-delivery-recovery"::equals), threads::toString);
+
+        // a record another node writes there afterwards (it had not read where a session went): a later scan from
+        // where this one ended reads that record alone
+        assertEquals(Delivery.DELIVERED, done(other.append(message("late-0"), List.of("node-dead"))));
+        List<ScannedMessage> late = new CopyOnWriteArrayList<>();
+        io.sluice.delivery.ScanResult again = done(scanner.scan("node-dead", result.end(), late::add));
+        assertEquals(Delivery.DELIVERED, again.outcome());
+        assertEquals(List.of("late-0"), late.stream().map(m -> new String(m.message().payload(), UTF_8)).toList(),
+                "only what was written after the first scan's end");
+        assertTrue(again.end() > result.end(), "it read past the first end: " + again + " after " + result);
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrap()))) {
             Map<TopicPartition, OffsetAndMetadata> stored = admin.listConsumerGroupOffsets("sluice.delivery.node-dead")
@@ -136,9 +146,9 @@ class KafkaDeliveryLogScanIT {
 
     @Test
     void aScanOfANodeThatNeverCommitted_completesRejected_namingIt() {
-        Delivery outcome = done(open("node-b").scan("node-never-started", m -> {
+        Delivery outcome = done(open("node-b").scan("node-never-started", -1, m -> {
             throw new AssertionError("nothing to read: " + m);
-        }));
+        })).outcome();
         assertEquals(Outcome.REJECTED, outcome.outcome());
         assertTrue(outcome.reason().contains("'node-never-started' has no committed position"), outcome.reason());
     }
@@ -147,7 +157,7 @@ class KafkaDeliveryLogScanIT {
     void aScanAfterTheLogClosed_completesRetryable() {
         var log = open("node-b");
         log.close();
-        Delivery outcome = done(log.scan("node-dead", m -> { }));
+        Delivery outcome = done(log.scan("node-dead", -1, m -> { })).outcome();
         assertEquals(Outcome.RETRYABLE, outcome.outcome());
     }
 

@@ -57,6 +57,20 @@ public final class Broker {
     private volatile InflightRecords records;
     /** The sessions, once {@link #start}ed: where a session that ends here went, if it moved to another node. */
     private volatile io.sluice.mqtt.internal.SessionRegistry sessions;
+    /** Guards {@link #handoversClosed} against the moves the sessions follower applies. */
+    private final Object moves = new Object();
+    /**
+     * Set by a graceful stop once no forwarding window is open ({@link #awaitForwarding}): a move read after that is
+     * not handed over (this node would stop before its forwarding window passed); its queue stays here, unfinished,
+     * and the new node recovers it from this node's partition. Guarded by {@link #moves}.
+     */
+    private boolean handoversClosed;
+    /** The sessions a stopping node left to their new node's recovery (at most one per session of this node). */
+    private final java.util.Set<String> leftToRecovery = ConcurrentHashMap.newKeySet();
+    /** Runs a task after a delay in milliseconds (the late recovery scans); {@link #scheduleWith} in tests. */
+    private volatile java.util.function.BiConsumer<Long, Runnable> later = (ms, task) ->
+            java.util.concurrent.CompletableFuture.delayedExecutor(ms, java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .execute(task);
 
     public Broker(DeliveryLog log, String nodeId, DeliveryLimits limits, MqttStats stats, Clock clock) {
         this.log = Objects.requireNonNull(log, "log");
@@ -69,6 +83,16 @@ public final class Broker {
         this.retained = new RetainedMessages(limits.maxRetainedBytes(), stats);
         this.records = InflightRecords.none(stats);
         this.moved = new MovedSessions(limits.handoverTimeoutMs());
+    }
+
+    /** Runs delayed work ({@code later.accept(delayMillis, task)}) on {@code later} instead of a timer thread. */
+    public void scheduleWith(java.util.function.BiConsumer<Long, Runnable> later) {
+        this.later = Objects.requireNonNull(later, "later");
+    }
+
+    /** Runs {@code task} {@code delayMillis} from now, on a thread that may not block for long. */
+    void later(long delayMillis, Runnable task) {
+        later.accept(delayMillis, task);
     }
 
     /** Report the fate of each copy of a downlink message to {@code r} (before {@link #start}). */
@@ -298,18 +322,24 @@ public final class Broker {
             return;
         }
         recovery.cancel(clientId);
-        SessionQueue q = queues.remove(clientId);
-        if (q != null) {
-            if (subscriptions.isEmpty()) {
-                stats.count("delivery_session_moved"); // a session without subscriptions there: nothing to hand over
-            } else {
-                movedAway(clientId, q, node);
+        synchronized (moves) {
+            if (handoversClosed && queues.containsKey(clientId)) {
+                leftToRecovery(clientId, node);
+                return;
             }
-            q.end();
-        }
-        if (moved.takeEnded(clientId) && !subscriptions.isEmpty()
-                && !moved.add(clientId, node, subscriptions, clock.millis())) {
-            stats.count("handover_not_forwarding"); // more sessions moved away at once than are tracked
+            SessionQueue q = queues.remove(clientId);
+            if (q != null) {
+                if (subscriptions.isEmpty()) {
+                    stats.count("delivery_session_moved"); // no subscription there: nothing to hand over
+                } else {
+                    movedAway(clientId, q, node);
+                }
+                q.end();
+            }
+            if (moved.takeEnded(clientId) && !subscriptions.isEmpty()
+                    && !moved.add(clientId, node, subscriptions, clock.millis())) {
+                stats.count("handover_not_forwarding"); // more sessions moved away at once than are tracked
+            }
         }
         if (subscriptions.isEmpty()) {
             index.removeClient(clientId);
@@ -387,6 +417,20 @@ public final class Broker {
         io.sluice.mqtt.internal.SessionRegistry r = sessions;
         String at = r == null ? null : r.connectedNode(clientId);
         boolean moved = at != null && !at.isEmpty() && !at.equals(nodeId);
+        if (moved) {
+            synchronized (moves) {
+                if (handoversClosed && queues.containsKey(clientId)) {
+                    leftToRecovery(clientId, at);
+                    return;
+                }
+                endHere(clientId, true, at);
+            }
+        } else {
+            endHere(clientId, false, null);
+        }
+    }
+
+    private void endHere(String clientId, boolean moved, String at) {
         index.removeLocal(clientId);
         recovery.cancel(clientId);
         SessionQueue q = queues.remove(clientId);
@@ -399,6 +443,16 @@ public final class Broker {
         if (!moved) {
             records.forget(clientId);
         }
+    }
+
+    /** A move read while stopping: not handed over; what the session holds here stays unfinished for its recovery. */
+    private void leftToRecovery(String clientId, String node) {
+        if (!leftToRecovery.add(clientId)) {
+            return; // a later record of the same move (its subscriptions, its presence)
+        }
+        stats.count("handover_left_to_recovery");
+        LOG.info("Session '{}' moved to node '{}' while this node stops: not handed over; that node recovers what it"
+                + " held here from this node's partition", clientId, node);
     }
 
     private void movedAway(String clientId, SessionQueue q, String node) {
@@ -425,6 +479,54 @@ public final class Broker {
     /** {@code clientId}'s queue, made (persistent, offline) when it has none. */
     SessionQueue queueOrNew(String clientId) {
         return queues.computeIfAbsent(clientId, id -> new SessionQueue(id, this, true));
+    }
+
+    /**
+     * A graceful shutdown, after the connections closed and before the log closes: while a session that moved away
+     * from this node is within its forwarding window (docs/DELIVERY.md, "The window while the move is learned"), the
+     * node keeps reading its partition and forwarding what other nodes still route here for it; this waits until
+     * every window has passed (sessions that move meanwhile, read from the sessions topic, are handed over and get
+     * theirs), at most {@code capMillis}. From then on a move is no longer handed over: a handover now would have no
+     * forwarding window, so the session's queue stays here unfinished, in this node's stored position, and its new
+     * node recovers it (with what lagging nodes still write here) from this node's partition, counted
+     * {@code handover_left_to_recovery}. Blocking; returns the sessions whose window was still open at the cap.
+     */
+    public int awaitForwarding(long capMillis) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(capMillis);
+        int open = openOrClose();
+        if (open == 0) {
+            return 0;
+        }
+        LOG.info("Stopping: {} session(s) moved away from this node a moment ago; forwarding what other nodes still"
+                + " send here for them until their delivery.handover_timeout_ms window has passed (at most {} ms)",
+                open, capMillis);
+        while ((open = openOrClose()) > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20); // shutdown path only: polling the windows' ends
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (open > 0) {
+            synchronized (moves) {
+                handoversClosed = true;
+            }
+            LOG.warn("Stopping with {} session(s) still in their forwarding window: messages other nodes send here for"
+                    + " them from now on wait in this node's partition", open);
+        }
+        return open;
+    }
+
+    /** The sessions within their forwarding window; when none, no later move is handed over ({@link #moves}). */
+    private int openOrClose() {
+        synchronized (moves) {
+            int open = moved.open(clock.millis());
+            if (open == 0) {
+                handoversClosed = true;
+            }
+            return open;
+        }
     }
 
     /**

@@ -70,6 +70,17 @@ final class MovedSessions {
         pending.remove(clientId);
     }
 
+    /** How many tracked sessions are still within their window at {@code nowMillis}. */
+    int open(long nowMillis) {
+        int n = 0;
+        for (Moved m : moved.values()) {
+            if (m.untilMillis() > nowMillis) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Where {@code m} is to be forwarded: one entry per tracked session whose subscriptions match it. */
     List<Forward> matching(Message m, long nowMillis) {
         if (moved.isEmpty()) {

@@ -2,6 +2,7 @@ package io.sluice.mqtt.internal.outbound;
 
 import io.sluice.delivery.HandedMessage;
 import io.sluice.delivery.Message;
+import io.sluice.delivery.ScanResult;
 import io.sluice.delivery.ScannedMessage;
 import io.sluice.ingest.Delivery;
 import io.sluice.ingest.Outcome;
@@ -174,18 +175,28 @@ final class Recovery {
 
     private void scan(String node, Batch batch) {
         broker.stats().count("recovery_scans");
-        LOG.info("Node '{}' did not hand over {} session(s) resumed here within delivery.handover_timeout_ms ({} ms):"
-                + " reading its delivery partition from its committed position", node, batch.sessions.size(),
-                broker.limits().handoverTimeoutMs());
-        CompletionStage<Delivery> s;
+        LOG.info("Recovering {} session(s) resumed here from node '{}' (it stopped, or did not hand them over within"
+                + " delivery.handover_timeout_ms, {} ms): reading its delivery partition from its committed position",
+                batch.sessions.size(), node, broker.limits().handoverTimeoutMs());
+        CompletionStage<ScanResult> s;
         try {
-            s = broker.log().scan(node, m -> take(batch, m));
+            s = broker.log().scan(node, -1, m -> take(batch, m));
         } catch (RuntimeException e) {
-            s = java.util.concurrent.CompletableFuture.completedFuture(Delivery.rejected(e.toString()));
+            s = java.util.concurrent.CompletableFuture.completedFuture(ScanResult.failed(Delivery.rejected(
+                    e.toString())));
         }
-        s.whenComplete((d, err) -> scanned(node, batch, err == null && d != null
-                && d.outcome() == Outcome.DELIVERED ? null : err != null ? err.toString()
-                : d == null ? "no outcome" : d.reason()));
+        s.whenComplete((r, err) -> scanned(node, batch, failure(r, err), r == null ? -1 : r.end()));
+    }
+
+    /** Why a scan did not reach its end; null when it did. */
+    private static String failure(ScanResult r, Throwable err) {
+        if (err != null) {
+            return err.toString();
+        }
+        if (r == null) {
+            return "no outcome";
+        }
+        return r.complete() ? null : r.outcome().outcome() == Outcome.DELIVERED ? "no end" : r.outcome().reason();
     }
 
     /** One message of the old node's partition: taken for each waiting session it was for (the scan's thread). */
@@ -229,8 +240,11 @@ final class Recovery {
         list.add(new HandedMessage(m, true)); // the old node may have sent it: DUP=1
     }
 
-    /** The scan of {@code node} ended ({@code failure} null: read to the end); the next one starts if sessions wait. */
-    private void scanned(String node, Batch batch, String failure) {
+    /**
+     * The scan of {@code node} ended ({@code failure} null: read to the end, {@code end}); the next one starts if
+     * sessions wait, and the sessions it recovered get a late scan ({@link #lateScan}).
+     */
+    private void scanned(String node, Batch batch, String failure, long end) {
         Batch next;
         synchronized (this) {
             NodeScans ns = byNode.get(node);
@@ -243,29 +257,37 @@ final class Recovery {
             LOG.warn("Recovery from node '{}' failed ({}): {} session(s) resumed here get their messages without"
                     + " what that node held for them [recovery_failed]", node, failure, batch.sessions.size());
         }
+        java.util.Set<String> recovered = new java.util.HashSet<>();
         for (Map.Entry<String, List<HandedMessage>> e : batch.sessions.entrySet()) {
-            finish(node, e.getKey(), e.getValue(), failure);
+            if (finish(node, e.getKey(), e.getValue(), failure)) {
+                recovered.add(e.getKey());
+            }
         }
         if (next != null) {
             scan(node, next);
         }
+        long window = broker.limits().handoverTimeoutMs();
+        if (!recovered.isEmpty() && end >= 0 && window > 0) {
+            broker.later(window, () -> lateScan(node, end, recovered));
+        }
     }
 
-    private void finish(String node, String clientId, List<HandedMessage> found, String failure) {
+    /** True when {@code clientId} was recovered (the scan read to the end and the session is still held here). */
+    private boolean finish(String node, String clientId, List<HandedMessage> found, String failure) {
         SessionQueue q = broker.queue(clientId);
         if (q == null || !q.holding()) {
             over(clientId);
-            return; // ended or moved on, or the old node's marker came after all
+            return false; // ended or moved on, or the old node's marker came after all
         }
         if (failure != null) {
             broker.stats().count("recovery_failed");
             release(clientId, q);
-            return;
+            return false;
         }
         broker.stats().count("recovery_sessions");
         if (found.isEmpty()) {
             release(clientId, q);
-            return;
+            return true;
         }
         // its recovery stays under way until its marker is read back (cancel): a hold timeout meanwhile waits too
         CompletionStage<Delivery> w;
@@ -286,6 +308,69 @@ final class Recovery {
                     + " ({}); they are not delivered [recovery_failed]", clientId, node, found.size(),
                     err != null ? err.toString() : d == null ? "no outcome" : d.reason());
             release(clientId, q);
+        });
+        return true;
+    }
+
+    /**
+     * {@code delivery.handover_timeout_ms} after a scan of {@code node} ended at {@code from}, its partition is read
+     * once more from there for the sessions that scan recovered and that are still this node's: other nodes that had
+     * not yet read where those sessions went went on writing their messages to {@code node}'s partition (which
+     * nobody reads while it is down, and which it passes over when it starts again, the sessions being this node's).
+     * What they match is appended to this node's partition addressed to each session, as a forward (no DUP: the old
+     * node never had them), counted {@code recovered_late}. A message another node writes there after this read is
+     * not delivered to them. Counted {@code recovery_late_scans} per read.
+     */
+    private void lateScan(String node, long from, java.util.Set<String> recovered) {
+        Batch batch = new Batch();
+        for (String id : recovered) {
+            if (broker.queue(id) != null && cameFrom.get(id) == null) { // still here, not resumed from elsewhere since
+                batch.sessions.put(id, new ArrayList<>());
+            }
+        }
+        if (batch.sessions.isEmpty()) {
+            return;
+        }
+        broker.stats().count("recovery_late_scans");
+        CompletionStage<ScanResult> s;
+        try {
+            s = broker.log().scan(node, from, m -> take(batch, m));
+        } catch (RuntimeException e) {
+            s = java.util.concurrent.CompletableFuture.completedFuture(ScanResult.failed(Delivery.rejected(
+                    e.toString())));
+        }
+        s.whenComplete((r, err) -> {
+            String failure = failure(r, err);
+            if (failure != null) {
+                LOG.warn("Late recovery scan of node '{}' failed ({}): messages other nodes sent there for {}"
+                        + " session(s) resumed here are not delivered [recovery_failed]", node, failure,
+                        batch.sessions.size());
+                return;
+            }
+            for (Map.Entry<String, List<HandedMessage>> e : batch.sessions.entrySet()) {
+                for (HandedMessage h : e.getValue()) {
+                    forwardLate(node, e.getKey(), h.message());
+                }
+            }
+        });
+    }
+
+    private void forwardLate(String node, String clientId, Message m) {
+        CompletionStage<Delivery> w;
+        try {
+            w = broker.log().forward(broker.nodeId(), clientId, m);
+        } catch (RuntimeException e) {
+            w = java.util.concurrent.CompletableFuture.completedFuture(Delivery.rejected(e.toString()));
+        }
+        w.whenComplete((d, err) -> {
+            if (err == null && d != null && d.outcome() == Outcome.DELIVERED) {
+                broker.stats().count("recovered_late");
+                return;
+            }
+            broker.stats().count("recovery_failed");
+            LOG.warn("Late recovery for session '{}' from node '{}': writing a message to '{}' to this node's"
+                    + " partition failed ({}); it is not delivered [recovery_failed]", clientId, node, m.topic(),
+                    err != null ? err.toString() : d == null ? "no outcome" : d.reason());
         });
     }
 

@@ -1,6 +1,7 @@
 package io.sluice.sinks.delivery.internal;
 
 import io.sluice.delivery.Message;
+import io.sluice.delivery.ScanResult;
 import io.sluice.delivery.ScannedMessage;
 import io.sluice.ingest.Delivery;
 import io.sluice.sinks.delivery.DeliveryLogConfig;
@@ -28,8 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads another node's delivery partition for a recovery (docs/DELIVERY.md, "Node death"): one scan at a time, on a
  * thread of its own, each with a consumer of its own that is assigned that one partition, reads the committed
- * position of that node's group ({@code sluice.delivery.<node>}) and never commits to it, and reads from there to
- * the partition's end as it was when the scan started. Each record keyed to that node that holds a message is
+ * position of that node's group ({@code sluice.delivery.<node>}) (or a position the caller names: where an earlier
+ * scan ended) and never commits to it, and reads from there to the partition's end as it was when the scan started. Each record keyed to that node that holds a message is
  * decoded and handed to the caller's callback; markers, other nodes' records and records that do not decode are
  * passed over (the latter counted in the log's failure log). A scan ends within {@link #SCAN_TIMEOUT} (then it
  * completes retryable).
@@ -60,12 +61,13 @@ public final class RecoveryScans {
     }
 
     /** Queues a scan of {@code node}'s partition; see {@link io.sluice.delivery.DeliveryLog#scan}. */
-    public CompletionStage<Delivery> scan(String node, java.util.function.Consumer<ScannedMessage> each) {
-        CompletableFuture<Delivery> done = new CompletableFuture<>();
+    public CompletionStage<ScanResult> scan(String node, long from,
+                                            java.util.function.Consumer<ScannedMessage> each) {
+        CompletableFuture<ScanResult> done = new CompletableFuture<>();
         try {
-            thread.execute(() -> done.complete(run(node, each)));
+            thread.execute(() -> done.complete(run(node, from, each)));
         } catch (RejectedExecutionException e) {
-            done.complete(Delivery.retryable("the delivery log is closed"));
+            done.complete(ScanResult.failed(Delivery.retryable("the delivery log is closed")));
         }
         return done;
     }
@@ -103,9 +105,9 @@ public final class RecoveryScans {
         }
     }
 
-    private Delivery run(String node, java.util.function.Consumer<ScannedMessage> each) {
+    private ScanResult run(String node, long fromPosition, java.util.function.Consumer<ScannedMessage> each) {
         if (closed) {
-            return Delivery.retryable("the delivery log is closed");
+            return ScanResult.failed(Delivery.retryable("the delivery log is closed"));
         }
         TopicPartition tp = new TopicPartition(config.topic(), Partitions.of(node, config.partitions()));
         long deadline = System.nanoTime() + SCAN_TIMEOUT.toNanos();
@@ -114,20 +116,25 @@ public final class RecoveryScans {
         try (Consumer<String, byte[]> consumer = consumers.apply(node)) {
             running.set(consumer);
             if (closed) {
-                return Delivery.retryable("the delivery log is closed");
+                return ScanResult.failed(Delivery.retryable("the delivery log is closed"));
             }
             consumer.assign(List.of(tp));
-            OffsetAndMetadata committed = consumer.committed(Set.of(tp), DeliveryReader.remaining(deadline)).get(tp);
-            if (committed == null) {
-                return Delivery.rejected("node '" + node + "' has no committed position in partition "
-                        + tp.partition());
+            long from = fromPosition;
+            if (from < 0) {
+                OffsetAndMetadata committed = consumer.committed(Set.of(tp), DeliveryReader.remaining(deadline))
+                        .get(tp);
+                if (committed == null) {
+                    return ScanResult.failed(Delivery.rejected("node '" + node
+                            + "' has no committed position in partition " + tp.partition()));
+                }
+                from = committed.offset();
             }
             long end = consumer.endOffsets(List.of(tp), DeliveryReader.remaining(deadline)).get(tp);
-            long from = committed.offset();
             consumer.seek(tp, from);
             while (consumer.position(tp, DeliveryReader.remaining(deadline)) < end) {
                 if (System.nanoTime() - deadline > 0) {
-                    return Delivery.retryable("not read to the end within " + SCAN_TIMEOUT.toSeconds() + " s");
+                    return ScanResult.failed(Delivery.retryable("not read to the end within "
+                            + SCAN_TIMEOUT.toSeconds() + " s"));
                 }
                 for (ConsumerRecord<String, byte[]> r : poll(consumer, tp)) {
                     if (r.offset() >= end) {
@@ -141,17 +148,18 @@ public final class RecoveryScans {
                     }
                 }
             }
-            LOG.info("Recovery scan of node '{}': partition {} of '{}' read from its committed position {} to {}"
-                    + " ({} records, {} messages of that node)", node, tp.partition(), config.topic(), from, end,
+            LOG.info("Recovery scan of node '{}': partition {} of '{}' read from {} {} to {}"
+                    + " ({} records, {} messages of that node)", node, tp.partition(), config.topic(),
+                    fromPosition < 0 ? "its committed position" : "where the last scan ended,", from, end,
                     read, handed);
-            return Delivery.DELIVERED;
+            return new ScanResult(Delivery.DELIVERED, Math.max(end, from));
         } catch (WakeupException e) {
-            return Delivery.retryable("the delivery log is closing");
+            return ScanResult.failed(Delivery.retryable("the delivery log is closing"));
         } catch (KafkaException | IllegalStateException e) {
-            return Delivery.retryable(Failures.reason(e));
+            return ScanResult.failed(Delivery.retryable(Failures.reason(e)));
         } catch (RuntimeException e) {
             LOG.warn("Recovery scan of node '{}' failed", node, e);
-            return Delivery.retryable(e.toString());
+            return ScanResult.failed(Delivery.retryable(e.toString()));
         } finally {
             running.set(null);
         }
