@@ -57,7 +57,8 @@ public final class ConfigSchema {
                     "QoS1 messages one connection may have waiting for the Kafka acknowledgement; advertised to"
                             + " MQTT 5 clients as Receive Maximum. When reached, Sluice stops reading that socket."),
             number("mqtt.topic_alias_maximum", INT, 16, 0, 65_535,
-                    "Topic aliases an MQTT 5 client may use per connection (0 disables aliases)."),
+                    "Topic aliases an MQTT 5 client may use per connection (0 disables aliases), and at most as many this node"
+                            + " uses towards a client that allows them (its Topic Alias Maximum)."),
             number("mqtt.max_session_expiry_seconds", LONG, 604_800, 0, 4_294_967_295L,
                     "Upper bound on how long a persistent session is kept after its client disconnects;"
                             + " MQTT 3.1.1 persistent sessions get this value."),

@@ -133,6 +133,39 @@ class DeliveryIT {
         }
     }
 
+    /**
+     * Topic aliases towards a client (MQTT 5): HiveMQ's client allows two; Sluice sets them on the first PUBLISH of the
+     * first two topics and sends later ones by alias, the third topic in full. The client resolves every alias back
+     * to its topic, so it sees each message under its own topic, in publish order.
+     */
+    @Test
+    void anMqtt5SubscriberThatAllowsTopicAliases_getsEveryMessageUnderItsTopic_hivemqResolvingTheAliases()
+            throws Exception {
+        try (SluiceDaemon daemon = SluiceDaemon.start(kafka.daemonConfig("delivery-aliases"))) {
+            int port = daemon.mqttPort();
+            Mqtt5BlockingClient sub = Clients.v5("sub-aliases", port);
+            sub.connectWith().restrictions().topicAliasMaximum(2).applyRestrictions().send();
+            var publishes = sub.publishes(MqttGlobalPublishFilter.ALL);
+            sub.subscribeWith().topicFilter("alias/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            Mqtt5BlockingClient pub = Clients.v5("pub-aliases", port);
+            pub.connect();
+            List<String> sent = List.of("alias/a 0", "alias/a 1", "alias/b 2", "alias/c 3", "alias/a 4",
+                    "alias/c 5", "alias/b 6");
+            for (String m : sent) {
+                String[] tp = m.split(" ");
+                pub.publishWith().topic(tp[0]).qos(MqttQos.AT_LEAST_ONCE).payload(Clients.utf8(tp[1])).send();
+            }
+            List<String> got = new ArrayList<>();
+            for (int i = 0; i < sent.size(); i++) {
+                got.add(next(publishes).orElseThrow());
+            }
+            assertEquals(sent, got);
+            assertTrue(publishes.receiveNow().isEmpty());
+            pub.disconnect();
+            sub.disconnect();
+        }
+    }
+
     @Test
     void aRetainedMessage_isServedToANewSubscriber_survivesARestart_andAnEmptyOneDeletesIt() throws Exception {
         SluiceConfig config = kafka.daemonConfig("delivery-retained");

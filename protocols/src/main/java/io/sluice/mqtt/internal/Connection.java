@@ -52,6 +52,8 @@ final class Connection {
     /** The client's Receive Maximum (MQTT 5; 0 for 3.1.1) and Maximum Packet Size (0: none), for {@link #outbound}. */
     int clientReceiveMaximum;
     long clientMaxPacketSize;
+    /** Topic aliases this server may use towards the client (MQTT 5; 0: none), for {@link #outbound}. */
+    int outboundTopicAliases;
     boolean willRetain;
     /** Accepted past mqtt.max_connections only to be told, at CONNECT, to use another server ({@link Handshake}). */
     boolean overCapacity;
@@ -254,7 +256,7 @@ final class Connection {
     void attachOutbound(boolean force) {
         if (outbound == null) {
             outbound = DeliveryHooks.attach(ctx, channel, clientId, level, expirySeconds > 0, clientReceiveMaximum,
-                    clientMaxPacketSize, force, permissions);
+                    clientMaxPacketSize, outboundTopicAliases, force, permissions);
         }
     }
 

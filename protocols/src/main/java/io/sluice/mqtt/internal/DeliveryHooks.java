@@ -45,6 +45,19 @@ final class DeliveryHooks {
         return rm == null ? 65_535 : (Integer) rm.value();
     }
 
+    /**
+     * How many topic aliases the server uses towards the client: the client's Topic Alias Maximum (MQTT 5; absent
+     * means 0, none) capped at {@code serverMaximum} ({@code mqtt.topic_alias_maximum}), which bounds what a
+     * connection holds for them.
+     */
+    static int outboundTopicAliases(int level, MqttProperties connectProps, int serverMaximum) {
+        if (level != 5 || connectProps == null) {
+            return 0;
+        }
+        MqttProperties.MqttProperty<?> tam = connectProps.getProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM);
+        return tam == null ? 0 : Math.min((Integer) tam.value(), serverMaximum);
+    }
+
     /** The client's Maximum Packet Size (MQTT 5), 0 for none. */
     static long maxPacketSize(int level, MqttProperties connectProps) {
         if (level != 5 || connectProps == null) {
@@ -60,7 +73,7 @@ final class DeliveryHooks {
      * delivery. Null when delivery is off. Every copy is sent only if {@code permissions} let it read its topic.
      */
     static Outbound attach(Context ctx, Channel channel, String clientId, int level, boolean persistent,
-                           int receiveMaximum, long maxPacketSize, boolean force,
+                           int receiveMaximum, long maxPacketSize, int topicAliases, boolean force,
                            io.sluice.auth.TopicPermissions permissions) {
         Broker broker = ctx.broker();
         if (broker == null) {
@@ -74,7 +87,8 @@ final class DeliveryHooks {
         if (!force && !broker.hasQueue(clientId)) {
             return null;
         }
-        return broker.attach(channel, clientId, level, persistent, receiveMaximum, maxPacketSize, permissions);
+        return broker.attach(channel, clientId, level, persistent, receiveMaximum, maxPacketSize, topicAliases,
+                permissions);
     }
 
     /** The subscription identifiers of {@code session} after SUBSCRIBE granted {@code granted} with {@code id}. */

@@ -241,6 +241,8 @@ final class Handshake {
         channel.writeAndFlush(Replies.connAck(MqttConnectReturnCode.CONNECTION_ACCEPTED, present, props));
         conn.clientReceiveMaximum = DeliveryHooks.receiveMaximum(conn.level, connectProps);
         conn.clientMaxPacketSize = DeliveryHooks.maxPacketSize(conn.level, connectProps);
+        conn.outboundTopicAliases = DeliveryHooks.outboundTopicAliases(conn.level, connectProps,
+                ctx.config().topicAliasMaximum());
         conn.attachOutbound(false);
         if (!ctx.accepting().get()) {
             conn.reads.pause(ReadGate.PAUSE_DRAINING); // accepted while a drain began: it reads nothing more either

@@ -78,6 +78,11 @@ final class InboundPublishes {
         }
         String topic = p.topic();
         if (p.topicAlias() != 0) {
+            if (p.topicAlias() == Packets.Publish.ALIAS_ZERO) {
+                conn.violation("topic_alias_invalid", MqttReasonCodes.Disconnect.TOPIC_ALIAS_INVALID,
+                        "topic alias 0 (not allowed)");
+                return;
+            }
             if (conn.level() != 5 || p.topicAlias() > ctx.config().topicAliasMaximum()) {
                 conn.violation("topic_alias_invalid", MqttReasonCodes.Disconnect.TOPIC_ALIAS_INVALID,
                         "topic alias " + p.topicAlias() + " above maximum " + ctx.config().topicAliasMaximum());

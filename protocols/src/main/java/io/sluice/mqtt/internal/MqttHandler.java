@@ -218,6 +218,9 @@ public final class MqttHandler extends ChannelInboundHandlerAdapter {
         MqttProperties.MqttProperty<?> aliasProp = props.getProperty(MqttProperties.MqttPropertyType.TOPIC_ALIAS.value());
         if (aliasProp != null) {
             alias = (Integer) aliasProp.value();
+            if (alias == 0) {
+                alias = Packets.Publish.ALIAS_ZERO; // present and 0: a protocol error, not "no alias"
+            }
         }
         return new Packets.Publish(m.variableHeader().topicName(), alias, m.fixedHeader().qosLevel().value(),
                 m.fixedHeader().isDup(), m.fixedHeader().isRetain(), m.variableHeader().packetId(), payload,

@@ -8,13 +8,19 @@ final class Packets {
     private Packets() {
     }
 
-    /** A PUBLISH: topic may be empty when an MQTT 5 topic alias stands for it (alias 0 = none). */
+    /**
+     * A PUBLISH: topic may be empty when an MQTT 5 topic alias stands for it (alias 0 = none,
+     * {@link #ALIAS_ZERO}: a Topic Alias property of 0, which MQTT 5 forbids).
+     */
     record Publish(String topic, int topicAlias, int qos, boolean dup, boolean retain, int packetId, byte[] payload,
                    String contentType, List<Envelope.UserProperty> userProperties, Forwarded forwarded) {
         Publish(String topic, int topicAlias, int qos, boolean dup, boolean retain, int packetId, byte[] payload,
                 String contentType, List<Envelope.UserProperty> userProperties) {
             this(topic, topicAlias, qos, dup, retain, packetId, payload, contentType, userProperties, Forwarded.NONE);
         }
+
+        /** The topic alias of a PUBLISH whose Topic Alias property is 0 [MQTT-3.3.2-8]. */
+        static final int ALIAS_ZERO = -1;
     }
 
     /**

@@ -211,6 +211,18 @@ class ConnectionTest {
         assertEquals(0x94, disconnectReason(answers.get(0)));
     }
 
+    /** A Topic Alias of 0 is not "no alias": MQTT 5 forbids it [MQTT-3.3.2-8], so the answer is DISCONNECT 0x94. */
+    @Test
+    void topicAliasZero_isAProtocolError_disconnect0x94_andNothingIsIngested() {
+        MqttHarness h = harness();
+        h.connect(MqttVersion.MQTT_5, "dev-0", true, 0);
+        MqttProperties alias0 = new MqttProperties();
+        alias0.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.TOPIC_ALIAS.value(), 0));
+        List<MqttMessage> answers = h.send(publish("sensors/t", 1, 1, new byte[] {1}, alias0));
+        assertEquals(0x94, disconnectReason(answers.get(0)));
+        assertEquals(0, h.ingest.received.size());
+    }
+
     @Test
     void emptyClientId_mqtt5_getsAnAssignedId_mqtt311PersistentIsRejected() {
         MqttHarness h = harness();

@@ -193,6 +193,39 @@ class DeliveryTest {
         assertEquals(1, node.stats.event("delivery_too_large_for_client"));
     }
 
+    /**
+     * A client that allows topic aliases (MQTT 5 Topic Alias Maximum in its CONNECT) gets them: the first PUBLISH of a
+     * topic carries the topic and sets an alias, later ones the alias and an empty topic; beyond the client's maximum
+     * topics go in full. A client that allows none gets none.
+     */
+    @Test
+    void topicAliases_setByTheFirstPublishOfATopic_usedAfter_withinTheClientsMaximum() {
+        MqttHarness sub = node.client();
+        MqttProperties p = new MqttProperties();
+        p.add(new MqttProperties.IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM, 2));
+        DeliveryFixture.connect(sub, "sub", true, p);
+        subscribed(sub, subscribe(1, "t/#", option(1, false, false, 0), 0));
+        MqttHarness plain = node.connect(MqttVersion.MQTT_5, "plain", 0);
+        subscribed(plain, subscribe(1, "t/#", option(1, false, false, 0), 0));
+        MqttHarness pub = node.connect(MqttVersion.MQTT_5, "pub", 0);
+        String[] topics = {"t/a", "t/a", "t/b", "t/c", "t/a", "t/c"};
+        for (int i = 0; i < topics.length; i++) {
+            pub.send(publish(topics[i], 1, i + 1, bytes("m" + i)));
+        }
+        node.log.deliver();
+        List<MqttPublishMessage> got = publishes(sub.pump());
+        assertEquals(List.of("t/a", "", "t/b", "t/c", "", "t/c"),
+                got.stream().map(m -> m.variableHeader().topicName()).toList());
+        assertEquals(java.util.Arrays.asList(1, 1, 2, null, 1, null), got.stream().map(m -> {
+            var a = m.variableHeader().properties().getProperty(MqttProperties.TOPIC_ALIAS);
+            return a == null ? null : (Integer) a.value();
+        }).toList());
+        List<MqttPublishMessage> plainGot = publishes(plain.pump());
+        assertEquals(List.of(topics), plainGot.stream().map(m -> m.variableHeader().topicName()).toList());
+        assertTrue(plainGot.stream().allMatch(m ->
+                m.variableHeader().properties().getProperty(MqttProperties.TOPIC_ALIAS) == null));
+    }
+
     @Test
     void messageExpiry_dropsExpiredMessages_andSendsTheRemainingInterval() {
         MqttHarness sub = node.connect(MqttVersion.MQTT_5, "sub", 0);

@@ -361,15 +361,17 @@ public final class Broker {
      * A client connected (CONNACK written): its session's queue is bound to {@code channel}. Copies left
      * unacknowledged by an earlier connection are resent first (DUP, or PUBREL after a PUBREC), then the queue in
      * order. {@code receiveMaximum}: the client's (MQTT 5), 0 for MQTT 3.1.1 ({@code max_inflight_per_session});
-     * {@code maxPacketSize}: the client's, 0 for none; {@code permissions}: what the connection may read, every
+     * {@code maxPacketSize}: the client's, 0 for none; {@code topicAliases}: how many topic aliases may be used
+     * towards the client (MQTT 5 Topic Alias Maximum, capped; 0: none); {@code permissions}: what the connection may read, every
      * copy checked as it is sent (null, or one without an ACL: everything). Event loop of {@code channel}.
      */
     public Outbound attach(Channel channel, String clientId, int level, boolean persistent, int receiveMaximum,
-                           long maxPacketSize, TopicPermissions permissions) {
+                           long maxPacketSize, int topicAliases, TopicPermissions permissions) {
         SessionQueue q = queues.computeIfAbsent(clientId, id -> new SessionQueue(id, this, persistent));
         int window = receiveMaximum > 0 ? receiveMaximum : limits.maxInflightPerSession();
         Outbound o = new Outbound(channel, q, this, level, window, maxPacketSize > 0 ? maxPacketSize : Long.MAX_VALUE,
                 permissions == null || !permissions.restricts() ? null : permissions);
+        o.useTopicAliases(topicAliases);
         q.attach(o, persistent);
         if (q.holding()) {
             channel.eventLoop().schedule(() -> holdTimedOut(clientId, q), limits.handoverTimeoutMs(),

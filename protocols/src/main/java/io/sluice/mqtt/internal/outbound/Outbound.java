@@ -41,6 +41,12 @@ public final class Outbound {
     /** What the connection may read (checked per copy as it is sent); null: no ACL, everything. */
     private final TopicPermissions readable;
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    /**
+     * Topic aliases given to the client (MQTT 5), topic to alias; at most {@link #aliasMaximum}, the first topics
+     * sent keep them for the connection's life. Null when none may be used. Event loop only.
+     */
+    private java.util.Map<String, Integer> aliases;
+    private int aliasMaximum;
     /** A batch of QoS 2 copies waits for its record (event loop only). */
     private boolean recording;
 
@@ -53,6 +59,12 @@ public final class Outbound {
         this.window = window;
         this.maxPacketSize = maxPacketSize;
         this.readable = readable;
+    }
+
+    /** Lets this connection's PUBLISHes use up to {@code maximum} topic aliases (0: none). Before any is sent. */
+    void useTopicAliases(int maximum) {
+        aliasMaximum = level == 5 ? maximum : 0;
+        aliases = aliasMaximum > 0 ? new java.util.HashMap<>(Math.min(aliasMaximum, 16) * 2) : null;
     }
 
     /** True when the connection's ACL lets it receive a message published to {@code topic}. Event loop. */
@@ -272,9 +284,22 @@ public final class Outbound {
                 props.add(new MqttProperties.IntegerProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER, id));
             }
         }
+        String topic = m.topic();
+        if (aliases != null) {
+            Integer alias = aliases.get(topic);
+            if (alias != null) {
+                topic = ""; // the client knows the topic by its alias since the first PUBLISH that set it
+            } else if (aliases.size() < aliasMaximum) {
+                alias = aliases.size() + 1; // this PUBLISH carries the topic and sets the alias
+                aliases.put(topic, alias);
+            }
+            if (alias != null) {
+                props.add(new MqttProperties.IntegerProperty(MqttProperties.TOPIC_ALIAS, alias));
+            }
+        }
         MqttFixedHeader header = new MqttFixedHeader(MqttMessageType.PUBLISH, c.dup,
                 MqttQoS.valueOf(c.qos), c.retain, 0);
-        return new MqttPublishMessage(header, new MqttPublishVariableHeader(m.topic(), c.qos > 0 ? c.packetId : -1,
+        return new MqttPublishMessage(header, new MqttPublishVariableHeader(topic, c.qos > 0 ? c.packetId : -1,
                 props), Unpooled.wrappedBuffer(m.payload()));
     }
 
