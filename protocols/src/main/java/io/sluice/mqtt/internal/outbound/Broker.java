@@ -520,6 +520,13 @@ public final class Broker {
         return open;
     }
 
+    /** True once a graceful stop has stopped handing moves over ({@link #awaitForwarding}). */
+    boolean stopping() {
+        synchronized (moves) {
+            return handoversClosed;
+        }
+    }
+
     /** The sessions within their forwarding window; when none, no later move is handed over ({@link #moves}). */
     private int openOrClose() {
         synchronized (moves) {

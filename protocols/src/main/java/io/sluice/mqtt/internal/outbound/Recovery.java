@@ -49,7 +49,7 @@ final class Recovery {
     /**
      * Per old node: whether it stopped gracefully, asked once for every session resumed from it within
      * {@link #STOPPED_ANSWER_MS} (a reconnect storm from one node asks the log about once a second, not once per
-     * session). One entry per node sessions came from.
+     * session). One entry per node sessions came from; beyond {@link #MAX_STOPPED_ANSWERS} the stale ones go.
      */
     private final Map<String, StoppedAnswer> stoppedAnswers = new ConcurrentHashMap<>();
     /** Per old node: the sessions waiting for its next scan, and those its running scan serves. Guarded by this. */
@@ -69,6 +69,8 @@ final class Recovery {
 
     /** How long one answer to "did that node stop gracefully?" serves the sessions resumed from it. */
     static final long STOPPED_ANSWER_MS = 1_000;
+    /** Answers kept before the stale ones (older than {@link #STOPPED_ANSWER_MS}) are dropped. */
+    static final int MAX_STOPPED_ANSWERS = 1_024;
 
     private record StoppedAnswer(CompletionStage<Boolean> answer, long askedAtMillis) {
     }
@@ -115,6 +117,9 @@ final class Recovery {
      */
     void checkStopped(String clientId, String node) {
         long now = broker.clock().millis();
+        if (stoppedAnswers.size() >= MAX_STOPPED_ANSWERS) { // node names come from other nodes' records: bounded
+            stoppedAnswers.values().removeIf(a -> now - a.askedAtMillis() >= STOPPED_ANSWER_MS);
+        }
         CompletionStage<Boolean> stopped = stoppedAnswers.compute(node, (n, asked) ->
                 asked != null && now - asked.askedAtMillis() < STOPPED_ANSWER_MS ? asked
                         : new StoppedAnswer(askStopped(n), now)).answer();
@@ -127,6 +132,11 @@ final class Recovery {
                 begin(clientId);
             }
         });
+    }
+
+    /** Nodes with an answer held (for tests of its bound). */
+    int stoppedAnswersHeld() {
+        return stoppedAnswers.size();
     }
 
     private CompletionStage<Boolean> askStopped(String node) {
@@ -341,6 +351,10 @@ final class Recovery {
         }
         s.whenComplete((r, err) -> {
             String failure = failure(r, err);
+            if (failure != null && broker.stopping()) {
+                LOG.debug("Late recovery scan of node '{}' not made: this node is stopping ({})", node, failure);
+                return;
+            }
             if (failure != null) {
                 LOG.warn("Late recovery scan of node '{}' failed ({}): messages other nodes sent there for {}"
                         + " session(s) resumed here are not delivered [recovery_failed]", node, failure,
