@@ -83,10 +83,18 @@ class DeliveryHeadersFuzzTest {
         byte[] payload = (flags & 2) != 0 ? null : in.repeatedThenTail(MAX_PAYLOAD_BYTES);
 
         Object outcome = decodeOrRefusal(headers, payload, retainedKey);
-        // measured on a second decode of the same record: the first may load classes (which the agent instruments)
+        // measured on a second decode of the same record: the first may load classes (which the agent instruments);
+        // when that is over the bound, once more, and the lower figure counts: while fuzzing, the agent's own hooks
+        // allocate on this thread now and then (one exploratory run saw 4.3 MB for a 386-byte input that decodes
+        // within the bound every time in the regression run)
         long before = allocated();
         Object again = decodeOrRefusal(headers, payload, retainedKey);
         long allocatedBytes = allocated() - before;
+        if (THREADS != null && allocatedBytes > 8 * inputBytes + ALLOCATION_SLACK_BYTES) {
+            before = allocated();
+            decodeOrRefusal(headers, payload, retainedKey);
+            allocatedBytes = Math.min(allocatedBytes, allocated() - before);
+        }
         assertEquals(outcome.getClass(), again.getClass(), "decoding is deterministic");
         if (THREADS != null) {
             assertTrue(allocatedBytes <= 8 * inputBytes + ALLOCATION_SLACK_BYTES, "decoding " + inputBytes
