@@ -115,12 +115,7 @@ class FleetHandoverTest {
     @Test
     void aFailedHandover_isCountedAndFinished() {
         a.log.handOversDurable = false;
-        MqttHarness mover = a.connect(MqttVersion.MQTT_5, "mover", 60);
-        subscribed(mover, subscribe(1, "t", 1));
-        mover.close();
-        MqttHarness pub = a.connect(MqttVersion.MQTT_5, "pub", 0);
-        pub.send(publish("t", 1, 1, bytes("queued")));
-        a.log.deliver();
+        offlineMoverWithOneQueuedMessage();
         a.broker.remoteSession("mover", "node-b", true, Map.of("t", 1), Map.of());
         a.log.handOvers.get(0).write().complete(Delivery.retryable("Kafka down"));
         assertEquals(1, a.stats.event("handover_failed"));
@@ -227,14 +222,20 @@ class FleetHandoverTest {
         }
     }
 
-    @Test
-    void aSessionThatHasNoSubscriptionOnItsNewNode_getsNothingHandedOver() {
+    /** node-a: "mover" subscribed to t and went offline; "queued" waits in its queue there. Returns the publisher. */
+    private MqttHarness offlineMoverWithOneQueuedMessage() {
         MqttHarness mover = a.connect(MqttVersion.MQTT_5, "mover", 60);
         subscribed(mover, subscribe(1, "t", 1));
         mover.close();
         MqttHarness pub = a.connect(MqttVersion.MQTT_5, "pub", 0);
         pub.send(publish("t", 1, 1, bytes("queued")));
         a.log.deliver();
+        return pub;
+    }
+
+    @Test
+    void aSessionThatHasNoSubscriptionOnItsNewNode_getsNothingHandedOver() {
+        offlineMoverWithOneQueuedMessage();
         a.broker.remoteSession("mover", "node-b", true, Map.of(), Map.of());
         assertEquals(List.of(), a.log.handOvers);
         assertEquals(1, a.stats.event("delivery_session_moved"));
@@ -243,12 +244,7 @@ class FleetHandoverTest {
 
     @Test
     void aMessageReadAfterTheHandover_forTheSessionThatMoved_isForwardedToItsNewNode_andFinishedOnceDurable() {
-        MqttHarness mover = a.connect(MqttVersion.MQTT_5, "mover", 60);
-        subscribed(mover, subscribe(1, "t", 1));
-        mover.close();
-        MqttHarness pub = a.connect(MqttVersion.MQTT_5, "pub", 0);
-        pub.send(publish("t", 1, 1, bytes("queued")));
-        a.log.deliver();
+        MqttHarness pub = offlineMoverWithOneQueuedMessage();
         pub.send(publish("t", 1, 2, bytes("routed here before the move was known")));
         pub.send(publish("other", 1, 3, bytes("not its topic")));
 
@@ -290,12 +286,7 @@ class FleetHandoverTest {
      */
     @Test
     void aMoveReadAfterTheStoppingNodesLastWindow_isLeftToTheNewNodesRecovery_itsPositionUnfinished() {
-        MqttHarness mover = a.connect(MqttVersion.MQTT_5, "mover", 60);
-        subscribed(mover, subscribe(1, "t", 1));
-        mover.close();
-        MqttHarness pub = a.connect(MqttVersion.MQTT_5, "pub", 0);
-        pub.send(publish("t", 1, 1, bytes("queued")));
-        a.log.deliver();
+        offlineMoverWithOneQueuedMessage();
         long before = a.log.committed;
         assertEquals(0, a.broker.awaitForwarding(60_000), "nothing moved away: no wait");
 
